@@ -1,0 +1,212 @@
+import {
+  GenerateCredentialReportCommand,
+  GetAccountAuthorizationDetailsCommand,
+  GetAccountPasswordPolicyCommand,
+  GetAccountSummaryCommand,
+  GetCredentialReportCommand,
+  IAMClient,
+  ListOpenIDConnectProvidersCommand,
+  ListSAMLProvidersCommand,
+  ListVirtualMFADevicesCommand,
+  type GetAccountAuthorizationDetailsCommandOutput,
+} from '@aws-sdk/client-iam';
+import { z } from 'zod';
+import { makeClient } from '../../src/clients/aws.js';
+import { describeError } from '../../src/core/errors.js';
+import type { OperationRecord } from '../../src/core/types.js';
+import { defineCollector, type AwsContext } from '../define.js';
+import { checks } from './checks.js';
+import { parseCredentialReport } from './credential-report.js';
+import { decodePolicyDocument } from './policy.js';
+
+export const settings = z.strictObject({
+  accessKeyMaxAgeDays: z.number().int().min(1).default(90),
+  unusedCredentialDays: z.number().int().min(1).default(90),
+  passwordPolicy: z
+    .strictObject({
+      minimumLength: z.number().int().min(6).max(128).default(14),
+      requireSymbols: z.boolean().default(true),
+      requireNumbers: z.boolean().default(true),
+      requireUppercase: z.boolean().default(true),
+      requireLowercase: z.boolean().default(true),
+      reusePrevention: z.number().int().min(0).max(24).default(0),
+      maxAgeDays: z.number().int().min(0).default(0),
+    })
+    .default({ minimumLength: 14, requireSymbols: true, requireNumbers: true, requireUppercase: true, requireLowercase: true, reusePrevention: 0, maxAgeDays: 0 }),
+  credentialReportWaitSeconds: z.number().min(0).max(600).default(60),
+});
+export type IamSettings = z.infer<typeof settings>;
+
+const FILTERS = ['User', 'Role', 'Group', 'LocalManagedPolicy', 'AWSManagedPolicy'] as const;
+
+const decodeList = (list: { PolicyDocument?: string; PolicyName?: string }[] | undefined) => (list ?? []).map((p) => ({ ...p, PolicyDocument: decodePolicyDocument(p.PolicyDocument) }));
+
+function* records(page: GetAccountAuthorizationDetailsCommandOutput): Generator<Record<string, unknown>> {
+  for (const u of page.UserDetailList ?? []) yield { type: 'user', ...u, UserPolicyList: decodeList(u.UserPolicyList) };
+  for (const g of page.GroupDetailList ?? []) yield { type: 'group', ...g, GroupPolicyList: decodeList(g.GroupPolicyList) };
+  for (const r of page.RoleDetailList ?? [])
+    yield { type: 'role', ...r, AssumeRolePolicyDocument: decodePolicyDocument(r.AssumeRolePolicyDocument), RolePolicyList: decodeList(r.RolePolicyList) };
+  for (const p of page.Policies ?? [])
+    yield { type: 'policy', ...p, PolicyVersionList: (p.PolicyVersionList ?? []).map((v) => ({ ...v, Document: decodePolicyDocument(v.Document) })) };
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason)), { once: true });
+  });
+
+async function collectAuthorizationDetails(ctx: AwsContext, iam: IAMClient): Promise<void> {
+  const out = await ctx.artifacts.ndjson('aws.iam.authorization-details');
+  const params = { Filter: [...FILTERS], MaxItems: 1000 };
+  const counts = { user: 0, group: 0, role: 0, policy: 0 };
+  let op: OperationRecord = { api: 'iam:GetAccountAuthorizationDetails', params, pages: 0 };
+  try {
+    op = await ctx.paginate.all(
+      { api: 'iam:GetAccountAuthorizationDetails', params },
+      async (Marker) => {
+        const page = await iam.send(new GetAccountAuthorizationDetailsCommand({ ...params, Marker }), { abortSignal: ctx.signal });
+        op.pages++;
+        return { page, next: page.IsTruncated ? page.Marker : undefined };
+      },
+      async (page) => {
+        for (const r of records(page)) {
+          counts[r.type as keyof typeof counts]++;
+          await out.write(r);
+        }
+      },
+    );
+    await out.finish({ operations: [op], complete: true, notes: { counts } });
+  } catch (e) {
+    ctx.gap({ api: 'iam:GetAccountAuthorizationDetails', ...describeError(e) });
+    await out.finish({ operations: [op], complete: false, notes: { counts, stoppedAfterPages: op.pages } });
+  }
+}
+
+async function collectCredentialReport(ctx: AwsContext, iam: IAMClient, s: IamSettings): Promise<void> {
+  const ops: OperationRecord[] = [];
+  try {
+    const deadline = Date.now() + s.credentialReportWaitSeconds * 1000;
+    let polls = 0;
+    let delay = 250;
+    for (;;) {
+      const r = await iam.send(new GenerateCredentialReportCommand({}), { abortSignal: ctx.signal });
+      polls++;
+      if (r.State === 'COMPLETE') break;
+      if (Date.now() + delay > deadline) throw Object.assign(new Error(`report still ${r.State} after ${polls} polls (${s.credentialReportWaitSeconds}s)`), { name: 'ReportNotReady' });
+      await sleep(delay, ctx.signal);
+      delay = Math.min(delay * 2, 4000);
+    }
+    ops.push({ api: 'iam:GenerateCredentialReport', params: {}, pages: polls, calls: polls });
+    const rep = await iam.send(new GetCredentialReportCommand({}), { abortSignal: ctx.signal });
+    ops.push({ api: 'iam:GetCredentialReport', params: {}, pages: 1 });
+    const csv = Buffer.from(rep.Content ?? new Uint8Array()).toString('utf8');
+    const rows = parseCredentialReport(csv);
+    const generatedAt = rep.GeneratedTime?.toISOString();
+    await ctx.artifacts.text('aws.iam.credential-report-csv', csv, { operations: ops, complete: true, records: rows.length, notes: { generatedAt } });
+    await ctx.artifacts.json('aws.iam.credential-report', { generatedAt, rows }, { operations: ops, complete: true, records: rows.length });
+  } catch (e) {
+    ctx.gap({ api: ops.length ? 'iam:GetCredentialReport' : 'iam:GenerateCredentialReport', ...describeError(e) });
+  }
+}
+
+async function collectPasswordPolicy(ctx: AwsContext, iam: IAMClient): Promise<void> {
+  const op = { api: 'iam:GetAccountPasswordPolicy', params: {}, pages: 1 };
+  try {
+    const r = await iam.send(new GetAccountPasswordPolicyCommand({}), { abortSignal: ctx.signal });
+    await ctx.artifacts.json('aws.iam.password-policy', { present: true, policy: r.PasswordPolicy ?? null }, { operations: [op], complete: true });
+  } catch (e) {
+    // NoSuchEntity is the answer "this account has no password policy": evidence, not a failure.
+    if ((e as { name?: string }).name === 'NoSuchEntityException' || (e as { Code?: string }).Code === 'NoSuchEntity') {
+      await ctx.artifacts.json('aws.iam.password-policy', { present: false, policy: null }, { operations: [op], complete: true, notes: { answer: 'NoSuchEntity: no password policy is set' } });
+    } else ctx.gap({ api: op.api, ...describeError(e) });
+  }
+}
+
+async function collectSimple(ctx: AwsContext, kind: string, api: string, call: () => Promise<unknown>, records?: (v: any) => number): Promise<void> {
+  try {
+    const v = await call();
+    await ctx.artifacts.json(kind, v, { operations: [{ api, params: {}, pages: 1 }], complete: true, ...(records ? { records: records(v) } : {}) });
+  } catch (e) {
+    ctx.gap({ api, ...describeError(e) });
+  }
+}
+
+async function collectListPaged<T>(ctx: AwsContext, api: string, fetch: (marker?: string) => Promise<{ items: T[]; next?: string }>): Promise<{ items: T[]; op: OperationRecord }> {
+  const items: T[] = [];
+  const op = await ctx.paginate.all({ api, params: {} }, async (m) => {
+    const r = await fetch(m);
+    return { page: r.items, next: r.next };
+  }, (page) => {
+    items.push(...page);
+  });
+  return { items, op };
+}
+
+export default defineCollector<AwsContext>({
+  meta: {
+    id: 'aws-iam',
+    title: 'AWS IAM: principals, policies, credentials and account settings',
+    source: 'aws',
+    scope: 'global',
+    settings,
+    permissions: [
+      'iam:GetAccountAuthorizationDetails',
+      'iam:GenerateCredentialReport',
+      'iam:GetCredentialReport',
+      'iam:GetAccountPasswordPolicy',
+      'iam:GetAccountSummary',
+      'iam:ListVirtualMFADevices',
+      'iam:ListSAMLProviders',
+      'iam:ListOpenIDConnectProviders',
+    ],
+    artifacts: [
+      { kind: 'aws.iam.authorization-details', file: 'authorization-details.ndjson', description: 'Every user, group, role and managed policy with decoded policy documents (one record per line)' },
+      { kind: 'aws.iam.credential-report-csv', file: 'credential-report.csv', description: 'The IAM credential report exactly as AWS produced it' },
+      { kind: 'aws.iam.credential-report', file: 'credential-report.json', description: 'The credential report parsed into typed rows' },
+      { kind: 'aws.iam.password-policy', file: 'password-policy.json', description: 'The account password policy, or the fact that none is set' },
+      { kind: 'aws.iam.account-summary', file: 'account-summary.json', description: 'GetAccountSummary: root MFA, root access keys, entity counts' },
+      { kind: 'aws.iam.virtual-mfa-devices', file: 'virtual-mfa-devices.json', description: 'Virtual MFA devices and the users they are assigned to' },
+      { kind: 'aws.iam.identity-providers', file: 'identity-providers.json', description: 'SAML and OIDC identity providers (federated sign-in)' },
+    ],
+  },
+  checks,
+  async collect(ctx) {
+    const s = ctx.settings as IamSettings;
+    const iam = makeClient(IAMClient, { region: ctx.aws.region, credentials: ctx.aws.credentials, counter: ctx.aws.counter });
+    try {
+      await Promise.all([
+        collectAuthorizationDetails(ctx, iam),
+        collectCredentialReport(ctx, iam, s),
+        collectPasswordPolicy(ctx, iam),
+        collectSimple(ctx, 'aws.iam.account-summary', 'iam:GetAccountSummary', async () => (await iam.send(new GetAccountSummaryCommand({}), { abortSignal: ctx.signal })).SummaryMap ?? {}),
+        (async () => {
+          try {
+            const { items, op } = await collectListPaged(ctx, 'iam:ListVirtualMFADevices', async (Marker) => {
+              const r = await iam.send(new ListVirtualMFADevicesCommand({ Marker, MaxItems: 1000 }), { abortSignal: ctx.signal });
+              return { items: r.VirtualMFADevices ?? [], next: r.IsTruncated ? r.Marker : undefined };
+            });
+            await ctx.artifacts.json('aws.iam.virtual-mfa-devices', items, { operations: [op], complete: true });
+          } catch (e) {
+            ctx.gap({ api: 'iam:ListVirtualMFADevices', ...describeError(e) });
+          }
+        })(),
+        (async () => {
+          const ops: OperationRecord[] = [];
+          try {
+            const saml = await iam.send(new ListSAMLProvidersCommand({}), { abortSignal: ctx.signal });
+            ops.push({ api: 'iam:ListSAMLProviders', params: {}, pages: 1 });
+            const oidc = await iam.send(new ListOpenIDConnectProvidersCommand({}), { abortSignal: ctx.signal });
+            ops.push({ api: 'iam:ListOpenIDConnectProviders', params: {}, pages: 1 });
+            const v = { saml: saml.SAMLProviderList ?? [], oidc: oidc.OpenIDConnectProviderList ?? [] };
+            await ctx.artifacts.json('aws.iam.identity-providers', v, { operations: ops, complete: true, records: v.saml.length + v.oidc.length });
+          } catch (e) {
+            ctx.gap({ api: ops.length ? 'iam:ListOpenIDConnectProviders' : 'iam:ListSAMLProviders', ...describeError(e) });
+          }
+        })(),
+      ]);
+    } finally {
+      iam.destroy();
+    }
+  },
+});

@@ -1,0 +1,184 @@
+// `soc2 verify`: recomputes every size and hash, finds missing/extra/changed files, checks
+// signatures and the chain. Never follows a symlink or a path that leaves the bundle.
+import { createHash, type KeyObject, createPublicKey } from 'node:crypto';
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { sha256File } from './hash.js';
+import { BUNDLE_FORMAT, BUNDLE_ID, FINDINGS, isSafeRelativePath, MANIFEST, PARTIAL_SUFFIX, SIGNATURE, type Manifest } from './manifest.js';
+import { keyIdOf, verifySignature } from './sign.js';
+import { listBundleDirs } from './store.js';
+
+export interface Problem {
+  bundle: string;
+  file?: string;
+  message: string;
+}
+
+export interface VerifyResult {
+  target: string;
+  bundles: { id: string; status?: string; stream: string | null; signed: boolean; ok: boolean }[];
+  problems: Problem[];
+  ok: boolean;
+}
+
+interface Checked {
+  id: string;
+  manifest: Manifest | null;
+  manifestSha256: string | null;
+}
+
+function walk(root: string, rel: string, out: string[], problems: Problem[], bundle: string): void {
+  for (const e of readdirSync(path.join(root, rel), { withFileTypes: true })) {
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isSymbolicLink()) problems.push({ bundle, file: r, message: 'is a symbolic link; bundles hold only regular files' });
+    else if (e.isDirectory()) walk(root, r, out, problems, bundle);
+    else if (e.isFile()) out.push(r);
+    else problems.push({ bundle, file: r, message: 'is not a regular file' });
+  }
+}
+
+async function verifyBundle(dir: string, name: string, publicKey: KeyObject | null, problems: Problem[]): Promise<Checked> {
+  const p = (message: string, file?: string) => problems.push({ bundle: name, ...(file ? { file } : {}), message });
+  const result: Checked = { id: name, manifest: null, manifestSha256: null };
+  const st = lstatSync(dir);
+  if (st.isSymbolicLink()) {
+    p('bundle directory is a symbolic link');
+    return result;
+  }
+  const manifestPath = path.join(dir, MANIFEST);
+  if (!existsSync(manifestPath) || !lstatSync(manifestPath).isFile()) {
+    p('manifest is missing', MANIFEST);
+    return result;
+  }
+  const bytes = readFileSync(manifestPath);
+  result.manifestSha256 = createHash('sha256').update(bytes).digest('hex');
+  let m: Manifest;
+  try {
+    m = JSON.parse(bytes.toString('utf8'));
+    if (!m || typeof m !== 'object' || Array.isArray(m)) throw new Error('not an object');
+  } catch (e) {
+    p(`manifest is not valid JSON (${(e as Error).message.split('\n')[0]})`, MANIFEST);
+    return result;
+  }
+  if (m.format !== BUNDLE_FORMAT) p(`unknown format ${JSON.stringify(m.format)}; expected ${BUNDLE_FORMAT}`, MANIFEST);
+  if (m.id !== name) p(`manifest id ${JSON.stringify(m.id)} does not match the directory name`, MANIFEST);
+  if (!Array.isArray(m.files) || !Array.isArray(m.artifacts)) {
+    p('manifest lacks files[] or artifacts[]', MANIFEST);
+    return result;
+  }
+  result.manifest = m;
+
+  const listed = new Map<string, { sha256: string; bytes: number }>();
+  for (const f of m.files) {
+    if (!f || !isSafeRelativePath(f.path)) {
+      p(`manifest lists an unsafe path ${JSON.stringify(f?.path)}; paths must be relative and stay inside the bundle`, MANIFEST);
+      continue;
+    }
+    if (f.path === MANIFEST || f.path === SIGNATURE) {
+      p(`manifest lists ${f.path} among its files`, MANIFEST);
+      continue;
+    }
+    if (listed.has(f.path)) p('listed twice in the manifest', f.path);
+    listed.set(f.path, { sha256: String(f.sha256), bytes: Number(f.bytes) });
+  }
+  for (const a of m.artifacts) {
+    const f = a && listed.get(a.path);
+    if (!f) p(`artifact ${JSON.stringify(a?.path)} is not among the manifest's files`, MANIFEST);
+    else if (f.sha256 !== a.sha256 || f.bytes !== a.bytes) p('artifact entry and file entry disagree on size or SHA-256', a.path);
+  }
+  if (!listed.has(FINDINGS)) p('findings.json is not listed in the manifest', MANIFEST);
+
+  const present: string[] = [];
+  walk(dir, '', present, problems, name);
+  const presentSet = new Set(present);
+  for (const [rel, exp] of listed) {
+    if (!presentSet.has(rel)) {
+      p('file listed in the manifest is missing', rel);
+      continue;
+    }
+    const got = await sha256File(path.join(dir, ...rel.split('/')));
+    if (got.bytes !== exp.bytes) p(`size changed: ${got.bytes} bytes, manifest says ${exp.bytes}`, rel);
+    else if (got.sha256 !== exp.sha256) p('content changed: SHA-256 does not match the manifest', rel);
+  }
+  const signed = m.signing != null;
+  for (const rel of present) {
+    if (rel === MANIFEST || listed.has(rel)) continue;
+    if (rel === SIGNATURE && signed) continue;
+    p('file is not listed in the manifest (added after the bundle was written)', rel);
+  }
+
+  if (signed) {
+    const sigPath = path.join(dir, SIGNATURE);
+    if (!presentSet.has(SIGNATURE)) p('manifest says the bundle is signed but the signature is missing', SIGNATURE);
+    else {
+      const sig = readFileSync(sigPath, 'utf8');
+      let embedded: KeyObject | null = null;
+      try {
+        embedded = createPublicKey(String(m.signing!.publicKey));
+      } catch {
+        p('manifest signing.publicKey is not a public key', MANIFEST);
+      }
+      if (embedded && keyIdOf(embedded) !== m.signing!.keyId) p('manifest signing.keyId does not match its public key', MANIFEST);
+      if (embedded && !verifySignature(bytes, sig, embedded)) p("signature does not match manifest.json under the manifest's key", SIGNATURE);
+      if (publicKey) {
+        if (keyIdOf(publicKey) !== m.signing!.keyId) p(`signed with key ${m.signing!.keyId}, not the trusted key ${keyIdOf(publicKey)}`, SIGNATURE);
+        else if (!verifySignature(bytes, sig, publicKey)) p('signature does not verify with the trusted public key', SIGNATURE);
+      }
+    }
+  } else if (publicKey) p('bundle is not signed but a trusted public key was given', MANIFEST);
+  return result;
+}
+
+function checkChain(items: Checked[], problems: Problem[]): void {
+  const byStream = new Map<string, Checked[]>();
+  for (const c of items) {
+    if (!c.manifest) continue;
+    const s = c.manifest.stream ?? '';
+    byStream.set(s, [...(byStream.get(s) ?? []), c]);
+  }
+  for (const list of byStream.values()) {
+    list.sort((a, b) => a.id.localeCompare(b.id));
+    const seenPrev = new Map<string, string>();
+    list.forEach((c, i) => {
+      const prev = c.manifest!.previous;
+      if (prev && typeof prev === 'object') {
+        const other = seenPrev.get(prev.id);
+        if (other) problems.push({ bundle: c.id, file: MANIFEST, message: `chain forks: ${other} also follows ${prev.id}` });
+        seenPrev.set(prev.id, c.id);
+      }
+      if (i === 0) {
+        if (prev) problems.push({ bundle: c.id, file: MANIFEST, message: `chain broken: previous bundle ${prev.id} is missing from the evidence dir` });
+        return;
+      }
+      const before = list[i - 1]!;
+      if (!prev) problems.push({ bundle: c.id, file: MANIFEST, message: `chain broken: no previous link, but ${before.id} comes before it` });
+      else if (prev.id !== before.id) problems.push({ bundle: c.id, file: MANIFEST, message: `chain broken: links to ${prev.id} but the bundle before it is ${before.id}` });
+      else if (prev.manifestSha256 !== before.manifestSha256) problems.push({ bundle: c.id, file: MANIFEST, message: `chain broken: ${before.id}/manifest.json changed since this bundle linked to it` });
+    });
+  }
+}
+
+export async function verifyPath(target: string, opts: { publicKey?: KeyObject | null } = {}): Promise<VerifyResult> {
+  const problems: Problem[] = [];
+  const publicKey = opts.publicKey ?? null;
+  const abs = path.resolve(target);
+  const checked: Checked[] = [];
+  if (existsSync(path.join(abs, MANIFEST))) {
+    checked.push(await verifyBundle(abs, path.basename(abs), publicKey, problems));
+  } else {
+    const { complete, partial } = listBundleDirs(abs);
+    for (const p of partial) problems.push({ bundle: p, message: 'unfinished bundle (.partial) left by an interrupted collect; the next collect removes it' });
+    for (const e of readdirSync(abs, { withFileTypes: true })) {
+      if (e.isSymbolicLink() && (BUNDLE_ID.test(e.name) || e.name.endsWith(PARTIAL_SUFFIX))) problems.push({ bundle: e.name, message: 'bundle directory is a symbolic link' });
+    }
+    for (const id of complete) checked.push(await verifyBundle(path.join(abs, id), id, publicKey, problems));
+    checkChain(checked, problems);
+  }
+  const bad = new Set(problems.map((p) => p.bundle));
+  return {
+    target,
+    bundles: checked.map((c) => ({ id: c.id, status: c.manifest?.status, stream: c.manifest?.stream ?? null, signed: !!c.manifest?.signing, ok: !bad.has(c.id) })),
+    problems,
+    ok: problems.length === 0,
+  };
+}

@@ -1,0 +1,184 @@
+// Writes one bundle into <id>.partial/, streaming and hashing every artifact as it goes, then
+// flushes everything and renames the directory: a crash never leaves a bundle that looks complete.
+import { createHash, type Hash } from 'node:crypto';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, open, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ArtifactDecl, ArtifactSink, NdjsonArtifact, OperationRecord, Provenance, Target } from '../core/types.js';
+import { FINDINGS, MANIFEST, PARTIAL_SUFFIX, SIGNATURE, type ArtifactEntry, type FileEntry, type Manifest } from './manifest.js';
+import { signManifest, type SigningKey } from './sign.js';
+
+export interface SinkOptions {
+  collector: string;
+  target: Target;
+  declared: ArtifactDecl[];
+  system: string;
+  scope: Record<string, string>;
+  criteriaFor: (kind: string) => string[];
+  now: () => Date;
+}
+
+async function fsyncPath(p: string): Promise<void> {
+  const fh = await open(p, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+export class BundleWriter {
+  readonly artifacts: ArtifactEntry[] = [];
+  private readonly files: FileEntry[] = [];
+  private readonly open = new Set<{ abort: () => Promise<void> }>();
+
+  private constructor(
+    readonly evidenceDir: string,
+    readonly id: string,
+    readonly partialDir: string,
+  ) {}
+
+  static async create(evidenceDir: string, id: string): Promise<BundleWriter> {
+    const partialDir = path.join(evidenceDir, id + PARTIAL_SUFFIX);
+    await mkdir(partialDir, { recursive: false });
+    return new BundleWriter(evidenceDir, id, partialDir);
+  }
+
+  get finalDir(): string {
+    return path.join(this.evidenceDir, this.id);
+  }
+
+  private async writeWhole(rel: string, data: string): Promise<FileEntry> {
+    const abs = path.join(this.partialDir, ...rel.split('/'));
+    await mkdir(path.dirname(abs), { recursive: true });
+    const fh = await open(abs, 'wx');
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    return { path: rel, sha256: createHash('sha256').update(data).digest('hex'), bytes: Buffer.byteLength(data) };
+  }
+
+  /** The artifact sink handed to one collector run; paths are artifacts/<source>/<collector>/<segments>/<file>. */
+  sink(o: SinkOptions): ArtifactSink & { abortOpen(reason: string): Promise<void> } {
+    const dir = ['artifacts', o.target.source, o.collector, ...o.target.pathSegments].join('/');
+    const decl = (kind: string): ArtifactDecl => {
+      const d = o.declared.find((a) => a.kind === kind);
+      if (!d) throw new Error(`collector ${o.collector} wrote undeclared artifact kind "${kind}"`);
+      return d;
+    };
+    const provenance = (p: { operations: OperationRecord[]; complete: boolean; notes?: Record<string, unknown>; periodCovered?: { from: string; to: string } }): Provenance => ({
+      system: o.system,
+      scope: o.scope,
+      operations: p.operations,
+      complete: p.complete,
+      collectedAt: o.now().toISOString(),
+      ...(p.periodCovered ? { periodCovered: p.periodCovered } : {}),
+      ...(p.notes ? { notes: p.notes } : {}),
+    });
+    const record = (file: FileEntry, kind: string, records: number, prov: Provenance) => {
+      this.artifacts.push({ ...file, kind, source: o.target.source, collector: o.collector, records, criteria: o.criteriaFor(kind), provenance: prov });
+    };
+    const openSet = new Set<{ abort: () => Promise<void> }>();
+
+    return {
+      json: async (kind, value, p) => {
+        const d = decl(kind);
+        const file = await this.writeWhole(`${dir}/${d.file}`, JSON.stringify(value, null, 2) + '\n');
+        record(file, kind, p.records ?? (Array.isArray(value) ? value.length : 1), provenance(p));
+      },
+      text: async (kind, text, p) => {
+        const d = decl(kind);
+        const file = await this.writeWhole(`${dir}/${d.file}`, text);
+        record(file, kind, p.records ?? 1, provenance(p));
+      },
+      ndjson: async (kind): Promise<NdjsonArtifact> => {
+        const d = decl(kind);
+        const rel = `${dir}/${d.file}`;
+        const abs = path.join(this.partialDir, ...rel.split('/'));
+        await mkdir(path.dirname(abs), { recursive: true });
+        const stream: WriteStream = createWriteStream(abs, { flags: 'wx', flush: true });
+        const hash: Hash = createHash('sha256');
+        let bytes = 0;
+        let records = 0;
+        let closed = false;
+        const streamError = new Promise<never>((_, reject) => stream.once('error', reject));
+        streamError.catch(() => undefined);
+        const close = async () => {
+          closed = true;
+          await Promise.race([new Promise<void>((resolve) => stream.end(resolve)), streamError]);
+        };
+        const handle = {
+          abort: async () => {
+            if (closed) return;
+            await close();
+            record({ path: rel, sha256: hash.digest('hex'), bytes }, kind, records, provenance({ operations: [], complete: false, notes: { aborted: 'the collector failed before this artifact was finished' } }));
+          },
+        };
+        openSet.add(handle);
+        this.open.add(handle);
+        return {
+          write: async (value) => {
+            if (closed) throw new Error(`artifact ${rel} already finished`);
+            const line = JSON.stringify(value) + '\n';
+            hash.update(line);
+            bytes += Buffer.byteLength(line);
+            records++;
+            if (!stream.write(line)) await Promise.race([new Promise<void>((r) => stream.once('drain', () => r())), streamError]);
+          },
+          finish: async (p) => {
+            if (closed) throw new Error(`artifact ${rel} already finished`);
+            openSet.delete(handle);
+            this.open.delete(handle);
+            await close();
+            record({ path: rel, sha256: hash.digest('hex'), bytes }, kind, records, provenance(p));
+          },
+        };
+      },
+      abortOpen: async () => {
+        for (const h of openSet) {
+          openSet.delete(h);
+          this.open.delete(h);
+          await h.abort();
+        }
+      },
+    };
+  }
+
+  async writeFindings(findings: unknown[]): Promise<FileEntry> {
+    const f = await this.writeWhole(FINDINGS, JSON.stringify(findings, null, 2) + '\n');
+    this.files.push(f);
+    return f;
+  }
+
+  /** Writes manifest (+ signature), flushes, renames <id>.partial → <id>. Returns the manifest's sha256. */
+  async finalize(manifest: Omit<Manifest, 'files' | 'artifacts'>, key: SigningKey | null): Promise<{ manifest: Manifest; manifestSha256: string; dir: string }> {
+    for (const h of this.open) await h.abort();
+    const files = [...this.artifacts.map(({ path: p, sha256, bytes }) => ({ path: p, sha256, bytes })), ...this.files].sort((a, b) => a.path.localeCompare(b.path));
+    const full: Manifest = { ...manifest, artifacts: [...this.artifacts].sort((a, b) => a.path.localeCompare(b.path)), files } as Manifest;
+    const text = JSON.stringify(full, null, 2) + '\n';
+    const m = await this.writeWhole(MANIFEST, text);
+    if (key) await this.writeWhole(SIGNATURE, signManifest(Buffer.from(text), key) + '\n');
+    // flush every directory entry, then publish the bundle with one atomic rename
+    const dirs = new Set<string>([this.partialDir]);
+    for (const f of files) {
+      let d = path.dirname(path.join(this.partialDir, ...f.path.split('/')));
+      while (d.startsWith(this.partialDir) && !dirs.has(d)) {
+        dirs.add(d);
+        d = path.dirname(d);
+      }
+    }
+    for (const d of dirs) await fsyncPath(d);
+    await rename(this.partialDir, this.finalDir);
+    await fsyncPath(this.evidenceDir);
+    return { manifest: full, manifestSha256: m.sha256, dir: this.finalDir };
+  }
+}
+
+export async function writeFileAtomic(file: string, data: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, data);
+  await rename(tmp, file);
+}

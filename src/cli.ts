@@ -1,0 +1,96 @@
+// The command-line program. This is the one place that turns results and errors into exit codes
+// (documented in the README): 0 ok, 1 internal error, 2 usage/config, 3 gaps, 4 verify failed,
+// 5 findings failed with --fail-on-findings.
+import { Command, CommanderError, Option } from 'commander';
+import { collectCommand } from './commands/collect.js';
+import { controlsCommand } from './commands/controls.js';
+import { keygenCommand } from './commands/keygen.js';
+import { verifyCommand } from './commands/verify.js';
+import { ExitCode } from './core/errors.js';
+import { redactKnown, secretValues } from './core/log.js';
+import { toolVersion } from './core/paths.js';
+
+const DEFAULT_CONFIG = './soc2.config.yaml';
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('soc2')
+    .description('SOC 2 Type II evidence collector for machine-learning companies')
+    .version(toolVersion, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  const run = (p: Promise<number>) => p.then(setExit);
+
+  program
+    .command('collect')
+    .description('collect evidence from every configured source into one new bundle')
+    .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
+    .option('-o, --out <dir>', 'evidence directory (default: the config\'s evidence.dir)')
+    .option('--only <ids>', 'comma-separated collector ids to run')
+    .option('--sign-key <file>', 'Ed25519 private key (PEM) to sign the manifest; or set SOC2_SIGNING_KEY')
+    .option('--fail-on-findings', 'exit 5 when any check fails')
+    .option('--lock-wait <seconds>', 'wait this long for another collect to release the evidence dir')
+    .option('--json', 'print one JSON object on stdout')
+    .option('-v, --verbose', 'more progress on stderr')
+    .action((o) => run(collectCommand(o)));
+
+  program
+    .command('verify')
+    .description('check bundles: hashes, sizes, missing/extra files, signatures and the chain between bundles')
+    .argument('[path]', 'a bundle directory or an evidence directory', 'evidence')
+    .option('--public-key <file>', 'trusted Ed25519 public key (PEM) the manifests must be signed with')
+    .option('--json', 'print the result as JSON')
+    .action((target, o) => run(verifyCommand(target, o)));
+
+  program
+    .command('controls')
+    .description('the criteria catalog, what evidence is mapped to each criterion and what needs manual evidence')
+    .option('-c, --config <file>', 'config file (for scope and your own mappings)', DEFAULT_CONFIG)
+    .option('--all', 'include criteria of categories not in scope')
+    .option('--json', 'print as JSON')
+    .action((o) => run(controlsCommand(o)));
+
+  program
+    .command('keygen')
+    .description('make an Ed25519 key pair for signing manifests')
+    .addOption(new Option('--private <file>', 'private key output').default('soc2-signing-key.pem'))
+    .addOption(new Option('--public <file>', 'public key output').default('soc2-signing-key.pub.pem'))
+    .option('--force', 'overwrite existing files')
+    .action((o) => run(keygenCommand(o)));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  // The SDK warns on every run that its 2027 releases need Node 22; users cannot act on it mid-run.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  let code: number = ExitCode.ok;
+  const program = buildProgram((c) => (code = c));
+  const secrets = secretValues(process.env);
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version are successful exits; everything else commander rejects is usage
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? ExitCode.ok : ExitCode.usage;
+    }
+    const err = e as Error & { exitCode?: number };
+    if (typeof err.exitCode === 'number') {
+      process.stderr.write(`soc2: ${redactKnown(err.message, secrets)}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`soc2: internal error: ${redactKnown(err?.message ?? String(e), secrets)}\n`);
+    if (process.env.SOC2_DEBUG) process.stderr.write(String(err?.stack) + '\n');
+    return ExitCode.internal;
+  }
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  () => {
+    process.exitCode = ExitCode.internal;
+  },
+);

@@ -1,0 +1,101 @@
+// AWS client factory. Credentials and endpoints come only from the SDK's standard chain
+// (env, profiles, SSO, web identity, instance roles; AWS_ENDPOINT_URL*), never from the config.
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import type { AwsSourceConfig } from '../config/schema.js';
+
+export interface CallCounter {
+  calls: number;
+  retries: number;
+}
+
+export type Credentials = AwsCredentialIdentity | AwsCredentialIdentityProvider;
+
+export interface AwsClientOptions {
+  region: string;
+  credentials: Credentials;
+  counter: CallCounter;
+  maxAttempts?: number;
+}
+
+// SDK clients share this constructor shape; the factory adds call counting to any of them.
+type AnyClientCtor<T> = new (config: any) => T;
+
+/** Counts every HTTP attempt: the middleware sits below the retry loop, so retries are counted too. */
+export function makeClient<T extends { middlewareStack: any }>(Ctor: AnyClientCtor<T>, o: AwsClientOptions): T {
+  const client = new Ctor({ region: o.region, credentials: o.credentials, maxAttempts: o.maxAttempts ?? 5, retryMode: 'adaptive' });
+  client.middlewareStack.add(
+    (next: any) => async (args: any) => {
+      o.counter.calls++;
+      return next(args);
+    },
+    { step: 'deserialize', name: 'soc2CountAttempts', priority: 'high' },
+  );
+  client.middlewareStack.add(
+    (next: any) => async (args: any) => {
+      try {
+        const out = await next(args);
+        const attempts = out?.output?.$metadata?.attempts ?? 1;
+        o.counter.retries += Math.max(0, attempts - 1);
+        return out;
+      } catch (e: any) {
+        const attempts = e?.$metadata?.attempts ?? 1;
+        o.counter.retries += Math.max(0, attempts - 1);
+        throw e;
+      }
+    },
+    { step: 'initialize', name: 'soc2CountRetries' },
+  );
+  return client;
+}
+
+export function baseCredentials(source: AwsSourceConfig): AwsCredentialIdentityProvider {
+  return fromNodeProviderChain(source.profile ? { profile: source.profile } : {});
+}
+
+export async function assumeRole(base: Credentials, region: string, counter: CallCounter, p: { roleArn: string; externalId?: string; sessionName: string }): Promise<AwsCredentialIdentity> {
+  const sts = makeClient(STSClient, { region, credentials: base, counter });
+  try {
+    const out = await sts.send(
+      new AssumeRoleCommand({ RoleArn: p.roleArn, RoleSessionName: p.sessionName.slice(0, 64), DurationSeconds: 3600, ...(p.externalId ? { ExternalId: p.externalId } : {}) }),
+    );
+    const c = out.Credentials;
+    if (!c?.AccessKeyId || !c.SecretAccessKey) throw Object.assign(new Error('AssumeRole returned no credentials'), { name: 'InvalidResponse' });
+    return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+  } finally {
+    sts.destroy();
+  }
+}
+
+export async function callerIdentity(creds: Credentials, region: string, counter: CallCounter): Promise<{ account: string; arn: string; userId?: string }> {
+  const sts = makeClient(STSClient, { region, credentials: creds, counter });
+  try {
+    const out = await sts.send(new GetCallerIdentityCommand({}));
+    return { account: out.Account ?? '', arn: out.Arn ?? '', ...(out.UserId ? { userId: out.UserId } : {}) };
+  } finally {
+    sts.destroy();
+  }
+}
+
+export async function listOrganizationAccounts(creds: Credentials, region: string, counter: CallCounter): Promise<{ id: string; name?: string; status?: string }[]> {
+  const org = makeClient(OrganizationsClient, { region, credentials: creds, counter });
+  const out: { id: string; name?: string; status?: string }[] = [];
+  const seen = new Set<string>();
+  let token: string | undefined;
+  try {
+    do {
+      const page = await org.send(new ListAccountsCommand({ NextToken: token }));
+      for (const a of page.Accounts ?? []) if (a.Id) out.push({ id: a.Id, ...(a.Name ? { name: a.Name } : {}), ...(a.Status ? { status: a.Status } : {}) });
+      token = page.NextToken || undefined;
+      if (token) {
+        if (seen.has(token)) throw Object.assign(new Error('ListAccounts: pagination token repeated'), { name: 'RepeatedPaginationToken' });
+        seen.add(token);
+      }
+    } while (token);
+  } finally {
+    org.destroy();
+  }
+  return out;
+}

@@ -1,0 +1,62 @@
+import path from 'node:path';
+import chalk from 'chalk';
+import { collectors as registry } from '../../collectors/registry.js';
+import { loadConfig } from '../config/load.js';
+import { loadSigningKey } from '../bundle/sign.js';
+import { ExitCode, UsageError } from '../core/errors.js';
+import { createLogger, secretValues } from '../core/log.js';
+import { runCollection } from '../core/runner.js';
+import { lintMappings, loadMappings } from '../mapping/index.js';
+import '../clients/preparers.js';
+
+export interface CollectOptions {
+  config: string;
+  out?: string;
+  only?: string;
+  json?: boolean;
+  signKey?: string;
+  failOnFindings?: boolean;
+  verbose?: boolean;
+  lockWait?: string;
+}
+
+export async function collectCommand(o: CollectOptions, env: NodeJS.ProcessEnv = process.env, now: () => Date = () => new Date()): Promise<number> {
+  const loaded = loadConfig(o.config, registry);
+  if (o.only) {
+    const ids = o.only.split(',').map((s) => s.trim()).filter(Boolean);
+    const known = new Set(registry.map((c) => c.meta.id));
+    for (const id of ids) if (!known.has(id)) throw new UsageError(`--only: unknown collector "${id}"; expected one of ${[...known].join(', ')}`);
+    loaded.config.collectors = ids;
+  }
+  const mappings = loadMappings(loaded.config.mappings.map((m) => path.resolve(loaded.baseDir, m)));
+  const problems = lintMappings(mappings, registry);
+  if (problems.length) throw new UsageError(`mappings are inconsistent: ${problems[0]}`);
+  const signKey = loadSigningKey({ file: o.signKey ?? (loaded.config.signing?.keyFile ? path.resolve(loaded.baseDir, loaded.config.signing.keyFile) : undefined), env: env.SOC2_SIGNING_KEY });
+  const lockWaitMs = o.lockWait === undefined ? 0 : Number(o.lockWait) * 1000;
+  if (!Number.isFinite(lockWaitMs) || lockWaitMs < 0) throw new UsageError(`--lock-wait: expected a number of seconds, got "${o.lockWait}"`);
+  const evidenceDir = path.resolve(o.out ?? path.resolve(loaded.baseDir, loaded.config.evidence.dir));
+  const quiet = !!o.json || !process.stderr.isTTY || !!env.CI;
+  const log = createLogger({ quiet, verbose: o.verbose, secrets: secretValues(env) });
+
+  const { dir, manifest, findings } = await runCollection({ loaded, collectors: registry, mappings, evidenceDir, now, signKey, log, env, lockWaitMs });
+  const s = manifest.findings.summary;
+  if (o.json) {
+    process.stdout.write(
+      JSON.stringify({
+        bundle: dir,
+        status: manifest.status,
+        collectors: manifest.collectors.map((c) => ({ id: c.id, source: c.source, scope: c.scope, status: c.status, gaps: c.gaps, durationMs: c.durationMs, apiCalls: c.apiCalls })),
+        findings: { pass: s.pass, fail: s.fail, error: s.error },
+      }) + '\n',
+    );
+  } else {
+    const colour = manifest.status === 'complete' ? chalk.green : chalk.yellow;
+    process.stderr.write(`${colour(manifest.status)}: ${manifest.artifacts.length} artifacts, ${manifest.collectors.length} collector runs, findings ${s.pass} pass / ${s.fail} fail / ${s.error} error\n`);
+    for (const c of manifest.collectors) for (const g of c.gaps) process.stderr.write(`${chalk.yellow('gap')}: ${c.id} ${c.source} ${Object.values(c.scope).join('/')}: ${g.api}: ${g.code}: ${g.message}\n`);
+    for (const f of findings.filter((f) => f.status === 'fail')) process.stderr.write(`${chalk.red('fail')}: ${f.check} (${f.source}): ${f.summary}\n`);
+    process.stdout.write(dir + '\n');
+  }
+  if (manifest.status !== 'complete') return ExitCode.gaps;
+  if (o.failOnFindings && s.fail > 0) return ExitCode.findingsFailed;
+  return ExitCode.ok;
+}

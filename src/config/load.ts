@@ -1,0 +1,130 @@
+// Config: read → parse YAML → schema → rules. Every error names the file, the key path and what
+// was expected, and becomes exit code 2.
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import type { z } from 'zod';
+import { UsageError } from '../core/errors.js';
+import type { Collector } from '../core/types.js';
+import { configSchema, type Config } from './schema.js';
+
+const MAX_CONFIG_BYTES = 1024 * 1024;
+const CREDENTIAL_KEY = /^(aws_?)?(access_?key(_?id)?|secret(_?access)?_?key|session_?token|password|token|credentials?|private_?key|api_?key)$/i;
+
+export interface LoadedConfig {
+  config: Config;
+  file: string;
+  /** directory the relative paths in the config are resolved against */
+  baseDir: string;
+  sha256: string;
+  /** settings per collector id, parsed with the collector's schema (defaults applied) */
+  settings: Record<string, unknown>;
+}
+
+export function formatPath(p: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const k of p) out += typeof k === 'number' ? `[${k}]` : out ? `.${String(k)}` : String(k);
+  return out || '(top level)';
+}
+
+function describeIssue(file: string, issue: z.core.$ZodIssue, prefix: PropertyKey[] = []): string {
+  const full = [...prefix, ...issue.path];
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys;
+    const cred = keys.find((k) => CREDENTIAL_KEY.test(k));
+    if (cred) {
+      return `${file}: ${formatPath([...full, cred])}: credentials are never read from the config file; use the standard credential chain (AWS profiles/env/SSO/OIDC, GOOGLE_APPLICATION_CREDENTIALS, MLFLOW_TRACKING_TOKEN)`;
+    }
+    return `${file}: ${formatPath(full)}: unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}`;
+  }
+  return `${file}: ${formatPath(full)}: ${issue.message}`;
+}
+
+/** Parses and validates config text; throws UsageError naming the file and key path. */
+export function parseConfig(text: string, file: string, collectors: Collector[]): Omit<LoadedConfig, 'baseDir'> {
+  let doc: YAML.Document.Parsed;
+  try {
+    // maxAliasCount guards against alias bombs ("billion laughs")
+    doc = YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  } catch (e) {
+    throw new UsageError(`${file}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (doc.errors.length) {
+    const err = doc.errors[0]!;
+    const line = err.linePos?.[0] ? ` (line ${err.linePos[0].line}, column ${err.linePos[0].col})` : '';
+    throw new UsageError(`${file}: not valid YAML${line}: ${err.message.split('\n')[0]}`);
+  }
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    throw new UsageError(`${file}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (raw === null || raw === undefined) throw new UsageError(`${file}: the config is empty; expected a mapping with at least "sources"`);
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError(`${file}: (top level): expected a mapping of keys, got ${Array.isArray(raw) ? 'a list' : typeof raw}`);
+
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) throw new UsageError(describeIssue(file, parsed.error.issues[0]!));
+  const config = parsed.data;
+  const settings = applyRules(config, file, collectors);
+  return { config, file, sha256: createHash('sha256').update(text).digest('hex'), settings };
+}
+
+function applyRules(config: Config, file: string, collectors: Collector[]): Record<string, unknown> {
+  const seen = new Map<string, string>();
+  for (const kind of ['aws', 'mlflow', 'vertex'] as const) {
+    config.sources[kind].forEach((s, i) => {
+      const where = `sources.${kind}[${i}].name`;
+      const before = seen.get(s.name);
+      if (before) throw new UsageError(`${file}: ${where}: source name "${s.name}" is already used by ${before}; names must be unique (they become folder names)`);
+      seen.set(s.name, where);
+    });
+  }
+  config.sources.aws.forEach((s, i) => {
+    if (s.externalId && !s.assumeRoleArn) throw new UsageError(`${file}: sources.aws[${i}].externalId: only meaningful with assumeRoleArn`);
+    if (s.organization && s.assumeRoleArn) throw new UsageError(`${file}: sources.aws[${i}].organization: use either organization or assumeRoleArn, not both`);
+  });
+  config.sources.vertex.forEach((s, i) => {
+    if (s.insecure && !s.apiEndpoint) throw new UsageError(`${file}: sources.vertex[${i}].insecure: needs apiEndpoint (insecure is for loopback testing only)`);
+  });
+  if (config.observationPeriod && config.observationPeriod.from > config.observationPeriod.to) {
+    throw new UsageError(`${file}: observationPeriod.from: ${config.observationPeriod.from} is after observationPeriod.to ${config.observationPeriod.to}`);
+  }
+  const ids = new Map(collectors.map((c) => [c.meta.id, c]));
+  if (config.collectors !== 'all') {
+    config.collectors.forEach((id, i) => {
+      if (!ids.has(id)) throw new UsageError(`${file}: collectors[${i}]: unknown collector "${id}"; expected one of ${[...ids.keys()].join(', ')}`);
+    });
+  }
+  const settings: Record<string, unknown> = {};
+  for (const [id, value] of Object.entries(config.settings)) {
+    const c = ids.get(id);
+    if (!c) throw new UsageError(`${file}: settings.${id}: unknown collector "${id}"; expected one of ${[...ids.keys()].join(', ')}`);
+    if (!c.meta.settings) throw new UsageError(`${file}: settings.${id}: this collector takes no settings`);
+    const r = c.meta.settings.safeParse(value ?? {});
+    if (!r.success) throw new UsageError(describeIssue(file, r.error.issues[0]!, ['settings', id]));
+    settings[id] = r.data;
+  }
+  for (const c of collectors) {
+    if (!(c.meta.id in settings)) settings[c.meta.id] = c.meta.settings ? c.meta.settings.parse({}) : {};
+  }
+  return settings;
+}
+
+export function loadConfig(file: string, collectors: Collector[]): LoadedConfig {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch {
+    throw new UsageError(`${file}: config file not found (give one with --config, or run "soc2 init")`);
+  }
+  if (size > MAX_CONFIG_BYTES) throw new UsageError(`${file}: config file is ${size} bytes; expected at most ${MAX_CONFIG_BYTES}`);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`${file}: cannot read config: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return { ...parseConfig(text, file, collectors), baseDir: path.dirname(path.resolve(file)) };
+}

@@ -1,0 +1,82 @@
+// The config schema: the single description of soc2.config.yaml. The JSON Schema in
+// schema/soc2.config.schema.json is generated from it (npm run schema) and checked by a test.
+import { z } from 'zod';
+
+const name = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'expected a name of letters, digits, ".", "_" or "-" (it becomes a folder name)');
+
+export const CATEGORIES = ['security', 'availability', 'confidentiality', 'processing-integrity', 'privacy'] as const;
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD');
+
+const awsSource = z.strictObject({
+  name,
+  regions: z.array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as us-east-1')).min(1),
+  profile: z.string().min(1).optional(),
+  assumeRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'expected a role ARN (arn:aws:iam::123456789012:role/NAME)').optional(),
+  externalId: z.string().min(2).optional(),
+  organization: z
+    .strictObject({
+      roleName: z.string().min(1),
+      include: z.array(z.string().regex(/^\d{12}$/, 'expected a 12-digit account id')).optional(),
+      exclude: z.array(z.string().regex(/^\d{12}$/, 'expected a 12-digit account id')).optional(),
+    })
+    .optional(),
+  /** training-data buckets whose write access counts as an ML privilege */
+  trainingDataBuckets: z.array(z.string().min(1)).default([]),
+});
+
+const mlflowSource = z.strictObject({
+  name,
+  trackingUri: z.url().optional(),
+  productionAliases: z.array(z.string().min(1)).default(['champion', 'production']),
+  approvalTags: z.array(z.string().min(1)).default(['approved_by']),
+  lineageScope: z.enum(['production-staging', 'production', 'all']).default('production-staging'),
+  classificationTags: z.array(z.string().min(1)).default(['data_classification']),
+});
+
+const vertexSource = z.strictObject({
+  name,
+  project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'expected a GCP project id'),
+  locations: z.array(z.string().min(1)).min(1),
+  apiEndpoint: z.string().regex(/^[^\s:]+:\d+$/, 'expected HOST:PORT').optional(),
+  insecure: z.boolean().default(false),
+  productionAliases: z.array(z.string().min(1)).default(['production', 'champion']),
+  approvalLabels: z.array(z.string().min(1)).default(['approved-by']),
+  requireCmek: z.boolean().default(false),
+  requirePrivateEndpoints: z.boolean().default(false),
+  lineageMaxHops: z.number().int().min(1).max(100).default(5),
+});
+
+export const configSchema = z.strictObject({
+  $schema: z.string().optional(),
+  organization: z.string().min(1).optional(),
+  scope: z.array(z.enum(CATEGORIES)).default(['security']),
+  observationPeriod: z.strictObject({ from: isoDate, to: isoDate }).optional(),
+  evidence: z
+    .strictObject({
+      dir: z.string().min(1).default('evidence'),
+      stream: name.optional(),
+    })
+    .default({ dir: 'evidence' }),
+  signing: z.strictObject({ keyFile: z.string().min(1).optional() }).optional(),
+  concurrency: z.number().int().min(1).max(64).default(8),
+  sources: z
+    .strictObject({
+      aws: z.array(awsSource).default([]),
+      mlflow: z.array(mlflowSource).default([]),
+      vertex: z.array(vertexSource).default([]),
+    })
+    .default({ aws: [], mlflow: [], vertex: [] }),
+  collectors: z.union([z.literal('all'), z.array(z.string().min(1)).min(1)]).default('all'),
+  /** per-collector thresholds, validated against each collector's own settings schema */
+  settings: z.record(z.string(), z.unknown()).default({}),
+  /** extra mapping files: the user's own control IDs → criteria → our artifact kinds and checks */
+  mappings: z.array(z.string().min(1)).default([]),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type AwsSourceConfig = z.infer<typeof awsSource>;
+export type MlflowSourceConfig = z.infer<typeof mlflowSource>;
+export type VertexSourceConfig = z.infer<typeof vertexSource>;

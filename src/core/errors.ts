@@ -1,0 +1,62 @@
+// Errors that the CLI turns into documented exit codes (src/cli.ts is the one place that exits).
+
+export const ExitCode = {
+  ok: 0,
+  internal: 1,
+  usage: 2,
+  gaps: 3,
+  verifyFailed: 4,
+  findingsFailed: 5,
+} as const;
+
+/** Bad flags, bad config, unreadable input: exit 2 with one clear line. */
+export class UsageError extends Error {
+  readonly exitCode = ExitCode.usage;
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Verification of evidence failed: exit 4. */
+export class VerificationError extends Error {
+  readonly exitCode = ExitCode.verifyFailed;
+  constructor(message: string) {
+    super(message);
+    this.name = 'VerificationError';
+  }
+}
+
+/** The evidence dir is locked by another live collect. */
+export class LockedError extends Error {
+  readonly exitCode = ExitCode.internal;
+  constructor(message: string) {
+    super(message);
+    this.name = 'LockedError';
+  }
+}
+
+/** A command finished and wants a non-zero exit without an error message (e.g. partial bundle). */
+export class CommandResult {
+  constructor(readonly exitCode: number) {}
+}
+
+/** Pagination saw the same token twice: the server is looping; the list would never end or be short. */
+export class RepeatedTokenError extends Error {
+  readonly code = 'RepeatedPaginationToken';
+  constructor(api: string, token: string) {
+    super(`${api}: pagination token repeated (${token.slice(0, 16)}…); refusing to loop`);
+    this.name = 'RepeatedTokenError';
+  }
+}
+
+/** Turns any thrown value into the `{code, message}` of a gap, without leaking request details. */
+export function describeError(e: unknown): { code: string; message: string } {
+  if (e && typeof e === 'object') {
+    const err = e as { name?: string; code?: string | number; Code?: string; errorCode?: string; message?: string; details?: string };
+    const code = String(err.errorCode ?? err.Code ?? (typeof err.code === 'string' ? err.code : undefined) ?? err.name ?? 'Error');
+    const message = String(err.details || err.message || code).split('\n')[0]!.slice(0, 500);
+    return { code, message };
+  }
+  return { code: 'Error', message: String(e).slice(0, 500) };
+}

@@ -1,0 +1,230 @@
+// The runner: plan sources × collectors, run them with bounded concurrency (one failing collector
+// never stops the others), run checks, and publish one bundle.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import type { LoadedConfig } from '../config/load.js';
+import { acquireLock } from '../bundle/lock.js';
+import { BUNDLE_FORMAT, PARTIAL_SUFFIX, type BundleStatus, type CollectorEntry, type Identity, type Manifest } from '../bundle/manifest.js';
+import type { SigningKey } from '../bundle/sign.js';
+import { artifactReader, latestBundle, listBundleDirs, readManifest } from '../bundle/store.js';
+import { BundleWriter } from '../bundle/writer.js';
+import type { Mappings } from '../mapping/index.js';
+import { describeError } from './errors.js';
+import { paginator } from './paginate.js';
+import { toolVersion } from './paths.js';
+import { prepareSource, type PreparedSource, type PreparedTarget } from './sources.js';
+import type { ArtifactReader, BaseContext, Collector, Finding, FindingStatus, Gap, Logger, SourceKind } from './types.js';
+
+export interface RunOptions {
+  loaded: LoadedConfig;
+  collectors: Collector[];
+  mappings: Mappings;
+  evidenceDir: string;
+  now: () => Date;
+  signKey: SigningKey | null;
+  log: Logger;
+  env: NodeJS.ProcessEnv;
+  lockWaitMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  dir: string;
+  manifest: Manifest;
+  findings: Finding[];
+}
+
+export function newBundleId(at: Date): string {
+  return at.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/:/g, '-') + '-' + randomBytes(2).toString('hex');
+}
+
+function ciIdentity(env: NodeJS.ProcessEnv): Identity['ci'] {
+  if (env.GITHUB_ACTIONS === 'true')
+    return { provider: 'github', runId: env.GITHUB_RUN_ID, ...(env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? { url: `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` } : {}) };
+  if (env.GITLAB_CI === 'true') return { provider: 'gitlab', runId: env.CI_PIPELINE_ID, ...(env.CI_PIPELINE_URL ? { url: env.CI_PIPELINE_URL } : {}) };
+  if (env.CI) return { provider: 'ci', ...(env.BUILD_ID ? { runId: env.BUILD_ID } : {}) };
+  return null;
+}
+
+async function pool<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
+  let i = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (i < items.length) await fn(items[i++]!);
+  });
+  await Promise.all(workers);
+}
+
+/** The newest earlier bundle holding artifacts of this collector × target (skips runs where it failed). */
+function previousReader(evidenceDir: string, stream: string | null, prefix: string, before: string): ArtifactReader | null {
+  const { complete } = listBundleDirs(evidenceDir);
+  for (let i = complete.length - 1; i >= 0; i--) {
+    const id = complete[i]!;
+    if (id >= before) continue;
+    try {
+      const dir = path.join(evidenceDir, id);
+      const { manifest } = readManifest(dir);
+      if ((manifest.stream ?? null) !== stream) continue;
+      const has = manifest.artifacts.some((a) => a.path.startsWith(prefix + '/') && a.provenance?.complete);
+      if (!has) continue;
+      const collectedAt = manifest.artifacts.find((a) => a.path.startsWith(prefix + '/'))?.provenance.collectedAt ?? manifest.startedAt;
+      return artifactReader(dir, manifest.artifacts, prefix, { collectedAt, bundleId: id });
+    } catch {
+      continue;
+    }
+  }
+  return null;
+}
+
+export async function runCollection(o: RunOptions): Promise<RunResult> {
+  const { config } = o.loaded;
+  const stream = config.evidence.stream ?? null;
+  mkdirSync(o.evidenceDir, { recursive: true });
+  const lock = await acquireLock(o.evidenceDir, { waitMs: o.lockWaitMs ?? 0 });
+  try {
+    if (lock.staleOwner) o.log.warn(`took over a stale lock left by pid ${lock.staleOwner.pid} (started ${lock.staleOwner.startedAt ?? 'unknown'})`);
+    // We hold the lock, so any .partial bundle is a leftover of a crashed run.
+    for (const p of listBundleDirs(o.evidenceDir).partial) {
+      o.log.warn(`removing unfinished bundle ${p} left by an interrupted collect`);
+      rmSync(path.join(o.evidenceDir, p), { recursive: true, force: true });
+    }
+    const prev = latestBundle(o.evidenceDir, stream);
+    const startedAt = o.now();
+    const id = newBundleId(startedAt);
+    const writer = await BundleWriter.create(o.evidenceDir, id);
+    const identity: Identity = { aws: [], gcp: [], mlflow: [], ci: ciIdentity(o.env) };
+    const selected = config.collectors === 'all' ? o.collectors : o.collectors.filter((c) => (config.collectors as string[]).includes(c.meta.id));
+
+    const kinds = new Set(selected.map((c) => c.meta.source));
+    const prepared: PreparedSource[] = [];
+    for (const kind of ['aws', 'mlflow', 'vertex'] as SourceKind[]) {
+      if (!kinds.has(kind)) continue;
+      for (const s of config.sources[kind]) {
+        o.log.info(`preparing ${kind} source ${s.name}`);
+        prepared.push(await prepareSource(config, kind, s, { bundleId: id, env: o.env, identity }));
+      }
+    }
+
+    const entries: CollectorEntry[] = [];
+    const findings: Finding[] = [];
+    const tasks: { c: Collector; src: PreparedSource; t: PreparedTarget }[] = [];
+    for (const c of selected) {
+      for (const src of prepared.filter((p) => p.kind === c.meta.source)) {
+        for (const f of src.failures) entries.push({ id: c.meta.id, source: src.name, scope: f.scope, status: 'error', error: f.gap, gaps: [f.gap], durationMs: 0, apiCalls: 0, retries: 0 });
+        for (const t of src.targets(c.meta.scope)) tasks.push({ c, src, t });
+      }
+    }
+    if (selected.length && prepared.length === 0) o.log.warn('no sources configured for the selected collectors');
+
+    const signal = o.signal ?? new AbortController().signal;
+    await pool(tasks, config.concurrency, async ({ c, src, t }) => {
+      const started = Date.now();
+      const counter = { calls: 0, retries: 0 };
+      const gaps: Gap[] = [];
+      const scopeLabel = Object.entries(t.scope).map(([k, v]) => `${k}=${v}`).join(' ');
+      o.log.info(`collecting ${c.meta.id} from ${src.name}${scopeLabel ? ` (${scopeLabel})` : ''}`);
+      const sink = writer.sink({
+        collector: c.meta.id,
+        target: t.target,
+        declared: c.meta.artifacts,
+        system: src.system,
+        scope: { source: src.name, ...t.scope },
+        criteriaFor: (kind) => o.mappings.artifacts[kind]?.criteria ?? [],
+        now: o.now,
+      });
+      const prefix = ['artifacts', t.target.source, c.meta.id, ...t.target.pathSegments].join('/');
+      const ctx: BaseContext & Record<string, unknown> = {
+        target: t.target,
+        source: src.settings,
+        settings: o.loaded.settings[c.meta.id],
+        now: o.now,
+        log: o.log,
+        signal,
+        paginate: paginator,
+        artifacts: sink,
+        previous: previousReader(o.evidenceDir, stream, prefix, id),
+        gap: (g) => {
+          gaps.push(g);
+          o.log.warn(`${c.meta.id} ${src.name}: ${g.api}: ${g.code}: ${g.message}`);
+        },
+        countCall: (n = 1) => {
+          counter.calls += n;
+        },
+        concurrency: config.concurrency,
+        ...t.extras(counter),
+      };
+      let error: Gap | undefined;
+      try {
+        await c.collect(ctx);
+      } catch (e) {
+        const d = describeError(e);
+        error = { api: (e as { api?: string }).api ?? c.meta.id, ...d };
+        gaps.push(error);
+        o.log.warn(`${c.meta.id} ${src.name}: failed: ${d.code}: ${d.message}`);
+      }
+      await sink.abortOpen('collector ended');
+      entries.push({
+        id: c.meta.id,
+        source: src.name,
+        scope: t.scope,
+        status: gaps.length ? 'error' : 'ok',
+        ...(error ? { error } : {}),
+        gaps,
+        durationMs: Date.now() - started,
+        apiCalls: counter.calls,
+        retries: counter.retries,
+      });
+      // checks read what was just written (re-hashing it), from the partial dir
+      const reader = artifactReader(writer.partialDir, writer.artifacts, prefix);
+      for (const check of c.checks) {
+        const paths = writer.artifacts.filter((a) => a.path.startsWith(prefix + '/') && check.reads.includes(a.kind)).map((a) => a.path);
+        const base = { check: check.id, title: check.title, severity: check.severity, criteria: o.mappings.checks[check.id]?.criteria ?? [], collector: c.meta.id, source: src.name, scope: t.scope, artifacts: paths };
+        const missing = check.reads.filter((k) => !reader.complete(k));
+        if (missing.length) {
+          findings.push({ ...base, status: 'error', summary: `evidence incomplete, cannot evaluate: ${missing.join(', ')} (see the collector's gaps)`, exceptions: [] });
+          continue;
+        }
+        try {
+          const r = await check.run({ target: t.target, source: src.settings, settings: o.loaded.settings[c.meta.id], now: o.now(), artifacts: reader });
+          findings.push({ ...base, status: r.status, summary: r.summary, exceptions: r.exceptions ?? [] });
+        } catch (e) {
+          findings.push({ ...base, status: 'error', summary: `check failed to run: ${describeError(e).message}`, exceptions: [] });
+        }
+      }
+    });
+    for (const p of prepared) await p.close();
+
+    findings.sort((a, b) => a.check.localeCompare(b.check) || a.source.localeCompare(b.source) || JSON.stringify(a.scope).localeCompare(JSON.stringify(b.scope)));
+    entries.sort((a, b) => a.id.localeCompare(b.id) || a.source.localeCompare(b.source) || JSON.stringify(a.scope).localeCompare(JSON.stringify(b.scope)));
+    await writer.writeFindings(findings);
+    const summary: Record<FindingStatus, number> = { pass: 0, fail: 0, error: 0, not_applicable: 0 };
+    for (const f of findings) summary[f.status]++;
+    const anyGap = entries.some((e) => e.status === 'error');
+    const anyOk = entries.some((e) => e.status === 'ok');
+    const status: BundleStatus = !anyGap ? 'complete' : anyOk ? 'partial' : 'failed';
+    const { manifest, dir } = await writer.finalize(
+      {
+        format: BUNDLE_FORMAT,
+        id,
+        stream,
+        tool: { name: 'soc2', version: toolVersion },
+        organization: config.organization ?? null,
+        startedAt: startedAt.toISOString(),
+        finishedAt: o.now().toISOString(),
+        status,
+        config: { sha256: o.loaded.sha256, scope: ['security', ...config.scope.filter((s) => s !== 'security')] },
+        identity,
+        collectors: entries,
+        findings: { path: 'findings.json', summary },
+        previous: prev ? { id: prev.id, manifestSha256: prev.manifestSha256 } : null,
+        signing: o.signKey ? { algorithm: 'ed25519', keyId: o.signKey.keyId, publicKey: o.signKey.publicKeyPem } : null,
+      },
+      o.signKey,
+    );
+    return { dir, manifest, findings };
+  } finally {
+    lock.release();
+  }
+}
+
+export { PARTIAL_SUFFIX };

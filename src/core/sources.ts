@@ -1,0 +1,133 @@
+// Turns configured sources into targets: accounts × regions for AWS (through assumed roles or an
+// organization), one target per MLflow server, project × locations for Vertex. Failures here
+// (a role that cannot be assumed) become gaps for the collectors that would have run there.
+import type { Config } from '../config/schema.js';
+import { assumeRole, baseCredentials, callerIdentity, listOrganizationAccounts, type CallCounter, type Credentials } from '../clients/aws.js';
+import { describeError } from './errors.js';
+import type { Identity } from '../bundle/manifest.js';
+import type { Gap, SourceKind, Target } from './types.js';
+
+export interface PreparedTarget {
+  target: Target;
+  scope: Record<string, string>;
+  /** source-specific members merged into the collector's context (e.g. `aws`) */
+  extras(counter: CallCounter): Record<string, unknown>;
+}
+
+export interface PreparedSource {
+  kind: SourceKind;
+  name: string;
+  system: string;
+  settings: unknown;
+  targets(scope: 'global' | 'regional'): PreparedTarget[];
+  /** setup failures, each with the scope it prevents collecting */
+  failures: { scope: Record<string, string>; regional: boolean; gap: Gap }[];
+  setupCalls: CallCounter;
+  close(): Promise<void>;
+}
+
+export interface PrepareOptions {
+  bundleId: string;
+  env: NodeJS.ProcessEnv;
+  identity: Identity;
+}
+
+export type SourcePreparer = (config: Config, kind: SourceKind, source: any, o: PrepareOptions) => Promise<PreparedSource>;
+
+export interface AwsContextExtras {
+  aws: {
+    account: string;
+    region: string;
+    credentials: Credentials;
+    counter: CallCounter;
+  };
+}
+
+async function prepareAws(_config: Config, _kind: SourceKind, source: Config['sources']['aws'][number], o: PrepareOptions): Promise<PreparedSource> {
+  const counter: CallCounter = { calls: 0, retries: 0 };
+  const homeRegion = source.regions[0]!;
+  const base = baseCredentials(source);
+  const failures: PreparedSource['failures'] = [];
+  const sessionName = `soc2-${o.bundleId}`.replace(/[^\w+=,.@-]/g, '-');
+  const accounts: { account: string; credentials: Credentials }[] = [];
+  const multi = !!source.organization;
+
+  const addAccount = async (credentials: Credentials, expected?: string) => {
+    try {
+      const who = await callerIdentity(credentials, homeRegion, counter);
+      o.identity.aws.push({ source: source.name, ...who });
+      accounts.push({ account: who.account || expected || 'unknown', credentials });
+    } catch (e) {
+      failures.push({ scope: { account: expected ?? 'unknown' }, regional: false, gap: { api: 'sts:GetCallerIdentity', ...describeError(e) } });
+    }
+  };
+
+  if (source.organization) {
+    let list: { id: string; status?: string }[] = [];
+    try {
+      list = await listOrganizationAccounts(base, homeRegion, counter);
+    } catch (e) {
+      failures.push({ scope: { organization: 'ListAccounts' }, regional: false, gap: { api: 'organizations:ListAccounts', ...describeError(e) } });
+    }
+    const inc = source.organization.include ? new Set(source.organization.include) : null;
+    const exc = new Set(source.organization.exclude ?? []);
+    for (const a of list) {
+      if ((a.status && a.status !== 'ACTIVE') || exc.has(a.id) || (inc && !inc.has(a.id))) continue;
+      const roleArn = `arn:aws:iam::${a.id}:role/${source.organization.roleName}`;
+      try {
+        const creds = await assumeRole(base, homeRegion, counter, { roleArn, sessionName });
+        await addAccount(creds, a.id);
+      } catch (e) {
+        failures.push({ scope: { account: a.id }, regional: false, gap: { api: `sts:AssumeRole ${roleArn}`, ...describeError(e) } });
+      }
+    }
+  } else if (source.assumeRoleArn) {
+    const expected = source.assumeRoleArn.split(':')[4];
+    try {
+      const creds = await assumeRole(base, homeRegion, counter, { roleArn: source.assumeRoleArn, externalId: source.externalId, sessionName });
+      await addAccount(creds, expected);
+    } catch (e) {
+      failures.push({ scope: { account: expected ?? 'unknown' }, regional: false, gap: { api: `sts:AssumeRole ${source.assumeRoleArn}`, ...describeError(e) } });
+    }
+  } else {
+    await addAccount(base);
+  }
+
+  return {
+    kind: 'aws',
+    name: source.name,
+    system: 'aws',
+    settings: source,
+    failures,
+    setupCalls: counter,
+    targets(scope) {
+      const out: PreparedTarget[] = [];
+      for (const a of accounts) {
+        const regions = scope === 'global' ? [homeRegion] : source.regions;
+        for (const region of regions) {
+          const pathSegments = [...(multi ? [a.account] : []), ...(scope === 'regional' ? [region] : [])];
+          out.push({
+            target: { kind: 'aws', source: source.name, account: a.account, ...(scope === 'regional' ? { region } : {}), pathSegments },
+            scope: { account: a.account, ...(scope === 'regional' ? { region } : {}) },
+            extras: (c) => ({ aws: { account: a.account, region, credentials: a.credentials, counter: c } }),
+          });
+        }
+      }
+      return out;
+    },
+    close: async () => undefined,
+  };
+}
+
+const preparers: Partial<Record<SourceKind, SourcePreparer>> = { aws: prepareAws as SourcePreparer };
+
+/** Lets src/clients register the MLflow and Vertex preparers without a cycle. */
+export function registerPreparer(kind: SourceKind, p: SourcePreparer): void {
+  preparers[kind] = p;
+}
+
+export async function prepareSource(config: Config, kind: SourceKind, source: any, o: PrepareOptions): Promise<PreparedSource> {
+  const p = preparers[kind];
+  if (!p) throw new Error(`no preparer for source kind ${kind}`);
+  return p(config, kind, source, o);
+}

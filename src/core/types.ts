@@ -1,0 +1,176 @@
+// The collector contract (see DESIGN.md). Collectors are declared, not discovered: each folder in
+// collectors/ exports one Collector and collectors/registry.ts lists them.
+import type { z } from 'zod';
+
+export type SourceKind = 'aws' | 'mlflow' | 'vertex';
+
+/** Where one run of a collector points: a source, and within it an account/region/location. */
+export interface Target {
+  kind: SourceKind;
+  /** the config's source name (`sources.aws[].name`) */
+  source: string;
+  /** AWS account id, when known */
+  account?: string;
+  /** AWS region or Vertex location, for regional collectors */
+  region?: string;
+  /** GCP project */
+  project?: string;
+  /** MLflow tracking server (URI without credentials) */
+  server?: string;
+  /** path segments under artifacts/<source>/<collector>/ that keep targets apart */
+  pathSegments: string[];
+}
+
+export interface ArtifactDecl {
+  /** dotted kind, the key used in mappings/soc2-ml.yaml, e.g. `aws.iam.authorization-details` */
+  kind: string;
+  /** file name inside the collector's folder of the bundle */
+  file: string;
+  description: string;
+}
+
+export interface CollectorMeta {
+  id: string;
+  title: string;
+  source: SourceKind;
+  /** global: once per account / source; regional: once per region (AWS) or location (Vertex) */
+  scope: 'global' | 'regional';
+  artifacts: ArtifactDecl[];
+  /** exact read-only API actions needed (IAM action names for AWS, RPC/REST names elsewhere) */
+  permissions: string[];
+  /** settings the collector accepts under `settings.<id>` in the config; defaults applied */
+  settings?: z.ZodType;
+}
+
+export interface OperationRecord {
+  api: string;
+  params: Record<string, unknown>;
+  pages: number;
+  calls?: number;
+}
+
+export interface Provenance {
+  system: string;
+  scope: Record<string, string>;
+  operations: OperationRecord[];
+  complete: boolean;
+  collectedAt: string;
+  periodCovered?: { from: string; to: string };
+  /** extra facts for the auditor (e.g. redactions made, baseline) */
+  notes?: Record<string, unknown>;
+}
+
+export interface Gap {
+  api: string;
+  code: string;
+  message: string;
+}
+
+export interface NdjsonArtifact {
+  write(record: unknown): Promise<void>;
+  /** closes the file; `complete: false` marks evidence known to be incomplete */
+  finish(p: { operations: OperationRecord[]; complete: boolean; notes?: Record<string, unknown>; periodCovered?: { from: string; to: string } }): Promise<void>;
+}
+
+export interface ArtifactSink {
+  json(kind: string, value: unknown, p: { operations: OperationRecord[]; complete: boolean; records?: number; notes?: Record<string, unknown>; periodCovered?: { from: string; to: string } }): Promise<void>;
+  ndjson(kind: string): Promise<NdjsonArtifact>;
+  /** raw text (e.g. the credential report CSV) */
+  text(kind: string, text: string, p: { operations: OperationRecord[]; complete: boolean; records?: number; notes?: Record<string, unknown> }): Promise<void>;
+}
+
+/** Read access to artifacts of one collector × target, in this bundle or the previous one. */
+export interface ArtifactReader {
+  has(kind: string): boolean;
+  /** true when the artifact exists and its provenance says complete */
+  complete(kind: string): boolean;
+  readJson<T = unknown>(kind: string): Promise<T>;
+  readText(kind: string): Promise<string>;
+  iterate<T = unknown>(kind: string): AsyncIterable<T>;
+  collectedAt?: string;
+  bundleId?: string;
+}
+
+export interface Logger {
+  info(msg: string): void;
+  warn(msg: string): void;
+  debug(msg: string): void;
+}
+
+export interface Paginator {
+  /**
+   * Runs a paginated call to the end. Stops when `next` is absent; a token seen before is an error
+   * (a server looping would otherwise make us collect forever or a silently short list).
+   */
+  all<P>(op: { api: string; params: Record<string, unknown> }, fetchPage: (token: string | undefined) => Promise<{ page: P; next?: string | undefined }>, onPage: (page: P) => Promise<void> | void): Promise<OperationRecord>;
+}
+
+export interface BaseContext<S = unknown> {
+  target: Target;
+  /** the source's settings from the config, normalised */
+  source: S;
+  /** `settings.<collector-id>` from the config, parsed by the collector's schema */
+  settings: any;
+  now(): Date;
+  log: Logger;
+  signal: AbortSignal;
+  paginate: Paginator;
+  artifacts: ArtifactSink;
+  /** artifacts this collector wrote for the same target in the previous bundle, or null (first bundle) */
+  previous: ArtifactReader | null;
+  /** records a gap: a failed or denied call. The bundle becomes partial. */
+  gap(g: Gap): void;
+  /** counts API calls made outside SDK clients that count themselves */
+  countCall(n?: number): void;
+  concurrency: number;
+}
+
+export interface CheckInput {
+  target: Target;
+  source: any;
+  settings: any;
+  now: Date;
+  artifacts: ArtifactReader;
+}
+
+export type FindingStatus = 'pass' | 'fail' | 'error' | 'not_applicable';
+
+export interface Exception {
+  resource: string;
+  reason: string;
+}
+
+export interface CheckResult {
+  status: FindingStatus;
+  summary: string;
+  exceptions?: Exception[];
+}
+
+export interface Check {
+  id: string;
+  title: string;
+  severity: 'low' | 'medium' | 'high' | 'critical';
+  /** artifact kinds the check reads; a missing or incomplete one makes the finding `error` */
+  reads: string[];
+  run(input: CheckInput): Promise<CheckResult> | CheckResult;
+}
+
+export interface Collector<C extends BaseContext = BaseContext<any>> {
+  meta: CollectorMeta;
+  collect(ctx: C): Promise<void>;
+  checks: Check[];
+}
+
+export interface Finding {
+  check: string;
+  title: string;
+  severity: Check['severity'];
+  criteria: string[];
+  status: FindingStatus;
+  summary: string;
+  exceptions: Exception[];
+  artifacts: string[];
+  collector: string;
+  source: string;
+  scope: Record<string, string>;
+}
