@@ -8,5 +8,6 @@ export default defineConfig({
     // Integration suites start loopback servers and child processes; two cores on every machine.
     pool: 'forks',
     maxWorkers: 2,
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', AWS_EC2_METADATA_DISABLED: 'true' },
   },
 });

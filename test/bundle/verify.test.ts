@@ -1,0 +1,142 @@
+import { appendFileSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import path from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { generateSigningKeyPair, keyIdOf, signManifest, type SigningKey } from '../../src/bundle/sign.js';
+import { verifyPath } from '../../src/bundle/verify.js';
+import { writeChain } from '../helpers/bundles.js';
+import { runCli, tmpDir } from '../helpers/cli.js';
+
+function key(): SigningKey & { publicPem: string } {
+  const k = generateSigningKeyPair();
+  const privateKey = createPrivateKey(k.privatePem);
+  return { privateKey, publicKeyPem: k.publicPem, keyId: k.keyId, publicPem: k.publicPem };
+}
+
+const AD = 'artifacts/main/aws-iam/authorization-details.ndjson';
+
+describe('verify', () => {
+  let ev: string;
+  let dirs: string[];
+  let k: ReturnType<typeof key>;
+  beforeEach(async () => {
+    ev = tmpDir();
+    k = key();
+    dirs = await writeChain(ev, 3, { key: k });
+  });
+  const problems = async (o: { publicKey?: boolean } = {}) => (await verifyPath(ev, { publicKey: o.publicKey ? createPublicKey(k.publicPem) : null })).problems;
+  const name = (i: number) => path.basename(dirs[i]!);
+
+  it('passes an intact signed chain, with and without the trusted key', async () => {
+    expect(await problems()).toEqual([]);
+    expect(await problems({ publicKey: true })).toEqual([]);
+    const r = await verifyPath(ev);
+    expect(r.bundles.map((b) => b.signed)).toEqual([true, true, true]);
+  });
+
+  it('finds a changed byte and names the bundle and file', async () => {
+    const f = path.join(dirs[1]!, AD);
+    const buf = readFileSync(f);
+    buf[10] = buf[10]! ^ 1;
+    writeFileSync(f, buf);
+    expect(await problems()).toEqual([{ bundle: name(1), file: AD, message: 'content changed: SHA-256 does not match the manifest' }]);
+  });
+
+  it('finds a truncated file', async () => {
+    const f = path.join(dirs[0]!, AD);
+    writeFileSync(f, readFileSync(f).subarray(0, 5));
+    expect((await problems())[0]).toMatchObject({ bundle: name(0), file: AD, message: expect.stringContaining('size changed') });
+  });
+
+  it('finds a deleted file', async () => {
+    rmSync(path.join(dirs[2]!, 'findings.json'));
+    expect(await problems()).toEqual([{ bundle: name(2), file: 'findings.json', message: 'file listed in the manifest is missing' }]);
+  });
+
+  it('finds an added file', async () => {
+    writeFileSync(path.join(dirs[0]!, 'artifacts', 'extra.json'), '{}');
+    expect(await problems()).toEqual([{ bundle: name(0), file: 'artifacts/extra.json', message: expect.stringContaining('not listed in the manifest') }]);
+  });
+
+  it('finds an edited manifest through its signature and the next bundle\'s chain link', async () => {
+    const f = path.join(dirs[1]!, 'manifest.json');
+    writeFileSync(f, readFileSync(f, 'utf8').replace('"complete"', '"partial" '));
+    const p = await problems();
+    expect(p).toContainEqual({ bundle: name(1), file: 'manifest.sig', message: expect.stringContaining('signature does not match') });
+    expect(p).toContainEqual({ bundle: name(2), file: 'manifest.json', message: expect.stringContaining(`${name(1)}/manifest.json changed`) });
+  });
+
+  it('finds an unsigned manifest edit through the chain alone', async () => {
+    const ev2 = tmpDir();
+    const d = await writeChain(ev2, 2);
+    const f = path.join(d[0]!, 'manifest.json');
+    appendFileSync(f, ' ');
+    const r = await verifyPath(ev2);
+    expect(r.problems).toEqual([{ bundle: path.basename(d[1]!), file: 'manifest.json', message: expect.stringContaining('changed since this bundle linked to it') }]);
+  });
+
+  it('finds a bundle removed from the middle of the chain', async () => {
+    rmSync(dirs[1]!, { recursive: true });
+    expect(await problems()).toEqual([{ bundle: name(2), file: 'manifest.json', message: `chain broken: links to ${name(1)} but the bundle before it is ${name(0)}` }]);
+  });
+
+  it('finds a bundle renamed to reorder the chain', async () => {
+    renameSync(dirs[0]!, path.join(ev, '2027-01-01T00-00-00Z-abcd'));
+    const p = await problems();
+    expect(p).toContainEqual({ bundle: '2027-01-01T00-00-00Z-abcd', file: 'manifest.json', message: expect.stringContaining('does not match the directory name') });
+  });
+
+  it('finds a signature made with another key', async () => {
+    const other = key();
+    const bytes = readFileSync(path.join(dirs[0]!, 'manifest.json'));
+    writeFileSync(path.join(dirs[0]!, 'manifest.sig'), signManifest(bytes, other));
+    expect(await problems()).toContainEqual({ bundle: name(0), file: 'manifest.sig', message: expect.stringContaining('signature does not match') });
+  });
+
+  it('rejects a bundle signed by a key that is not the trusted one', async () => {
+    const ev2 = tmpDir();
+    const other = key();
+    await writeChain(ev2, 1, { key: other });
+    const r = await verifyPath(ev2, { publicKey: createPublicKey(k.publicPem) });
+    expect(r.problems[0]!.message).toContain(`not the trusted key ${keyIdOf(createPublicKey(k.publicPem))}`);
+  });
+
+  it('finds a deleted signature', async () => {
+    rmSync(path.join(dirs[2]!, 'manifest.sig'));
+    expect(await problems()).toEqual([{ bundle: name(2), file: 'manifest.sig', message: expect.stringContaining('signature is missing') }]);
+  });
+
+  it('reports a leftover .partial directory', async () => {
+    mkdirSync(path.join(ev, '2026-02-01T00-00-00Z-0000.partial'));
+    expect(await problems()).toEqual([{ bundle: '2026-02-01T00-00-00Z-0000.partial', message: expect.stringContaining('unfinished bundle') }]);
+  });
+
+  it('refuses paths that leave the bundle and symlinks inside it', async () => {
+    const f = path.join(dirs[0]!, 'manifest.json');
+    const m = JSON.parse(readFileSync(f, 'utf8'));
+    m.files.push({ path: '../../etc/passwd', sha256: 'x', bytes: 1 }, { path: '/etc/passwd', sha256: 'x', bytes: 1 });
+    writeFileSync(f, JSON.stringify(m));
+    symlinkSync('/etc/passwd', path.join(dirs[1]!, 'artifacts', 'link'));
+    const p = await problems();
+    expect(p).toContainEqual({ bundle: name(0), file: 'manifest.json', message: expect.stringContaining('unsafe path "../../etc/passwd"') });
+    expect(p).toContainEqual({ bundle: name(0), file: 'manifest.json', message: expect.stringContaining('unsafe path "/etc/passwd"') });
+    expect(p).toContainEqual({ bundle: name(1), file: 'artifacts/link', message: expect.stringContaining('symbolic link') });
+  });
+
+  it('reports malformed manifest JSON instead of crashing', async () => {
+    writeFileSync(path.join(dirs[0]!, 'manifest.json'), '{"format": ');
+    expect(await problems()).toContainEqual({ bundle: name(0), file: 'manifest.json', message: expect.stringContaining('not valid JSON') });
+  });
+
+  it('exits 4 from the CLI naming the file, 0 when intact, 2 for a missing path', async () => {
+    const ok = await runCli(['verify', ev]);
+    expect(ok.code).toBe(0);
+    rmSync(path.join(dirs[1]!, AD));
+    const bad = await runCli(['verify', ev, '--json']);
+    expect(bad.code).toBe(4);
+    expect(JSON.parse(bad.stdout).problems[0]).toMatchObject({ bundle: name(1), file: AD });
+    const missing = await runCli(['verify', path.join(ev, 'nope')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/nope: no such bundle or evidence directory/);
+  });
+});

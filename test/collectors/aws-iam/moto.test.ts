@@ -1,0 +1,109 @@
+// aws-iam against moto, an independent AWS implementation, seeded through the real SDK.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  AttachUserPolicyCommand,
+  CreateAccessKeyCommand,
+  CreateLoginProfileCommand,
+  CreatePolicyCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  CreateVirtualMFADeviceCommand,
+  EnableMFADeviceCommand,
+  IAMClient,
+  PutUserPolicyCommand,
+  CreateGroupCommand,
+  AddUserToGroupCommand,
+} from '@aws-sdk/client-iam';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awsEnv, runCli, tmpDir, writeConfig } from '../../helpers/cli.js';
+import { motoAvailable, startMoto, type Moto } from '../../helpers/moto.js';
+
+const moto = motoAvailable();
+const doc = (o: unknown) => JSON.stringify(o);
+const ADMIN = doc({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] });
+const READ = doc({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: 'arn:aws:s3:::training-data/*' }] });
+
+describe.skipIf(!moto.ok)('aws-iam against moto', () => {
+  let m: Moto;
+  let dir: string;
+  let result: Awaited<ReturnType<typeof runCli>>;
+  let bundle: string;
+
+  beforeAll(async () => {
+    m = await startMoto();
+    const iam = new IAMClient({ region: 'us-east-1', endpoint: m.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    // alice: console user with MFA; bob: console user without MFA; carol: admin via attached policy;
+    // dave: inline policy; erin: admin via group; role ext-auditor trusted by another account.
+    for (const u of ['alice', 'bob', 'carol', 'dave', 'erin']) await iam.send(new CreateUserCommand({ UserName: u }));
+    for (const u of ['alice', 'bob']) await iam.send(new CreateLoginProfileCommand({ UserName: u, Password: 'Correct-Horse-1!' }));
+    const mfa = await iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'alice-mfa' }));
+    await iam.send(new EnableMFADeviceCommand({ UserName: 'alice', SerialNumber: mfa.VirtualMFADevice!.SerialNumber!, AuthenticationCode1: '123456', AuthenticationCode2: '654321' }));
+    const admin = await iam.send(new CreatePolicyCommand({ PolicyName: 'AdminAccess', PolicyDocument: ADMIN }));
+    await iam.send(new CreatePolicyCommand({ PolicyName: 'TrainingRead', PolicyDocument: READ }));
+    await iam.send(new AttachUserPolicyCommand({ UserName: 'carol', PolicyArn: admin.Policy!.Arn! }));
+    await iam.send(new PutUserPolicyCommand({ UserName: 'dave', PolicyName: 'dave-inline', PolicyDocument: READ }));
+    await iam.send(new CreateGroupCommand({ GroupName: 'platform-admins' }));
+    await iam.send(new AddUserToGroupCommand({ GroupName: 'platform-admins', UserName: 'erin' }));
+    const { PutGroupPolicyCommand } = await import('@aws-sdk/client-iam');
+    await iam.send(new PutGroupPolicyCommand({ GroupName: 'platform-admins', PolicyName: 'all', PolicyDocument: ADMIN }));
+    await iam.send(new CreateAccessKeyCommand({ UserName: 'dave' }));
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: 'ext-auditor',
+        AssumeRolePolicyDocument: doc({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999988887777:root' }, Action: 'sts:AssumeRole' }] }),
+      }),
+    );
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: 'sagemaker-exec',
+        AssumeRolePolicyDocument: doc({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'sagemaker.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
+      }),
+    );
+    iam.destroy();
+
+    dir = tmpDir();
+    const cfg = writeConfig(dir, 'sources:\n  aws:\n    - name: main\n      regions: [us-east-1]\n');
+    result = await runCli(['collect', '--config', cfg, '--json'], { env: awsEnv(m.url) });
+    bundle = JSON.parse(result.stdout).bundle;
+  });
+  afterAll(async () => {
+    await m?.stop();
+  });
+
+  const findings = () => JSON.parse(readFileSync(path.join(bundle, 'findings.json'), 'utf8')) as { check: string; status: string; exceptions: { resource: string }[] }[];
+  const finding = (id: string) => findings().find((f) => f.check === id)!;
+  const names = (id: string) => finding(id).exceptions.map((e) => e.resource.split('/').pop()!.replace(/ \(.*\)$/, '')).sort();
+
+  it('writes a complete bundle and exits 0', () => {
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ status: 'complete', findings: expect.any(Object) });
+  });
+
+  it('records every principal in the authorization details', () => {
+    const lines = readFileSync(path.join(bundle, 'artifacts/main/aws-iam/authorization-details.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const users = lines.filter((l) => l.type === 'user').map((l) => l.UserName).sort();
+    const roles = lines.filter((l) => l.type === 'role').map((l) => l.RoleName).sort();
+    expect(users).toEqual(['alice', 'bob', 'carol', 'dave', 'erin']);
+    expect(roles).toEqual(expect.arrayContaining(['ext-auditor', 'sagemaker-exec']));
+    expect(lines.filter((l) => l.type === 'group').map((l) => l.GroupName)).toEqual(['platform-admins']);
+    // moto sends trust policies raw and other documents encoded: both arrive as objects
+    expect(lines.find((l) => l.RoleName === 'ext-auditor').AssumeRolePolicyDocument.Statement[0].Principal.AWS).toBe('arn:aws:iam::999988887777:root');
+    expect(lines.find((l) => l.UserName === 'dave').UserPolicyList[0].PolicyDocument.Statement[0].Action).toEqual(['s3:GetObject']);
+  });
+
+  it('flags exactly the seeded problems', () => {
+    expect(names('aws-iam.console-users-mfa')).toEqual(['bob']);
+    expect(names('aws-iam.admin-principals')).toEqual(['carol', 'erin', 'platform-admins']);
+    expect(names('aws-iam.user-inline-policies')).toEqual(['dave']);
+    expect(names('aws-iam.external-trust')).toEqual(['ext-auditor']);
+    expect(finding('aws-iam.external-trust').exceptions[0]!.resource).toContain('ext-auditor');
+    expect(finding('aws-iam.password-policy').status).toBe('fail');
+    expect(finding('aws-iam.access-key-age').status).toBe('pass');
+  });
+
+  it('writes a bundle that verifies', async () => {
+    const v = await runCli(['verify', path.dirname(bundle)]);
+    expect(v.code, v.stdout).toBe(0);
+  });
+});
