@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { collectCommand } from './commands/collect.js';
 import { controlsCommand } from './commands/controls.js';
 import { keygenCommand } from './commands/keygen.js';
+import { permissionsCommand } from './commands/permissions.js';
 import { verifyCommand } from './commands/verify.js';
 import { ExitCode } from './core/errors.js';
 import { redactKnown, secretValues } from './core/log.js';
@@ -49,6 +50,13 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--all', 'include criteria of categories not in scope')
     .option('--json', 'print as JSON')
     .action((o) => run(controlsCommand(o)));
+
+  program
+    .command('permissions')
+    .description('print the least-privilege permissions for the configured collectors')
+    .option('-c, --config <file>', 'config file (for the selected collectors)', DEFAULT_CONFIG)
+    .option('--format <format>', 'json or markdown', 'json')
+    .action((o) => run(permissionsCommand(o)));
 
   program
     .command('keygen')

@@ -48,11 +48,12 @@ function resolveInside(bundleDir: string, rel: string): string {
 }
 
 /** Artifacts of one collector × target: entries whose path lies directly under `prefix`. */
-export function artifactReader(bundleDir: string, entries: ArtifactEntry[], prefix: string, meta: { collectedAt?: string; bundleId?: string } = {}): ArtifactReader {
-  const mine = entries.filter((a) => a.path.startsWith(prefix + '/') && !a.path.slice(prefix.length + 1).includes('/'));
-  const byKind = new Map(mine.map((a) => [a.kind, a]));
+export function artifactReader(bundleDir: string, entries: ArtifactEntry[] | (() => ArtifactEntry[]), prefix: string, meta: { collectedAt?: string; bundleId?: string } = {}): ArtifactReader {
+  // entries may grow while a collector writes: look them up on every call
+  const find = (kind: string) =>
+    (typeof entries === 'function' ? entries() : entries).find((a) => a.kind === kind && a.path.startsWith(prefix + '/') && !a.path.slice(prefix.length + 1).includes('/'));
   const get = (kind: string): ArtifactEntry => {
-    const a = byKind.get(kind);
+    const a = find(kind);
     if (!a) throw new MissingArtifactError(kind);
     return a;
   };
@@ -64,8 +65,8 @@ export function artifactReader(bundleDir: string, entries: ArtifactEntry[], pref
   };
   return {
     ...meta,
-    has: (kind) => byKind.has(kind),
-    complete: (kind) => byKind.get(kind)?.provenance.complete === true,
+    has: (kind) => !!find(kind),
+    complete: (kind) => find(kind)?.provenance.complete === true,
     readJson: async <T>(kind: string) => JSON.parse(readVerified(get(kind))) as T,
     readText: async (kind) => readVerified(get(kind)),
     iterate: <T>(kind: string): AsyncIterable<T> => ({

@@ -142,6 +142,7 @@ export async function runCollection(o: RunOptions): Promise<RunResult> {
         signal,
         paginate: paginator,
         artifacts: sink,
+        written: artifactReader(writer.partialDir, () => writer.artifacts, prefix),
         previous: previousReader(o.evidenceDir, stream, prefix, id),
         gap: (g) => {
           gaps.push(g);
@@ -175,7 +176,7 @@ export async function runCollection(o: RunOptions): Promise<RunResult> {
         retries: counter.retries,
       });
       // checks read what was just written (re-hashing it), from the partial dir
-      const reader = artifactReader(writer.partialDir, writer.artifacts, prefix);
+      const reader = ctx.written;
       for (const check of c.checks) {
         const paths = writer.artifacts.filter((a) => a.path.startsWith(prefix + '/') && check.reads.includes(a.kind)).map((a) => a.path);
         const base = { check: check.id, title: check.title, severity: check.severity, criteria: o.mappings.checks[check.id]?.criteria ?? [], collector: c.meta.id, source: src.name, scope: t.scope, artifacts: paths };

@@ -116,6 +116,8 @@ export interface BaseContext<S = unknown> {
   signal: AbortSignal;
   paginate: Paginator;
   artifacts: ArtifactSink;
+  /** what this run has written so far (to derive artifacts from others without new API calls) */
+  written: ArtifactReader;
   /** artifacts this collector wrote for the same target in the previous bundle, or null (first bundle) */
   previous: ArtifactReader | null;
   /** records a gap: a failed or denied call. The bundle becomes partial. */

@@ -1,0 +1,116 @@
+// The promotion log, shared by the MLflow and Vertex registry collectors. Neither registry keeps a
+// history of stage changes or alias moves, so each bundle keeps a snapshot and the log is the
+// difference between this snapshot and the previous bundle's, with the window it happened in.
+
+export interface VersionState {
+  model: string;
+  version: string;
+  /** MLflow stage (None/Staging/Production/Archived); absent for Vertex */
+  stage?: string | null;
+  aliases: string[];
+  status?: string;
+  /** when the registry last touched the version (ms epoch or ISO) */
+  lastUpdated?: string | number | null;
+  /** who created/registered the version, where the registry says */
+  creator?: string | null;
+  /** MLflow tags or Vertex labels */
+  tags: Record<string, string>;
+}
+
+export type PromotionEventType = 'version_created' | 'version_deleted' | 'alias_added' | 'alias_removed' | 'alias_moved' | 'stage_changed';
+
+export interface PromotionEvent {
+  type: PromotionEventType;
+  model: string;
+  version: string;
+  alias?: string;
+  from: string | null;
+  to: string | null;
+  /** the event happened after windowFrom (previous collection) and at or before windowTo (this one) */
+  windowFrom: string;
+  windowTo: string;
+  lastUpdated: string | number | null;
+  actor: { user: string; source: string } | null;
+  /** true when the event puts a version into production (production alias or stage) */
+  toProduction: boolean;
+  approval: { tags: Record<string, string>; approved: boolean; approver: string | null };
+}
+
+export interface PromotionLog {
+  baseline: boolean;
+  window: { from: string | null; to: string };
+  previousBundle: string | null;
+  events: PromotionEvent[];
+}
+
+export interface PromotionOptions {
+  productionAliases: string[];
+  approvalTags: string[];
+  productionStage?: string;
+}
+
+export function isProduction(v: VersionState, o: PromotionOptions): boolean {
+  return (o.productionStage !== undefined && v.stage === o.productionStage) || v.aliases.some((a) => o.productionAliases.includes(a));
+}
+
+export function approvalOf(v: VersionState, o: PromotionOptions): PromotionEvent['approval'] {
+  const tags: Record<string, string> = {};
+  for (const t of o.approvalTags) if (v.tags[t] !== undefined && v.tags[t] !== '') tags[t] = v.tags[t]!;
+  const approver = Object.values(tags)[0] ?? null;
+  return { tags, approved: Object.keys(tags).length === o.approvalTags.length && o.approvalTags.length > 0, approver };
+}
+
+const key = (model: string, version: string) => `${model}\u0000${version}`;
+
+/**
+ * Compares two snapshots. An alias that left one version and arrived at another of the same model
+ * is one `alias_moved` event (attributed to the version it arrived at), not a removal and an addition.
+ */
+export function diffSnapshots(prev: VersionState[], cur: VersionState[], window: { from: string; to: string }, o: PromotionOptions, actorOf?: (v: VersionState) => PromotionEvent['actor']): PromotionEvent[] {
+  const before = new Map(prev.map((v) => [key(v.model, v.version), v]));
+  const after = new Map(cur.map((v) => [key(v.model, v.version), v]));
+  const events: PromotionEvent[] = [];
+  const base = (v: VersionState) => ({
+    model: v.model,
+    version: v.version,
+    windowFrom: window.from,
+    windowTo: window.to,
+    lastUpdated: v.lastUpdated ?? null,
+    actor: actorOf?.(v) ?? null,
+    approval: approvalOf(v, o),
+  });
+  // alias → version, per model, before and after
+  const aliasMap = (list: VersionState[]) => {
+    const m = new Map<string, string>();
+    for (const v of list) for (const a of v.aliases) m.set(`${v.model}\u0000${a}`, v.version);
+    return m;
+  };
+  const aBefore = aliasMap(prev);
+  const aAfter = aliasMap(cur);
+
+  for (const v of cur) {
+    const p = before.get(key(v.model, v.version));
+    if (!p) events.push({ type: 'version_created', ...base(v), from: null, to: v.version, toProduction: isProduction(v, o) });
+    else if ((p.stage ?? null) !== (v.stage ?? null))
+      events.push({ type: 'stage_changed', ...base(v), from: p.stage ?? null, to: v.stage ?? null, toProduction: o.productionStage !== undefined && v.stage === o.productionStage });
+  }
+  for (const p of prev) if (!after.has(key(p.model, p.version))) events.push({ type: 'version_deleted', ...base(p), from: p.version, to: null, toProduction: false });
+
+  for (const [k, version] of aAfter) {
+    const [model, alias] = k.split('\u0000') as [string, string];
+    const was = aBefore.get(k);
+    if (was === version) continue;
+    const v = after.get(key(model, version))!;
+    const toProduction = o.productionAliases.includes(alias);
+    if (was === undefined) events.push({ type: 'alias_added', ...base(v), alias, from: null, to: version, toProduction });
+    else events.push({ type: 'alias_moved', ...base(v), alias, from: was, to: version, toProduction });
+  }
+  for (const [k, version] of aBefore) {
+    if (aAfter.has(k)) continue;
+    const [model, alias] = k.split('\u0000') as [string, string];
+    const v = before.get(key(model, version))!;
+    events.push({ type: 'alias_removed', ...base(after.get(key(model, version)) ?? v), alias, from: version, to: null, toProduction: false });
+  }
+  const order: Record<PromotionEventType, number> = { version_created: 0, stage_changed: 1, alias_added: 2, alias_moved: 3, alias_removed: 4, version_deleted: 5 };
+  return events.sort((a, b) => a.model.localeCompare(b.model) || Number(a.version) - Number(b.version) || a.version.localeCompare(b.version) || order[a.type] - order[b.type] || (a.alias ?? '').localeCompare(b.alias ?? ''));
+}
