@@ -92,140 +92,156 @@ export async function runCollection(o: RunOptions): Promise<RunResult> {
     const startedAt = o.now();
     const id = newBundleId(startedAt);
     const writer = await BundleWriter.create(o.evidenceDir, id);
-    const identity: Identity = { aws: [], gcp: [], mlflow: [], ci: ciIdentity(o.env) };
-    const selected = config.collectors === 'all' ? o.collectors : o.collectors.filter((c) => (config.collectors as string[]).includes(c.meta.id));
-
-    const kinds = new Set(selected.map((c) => c.meta.source));
-    const prepared: PreparedSource[] = [];
-    for (const kind of ['aws', 'mlflow', 'vertex'] as SourceKind[]) {
-      if (!kinds.has(kind)) continue;
-      for (const s of config.sources[kind]) {
-        o.log.info(`preparing ${kind} source ${s.name}`);
-        prepared.push(await prepareSource(config, kind, s, { bundleId: id, env: o.env, identity }));
-      }
+    try {
+      return await collectInto(o, writer, { id, startedAt, stream, prev });
+    } catch (e) {
+      // an error before the manifest (e.g. a source's settings rejected): leave no unfinished bundle behind
+      rmSync(writer.partialDir, { recursive: true, force: true });
+      throw e;
     }
-
-    const entries: CollectorEntry[] = [];
-    const findings: Finding[] = [];
-    const tasks: { c: Collector; src: PreparedSource; t: PreparedTarget }[] = [];
-    for (const c of selected) {
-      for (const src of prepared.filter((p) => p.kind === c.meta.source)) {
-        for (const f of src.failures) entries.push({ id: c.meta.id, source: src.name, scope: f.scope, status: 'error', error: f.gap, gaps: [f.gap], durationMs: 0, apiCalls: 0, retries: 0 });
-        for (const t of src.targets(c.meta.scope)) tasks.push({ c, src, t });
-      }
-    }
-    if (selected.length && prepared.length === 0) o.log.warn('no sources configured for the selected collectors');
-
-    const signal = o.signal ?? new AbortController().signal;
-    await pool(tasks, config.concurrency, async ({ c, src, t }) => {
-      const started = Date.now();
-      const counter = { calls: 0, retries: 0 };
-      const gaps: Gap[] = [];
-      const scopeLabel = Object.entries(t.scope).map(([k, v]) => `${k}=${v}`).join(' ');
-      o.log.info(`collecting ${c.meta.id} from ${src.name}${scopeLabel ? ` (${scopeLabel})` : ''}`);
-      const sink = writer.sink({
-        collector: c.meta.id,
-        target: t.target,
-        declared: c.meta.artifacts,
-        system: src.system,
-        scope: { source: src.name, ...t.scope },
-        criteriaFor: (kind) => o.mappings.artifacts[kind]?.criteria ?? [],
-        now: o.now,
-      });
-      const prefix = ['artifacts', t.target.source, c.meta.id, ...t.target.pathSegments].join('/');
-      const ctx: BaseContext & Record<string, unknown> = {
-        target: t.target,
-        source: src.settings,
-        settings: o.loaded.settings[c.meta.id],
-        now: o.now,
-        log: o.log,
-        signal,
-        paginate: paginator,
-        artifacts: sink,
-        written: artifactReader(writer.partialDir, () => writer.artifacts, prefix),
-        previous: previousReader(o.evidenceDir, stream, prefix, id),
-        gap: (g) => {
-          gaps.push(g);
-          o.log.warn(`${c.meta.id} ${src.name}: ${g.api}: ${g.code}: ${g.message}`);
-        },
-        countCall: (n = 1) => {
-          counter.calls += n;
-        },
-        concurrency: config.concurrency,
-        ...t.extras(counter),
-      };
-      let error: Gap | undefined;
-      try {
-        await c.collect(ctx);
-      } catch (e) {
-        const d = describeError(e);
-        error = { api: (e as { api?: string }).api ?? c.meta.id, ...d };
-        gaps.push(error);
-        o.log.warn(`${c.meta.id} ${src.name}: failed: ${d.code}: ${d.message}`);
-      }
-      await sink.abortOpen('collector ended');
-      entries.push({
-        id: c.meta.id,
-        source: src.name,
-        scope: t.scope,
-        status: gaps.length ? 'error' : 'ok',
-        ...(error ? { error } : {}),
-        gaps,
-        durationMs: Date.now() - started,
-        apiCalls: counter.calls,
-        retries: counter.retries,
-      });
-      // checks read what was just written (re-hashing it), from the partial dir
-      const reader = ctx.written;
-      for (const check of c.checks) {
-        const paths = writer.artifacts.filter((a) => a.path.startsWith(prefix + '/') && check.reads.includes(a.kind)).map((a) => a.path);
-        const base = { check: check.id, title: check.title, severity: check.severity, criteria: o.mappings.checks[check.id]?.criteria ?? [], collector: c.meta.id, source: src.name, scope: t.scope, artifacts: paths };
-        const missing = check.reads.filter((k) => !reader.complete(k));
-        if (missing.length) {
-          findings.push({ ...base, status: 'error', summary: `evidence incomplete, cannot evaluate: ${missing.join(', ')} (see the collector's gaps)`, exceptions: [] });
-          continue;
-        }
-        try {
-          const r = await check.run({ target: t.target, source: src.settings, settings: o.loaded.settings[c.meta.id], now: o.now(), artifacts: reader });
-          findings.push({ ...base, status: r.status, summary: r.summary, exceptions: r.exceptions ?? [] });
-        } catch (e) {
-          findings.push({ ...base, status: 'error', summary: `check failed to run: ${describeError(e).message}`, exceptions: [] });
-        }
-      }
-    });
-    for (const p of prepared) await p.close();
-
-    findings.sort((a, b) => a.check.localeCompare(b.check) || a.source.localeCompare(b.source) || JSON.stringify(a.scope).localeCompare(JSON.stringify(b.scope)));
-    entries.sort((a, b) => a.id.localeCompare(b.id) || a.source.localeCompare(b.source) || JSON.stringify(a.scope).localeCompare(JSON.stringify(b.scope)));
-    await writer.writeFindings(findings);
-    const summary: Record<FindingStatus, number> = { pass: 0, fail: 0, error: 0, not_applicable: 0 };
-    for (const f of findings) summary[f.status]++;
-    const anyGap = entries.some((e) => e.status === 'error');
-    const anyOk = entries.some((e) => e.status === 'ok');
-    const status: BundleStatus = !anyGap ? 'complete' : anyOk ? 'partial' : 'failed';
-    const { manifest, dir } = await writer.finalize(
-      {
-        format: BUNDLE_FORMAT,
-        id,
-        stream,
-        tool: { name: 'soc2', version: toolVersion },
-        organization: config.organization ?? null,
-        startedAt: startedAt.toISOString(),
-        finishedAt: o.now().toISOString(),
-        status,
-        config: { sha256: o.loaded.sha256, scope: ['security', ...config.scope.filter((s) => s !== 'security')] },
-        identity,
-        collectors: entries,
-        findings: { path: 'findings.json', summary },
-        previous: prev ? { id: prev.id, manifestSha256: prev.manifestSha256 } : null,
-        signing: o.signKey ? { algorithm: 'ed25519', keyId: o.signKey.keyId, publicKey: o.signKey.publicKeyPem } : null,
-      },
-      o.signKey,
-    );
-    return { dir, manifest, findings };
   } finally {
     lock.release();
   }
+}
+
+async function collectInto(
+  o: RunOptions,
+  writer: BundleWriter,
+  b: { id: string; startedAt: Date; stream: string | null; prev: ReturnType<typeof latestBundle> },
+): Promise<RunResult> {
+  const { config } = o.loaded;
+  const { id, startedAt, stream, prev } = b;
+  const identity: Identity = { aws: [], gcp: [], mlflow: [], ci: ciIdentity(o.env) };
+  const selected = config.collectors === 'all' ? o.collectors : o.collectors.filter((c) => (config.collectors as string[]).includes(c.meta.id));
+
+  const kinds = new Set(selected.map((c) => c.meta.source));
+  const prepared: PreparedSource[] = [];
+  for (const kind of ['aws', 'mlflow', 'vertex'] as SourceKind[]) {
+    if (!kinds.has(kind)) continue;
+    for (const s of config.sources[kind]) {
+      o.log.info(`preparing ${kind} source ${s.name}`);
+      prepared.push(await prepareSource(config, kind, s, { bundleId: id, env: o.env, identity }));
+    }
+  }
+
+  const entries: CollectorEntry[] = [];
+  const findings: Finding[] = [];
+  const tasks: { c: Collector; src: PreparedSource; t: PreparedTarget }[] = [];
+  for (const c of selected) {
+    for (const src of prepared.filter((p) => p.kind === c.meta.source)) {
+      for (const f of src.failures) entries.push({ id: c.meta.id, source: src.name, scope: f.scope, status: 'error', error: f.gap, gaps: [f.gap], durationMs: 0, apiCalls: 0, retries: 0 });
+      for (const t of src.targets(c.meta.scope)) tasks.push({ c, src, t });
+    }
+  }
+  if (selected.length && prepared.length === 0) o.log.warn('no sources configured for the selected collectors');
+
+  const signal = o.signal ?? new AbortController().signal;
+  await pool(tasks, config.concurrency, async ({ c, src, t }) => {
+    const started = Date.now();
+    const counter = { calls: 0, retries: 0 };
+    const gaps: Gap[] = [];
+    const scopeLabel = Object.entries(t.scope).map(([k, v]) => `${k}=${v}`).join(' ');
+    o.log.info(`collecting ${c.meta.id} from ${src.name}${scopeLabel ? ` (${scopeLabel})` : ''}`);
+    const sink = writer.sink({
+      collector: c.meta.id,
+      target: t.target,
+      declared: c.meta.artifacts,
+      system: src.system,
+      scope: { source: src.name, ...t.scope },
+      criteriaFor: (kind) => o.mappings.artifacts[kind]?.criteria ?? [],
+      now: o.now,
+    });
+    const prefix = ['artifacts', t.target.source, c.meta.id, ...t.target.pathSegments].join('/');
+    const ctx: BaseContext & Record<string, unknown> = {
+      target: t.target,
+      source: src.settings,
+      settings: o.loaded.settings[c.meta.id],
+      now: o.now,
+      log: o.log,
+      signal,
+      paginate: paginator,
+      artifacts: sink,
+      written: artifactReader(writer.partialDir, () => writer.artifacts, prefix),
+      previous: previousReader(o.evidenceDir, stream, prefix, id),
+      gap: (g) => {
+        gaps.push(g);
+        o.log.warn(`${c.meta.id} ${src.name}: ${g.api}: ${g.code}: ${g.message}`);
+      },
+      countCall: (n = 1) => {
+        counter.calls += n;
+      },
+      concurrency: config.concurrency,
+      ...t.extras(counter),
+    };
+    let error: Gap | undefined;
+    try {
+      await c.collect(ctx);
+    } catch (e) {
+      const d = describeError(e);
+      error = { api: (e as { api?: string }).api ?? c.meta.id, ...d };
+      gaps.push(error);
+      o.log.warn(`${c.meta.id} ${src.name}: failed: ${d.code}: ${d.message}`);
+    }
+    await sink.abortOpen('collector ended');
+    entries.push({
+      id: c.meta.id,
+      source: src.name,
+      scope: t.scope,
+      status: gaps.length ? 'error' : 'ok',
+      ...(error ? { error } : {}),
+      gaps,
+      durationMs: Date.now() - started,
+      apiCalls: counter.calls,
+      retries: counter.retries,
+    });
+    // checks read what was just written (re-hashing it), from the partial dir
+    const reader = ctx.written;
+    for (const check of c.checks) {
+      const paths = writer.artifacts.filter((a) => a.path.startsWith(prefix + '/') && check.reads.includes(a.kind)).map((a) => a.path);
+      const base = { check: check.id, title: check.title, severity: check.severity, criteria: o.mappings.checks[check.id]?.criteria ?? [], collector: c.meta.id, source: src.name, scope: t.scope, artifacts: paths };
+      const missing = check.reads.filter((k) => !reader.complete(k));
+      if (missing.length) {
+        findings.push({ ...base, status: 'error', summary: `evidence incomplete, cannot evaluate: ${missing.join(', ')} (see the collector's gaps)`, exceptions: [] });
+        continue;
+      }
+      try {
+        const r = await check.run({ target: t.target, source: src.settings, settings: o.loaded.settings[c.meta.id], now: o.now(), artifacts: reader });
+        findings.push({ ...base, status: r.status, summary: r.summary, exceptions: r.exceptions ?? [] });
+      } catch (e) {
+        findings.push({ ...base, status: 'error', summary: `check failed to run: ${describeError(e).message}`, exceptions: [] });
+      }
+    }
+  });
+  for (const p of prepared) await p.close();
+
+  findings.sort((a, b) => a.check.localeCompare(b.check) || a.source.localeCompare(b.source) || JSON.stringify(a.scope).localeCompare(JSON.stringify(b.scope)));
+  entries.sort((a, b) => a.id.localeCompare(b.id) || a.source.localeCompare(b.source) || JSON.stringify(a.scope).localeCompare(JSON.stringify(b.scope)));
+  await writer.writeFindings(findings);
+  const summary: Record<FindingStatus, number> = { pass: 0, fail: 0, error: 0, not_applicable: 0 };
+  for (const f of findings) summary[f.status]++;
+  const anyGap = entries.some((e) => e.status === 'error');
+  const anyOk = entries.some((e) => e.status === 'ok');
+  const status: BundleStatus = !anyGap ? 'complete' : anyOk ? 'partial' : 'failed';
+  const { manifest, dir } = await writer.finalize(
+    {
+      format: BUNDLE_FORMAT,
+      id,
+      stream,
+      tool: { name: 'soc2', version: toolVersion },
+      organization: config.organization ?? null,
+      startedAt: startedAt.toISOString(),
+      finishedAt: o.now().toISOString(),
+      status,
+      config: { sha256: o.loaded.sha256, scope: ['security', ...config.scope.filter((s) => s !== 'security')] },
+      identity,
+      collectors: entries,
+      findings: { path: 'findings.json', summary },
+      previous: prev ? { id: prev.id, manifestSha256: prev.manifestSha256 } : null,
+      signing: o.signKey ? { algorithm: 'ed25519', keyId: o.signKey.keyId, publicKey: o.signKey.publicKeyPem } : null,
+    },
+    o.signKey,
+  );
+  return { dir, manifest, findings };
 }
 
 export { PARTIAL_SUFFIX };
