@@ -5,5 +5,4 @@ import { configSchema } from '../dist/src/config/schema.js';
 
 const schema = z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' });
 schema.title = 'soc2.config.yaml';
-schema.$id = 'https://soc2.dev/schema/soc2.config.schema.json';
 writeFileSync(new URL('../schema/soc2.config.schema.json', import.meta.url), JSON.stringify(schema, null, 2) + '\n');

@@ -4,6 +4,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { collectCommand } from './commands/collect.js';
 import { controlsCommand } from './commands/controls.js';
+import { initCommand } from './commands/init.js';
 import { keygenCommand } from './commands/keygen.js';
 import { permissionsCommand } from './commands/permissions.js';
 import { verifyCommand } from './commands/verify.js';
@@ -57,6 +58,15 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('-c, --config <file>', 'config file (for the selected collectors)', DEFAULT_CONFIG)
     .option('--format <format>', 'json or markdown', 'json')
     .action((o) => run(permissionsCommand(o)));
+
+  program
+    .command('init')
+    .description('write a commented soc2.config.yaml from what the environment says (no API calls); --ci adds a daily workflow')
+    .option('-c, --config <file>', 'config file to write', DEFAULT_CONFIG)
+    .option('--ci <provider>', 'also write a scheduled workflow: github or gitlab')
+    .option('--organization <name>', 'organization name for reports')
+    .option('--force', 'overwrite existing files')
+    .action((o) => run(initCommand(o)));
 
   program
     .command('keygen')

@@ -1,0 +1,202 @@
+// `soc2 init`: a commented config from what the environment already says (no API calls), and
+// with --ci a scheduled workflow that collects every day and fails visibly on gaps.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ExitCode, UsageError } from '../core/errors.js';
+import { toolVersion } from '../core/paths.js';
+
+export interface Detected {
+  awsProfile?: string;
+  awsRegion?: string;
+  awsProfiles: string[];
+  mlflowTrackingUri?: string;
+  gcpProject?: string;
+}
+
+function readIfExists(f: string): string | null {
+  try {
+    return readFileSync(f, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** Reads only environment variables and local config files; never calls an API. */
+export function detect(env: NodeJS.ProcessEnv, home = os.homedir()): Detected {
+  const awsConfig = readIfExists(env.AWS_CONFIG_FILE ?? path.join(home, '.aws', 'config')) ?? '';
+  const profiles = [...awsConfig.matchAll(/^\[(?:profile )?([^\]]+)\]/gm)].map((m) => m[1]!.trim());
+  const profile = env.AWS_PROFILE;
+  let region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (!region) {
+    const section = profile && profile !== 'default' ? `profile ${profile}` : 'default';
+    const block = awsConfig.split(/^\[/m).find((b) => b.startsWith(section + ']'));
+    region = block?.match(/^region\s*=\s*(\S+)/m)?.[1];
+  }
+  let gcpProject = env.GOOGLE_CLOUD_PROJECT ?? env.CLOUDSDK_CORE_PROJECT ?? env.GCLOUD_PROJECT;
+  if (!gcpProject) {
+    const gcloud = readIfExists(path.join(env.CLOUDSDK_CONFIG ?? path.join(home, '.config', 'gcloud'), 'configurations', 'config_default'));
+    gcpProject = gcloud?.match(/^project\s*=\s*(\S+)/m)?.[1];
+  }
+  return { awsProfile: profile, awsRegion: region, awsProfiles: profiles, mlflowTrackingUri: env.MLFLOW_TRACKING_URI, gcpProject };
+}
+
+export function configTemplate(d: Detected, organization = 'Your company'): string {
+  const region = d.awsRegion ?? 'us-east-1';
+  const aws = [
+    '  aws:',
+    '    - name: prod',
+    `      regions: [${region}]${d.awsRegion ? '            # from your AWS environment' : ''}`,
+    d.awsProfile ? `      profile: ${d.awsProfile}` : '      # profile: my-profile          # a named profile from ~/.aws/config',
+    '      # assumeRoleArn: arn:aws:iam::123456789012:role/soc2-evidence',
+    '      # organization: {roleName: soc2-evidence}   # every account of the organization',
+  ];
+  const mlflow = d.mlflowTrackingUri
+    ? ['  mlflow:', '    - name: registry', `      trackingUri: ${d.mlflowTrackingUri}   # from MLFLOW_TRACKING_URI`, '      productionAliases: [champion, production]', '      approvalTags: [approved_by]']
+    : ['  # mlflow:', '  #   - name: registry', '  #     trackingUri: https://mlflow.example.com   # default: MLFLOW_TRACKING_URI', '  #     productionAliases: [champion, production]', '  #     approvalTags: [approved_by]'];
+  const vertex = d.gcpProject
+    ? ['  vertex:', '    - name: ml-prod', `      project: ${d.gcpProject}   # from your gcloud configuration`, '      locations: [us-central1]']
+    : ['  # vertex:', '  #   - name: ml-prod', '  #     project: acme-ml-prod', '  #     locations: [us-central1]'];
+  return [
+    '# yaml-language-server: $schema=./node_modules/soc2/schema/soc2.config.schema.json',
+    '# soc2 configuration. Credentials are never written here: they come from each ecosystem\'s',
+    '# standard chain (AWS profiles/env/SSO/OIDC, Application Default Credentials, MLFLOW_TRACKING_TOKEN).',
+    `organization: ${JSON.stringify(organization)}`,
+    '# security is always in scope; add the categories your report covers',
+    'scope: [security, availability, confidentiality, processing-integrity]',
+    '# observationPeriod: {from: 2026-01-01, to: 2026-12-31}',
+    'evidence:',
+    '  dir: evidence',
+    '  # stream: aws-prod      # one chain per job when several jobs write into one store',
+    '# signing: {keyFile: soc2-signing-key.pem}   # or SOC2_SIGNING_KEY; make one with `soc2 keygen`',
+    'sources:',
+    ...aws,
+    ...mlflow,
+    ...vertex,
+    'collectors: all',
+    '# settings:',
+    '#   aws-iam: {accessKeyMaxAgeDays: 90, unusedCredentialDays: 90}',
+    '',
+  ].join('\n');
+}
+
+export function githubWorkflow(configFile: string): string {
+  return `# Collects SOC 2 evidence every day of the observation period (written by soc2 init --ci github).
+name: soc2 evidence
+on:
+  schedule:
+    - cron: '17 3 * * *'   # daily, 03:17 UTC
+  workflow_dispatch: {}
+permissions:
+  id-token: write          # OIDC to AWS and Google Cloud: no long-lived keys in CI
+  contents: read
+concurrency:
+  group: soc2-evidence     # never two collects at once: the chain stays linear
+  cancel-in-progress: false
+jobs:
+  collect:
+    runs-on: ubuntu-latest
+    timeout-minutes: 60
+    steps:
+      - name: Check out
+        uses: actions/checkout@v4
+      - name: Set up Node
+        uses: actions/setup-node@v4
+        with:
+          node-version: 20
+      - name: AWS credentials (OIDC)
+        uses: aws-actions/configure-aws-credentials@v4
+        with:
+          role-to-assume: \${{ vars.SOC2_AWS_ROLE_ARN }}
+          role-session-name: soc2-evidence-\${{ github.run_id }}
+          aws-region: \${{ vars.AWS_REGION || 'us-east-1' }}
+      - name: Google Cloud credentials (workload identity federation)
+        uses: google-github-actions/auth@v2
+        with:
+          workload_identity_provider: \${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}
+          service_account: \${{ vars.GCP_SERVICE_ACCOUNT }}
+      - name: Collect evidence
+        id: collect
+        env:
+          MLFLOW_TRACKING_TOKEN: \${{ secrets.MLFLOW_TRACKING_TOKEN }}
+          SOC2_SIGNING_KEY: \${{ secrets.SOC2_SIGNING_KEY }}
+        run: |
+          set +e
+          npx --yes soc2@${toolVersion} collect --config ${configFile} --json > collect.json
+          code=$?
+          echo "exit_code=$code" >> "$GITHUB_OUTPUT"
+          cat collect.json
+          # 0 complete, 3 partial (gaps): both still upload the bundle; anything else fails now
+          if [ "$code" != 0 ] && [ "$code" != 3 ]; then exit "$code"; fi
+      - name: Upload the bundle as a CI artifact
+        if: always()
+        uses: actions/upload-artifact@v4
+        with:
+          name: soc2-evidence-\${{ github.run_id }}
+          path: evidence/
+          retention-days: 90
+      - name: Fail on gaps so a person looks
+        if: steps.collect.outputs.exit_code == '3'
+        run: |
+          echo "::error::soc2 collect finished with gaps (bundle partial); see collect.json"
+          exit 1
+`;
+}
+
+export function gitlabPipeline(configFile: string): string {
+  return `# Collects SOC 2 evidence every day of the observation period (written by soc2 init --ci gitlab).
+# Schedule it under CI/CD > Schedules (daily); set SOC2_AWS_ROLE_ARN, GCP_WORKLOAD_IDENTITY_PROVIDER,
+# GCP_SERVICE_ACCOUNT as variables and MLFLOW_TRACKING_TOKEN, SOC2_SIGNING_KEY as masked variables.
+soc2-evidence:
+  image: node:20
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "schedule"
+  resource_group: soc2-evidence   # one collect at a time: the chain stays linear
+  id_tokens:
+    AWS_ID_TOKEN:
+      aud: sts.amazonaws.com
+    GCP_ID_TOKEN:
+      aud: https://iam.googleapis.com/\${GCP_WORKLOAD_IDENTITY_PROVIDER}
+  variables:
+    AWS_ROLE_ARN: $SOC2_AWS_ROLE_ARN
+    AWS_WEB_IDENTITY_TOKEN_FILE: /tmp/aws-web-identity-token
+    AWS_ROLE_SESSION_NAME: soc2-evidence-$CI_PIPELINE_ID
+    GOOGLE_APPLICATION_CREDENTIALS: /tmp/gcp-credentials.json
+  script:
+    - echo "$AWS_ID_TOKEN" > "$AWS_WEB_IDENTITY_TOKEN_FILE"
+    - echo "$GCP_ID_TOKEN" > /tmp/gcp-id-token
+    - >-
+      printf '{"type":"external_account","audience":"//iam.googleapis.com/%s","subject_token_type":"urn:ietf:params:oauth:token-type:jwt","token_url":"https://sts.googleapis.com/v1/token","service_account_impersonation_url":"https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/%s:generateAccessToken","credential_source":{"file":"/tmp/gcp-id-token"}}'
+      "$GCP_WORKLOAD_IDENTITY_PROVIDER" "$GCP_SERVICE_ACCOUNT" > "$GOOGLE_APPLICATION_CREDENTIALS"
+    - set +e; npx --yes soc2@${toolVersion} collect --config ${configFile} --json > collect.json; code=$?; set -e
+    - cat collect.json
+    - if [ "$code" = 3 ]; then echo "soc2 collect finished with gaps (bundle partial)"; exit 1; fi
+    - exit $code
+  artifacts:
+    when: always
+    paths:
+      - evidence/
+      - collect.json
+    expire_in: 90 days
+`;
+}
+
+export async function initCommand(o: { config: string; ci?: string; force?: boolean; organization?: string }, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  if (o.ci !== undefined && o.ci !== 'github' && o.ci !== 'gitlab') throw new UsageError(`--ci: expected github or gitlab, got "${o.ci}"`);
+  const write = (file: string, text: string) => {
+    if (existsSync(file) && !o.force) throw new UsageError(`${file}: already exists; refusing to overwrite (use --force)`);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, text);
+    process.stdout.write(`wrote ${file}\n`);
+  };
+  if (!existsSync(o.config) || o.force) {
+    const d = detect(env);
+    write(o.config, configTemplate(d, o.organization));
+    const found = [d.awsRegion && `AWS region ${d.awsRegion}`, d.awsProfile && `AWS profile ${d.awsProfile}`, d.mlflowTrackingUri && 'MLFLOW_TRACKING_URI', d.gcpProject && `GCP project ${d.gcpProject}`].filter(Boolean);
+    process.stderr.write(found.length ? `detected: ${found.join(', ')} (no API was called)\n` : 'nothing detected; edit the sources in the file\n');
+  } else if (!o.ci) throw new UsageError(`${o.config}: already exists; refusing to overwrite (use --force)`);
+  const rel = path.relative(process.cwd(), path.resolve(o.config)) || o.config;
+  if (o.ci === 'github') write(path.join('.github', 'workflows', 'soc2-evidence.yml'), githubWorkflow(rel));
+  if (o.ci === 'gitlab') write('soc2-evidence.gitlab-ci.yml', gitlabPipeline(rel));
+  return ExitCode.ok;
+}
