@@ -220,6 +220,16 @@ export function likeMatch(value: string, pattern: string, caseInsensitive: boole
   return re.test(value);
 }
 
+const listSets = new WeakMap<FilterClause, Set<string>>();
+function listSet(c: FilterClause): Set<string> {
+  let set = listSets.get(c);
+  if (!set) {
+    set = new Set(c.value as string[]);
+    listSets.set(c, set);
+  }
+  return set;
+}
+
 /** Compare a string field. Numbers given for a string field compare as their text. */
 export function compareString(actual: string | undefined, c: FilterClause): boolean {
   if (actual === undefined) return c.comparator === '!=' || c.comparator === 'NOT IN';
@@ -234,9 +244,9 @@ export function compareString(actual: string | undefined, c: FilterClause): bool
     case 'ILIKE':
       return likeMatch(actual, String(v), true);
     case 'IN':
-      return (v as string[]).includes(actual);
+      return listSet(c).has(actual);
     case 'NOT IN':
-      return !(v as string[]).includes(actual);
+      return !listSet(c).has(actual);
     default:
       throw invalidParameter(`Invalid comparator '${c.comparator}' for a string value`);
   }

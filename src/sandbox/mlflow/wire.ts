@@ -78,7 +78,18 @@ export function pythonJsonDumps(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}: ${pythonJsonDumps(v)}`).join(', ')}}`;
 }
 
-const jsonField = (f: MlflowJsonField): string => (typeof f === 'string' ? f : pythonJsonDumps(f));
+// Encoded dataset fields, cached per object (generated seeds share schema/profile objects).
+// Seed objects are treated as immutable once served.
+const encoded = new WeakMap<object, string>();
+function jsonField(f: MlflowJsonField): string {
+  if (typeof f === 'string') return f;
+  let s = encoded.get(f);
+  if (s === undefined) {
+    s = pythonJsonDumps(f);
+    encoded.set(f, s);
+  }
+  return s;
+}
 
 export function datasetToWire(d: MlflowSeedDataset): Json {
   const o: Json = { name: d.name, digest: d.digest, source_type: d.source_type, source: jsonField(d.source) };
