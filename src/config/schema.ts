@@ -58,6 +58,15 @@ export const configSchema = z.strictObject({
     .strictObject({
       dir: z.string().min(1).default('evidence'),
       stream: name.optional(),
+      /** write-once copy of every bundle in S3 (Object Lock), uploaded after the local bundle completes */
+      s3: z
+        .strictObject({
+          bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name'),
+          prefix: z.string().regex(/^[^/].*[^/]$|^$/, 'expected a key prefix without leading or trailing "/"').default(''),
+          region: z.string().optional(),
+          objectLock: z.strictObject({ mode: z.enum(['COMPLIANCE', 'GOVERNANCE']), retainDays: z.number().int().min(1).max(36500) }).optional(),
+        })
+        .optional(),
     })
     .default({ dir: 'evidence' }),
   signing: z.strictObject({ keyFile: z.string().min(1).optional() }).optional(),
