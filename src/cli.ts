@@ -2,17 +2,21 @@
 // (documented in the README): 0 ok, 1 internal error, 2 usage/config, 3 gaps, 4 verify failed,
 // 5 findings failed with --fail-on-findings.
 import { Command, CommanderError, Option } from 'commander';
-import { collectCommand } from './commands/collect.js';
-import { controlsCommand } from './commands/controls.js';
-import { initCommand } from './commands/init.js';
-import { keygenCommand } from './commands/keygen.js';
-import { permissionsCommand } from './commands/permissions.js';
-import { verifyCommand } from './commands/verify.js';
 import { ExitCode } from './core/errors.js';
 import { redactKnown, secretValues } from './core/log.js';
 import { toolVersion } from './core/paths.js';
 
 const DEFAULT_CONFIG = './soc2.config.yaml';
+
+// Commands load lazily so --help and --version stay fast and each command loads only its own clients.
+const commands = {
+  collect: () => import('./commands/collect.js').then((m) => m.collectCommand),
+  verify: () => import('./commands/verify.js').then((m) => m.verifyCommand),
+  controls: () => import('./commands/controls.js').then((m) => m.controlsCommand),
+  permissions: () => import('./commands/permissions.js').then((m) => m.permissionsCommand),
+  init: () => import('./commands/init.js').then((m) => m.initCommand),
+  keygen: () => import('./commands/keygen.js').then((m) => m.keygenCommand),
+};
 
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('soc2')
@@ -34,7 +38,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--lock-wait <seconds>', 'wait this long for another collect to release the evidence dir')
     .option('--json', 'print one JSON object on stdout')
     .option('-v, --verbose', 'more progress on stderr')
-    .action((o) => run(collectCommand(o)));
+    .action((o) => run(commands.collect().then((f) => f(o))));
 
   program
     .command('verify')
@@ -42,7 +46,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument('[path]', 'a bundle directory or an evidence directory', 'evidence')
     .option('--public-key <file>', 'trusted Ed25519 public key (PEM) the manifests must be signed with')
     .option('--json', 'print the result as JSON')
-    .action((target, o) => run(verifyCommand(target, o)));
+    .action((target, o) => run(commands.verify().then((f) => f(target, o))));
 
   program
     .command('controls')
@@ -50,14 +54,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('-c, --config <file>', 'config file (for scope and your own mappings)', DEFAULT_CONFIG)
     .option('--all', 'include criteria of categories not in scope')
     .option('--json', 'print as JSON')
-    .action((o) => run(controlsCommand(o)));
+    .action((o) => run(commands.controls().then((f) => f(o))));
 
   program
     .command('permissions')
     .description('print the least-privilege permissions for the configured collectors')
     .option('-c, --config <file>', 'config file (for the selected collectors)', DEFAULT_CONFIG)
     .option('--format <format>', 'json or markdown', 'json')
-    .action((o) => run(permissionsCommand(o)));
+    .action((o) => run(commands.permissions().then((f) => f(o))));
 
   program
     .command('init')
@@ -66,7 +70,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--ci <provider>', 'also write a scheduled workflow: github or gitlab')
     .option('--organization <name>', 'organization name for reports')
     .option('--force', 'overwrite existing files')
-    .action((o) => run(initCommand(o)));
+    .action((o) => run(commands.init().then((f) => f(o))));
 
   program
     .command('keygen')
@@ -74,7 +78,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('--private <file>', 'private key output').default('soc2-signing-key.pem'))
     .addOption(new Option('--public <file>', 'public key output').default('soc2-signing-key.pub.pem'))
     .option('--force', 'overwrite existing files')
-    .action((o) => run(keygenCommand(o)));
+    .action((o) => run(commands.keygen().then((f) => f(o))));
 
   return program;
 }
