@@ -2,6 +2,7 @@
 import type { Check, CheckInput, Exception } from '../../src/core/types.js';
 import { daysBetween } from '../define.js';
 import type { CredentialRow } from './credential-report.js';
+import { compilePattern, matches } from './iam-eval.js';
 import type { IamSettings } from './index.js';
 import { grantsAdmin, trustPrincipals, type PolicyDocument } from './policy.js';
 
@@ -210,6 +211,32 @@ export const checks: Check[] = [
         }
       }
       return result(ex, `no role is assumable from another account (${services} roles trust AWS services only)`, (n) => `${n} roles are assumable from outside the account`);
+    },
+  },
+  {
+    id: 'aws-iam.ml-privileges',
+    title: 'Only approved principals can change ML assets (models, training, endpoints, training data)',
+    severity: 'high',
+    reads: ['aws.iam.ml-privileges'],
+    async run(i) {
+      const approved = (i.settings as IamSettings).mlApprovedPrincipals;
+      const a = await i.artifacts.readJson<{ rows: { principal: string; action: string; resource: string; decision: string; via: string[] }[] }>('aws.iam.ml-privileges');
+      const by = new Map<string, { actions: Set<string>; conditional: boolean }>();
+      for (const r of a.rows) {
+        const e = by.get(r.principal) ?? { actions: new Set<string>(), conditional: true };
+        e.actions.add(r.resource === '*' ? r.action : `${r.action} on ${r.resource}`);
+        if (r.decision === 'allowed') e.conditional = false;
+        by.set(r.principal, e);
+      }
+      const ex: Exception[] = [];
+      for (const [principal, e] of by) {
+        if (approved.some((p) => matches(compilePattern(p, 'never'), principal))) continue;
+        ex.push({ resource: principal, reason: `${e.conditional ? 'conditionally ' : ''}allowed: ${[...e.actions].sort().join(', ')}` });
+      }
+      const held = by.size;
+      return ex.length
+        ? { status: 'fail', summary: `${ex.length} of ${held} principals holding ML privileges are not in settings.aws-iam.mlApprovedPrincipals`, exceptions: ex }
+        : { status: 'pass', summary: `${held} principals hold ML privileges, all approved` };
     },
   },
 ];

@@ -17,6 +17,7 @@ import type { OperationRecord } from '../../src/core/types.js';
 import { defineCollector, type AwsContext } from '../define.js';
 import { checks } from './checks.js';
 import { parseCredentialReport } from './credential-report.js';
+import { analyzeMlAccess, DEFAULT_BUCKET_ACTIONS, DEFAULT_ML_ACTIONS, type AuthorizationRecord } from './ml-access.js';
 import { decodePolicyDocument } from './policy.js';
 
 export const settings = z.strictObject({
@@ -34,6 +35,12 @@ export const settings = z.strictObject({
     })
     .default({ minimumLength: 14, requireSymbols: true, requireNumbers: true, requireUppercase: true, requireLowercase: true, reusePrevention: 0, maxAgeDays: 0 }),
   credentialReportWaitSeconds: z.number().min(0).max(600).default(60),
+  /** sensitive ML actions for "who can change ML assets" (validated against AWS's action list) */
+  mlActions: z.array(z.string().regex(/^[a-z0-9-]+:[A-Za-z0-9]+$/, 'expected service:Action without wildcards')).default(DEFAULT_ML_ACTIONS),
+  /** object actions on sources.aws[].trainingDataBuckets */
+  mlBucketActions: z.array(z.string().regex(/^s3:[A-Za-z]+$/, 'expected an s3 action such as s3:PutObject')).default(DEFAULT_BUCKET_ACTIONS),
+  /** principals approved to hold ML privileges (ARNs; * and ? wildcards); others are exceptions */
+  mlApprovedPrincipals: z.array(z.string().min(1)).default([]),
 });
 export type IamSettings = z.infer<typeof settings>;
 
@@ -80,6 +87,25 @@ async function collectAuthorizationDetails(ctx: AwsContext, iam: IAMClient): Pro
   } catch (e) {
     ctx.gap({ api: 'iam:GetAccountAuthorizationDetails', ...describeError(e) });
     await out.finish({ operations: [op], complete: false, notes: { counts, stoppedAfterPages: op.pages } });
+  }
+}
+
+/** Derived from the authorization details just written: no extra API call. */
+async function collectMlPrivileges(ctx: AwsContext, s: IamSettings): Promise<void> {
+  if (!ctx.written.complete('aws.iam.authorization-details')) return; // the gap is already recorded
+  try {
+    const r = await analyzeMlAccess(() => ctx.written.iterate<AuthorizationRecord>('aws.iam.authorization-details'), {
+      actions: s.mlActions,
+      bucketActions: s.mlBucketActions,
+      buckets: ctx.source.trainingDataBuckets,
+    });
+    await ctx.artifacts.json(
+      'aws.iam.ml-privileges',
+      { actions: s.mlActions, bucketActions: s.mlBucketActions, buckets: ctx.source.trainingDataBuckets, principalsEvaluated: r.principalsEvaluated, notes: r.notes, rows: r.rows },
+      { operations: [], complete: true, records: r.rows.length, notes: { derivedFrom: 'aws.iam.authorization-details', apiCalls: 0 } },
+    );
+  } catch (e) {
+    ctx.gap({ api: 'settings.aws-iam.mlActions', ...describeError(e) });
   }
 }
 
@@ -168,6 +194,7 @@ export default defineCollector<AwsContext>({
       { kind: 'aws.iam.account-summary', file: 'account-summary.json', description: 'GetAccountSummary: root MFA, root access keys, entity counts' },
       { kind: 'aws.iam.virtual-mfa-devices', file: 'virtual-mfa-devices.json', description: 'Virtual MFA devices and the users they are assigned to' },
       { kind: 'aws.iam.identity-providers', file: 'identity-providers.json', description: 'SAML and OIDC identity providers (federated sign-in)' },
+      { kind: 'aws.iam.ml-privileges', file: 'ml-privileges.json', description: 'Users and roles whose identity policies allow sensitive ML actions or writes to training-data buckets (derived, no extra calls)' },
     ],
   },
   checks,
@@ -176,7 +203,7 @@ export default defineCollector<AwsContext>({
     const iam = makeClient(IAMClient, { region: ctx.aws.region, credentials: ctx.aws.credentials, counter: ctx.aws.counter });
     try {
       await Promise.all([
-        collectAuthorizationDetails(ctx, iam),
+        collectAuthorizationDetails(ctx, iam).then(() => collectMlPrivileges(ctx, s)),
         collectCredentialReport(ctx, iam, s),
         collectPasswordPolicy(ctx, iam),
         collectSimple(ctx, 'aws.iam.account-summary', 'iam:GetAccountSummary', async () => (await iam.send(new GetAccountSummaryCommand({}), { abortSignal: ctx.signal })).SummaryMap ?? {}),

@@ -97,6 +97,8 @@ describe.skipIf(!moto.ok)('aws-iam against moto', () => {
     expect(names('aws-iam.admin-principals')).toEqual(['carol', 'erin', 'platform-admins']);
     expect(names('aws-iam.user-inline-policies')).toEqual(['dave']);
     expect(names('aws-iam.external-trust')).toEqual(['ext-auditor']);
+    // admins can do everything, including every sensitive ML action
+    expect(names('aws-iam.ml-privileges')).toEqual(['carol', 'erin']);
     expect(finding('aws-iam.external-trust').exceptions[0]!.resource).toContain('ext-auditor');
     expect(finding('aws-iam.password-policy').status).toBe('fail');
     expect(finding('aws-iam.access-key-age').status).toBe('pass');

