@@ -1,0 +1,219 @@
+// Deterministic synthetic AWS companies for benchmarks: the same options always give the same seed.
+// Documents are kept small so that a seed of tens of thousands of principals stays light.
+
+import type {
+  AccessKeySeed,
+  AwsAccountSeed,
+  AwsSeed,
+  IamGroupSeed,
+  IamRoleSeed,
+  IamUserSeed,
+  ManagedPolicySeed,
+  SecretSeed,
+} from './seed.js';
+
+export interface GenerateAwsCompanyOptions {
+  roles: number;
+  users: number;
+  groups: number;
+  /** Customer managed policies (a few AWS managed ones are added on top). */
+  policies: number;
+  secretsPerRegion: number;
+  regions: string[];
+  /** Accounts, each with the counts above (default 1). With more than one: an organization and an audit role per member. */
+  accounts?: number;
+  /** PRNG seed (default 1). */
+  seed?: number;
+  /** Reference "now" of the generated dates (default 2026-01-01). */
+  now?: string;
+}
+
+/** mulberry32: small, fast, deterministic. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const ACTIONS = [
+  's3:GetObject', 's3:PutObject', 's3:ListBucket', 'sagemaker:CreateTrainingJob', 'sagemaker:DescribeModel',
+  'ecr:GetAuthorizationToken', 'logs:PutLogEvents', 'dynamodb:GetItem', 'kms:Decrypt', 'secretsmanager:DescribeSecret',
+];
+const AWS_MANAGED = [
+  { name: 'AdministratorAccess', action: '*' },
+  { name: 'ReadOnlyAccess', action: '*:Describe*' },
+  { name: 'AmazonSageMakerFullAccess', action: 'sagemaker:*' },
+  { name: 'AmazonS3ReadOnlyAccess', action: 's3:Get*' },
+];
+const SERVICES = ['ec2.amazonaws.com', 'lambda.amazonaws.com', 'sagemaker.amazonaws.com', 'ecs-tasks.amazonaws.com'];
+
+export function generateAwsCompany(o: GenerateAwsCompanyOptions): AwsSeed {
+  const rnd = prng(o.seed ?? 1);
+  const nowMs = Date.parse(o.now ?? '2026-01-01T00:00:00Z');
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)]!;
+  const chance = (p: number) => rnd() < p;
+  const daysAgo = (max: number, min = 0): string =>
+    new Date(nowMs - Math.floor((min + rnd() * (max - min)) * 86_400_000)).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const nAccounts = Math.max(1, o.accounts ?? 1);
+  const accountIds = Array.from({ length: nAccounts }, (_, i) => String(210000000000 + i * 1111));
+
+  const accounts: AwsAccountSeed[] = accountIds.map((id, ai) => {
+    const policyArn = (i: number) => `arn:aws:iam::${id}:policy/gen/policy-${i}`;
+    const managedPolicies: ManagedPolicySeed[] = AWS_MANAGED.map((m) => ({
+      name: m.name,
+      arn: `arn:aws:iam::aws:policy/${m.name}`,
+      created: '2015-02-06T18:39:46Z',
+      versions: [{ id: 'v1', document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: m.action, Resource: '*' }] } }],
+    }));
+    for (let i = 0; i < o.policies; i++) {
+      const created = daysAgo(900, 30);
+      const versions = [
+        {
+          id: 'v1',
+          created,
+          document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: pick(ACTIONS), Resource: `arn:aws:s3:::ml-data-${i % 97}/*` }] },
+        },
+      ];
+      if (chance(0.1)) {
+        versions.push({
+          id: 'v2',
+          created: daysAgo(29),
+          document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: pick(ACTIONS), Resource: '*' }] },
+        });
+      }
+      managedPolicies.push({ name: `policy-${i}`, path: '/gen/', created, versions });
+    }
+    const somePolicy = (): string =>
+      o.policies > 0 && !chance(0.05) ? policyArn(Math.floor(rnd() * o.policies)) : `arn:aws:iam::aws:policy/${pick(AWS_MANAGED).name}`;
+
+    const groups: IamGroupSeed[] = [];
+    for (let i = 0; i < o.groups; i++) {
+      const g: IamGroupSeed = { name: `group-${i}`, created: daysAgo(1200, 100), attachedPolicies: [somePolicy()] };
+      if (chance(0.2)) {
+        g.inlinePolicies = [{ name: 'inline', document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: pick(ACTIONS), Resource: '*' }] } }];
+      }
+      groups.push(g);
+    }
+
+    const users: IamUserSeed[] = [];
+    for (let i = 0; i < o.users; i++) {
+      const created = daysAgo(1500, 10);
+      const keys: AccessKeySeed[] = [];
+      const nKeys = chance(0.5) ? (chance(0.15) ? 2 : 1) : 0;
+      for (let k = 0; k < nKeys; k++) {
+        keys.push({
+          status: chance(0.9) ? 'Active' : 'Inactive',
+          created: chance(0.1) ? daysAgo(1400, 200) : daysAgo(89),
+          lastUsed: chance(0.8) ? { date: daysAgo(30), region: pick(o.regions.length ? o.regions : ['us-east-1']), service: pick(['s3', 'sts', 'sagemaker']) } : null,
+        });
+      }
+      const u: IamUserSeed = {
+        name: `user-${i}`,
+        created,
+        mfa: chance(0.9),
+        password: chance(0.7) ? { lastChanged: daysAgo(200), lastUsed: chance(0.85) ? daysAgo(60) : null } : null,
+        accessKeys: keys,
+        groups: o.groups > 0 ? [`group-${i % o.groups}`, ...(chance(0.3) ? [`group-${(i * 7 + 3) % o.groups}`] : [])] : [],
+        tags: { team: pick(['ml', 'data', 'platform', 'research']) },
+      };
+      if (chance(0.2)) u.attachedPolicies = [somePolicy()];
+      if (chance(0.1)) {
+        u.inlinePolicies = [{ name: 'user-inline', document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: pick(ACTIONS), Resource: '*' }] } }];
+      }
+      users.push(u);
+    }
+
+    const roles: IamRoleSeed[] = [];
+    for (let i = 0; i < o.roles; i++) {
+      const service = chance(0.8) ? pick(SERVICES) : undefined;
+      const principal = service ? { Service: service } : { AWS: `arn:aws:iam::${chance(0.5) ? '999988887777' : id}:root` };
+      const r: IamRoleSeed = {
+        name: `role-${i}`,
+        path: service === 'sagemaker.amazonaws.com' ? '/service-role/' : '/',
+        created: daysAgo(1500, 5),
+        trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: principal, Action: 'sts:AssumeRole' }] },
+        attachedPolicies: [somePolicy()],
+        lastUsed: chance(0.7) ? { date: daysAgo(120), region: pick(o.regions.length ? o.regions : ['us-east-1']) } : null,
+      };
+      if (chance(0.3)) {
+        r.inlinePolicies = [{ name: 'role-inline', document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: pick(ACTIONS), Resource: '*' }] } }];
+      }
+      if (service === 'ec2.amazonaws.com') r.instanceProfiles = [{ name: `role-${i}` }];
+      roles.push(r);
+    }
+    if (nAccounts > 1) {
+      roles.push({
+        name: 'soc2-audit',
+        created: daysAgo(400, 300),
+        trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${accountIds[0]}:root` }, Action: 'sts:AssumeRole' }] },
+        attachedPolicies: ['arn:aws:iam::aws:policy/ReadOnlyAccess'],
+      });
+    }
+
+    const secrets: Record<string, SecretSeed[]> = {};
+    for (const region of o.regions) {
+      const list: SecretSeed[] = [];
+      for (let i = 0; i < o.secretsPerRegion; i++) {
+        const created = daysAgo(1000, 10);
+        const rotating = chance(0.6);
+        const s: SecretSeed = {
+          name: `ml/${region}/secret-${i}`,
+          value: `value-${i}`,
+          created,
+          rotation: rotating ? { enabled: true, days: pick([30, 60, 90]), lambdaArn: `arn:aws:lambda:${region}:${id}:function:rotate` } : null,
+          lastRotated: rotating ? daysAgo(90) : null,
+          lastAccessed: chance(0.8) ? daysAgo(30).slice(0, 10) + 'T00:00:00Z' : null,
+          tags: { env: pick(['prod', 'staging', 'dev']) },
+        };
+        if (chance(0.5)) s.kmsKeyId = `arn:aws:kms:${region}:${id}:key/${(i * 2654435761 >>> 0).toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`;
+        if (chance(0.1)) {
+          s.policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${id}:root` }, Action: 'secretsmanager:GetSecretValue', Resource: '*' }] };
+        }
+        if (chance(0.02)) s.deleted = daysAgo(5);
+        list.push(s);
+      }
+      secrets[region] = list;
+    }
+
+    return {
+      id,
+      alias: `gen-${ai}`,
+      callerArn: `arn:aws:iam::${id}:user/soc2-collector`,
+      iam: {
+        users,
+        groups,
+        roles,
+        managedPolicies,
+        passwordPolicy: {
+          minimumPasswordLength: 14,
+          requireSymbols: true,
+          requireNumbers: true,
+          requireUppercaseCharacters: true,
+          requireLowercaseCharacters: true,
+          allowUsersToChangePassword: true,
+          maxPasswordAge: 90,
+          passwordReusePrevention: 24,
+        },
+        root: { mfa: true, accessKeys: [], created: '2019-01-01T00:00:00Z' },
+        samlProviders: [{ name: 'Okta', created: '2021-01-01T00:00:00Z', validUntil: '2121-01-01T00:00:00Z' }],
+        oidcProviders: [{ url: 'token.actions.githubusercontent.com' }],
+      },
+      secrets,
+    };
+  });
+
+  const seed: AwsSeed = { accounts };
+  if (nAccounts > 1) {
+    seed.organization = {
+      managementAccountId: accountIds[0]!,
+      accounts: accountIds.map((id, i) => ({ id, name: `gen-${i}`, email: `aws+gen-${i}@example.com`, joined: '2020-01-01T00:00:00Z' })),
+    };
+    seed.assumableRoles = accountIds.map((id) => `arn:aws:iam::${id}:role/soc2-audit`);
+  }
+  return seed;
+}

@@ -1,0 +1,289 @@
+// Seed shape of the AWS sandbox. Written from the AWS API references (IAM, STS, Secrets Manager,
+// Organizations); shares nothing with src/clients or the collectors. Dates are ISO-8601 strings;
+// policy documents are plain JSON objects (the server serialises and URL-encodes them itself) or,
+// when a test needs exact bytes (whitespace, key order), a string sent verbatim.
+
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** ISO-8601 date-time, e.g. `2024-05-06T07:08:09Z`. */
+export type IsoDate = string;
+
+/** A policy document: a JSON object serialised by the server, or exact JSON text. */
+export type PolicyDocument = Record<string, unknown> | string;
+
+export type Tags = Record<string, string>;
+
+export interface InlinePolicySeed {
+  name: string;
+  document: PolicyDocument;
+}
+
+export interface AccessKeySeed {
+  /** Access key id; derived from the user name when absent. */
+  id?: string;
+  /** Default `Active`. */
+  status?: 'Active' | 'Inactive';
+  created: IsoDate;
+  /** null/absent = never used. */
+  lastUsed?: { date: IsoDate; region?: string; service?: string } | null;
+}
+
+export interface IamUserSeed {
+  name: string;
+  path?: string;
+  /** `AIDA…`; derived deterministically when absent. */
+  id?: string;
+  created: IsoDate;
+  /** An assigned MFA device (a virtual one is listed by ListVirtualMFADevices unless `virtualMfaDevices` is given). */
+  mfa: boolean;
+  /** Console password; null = no login profile. */
+  password: { lastChanged?: IsoDate; lastUsed?: IsoDate | null } | null;
+  accessKeys: AccessKeySeed[];
+  inlinePolicies?: InlinePolicySeed[];
+  /** Managed policy ARNs (customer or `arn:aws:iam::aws:policy/...`). */
+  attachedPolicies?: string[];
+  /** Group names. */
+  groups?: string[];
+  tags?: Tags;
+  /** Permissions boundary policy ARN. */
+  boundary?: string;
+}
+
+export interface IamGroupSeed {
+  name: string;
+  path?: string;
+  id?: string;
+  created: IsoDate;
+  inlinePolicies?: InlinePolicySeed[];
+  attachedPolicies?: string[];
+}
+
+export interface InstanceProfileSeed {
+  name: string;
+  path?: string;
+  id?: string;
+  created?: IsoDate;
+}
+
+export interface IamRoleSeed {
+  name: string;
+  path?: string;
+  id?: string;
+  created: IsoDate;
+  description?: string;
+  maxSessionDuration?: number;
+  /** The trust policy (AssumeRolePolicyDocument). */
+  trustPolicy: PolicyDocument;
+  inlinePolicies?: InlinePolicySeed[];
+  attachedPolicies?: string[];
+  /** null/absent = never used (RoleLastUsed is then an empty element, as AWS sends it). */
+  lastUsed?: { date: IsoDate; region?: string } | null;
+  boundary?: string;
+  tags?: Tags;
+  instanceProfiles?: InstanceProfileSeed[];
+}
+
+export interface PolicyVersionSeed {
+  /** `v1`, `v2`, … */
+  id: string;
+  document: PolicyDocument;
+  created?: IsoDate;
+  /** Marks the default version; otherwise `defaultVersionId` of the policy, else the last version. */
+  default?: boolean;
+}
+
+export interface ManagedPolicySeed {
+  name: string;
+  /** Default `arn:aws:iam::<account>:policy<path><name>`; AWS managed ones use `arn:aws:iam::aws:policy/...`. */
+  arn?: string;
+  path?: string;
+  id?: string;
+  description?: string;
+  created: IsoDate;
+  updated?: IsoDate;
+  isAttachable?: boolean;
+  defaultVersionId?: string;
+  versions: PolicyVersionSeed[];
+}
+
+/** AWS's PasswordPolicy members, camel-cased. ExpirePasswords is derived from maxPasswordAge. */
+export interface PasswordPolicySeed {
+  minimumPasswordLength: number;
+  requireSymbols: boolean;
+  requireNumbers: boolean;
+  requireUppercaseCharacters: boolean;
+  requireLowercaseCharacters: boolean;
+  allowUsersToChangePassword: boolean;
+  maxPasswordAge?: number;
+  passwordReusePrevention?: number;
+  hardExpiry?: boolean;
+}
+
+export interface RootSeed {
+  mfa: boolean;
+  /** Root access keys (CIS 1.4 wants none). */
+  accessKeys: AccessKeySeed[];
+  created?: IsoDate;
+  passwordLastUsed?: IsoDate | null;
+}
+
+export interface SamlProviderSeed {
+  name: string;
+  created: IsoDate;
+  validUntil?: IsoDate;
+}
+
+export interface OidcProviderSeed {
+  /** Issuer host and path without scheme, e.g. `token.actions.githubusercontent.com`. */
+  url: string;
+}
+
+export interface VirtualMfaSeed {
+  serial: string;
+  /** Assigned user name; `<root>` for the root user; absent = unassigned. */
+  user?: string;
+  enabled?: IsoDate;
+}
+
+export interface IamSeed {
+  users: IamUserSeed[];
+  groups: IamGroupSeed[];
+  roles: IamRoleSeed[];
+  managedPolicies: ManagedPolicySeed[];
+  passwordPolicy: PasswordPolicySeed | null;
+  /** Overrides merged over the SummaryMap computed from the data. */
+  accountSummary?: Record<string, number>;
+  root: RootSeed;
+  samlProviders: SamlProviderSeed[];
+  oidcProviders: OidcProviderSeed[];
+  /** When absent: one virtual device per user with `mfa: true` (and the root's when `root.mfa`). */
+  virtualMfaDevices?: VirtualMfaSeed[];
+}
+
+export interface SecretReplicaSeed {
+  region: string;
+  kmsKeyId?: string;
+  /** Default `InSync`. */
+  status?: 'InSync' | 'Failed' | 'InProgress';
+  statusMessage?: string;
+}
+
+export interface SecretSeed {
+  name: string;
+  /** The secret value: served only by GetSecretValue/BatchGetSecretValue, which the project must never call. */
+  value: string;
+  description?: string;
+  /** Absent = the AWS managed key `aws/secretsmanager` (the field is then absent on the wire). */
+  kmsKeyId?: string;
+  created: IsoDate;
+  lastChanged?: IsoDate;
+  rotation?: { enabled: boolean; days?: number; scheduleExpression?: string; lambdaArn?: string } | null;
+  lastRotated?: IsoDate | null;
+  /** AWS truncates this to the day; absent = never read. */
+  lastAccessed?: IsoDate | null;
+  /** Scheduled for deletion at this date (listed only with IncludePlannedDeletion). */
+  deleted?: IsoDate | null;
+  tags?: Tags;
+  /** Resource policy. */
+  policy?: PolicyDocument | null;
+  /** Replica regions: the replica is listed in that region too, with PrimaryRegion = this region. */
+  replication?: SecretReplicaSeed[];
+  owningService?: string;
+  /** Six characters AWS appends to the ARN; derived when absent. */
+  arnSuffix?: string;
+}
+
+export interface AwsAccountSeed {
+  /** 12 digits. */
+  id: string;
+  alias?: string;
+  /** What GetCallerIdentity answers for requests with unknown access keys served by this account. */
+  callerArn: string;
+  callerUserId?: string;
+  /** Extra access key ids attributed to this account (besides its users' keys and AssumeRole sessions). */
+  accessKeyIds?: string[];
+  iam: IamSeed;
+  /** Region → secrets. */
+  secrets: Record<string, SecretSeed[]>;
+}
+
+export interface OrganizationAccountSeed {
+  id: string;
+  name: string;
+  email: string;
+  /** Default ACTIVE. */
+  status?: 'ACTIVE' | 'SUSPENDED' | 'PENDING_CLOSURE';
+  /** Default INVITED for the management account, CREATED otherwise. */
+  joinedMethod?: 'INVITED' | 'CREATED';
+  joined: IsoDate;
+}
+
+export interface OrganizationSeed {
+  /** `o-…`; default derived. */
+  id?: string;
+  /** Only this account may call ListAccounts (others get AccessDeniedException). Default: accounts[0]. */
+  managementAccountId?: string;
+  accounts: OrganizationAccountSeed[];
+}
+
+export interface AssumableRoleSeed {
+  arn: string;
+  /** When set, AssumeRole must pass this ExternalId. */
+  externalId?: string;
+}
+
+export interface AwsSeed {
+  accounts: AwsAccountSeed[];
+  /** Serves requests with unknown access keys. Default: accounts[0].id. */
+  defaultAccountId?: string;
+  organization?: OrganizationSeed;
+  /** Role ARNs STS lets callers assume; absent = any role of a seeded account. */
+  assumableRoles?: Array<string | AssumableRoleSeed>;
+}
+
+/** Reads a seed from a JSON file and checks its outline. */
+export function loadAwsSeed(path: string): AwsSeed {
+  const raw: unknown = JSON.parse(readFileSync(path, 'utf8'));
+  return checkAwsSeed(raw, path);
+}
+
+/** Loads `fixtures/aws/<name>.json` of this repository (found by walking up from this module). */
+export function loadAwsFixture(name: string): AwsSeed {
+  return loadAwsSeed(awsFixturePath(name));
+}
+
+export function awsFixturePath(name: string): string {
+  const file = name.endsWith('.json') ? name : `${name}.json`;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    const candidate = join(dir, 'fixtures', 'aws', file);
+    if (existsSync(candidate)) return candidate;
+    const up = resolve(dir, '..');
+    if (up === dir) break;
+    dir = up;
+  }
+  throw new Error(`AWS sandbox fixture not found: fixtures/aws/${file}`);
+}
+
+export function checkAwsSeed(raw: unknown, where = 'seed'): AwsSeed {
+  const fail = (msg: string): never => {
+    throw new Error(`${where}: ${msg}`);
+  };
+  if (typeof raw !== 'object' || raw === null) fail('not an object');
+  const seed = raw as Partial<AwsSeed>;
+  if (!Array.isArray(seed.accounts) || seed.accounts.length === 0) fail('accounts[] is required');
+  for (const [i, a] of (seed.accounts ?? []).entries()) {
+    if (typeof a.id !== 'string' || !/^\d{12}$/.test(a.id)) fail(`accounts[${i}].id must be 12 digits`);
+    if (typeof a.callerArn !== 'string') fail(`accounts[${i}].callerArn is required`);
+    if (typeof a.iam !== 'object' || a.iam === null) fail(`accounts[${i}].iam is required`);
+    for (const k of ['users', 'groups', 'roles', 'managedPolicies', 'samlProviders', 'oidcProviders'] as const) {
+      if (!Array.isArray(a.iam[k])) fail(`accounts[${i}].iam.${k} must be an array`);
+    }
+    if (typeof a.iam.root !== 'object' || a.iam.root === null) fail(`accounts[${i}].iam.root is required`);
+    if (typeof a.secrets !== 'object' || a.secrets === null) fail(`accounts[${i}].secrets is required`);
+  }
+  return seed as AwsSeed;
+}

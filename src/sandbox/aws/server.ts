@@ -1,0 +1,431 @@
+// The AWS sandbox: one loopback HTTP server (node:http only) speaking IAM and STS (awsQuery) and
+// Secrets Manager and Organizations (awsJson1.1), as the real AWS SDK v3 sends them: every call is
+// `POST /`, routed on X-Amz-Target or on `Action=` of the form body. Signatures are not verified;
+// the access key id of the SigV4 credential scope picks the account, its region the region.
+// A test oracle: it imports nothing of the project but its own folder.
+
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AwsAccountSeed, AwsSeed } from './seed.js';
+import { IAM_XMLNS, accessKeyId, handleIam, userArn, userId } from './iam.js';
+import { STS_XMLNS, handleSts, sessionArn } from './sts.js';
+import { handleSecrets } from './secrets.js';
+import { handleOrganizations } from './organizations.js';
+import type {
+  AwsSandbox,
+  AwsSandboxOptions,
+  AwsService,
+  Caller,
+  Fault,
+  FaultKind,
+  HandlerContext,
+  RecordedRequest,
+  Runtime,
+} from './types.js';
+import { AwsError, awsId, queryEnvelope, queryErrorEnvelope, requestId as newRequestId } from './wire.js';
+
+const MAX_BODY = 16 * 1024 * 1024;
+const SCOPE = /Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request/;
+
+interface ParsedRequest {
+  service: AwsService | 'unknown';
+  protocol: 'query' | 'json';
+  action: string;
+  form?: URLSearchParams;
+  json?: Record<string, unknown>;
+  params: Record<string, unknown>;
+  accessKeyId: string | undefined;
+  region: string;
+  /** Set when the request itself cannot be parsed. */
+  error?: AwsError;
+}
+
+interface Reply {
+  status: number;
+  contentType: string;
+  body: string;
+  error?: string;
+}
+
+interface ActiveFault {
+  fault: Fault;
+  remaining: number;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new Error('request body too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function parseRequest(req: IncomingMessage, body: string): ParsedRequest {
+  const auth = header(req, 'authorization') ?? '';
+  const scope = SCOPE.exec(auth);
+  const accessKey = scope?.[1];
+  const region = scope?.[3] ?? 'us-east-1';
+  const scopeService = scope?.[4];
+  const target = header(req, 'x-amz-target');
+  if (target) {
+    const dot = target.indexOf('.');
+    const prefix = dot < 0 ? target : target.slice(0, dot);
+    const action = dot < 0 ? '' : target.slice(dot + 1);
+    const service: AwsService | 'unknown' =
+      prefix === 'secretsmanager' ? 'secretsmanager' : prefix === 'AWSOrganizationsV20161128' ? 'organizations' : 'unknown';
+    let json: Record<string, unknown> = {};
+    let error: AwsError | undefined;
+    if (body.trim() !== '') {
+      try {
+        const parsed: unknown = JSON.parse(body);
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+        json = parsed as Record<string, unknown>;
+      } catch {
+        error = new AwsError('SerializationException', 'Start of structure or map found where not expected.');
+      }
+    }
+    if (service === 'unknown') error = new AwsError('UnknownOperationException', `Unknown target ${target}`);
+    return { service, protocol: 'json', action, json, params: json, accessKeyId: accessKey, region, error };
+  }
+  const form = new URLSearchParams(body);
+  const action = form.get('Action') ?? '';
+  const version = form.get('Version');
+  const service: AwsService =
+    version === '2011-06-15' ? 'sts' : version === '2010-05-08' ? 'iam' : scopeService === 'sts' ? 'sts' : 'iam';
+  const params: Record<string, unknown> = {};
+  for (const [k, v] of form) if (k !== 'Action' && k !== 'Version') params[k] = v;
+  const error = action === '' ? new AwsError('MissingAction', 'Missing Action') : undefined;
+  return { service, protocol: 'query', action, form, params, accessKeyId: accessKey, region, error };
+}
+
+/** Each service's own spelling of a fault. */
+function faultError(kind: FaultKind, service: AwsService | 'unknown', action: string, caller: Caller | undefined): AwsError {
+  const json = service === 'secretsmanager' || service === 'organizations';
+  const who = caller?.arn ?? 'arn:aws:iam::000000000000:user/unknown';
+  switch (kind) {
+    case 'throttle':
+      if (service === 'organizations') {
+        return new AwsError('TooManyRequestsException', "AWS Organizations can't complete your request because another request is already in progress. Try again later.");
+      }
+      return json ? new AwsError('ThrottlingException', 'Rate exceeded') : new AwsError('Throttling', 'Rate exceeded');
+    case 'error500':
+      if (service === 'secretsmanager') return new AwsError('InternalServiceError', 'An error occurred on the server side.', 500);
+      if (service === 'organizations') return new AwsError('ServiceException', 'AWS Organizations can\'t complete your request because of an internal service error. Try again later.', 500);
+      if (service === 'sts') return new AwsError('InternalFailure', 'An internal error has occurred.', 500);
+      return new AwsError('ServiceFailure', 'Request processing has failed because of an unknown error, exception or failure.', 500);
+    case 'error503':
+      return json
+        ? new AwsError('ServiceUnavailableException', 'Service Unavailable', 503)
+        : new AwsError('ServiceUnavailable', 'Service Unavailable', 503);
+    case 'deny':
+      if (service === 'organizations') return new AwsError('AccessDeniedException', "You don't have permissions to access this resource.");
+      if (service === 'secretsmanager') {
+        return new AwsError('AccessDeniedException', `User: ${who} is not authorized to perform: secretsmanager:${action} because no identity-based policy allows the secretsmanager:${action} action`);
+      }
+      return new AwsError('AccessDenied', `User: ${who} is not authorized to perform: ${service}:${action} on resource: *`, 403);
+    case 'expiredToken':
+      return json
+        ? new AwsError('ExpiredTokenException', 'The security token included in the request is expired')
+        : new AwsError('ExpiredToken', 'The security token included in the request is expired', 403);
+    default:
+      return new AwsError('InternalFailure', `fault ${kind}`, 500);
+  }
+}
+
+function defaultAccount(state: AwsSeed): AwsAccountSeed {
+  const id = state.defaultAccountId;
+  return (id ? state.accounts.find((a) => a.id === id) : undefined) ?? state.accounts[0]!;
+}
+
+function userIdForArn(account: AwsAccountSeed, arn: string): string {
+  if (account.callerUserId) return account.callerUserId;
+  if (arn.endsWith(':root')) return account.id;
+  const assumed = /:assumed-role\/([^/]+)\/(.+)$/.exec(arn);
+  if (assumed) return `${awsId('AROA', `${account.id}:role:${assumed[1]}`)}:${assumed[2]}`;
+  return awsId('AIDA', arn);
+}
+
+/** Attributes a request to an account: STS session, seeded key of a user or account, else the default account. */
+function resolveCaller(state: AwsSeed, runtime: Runtime, key: string | undefined, now: Date): Caller {
+  if (key) {
+    const session = runtime.sessions.get(key);
+    if (session) {
+      if (session.expiration.getTime() <= now.getTime()) {
+        throw new AwsError('ExpiredToken', 'The security token included in the request is expired', 403);
+      }
+      const account = state.accounts.find((a) => a.id === session.accountId);
+      if (!account) throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
+      return { account, arn: sessionArn(session), userId: `${session.roleId}:${session.sessionName}`, accessKeyId: key };
+    }
+    for (const account of state.accounts) {
+      if (account.accessKeyIds?.includes(key)) {
+        return { account, arn: account.callerArn, userId: userIdForArn(account, account.callerArn), accessKeyId: key };
+      }
+    }
+    for (const account of state.accounts) {
+      for (const u of account.iam.users) {
+        for (const [i, k] of u.accessKeys.entries()) {
+          if (accessKeyId(account, u.name, i, k) === key) {
+            return { account, arn: userArn(account, u), userId: userId(account, u), accessKeyId: key };
+          }
+        }
+      }
+    }
+  }
+  const account = defaultAccount(state);
+  return { account, arn: account.callerArn, userId: userIdForArn(account, account.callerArn), accessKeyId: key };
+}
+
+class TokenBuckets {
+  private buckets = new Map<string, { tokens: number; at: number }>();
+  constructor(private limits: Record<string, number> | undefined) {}
+  /** true when the call may proceed. */
+  take(account: string, service: string, action: string, nowMs: number): boolean {
+    if (!this.limits) return true;
+    const rate = this.limits[action] ?? this.limits[`${service}:${action}`] ?? this.limits['*'];
+    if (rate === undefined || rate <= 0) return true;
+    const key = `${account}|${service}|${action}`;
+    const cap = Math.max(1, rate);
+    let b = this.buckets.get(key);
+    if (!b) {
+      b = { tokens: cap, at: nowMs };
+      this.buckets.set(key, b);
+    }
+    b.tokens = Math.min(cap, b.tokens + ((nowMs - b.at) / 1000) * rate);
+    b.at = nowMs;
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return true;
+    }
+    return false;
+  }
+  clear(): void {
+    this.buckets.clear();
+  }
+}
+
+function xmlns(service: AwsService | 'unknown'): string {
+  return service === 'sts' ? STS_XMLNS : IAM_XMLNS;
+}
+
+function errorReply(p: ParsedRequest, err: AwsError, rid: string): Reply {
+  if (p.protocol === 'json') {
+    const messageKey = p.service === 'organizations' ? 'Message' : 'message';
+    return {
+      status: err.status,
+      contentType: 'application/x-amz-json-1.1',
+      body: JSON.stringify({ __type: err.code, [messageKey]: err.message }),
+      error: err.code,
+    };
+  }
+  return { status: err.status, contentType: 'text/xml', body: queryErrorEnvelope(err, rid, xmlns(p.service)), error: err.code };
+}
+
+function dispatch(p: ParsedRequest, ctx: HandlerContext): Reply {
+  if (p.protocol === 'json') {
+    const json = p.json ?? {};
+    const result = p.service === 'secretsmanager' ? handleSecrets(p.action, json, ctx) : handleOrganizations(p.action, json, ctx);
+    return { status: 200, contentType: 'application/x-amz-json-1.1', body: JSON.stringify(result) };
+  }
+  const form = p.form ?? new URLSearchParams();
+  const inner = p.service === 'sts' ? handleSts(p.action, form, ctx) : handleIam(p.action, form, ctx);
+  return { status: 200, contentType: 'text/xml', body: queryEnvelope(p.action, xmlns(p.service), inner, ctx.requestId) };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export async function startAwsSandbox(opts: AwsSandboxOptions): Promise<AwsSandbox> {
+  // The seed is JSON by definition; a JSON copy is several times faster than structuredClone on big seeds.
+  const original = JSON.stringify(opts.seed);
+  let state = JSON.parse(original) as AwsSeed;
+  const runtime: Runtime = { opts, sessions: new Map(), credentialReports: new Map() };
+  const requests: RecordedRequest[] = [];
+  let faults: ActiveFault[] = [];
+  const buckets = new TokenBuckets(opts.rateLimits);
+
+  /** Consumes matching faults: the summed latency, and the first other fault. */
+  function takeFaults(service: string, action: string): { delay: number; fault?: Fault } {
+    let delay = 0;
+    let chosen: Fault | undefined;
+    for (const f of faults) {
+      if (f.remaining <= 0) continue;
+      if (f.fault.action !== undefined && f.fault.action !== action) continue;
+      if (f.fault.service !== undefined && f.fault.service !== service) continue;
+      if (f.fault.kind === 'latency') {
+        f.remaining--;
+        delay += f.fault.ms ?? 1000;
+      } else if (!chosen) {
+        f.remaining--;
+        chosen = f.fault;
+      }
+    }
+    return { delay, fault: chosen };
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const arrived = Date.now();
+    if (req.method !== 'POST') {
+      const body = JSON.stringify({ sandbox: 'aws', services: ['iam', 'sts', 'secretsmanager', 'organizations'] });
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+      res.end(body);
+      return;
+    }
+    const raw = await readBody(req);
+    const p = parseRequest(req, raw);
+    const rid = newRequestId();
+    const now = new Date(arrived);
+    const record: RecordedRequest = {
+      service: p.service,
+      action: p.action,
+      params: p.params,
+      account: '',
+      region: p.region,
+      status: 0,
+      at: arrived,
+    };
+    if (p.accessKeyId !== undefined) record.accessKeyId = p.accessKeyId;
+    requests.push(record);
+
+    let caller: Caller | undefined;
+    let callerError: AwsError | undefined;
+    try {
+      caller = resolveCaller(state, runtime, p.accessKeyId, now);
+      record.account = caller.account.id;
+    } catch (err) {
+      if (!(err instanceof AwsError)) throw err;
+      callerError = err;
+    }
+
+    const { delay, fault } = takeFaults(p.service, p.action);
+    const totalDelay = (opts.latencyMs ?? 0) + delay;
+    if (totalDelay > 0) await sleep(totalDelay);
+    if (delay > 0 && !fault) record.fault = 'latency';
+
+    if (fault?.kind === 'reset') {
+      record.fault = 'reset';
+      record.status = 0;
+      req.socket.resetAndDestroy();
+      return;
+    }
+
+    let reply: Reply;
+    if (p.error) {
+      reply = errorReply(p, p.error, rid);
+    } else if (callerError || !caller) {
+      reply = errorReply(p, callerError ?? new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403), rid);
+    } else if (fault && fault.kind !== 'truncate' && fault.kind !== 'malformed') {
+      record.fault = fault.kind;
+      reply = errorReply(p, faultError(fault.kind, p.service, p.action, caller), rid);
+    } else if (!buckets.take(caller.account.id, p.service, p.action, Date.now())) {
+      reply = errorReply(p, faultError('throttle', p.service, p.action, caller), rid);
+    } else {
+      const ctx: HandlerContext = { state, runtime, caller, region: p.region, requestId: rid, now };
+      try {
+        reply = dispatch(p, ctx);
+      } catch (err) {
+        if (!(err instanceof AwsError)) throw err;
+        reply = errorReply(p, err, rid);
+      }
+    }
+
+    record.status = reply.status;
+    if (reply.error) record.error = reply.error;
+    const headers: Record<string, string | number> = {
+      'Content-Type': reply.contentType,
+      'x-amzn-RequestId': rid,
+      Date: new Date().toUTCString(),
+    };
+    if (fault?.kind === 'malformed' && reply.status === 200) {
+      record.fault = 'malformed';
+      const body = p.protocol === 'json' ? reply.body.slice(0, Math.max(1, Math.floor(reply.body.length / 3))) + '<html>' : `<${p.action}Response><${p.action}Result><Unclosed attr="x></`;
+      headers['Content-Length'] = Buffer.byteLength(body);
+      res.writeHead(200, headers);
+      res.end(body);
+      return;
+    }
+    const bytes = Buffer.from(reply.body, 'utf8');
+    headers['Content-Length'] = bytes.length;
+    if (fault?.kind === 'truncate') {
+      record.fault = 'truncate';
+      res.writeHead(reply.status, headers);
+      res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => {
+        req.socket.destroy();
+      });
+      return;
+    }
+    res.writeHead(reply.status, headers);
+    res.end(bytes);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      const message = err instanceof Error ? err.message : String(err);
+      if (!res.headersSent) {
+        const body = `<ErrorResponse><Error><Type>Receiver</Type><Code>InternalFailure</Code><Message>${message.replace(/[<&>]/g, '')}</Message></Error><RequestId>${newRequestId()}</RequestId></ErrorResponse>`;
+        res.writeHead(500, { 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(body) });
+        res.end(body);
+      } else {
+        res.destroy();
+      }
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = opts.host ?? '127.0.0.1';
+
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    requests,
+    faults: {
+      add(f: Fault) {
+        faults.push({ fault: f, remaining: f.times ?? Infinity });
+      },
+      clear() {
+        faults = [];
+      },
+    },
+    get state() {
+      return state;
+    },
+    reset() {
+      state = JSON.parse(original) as AwsSeed;
+      requests.length = 0;
+      faults = [];
+      runtime.sessions.clear();
+      runtime.credentialReports.clear();
+      buckets.clear();
+    },
+    close() {
+      return new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      });
+    },
+  };
+}
