@@ -2,5 +2,8 @@
 // mappings/soc2-ml.yaml in step.
 import type { Collector } from '../src/core/types.js';
 import awsIam from './aws-iam/index.js';
+import awsSecretsManager from './aws-secrets-manager/index.js';
+import mlflowLineage from './mlflow-lineage/index.js';
+import mlflowRegistry from './mlflow-registry/index.js';
 
-export const collectors: Collector<any>[] = [awsIam];
+export const collectors: Collector<any>[] = [awsIam, awsSecretsManager, mlflowRegistry, mlflowLineage];

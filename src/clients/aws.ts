@@ -25,7 +25,15 @@ type AnyClientCtor<T> = new (config: any) => T;
 
 /** Counts every HTTP attempt: the middleware sits below the retry loop, so retries are counted too. */
 export function makeClient<T extends { middlewareStack: any }>(Ctor: AnyClientCtor<T>, o: AwsClientOptions): T {
-  const client = new Ctor({ region: o.region, credentials: o.credentials, maxAttempts: o.maxAttempts ?? 5, retryMode: 'adaptive' });
+  // 'standard' retries with jittered backoff; 'adaptive' throttles the client for seconds after a
+  // single Throttling answer, which made large collections crawl (seen on Secrets Manager).
+  // AWS_MAX_ATTEMPTS / AWS_RETRY_MODE (and the shared config file) still win when set.
+  const client = new Ctor({
+    region: o.region,
+    credentials: o.credentials,
+    ...(process.env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: o.maxAttempts ?? 5 }),
+    ...(process.env.AWS_RETRY_MODE ? {} : { retryMode: 'standard' }),
+  });
   client.middlewareStack.add(
     (next: any) => async (args: any) => {
       o.counter.calls++;

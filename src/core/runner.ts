@@ -27,6 +27,18 @@ export interface RunOptions {
   env: NodeJS.ProcessEnv;
   lockWaitMs?: number;
   signal?: AbortSignal;
+  /**
+   * The chain's tip in another store of this evidence (the S3 store), asked under the lock before
+   * collecting: when it is newer than the local dir's, the new bundle links to it.
+   */
+  remotePrevious?: (stream: string | null, local: { id: string; manifestSha256: string } | null) => Promise<RemoteTip | null>;
+}
+
+export interface RemoteTip {
+  id: string;
+  manifestSha256: string;
+  /** an evidence dir holding a checked copy of that bundle, so collectors see their previous artifacts */
+  evidenceDir?: string;
 }
 
 export interface RunResult {
@@ -56,13 +68,12 @@ async function pool<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): 
 }
 
 /** The newest earlier bundle holding artifacts of this collector × target (skips runs where it failed). */
-function previousReader(evidenceDir: string, stream: string | null, prefix: string, before: string): ArtifactReader | null {
-  const { complete } = listBundleDirs(evidenceDir);
+function previousReader(evidenceDirs: string[], stream: string | null, prefix: string, before: string): ArtifactReader | null {
+  const complete = evidenceDirs.flatMap((d) => listBundleDirs(d).complete.map((id) => ({ id, dir: path.join(d, id) }))).sort((a, b) => a.id.localeCompare(b.id));
   for (let i = complete.length - 1; i >= 0; i--) {
-    const id = complete[i]!;
+    const { id, dir } = complete[i]!;
     if (id >= before) continue;
     try {
-      const dir = path.join(evidenceDir, id);
       const { manifest } = readManifest(dir);
       if ((manifest.stream ?? null) !== stream) continue;
       const has = manifest.artifacts.some((a) => a.path.startsWith(prefix + '/') && a.provenance?.complete);
@@ -88,12 +99,15 @@ export async function runCollection(o: RunOptions): Promise<RunResult> {
       o.log.warn(`removing unfinished bundle ${p} left by an interrupted collect`);
       rmSync(path.join(o.evidenceDir, p), { recursive: true, force: true });
     }
-    const prev = latestBundle(o.evidenceDir, stream);
+    const local = latestBundle(o.evidenceDir, stream);
+    const remote = o.remotePrevious ? await o.remotePrevious(stream, local && { id: local.id, manifestSha256: local.manifestSha256 }) : null;
+    const prev = remote && (!local || remote.id > local.id) ? remote : local;
+    const previousDirs = [o.evidenceDir, ...(remote?.evidenceDir ? [remote.evidenceDir] : [])];
     const startedAt = o.now();
     const id = newBundleId(startedAt);
     const writer = await BundleWriter.create(o.evidenceDir, id);
     try {
-      return await collectInto(o, writer, { id, startedAt, stream, prev });
+      return await collectInto(o, writer, { id, startedAt, stream, prev, previousDirs });
     } catch (e) {
       // an error before the manifest (e.g. a source's settings rejected): leave no unfinished bundle behind
       rmSync(writer.partialDir, { recursive: true, force: true });
@@ -107,7 +121,7 @@ export async function runCollection(o: RunOptions): Promise<RunResult> {
 async function collectInto(
   o: RunOptions,
   writer: BundleWriter,
-  b: { id: string; startedAt: Date; stream: string | null; prev: ReturnType<typeof latestBundle> },
+  b: { id: string; startedAt: Date; stream: string | null; prev: { id: string; manifestSha256: string } | null; previousDirs: string[] },
 ): Promise<RunResult> {
   const { config } = o.loaded;
   const { id, startedAt, stream, prev } = b;
@@ -162,7 +176,7 @@ async function collectInto(
       paginate: paginator,
       artifacts: sink,
       written: artifactReader(writer.partialDir, () => writer.artifacts, prefix),
-      previous: previousReader(o.evidenceDir, stream, prefix, id),
+      previous: previousReader(b.previousDirs, stream, prefix, id),
       gap: (g) => {
         gaps.push(g);
         o.log.warn(`${c.meta.id} ${src.name}: ${g.api}: ${g.code}: ${g.message}`);
@@ -219,9 +233,9 @@ async function collectInto(
   await writer.writeFindings(findings);
   const summary: Record<FindingStatus, number> = { pass: 0, fail: 0, error: 0, not_applicable: 0 };
   for (const f of findings) summary[f.status]++;
+  // failed = nothing at all was collected; partial = some evidence, with gaps
   const anyGap = entries.some((e) => e.status === 'error');
-  const anyOk = entries.some((e) => e.status === 'ok');
-  const status: BundleStatus = !anyGap ? 'complete' : anyOk ? 'partial' : 'failed';
+  const status: BundleStatus = !anyGap ? 'complete' : writer.artifacts.length > 0 ? 'partial' : 'failed';
   const { manifest, dir } = await writer.finalize(
     {
       format: BUNDLE_FORMAT,

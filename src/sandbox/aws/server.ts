@@ -50,6 +50,8 @@ interface Reply {
 interface ActiveFault {
   fault: Fault;
   remaining: number;
+  /** matching calls still to let through before the fault starts */
+  skip: number;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -268,6 +270,10 @@ export async function startAwsSandbox(opts: AwsSandboxOptions): Promise<AwsSandb
       if (f.remaining <= 0) continue;
       if (f.fault.action !== undefined && f.fault.action !== action) continue;
       if (f.fault.service !== undefined && f.fault.service !== service) continue;
+      if (f.skip > 0) {
+        f.skip--;
+        continue;
+      }
       if (f.fault.kind === 'latency') {
         f.remaining--;
         delay += f.fault.ms ?? 1000;
@@ -404,7 +410,7 @@ export async function startAwsSandbox(opts: AwsSandboxOptions): Promise<AwsSandb
     requests,
     faults: {
       add(f: Fault) {
-        faults.push({ fault: f, remaining: f.times ?? Infinity });
+        faults.push({ fault: f, remaining: f.times ?? Infinity, skip: f.after ?? 0 });
       },
       clear() {
         faults = [];

@@ -23,6 +23,8 @@ export interface Fault {
   kind: FaultKind;
   /** Applies to the first N matching calls; default Infinity. */
   times?: number;
+  /** Lets the first N matching calls through before the fault starts (a failure midway through paging). */
+  after?: number;
   /** Delay for `latency` (default 1000 ms). */
   ms?: number;
 }

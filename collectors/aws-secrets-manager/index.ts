@@ -1,0 +1,189 @@
+// AWS Secrets Manager: the metadata of every secret of an account × region, with its resource policy.
+// Metadata only: this collector never calls GetSecretValue or BatchGetSecretValue, and copies an
+// allow-list of fields (record.ts), so nothing of a secret's value reaches a bundle, log or error.
+import {
+  DescribeSecretCommand,
+  GetResourcePolicyCommand,
+  ListSecretsCommand,
+  SecretsManagerClient,
+  type ListSecretsCommandOutput,
+  type SecretListEntry,
+} from '@aws-sdk/client-secrets-manager';
+import { z } from 'zod';
+import { makeClient } from '../../src/clients/aws.js';
+import { describeError, RepeatedTokenError } from '../../src/core/errors.js';
+import type { OperationRecord } from '../../src/core/types.js';
+import { defineCollector, type AwsContext } from '../define.js';
+import { checks } from './checks.js';
+import { isReplicated, replicationEntries, toRecord, type PolicyField, type SecretRecord } from './record.js';
+
+export const settings = z.strictObject({
+  /** days allowed past AutomaticallyAfterDays (or past NextRotationDate) before a rotation is late */
+  rotationGraceDays: z.number().int().min(0).default(7),
+  /** a secret not read for longer than this is unused */
+  unusedDays: z.number().int().min(1).default(90),
+  /** tag keys every secret must carry (matched case-insensitively, non-empty value) */
+  requiredTags: z.array(z.string().min(1)).default(['owner', 'data-classification']),
+  /** whether secrets must be encrypted with a customer-managed KMS key */
+  requireCustomerManagedKey: z.boolean().default(true),
+});
+export type SecretsSettings = z.infer<typeof settings>;
+
+export const KIND = 'aws.secretsmanager.secrets';
+const LIST_PARAMS = { IncludePlannedDeletion: true, MaxResults: 100 } as const;
+/** individual per-secret gaps recorded per API before the rest are summed up in one gap */
+const MAX_SECRET_GAPS = 25;
+const MAX_POOL = 16;
+
+/** Runs fn over items with at most `limit` in flight; results keep the input order. */
+async function mapPool<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}
+
+/** Per-secret gaps, the first MAX_SECRET_GAPS named one by one, the rest counted in one gap. */
+function secretGaps(ctx: AwsContext) {
+  const extra = new Map<string, { n: number; codes: Set<string> }>();
+  const named = new Map<string, number>();
+  return {
+    add(api: string, arn: string, e: unknown): string {
+      const d = describeError(e);
+      const k = named.get(api) ?? 0;
+      if (k < MAX_SECRET_GAPS) {
+        named.set(api, k + 1);
+        ctx.gap({ api: `${api} ${arn}`, ...d });
+      } else {
+        const x = extra.get(api) ?? { n: 0, codes: new Set<string>() };
+        x.n++;
+        x.codes.add(d.code);
+        extra.set(api, x);
+      }
+      return d.code;
+    },
+    flush(): void {
+      for (const [api, x] of extra)
+        ctx.gap({ api, code: [...x.codes].join(','), message: `${x.n} more secrets failed the same way; each is marked with {error} in ${KIND}` });
+    },
+  };
+}
+
+export default defineCollector<AwsContext>({
+  meta: {
+    id: 'aws-secrets-manager',
+    title: 'AWS Secrets Manager: secret inventory, rotation, encryption keys and resource policies (metadata only)',
+    source: 'aws',
+    scope: 'regional',
+    settings,
+    permissions: ['secretsmanager:ListSecrets', 'secretsmanager:GetResourcePolicy', 'secretsmanager:DescribeSecret'],
+    artifacts: [
+      {
+        kind: KIND,
+        file: 'secrets.ndjson',
+        description:
+          'One record per secret (including those scheduled for deletion): key, rotation, access and deletion dates, tags, replication and the parsed resource policy. Never a secret value.',
+      },
+    ],
+  },
+  checks,
+  async collect(ctx) {
+    const sm = makeClient(SecretsManagerClient, { region: ctx.aws.region, credentials: ctx.aws.credentials, counter: ctx.aws.counter });
+    const out = await ctx.artifacts.ndjson(KIND);
+    const list: OperationRecord = { api: 'secretsmanager:ListSecrets', params: { ...LIST_PARAMS }, pages: 0 };
+    const policy: OperationRecord = { api: 'secretsmanager:GetResourcePolicy', params: { SecretId: '<each secret ARN>' }, pages: 0, calls: 0 };
+    const describe: OperationRecord = { api: 'secretsmanager:DescribeSecret', params: { SecretId: '<each replicated secret ARN>' }, pages: 0, calls: 0 };
+    const gaps = secretGaps(ctx);
+    const counts = { secrets: 0, scheduledForDeletion: 0, withResourcePolicy: 0, resourcePolicyErrors: 0, replicated: 0, replicationErrors: 0 };
+    const pool = Math.min(MAX_POOL, Math.max(1, ctx.concurrency));
+    const opts = { abortSignal: ctx.signal };
+
+    const enrich = async (e: SecretListEntry): Promise<SecretRecord> => {
+      const arn = e.ARN ?? e.Name ?? '';
+      let rp: PolicyField;
+      try {
+        policy.calls!++;
+        const r = await sm.send(new GetResourcePolicyCommand({ SecretId: arn }), opts);
+        rp = parsePolicy(r.ResourcePolicy);
+        if (rp && 'error' in rp) gaps.add('secretsmanager:GetResourcePolicy', arn, Object.assign(new Error('ResourcePolicy is not a JSON object'), { name: rp.error }));
+      } catch (err) {
+        rp = { error: gaps.add('secretsmanager:GetResourcePolicy', arn, err) };
+      }
+      let replication: SecretRecord['ReplicationStatus'];
+      if (isReplicated(e)) {
+        try {
+          describe.calls!++;
+          const d = await sm.send(new DescribeSecretCommand({ SecretId: arn }), opts);
+          replication = replicationEntries(d.ReplicationStatus);
+        } catch (err) {
+          replication = { error: gaps.add('secretsmanager:DescribeSecret', arn, err) };
+        }
+      }
+      return toRecord(e, rp, replication);
+    };
+
+    const operations = () => {
+      policy.pages = policy.calls!;
+      describe.pages = describe.calls!;
+      return [{ ...list }, { ...policy }, { ...describe }];
+    };
+    let listed = true;
+    let listFailed = false;
+    try {
+      await ctx.paginate.all<ListSecretsCommandOutput>(
+        { api: list.api, params: list.params },
+        async (NextToken) => {
+          try {
+            const page = await sm.send(new ListSecretsCommand({ ...LIST_PARAMS, NextToken }), opts);
+            list.pages++;
+            return { page, next: page.NextToken };
+          } catch (e) {
+            listFailed = true;
+            throw e;
+          }
+        },
+        async (page) => {
+          // one page at a time: its policies are fetched with the pool, its records written, then the next page
+          const records = await mapPool(page.SecretList ?? [], pool, enrich);
+          for (const r of records) {
+            counts.secrets++;
+            if (r.DeletedDate) counts.scheduledForDeletion++;
+            if (r.resourcePolicy && !('error' in r.resourcePolicy)) counts.withResourcePolicy++;
+            if (r.resourcePolicy && 'error' in r.resourcePolicy) counts.resourcePolicyErrors++;
+            if (r.ReplicationStatus) counts.replicated++;
+            if (r.ReplicationStatus && 'error' in r.ReplicationStatus) counts.replicationErrors++;
+            await out.write(r);
+          }
+        },
+      );
+    } catch (e) {
+      // a failed page or a looping token is a gap; anything else (the disk) fails the collector,
+      // and the runner marks the open artifact aborted
+      if (!listFailed && !(e instanceof RepeatedTokenError)) throw e;
+      listed = false;
+      ctx.gap({ api: list.api, ...describeError(e) });
+    } finally {
+      sm.destroy();
+    }
+    gaps.flush();
+    // The population is complete when every ListSecrets page arrived. A secret whose policy could
+    // not be read stays in it, marked {error}; the gap says so and the policy check reports error.
+    await out.finish({ operations: operations(), complete: listed, notes: { ...counts, ...(listed ? {} : { stoppedAfterPages: list.pages }) } });
+  },
+});
+
+function parsePolicy(text: string | undefined): PolicyField {
+  if (text === undefined || text === null || text === '') return null;
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === 'object' ? (v as Record<string, unknown>) : { error: 'UnparseablePolicy' };
+  } catch {
+    return { error: 'UnparseablePolicy' };
+  }
+}
