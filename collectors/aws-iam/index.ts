@@ -114,7 +114,7 @@ async function collectCredentialReport(ctx: AwsContext, iam: IAMClient, s: IamSe
   try {
     const deadline = Date.now() + s.credentialReportWaitSeconds * 1000;
     let polls = 0;
-    let delay = 250;
+    let delay = 100;
     for (;;) {
       const r = await iam.send(new GenerateCredentialReportCommand({}), { abortSignal: ctx.signal });
       polls++;

@@ -29,7 +29,8 @@ export const settings = z.strictObject({
 });
 export type SecretsSettings = z.infer<typeof settings>;
 
-export const KIND = 'aws.secretsmanager.secrets';
+export const ROTATIONS_KIND = 'aws.secretsmanager.rotations';
+const KIND = 'aws.secretsmanager.secrets';
 const LIST_PARAMS = { IncludePlannedDeletion: true, MaxResults: 100 } as const;
 /** individual per-secret gaps recorded per API before the rest are summed up in one gap */
 const MAX_SECRET_GAPS = 25;
@@ -90,6 +91,11 @@ export default defineCollector<AwsContext>({
         description:
           'One record per secret (including those scheduled for deletion): key, rotation, access and deletion dates, tags, replication and the parsed resource policy. Never a secret value.',
       },
+      {
+        kind: ROTATIONS_KIND,
+        file: 'rotations.json',
+        description: 'Rotations since the previous bundle (LastRotatedDate moved), for the rotation population; the first bundle is a baseline',
+      },
     ],
   },
   checks,
@@ -103,6 +109,7 @@ export default defineCollector<AwsContext>({
     const counts = { secrets: 0, scheduledForDeletion: 0, withResourcePolicy: 0, resourcePolicyErrors: 0, replicated: 0, replicationErrors: 0 };
     const pool = Math.min(MAX_POOL, Math.max(1, ctx.concurrency));
     const opts = { abortSignal: ctx.signal };
+    const rotated = new Map<string, { name: string; at: string | null }>();
 
     const enrich = async (e: SecretListEntry): Promise<SecretRecord> => {
       const arn = e.ARN ?? e.Name ?? '';
@@ -158,6 +165,7 @@ export default defineCollector<AwsContext>({
             if (r.resourcePolicy && 'error' in r.resourcePolicy) counts.resourcePolicyErrors++;
             if (r.ReplicationStatus) counts.replicated++;
             if (r.ReplicationStatus && 'error' in r.ReplicationStatus) counts.replicationErrors++;
+            rotated.set(r.ARN, { name: r.Name ?? r.ARN, at: r.LastRotatedDate });
             await out.write(r);
           }
         },
@@ -175,8 +183,39 @@ export default defineCollector<AwsContext>({
     // The population is complete when every ListSecrets page arrived. A secret whose policy could
     // not be read stays in it, marked {error}; the gap says so and the policy check reports error.
     await out.finish({ operations: operations(), complete: listed, notes: { ...counts, ...(listed ? {} : { stoppedAfterPages: list.pages }) } });
+    if (listed) await writeRotations(ctx, rotated);
   },
 });
+
+/**
+ * Secrets Manager keeps no rotation history we may read without touching versions, so each bundle
+ * compares LastRotatedDate with the previous bundle's snapshot: every change is one rotation event
+ * in the window (previous collectedAt, this collectedAt].
+ */
+async function writeRotations(ctx: AwsContext, current: Map<string, { name: string; at: string | null }>): Promise<void> {
+  const to = ctx.now().toISOString();
+  const prev = ctx.previous;
+  if (!prev || !prev.complete(KIND)) {
+    await ctx.artifacts.json(ROTATIONS_KIND, { baseline: true, window: { from: null, to }, previousBundle: null, events: [] }, { operations: [], complete: true, records: 0, notes: { baseline: 'first bundle for this account and region: later bundles list rotations since it' } });
+    return;
+  }
+  const before = new Map<string, string | null>();
+  for await (const r of prev.iterate<SecretRecord>(KIND)) before.set(r.ARN, r.LastRotatedDate);
+  const events = [];
+  for (const [arn, { name, at }] of current) {
+    if (!at || !before.has(arn)) continue;
+    const was = before.get(arn) ?? null;
+    if (was !== at) events.push({ arn, name, account: ctx.aws.account, region: ctx.aws.region, rotatedAt: at, previousRotatedAt: was });
+  }
+  const window = { from: prev.collectedAt ?? null, to };
+  await ctx.artifacts.json(ROTATIONS_KIND, { baseline: false, window, previousBundle: prev.bundleId ?? null, events }, {
+    operations: [],
+    complete: true,
+    records: events.length,
+    ...(window.from ? { periodCovered: { from: window.from, to } } : {}),
+    notes: { derivedFrom: `${KIND} of this bundle and of ${prev.bundleId}`, apiCalls: 0 },
+  });
+}
 
 function parsePolicy(text: string | undefined): PolicyField {
   if (text === undefined || text === null || text === '') return null;
