@@ -1,0 +1,209 @@
+// Vertex AI client factory: the @google-cloud/aiplatform v1 gRPC clients a Vertex collector needs,
+// for one project and location.
+//
+// - Real use: the regional endpoint `${location}-aiplatform.googleapis.com:443`, TLS, and
+//   Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS, the gcloud ADC file, the
+//   metadata server), resolved on the first call through LazyAdcClient (see there for why).
+// - insecure (loopback testing only; needs apiEndpoint): plaintext gRPC AND a PassThroughClient as
+//   the auth client, so no credential file is read, no token is fetched and the GCE metadata server
+//   is never probed. `sslCreds` alone would still probe 169.254.169.254.
+// - Retries: the generated clients retry nothing by default (every v1 method is configured
+//   "non_idempotent"). We override the read methods to retry UNAVAILABLE, DEADLINE_EXCEEDED and
+//   RESOURCE_EXHAUSTED with exponential backoff; every other code (PERMISSION_DENIED, NOT_FOUND,
+//   FAILED_PRECONDITION, UNAUTHENTICATED …) surfaces at once.
+import { v1 } from '@google-cloud/aiplatform';
+import { googleAuthLibrary, grpc, type ClientConfig, type ClientOptions } from 'google-gax';
+
+export type VertexRetryCode = 'UNAVAILABLE' | 'DEADLINE_EXCEEDED' | 'RESOURCE_EXHAUSTED' | 'INTERNAL' | 'ABORTED' | 'UNKNOWN';
+
+export interface VertexRetryOptions {
+  /** Status codes retried on read methods. Default UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED. */
+  codes?: VertexRetryCode[];
+  /** First backoff (the library sleeps a random time up to it). Default 500 ms. */
+  initialDelayMs?: number;
+  /** Default 2. */
+  multiplier?: number;
+  /** Default 16 000 ms. */
+  maxDelayMs?: number;
+  /**
+   * Budget of one call (one page) including its retries; each attempt's deadline is what is left of
+   * it. Default 60 000 ms. A per-call `{timeout}` option replaces it for that call. (google-gax
+   * overwrites the total and per-attempt timeouts of a retry policy with the method timeout on
+   * every call, so this one number is the whole story.)
+   */
+  timeoutMs?: number;
+}
+
+export interface VertexClientOptions {
+  /** Project id (or number). */
+  project: string;
+  /** Region, e.g. us-central1: picks the regional endpoint. */
+  location: string;
+  /** HOST:PORT overriding the regional endpoint (e.g. the sandbox's 127.0.0.1:PORT). */
+  apiEndpoint?: string;
+  /** Plaintext and no credentials: loopback testing only; requires apiEndpoint. */
+  insecure?: boolean;
+  retry?: VertexRetryOptions;
+}
+
+export interface VertexClients {
+  project: string;
+  location: string;
+  /** `projects/{project}/locations/{location}`: the parent of list calls. */
+  parent: string;
+  /** HOST:PORT the clients talk to. */
+  apiEndpoint: string;
+  model: v1.ModelServiceClient;
+  endpoint: v1.EndpointServiceClient;
+  metadata: v1.MetadataServiceClient;
+  dataset: v1.DatasetServiceClient;
+  pipeline: v1.PipelineServiceClient;
+  /** Closes every channel; safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Read methods (proto names) that get the retry policy, per service. */
+export const VERTEX_READ_METHODS = {
+  ModelService: ['GetModel', 'ListModels', 'ListModelVersions', 'ListModelVersionCheckpoints', 'GetModelEvaluation', 'ListModelEvaluations', 'GetModelEvaluationSlice', 'ListModelEvaluationSlices'],
+  EndpointService: ['GetEndpoint', 'ListEndpoints'],
+  MetadataService: [
+    'GetMetadataStore',
+    'ListMetadataStores',
+    'GetArtifact',
+    'ListArtifacts',
+    'GetContext',
+    'ListContexts',
+    'GetExecution',
+    'ListExecutions',
+    'QueryContextLineageSubgraph',
+    'QueryExecutionInputsAndOutputs',
+    'QueryArtifactLineageSubgraph',
+    'GetMetadataSchema',
+    'ListMetadataSchemas',
+  ],
+  DatasetService: ['GetDataset', 'ListDatasets', 'GetDatasetVersion', 'ListDatasetVersions', 'ListDataItems', 'SearchDataItems', 'ListSavedQueries', 'GetAnnotationSpec', 'ListAnnotations'],
+  PipelineService: ['GetTrainingPipeline', 'ListTrainingPipelines', 'GetPipelineJob', 'ListPipelineJobs'],
+} as const;
+
+const DEFAULT_RETRY: Required<VertexRetryOptions> = {
+  codes: ['UNAVAILABLE', 'DEADLINE_EXCEEDED', 'RESOURCE_EXHAUSTED'],
+  initialDelayMs: 500,
+  multiplier: 2,
+  maxDelayMs: 16_000,
+  timeoutMs: 60_000,
+};
+
+/** The gax clientConfig override giving the read methods of one service our retry policy. */
+export function vertexRetryConfig(service: keyof typeof VERTEX_READ_METHODS, retry: VertexRetryOptions = {}): ClientConfig {
+  const r = { ...DEFAULT_RETRY, ...retry };
+  return {
+    interfaces: {
+      [`google.cloud.aiplatform.v1.${service}`]: {
+        retry_codes: { soc2_read: [...r.codes] },
+        retry_params: {
+          soc2_read: {
+            initial_retry_delay_millis: r.initialDelayMs,
+            retry_delay_multiplier: r.multiplier,
+            max_retry_delay_millis: r.maxDelayMs,
+            initial_rpc_timeout_millis: r.timeoutMs,
+            rpc_timeout_multiplier: 1,
+            max_rpc_timeout_millis: r.timeoutMs,
+            total_timeout_millis: r.timeoutMs,
+          },
+        },
+        methods: Object.fromEntries(VERTEX_READ_METHODS[service].map((m) => [m, { retry_codes_name: 'soc2_read', retry_params_name: 'soc2_read', timeout_millis: r.timeoutMs }])),
+      },
+    },
+  };
+}
+
+/** `host:port` → parts; a bare host gets port 443. Accepts `[v6]:port`. */
+export function parseApiEndpoint(value: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:\s]+))(?::(\d{1,5}))?$/.exec(value.trim());
+  const port = m?.[3] === undefined ? 443 : Number(m[3]);
+  if (!m || !(port > 0 && port < 65536)) throw new Error(`vertex: apiEndpoint must be HOST or HOST:PORT, got "${value}"`);
+  return { host: (m[1] ?? m[2])!, port };
+}
+
+const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
+
+/**
+ * Application Default Credentials, resolved on the first call instead of when the clients are built.
+ *
+ * Left to itself, google-gax resolves ADC while creating each client's channel, including the ones
+ * its constructors create eagerly (operations, locations); when that fails (no ADC, unreadable key
+ * file) the rejection is unhandled and the pending call never settles — a hang, then a crash. With
+ * this client in place channel creation cannot fail: a credential problem fails the call itself
+ * ("Getting metadata from plugin failed with error: …", gRPC code UNKNOWN), which a collector
+ * records as a gap. One instance is shared by the five clients, so ADC is looked up once.
+ */
+export class LazyAdcClient extends googleAuthLibrary.AuthClient {
+  private resolved?: Promise<googleAuthLibrary.AuthClient>;
+  private readonly adc: googleAuthLibrary.GoogleAuth;
+
+  constructor(adc: googleAuthLibrary.GoogleAuth = new googleAuthLibrary.GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE] })) {
+    super();
+    this.adc = adc;
+  }
+
+  /** The resolved ADC client; a failure is kept, so a missing credential is not probed for again on every call. */
+  client(): Promise<googleAuthLibrary.AuthClient> {
+    this.resolved ??= this.adc.getClient();
+    return this.resolved;
+  }
+
+  override async getRequestHeaders(url?: string | URL): Promise<Headers> {
+    return (await this.client()).getRequestHeaders(url);
+  }
+
+  override async getAccessToken() {
+    return (await this.client()).getAccessToken();
+  }
+
+  override async request<T>(options: Parameters<googleAuthLibrary.AuthClient['request']>[0]) {
+    return (await this.client()).request<T>(options);
+  }
+}
+
+export function createVertexClients(opts: VertexClientOptions): VertexClients {
+  if (!opts.project) throw new Error('vertex: project is required');
+  if (!opts.location) throw new Error('vertex: location is required');
+  if (opts.insecure && !opts.apiEndpoint) throw new Error('vertex: insecure needs apiEndpoint (loopback testing only)');
+  const apiEndpoint = opts.apiEndpoint ?? `${opts.location}-aiplatform.googleapis.com:443`;
+  const { host, port } = parseApiEndpoint(apiEndpoint);
+
+  const base: ClientOptions = { apiEndpoint: host, port };
+  if (opts.insecure) {
+    // grpc from google-gax: the very @grpc/grpc-js instance the clients' channels are built with.
+    base.sslCreds = grpc.credentials.createInsecure();
+    // PassThroughClient from the google-auth-library copy google-gax itself depends on (re-exported
+    // as googleAuthLibrary): gax nests its own version, and the top-level one is a different class.
+    base.authClient = new googleAuthLibrary.PassThroughClient();
+  } else {
+    base.authClient = new LazyAdcClient();
+  }
+  const withRetry = (service: keyof typeof VERTEX_READ_METHODS): ClientOptions => ({ ...base, clientConfig: vertexRetryConfig(service, opts.retry) });
+
+  const model = new v1.ModelServiceClient(withRetry('ModelService'));
+  const endpoint = new v1.EndpointServiceClient(withRetry('EndpointService'));
+  const metadata = new v1.MetadataServiceClient(withRetry('MetadataService'));
+  const dataset = new v1.DatasetServiceClient(withRetry('DatasetService'));
+  const pipeline = new v1.PipelineServiceClient(withRetry('PipelineService'));
+
+  let closing: Promise<void> | undefined;
+  return {
+    project: opts.project,
+    location: opts.location,
+    parent: `projects/${opts.project}/locations/${opts.location}`,
+    apiEndpoint: `${host.includes(':') ? `[${host}]` : host}:${port}`,
+    model,
+    endpoint,
+    metadata,
+    dataset,
+    pipeline,
+    close() {
+      closing ??= Promise.allSettled([model.close(), endpoint.close(), metadata.close(), dataset.close(), pipeline.close()]).then(() => undefined);
+      return closing;
+    },
+  };
+}
