@@ -1,8 +1,9 @@
 // Registers the source preparers that live beside their clients (MLflow, Vertex), so the core
 // runner does not import every client library.
-import type { MlflowSourceConfig } from '../config/schema.js';
+import type { MlflowSourceConfig, VertexSourceConfig } from '../config/schema.js';
 import { registerPreparer, type PreparedSource } from '../core/sources.js';
 import { createMlflowClient, mlflowClientOptionsFromEnv, type MlflowClient } from './mlflow.js';
+import type { VertexClients } from './vertex.js';
 
 export interface MlflowContextExtras {
   mlflow: MlflowClient;
@@ -42,6 +43,40 @@ registerPreparer('mlflow', async (_config, _kind, source: MlflowSourceConfig, o)
     ],
     close: async () => {
       for (const c of clients) c.close();
+    },
+  };
+});
+
+export interface VertexContextExtras {
+  /** clients bound to the target's project and location */
+  vertex: VertexClients;
+}
+
+registerPreparer('vertex', async (_config, _kind, source: VertexSourceConfig, o): Promise<PreparedSource> => {
+  // loaded only when a Vertex source is configured: the aiplatform package is large
+  const { createVertexClients } = await import('./vertex.js');
+  o.identity.gcp.push({ source: source.name, project: source.project, ...(source.insecure ? { principal: 'none (insecure loopback)' } : {}) });
+  const open: VertexClients[] = [];
+  const target = (location: string) => ({
+    target: { kind: 'vertex' as const, source: source.name, project: source.project, region: location, pathSegments: [location] },
+    scope: { project: source.project, location },
+    extras: () => {
+      const clients = createVertexClients({ project: source.project, location, ...(source.apiEndpoint ? { apiEndpoint: source.apiEndpoint } : {}), insecure: source.insecure });
+      open.push(clients);
+      return { vertex: clients };
+    },
+  });
+  return {
+    kind: 'vertex',
+    name: source.name,
+    system: 'gcp-vertex-ai',
+    settings: source,
+    failures: [],
+    setupCalls: { calls: 0, retries: 0 },
+    // every Vertex collector is regional; a global one would run against the first location
+    targets: (scope) => (scope === 'regional' ? source.locations : source.locations.slice(0, 1)).map(target),
+    close: async () => {
+      await Promise.all(open.map((c) => c.close()));
     },
   };
 });
