@@ -6,8 +6,8 @@ export const MANIFEST = 'manifest.json';
 export const SIGNATURE = 'manifest.sig';
 export const FINDINGS = 'findings.json';
 export const PARTIAL_SUFFIX = '.partial';
-/** bundle id: UTC start time + 4 hex, so ids sort by time */
-export const BUNDLE_ID = /^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z-[0-9a-f]{4}$/;
+/** bundle id: UTC start time to the millisecond + 4 hex, so ids sort by time even for runs a second apart */
+export const BUNDLE_ID = /^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}(\.\d{3})?Z-[0-9a-f]{4}$/;
 
 export type BundleStatus = 'complete' | 'partial' | 'failed';
 

@@ -38,7 +38,20 @@ export async function collectCommand(o: CollectOptions, env: NodeJS.ProcessEnv =
   const quiet = !!o.json || !process.stderr.isTTY || !!env.CI;
   const log = createLogger({ quiet, verbose: o.verbose, secrets: secretValues(env) });
 
-  const { dir, manifest, findings } = await runCollection({ loaded, collectors: registry, mappings, evidenceDir, now, signKey, log, env, lockWaitMs });
+  // the write-once S3 copy: the chain continues from its tip, and the bundle is uploaded after it completes
+  const s3cfg = loaded.config.evidence.s3;
+  const store = s3cfg ? (await import('../bundle/s3.js')).openS3Store(s3cfg, { env, log }) : null;
+  let upload: import('../bundle/s3.js').S3UploadReport | null = null;
+  let run: Awaited<ReturnType<typeof runCollection>>;
+  try {
+    run = await runCollection({ loaded, collectors: registry, mappings, evidenceDir, now, signKey, log, env, lockWaitMs, ...(store ? { remotePrevious: store.remotePrevious } : {}) });
+    if (store) upload = await store.uploadPending(evidenceDir, loaded.config.evidence.stream ?? null);
+  } finally {
+    await store?.close();
+  }
+  const { dir, manifest, findings } = run;
+  if (upload && !upload.ok) process.stderr.write(`${chalk.red('error')}: S3 evidence store: ${upload.error}\n`);
+  else if (upload) log.info(`uploaded ${upload.bundles.length} bundle(s), ${upload.objects} objects to ${upload.location} in ${upload.ms} ms (${upload.calls} S3 calls)`);
   const s = manifest.findings.summary;
   if (o.json) {
     process.stdout.write(
@@ -47,6 +60,7 @@ export async function collectCommand(o: CollectOptions, env: NodeJS.ProcessEnv =
         status: manifest.status,
         collectors: manifest.collectors.map((c) => ({ id: c.id, source: c.source, scope: c.scope, status: c.status, gaps: c.gaps, durationMs: c.durationMs, apiCalls: c.apiCalls })),
         findings: { pass: s.pass, fail: s.fail, error: s.error },
+        ...(upload ? { s3: upload } : {}),
       }) + '\n',
     );
   } else {
@@ -56,7 +70,8 @@ export async function collectCommand(o: CollectOptions, env: NodeJS.ProcessEnv =
     for (const f of findings.filter((f) => f.status === 'fail')) process.stderr.write(`${chalk.red('fail')}: ${f.check} (${f.source}): ${f.summary}\n`);
     process.stdout.write(dir + '\n');
   }
-  if (manifest.status !== 'complete') return ExitCode.gaps;
+  // a bundle missing from the write-once store is a gap in the evidence, like a failed collector
+  if (manifest.status !== 'complete' || (upload && !upload.ok)) return ExitCode.gaps;
   if (o.failOnFindings && s.fail > 0) return ExitCode.findingsFailed;
   return ExitCode.ok;
 }

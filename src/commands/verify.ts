@@ -1,13 +1,22 @@
 import { existsSync } from 'node:fs';
 import chalk from 'chalk';
 import { loadPublicKey } from '../bundle/sign.js';
+import { loadConfig } from '../config/load.js';
 import { verifyPath } from '../bundle/verify.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 
-export async function verifyCommand(target: string, o: { publicKey?: string; json?: boolean }): Promise<number> {
-  if (!existsSync(target)) throw new UsageError(`${target}: no such bundle or evidence directory`);
+export async function verifyCommand(target: string, o: { publicKey?: string; json?: boolean; requireObjectLock?: boolean; config?: string }): Promise<number> {
+  const remote = /^s3:\/\//i.test(target);
+  if (!remote && !existsSync(target)) throw new UsageError(`${target}: no such bundle or evidence directory`);
   const publicKey = o.publicKey ? loadPublicKey(o.publicKey) : null;
-  const r = await verifyPath(target, { publicKey });
+  let r: Awaited<ReturnType<typeof verifyPath>> & { notes?: { bundle: string; message: string }[] };
+  if (remote) {
+    // s3://bucket/prefix: download every bundle (checking S3's checksums and retention), then verify that copy
+    const s3cfg = o.config ? loadConfig(o.config, (await import('../../collectors/registry.js')).collectors).config.evidence.s3 : undefined;
+    const requireObjectLock = s3cfg?.objectLock?.mode ?? (o.requireObjectLock ? true : undefined);
+    r = await (await import('../bundle/s3.js')).verifyS3(target, { publicKey, requireObjectLock, region: s3cfg?.region });
+  } else r = await verifyPath(target, { publicKey });
+  for (const n of r.notes ?? []) process.stderr.write(`${chalk.yellow('note')}: ${n.bundle}: ${n.message}\n`);
   if (r.bundles.length === 0 && r.problems.length === 0) throw new UsageError(`${target}: no evidence bundles found`);
   if (o.json) process.stdout.write(JSON.stringify(r) + '\n');
   else {

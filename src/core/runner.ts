@@ -48,7 +48,7 @@ export interface RunResult {
 }
 
 export function newBundleId(at: Date): string {
-  return at.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/:/g, '-') + '-' + randomBytes(2).toString('hex');
+  return at.toISOString().replace(/:/g, '-') + '-' + randomBytes(2).toString('hex');
 }
 
 function ciIdentity(env: NodeJS.ProcessEnv): Identity['ci'] {
@@ -67,19 +67,24 @@ async function pool<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): 
   await Promise.all(workers);
 }
 
-/** The newest earlier bundle holding artifacts of this collector × target (skips runs where it failed). */
-function previousReader(evidenceDirs: string[], stream: string | null, prefix: string, before: string): ArtifactReader | null {
+/**
+ * The newest earlier bundle in which this collector ran on this target without a gap, so a failed
+ * run never becomes the baseline of the next comparison. Its `collectedAt` is that bundle's start:
+ * the earliest moment its snapshot can describe, so windows derived from it always contain the change.
+ */
+function previousReader(evidenceDirs: string[], stream: string | null, prefix: string, before: string, who: { collector: string; source: string; scope: Record<string, string> }): ArtifactReader | null {
+  // the local evidence dir, plus a copy of the store's newest bundle when the store is ahead (fresh CI machine)
   const complete = evidenceDirs.flatMap((d) => listBundleDirs(d).complete.map((id) => ({ id, dir: path.join(d, id) }))).sort((a, b) => a.id.localeCompare(b.id));
+  const sameScope = (a: Record<string, string>) => JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(who.scope).sort());
   for (let i = complete.length - 1; i >= 0; i--) {
     const { id, dir } = complete[i]!;
     if (id >= before) continue;
     try {
       const { manifest } = readManifest(dir);
       if ((manifest.stream ?? null) !== stream) continue;
-      const has = manifest.artifacts.some((a) => a.path.startsWith(prefix + '/') && a.provenance?.complete);
-      if (!has) continue;
-      const collectedAt = manifest.artifacts.find((a) => a.path.startsWith(prefix + '/'))?.provenance.collectedAt ?? manifest.startedAt;
-      return artifactReader(dir, manifest.artifacts, prefix, { collectedAt, bundleId: id });
+      const ran = manifest.collectors.find((c) => c.id === who.collector && c.source === who.source && sameScope(c.scope ?? {}));
+      if (!ran || ran.status !== 'ok') continue;
+      return artifactReader(dir, manifest.artifacts, prefix, { collectedAt: manifest.startedAt, bundleId: id });
     } catch {
       continue;
     }
@@ -176,7 +181,7 @@ async function collectInto(
       paginate: paginator,
       artifacts: sink,
       written: artifactReader(writer.partialDir, () => writer.artifacts, prefix),
-      previous: previousReader(b.previousDirs, stream, prefix, id),
+      previous: previousReader(b.previousDirs, stream, prefix, id, { collector: c.meta.id, source: src.name, scope: t.scope }),
       gap: (g) => {
         gaps.push(g);
         o.log.warn(`${c.meta.id} ${src.name}: ${g.api}: ${g.code}: ${g.message}`);

@@ -1,0 +1,195 @@
+// What the two MLflow collectors share: the context type, what "production" means, the alias join
+// (model-versions/search omits aliases; registered_model.aliases is authoritative) and the version
+// record written to mlflow.registry.versions.
+import type { MlflowContextExtras } from '../../src/clients/preparers.js';
+import { MlflowError, type ModelVersion, type RegisteredModel } from '../../src/clients/mlflow.js';
+import type { MlflowSourceConfig } from '../../src/config/schema.js';
+import { describeError } from '../../src/core/errors.js';
+import type { BaseContext, Gap, OperationRecord } from '../../src/core/types.js';
+import type { PromotionOptions, VersionState } from '../_shared/promotions.js';
+import type { Redactor } from './redact.js';
+
+export type MlflowContext = BaseContext<MlflowSourceConfig> & MlflowContextExtras;
+
+export const PRODUCTION_STAGE = 'Production';
+export const STAGING_STAGE = 'Staging';
+export const API = '/api/2.0/mlflow';
+
+export function promotionOptions(src: Pick<MlflowSourceConfig, 'productionAliases' | 'approvalTags'>): PromotionOptions {
+  return { productionAliases: src.productionAliases, approvalTags: src.approvalTags, productionStage: PRODUCTION_STAGE };
+}
+
+const sameStage = (a: string | null | undefined, b: string) => (a ?? '').toLowerCase() === b.toLowerCase();
+
+/** Stage Production, or an alias listed in productionAliases. */
+export function isProductionVersion(v: { current_stage?: string | null; aliases: readonly string[] }, productionAliases: readonly string[]): boolean {
+  return sameStage(v.current_stage, PRODUCTION_STAGE) || v.aliases.some((a) => productionAliases.includes(a));
+}
+
+export function isStagingVersion(v: { current_stage?: string | null }): boolean {
+  return sameStage(v.current_stage, STAGING_STAGE);
+}
+
+/** The server refused our credentials: every further call would fail the same way. */
+export function isUnauthenticated(e: unknown): boolean {
+  return e instanceof MlflowError && e.status === 401;
+}
+
+export function gapOf(api: string, e: unknown): Gap {
+  return { api, ...describeError(e) };
+}
+
+export const op = (api: string, method: 'GET' | 'POST', endpoint: string, params: Record<string, unknown> = {}): OperationRecord => ({
+  api,
+  params: { request: `${method} ${API}/${endpoint}`, ...params },
+  pages: 0,
+});
+
+/** model → version → aliases, from registered_model.aliases */
+export type AliasIndex = Map<string, Map<string, string[]>>;
+
+export function indexAliases(index: AliasIndex, m: RegisteredModel): void {
+  const byVersion = new Map<string, string[]>();
+  for (const a of m.aliases ?? []) {
+    if (!a || typeof a.alias !== 'string' || a.version === undefined) continue;
+    const v = String(a.version);
+    const list = byVersion.get(v) ?? [];
+    list.push(a.alias);
+    byVersion.set(v, list);
+  }
+  for (const l of byVersion.values()) l.sort();
+  index.set(m.name, byVersion);
+}
+
+export function aliasesOf(index: AliasIndex, model: string, version: string): string[] {
+  return index.get(model)?.get(version) ?? [];
+}
+
+/** One line of mlflow.registry.versions. */
+export interface VersionRecord {
+  name: string;
+  version: string;
+  current_stage: string | null;
+  /** joined from registered_model.aliases (search results carry none) */
+  aliases: string[];
+  /** stage Production or an alias in productionAliases, with this run's configuration */
+  production: boolean;
+  tags: Record<string, string>;
+  status: string | null;
+  status_message: string | null;
+  user_id: string | null;
+  run_id: string | null;
+  source: string | null;
+  run_link: string | null;
+  description: string | null;
+  creation_timestamp: number | null;
+  last_updated_timestamp: number | null;
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : null);
+
+export function toVersionRecord(v: ModelVersion, aliases: string[], productionAliases: readonly string[], r: Redactor): VersionRecord {
+  const stage = str(v.current_stage);
+  return {
+    name: v.name,
+    version: String(v.version),
+    current_stage: stage,
+    aliases,
+    production: isProductionVersion({ current_stage: stage, aliases }, productionAliases),
+    tags: r.tags(v.tags, 'versionTags'),
+    status: str(v.status),
+    status_message: str(r.value(v.status_message, 'versionFields')),
+    user_id: str(v.user_id),
+    run_id: str(v.run_id),
+    source: str(r.value(v.source, 'versionFields')),
+    run_link: str(r.value(v.run_link, 'versionFields')),
+    description: str(r.value(v.description, 'versionFields')),
+    creation_timestamp: num(v.creation_timestamp),
+    last_updated_timestamp: num(v.last_updated_timestamp),
+  };
+}
+
+/** The small state the promotion diff needs; tags trimmed to the ones it reads. */
+export function toVersionState(r: VersionRecord, keepTags: readonly string[]): VersionState {
+  const tags: Record<string, string> = {};
+  for (const k of keepTags) if (r.tags[k] !== undefined) tags[k] = r.tags[k]!;
+  return {
+    model: r.name,
+    version: r.version,
+    stage: r.current_stage,
+    aliases: [...r.aliases],
+    status: r.status ?? undefined,
+    lastUpdated: r.last_updated_timestamp,
+    creator: r.user_id,
+    tags,
+  };
+}
+
+/** Runs fn over items with at most `limit` in flight; results keep the input order. */
+export async function mapPool<T, R>(items: readonly T[], limit: number, fn: (t: T, i: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!, i);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}
+
+export const versionKey = (model: string, version: string) => `${model}\u0000${version}`;
+
+/** Sorts by model name, then numerically by version. */
+export function byModelVersion(a: { name: string; version: string }, b: { name: string; version: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : Number(a.version) - Number(b.version) || (a.version < b.version ? -1 : a.version > b.version ? 1 : 0);
+}
+
+/** A stable order, so a version updated while we page does not move between pages. */
+export const VERSION_ORDER = ['name ASC', 'version_number ASC'];
+
+/**
+ * Every model version, page by page, in VERSION_ORDER; a server that rejects that order_by on the
+ * first page (400) is listed in its default order instead, and the operation record says so.
+ */
+export async function forEachVersion(ctx: MlflowContext, o: OperationRecord, fn: (v: ModelVersion) => Promise<void> | void): Promise<void> {
+  let orderBy: string[] | undefined = VERSION_ORDER;
+  o.params = { ...o.params, order_by: VERSION_ORDER };
+  for (;;) {
+    try {
+      for await (const page of ctx.mlflow.iterateModelVersions(orderBy ? { orderBy } : {})) {
+        o.pages++;
+        for (const v of page.items) await fn(v);
+      }
+      return;
+    } catch (e) {
+      if (orderBy && o.pages === 0 && e instanceof MlflowError && e.status === 400) {
+        orderBy = undefined;
+        o.params = { ...o.params, order_by: 'server default (order_by rejected with HTTP 400)' };
+        continue;
+      }
+      throw e;
+    }
+  }
+}
+
+/** Every registered model, page by page (server default order and page size); repeats skipped. */
+export async function forEachModel(ctx: MlflowContext, o: OperationRecord, fn: (m: RegisteredModel) => Promise<void> | void): Promise<{ duplicatesSkipped: number }> {
+  const seen = new Set<string>();
+  let duplicatesSkipped = 0;
+  for await (const page of ctx.mlflow.iterateRegisteredModels()) {
+    o.pages++;
+    for (const m of page.items) {
+      // offset pagination can repeat a model when the registry changes between pages
+      if (seen.has(m.name)) {
+        duplicatesSkipped++;
+        continue;
+      }
+      seen.add(m.name);
+      await fn(m);
+    }
+  }
+  return { duplicatesSkipped };
+}

@@ -1,0 +1,717 @@
+// The S3 evidence store: a write-once copy of every bundle (Object Lock), the chain continued from
+// the last bundle found in S3, and `verify`/`report` straight from an s3:// location.
+//
+// Key layout (docs/s3-store.md):  <prefix>/<stream folder>/<bundle-id>/<path inside the bundle>
+//   stream folder = the config's evidence.stream, or "_default" when none is set ("_" cannot begin a
+//   stream name, so the two never collide). manifest.json is uploaded last: a bundle folder without
+//   it is an unfinished upload, never the chain's tip and never evidence.
+//
+// Every object is written with x-amz-checksum-sha256 (the SHA-256 the manifest already records, so S3
+// rejects bytes corrupted on the way), `If-None-Match: *` (an existing key is never overwritten; a
+// retry that finds its own object already there compares checksums and moves on) and, when
+// configured, Object Lock retention (mode, now + retainDays by the real clock).
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { KeyObject } from 'node:crypto';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  ListObjectVersionsCommand,
+  PutObjectCommand,
+  S3Client,
+  type ObjectLockMode,
+} from '@aws-sdk/client-s3';
+import type { CallCounter } from '../clients/aws.js';
+import { UsageError, VerificationError, describeError } from '../core/errors.js';
+import type { RemoteTip } from '../core/runner.js';
+import type { Logger } from '../core/types.js';
+import { sha256File } from './hash.js';
+import { BUNDLE_ID, MANIFEST, SIGNATURE, isSafeRelativePath, type Manifest } from './manifest.js';
+import { listBundleDirs, readManifest } from './store.js';
+import { verifyPath, type Problem, type VerifyResult } from './verify.js';
+
+export const DEFAULT_STREAM_FOLDER = '_default';
+const STREAM_FOLDER = /^(?:_default|[A-Za-z0-9][A-Za-z0-9._-]{0,62})$/;
+/** files above this are streamed from disk instead of read into memory (no SDK retry for those) */
+const BUFFER_LIMIT = 64 * 1024 * 1024;
+const SINGLE_PUT_LIMIT = 5 * 1024 * 1024 * 1024;
+
+export interface S3Location {
+  bucket: string;
+  /** without leading or trailing "/"; "" for the bucket's root */
+  prefix: string;
+}
+
+export interface S3Settings {
+  bucket: string;
+  prefix: string;
+  region?: string;
+  objectLock?: { mode: 'COMPLIANCE' | 'GOVERNANCE'; retainDays: number };
+}
+
+export interface TransferStats {
+  objects: number;
+  bytes: number;
+  /** HTTP attempts to S3, retries included */
+  calls: number;
+  ms: number;
+}
+
+export function isS3Location(s: string): boolean {
+  return /^s3:\/\//i.test(s);
+}
+
+/** `s3://bucket/prefix` → {bucket, prefix}; null when it is not an s3:// URL; UsageError when malformed. */
+export function parseS3Location(s: string): S3Location | null {
+  if (!isS3Location(s)) return null;
+  const rest = s.slice(5);
+  const slash = rest.indexOf('/');
+  const bucket = slash < 0 ? rest : rest.slice(0, slash);
+  const prefix = (slash < 0 ? '' : rest.slice(slash + 1)).replace(/^\/+|\/+$/g, '');
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new UsageError(`${s}: expected s3://BUCKET/PREFIX with a valid bucket name`);
+  return { bucket, prefix };
+}
+
+export function formatS3Location(loc: S3Location): string {
+  return `s3://${loc.bucket}/${loc.prefix}`;
+}
+
+export function streamFolder(stream: string | null): string {
+  return stream ?? DEFAULT_STREAM_FOLDER;
+}
+
+const join = (...parts: string[]) => parts.filter((p) => p !== '').join('/');
+
+/** `<prefix>/<stream folder>/<id>/` */
+export function bundleKeyPrefix(loc: S3Location, stream: string | null, id: string): string {
+  return join(loc.prefix, streamFolder(stream), id) + '/';
+}
+
+// ---------------------------------------------------------------------------------------------
+// client
+
+/**
+ * An S3 client from the SDK's standard chain (credentials, AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL).
+ * With an endpoint override (moto, MinIO, LocalStack) it uses path-style addressing: the SDK already
+ * does for an IP literal, but `http://localhost:PORT` would become `BUCKET.localhost`.
+ */
+export function createS3Client(o: { region?: string; env?: NodeJS.ProcessEnv; counter?: CallCounter; maxAttempts?: number } = {}): { client: S3Client; counter: CallCounter } {
+  const env = o.env ?? process.env;
+  const counter = o.counter ?? { calls: 0, retries: 0 };
+  const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
+  const client = new S3Client({
+    region: o.region || env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
+    maxAttempts: o.maxAttempts ?? 5,
+    retryMode: 'adaptive',
+    // a bucket in another region than AWS_REGION still works when the config does not name it
+    followRegionRedirects: !o.region,
+    ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+  });
+  client.middlewareStack.add(
+    (next: any) => async (args: any) => {
+      counter.calls++;
+      return next(args);
+    },
+    { step: 'deserialize', name: 'soc2CountAttempts', priority: 'high' },
+  );
+  return { client, counter };
+}
+
+const b64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
+const status = (e: unknown) => (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+const errCode = (e: unknown) => describeError(e).code;
+const isNotFound = (e: unknown) => ['NoSuchKey', 'NotFound'].includes(errCode(e)) || status(e) === 404;
+const describe = (e: unknown) => {
+  const d = describeError(e);
+  return d.message && d.message !== d.code ? `${d.code}: ${d.message}` : d.code;
+};
+
+async function pool<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
+  let i = 0;
+  let failed: unknown = null;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (i < items.length && !failed) {
+      try {
+        await fn(items[i++]!);
+      } catch (e) {
+        failed ??= e;
+      }
+    }
+  });
+  await Promise.all(workers);
+  if (failed) throw failed;
+}
+
+function bucketError(loc: S3Location, e: unknown): never {
+  if (errCode(e) === 'NoSuchBucket') throw new UsageError(`${formatS3Location(loc)}: no such bucket`);
+  throw e;
+}
+
+// ---------------------------------------------------------------------------------------------
+// listing
+
+/** Bundle ids directly under `base` (ListObjectsV2 with Delimiter, paginated to the end). */
+async function listBundleIds(client: S3Client, bucket: string, base: string, pageSize?: number): Promise<string[]> {
+  const ids: string[] = [];
+  const seen = new Set<string>();
+  let token: string | undefined;
+  do {
+    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: base, Delimiter: '/', ContinuationToken: token, ...(pageSize ? { MaxKeys: pageSize } : {}) }));
+    for (const p of page.CommonPrefixes ?? []) {
+      const id = (p.Prefix ?? '').slice(base.length).replace(/\/$/, '');
+      if (BUNDLE_ID.test(id)) ids.push(id);
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    if (token) {
+      if (seen.has(token)) throw Object.assign(new Error('ListObjectsV2: continuation token repeated; refusing to loop'), { name: 'RepeatedPaginationToken' });
+      seen.add(token);
+    }
+  } while (token);
+  return ids.sort();
+}
+
+interface ListedKey {
+  key: string;
+  /** versions and delete markers the key has; 1 for a key written once (or an unversioned bucket) */
+  versions: number;
+  /** the newest version is a delete marker: a reader gets 404 */
+  deleted: boolean;
+}
+
+/**
+ * Every key under `prefix`. Uses ListObjectVersions so overwrites and deletes show (a write-once
+ * store holds exactly one version per key); falls back to ListObjectsV2 when versions cannot be listed.
+ */
+async function listKeys(client: S3Client, bucket: string, prefix: string, log?: Logger): Promise<{ keys: ListedKey[]; versionsListed: boolean }> {
+  const byKey = new Map<string, ListedKey>();
+  try {
+    let keyMarker: string | undefined;
+    let versionMarker: string | undefined;
+    const seen = new Set<string>();
+    for (;;) {
+      const page = await client.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix || undefined, KeyMarker: keyMarker, VersionIdMarker: versionMarker }));
+      const add = (key: string | undefined, latest: boolean | undefined, marker: boolean) => {
+        if (!key) return;
+        const k = byKey.get(key) ?? { key, versions: 0, deleted: false };
+        k.versions++;
+        if (latest) k.deleted = marker;
+        byKey.set(key, k);
+      };
+      for (const v of page.Versions ?? []) add(v.Key, v.IsLatest, false);
+      for (const d of page.DeleteMarkers ?? []) add(d.Key, d.IsLatest, true);
+      if (!page.IsTruncated) break;
+      keyMarker = page.NextKeyMarker;
+      versionMarker = page.NextVersionIdMarker;
+      const t = `${keyMarker}\0${versionMarker}`;
+      if (seen.has(t)) throw Object.assign(new Error('ListObjectVersions: markers repeated; refusing to loop'), { name: 'RepeatedPaginationToken' });
+      seen.add(t);
+    }
+    return { keys: [...byKey.values()], versionsListed: true };
+  } catch (e) {
+    if (!['AccessDenied', 'NotImplemented', 'MethodNotAllowed'].includes(errCode(e))) throw e;
+    log?.warn(`cannot list object versions (${describe(e)}); overwritten objects are found only through their checksums`);
+  }
+  byKey.clear();
+  let token: string | undefined;
+  const seen = new Set<string>();
+  do {
+    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix || undefined, ContinuationToken: token }));
+    for (const o of page.Contents ?? []) if (o.Key) byKey.set(o.Key, { key: o.Key, versions: 1, deleted: false });
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    if (token) {
+      if (seen.has(token)) throw Object.assign(new Error('ListObjectsV2: continuation token repeated; refusing to loop'), { name: 'RepeatedPaginationToken' });
+      seen.add(token);
+    }
+  } while (token);
+  return { keys: [...byKey.values()], versionsListed: false };
+}
+
+// ---------------------------------------------------------------------------------------------
+// reading objects
+
+interface ObjectMeta {
+  sha256: string;
+  bytes: number;
+  /** x-amz-checksum-sha256 as stored (base64), null when the object has none */
+  storedSha256: string | null;
+  lockMode: string | null;
+  lockUntil: Date | null;
+  versionId: string | null;
+}
+
+class ChecksumMismatch extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ChecksumMismatch';
+  }
+}
+
+/** Streams one object to `file`, hashing as it writes; the SDK also checks the bytes against the stored checksum. */
+async function getObjectToFile(client: S3Client, bucket: string, key: string, file: string): Promise<ObjectMeta> {
+  const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }));
+  await mkdir(path.dirname(file), { recursive: true });
+  const h = createHash('sha256');
+  let bytes = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      h.update(chunk);
+      bytes += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  try {
+    await pipeline(out.Body as Readable, tap, createWriteStream(file, { flags: 'wx' }));
+  } catch (e) {
+    if (/checksum mismatch/i.test((e as Error)?.message ?? '')) throw new ChecksumMismatch('bytes do not match the SHA-256 checksum S3 stored for this object (corrupted in storage or in transit)');
+    throw e;
+  }
+  const sha256 = h.digest('hex');
+  const stored = out.ChecksumSHA256 ?? null;
+  if (stored && !stored.includes('-') && stored !== b64(sha256)) throw new ChecksumMismatch('bytes do not match the SHA-256 checksum S3 stored for this object');
+  return {
+    sha256,
+    bytes,
+    storedSha256: stored,
+    lockMode: out.ObjectLockMode ?? null,
+    lockUntil: out.ObjectLockRetainUntilDate ?? null,
+    versionId: out.VersionId ?? null,
+  };
+}
+
+async function getObjectBytes(client: S3Client, bucket: string, key: string): Promise<Buffer> {
+  const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }));
+  let buf: Buffer;
+  try {
+    buf = Buffer.from(await out.Body!.transformToByteArray());
+  } catch (e) {
+    if (/checksum mismatch/i.test((e as Error)?.message ?? '')) throw new ChecksumMismatch(`s3://${bucket}/${key}: bytes do not match the SHA-256 checksum S3 stored for this object`);
+    throw e;
+  }
+  const stored = out.ChecksumSHA256;
+  if (stored && !stored.includes('-') && stored !== createHash('sha256').update(buf).digest('base64')) throw new ChecksumMismatch(`s3://${bucket}/${key}: bytes do not match the SHA-256 checksum S3 stored for this object`);
+  return buf;
+}
+
+// ---------------------------------------------------------------------------------------------
+// the chain's tip
+
+export interface S3Tip {
+  id: string;
+  manifest: Manifest;
+  /** manifest.json's exact bytes, as read (and checked against S3's checksum) */
+  manifestBytes: Buffer;
+  manifestSha256: string;
+  /** `<prefix>/<stream folder>/<id>/` */
+  keyPrefix: string;
+}
+
+/** The newest bundle of `stream` in S3 whose manifest.json is there (a folder without one is an unfinished upload). */
+export async function findS3Tip(client: S3Client, loc: S3Location, stream: string | null, o: { pageSize?: number; log?: Logger } = {}): Promise<S3Tip | null> {
+  const base = join(loc.prefix, streamFolder(stream)) + '/';
+  const ids = await listBundleIds(client, loc.bucket, base, o.pageSize).catch((e) => bucketError(loc, e));
+  for (let i = ids.length - 1; i >= 0; i--) {
+    const id = ids[i]!;
+    const keyPrefix = `${base}${id}/`;
+    let bytes: Buffer;
+    try {
+      bytes = await getObjectBytes(client, loc.bucket, keyPrefix + MANIFEST);
+    } catch (e) {
+      if (isNotFound(e)) {
+        o.log?.warn(`s3://${loc.bucket}/${keyPrefix}: unfinished upload (no ${MANIFEST}); not the chain's tip`);
+        continue;
+      }
+      throw e;
+    }
+    let manifest: Manifest;
+    try {
+      manifest = JSON.parse(bytes.toString('utf8')) as Manifest;
+    } catch {
+      throw new VerificationError(`s3://${loc.bucket}/${keyPrefix}${MANIFEST}: not valid JSON; the chain's tip in S3 is damaged (run "soc2 verify ${formatS3Location(loc)}")`);
+    }
+    if (manifest.id !== id || (manifest.stream ?? null) !== stream)
+      throw new VerificationError(`s3://${loc.bucket}/${keyPrefix}${MANIFEST}: manifest says bundle ${JSON.stringify(manifest.id)} of stream ${JSON.stringify(manifest.stream ?? null)}, not ${id} of ${JSON.stringify(stream)}`);
+    return { id, manifest, manifestBytes: bytes, manifestSha256: createHash('sha256').update(bytes).digest('hex'), keyPrefix };
+  }
+  return null;
+}
+
+/** Downloads the files a tip's manifest lists (checked against it) into `<evidenceDir>/<id>/`, for ctx.previous. */
+async function downloadTip(client: S3Client, bucket: string, tip: S3Tip, evidenceDir: string, log?: Logger): Promise<void> {
+  const dir = path.join(evidenceDir, tip.id);
+  await mkdir(dir, { recursive: true });
+  await pool(tip.manifest.files ?? [], 16, async (f) => {
+    if (!isSafeRelativePath(f.path)) throw new VerificationError(`s3://${bucket}/${tip.keyPrefix}${MANIFEST}: lists an unsafe path ${JSON.stringify(f.path)}`);
+    const meta = await getObjectToFile(client, bucket, tip.keyPrefix + f.path, path.join(dir, ...f.path.split('/')));
+    if (meta.sha256 !== f.sha256) log?.warn(`s3://${bucket}/${tip.keyPrefix}${f.path}: content does not match the manifest (run "soc2 verify")`);
+  });
+  await writeFile(path.join(dir, MANIFEST), tip.manifestBytes);
+}
+
+// ---------------------------------------------------------------------------------------------
+// upload
+
+const contentType = (rel: string) =>
+  rel.endsWith('.ndjson') ? 'application/x-ndjson' : rel.endsWith('.json') ? 'application/json' : rel.endsWith('.csv') ? 'text/csv' : 'text/plain; charset=utf-8';
+
+/**
+ * Uploads one finished local bundle: every file the manifest lists (after checking it against the
+ * manifest), then manifest.sig, then manifest.json. Idempotent: an object already there with the same
+ * SHA-256 counts as uploaded; one with other content is an error (S3 keeps the first).
+ */
+export async function uploadBundle(
+  client: S3Client,
+  loc: S3Location,
+  bundleDir: string,
+  o: { objectLock?: S3Settings['objectLock']; concurrency?: number; clock?: () => number } = {},
+): Promise<{ id: string; keyPrefix: string; objects: number; bytes: number }> {
+  const id = path.basename(bundleDir);
+  const { manifest, bytes: manifestBytes } = readManifest(bundleDir);
+  if (manifest.id !== id) throw new Error(`${bundleDir}: manifest id ${manifest.id} does not match the directory name`);
+  const keyPrefix = bundleKeyPrefix(loc, manifest.stream ?? null, id);
+  const retainUntil = o.objectLock ? new Date((o.clock ?? Date.now)() + o.objectLock.retainDays * 86_400_000) : null;
+  let objects = 0;
+  let total = 0;
+
+  const put = async (rel: string, sha256: string, size: number, body: () => Buffer | Readable) => {
+    if (size > SINGLE_PUT_LIMIT) throw new Error(`${rel}: ${size} bytes is above S3's 5 GiB single-upload limit`);
+    const Key = keyPrefix + rel;
+    try {
+      await client.send(
+        new PutObjectCommand({
+          Bucket: loc.bucket,
+          Key,
+          Body: body(),
+          ContentLength: size,
+          ContentType: contentType(rel),
+          ChecksumAlgorithm: 'SHA256',
+          ChecksumSHA256: b64(sha256),
+          IfNoneMatch: '*',
+          ...(retainUntil ? { ObjectLockMode: o.objectLock!.mode as ObjectLockMode, ObjectLockRetainUntilDate: retainUntil } : {}),
+        }),
+      );
+    } catch (e) {
+      if (errCode(e) !== 'PreconditionFailed' && status(e) !== 412) throw Object.assign(e as Error, { s3Key: Key });
+      // already there (a retried request, or an earlier interrupted upload): fine when it is the same bytes
+      const h = await client.send(new HeadObjectCommand({ Bucket: loc.bucket, Key, ChecksumMode: 'ENABLED' }));
+      if (h.ChecksumSHA256 !== b64(sha256)) throw Object.assign(new Error(`s3://${loc.bucket}/${Key} already exists with other content; S3 keeps the first copy`), { name: 'ObjectExists' });
+    }
+    objects++;
+    total += size;
+  };
+  const putFile = async (rel: string, expect: { sha256: string; bytes: number }) => {
+    const abs = path.join(bundleDir, ...rel.split('/'));
+    if (expect.bytes <= BUFFER_LIMIT) {
+      const buf = await readFile(abs);
+      if (buf.length !== expect.bytes || createHash('sha256').update(buf).digest('hex') !== expect.sha256)
+        throw Object.assign(new Error(`${id}/${rel}: local file no longer matches its manifest entry; not uploading it (run "soc2 verify")`), { name: 'LocalBundleChanged' });
+      await put(rel, expect.sha256, buf.length, () => buf);
+    } else {
+      const got = await sha256File(abs);
+      if (got.bytes !== expect.bytes || got.sha256 !== expect.sha256)
+        throw Object.assign(new Error(`${id}/${rel}: local file no longer matches its manifest entry; not uploading it (run "soc2 verify")`), { name: 'LocalBundleChanged' });
+      // S3 rejects the body if it changes between this hash and the upload: the checksum header is the manifest's
+      await put(rel, expect.sha256, expect.bytes, () => createReadStream(abs));
+    }
+  };
+
+  for (const f of manifest.files) if (!isSafeRelativePath(f.path)) throw new Error(`${id}: manifest lists an unsafe path ${JSON.stringify(f.path)}`);
+  await pool(manifest.files, o.concurrency ?? 8, (f) => putFile(f.path, f));
+  const sigPath = path.join(bundleDir, SIGNATURE);
+  if (existsSync(sigPath)) {
+    const sig = await readFile(sigPath);
+    await put(SIGNATURE, createHash('sha256').update(sig).digest('hex'), sig.length, () => sig);
+  }
+  // last: a reader treats a bundle folder without manifest.json as unfinished
+  await put(MANIFEST, createHash('sha256').update(manifestBytes).digest('hex'), manifestBytes.length, () => manifestBytes);
+  return { id, keyPrefix, objects, bytes: total };
+}
+
+// ---------------------------------------------------------------------------------------------
+// collect: continue the chain from S3, upload afterwards
+
+export interface S3UploadReport {
+  ok: boolean;
+  location: string;
+  /** bundles uploaded by this run, oldest first (earlier ones whose upload had failed come first) */
+  bundles: string[];
+  objects: number;
+  bytes: number;
+  /** every S3 call this collect made: the tip lookup, fetching the previous bundle when S3 was ahead, the upload */
+  calls: number;
+  /** time spent uploading */
+  ms: number;
+  /** time spent finding (and, when S3 was ahead, fetching) the chain's tip before collecting */
+  lookupMs: number;
+  error?: string;
+}
+
+export interface S3Store {
+  location: string;
+  /** for RunOptions.remotePrevious: the newest bundle of the stream in S3 */
+  remotePrevious(stream: string | null, local: { id: string; manifestSha256: string } | null): Promise<RemoteTip | null>;
+  /** uploads every local bundle of the stream newer than S3's tip; never throws */
+  uploadPending(evidenceDir: string, stream: string | null): Promise<S3UploadReport>;
+  close(): Promise<void>;
+}
+
+export function openS3Store(settings: S3Settings, o: { env?: NodeJS.ProcessEnv; log?: Logger; pageSize?: number } = {}): S3Store {
+  const loc: S3Location = { bucket: settings.bucket, prefix: settings.prefix ?? '' };
+  const location = formatS3Location(loc);
+  const { client, counter } = createS3Client({ region: settings.region, env: o.env });
+  const temps: string[] = [];
+  const state: { resolved: boolean; tipId: string | null; error: string | null; lookupMs: number } = { resolved: false, tipId: null, error: null, lookupMs: 0 };
+
+  const resolve = async (stream: string | null) => {
+    const t0 = Date.now();
+    try {
+      const tip = await findS3Tip(client, loc, stream, { pageSize: o.pageSize, log: o.log });
+      state.tipId = tip?.id ?? null;
+      return tip;
+    } catch (e) {
+      state.error = `cannot read the chain's tip from ${location} (${describe(e)})`;
+      o.log?.warn(`${state.error}; collecting anyway, linking to the local evidence only`);
+      return null;
+    } finally {
+      state.resolved = true;
+      state.lookupMs += Date.now() - t0;
+    }
+  };
+
+  return {
+    location,
+    async remotePrevious(stream, local) {
+      const tip = await resolve(stream);
+      if (!tip) return null;
+      if (local && local.id >= tip.id) {
+        if (local.id === tip.id && local.manifestSha256 !== tip.manifestSha256) o.log?.warn(`bundle ${tip.id}: the local manifest.json differs from the copy in ${location} (run "soc2 verify")`);
+        return { id: tip.id, manifestSha256: tip.manifestSha256 };
+      }
+      // S3 is ahead (a fresh CI machine): fetch that bundle so collectors see their previous artifacts
+      o.log?.info(`continuing the chain from ${location}: ${tip.id}`);
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'soc2-s3-previous-'));
+      temps.push(dir);
+      const t0 = Date.now();
+      try {
+        await downloadTip(client, loc.bucket, tip, dir, o.log);
+        return { id: tip.id, manifestSha256: tip.manifestSha256, evidenceDir: dir };
+      } catch (e) {
+        o.log?.warn(`could not fetch ${tip.id}'s artifacts from ${location} (${describe(e)}); collectors will not compare with it`);
+        return { id: tip.id, manifestSha256: tip.manifestSha256 };
+      } finally {
+        state.lookupMs += Date.now() - t0;
+      }
+    },
+    async uploadPending(evidenceDir, stream) {
+      if (!state.resolved) await resolve(stream);
+      const started = Date.now();
+      const report: S3UploadReport = { ok: true, location, bundles: [], objects: 0, bytes: 0, calls: 0, ms: 0, lookupMs: 0 };
+      const done = (error?: string): S3UploadReport => ({ ...report, ok: !error, ...(error ? { error } : {}), calls: counter.calls, ms: Date.now() - started, lookupMs: state.lookupMs });
+      if (state.error) return done(`${state.error}; the bundle was not uploaded (the next collect uploads it)`);
+      const pending: string[] = [];
+      for (const id of listBundleDirs(evidenceDir).complete) {
+        if (state.tipId !== null && id <= state.tipId) continue;
+        try {
+          if ((readManifest(path.join(evidenceDir, id)).manifest.stream ?? null) === stream) pending.push(id);
+        } catch {
+          // unreadable manifest: verify reports it; never upload it
+        }
+      }
+      for (const id of pending) {
+        try {
+          const r = await uploadBundle(client, loc, path.join(evidenceDir, id), { objectLock: settings.objectLock });
+          report.bundles.push(id);
+          report.objects += r.objects;
+          report.bytes += r.bytes;
+          state.tipId = id;
+        } catch (e) {
+          const key = (e as { s3Key?: string }).s3Key;
+          return done(`upload of bundle ${id} to ${location} failed${key ? ` at ${key}` : ''}: ${describe(e)}; the local bundle is intact and the next collect uploads it`);
+        }
+      }
+      return done();
+    },
+    async close() {
+      for (const d of temps) await rm(d, { recursive: true, force: true });
+      client.destroy();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// verify and report from S3
+
+export interface MaterializeOptions {
+  env?: NodeJS.ProcessEnv;
+  region?: string;
+  log?: Logger;
+  /** report objects without Object Lock retention (true), or without retention in this mode */
+  requireObjectLock?: boolean | 'COMPLIANCE' | 'GOVERNANCE';
+  /** throw a VerificationError (exit 4) on any problem found in S3 (default true); false: return them */
+  strict?: boolean;
+  concurrency?: number;
+}
+
+export interface Materialized {
+  /** an evidence dir: one folder per bundle id, every stream side by side (each manifest names its stream) */
+  dir: string;
+  cleanup(): Promise<void>;
+  source: 's3' | 'local';
+  /** problems found in S3 itself (checksums, retention, overwrites, deletes), named by bundle and file */
+  problems: Problem[];
+  /**
+   * bundle folders without manifest.json (an upload that stopped before its last object): not evidence,
+   * so not downloaded. Not a problem by itself: if a finished bundle links to one, verify's chain check
+   * reports the missing link.
+   */
+  unfinished: { bundle: string; stream: string; message: string }[];
+  stats: TransferStats | null;
+}
+
+/**
+ * A local directory for `location`. A local path is returned as is. For `s3://bucket/prefix` every
+ * object of every finished bundle (all streams) is downloaded into a temp dir laid out flat as
+ * `<dir>/<bundle-id>/<path>`, each object's bytes checked against the SHA-256 checksum S3 stored for
+ * it, and that checksum against the manifest's. Call cleanup() when done.
+ */
+export async function materializeEvidence(location: string, o: MaterializeOptions = {}): Promise<Materialized> {
+  const loc = parseS3Location(location);
+  if (!loc) return { dir: path.resolve(location), cleanup: async () => undefined, source: 'local', problems: [], unfinished: [], stats: null };
+  const started = Date.now();
+  const { client, counter } = createS3Client({ region: o.region, env: o.env });
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'soc2-s3-evidence-'));
+  const cleanup = async () => {
+    await rm(dir, { recursive: true, force: true });
+  };
+  const problems: Problem[] = [];
+  const unfinished: Materialized['unfinished'] = [];
+  const p = (bundle: string, file: string | undefined, message: string) => problems.push({ bundle, ...(file ? { file } : {}), message: `S3: ${message}` });
+  let objects = 0;
+  let bytes = 0;
+  try {
+    const base = loc.prefix ? loc.prefix + '/' : '';
+    const { keys } = await listKeys(client, loc.bucket, base, o.log).catch((e) => bucketError(loc, e));
+
+    // <stream folder>/<bundle id>/<path>
+    const bundles = new Map<string, { stream: string; files: Map<string, ListedKey> }>();
+    for (const k of keys.sort((a, b) => a.key.localeCompare(b.key))) {
+      const parts = k.key.slice(base.length).split('/');
+      if (parts.length < 3 || !STREAM_FOLDER.test(parts[0]!) || !BUNDLE_ID.test(parts[1]!)) continue;
+      const [folder, id] = parts as [string, string];
+      const rel = parts.slice(2).join('/');
+      let b = bundles.get(id);
+      if (!b) bundles.set(id, (b = { stream: folder, files: new Map() }));
+      else if (b.stream !== folder) {
+        p(id, undefined, `bundle id appears under streams ${b.stream} and ${folder}; only ${b.stream}'s copy is read`);
+        continue;
+      }
+      if (!isSafeRelativePath(rel)) {
+        p(id, rel, `object key ${JSON.stringify(k.key)} is not a safe path inside the bundle`);
+        continue;
+      }
+      b.files.set(rel, k);
+    }
+
+    const jobs: { id: string; rel: string; key: string }[] = [];
+    for (const [id, b] of bundles) {
+      const m = b.files.get(MANIFEST);
+      if (m?.deleted) {
+        // a plain DeleteObject is allowed even under Object Lock: it only stacks a delete marker, which hides the bundle
+        p(id, MANIFEST, `deleted after upload: a delete marker hides the bundle from readers (${m.versions - 1} earlier version(s) remain; remove the marker to restore it)`);
+        continue;
+      }
+      if (!m) {
+        unfinished.push({ bundle: id, stream: b.stream, message: `unfinished upload in S3: ${b.stream}/${id}/ has no ${MANIFEST}; not evidence, skipped (the next collect on a machine holding the bundle completes it)` });
+        continue;
+      }
+      for (const [rel, k] of b.files) {
+        if (k.deleted) p(id, rel, `deleted after upload (a delete marker hides it; ${k.versions - 1} earlier version(s) remain)`);
+        else {
+          if (k.versions > 1) p(id, rel, `overwritten after upload: the key has ${k.versions} versions, and a reader gets the newest`);
+          jobs.push({ id, rel, key: k.key });
+        }
+      }
+    }
+
+    const meta = new Map<string, ObjectMeta>();
+    await pool(jobs, o.concurrency ?? 16, async (j) => {
+      try {
+        const m = await getObjectToFile(client, loc.bucket, j.key, path.join(dir, j.id, ...j.rel.split('/')));
+        meta.set(`${j.id}/${j.rel}`, m);
+        objects++;
+        bytes += m.bytes;
+      } catch (e) {
+        if (e instanceof ChecksumMismatch) p(j.id, j.rel, e.message);
+        else p(j.id, j.rel, `cannot download ${j.key} (${describe(e)})`);
+      }
+    });
+
+    const now = Date.now();
+    for (const [id, b] of bundles) {
+      if (unfinished.some((u) => u.bundle === id)) continue;
+      let manifest: Manifest | null = null;
+      try {
+        manifest = JSON.parse(await readFile(path.join(dir, id, MANIFEST), 'utf8')) as Manifest;
+      } catch {
+        // verifyPath names an unreadable manifest
+      }
+      if (manifest && typeof manifest === 'object' && (manifest.stream ?? null) !== (b.stream === DEFAULT_STREAM_FOLDER ? null : b.stream))
+        p(id, MANIFEST, `stored under stream folder ${b.stream} but the manifest says stream ${JSON.stringify(manifest.stream ?? null)}`);
+      const listed = new Map<string, string>();
+      if (manifest && Array.isArray(manifest.files)) for (const f of manifest.files) if (f && typeof f.path === 'string') listed.set(f.path, String(f.sha256));
+      for (const rel of [...b.files.keys()].sort()) {
+        const m = meta.get(`${id}/${rel}`);
+        if (!m) continue;
+        if (!m.storedSha256) p(id, rel, 'object has no SHA-256 checksum (x-amz-checksum-sha256); soc2 uploads every object with one');
+        else {
+          const want = listed.get(rel);
+          if (want && /^[0-9a-f]{64}$/.test(want) && m.storedSha256 !== b64(want)) p(id, rel, "the SHA-256 checksum stored in S3 differs from the manifest's");
+        }
+        if (o.requireObjectLock) {
+          if (!m.lockMode || !m.lockUntil) p(id, rel, 'object has no Object Lock retention (write-once storage is required)');
+          else if (typeof o.requireObjectLock === 'string' && m.lockMode !== o.requireObjectLock) p(id, rel, `Object Lock mode is ${m.lockMode}, not ${o.requireObjectLock}`);
+          else if (m.lockUntil.getTime() < now) o.log?.info(`${id}/${rel}: Object Lock retention ended ${m.lockUntil.toISOString()}`);
+        }
+      }
+    }
+    const stats = { objects, bytes, calls: counter.calls, ms: Date.now() - started };
+    if (o.strict !== false && problems.length) {
+      await cleanup();
+      const list = problems.slice(0, 5).map((x) => `${x.bundle}${x.file ? `/${x.file}` : ''}: ${x.message}`).join('; ');
+      throw new VerificationError(`${location}: ${problems.length} problem(s) in S3: ${list}${problems.length > 5 ? '; …' : ''}`);
+    }
+    for (const u of unfinished) o.log?.warn(`${u.bundle}: ${u.message}`);
+    return { dir, cleanup, source: 's3', problems, unfinished, stats };
+  } catch (e) {
+    await cleanup();
+    if (typeof (e as { exitCode?: unknown })?.exitCode === 'number') throw e;
+    throw new UsageError(`${location}: cannot read the evidence (${describe(e)})`);
+  } finally {
+    client.destroy();
+  }
+}
+
+/** `soc2 verify s3://bucket/prefix`: the S3-level checks, then the normal verify of the downloaded copy. */
+export async function verifyS3(location: string, o: MaterializeOptions & { publicKey?: KeyObject | null } = {}): Promise<VerifyResult & { s3: TransferStats | null; notes: Problem[] }> {
+  const m = await materializeEvidence(location, { ...o, strict: false });
+  try {
+    const r = await verifyPath(m.dir, { publicKey: o.publicKey ?? null });
+    const bad = new Set(m.problems.map((x) => x.bundle));
+    const problems = [...m.problems, ...r.problems];
+    return {
+      target: location,
+      bundles: r.bundles.map((b) => ({ ...b, ok: b.ok && !bad.has(b.id) })),
+      problems,
+      ok: problems.length === 0,
+      s3: m.stats ? { ...m.stats } : null,
+      notes: m.unfinished.map((u) => ({ bundle: u.bundle, message: u.message })),
+    };
+  } finally {
+    await m.cleanup();
+  }
+}

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { REDACTED, Redactor, isSecretKey, redactString } from '../../../collectors/mlflow-registry/redact.js';
+
+describe('credential redaction', () => {
+  it('recognises secret-looking keys, camelCase included, but not hyperparameters', () => {
+    for (const k of ['password', 'DB_PASSWORD', 'AWS_SECRET_ACCESS_KEY', 'client_secret', 'hf_token', 'api_key', 'apiKey', 'openaiApiKey', 'private_key', 'github-token', 'credentials', 'authorization'])
+      expect(isSecretKey(k), k).toBe(true);
+    for (const k of ['max_tokens', 'maxTokens', 'tokenizer', 'num_leaves', 'learning_rate', 'passes', 'author', 'keyword']) expect(isSecretKey(k), k).toBe(false);
+  });
+
+  it('replaces only the secret part of values', () => {
+    expect(redactString('postgresql://trainer:hunter2@db:5432/features')).toBe(`postgresql://trainer:${REDACTED}@db:5432/features`);
+    expect(redactString('key AKIAIOSFODNN7EXAMPLE in use')).toBe(`key ${REDACTED} in use`);
+    expect(redactString('ASIAY34FZKBOKMUTVV7A')).toBe(REDACTED);
+    expect(redactString('Authorization: Bearer eyJhbGciOi.abc-def_ghi.jkl')).toBe(`Authorization: Bearer ${REDACTED}`);
+    expect(redactString(`Basic ${Buffer.from('alice:pw').toString('base64')}`)).toBe(`Basic ${REDACTED}`);
+    expect(redactString('Basic authentication is off')).toBe('Basic authentication is off');
+    expect(redactString('ghp_abcdefghijklmnopqrstuvwxyz0123456789')).toBe(REDACTED);
+    expect(redactString('slack xoxb-1234567890-abcdefghij')).toBe(`slack ${REDACTED}`);
+    expect(redactString('python train.py --password=swordfish --max_tokens=512')).toBe(`python train.py --password=${REDACTED} --max_tokens=512`);
+    expect(redactString('https://x.io/data?token=abc123&part=1')).toBe(`https://x.io/data?token=${REDACTED}&part=1`);
+    expect(redactString('{"api_key": "k-123", "rows": 10}')).toBe(`{"api_key": "${REDACTED}", "rows": 10}`);
+    const pem = '-----BEGIN RSA PRIVATE KEY-----\nMIIEow\nabc\n-----END RSA PRIVATE KEY-----';
+    expect(redactString(`key:\n${pem}\nend`)).toBe(`key:\n${REDACTED}\nend`);
+    expect(redactString('s3://acme-data/fraud/train.parquet')).toBe('s3://acme-data/fraud/train.parquet');
+  });
+
+  it('counts redactions per category and redacts keyed values whole', () => {
+    const r = new Redactor();
+    expect(r.keyed('AWS_SECRET_ACCESS_KEY', 'wJalrXUtnFEMI/K7MDENG', 'params')).toBe(REDACTED);
+    expect(r.keyed('epochs', '3', 'params')).toBe('3');
+    expect(r.json({ uri: 'https://u:p4ss@host/x', nested: [{ token: 't' }] }, 'datasetSources')).toEqual({ uri: `https://u:${REDACTED}@host/x`, nested: [{ token: REDACTED }] });
+    expect(r.counts).toEqual({ params: 1, datasetSources: 2 });
+    expect(r.total).toBe(3);
+  });
+
+  it('strips userinfo, query and secret path segments from webhook URLs', () => {
+    const r = new Redactor();
+    expect(r.url('https://hooks.slack.com/services/T000/B000/XXXX', 'w')).toEqual({ url: `https://hooks.slack.com/services/T000/B000/${REDACTED}`, redacted: true });
+    expect(r.url('https://bob:pw@hooks.acme.ai/in?sig=abc#x', 'w')).toEqual({ url: 'https://hooks.acme.ai/in', redacted: true });
+    expect(r.url('https://hooks.acme.ai/mlflow/registry-audit', 'w')).toEqual({ url: 'https://hooks.acme.ai/mlflow/registry-audit', redacted: false });
+    expect(r.url('https://discord.com/api/webhooks/123/tok', 'w').url).toBe(`https://discord.com/api/webhooks/123/${REDACTED}`);
+    expect(r.url('https://x.io/hook/a1b2c3d4e5f6g7h8i9j0k1l2m3', 'w').url).toBe(`https://x.io/hook/${REDACTED}`);
+    expect(r.counts.w).toBe(4);
+  });
+});
