@@ -16,6 +16,9 @@ const commands = {
   permissions: () => import('./commands/permissions.js').then((m) => m.permissionsCommand),
   init: () => import('./commands/init.js').then((m) => m.initCommand),
   keygen: () => import('./commands/keygen.js').then((m) => m.keygenCommand),
+  demo: () => import('./commands/demo.js').then((m) => m.demoCommand),
+  report: () => import('./commands/report.js').then((m) => m.reportCommand),
+  diff: () => import('./commands/diff.js').then((m) => m.diffCommand),
 };
 
 export function buildProgram(setExit: (code: number) => void): Command {
@@ -43,10 +46,35 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program
     .command('verify')
     .description('check bundles: hashes, sizes, missing/extra files, signatures and the chain between bundles')
-    .argument('[path]', 'a bundle directory or an evidence directory', 'evidence')
+    .argument('[path]', 'a bundle directory, an evidence directory, or s3://bucket/prefix', 'evidence')
     .option('--public-key <file>', 'trusted Ed25519 public key (PEM) the manifests must be signed with')
+    .option('--require-object-lock', 'with s3://: every object must carry Object Lock retention')
+    .option('-c, --config <file>', 'with s3://: the config whose evidence.s3 (region, objectLock mode) applies')
     .option('--json', 'print the result as JSON')
     .action((target, o) => run(commands.verify().then((f) => f(target, o))));
+
+  program
+    .command('report')
+    .description('turn the bundles of an observation window into an auditor package: index.html, report.md, report.json, populations/*.csv, OSCAL')
+    .option('-c, --config <file>', `config file for organization, scope, observationPeriod and evidence.dir (default ${DEFAULT_CONFIG}; optional with --evidence)`)
+    .option('-e, --evidence <dir>', "evidence directory (default: the config's evidence.dir)")
+    .option('--from <date>', "first day of the window, YYYY-MM-DD (default: the config's observationPeriod, else the first bundle)")
+    .option('--to <date>', 'last day of the window, YYYY-MM-DD (default: observationPeriod, else the last bundle)')
+    .option('-o, --out <dir>', 'output directory', 'report')
+    .option('--format <list>', 'comma-separated outputs: html,md,csv,json,oscal', 'html,md,csv,json,oscal')
+    .option('--sample <n>', 'draw a reproducible sample of N rows from each population')
+    .option('--seed <seed>', 'seed for --sample (recorded in the report; random when omitted)')
+    .option('--allow-unverified', 'write the report even when verification fails, stamped as unverified on every output')
+    .option('--json', 'print {out, bundles, window, integrity, criteria} as JSON')
+    .action((o) => run(commands.report().then((f) => f(o))));
+
+  program
+    .command('diff')
+    .description('what changed between two bundles: principals, admin/ML privileges, secrets, model versions and aliases, findings')
+    .argument('<a>', 'the earlier bundle directory')
+    .argument('<b>', 'the later bundle directory')
+    .option('--json', 'print the differences as JSON')
+    .action((a, b, o) => run(commands.diff().then((f) => f(a, b, o))));
 
   program
     .command('controls')
@@ -71,6 +99,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--organization <name>', 'organization name for reports')
     .option('--force', 'overwrite existing files')
     .action((o) => run(commands.init().then((f) => f(o))));
+
+  program
+    .command('demo')
+    .description('play an observation period of a demo ML company on the built-in sandbox servers, then verify and report')
+    .option('--days <n>', 'days to play (10–400)', '30')
+    .option('-o, --out <dir>', 'where the evidence and the report go', 'demo-out')
+    .option('--start <date>', 'first day of the period (YYYY-MM-DD)')
+    .action((o) => run(commands.demo().then((f) => f(o))));
 
   program
     .command('keygen')

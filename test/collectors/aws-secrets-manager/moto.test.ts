@@ -138,8 +138,11 @@ describe.skipIf(!moto.ok)('aws-secrets-manager against moto', () => {
     expect(by['prod/untagged']).toMatchObject({ Tags: [], LastAccessedDate: null, RotationEnabled: false });
     expect(by['prod/untagged']).not.toHaveProperty('ReplicationStatus');
 
-    const arts = manifest().artifacts.filter((a) => a.collector === 'aws-secrets-manager');
+    const arts = manifest().artifacts.filter((a) => a.kind === 'aws.secretsmanager.secrets');
     expect(arts.map((a) => a.path).sort()).toEqual(['artifacts/main/aws-secrets-manager/eu-west-1/secrets.ndjson', 'artifacts/main/aws-secrets-manager/us-east-1/secrets.ndjson']);
+    // the first bundle's rotation log is a baseline
+    const rot = manifest().artifacts.filter((a) => a.kind === 'aws.secretsmanager.rotations');
+    expect(rot.map((a) => a.path).sort()).toEqual(['artifacts/main/aws-secrets-manager/eu-west-1/rotations.json', 'artifacts/main/aws-secrets-manager/us-east-1/rotations.json']);
     const usArt = arts.find((a) => a.path.includes('us-east-1'))!;
     expect(usArt).toMatchObject({ kind: 'aws.secretsmanager.secrets', records: 5, criteria: ['CC6.1'] });
     expect(usArt.provenance).toMatchObject({ complete: true, scope: { source: 'main', account: ACCOUNT, region: 'us-east-1' } });
@@ -147,7 +150,7 @@ describe.skipIf(!moto.ok)('aws-secrets-manager against moto', () => {
 
   it('records the operations and makes exactly the calls documented', () => {
     const m_ = manifest();
-    const ops = (region: string) => m_.artifacts.find((a) => a.path.includes(region) && a.collector === 'aws-secrets-manager')!.provenance.operations;
+    const ops = (region: string) => m_.artifacts.find((a) => a.path.includes(region) && a.kind === 'aws.secretsmanager.secrets')!.provenance.operations;
     expect(ops('us-east-1')).toEqual([
       { api: 'secretsmanager:ListSecrets', params: { IncludePlannedDeletion: true, MaxResults: 100 }, pages: 1 },
       { api: 'secretsmanager:GetResourcePolicy', params: { SecretId: '<each secret ARN>' }, pages: 5, calls: 5 },

@@ -103,11 +103,12 @@ describe('mlflow-registry: two collections of the small company', () => {
     expect(first.finding('mlflow-registry.separation-of-duties').criteria).toEqual(['CC8.1', 'CC5.1', 'CC6.3']);
   });
 
-  it('derives the promotions between the two collections, with the window previous collectedAt → this collection', () => {
+  it('derives the promotions between the two collections, with the window previous bundle start → this collection', () => {
     expect(second.code, second.stderr).toBe(0);
     const log = second.json('mlflow-registry/promotions.json');
     // the window starts where the runner says the previous collection of this collector was made
-    const prevCollectedAt = first.manifest.artifacts.find((a: any) => a.path.startsWith('artifacts/registry/mlflow-registry/')).provenance.collectedAt;
+    // the window opens when the previous bundle started: the earliest moment its snapshot can describe
+    const prevCollectedAt = first.manifest.startedAt;
     expect(log.baseline).toBe(false);
     expect(log.previousBundle).toBe(first.manifest.id);
     expect(log.window.from).toBe(prevCollectedAt);
@@ -135,7 +136,7 @@ describe('mlflow-registry: two collections of the small company', () => {
     const f = second.finding('mlflow-registry.promotions-approved');
     expect(f.status).toBe('fail');
     expect(names(f)).toEqual(['churn-model/4', 'ranker/5']);
-    expect(f.exceptions[0].reason).toContain(first.manifest.artifacts.find((a: any) => a.path.startsWith('artifacts/registry/mlflow-registry/')).provenance.collectedAt);
+    expect(f.exceptions[0].reason).toContain(first.manifest.startedAt);
     const fd4 = second.ndjson('mlflow-registry/versions.ndjson').find((v) => v.name === 'fraud-detector' && v.version === '4');
     expect(fd4.aliases).toEqual(['challenger', 'champion']);
   });

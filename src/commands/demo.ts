@@ -1,0 +1,155 @@
+// `soc2 demo`: plays an observation period of a demo ML company against the built-in sandbox
+// servers — the real collectors through the real AWS SDK, MLflow client and Vertex client, with an
+// injected clock — then verifies the evidence and writes the report.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import chalk from 'chalk';
+import { collectors as registry } from '../../collectors/registry.js';
+import { generateSigningKeyPair, type SigningKey } from '../bundle/sign.js';
+import { verifyPath } from '../bundle/verify.js';
+import { loadConfig } from '../config/load.js';
+import { ExitCode, UsageError } from '../core/errors.js';
+import { createLogger } from '../core/log.js';
+import { runCollection } from '../core/runner.js';
+import { DEMO_START, playDay, type DemoWorld } from '../demo/scenario.js';
+import { lintMappings, loadMappings } from '../mapping/index.js';
+import { loadAwsFixture, startAwsSandbox } from '../sandbox/aws/index.js';
+import { loadMlflowFixture, startMlflowSandbox } from '../sandbox/mlflow/index.js';
+import { loadVertexFixture, startVertexSandbox } from '../sandbox/vertex/index.js';
+import '../clients/preparers.js';
+
+export interface DemoOptions {
+  days?: string;
+  out?: string;
+  start?: string;
+  quiet?: boolean;
+}
+
+function demoConfig(o: { aws: string; mlflow: string; vertex: string; from: string; to: string; project: string; locations: string[] }): string {
+  return `# Written by soc2 demo: the demo company, collected from the built-in sandbox servers.
+organization: Acme ML (demo)
+scope: [security, availability, confidentiality, processing-integrity]
+observationPeriod: {from: ${o.from}, to: ${o.to}}
+evidence:
+  dir: evidence
+concurrency: 8
+sources:
+  aws:
+    - name: acme-prod
+      regions: [us-east-1, eu-west-1]
+      trainingDataBuckets: [acme-ml-training-data]
+  mlflow:
+    - name: registry
+      trackingUri: ${o.mlflow}
+      productionAliases: [champion, production]
+      approvalTags: [approved_by]
+  vertex:
+    - name: ml-prod
+      project: ${o.project}
+      locations: [${o.locations.join(', ')}]
+      apiEndpoint: ${o.vertex}
+      insecure: true
+      productionAliases: [production, champion]
+      approvalLabels: [approved-by]
+      requireCmek: true
+settings:
+  aws-iam:
+    mlApprovedPrincipals: ['arn:aws:iam::111122223333:role/AmazonSageMaker-ExecutionRole-*', 'arn:aws:iam::111122223333:user/alice']
+`;
+}
+
+export async function demoCommand(o: DemoOptions): Promise<number> {
+  const days = o.days === undefined ? 30 : Number(o.days);
+  if (!Number.isInteger(days) || days < 10 || days > 400) throw new UsageError(`--days: expected a whole number from 10 to 400, got "${o.days}"`);
+  const start = o.start ? new Date(`${o.start}T02:00:00Z`) : DEMO_START;
+  if (Number.isNaN(start.getTime())) throw new UsageError(`--start: expected a date as YYYY-MM-DD, got "${o.start}"`);
+  const out = path.resolve(o.out ?? 'demo-out');
+  const say = (s: string) => {
+    if (!o.quiet) process.stderr.write(s + '\n');
+  };
+  const t0 = Date.now();
+  // A fresh demo each time: evidence from an earlier run would extend its chain.
+  rmSync(path.join(out, 'evidence'), { recursive: true, force: true });
+  rmSync(path.join(out, 'report'), { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+
+  const clock = { now: start };
+  const vertexSeed = loadVertexFixture('small-company');
+  const [aws, mlflow, vertex] = await Promise.all([
+    startAwsSandbox({ seed: loadAwsFixture('small-company') }),
+    startMlflowSandbox({ seed: loadMlflowFixture('small-company'), now: () => clock.now.getTime() }),
+    startVertexSandbox({ seed: vertexSeed, now: () => clock.now.getTime() }),
+  ]);
+  const world: DemoWorld = { aws, mlflow, vertex, clock };
+  // The AWS SDK takes endpoints and credentials from the environment only; point this process at the sandbox.
+  const saved = { ...process.env };
+  try {
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: aws.url,
+      AWS_ACCESS_KEY_ID: 'AKIADEMODEMODEMO0001',
+      AWS_SECRET_ACCESS_KEY: 'demo-secret-access-key',
+      AWS_REGION: 'us-east-1',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    });
+    for (const k of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ROLE_ARN', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'MLFLOW_TRACKING_URI', 'MLFLOW_TRACKING_TOKEN', 'MLFLOW_TRACKING_USERNAME', 'MLFLOW_TRACKING_PASSWORD', 'DATABRICKS_HOST', 'DATABRICKS_TOKEN'])
+      delete process.env[k];
+
+    const last = new Date(start.getTime() + (days - 1) * 86_400_000);
+    const configFile = path.join(out, 'soc2.config.yaml');
+    writeFileSync(
+      configFile,
+      demoConfig({ aws: aws.url, mlflow: mlflow.url, vertex: vertex.endpoint, from: start.toISOString().slice(0, 10), to: last.toISOString().slice(0, 10), project: vertexSeed.project.id, locations: vertexSeed.locations }),
+    );
+    const loaded = loadConfig(configFile, registry);
+    const mappings = loadMappings();
+    const problems = lintMappings(mappings, registry);
+    if (problems.length) throw new Error(`mappings are inconsistent: ${problems[0]}`);
+    const k = generateSigningKeyPair();
+    const signKey: SigningKey = { privateKey: createPrivateKey(k.privatePem), publicKeyPem: k.publicPem, keyId: k.keyId };
+    writeFileSync(path.join(out, 'demo-signing-key.pub.pem'), k.publicPem);
+    const evidenceDir = path.join(out, 'evidence');
+    const log = createLogger({ quiet: true, secrets: [] });
+
+    say(chalk.bold(`Acme ML (demo): ${days} days from ${start.toISOString().slice(0, 10)}, collected from sandbox AWS ${aws.url}, MLflow ${mlflow.url}, Vertex ${vertex.endpoint}`));
+    let collected = 0;
+    let partial = 0;
+    for (let d = 0; d < days; d++) {
+      clock.now = new Date(start.getTime() + d * 86_400_000);
+      const plan = playDay(world, d, days);
+      const date = clock.now.toISOString().slice(0, 10);
+      if (plan.skip) {
+        say(`${date}  ${chalk.yellow('skipped')}  ${plan.events.join('; ')}`);
+        continue;
+      }
+      // collectedAt advances a little within the day's run, like a real job
+      let tick = 0;
+      const now = () => new Date(clock.now.getTime() + tick++ * 10);
+      const r = await runCollection({ loaded, collectors: registry, mappings, evidenceDir, now, signKey, log, env: process.env });
+      plan.after?.();
+      collected++;
+      if (r.manifest.status !== 'complete') partial++;
+      const s = r.manifest.findings.summary;
+      const status = r.manifest.status === 'complete' ? chalk.green('complete') : chalk.yellow(r.manifest.status);
+      say(`${date}  ${status}  ${s.pass} pass / ${s.fail} fail / ${s.error} error${plan.events.length ? '  — ' + plan.events.join('; ') : ''}`);
+    }
+
+    const v = await verifyPath(evidenceDir, { publicKey: createPublicKey(k.publicPem) });
+    say(v.ok ? chalk.green(`verified: ${v.bundles.length} bundles, every hash, signature and chain link intact`) : chalk.red(`verification found ${v.problems.length} problems`));
+    if (!v.ok) return ExitCode.verifyFailed;
+
+    const { reportCommand } = await import('./report.js');
+    const reportDir = path.join(out, 'report');
+    const code = await reportCommand({ config: configFile, evidence: evidenceDir, out: reportDir, sample: '5', seed: 'demo', json: false }, () => new Date(last.getTime() + 6 * 3600_000));
+    if (code !== ExitCode.ok) return code;
+    const secs = ((Date.now() - t0) / 1000).toFixed(1);
+    say(`${collected} bundles (${partial} partial), 1 day without collection; demo took ${secs} s`);
+    process.stdout.write(path.join(reportDir, 'index.html') + '\n');
+    return ExitCode.ok;
+  } finally {
+    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+    Object.assign(process.env, saved);
+    await Promise.all([aws.close(), mlflow.close(), vertex.close()]);
+  }
+}

@@ -1,0 +1,146 @@
+// `soc2 report`: the bundles of an observation window → index.html, report.md, report.json,
+// populations/*.csv, oscal/assessment-results.json. Verifies every bundle of the window first.
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { listBundleDirs, readManifest } from '../bundle/store.js';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { CATEGORIES } from '../config/schema.js';
+import { ExitCode, UsageError } from '../core/errors.js';
+import { materializeEvidence } from '../bundle/s3.js';
+import { loadMappings } from '../mapping/index.js';
+import { buildReport } from '../report/aggregate.js';
+import { parseDateFlag } from '../report/dates.js';
+import { FORMATS, writeReport, type Format } from '../report/index.js';
+import { randomSeed } from '../report/sample.js';
+
+export const DEFAULT_CONFIG = './soc2.config.yaml';
+
+export interface ReportOptions {
+  config?: string;
+  evidence?: string;
+  from?: string;
+  to?: string;
+  out?: string;
+  format?: string;
+  sample?: string;
+  seed?: string;
+  allowUnverified?: boolean;
+  json?: boolean;
+}
+
+export function parseFormats(v: string | undefined): Format[] {
+  if (v === undefined) return [...FORMATS];
+  const list = v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  if (!list.length) throw new UsageError(`--format: expected a comma-separated list of ${FORMATS.join(', ')}`);
+  for (const f of list) if (!(FORMATS as readonly string[]).includes(f)) throw new UsageError(`--format: unknown format "${f}"; expected some of ${FORMATS.join(', ')}`);
+  return [...new Set(list)] as Format[];
+}
+
+/** Scope recorded in the newest bundle, for reports made without a config. */
+function scopeFromBundles(evidenceDir: string): string[] {
+  const { complete } = listBundleDirs(evidenceDir);
+  for (let i = complete.length - 1; i >= 0; i--) {
+    try {
+      const s = readManifest(path.join(evidenceDir, complete[i]!)).manifest.config?.scope;
+      if (Array.isArray(s)) return s.filter((x): x is string => (CATEGORIES as readonly string[]).includes(x));
+    } catch {
+      continue;
+    }
+  }
+  return ['security'];
+}
+
+export async function reportCommand(o: ReportOptions, now: () => Date = () => new Date()): Promise<number> {
+  const from = parseDateFlag('--from', o.from);
+  const to = parseDateFlag('--to', o.to);
+  if (from && to && from > to) throw new UsageError(`--from: ${from} is after --to ${to}`);
+  const formats = parseFormats(o.format);
+  let sample: { n: number; seed: string } | undefined;
+  if (o.sample !== undefined) {
+    if (!/^\d+$/.test(o.sample) || Number(o.sample) < 1) throw new UsageError(`--sample: expected a positive whole number of rows, got "${o.sample}"`);
+    if (o.seed !== undefined && !o.seed.trim()) throw new UsageError('--seed: expected a non-empty seed');
+    sample = { n: Number(o.sample), seed: o.seed ?? randomSeed() };
+  } else if (o.seed !== undefined) throw new UsageError('--seed: only meaningful with --sample N');
+
+  const configFile = o.config ?? (existsSync(DEFAULT_CONFIG) ? DEFAULT_CONFIG : undefined);
+  if (!configFile && !o.evidence) throw new UsageError(`--evidence: give the evidence directory, or a config file with --config (${DEFAULT_CONFIG} was not found)`);
+  // the collector registry (and with it every SDK) loads only when there is a config to validate
+  const loaded: LoadedConfig | null = configFile ? loadConfig(configFile, (await import('../../collectors/registry.js')).collectors) : null;
+  // s3://bucket/prefix: every stream's bundles are fetched (each object checked against its stored
+  // SHA-256) into a temp dir that is read like a local evidence dir and removed afterwards
+  const s3 = o.evidence?.startsWith('s3://') ? await materializeEvidence(o.evidence, { region: loaded?.config.evidence.s3?.region, strict: !o.allowUnverified }) : null;
+  try {
+    return await reportFrom(s3 ? s3.dir : path.resolve(o.evidence ?? path.resolve(loaded!.baseDir, loaded!.config.evidence.dir)), o, { loaded, configFile, formats, from, to, sample, now, s3Problems: s3?.problems ?? [] });
+  } finally {
+    await s3?.cleanup();
+  }
+}
+
+async function reportFrom(
+  evidenceDir: string,
+  o: ReportOptions,
+  c: { loaded: LoadedConfig | null; configFile: string | undefined; formats: Format[]; from?: string; to?: string; sample?: { n: number; seed: string }; now: () => Date; s3Problems: { bundle: string; file?: string; message: string }[] },
+): Promise<number> {
+  const { loaded, configFile, formats, from, to, sample, now } = c;
+  const where = o.evidence ? `--evidence: ${o.evidence}` : `${configFile}: evidence.dir: ${evidenceDir}`;
+  if (!existsSync(evidenceDir) || !statSync(evidenceDir).isDirectory()) throw new UsageError(`${where}: no such directory`);
+  const { complete, partial } = listBundleDirs(evidenceDir);
+  if (complete.length + partial.length === 0) throw new UsageError(`${where}: no evidence bundles found`);
+
+  const mappings = loadMappings(loaded ? loaded.config.mappings.map((m) => path.resolve(loaded.baseDir, m)) : []);
+  const scope = loaded ? loaded.config.scope : scopeFromBundles(evidenceDir);
+  const outDir = path.resolve(o.out ?? 'report');
+  const rel = path.relative(evidenceDir, outDir);
+  if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) throw new UsageError(`--out: ${outDir} is inside the evidence directory ${evidenceDir}; write the report elsewhere (files added there would alter the evidence)`);
+  if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new UsageError(`--out: ${outDir} exists and is not a directory`);
+  const outcome = await buildReport({
+    evidenceDir,
+    window: { from, to, period: loaded?.config.observationPeriod },
+    scope,
+    organization: loaded?.config.organization ?? null,
+    mappings,
+    allowUnverified: !!o.allowUnverified,
+    sample,
+    now: now(),
+  });
+
+  const integrity = outcome.ok ? outcome.model.integrity : outcome.integrity;
+  if (c.s3Problems.length) {
+    // problems in the S3 copy itself (only reachable with --allow-unverified: otherwise fetching failed already)
+    integrity.problems.unshift(...(c.s3Problems as typeof integrity.problems));
+    integrity.ok = false;
+    integrity.stamp ??= `UNVERIFIED EVIDENCE: ${c.s3Problems.length} problem(s) in the S3 copy (first: ${c.s3Problems[0]!.bundle}${c.s3Problems[0]!.file ? '/' + c.s3Problems[0]!.file : ''}: ${c.s3Problems[0]!.message}). Produced with --allow-unverified; do not rely on it as audit evidence.`;
+  }
+  const failed = !integrity.ok && !o.allowUnverified;
+  for (const p of integrity.problems.slice(0, 50)) process.stderr.write(`${failed ? 'error' : 'warning'}: ${p.bundle}${p.file ? `/${p.file}` : ''}: ${p.message}\n`);
+  if (integrity.problems.length > 50) process.stderr.write(`… and ${integrity.problems.length - 50} more problems\n`);
+  if (failed || !outcome.ok) {
+    const window = outcome.ok ? outcome.model.window : outcome.window;
+    if (o.json)
+      process.stdout.write(JSON.stringify({ out: null, bundles: outcome.ok ? outcome.model.bundles.length : outcome.bundles, window, integrity: { ok: false, problems: integrity.problems.length, allowUnverified: false }, criteria: null }) + '\n');
+    process.stderr.write(`soc2: verification failed: ${integrity.problems.length} problem(s) in the bundles of ${window.from} to ${window.to}; no report written (run "soc2 verify" for details, or --allow-unverified to produce a report stamped as unverified)\n`);
+    return ExitCode.verifyFailed;
+  }
+  const m = outcome.model;
+  const written = await writeReport(m, outDir, formats);
+  const s = m.summary;
+  if (o.json) {
+    process.stdout.write(
+      JSON.stringify({
+        out: outDir,
+        bundles: s.bundles,
+        window: m.window,
+        integrity: { ok: m.integrity.ok, problems: m.integrity.problems.length, allowUnverified: m.integrity.allowUnverified },
+        criteria: { inScope: s.criteria.inScope, covered: s.criteria.covered },
+      }) + '\n',
+    );
+  } else {
+    const out = process.stdout;
+    out.write(`${m.organization ?? 'report'}: ${s.bundles} bundle(s), ${m.window.from} to ${m.window.to}; integrity ${m.integrity.ok ? 'verified' : 'NOT VERIFIED (--allow-unverified)'}\n`);
+    out.write(`continuity: ${s.daysWithCompleteBundle} of ${s.days} day(s) with a complete bundle${m.continuity.daysWithoutComplete.length ? `; without: ${m.continuity.daysWithoutComplete.slice(0, 10).join(', ')}${m.continuity.daysWithoutComplete.length > 10 ? ', …' : ''}` : ''}\n`);
+    out.write(`criteria: ${s.criteria.covered} of ${s.criteria.inScope} covered (${s.criteria.pass} pass, ${s.criteria.fail} fail, ${s.criteria.error} error, ${s.criteria.collected} collected); ${s.criteria.manual} need manual evidence\n`);
+    out.write(`exceptions: ${s.exceptions.total} (${s.exceptions.open} open); populations: ${s.populations.promotions} promotions, ${s.populations.privilegedAccess} privileged-access changes, ${s.populations.secretRotations} secret rotations${sample ? ` (sampled ${sample.n}, seed ${sample.seed})` : ''}\n`);
+    out.write(`wrote ${written.length} file(s) to ${outDir}${written.includes('index.html') ? ` (open ${path.join(outDir, 'index.html')})` : ''}\n`);
+  }
+  return ExitCode.ok;
+}

@@ -1,0 +1,129 @@
+// The demo company's observation period, day by day: what changes in the sandbox servers before
+// each daily collection. Days are placed as fractions of the period so any --days ≥ 10 tells the
+// same story: approved and unapproved promotions, an alias moved, secrets rotated and one that stops
+// rotating, an admin role appearing and going, MFA enabled late, inference logging turned off, one
+// day without collection and one day where a collector fails.
+import type { AwsSandbox } from '../sandbox/aws/index.js';
+import type { MlflowSandbox } from '../sandbox/mlflow/index.js';
+import type { VertexSandbox } from '../sandbox/vertex/index.js';
+
+export interface DemoWorld {
+  aws: AwsSandbox;
+  mlflow: MlflowSandbox;
+  vertex: VertexSandbox;
+  /** the injected clock every server and the collectors share */
+  clock: { now: Date };
+}
+
+export interface DayPlan {
+  day: number;
+  /** no collection this day (the report must show the hole) */
+  skip: boolean;
+  events: string[];
+  /** undo after the day's collection (e.g. a fault that lasts one day) */
+  after?: () => void;
+}
+
+const ACCOUNT = '111122223333';
+const DAY_MS = 86_400_000;
+
+export const DEMO_START = new Date('2026-11-28T02:00:00Z');
+
+function account(w: DemoWorld) {
+  const a = w.aws.state.accounts.find((x) => x.id === ACCOUNT);
+  if (!a) throw new Error(`demo seed lacks account ${ACCOUNT}`);
+  return a;
+}
+
+/** Applies day `d` of an `n`-day period to the servers; returns what happened, for the log. */
+export function playDay(w: DemoWorld, d: number, n: number): DayPlan {
+  const at = (f: number) => Math.max(1, Math.min(n - 1, Math.round(n * f)));
+  const now = w.clock.now;
+  const iso = now.toISOString();
+  const events: string[] = [];
+  const a = account(w);
+  const plan: DayPlan = { day: d, skip: false, events };
+
+  // Secrets: used ones are read every day; rds rotates weekly until it silently stops.
+  for (const s of a.secrets['us-east-1'] ?? []) {
+    if (s.name === 'prod/mlflow/db-password' || s.name === 'prod/openai/api-key' || s.name === 'prod/feature-store/snowflake') s.lastAccessed = iso;
+    if (s.name.startsWith('rds!db') && d % 7 === 0 && d < at(0.25)) {
+      s.lastRotated = iso;
+      s.lastChanged = iso;
+      events.push(`secret ${s.name} rotated`);
+    }
+    if (s.name === 'prod/mlflow/db-password' && s.lastRotated && now.getTime() - Date.parse(s.lastRotated) >= 30 * DAY_MS) {
+      s.lastRotated = iso;
+      s.lastChanged = iso;
+      events.push(`secret ${s.name} rotated (30-day schedule)`);
+    }
+  }
+  if (d === at(0.25)) events.push('rds rotation Lambda starts failing: the secret stops rotating');
+
+  // Registry (MLflow)
+  const ml = w.mlflow.state;
+  if (d === at(0.15)) {
+    ml.setModelVersionTag('fraud-detector', '4', 'approved_by', 'carol@acme.ai');
+    ml.setAlias('fraud-detector', 'champion', '4');
+    ml.setAlias('fraud-detector', 'production', '4');
+    events.push('MLflow: fraud-detector v4 approved by carol and promoted (champion, production moved 3 → 4)');
+  }
+  if (d === at(0.45)) {
+    const v = ml.addModelVersion('churn-model', { source: 's3://acme-ml-models/churn/5', run_id: undefined, user_id: 'dave@acme.ai', tags: [{ key: 'ticket', value: 'CHG-160' }] });
+    ml.setAlias('churn-model', 'champion', v.version);
+    events.push(`MLflow: churn-model v${v.version} registered by dave and made champion with no approval`);
+  }
+  if (d === at(0.6)) {
+    ml.setModelVersionTag('ranker', '5', 'approved_by', 'carol@acme.ai');
+    ml.transitionStage('ranker', '5', 'Production', { archiveExistingVersions: true });
+    events.push('MLflow: ranker v5 approved and moved to stage Production (v4 archived)');
+  }
+
+  // Vertex AI
+  const vx = w.vertex.state;
+  if (d === at(0.3)) {
+    vx.moveAlias('1467238951083851776', 'production', '3');
+    events.push('Vertex: fraud model alias production moved to version 3 (approved)');
+  }
+  if (d === at(0.55)) {
+    vx.setEndpointLogging('5580311923841662976', false);
+    events.push('Vertex: request-response logging turned off on endpoint fraud-detector-prod');
+  }
+  if (d === at(0.75)) {
+    vx.moveAlias('3312987406650671104', 'production', '4');
+    events.push('Vertex: support model alias production moved to version 4 with no approval label');
+  }
+
+  // IAM
+  const iam = a.iam;
+  if (d === at(0.35)) {
+    iam.roles.push({
+      name: 'ml-hotfix-admin',
+      created: iso,
+      trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }] },
+      attachedPolicies: ['arn:aws:iam::aws:policy/AdministratorAccess'],
+    } as (typeof iam.roles)[number]);
+    events.push('IAM: role ml-hotfix-admin created with AdministratorAccess');
+  }
+  if (d === at(0.7)) {
+    iam.roles = iam.roles.filter((r) => r.name !== 'ml-hotfix-admin');
+    events.push('IAM: role ml-hotfix-admin removed');
+  }
+  if (d === at(0.5)) {
+    const carol = iam.users.find((u) => u.name === 'carol');
+    if (carol) carol.mfa = true;
+    events.push('IAM: carol enables MFA');
+  }
+
+  // Collection incidents
+  if (d === at(0.4)) {
+    plan.skip = true;
+    events.push('no collection today (the scheduled job did not run)');
+  }
+  if (d === at(0.8)) {
+    w.mlflow.faults.add({ kind: 'status503', times: 1_000_000 });
+    plan.after = () => w.mlflow.faults.clear();
+    events.push('MLflow tracking server down all day (503): the MLflow collectors fail');
+  }
+  return plan;
+}

@@ -1,0 +1,66 @@
+// CSV outputs: the populations (populations/<name>.csv, the sample as <name>-sample.csv), and the
+// exceptions, artifacts and continuity tables. RFC 4180 with CRLF; cells guarded against formulas.
+import { scopeLabel } from './aggregate.js';
+import { csv } from './escape.js';
+import type { Population, ReportModel } from './model.js';
+
+export interface CsvFile {
+  path: string;
+  text: string;
+}
+
+function population<R extends { key: string }>(p: Population<R>, header: string[], cells: (r: R) => unknown[]): CsvFile[] {
+  const files: CsvFile[] = [{ path: `populations/${p.name}.csv`, text: csv(header, p.rows.map(cells)) }];
+  if (p.sample) {
+    const byKey = new Map(p.rows.map((r) => [r.key, r]));
+    const s = p.sample;
+    files.push({
+      path: `populations/${p.name}-sample.csv`,
+      text: csv(['rank', 'sample_method', 'seed', 'population_size', ...header], s.keys.map((k, i) => [i + 1, s.method, s.seed, s.populationSize, ...cells(byKey.get(k)!)])),
+    });
+  }
+  return files;
+}
+
+export function renderCsv(m: ReportModel): CsvFile[] {
+  const P = m.populations;
+  return [
+    ...population(
+      P.promotions,
+      ['key', 'bundle', 'date', 'source', 'collector', 'type', 'model', 'version', 'alias', 'from', 'to', 'to_production', 'window_from', 'window_to', 'actor', 'actor_source', 'approved', 'approver', 'approval_tags', 'artifact', 'artifact_sha256', 'bundle_verified'],
+      (r) => [r.key, r.bundle, r.date, r.source, r.collector, r.type, r.model, r.version, r.alias, r.from, r.to, r.toProduction, r.windowFrom, r.windowTo, r.actor, r.actorSource, r.approved, r.approver, r.approvalTags, r.artifact.href, r.artifact.sha256, r.bundleVerified],
+    ),
+    {
+      path: 'populations/promotion-baselines.csv',
+      text: csv(['bundle', 'date', 'source', 'collector', 'window_from', 'window_to', 'artifact', 'artifact_sha256'], P.promotions.baselines.map((b) => [b.bundle, b.date, b.source, b.collector, b.window.from, b.window.to, b.artifact.href, b.artifact.sha256])),
+    },
+    ...population(
+      P.privilegedAccess,
+      ['key', 'from_bundle', 'from_date', 'bundle', 'date', 'check', 'privilege', 'source', 'scope', 'principal', 'change', 'reason', 'artifact', 'artifact_sha256', 'bundle_verified'],
+      (r) => [r.key, r.fromBundle, r.fromDate, r.bundle, r.date, r.check, r.privilege, r.source, scopeLabel(r.scope), r.principal, r.change, r.reason, r.artifact.href, r.artifact.sha256, r.bundleVerified],
+    ),
+    ...population(
+      P.secretRotations,
+      ['key', 'bundle', 'date', 'source', 'arn', 'name', 'account', 'region', 'rotated_at', 'previous_rotated_at', 'artifact', 'artifact_sha256', 'bundle_verified'],
+      (r) => [r.key, r.bundle, r.date, r.source, r.arn, r.name, r.account, r.region, r.rotatedAt, r.previousRotatedAt, r.artifact.href, r.artifact.sha256, r.bundleVerified],
+    ),
+    {
+      path: 'exceptions.csv',
+      text: csv(
+        ['id', 'check', 'severity', 'source', 'scope', 'resource', 'reason', 'criteria', 'first_seen', 'first_seen_bundle', 'last_seen', 'last_seen_bundle', 'resolved', 'resolved_bundle', 'status', 'occurrences', 'periods', 'evidence', 'evidence_sha256'],
+        m.exceptions.map((e) => [e.id, e.check, e.severity, e.source, scopeLabel(e.scope), e.resource, e.reason, e.criteria.join(' '), e.firstSeen.date, e.firstSeen.bundle, e.lastSeen.date, e.lastSeen.bundle, e.resolved?.date, e.resolved?.bundle, e.status, e.occurrences, e.periods.length, e.evidence.href, e.evidence.sha256]),
+      ),
+    },
+    {
+      path: 'artifacts.csv',
+      text: csv(
+        ['bundle', 'date', 'path', 'href', 'sha256', 'bytes', 'kind', 'source', 'collector', 'scope', 'records', 'complete', 'collected_at', 'criteria'],
+        m.artifacts.map((a) => [a.bundle, a.date, a.path, a.href, a.sha256, a.bytes, a.kind, a.source, a.collector, scopeLabel(a.scope), a.records, a.complete, a.collectedAt, a.criteria.join(' ')]),
+      ),
+    },
+    {
+      path: 'continuity.csv',
+      text: csv(['date', 'bundles', 'complete', 'partial', 'failed', 'bundle_ids'], m.continuity.days.map((d) => [d.date, d.bundles.length, d.complete, d.partial, d.failed, d.bundles.join(' ')])),
+    },
+  ];
+}

@@ -1,0 +1,508 @@
+// index.html: one self-contained page rendered from the report model. Inline CSS and SVG only: no
+// scripts, fonts, images or requests (a Content-Security-Policy forbids them too), readable printed.
+// Every collected string goes through h().
+import type { CriterionReport, EvidenceStatus, ExceptionRow, FileRef, Population, ReportModel } from './model.js';
+import { scopeLabel } from './aggregate.js';
+import { h, hrefOf } from './escape.js';
+
+export interface HtmlOptions {
+  /** relative path from the report directory to the directory that holds the evidence dir ('' or ending in '/') */
+  linkBase: string;
+  /** most rows a table shows before pointing to the CSV/JSON (those are always complete) */
+  maxRows?: number;
+}
+
+const STATUS_LABEL: Record<EvidenceStatus, string> = {
+  pass: 'Pass',
+  fail: 'Fail',
+  error: 'Error',
+  collected: 'Collected',
+  'no-evidence': 'No evidence',
+  manual: 'Manual',
+};
+const STATUS_FILL: Record<EvidenceStatus, string> = {
+  pass: '#2e7d32',
+  fail: '#c62828',
+  error: '#ef8f00',
+  collected: '#6d9eeb',
+  'no-evidence': '#dadce0',
+  manual: '#f4f4f4',
+};
+const RUN_FILL = { complete: '#2e7d32', partial: '#ef8f00', failed: '#c62828', none: '#ffffff' } as const;
+
+const pct = (r: number | null) => (r === null ? '—' : `${(r * 100).toFixed(r === 1 || r === 0 ? 0 : 1)}%`);
+const plural = (n: number, one: string, many = one + 's') => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+const num = (n: number) => n.toLocaleString('en-US');
+/** 2026-03-02T12:00:00.000Z → 2026-03-02 12:00:00Z, kept on one line */
+const ts = (v: string | null) => (v ? `<span class="nw">${h(v.replace('T', ' ').replace(/\.\d{3}Z$/, 'Z'))}</span>` : '—');
+const day = (v: string) => `<span class="nw">${h(v)}</span>`;
+
+function badge(s: EvidenceStatus | 'open' | 'resolved' | 'complete' | 'partial' | 'failed' | 'gained' | 'lost' | 'approved' | 'unapproved'): string {
+  const label = (STATUS_LABEL as Record<string, string>)[s] ?? s.charAt(0).toUpperCase() + s.slice(1);
+  return `<span class="badge b-${h(s)}">${h(label)}</span>`;
+}
+
+function ref(r: FileRef, o: HtmlOptions, text?: string): string {
+  return `<a class="path" href="${hrefOf(o.linkBase + r.href)}">${h(text ?? r.href)}</a>`;
+}
+const sha = (s: string) => `<code class="hash" title="SHA-256">${h(s)}</code>`;
+
+/** A criteria × days grid (or any labelled rows × days), split in chunks of at most ~3 months. */
+function grid(days: string[], rows: { label: string; href?: string; cells: { fill: string; title: string; stroke?: string }[] }[], o: { titles: boolean; caption: string }): string {
+  if (!days.length) return '<p class="muted">The window has no elapsed days.</p>';
+  const chunks: [number, number][] = [];
+  if (days.length <= 100) chunks.push([0, days.length]);
+  else {
+    let start = 0;
+    for (let i = 1; i <= days.length; i++) {
+      const monthsIn = new Set(days.slice(start, i).map((d) => d.slice(0, 7))).size;
+      if (i === days.length || (monthsIn === 3 && days[i]!.slice(0, 7) !== days[i - 1]!.slice(0, 7))) {
+        chunks.push([start, i]);
+        start = i;
+      }
+    }
+  }
+  const labelW = 58;
+  const rowH = 15;
+  const headH = 30;
+  const out: string[] = [];
+  for (const [a, b] of chunks) {
+    const n = b - a;
+    const cw = Math.max(5, Math.min(36, Math.floor((980 - labelW) / n)));
+    const width = labelW + n * cw + 2;
+    const height = headH + rows.length * rowH + 2;
+    const parts: string[] = [];
+    parts.push(`<svg class="grid" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${h(`${o.caption}, ${days[a]} to ${days[b - 1]}`)}">`);
+    parts.push(`<title>${h(`${o.caption}, ${days[a]} to ${days[b - 1]}`)}</title>`);
+    // month labels and day ticks
+    for (let i = a; i < b; i++) {
+      const x = labelW + (i - a) * cw;
+      const d = days[i]!;
+      const dom = Number(d.slice(8, 10));
+      if (i === a || dom === 1) parts.push(`<text x="${x}" y="11" class="g-month">${h(d.slice(0, 7))}</text>`);
+      if (cw >= 14 || dom === 1 || dom % 7 === 1) parts.push(`<text x="${x + cw / 2}" y="${headH - 5}" class="g-day" text-anchor="middle">${dom}</text>`);
+    }
+    rows.forEach((r, ri) => {
+      const y = headH + ri * rowH;
+      parts.push(`<text x="0" y="${y + rowH - 3}" class="g-label">${h(r.label)}</text>`);
+      for (let i = a; i < b; i++) {
+        const c = r.cells[i]!;
+        const x = labelW + (i - a) * cw;
+        const rect = `<rect x="${x + 0.5}" y="${y + 0.5}" width="${cw - 1}" height="${rowH - 1}" fill="${c.fill}" stroke="${c.stroke ?? '#bdc1c6'}" stroke-width="${c.stroke ? 1.5 : 0.5}"`;
+        parts.push(o.titles ? `${rect}><title>${h(c.title)}</title></rect>` : `${rect}/>`);
+      }
+    });
+    parts.push('</svg>');
+    out.push(`<div class="grid-wrap">${parts.join('')}</div>`);
+  }
+  return out.join('\n');
+}
+
+function legend(items: [string, string, string?][]): string {
+  return `<ul class="legend">${items.map(([fill, label, stroke]) => `<li><svg width="12" height="12" aria-hidden="true"><rect x="0.5" y="0.5" width="11" height="11" fill="${fill}" stroke="${stroke ?? '#9aa0a6'}"/></svg>${h(label)}</li>`).join('')}</ul>`;
+}
+
+function passRateBars(c: CriterionReport, days: string[]): string {
+  if (!c.passRate.days.length || !days.length) return '';
+  const by = new Map(c.passRate.days.map((d) => [d.date, d]));
+  const w = Math.max(2, Math.min(28, Math.floor(720 / days.length)));
+  const H = 26;
+  const bars: string[] = [];
+  days.forEach((d, i) => {
+    const x = by.get(d);
+    if (!x) return;
+    const t = x.pass + x.fail + x.error;
+    const ph = Math.round((x.pass / t) * H);
+    const title = `${d}: ${x.pass} pass, ${x.fail} fail, ${x.error} error`;
+    bars.push(`<g><title>${h(title)}</title><rect x="${i * w}" y="${H - ph}" width="${Math.max(1, w - 1)}" height="${ph}" fill="${STATUS_FILL.pass}"/><rect x="${i * w}" y="0" width="${Math.max(1, w - 1)}" height="${H - ph}" fill="${x.fail ? STATUS_FILL.fail : STATUS_FILL.error}"/></g>`);
+  });
+  return `<p class="kv">Check results per day (green: passed share of runs; red: failed; orange: could not evaluate; blank: no run)</p><svg class="bars" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${days.length * w} ${H}" width="${days.length * w}" height="${H}" role="img" aria-label="${h(`Pass rate per day for ${c.id}`)}">${bars.join('')}</svg>`;
+}
+
+function table(head: string[], rows: string[][], o: { cls?: string; empty?: string; max?: number; more?: string; num?: number[] } = {}): string {
+  if (!rows.length) return `<p class="muted">${h(o.empty ?? 'None.')}</p>`;
+  const cl = (i: number) => (o.num?.includes(i) ? ' class="num"' : '');
+  const shown = o.max && rows.length > o.max ? rows.slice(0, o.max) : rows;
+  const more = shown.length < rows.length ? `<p class="muted">Showing ${num(shown.length)} of ${num(rows.length)} rows; ${h(o.more ?? 'the CSV and report.json hold all of them')}.</p>` : '';
+  return `<table${o.cls ? ` class="${o.cls}"` : ''}><thead><tr>${head.map((x, i) => `<th${cl(i)}>${x}</th>`).join('')}</tr></thead><tbody>${shown.map((r) => `<tr>${r.map((c, i) => `<td${cl(i)}>${c}</td>`).join('')}</tr>`).join('')}</tbody></table>${more}`;
+}
+
+const CSS = `
+@page { size: A4; margin: 16mm 14mm; }
+:root { --ink:#1f2328; --muted:#5f6368; --rule:#d0d7de; --soft:#f6f8fa; --accent:#0b3d91; }
+* { box-sizing: border-box; }
+html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+body { margin:0; color:var(--ink); font: 14px/1.5 "Source Serif Pro", Georgia, "Times New Roman", serif; background:#fff; }
+main { max-width: 1080px; margin: 0 auto; padding: 32px 40px 64px; }
+h1,h2,h3,h4,.eyebrow,.stat,.badge,table,.legend,nav,.meta,.banner,.stamp { font-family: "Helvetica Neue", Helvetica, Arial, "Liberation Sans", sans-serif; }
+h1 { font-size: 30px; margin: 4px 0 6px; letter-spacing: -0.01em; }
+h2 { font-size: 20px; margin: 0 0 12px; padding-bottom: 6px; border-bottom: 2px solid var(--ink); }
+h3 { font-size: 16px; margin: 22px 0 8px; }
+h4 { font-size: 13px; margin: 14px 0 6px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); }
+h4 code, h4 .nc { text-transform: none; letter-spacing: 0; }
+p { margin: 6px 0 10px; }
+a { color: var(--accent); }
+code, .hash, .path { font-family: "SFMono-Regular", Menlo, Consolas, "Liberation Mono", monospace; font-size: 11.5px; }
+.hash { word-break: break-all; color: var(--muted); }
+.path { word-break: break-all; }
+.muted { color: var(--muted); }
+header.doc { border-bottom: 1px solid var(--rule); padding-bottom: 18px; margin-bottom: 20px; }
+.eyebrow { text-transform: uppercase; letter-spacing: .12em; font-size: 11px; color: var(--muted); font-weight: 600; }
+.meta { color: var(--muted); font-size: 13px; margin: 0; }
+.meta b { color: var(--ink); font-weight: 600; }
+section { margin: 34px 0; }
+.banner { border: 1px solid; border-left-width: 6px; padding: 12px 16px; border-radius: 3px; margin: 0 0 8px; }
+.banner.ok { border-color: #2e7d32; background: #eef7ef; }
+.banner.bad { border-color: #b3261e; background: #fdecea; }
+.banner strong { display:block; font-size: 15px; }
+.stamp { font-family: "Helvetica Neue", Arial, sans-serif; border: 2px solid #b3261e; color: #b3261e; background: #fff5f4; font-weight: 700; padding: 6px 10px; margin: 0 0 12px; font-size: 12.5px; }
+.stats { display: grid; grid-template-columns: repeat(4, 1fr); gap: 10px; margin: 14px 0; }
+.stat { border: 1px solid var(--rule); border-radius: 4px; padding: 10px 12px; background: #fff; }
+.stat .v { font-size: 24px; font-weight: 700; line-height: 1.2; }
+.stat .k { font-size: 11.5px; text-transform: uppercase; letter-spacing: .05em; color: var(--muted); }
+.stat .s { font-size: 12px; color: var(--muted); }
+.stat.warn .v { color: #b3261e; }
+dl.facts { display: grid; grid-template-columns: 220px 1fr; gap: 4px 16px; margin: 12px 0; font-size: 13.5px; }
+dl.facts dt { color: var(--muted); font-family: "Helvetica Neue", Arial, sans-serif; font-size: 12.5px; }
+dl.facts dd { margin: 0; }
+nav.toc { border: 1px solid var(--rule); background: var(--soft); padding: 10px 16px; font-size: 13px; }
+nav.toc ol { margin: 4px 0; padding-left: 20px; columns: 2; }
+table { width: 100%; border-collapse: collapse; font-size: 12.5px; margin: 6px 0 12px; }
+thead { display: table-header-group; }
+th { text-align: left; font-weight: 600; background: var(--soft); border-bottom: 1px solid #8c959f; padding: 5px 7px; vertical-align: bottom; }
+td { border-bottom: 1px solid #e4e7eb; padding: 4px 7px; vertical-align: top; overflow-wrap: break-word; }
+td code, td .path { overflow-wrap: anywhere; }
+td.num, .nw { white-space: nowrap; }
+tr { break-inside: avoid; page-break-inside: avoid; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.badge { display: inline-block; font-size: 11px; font-weight: 700; padding: 1px 7px; border-radius: 10px; border: 1px solid; white-space: nowrap; }
+.b-pass, .b-complete, .b-resolved, .b-approved { color: #1b5e20; background: #e6f4ea; border-color: #8bc59a; }
+.b-fail, .b-failed, .b-open, .b-gained, .b-unapproved { color: #9f1c14; background: #fce8e6; border-color: #eea49d; }
+.b-error, .b-partial { color: #8a4b00; background: #fef3e0; border-color: #f3c16f; }
+.b-collected, .b-lost { color: #174ea6; background: #e8f0fe; border-color: #a5c1f3; }
+.b-no-evidence { color: #3c4043; background: #f1f3f4; border-color: #c4c7c5; }
+.b-manual { color: #3c4043; background: #fff; border-color: #9aa0a6; border-style: dashed; }
+.grid-wrap { overflow-x: auto; margin: 8px 0 4px; }
+svg.grid { display: block; max-width: 100%; height: auto; }
+svg.grid text { font-family: "Helvetica Neue", Arial, sans-serif; fill: #3c4043; }
+svg.grid .g-month { font-size: 10px; font-weight: 700; }
+svg.grid .g-day { font-size: 8px; fill: #5f6368; }
+svg.grid .g-label { font-size: 9.5px; font-weight: 600; }
+svg.bars { display: block; max-width: 100%; height: auto; margin: 2px 0 8px; border-bottom: 1px solid #9aa0a6; }
+ul.legend { list-style: none; padding: 0; margin: 6px 0 12px; display: flex; flex-wrap: wrap; gap: 4px 16px; font-size: 12px; }
+ul.legend li { display: flex; align-items: center; gap: 5px; }
+article.criterion { border-top: 1px solid var(--rule); padding-top: 4px; margin-top: 18px; break-inside: avoid-page; }
+article.criterion h3 { display: flex; gap: 10px; align-items: baseline; margin-top: 10px; }
+article.criterion h3 .id { font-family: "SFMono-Regular", Menlo, monospace; }
+.kv { font-size: 12.5px; color: var(--muted); margin: 2px 0 8px; font-family: "Helvetica Neue", Arial, sans-serif; }
+.kv b { color: var(--ink); font-weight: 600; }
+ul.notes { margin: 4px 0 10px; padding-left: 18px; font-size: 13px; }
+footer { margin-top: 48px; border-top: 1px solid var(--rule); padding-top: 10px; font-size: 12px; color: var(--muted); }
+@media print {
+  body { font-size: 10.5pt; }
+  main { max-width: none; padding: 0; }
+  nav.toc { display: none; }
+  section { margin: 18pt 0; }
+  h2 { break-after: avoid; page-break-after: avoid; }
+  h3, h4 { break-after: avoid; }
+  section.breakable { break-before: page; }
+  .stats { grid-template-columns: repeat(4, 1fr); }
+  a { color: inherit; text-decoration: none; }
+  .grid-wrap { overflow: visible; }
+  table { font-size: 8.5pt; }
+}
+@media (max-width: 760px) { .stats { grid-template-columns: repeat(2, 1fr); } dl.facts { grid-template-columns: 1fr; } main { padding: 16px; } }
+`;
+
+export function renderHtml(m: ReportModel, o: HtmlOptions): string {
+  const max = o.maxRows ?? 1000;
+  const stamp = m.integrity.stamp ? `<div class="stamp" role="alert">${h(m.integrity.stamp)}</div>` : '';
+  const section = (id: string, title: string, body: string, cls = '') => `<section id="${id}"${cls ? ` class="${cls}"` : ''}><h2>${h(title)}</h2>${stamp}${body}</section>`;
+  const s = m.summary;
+  const org = m.organization ?? 'Organization not named';
+  const exById = new Map(m.exceptions.map((e) => [e.id, e]));
+
+  // header + integrity
+  const header = `<header class="doc">${stamp}<div class="eyebrow">SOC 2 Type II · Evidence report</div><h1>${h(org)}</h1>
+<p class="meta">Observation window <b>${h(m.window.from)}</b> to <b>${h(m.window.to)}</b> (${plural(m.window.days, 'day')}${m.window.through !== m.window.to ? `, counted through ${h(m.window.through)}` : ''}; ${h(m.window.basis === 'flags' ? 'set on the command line' : m.window.basis === 'config' ? 'the configured observation period' : 'first to last bundle')}) · Scope: <b>${h(m.scope.join(', '))}</b></p>
+<p class="meta">Generated ${h(m.generatedAt)} by soc2 ${h(m.tool.version)} from ${plural(s.bundles, 'evidence bundle')} in <code>${h(m.evidence.name)}/</code></p></header>`;
+  const ig = m.integrity;
+  const integrity = ig.ok
+    ? `<div class="banner ok" id="integrity"><strong>Integrity verified</strong>${plural(ig.bundlesChecked, 'bundle')} in the window checked${ig.signedBundles ? `, ${num(ig.signedBundles)} signed` : ', none signed'}: every file’s size and SHA-256 matched its manifest, no file was missing or added, and each manifest links to the one before it.${ig.outsideWindow.length ? ` ${plural(ig.outsideWindow.length, 'problem')} in bundles outside the window (see the appendix).` : ''}</div>`
+    : `<div class="banner bad" id="integrity"><strong>Integrity NOT verified — ${plural(ig.problems.length, 'problem')}</strong>This report was produced with --allow-unverified. Rows from unverified bundles are marked.${table(
+        ['Bundle', 'File', 'Problem'],
+        ig.problems.map((p) => [`<code>${h(p.bundle)}</code>`, p.file ? `<code>${h(p.file)}</code>` : '', h(p.message)]),
+        { max: 50 },
+      )}</div>`;
+
+  // summary
+  const stat = (k: string, v: string, sub: string, warn = false) => `<div class="stat${warn ? ' warn' : ''}"><div class="k">${h(k)}</div><div class="v">${v}</div><div class="s">${sub}</div></div>`;
+  const summary = section(
+    'summary',
+    'Summary',
+    `<div class="stats">
+${stat('Evidence bundles', num(s.bundles), `${num(s.complete)} complete · ${num(s.partial)} partial · ${num(s.failed)} failed`)}
+${stat('Days with a complete bundle', `${num(s.daysWithCompleteBundle)}/${num(s.days)}`, s.daysWithoutCompleteBundle ? `${plural(s.daysWithoutCompleteBundle, 'day')} without` : 'collection never stopped', s.daysWithoutCompleteBundle > 0)}
+${stat('Criteria covered', `${num(s.criteria.covered)}/${num(s.criteria.inScope)}`, `${num(s.criteria.manual)} need manual evidence`)}
+${stat('Criteria failing', num(s.criteria.fail), `${num(s.criteria.error)} with errors · ${num(s.criteria.pass)} passing`, s.criteria.fail > 0)}
+${stat('Exceptions', num(s.exceptions.total), `${num(s.exceptions.open)} open · ${num(s.exceptions.resolved)} resolved`, s.exceptions.open > 0)}
+${stat('Model promotions', num(s.populations.promotions), m.populations.promotions.collected ? (m.populations.promotions.complete ? 'complete population' : 'see completeness notes') : 'not collected')}
+${stat('Privileged-access changes', num(s.populations.privilegedAccess), m.populations.privilegedAccess.collected ? (m.populations.privilegedAccess.complete ? 'complete population' : 'see completeness notes') : 'not collected')}
+${stat('Secret rotations', num(s.populations.secretRotations), m.populations.secretRotations.collected ? (m.populations.secretRotations.complete ? 'complete population' : 'see completeness notes') : 'not collected')}
+</div>
+<dl class="facts">
+<dt>Organization</dt><dd>${h(org)}</dd>
+<dt>Observation window</dt><dd>${h(m.window.from)} to ${h(m.window.to)} (${plural(m.window.days, 'day')} counted)</dd>
+<dt>Trust services categories</dt><dd>${h(m.scope.join(', '))}</dd>
+<dt>Integrity</dt><dd>${ig.ok ? badge('pass') + ' every bundle verified' : badge('fail') + ` ${plural(ig.problems.length, 'problem')}`}</dd>
+<dt>Criteria in scope</dt><dd>${num(s.criteria.inScope)}: ${num(s.criteria.covered)} with automated evidence in the window (${num(s.criteria.pass)} pass, ${num(s.criteria.fail)} fail, ${num(s.criteria.error)} error, ${num(s.criteria.collected)} collected without an automated test), ${num(s.criteria.noEvidence)} mapped but without evidence, ${num(s.criteria.manual)} needing manual evidence</dd>
+<dt>Collected by</dt><dd>soc2 ${h(s.toolVersions.join(', ') || '—')}</dd>
+<dt>Report generated by</dt><dd>soc2 ${h(m.tool.version)} at ${h(m.generatedAt)}</dd>
+</dl>`,
+  );
+
+  const toc = `<nav class="toc" aria-label="Contents"><b>Contents</b><ol><li><a href="#summary">Summary</a></li><li><a href="#continuity">Collection continuity (CC4.1)</a></li><li><a href="#calendar">Coverage calendar</a></li><li><a href="#criteria">Criteria</a></li><li><a href="#exceptions">Exceptions</a></li><li><a href="#populations">Populations and samples</a></li><li><a href="#bundles">Appendix: bundles and integrity</a></li></ol></nav>`;
+
+  // continuity
+  const c = m.continuity;
+  const runCells = c.days.map((d) => {
+    const st = d.complete ? 'complete' : d.partial ? 'partial' : d.failed ? 'failed' : 'none';
+    return { fill: RUN_FILL[st], ...(st === 'none' ? { stroke: '#c62828' } : {}), title: `${d.date}: ${d.bundles.length ? `${d.bundles.length} bundle(s): ${d.complete} complete, ${d.partial} partial, ${d.failed} failed` : 'no bundle'}` };
+  });
+  const continuity = section(
+    'continuity',
+    'Collection continuity (CC4.1)',
+    `<p>Evidence was collected on <b>${num(c.days.length - c.daysWithoutBundle.length)}</b> of ${num(c.days.length)} days; <b>${num(c.days.length - c.daysWithoutComplete.length)}</b> days have at least one complete bundle.${c.longestGap ? ` The longest stretch without a complete bundle is ${plural(c.longestGap.days, 'day')} (${h(c.longestGap.from)}${c.longestGap.days > 1 ? ` to ${h(c.longestGap.to)}` : ''}).` : ' Collection never stopped.'}</p>
+${grid(c.days.map((d) => d.date), [{ label: 'Bundles', cells: runCells }], { titles: true, caption: 'Bundles per day' })}
+${legend([[RUN_FILL.complete, 'complete bundle'], [RUN_FILL.partial, 'partial only (gaps)'], [RUN_FILL.failed, 'failed only'], [RUN_FILL.none, 'no bundle', '#c62828']])}
+<h3>Days without a complete bundle</h3>
+${c.daysWithoutComplete.length ? `<p>${c.daysWithoutComplete.map((d) => { const x = c.days.find((y) => y.date === d)!; return `<code>${h(d)}</code>${x.bundles.length ? ` (${x.partial ? 'partial' : 'failed'})` : ' (none)'}`; }).join(', ')}</p>` : '<p class="muted">None: every day of the window has a complete bundle.</p>'}
+<h3>Partial and failed runs</h3>
+${table(
+  ['Bundle', 'Status', 'Collector', 'Source', 'Scope', 'API', 'Code', 'Message'],
+  c.partialRuns.flatMap((p) =>
+    (p.gaps.length ? p.gaps : [null]).map((g) => [
+      `<code>${h(p.bundle)}</code>`,
+      badge(p.status),
+      g ? h(g.collector) : '',
+      g ? h(g.source) : '',
+      g ? h(scopeLabel(g.scope)) : '',
+      g ? `<code>${h(g.api)}</code>` : '',
+      g ? `<code>${h(g.code)}</code>` : '',
+      g ? h(g.message) : '<span class="muted">no gap recorded</span>',
+    ]),
+  ),
+  { empty: 'None: every run in the window was complete.', max },
+)}`,
+  );
+
+  // calendar
+  const calendar = section(
+    'calendar',
+    'Coverage calendar',
+    `<p>Each row is a criterion in scope, each column a day of the window, coloured by the evidence of that day: the worst result of the checks mapped to the criterion, or “collected” when only untested evidence is mapped.</p>
+${legend([[STATUS_FILL.pass, 'pass'], [STATUS_FILL.fail, 'fail'], [STATUS_FILL.error, 'error (could not evaluate)'], [STATUS_FILL.collected, 'evidence collected, no automated test'], [STATUS_FILL['no-evidence'], 'no evidence'], [STATUS_FILL.manual, 'needs manual evidence']])}
+${grid(
+  m.calendar.days,
+  m.calendar.rows.map((r) => ({ label: r.criterion, cells: r.cells.map((st, i) => ({ fill: STATUS_FILL[st], title: `${r.criterion} ${m.calendar.days[i]}: ${STATUS_LABEL[st]}` })) })),
+  { titles: m.calendar.days.length * m.calendar.rows.length <= 6000, caption: 'Coverage calendar: criteria by day' },
+)}`,
+    'breakable',
+  );
+
+  // criteria
+  const automated = m.criteria.filter((x) => x.automated);
+  const manual = m.criteria.filter((x) => !x.automated);
+  const overview = table(
+    ['Criterion', 'Title', 'Status', 'Days with evidence', 'Pass rate', 'Open exceptions'],
+    m.criteria.map((x) => [
+      x.automated ? `<a href="#crit-${h(x.id)}"><b>${h(x.id)}</b></a>` : `<b>${h(x.id)}</b>`,
+      h(x.title),
+      badge(x.status),
+      x.automated ? `${num(x.daysWithEvidence)}/${num(m.window.days)}` : '—',
+      pct(x.passRate.rate),
+      x.automated && x.checks.length ? num(x.openExceptions) : '—',
+    ]),
+    { num: [3, 4, 5] },
+  );
+  const details = automated
+    .map((x) => {
+      const ex = x.exceptions.map((id) => exById.get(id)!).filter(Boolean);
+      const latest = x.latest
+        ? `<h4>Latest result — ${h(x.latest.date)}, bundle <code>${h(x.latest.bundle)}</code></h4>${table(
+            ['Check', 'Source', 'Scope', 'Status', 'Summary'],
+            x.latest.findings.map((f) => [`<code>${h(f.check)}</code>`, h(f.source), h(scopeLabel(f.scope)), badge(f.status === 'not_applicable' ? 'no-evidence' : f.status), h(f.summary)]),
+          )}<p class="kv">From ${ref(x.latest.findingsFile, o)} · SHA-256 ${sha(x.latest.findingsFile.sha256)}</p>`
+        : x.checks.length
+          ? '<p class="muted">No automated check mapped to this criterion ran in the window.</p>'
+          : '<p class="muted">No automated check is mapped to this criterion: the evidence below is collected for the auditor to examine.</p>';
+      const evidence = x.evidence.length
+        ? table(
+            ['Artifact kind', 'Bundles', 'First – last', 'Latest artifact', 'SHA-256'],
+            x.evidence.flatMap((e) =>
+              e.latest.map((l, i) => [
+                i === 0 ? `<code>${h(e.kind)}</code>` : '',
+                i === 0 ? num(e.bundles) : '',
+                i === 0 ? `${h(e.firstDate)} – ${h(e.lastDate)}` : '',
+                `${ref(l, o)}<br><span class="muted">${h(l.source)} ${h(scopeLabel(l.scope))} · ${plural(l.records, 'record')}${l.complete ? '' : ' · <b>incomplete</b>'}</span>`,
+                sha(l.sha256),
+              ]),
+            ),
+            { num: [1] },
+          )
+        : '<p class="muted">No artifact mapped to this criterion was collected in the window.</p>';
+      return `<article class="criterion" id="crit-${h(x.id)}"><h3><span class="id">${h(x.id)}</span> ${h(x.title)} ${badge(x.status)}</h3>
+<p class="kv">${h(x.family)} · evidence on <b>${num(x.daysWithEvidence)}</b> of ${num(m.window.days)} days${x.firstEvidence ? ` (${h(x.firstEvidence)} to ${h(x.lastEvidence)})` : ''} · ${x.passRate.pass + x.passRate.fail + x.passRate.error ? `checks passed <b>${pct(x.passRate.rate)}</b> of ${num(x.passRate.pass + x.passRate.fail + x.passRate.error)} runs (${num(x.passRate.fail)} fail, ${num(x.passRate.error)} error)` : 'no automated check ran'}${x.controls.length ? ` · your controls: ${h(x.controls.join(', '))}` : ''}</p>
+<p class="kv">Mapped checks: ${x.checks.length ? x.checks.map((k) => `<code>${h(k)}</code>`).join(', ') : '—'}<br>Mapped artifact kinds: ${x.artifactKinds.length ? x.artifactKinds.map((k) => `<code>${h(k)}</code>`).join(', ') : '—'}</p>
+${passRateBars(x, m.calendar.days)}
+${latest}
+${
+  x.checks.length
+    ? `<h4>Exceptions (${num(ex.length)}, ${num(x.openExceptions)} open)</h4>${table(
+        ['Resource', 'Check', 'First seen', 'Last seen', 'Resolved', 'Status'],
+        ex.map((e) => [`<code>${h(e.resource)}</code><br><span class="muted">${h(e.reason)}</span>`, `<code>${h(e.check)}</code>`, day(e.firstSeen.date), day(e.lastSeen.date), e.resolved ? day(e.resolved.date) : '—', badge(e.status)]),
+        { empty: 'No exceptions in the window.', max: 200 },
+      )}`
+    : ''
+}
+<h4>Evidence</h4>${evidence}</article>`;
+    })
+    .join('\n');
+  const criteria = section(
+    'criteria',
+    'Criteria',
+    `<p>${num(m.criteria.length)} criteria are in scope. “Latest status” is the worst result (fail, then error, then pass) of the checks mapped to the criterion in the newest bundle that ran any of them. Paths are relative to the directory holding <code>${h(m.evidence.name)}/</code>; each SHA-256 is the one its bundle’s manifest records.</p>
+${overview}
+${details}
+<h3>Criteria that need manual evidence (${num(manual.length)})</h3>
+${table(['Criterion', 'Category', 'Title'], manual.map((x) => [`<b>${h(x.id)}</b>`, h(x.category), h(x.title)]), { empty: 'None.' })}`,
+    'breakable',
+  );
+
+  // exceptions
+  const exRow = (e: ExceptionRow) => [
+    `<code>${h(e.resource)}</code><br><span class="muted">${h(e.reason)}</span>`,
+    `<code>${h(e.check)}</code><br><span class="muted">${h(e.source)} ${h(scopeLabel(e.scope))}</span>`,
+    h(e.criteria.join(', ')),
+    `${day(e.firstSeen.date)}<br><code class="muted">${h(e.firstSeen.bundle)}</code>`,
+    `${day(e.lastSeen.date)}<br><code class="muted">${h(e.lastSeen.bundle)}</code>`,
+    e.resolved ? `${day(e.resolved.date)}<br><code class="muted">${h(e.resolved.bundle)}</code>` : '—',
+    `${badge(e.status)}${e.periods.length > 1 ? `<br><span class="muted">${e.periods.length} periods</span>` : ''}`,
+  ];
+  const exceptions = section(
+    'exceptions',
+    'Exceptions',
+    `<p>An exception is one resource a check listed as failing (check, source, scope, resource). First and last seen are the bundles of the window it appeared in; it is resolved by the first later bundle in which the check ran (pass or fail) without it.</p>
+${table(['Resource', 'Check', 'Criteria', 'First seen', 'Last seen', 'Resolved', 'Status'], m.exceptions.map(exRow), { empty: 'No check listed an exception in the window.', max })}`,
+    'breakable',
+  );
+
+  // populations
+  const pop = <R extends { key: string }>(p: Population<R>, head: string[], cells: (r: R) => string[], extra = '') => {
+    const byKey = new Map(p.rows.map((r) => [r.key, r]));
+    const sample = p.sample
+      ? `<h4>Sample: ${num(p.sample.size)} of ${num(p.sample.populationSize)}</h4><p class="kv">Method <code>${h(p.sample.method)}</code>, seed <code>${h(p.sample.seed)}</code>: the rows whose SHA-256 over the seed, the population name (<code>${h(p.name)}</code>) and the row’s key, joined by newlines, is lowest. Re-perform from <code>populations/${h(p.name)}.csv</code>.</p>${table(['#', ...head], p.sample.keys.map((k, i) => [String(i + 1), ...cells(byKey.get(k)!)]))}`
+      : '';
+    return `<h3>${h(p.title)} — ${plural(p.size, 'row')} ${p.collected ? (p.complete ? badge('complete') : badge('partial')) : badge('no-evidence')}</h3>
+<p>${h(p.description)}</p>
+<p class="kv">Built from ${plural(p.sources.length, 'artifact')} of the window; deduplicated across bundles; every row names its bundle and artifact. Full population: <code>populations/${h(p.name)}.csv</code>.</p>
+${p.notes.length ? `<h4>Completeness notes</h4><ul class="notes">${p.notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul>` : ''}
+${p.info.length ? `<h4>Source notes</h4><ul class="notes muted">${p.info.map((n) => `<li>${h(n)}</li>`).join('')}</ul>` : ''}
+${extra}${sample}
+<h4>Population</h4>${table(head, p.rows.map(cells), { empty: 'No rows in the window.', max })}`;
+  };
+  const P = m.populations;
+  const populations = section(
+    'populations',
+    'Populations and samples',
+    `<p>Complete populations for the window, taken from the systems of record, for sampling by the auditor.${P.promotions.sample ? ` A reproducible sample was drawn from each (method <code>${h(P.promotions.sample.method)}</code>, seed <code>${h(P.promotions.sample.seed)}</code>).` : ' Run with --sample N --seed S to draw a reproducible sample.'}</p>
+${pop(
+  P.promotions,
+  ['When (window end)', 'Model', 'Version', 'Event', 'To production', 'Actor', 'Approval', 'Evidence'],
+  (r) => [
+    ts(r.windowTo),
+    h(r.model),
+    h(r.version),
+    `${h(r.type)}${r.alias ? ` <code>${h(r.alias)}</code>` : ''}${r.from !== null || r.to !== null ? `<br><span class="muted">${h(r.from ?? '∅')} → ${h(r.to ?? '∅')}</span>` : ''}`,
+    r.toProduction ? '<b>yes</b>' : 'no',
+    r.actor ? `${h(r.actor)}<br><span class="muted">${h(r.actorSource)}</span>` : '<span class="muted">unknown</span>',
+    r.approved ? `${badge('approved')}${r.approver ? `<br>${h(r.approver)}` : ''}` : r.toProduction ? badge('unapproved') : '<span class="muted">no approval tag</span>',
+    `${ref(r.artifact, o, r.bundle)}${r.bundleVerified ? '' : ' <b>UNVERIFIED</b>'}`,
+  ],
+  P.promotions.baselines.length ? `<h4>Baselines (first snapshots, no events)</h4>${table(['Bundle', 'Source', 'Collector', 'Snapshot'], P.promotions.baselines.map((b) => [`<code>${h(b.bundle)}</code>`, h(b.source), h(b.collector), ref(b.artifact, o)]))}` : '',
+)}
+${pop(
+  P.privilegedAccess,
+  ['Observed between', 'Principal', 'Change', 'Reason', 'Evidence'],
+  (r) => [
+    `${day(r.fromDate)} → ${day(r.date)}<br><code class="muted">${h(r.fromBundle)}</code><br><code class="muted">${h(r.bundle)}</code>`,
+    `<code>${h(r.principal)}</code><br><span class="muted">${h(r.source)} ${h(scopeLabel(r.scope))}</span>`,
+    `${badge(r.change)}<br><span class="muted">${h(r.privilege === 'admin' ? 'administrator' : 'ML privileges')}</span>`,
+    h(r.reason),
+    `${ref(r.artifact, o, 'findings.json')}${r.bundleVerified ? '' : ' <b>UNVERIFIED</b>'}`,
+  ],
+  P.privilegedAccess.baselines.length
+    ? `<h4>Holders at the first run in the window</h4>${table(['Check', 'Source', 'Bundle', 'Holders'], P.privilegedAccess.baselines.map((b) => [`<code>${h(b.check)}</code>`, `${h(b.source)} ${h(scopeLabel(b.scope))}`, `<code>${h(b.bundle)}</code>`, num(b.holders)]), { num: [3] })}`
+    : '',
+)}
+${pop(P.secretRotations, ['Rotated at', 'Secret', 'Account / region', 'Previous rotation', 'Evidence'], (r) => [
+  ts(r.rotatedAt),
+  `${h(r.name ?? '')}<br><code class="muted">${h(r.arn)}</code>`,
+  `${h(r.account ?? '')} ${h(r.region ?? '')}`,
+  ts(r.previousRotatedAt),
+  `${ref(r.artifact, o, r.bundle)}${r.bundleVerified ? '' : ' <b>UNVERIFIED</b>'}`,
+])}`,
+    'breakable',
+  );
+
+  // appendix
+  const appendix = section(
+    'bundles',
+    'Appendix: bundles and integrity',
+    `<p>${h(ig.method)}</p>
+${ig.outsideWindow.length ? `<h3>Problems in bundles outside the window</h3>${table(['Bundle', 'File', 'Problem'], ig.outsideWindow.map((p) => [`<code>${h(p.bundle)}</code>`, p.file ? `<code>${h(p.file)}</code>` : '', h(p.message)]), { max: 50 })}` : ''}
+<h3>Bundles in the window (${num(m.bundles.length)})</h3>
+${table(
+  ['Bundle', 'Day', 'Status', 'Findings (pass/fail/error)', 'Signed', 'Verified', 'manifest.json SHA-256'],
+  m.bundles.map((b) => [
+    `<code>${h(b.id)}</code>`,
+    day(b.date),
+    badge(b.status),
+    `${num(b.findings.pass)} / ${num(b.findings.fail)} / ${num(b.findings.error)}`,
+    b.signed ? 'yes' : 'no',
+    b.verified ? 'yes' : '<b>NO</b>',
+    sha(b.manifest.sha256),
+  ]),
+  { max: 400, num: [3] },
+)}`,
+    'breakable',
+  );
+
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="soc2 ${h(m.tool.version)}">
+<title>${h(`${m.integrity.stamp ? '[UNVERIFIED] ' : ''}SOC 2 evidence report — ${org} — ${m.window.from} to ${m.window.to}`)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<main>
+${header}
+${integrity}
+${summary}
+${toc}
+${continuity}
+${calendar}
+${criteria}
+${exceptions}
+${populations}
+${appendix}
+<footer>${stamp}Generated by soc2 ${h(m.tool.version)} at ${h(m.generatedAt)} from the evidence in <code>${h(m.evidence.name)}/</code>. The machine-readable model is report.json; populations are in populations/*.csv; an OSCAL 1.1.2 assessment-results document is in oscal/assessment-results.json.</footer>
+</main>
+</body>
+</html>
+`;
+}

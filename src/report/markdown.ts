@@ -1,0 +1,141 @@
+// report.md: the same model as text, for reviews in a repository or a ticket. Every collected string
+// goes through md().
+import { scopeLabel } from './aggregate.js';
+import { md } from './escape.js';
+import type { EvidenceStatus, FileRef, Population, ReportModel } from './model.js';
+
+const pct = (r: number | null) => (r === null ? '—' : `${(r * 100).toFixed(r === 1 || r === 0 ? 0 : 1)}%`);
+const LABEL: Record<EvidenceStatus, string> = { pass: 'PASS', fail: 'FAIL', error: 'ERROR', collected: 'collected', 'no-evidence': 'no evidence', manual: 'manual' };
+
+function table(head: string[], rows: string[][], empty = '_None._', max = 1000): string {
+  if (!rows.length) return empty + '\n';
+  const shown = rows.slice(0, max);
+  const out = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...shown.map((r) => `| ${r.join(' | ')} |`)];
+  if (shown.length < rows.length) out.push('', `_Showing ${shown.length} of ${rows.length} rows; the CSV and report.json hold all of them._`);
+  return out.join('\n') + '\n';
+}
+
+const code = (s: unknown) => (String(s ?? '') ? '`' + String(s).replace(/`/g, "'").replace(/\|/g, '\\|').replace(/\r?\n/g, ' ') + '`' : '');
+const link = (r: FileRef) => `${code(r.href)} (sha256 ${code(r.sha256)})`;
+
+export function renderMarkdown(m: ReportModel): string {
+  const L: string[] = [];
+  const stamp = m.integrity.stamp ? `> **${md(m.integrity.stamp)}**\n` : '';
+  if (stamp) L.push(stamp);
+  const s = m.summary;
+  L.push(`# SOC 2 Type II evidence report — ${md(m.organization ?? 'organization not named')}`, '');
+  L.push(`Observation window **${m.window.from}** to **${m.window.to}** (${m.window.days} days counted, through ${m.window.through}; basis: ${m.window.basis}) · scope: ${md(m.scope.join(', '))} · generated ${m.generatedAt} by soc2 ${md(m.tool.version)}`, '');
+
+  L.push('## Summary', '');
+  if (stamp) L.push(stamp);
+  L.push(
+    table(
+      ['', ''],
+      [
+        ['Organization', md(m.organization ?? '—')],
+        ['Window', `${m.window.from} to ${m.window.to}`],
+        ['Scope', md(m.scope.join(', '))],
+        ['Integrity', m.integrity.ok ? `verified: ${m.integrity.bundlesChecked} bundles, ${m.integrity.signedBundles} signed` : `**NOT VERIFIED** — ${m.integrity.problems.length} problems`],
+        ['Bundles', `${s.bundles} (${s.complete} complete, ${s.partial} partial, ${s.failed} failed)`],
+        ['Days with a complete bundle', `${s.daysWithCompleteBundle} of ${s.days}`],
+        ['Criteria covered', `${s.criteria.covered} of ${s.criteria.inScope} in scope (${s.criteria.pass} pass, ${s.criteria.fail} fail, ${s.criteria.error} error, ${s.criteria.collected} collected, ${s.criteria.noEvidence} no evidence, ${s.criteria.manual} manual)`],
+        ['Exceptions', `${s.exceptions.total} (${s.exceptions.open} open, ${s.exceptions.resolved} resolved)`],
+        ['Populations', `${s.populations.promotions} model promotions, ${s.populations.privilegedAccess} privileged-access changes, ${s.populations.secretRotations} secret rotations`],
+        ['Collected by', md(`soc2 ${s.toolVersions.join(', ')}`)],
+      ],
+    ),
+  );
+  if (!m.integrity.ok) {
+    L.push('### Integrity problems', '');
+    L.push(table(['Bundle', 'File', 'Problem'], m.integrity.problems.map((p) => [code(p.bundle), code(p.file ?? ''), md(p.message)])));
+  }
+
+  const c = m.continuity;
+  L.push('## Collection continuity (CC4.1)', '');
+  if (stamp) L.push(stamp);
+  L.push(`Evidence was collected on ${c.days.length - c.daysWithoutBundle.length} of ${c.days.length} days; ${c.days.length - c.daysWithoutComplete.length} have a complete bundle.${c.longestGap ? ` Longest stretch without a complete bundle: ${c.longestGap.days} day(s), ${c.longestGap.from} to ${c.longestGap.to}.` : ' Collection never stopped.'}`, '');
+  L.push(`Days without a complete bundle: ${c.daysWithoutComplete.length ? c.daysWithoutComplete.join(', ') : 'none'}.`, '');
+  L.push('### Partial and failed runs', '');
+  L.push(
+    table(
+      ['Bundle', 'Status', 'Collector', 'Source', 'Scope', 'API', 'Code', 'Message'],
+      c.partialRuns.flatMap((p) => (p.gaps.length ? p.gaps : [null]).map((g) => [code(p.bundle), p.status, md(g?.collector), md(g?.source), md(g ? scopeLabel(g.scope) : ''), code(g?.api), code(g?.code), md(g?.message ?? 'no gap recorded')])),
+    ),
+  );
+
+  L.push('## Coverage by day', '');
+  if (stamp) L.push(stamp);
+  L.push('One character per day: `P` pass, `F` fail, `E` error, `c` collected without a test, `.` no evidence, blank: manual.', '');
+  const ch: Record<EvidenceStatus, string> = { pass: 'P', fail: 'F', error: 'E', collected: 'c', 'no-evidence': '.', manual: ' ' };
+  L.push('```', `${'day'.padEnd(7)} ${m.calendar.days.map((d) => (d.endsWith('-01') ? '|' : d.slice(9, 10))).join('')}`, ...m.calendar.rows.map((r) => `${r.criterion.padEnd(7)} ${r.cells.map((x) => ch[x]).join('')}`), '```', '');
+
+  L.push('## Criteria', '');
+  if (stamp) L.push(stamp);
+  L.push(
+    table(
+      ['Criterion', 'Title', 'Status', 'Days with evidence', 'Pass rate', 'Open exceptions'],
+      m.criteria.map((x) => [`**${x.id}**`, md(x.title), LABEL[x.status], x.automated ? `${x.daysWithEvidence}/${m.window.days}` : '—', pct(x.passRate.rate), x.automated ? String(x.openExceptions) : '—']),
+    ),
+  );
+  const exById = new Map(m.exceptions.map((e) => [e.id, e]));
+  for (const x of m.criteria.filter((y) => y.automated)) {
+    L.push(`### ${x.id} ${md(x.title)} — ${LABEL[x.status]}`, '');
+    L.push(`- Mapped checks: ${x.checks.map(code).join(', ') || '—'}`);
+    L.push(`- Mapped artifact kinds: ${x.artifactKinds.map(code).join(', ') || '—'}`);
+    L.push(`- Evidence on ${x.daysWithEvidence} of ${m.window.days} days${x.firstEvidence ? ` (${x.firstEvidence} to ${x.lastEvidence})` : ''}; checks passed ${pct(x.passRate.rate)} of ${x.passRate.pass + x.passRate.fail + x.passRate.error} runs`);
+    if (x.latest) L.push(`- Latest (${x.latest.date}, ${code(x.latest.bundle)}): ${x.latest.findings.map((f) => `${code(f.check)} ${md(f.source)} ${md(scopeLabel(f.scope))}: ${f.status}`).join('; ')} — ${link(x.latest.findingsFile)}`);
+    L.push('');
+    const ex = x.exceptions.map((id) => exById.get(id)!).filter(Boolean);
+    if (ex.length) L.push(table(['Resource', 'Check', 'First seen', 'Last seen', 'Resolved', 'Status'], ex.map((e) => [code(e.resource), code(e.check), e.firstSeen.date, e.lastSeen.date, e.resolved?.date ?? '—', e.status]), '', 200));
+    if (x.evidence.length) L.push(table(['Artifact kind', 'Bundles', 'Latest artifact', 'SHA-256'], x.evidence.flatMap((e) => e.latest.map((l) => [code(e.kind), String(e.bundles), code(l.href), code(l.sha256)]))));
+  }
+  const manual = m.criteria.filter((y) => !y.automated);
+  L.push(`### Needs manual evidence (${manual.length})`, '');
+  L.push(manual.length ? manual.map((x) => `- **${x.id}** ${md(x.title)}`).join('\n') + '\n' : '_None._\n');
+
+  L.push('## Exceptions', '');
+  if (stamp) L.push(stamp);
+  L.push(
+    table(
+      ['Resource', 'Check', 'Source', 'First seen', 'Last seen', 'Resolved', 'Status', 'Reason'],
+      m.exceptions.map((e) => [code(e.resource), code(e.check), md(`${e.source} ${scopeLabel(e.scope)}`), `${e.firstSeen.date} ${code(e.firstSeen.bundle)}`, `${e.lastSeen.date} ${code(e.lastSeen.bundle)}`, e.resolved ? `${e.resolved.date} ${code(e.resolved.bundle)}` : '—', e.status, md(e.reason)]),
+    ),
+  );
+
+  L.push('## Populations and samples', '');
+  if (stamp) L.push(stamp);
+  const pop = <R extends { key: string }>(p: Population<R>, head: string[], cells: (r: R) => string[]) => {
+    L.push(`### ${p.title}: ${p.size} rows (${p.collected ? (p.complete ? 'complete' : 'see completeness notes') : 'not collected'})`, '', md(p.description), '');
+    L.push(`Built from ${p.sources.length} artifact(s); full population in \`populations/${p.name}.csv\`.`, '');
+    for (const n of p.notes) L.push(`- ${md(n)}`);
+    for (const n of p.info) L.push(`- (covered) ${md(n)}`);
+    if (p.notes.length + p.info.length) L.push('');
+    if (p.sample) {
+      const byKey = new Map(p.rows.map((r) => [r.key, r]));
+      L.push(`Sample: ${p.sample.size} of ${p.sample.populationSize}, method \`${p.sample.method}\`, seed \`${md(p.sample.seed)}\`.`, '');
+      L.push(table(['#', ...head], p.sample.keys.map((k, i) => [String(i + 1), ...cells(byKey.get(k)!)])));
+    }
+    L.push(table(head, p.rows.map(cells)));
+  };
+  const P = m.populations;
+  pop(P.promotions, ['Window end', 'Model', 'Version', 'Event', 'Production', 'Actor', 'Approved', 'Approver', 'Bundle', 'Artifact'], (r) => [
+    r.windowTo,
+    md(r.model),
+    md(r.version),
+    md(`${r.type}${r.alias ? ' ' + r.alias : ''} ${r.from ?? '∅'} → ${r.to ?? '∅'}`),
+    r.toProduction ? 'yes' : 'no',
+    md(r.actor ?? 'unknown'),
+    r.approved ? 'yes' : 'no',
+    md(r.approver ?? ''),
+    code(r.bundle),
+    code(r.artifact.path),
+  ]);
+  pop(P.privilegedAccess, ['From', 'To', 'Principal', 'Change', 'Privilege', 'Source', 'Reason'], (r) => [`${r.fromDate} ${code(r.fromBundle)}`, `${r.date} ${code(r.bundle)}`, code(r.principal), r.change, r.privilege, md(`${r.source} ${scopeLabel(r.scope)}`), md(r.reason)]);
+  pop(P.secretRotations, ['Rotated at', 'Secret', 'ARN', 'Previous rotation', 'Bundle', 'Artifact'], (r) => [md(r.rotatedAt), md(r.name ?? ''), code(r.arn), md(r.previousRotatedAt ?? '—'), code(r.bundle), code(r.artifact.path)]);
+
+  L.push('## Appendix: bundles', '');
+  if (stamp) L.push(stamp);
+  L.push(md(m.integrity.method), '');
+  L.push(table(['Bundle', 'Day', 'Status', 'Signed', 'Verified', 'manifest.json SHA-256'], m.bundles.map((b) => [code(b.id), b.date, b.status, b.signed ? 'yes' : 'no', b.verified ? 'yes' : '**NO**', code(b.manifest.sha256)])));
+  return L.join('\n') + '\n';
+}
