@@ -82,16 +82,17 @@ export function playDay(w: DemoWorld, d: number, n: number): DayPlan {
   // Vertex AI
   const vx = w.vertex.state;
   if (d === at(0.3)) {
-    vx.moveAlias('1467238951083851776', 'production', '3');
-    events.push('Vertex: fraud model alias production moved to version 3 (approved)');
+    const v = vx.addVersion('1467238951083851776', { labels: { team: 'risk', 'approved-by': 'maria-chen', 'change-ticket': 'chg-1107' }, aliases: [] });
+    vx.moveAlias('1467238951083851776', 'production', v.versionId);
+    events.push(`Vertex: fraud-detector v${v.versionId} registered, approved and given the production alias (moved from v3)`);
   }
   if (d === at(0.55)) {
     vx.setEndpointLogging('5580311923841662976', false);
     events.push('Vertex: request-response logging turned off on endpoint fraud-detector-prod');
   }
   if (d === at(0.75)) {
-    vx.moveAlias('3312987406650671104', 'production', '4');
-    events.push('Vertex: support model alias production moved to version 4 with no approval label');
+    vx.moveAlias('2890145563217035264', 'champion', '1');
+    events.push('Vertex: churn-predictor champion alias rolled back to v1, which has no approval label');
   }
 
   // IAM

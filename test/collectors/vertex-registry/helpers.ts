@@ -1,0 +1,86 @@
+// Runs the real CLI against the Vertex sandbox and reads the bundle it wrote. Shared by the three
+// Vertex collector suites. Every CLI run loads the aiplatform protos (~3 s CPU), so suites collect
+// few times and assert a lot on each bundle.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { VertexRecordedRequest } from '../../../src/sandbox/vertex/index.js';
+import { cleanEnv, runCli, writeConfig, type CliResult } from '../../helpers/cli.js';
+
+export const SOURCE = 'ml-prod';
+export const PROJECT = { id: 'acme-ml-prod', number: '412345678901' };
+export const LOCATIONS = ['us-central1', 'europe-west4'];
+
+export interface Collected extends CliResult {
+  bundle: string;
+  manifest: any;
+  findings: any[];
+  /** artifact by path below artifacts/ml-prod/ (e.g. `vertex-registry/us-central1/versions.ndjson`) */
+  json(rel: string): any;
+  ndjson(rel: string): any[];
+  provenance(rel: string): any;
+  finding(check: string, location?: string): any;
+  collectors(id: string): any[];
+}
+
+export function vertexConfig(dir: string, endpoint: string, o: { collectors?: string[]; source?: string[]; extra?: string } = {}): string {
+  const collectors = o.collectors ?? ['vertex-registry', 'vertex-lineage', 'vertex-endpoints'];
+  return writeConfig(
+    dir,
+    [
+      'evidence:',
+      `  dir: ${JSON.stringify(path.join(dir, 'evidence'))}`,
+      'sources:',
+      '  vertex:',
+      `    - name: ${SOURCE}`,
+      `      project: ${PROJECT.id}`,
+      `      locations: [${LOCATIONS.join(', ')}]`,
+      `      apiEndpoint: ${endpoint}`,
+      '      insecure: true',
+      '      requireCmek: true',
+      ...(o.source ?? []).map((l) => `      ${l}`),
+      `collectors: [${collectors.join(', ')}]`,
+      o.extra ?? '',
+    ].join('\n') + '\n',
+  );
+}
+
+export const vertexEnv = (extra: Record<string, string> = {}) => cleanEnv(extra);
+
+export async function collect(config: string, env: NodeJS.ProcessEnv): Promise<Collected> {
+  const r = await runCli(['collect', '--config', config, '--json'], { env });
+  let bundle: string;
+  try {
+    bundle = JSON.parse(r.stdout).bundle;
+  } catch {
+    throw new Error(`collect printed no JSON (exit ${r.code}): ${r.stdout}\n${r.stderr}`);
+  }
+  const read = (rel: string) => readFileSync(path.join(bundle, 'artifacts', SOURCE, ...rel.split('/')), 'utf8');
+  const manifest = JSON.parse(readFileSync(path.join(bundle, 'manifest.json'), 'utf8'));
+  const findings = JSON.parse(readFileSync(path.join(bundle, 'findings.json'), 'utf8'));
+  return {
+    ...r,
+    bundle,
+    manifest,
+    findings,
+    json: (rel) => JSON.parse(read(rel)),
+    ndjson: (rel) =>
+      read(rel)
+        .split('\n')
+        .filter((l) => l)
+        .map((l) => JSON.parse(l)),
+    provenance: (rel) => manifest.artifacts.find((a: any) => a.path === `artifacts/${SOURCE}/${rel}`)?.provenance,
+    finding: (check, location = 'us-central1') => findings.find((f: any) => f.check === check && f.scope.location === location),
+    collectors: (id) => manifest.collectors.filter((c: any) => c.id === id),
+  };
+}
+
+/** The read methods the Vertex collectors may call. */
+export const READ_METHODS = new Set(['ListModels', 'ListModelVersions', 'ListEndpoints', 'QueryArtifactLineageSubgraph', 'GetTrainingPipeline', 'GetDataset']);
+
+export function countBy(requests: VertexRecordedRequest[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of requests) out[r.method] = (out[r.method] ?? 0) + 1;
+  return out;
+}
+
+export const resources = (f: any) => f.exceptions.map((e: any) => e.resource).sort();
