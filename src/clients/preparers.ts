@@ -56,13 +56,17 @@ registerPreparer('vertex', async (_config, _kind, source: VertexSourceConfig, o)
   // loaded only when a Vertex source is configured: the aiplatform package is large
   const { createVertexClients } = await import('./vertex.js');
   o.identity.gcp.push({ source: source.name, project: source.project, ...(source.insecure ? { principal: 'none (insecure loopback)' } : {}) });
-  const open: VertexClients[] = [];
+  // one client set per location, shared by the collectors of this run
+  const byLocation = new Map<string, VertexClients>();
   const target = (location: string) => ({
     target: { kind: 'vertex' as const, source: source.name, project: source.project, region: location, pathSegments: [location] },
     scope: { project: source.project, location },
     extras: () => {
-      const clients = createVertexClients({ project: source.project, location, ...(source.apiEndpoint ? { apiEndpoint: source.apiEndpoint } : {}), insecure: source.insecure });
-      open.push(clients);
+      let clients = byLocation.get(location);
+      if (!clients) {
+        clients = createVertexClients({ project: source.project, location, ...(source.apiEndpoint ? { apiEndpoint: source.apiEndpoint } : {}), insecure: source.insecure });
+        byLocation.set(location, clients);
+      }
       return { vertex: clients };
     },
   });
@@ -76,7 +80,7 @@ registerPreparer('vertex', async (_config, _kind, source: VertexSourceConfig, o)
     // every Vertex collector is regional; a global one would run against the first location
     targets: (scope) => (scope === 'regional' ? source.locations : source.locations.slice(0, 1)).map(target),
     close: async () => {
-      await Promise.all(open.map((c) => c.close()));
+      await Promise.all([...byLocation.values()].map((c) => c.close()));
     },
   };
 });

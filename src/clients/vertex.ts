@@ -184,11 +184,18 @@ export function createVertexClients(opts: VertexClientOptions): VertexClients {
   }
   const withRetry = (service: keyof typeof VERTEX_READ_METHODS): ClientOptions => ({ ...base, clientConfig: vertexRetryConfig(service, opts.retry) });
 
-  const model = new v1.ModelServiceClient(withRetry('ModelService'));
-  const endpoint = new v1.EndpointServiceClient(withRetry('EndpointService'));
-  const metadata = new v1.MetadataServiceClient(withRetry('MetadataService'));
-  const dataset = new v1.DatasetServiceClient(withRetry('DatasetService'));
-  const pipeline = new v1.PipelineServiceClient(withRetry('PipelineService'));
+  // Each service client is built on first use: building one parses the package's protos (tens of
+  // milliseconds of CPU), and most collectors need one or two of the five.
+  type Clients = { model: v1.ModelServiceClient; endpoint: v1.EndpointServiceClient; metadata: v1.MetadataServiceClient; dataset: v1.DatasetServiceClient; pipeline: v1.PipelineServiceClient };
+  const made: Partial<Clients> = {};
+  const make: { [K in keyof Clients]: () => Clients[K] } = {
+    model: () => new v1.ModelServiceClient(withRetry('ModelService')),
+    endpoint: () => new v1.EndpointServiceClient(withRetry('EndpointService')),
+    metadata: () => new v1.MetadataServiceClient(withRetry('MetadataService')),
+    dataset: () => new v1.DatasetServiceClient(withRetry('DatasetService')),
+    pipeline: () => new v1.PipelineServiceClient(withRetry('PipelineService')),
+  };
+  const get = <K extends keyof Clients>(k: K): Clients[K] => (made[k] ??= make[k]()) as Clients[K];
 
   let closing: Promise<void> | undefined;
   return {
@@ -196,13 +203,23 @@ export function createVertexClients(opts: VertexClientOptions): VertexClients {
     location: opts.location,
     parent: `projects/${opts.project}/locations/${opts.location}`,
     apiEndpoint: `${host.includes(':') ? `[${host}]` : host}:${port}`,
-    model,
-    endpoint,
-    metadata,
-    dataset,
-    pipeline,
+    get model() {
+      return get('model');
+    },
+    get endpoint() {
+      return get('endpoint');
+    },
+    get metadata() {
+      return get('metadata');
+    },
+    get dataset() {
+      return get('dataset');
+    },
+    get pipeline() {
+      return get('pipeline');
+    },
     close() {
-      closing ??= Promise.allSettled([model.close(), endpoint.close(), metadata.close(), dataset.close(), pipeline.close()]).then(() => undefined);
+      closing ??= Promise.allSettled(Object.values(made).map((c) => c.close())).then(() => undefined);
       return closing;
     },
   };

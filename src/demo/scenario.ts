@@ -122,9 +122,9 @@ export function playDay(w: DemoWorld, d: number, n: number): DayPlan {
     events.push('no collection today (the scheduled job did not run)');
   }
   if (d === at(0.8)) {
-    w.mlflow.faults.add({ kind: 'status503', times: 1_000_000 });
+    w.mlflow.faults.add({ kind: 'status401', times: 1_000_000 });
     plan.after = () => w.mlflow.faults.clear();
-    events.push('MLflow tracking server down all day (503): the MLflow collectors fail');
+    events.push("MLflow rejects the collector's token all day (401, the CI secret expired): the MLflow collectors fail");
   }
   return plan;
 }

@@ -1,0 +1,39 @@
+// The demo end to end as a user runs it: every sandbox, every collector, verify and report.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, tmpDir } from '../helpers/cli.js';
+
+describe('soc2 demo', () => {
+  it('plays a short period, verifies it and writes the report, then exits on its own', async () => {
+    const out = tmpDir('soc2-demo-');
+    const r = await runCli(['demo', '--days', '10', '--out', out], { timeoutMs: 180_000 });
+    expect(r.code, r.stderr).toBe(0);
+    // the process exited by itself (runCli would have killed it at the timeout): no server left behind
+    expect(r.stdout.trim().split('\n').pop()).toBe(path.join(out, 'report', 'index.html'));
+    expect(r.stderr).toMatch(/verified: 9 bundles/);
+    expect(r.stderr).toMatch(/skipped/);
+    expect(r.stderr).toMatch(/partial/);
+    const bundles = readdirSync(path.join(out, 'evidence')).filter((d) => !d.startsWith('.'));
+    expect(bundles).toHaveLength(9);
+    const report = JSON.parse(readFileSync(path.join(out, 'report', 'report.json'), 'utf8'));
+    expect(report.integrity.ok).toBe(true);
+    expect(report.continuity.daysWithoutBundle).toHaveLength(1);
+    // the story's events reach the populations
+    const types = report.populations.promotions.rows.map((e: { type: string }) => e.type);
+    expect(types).toEqual(expect.arrayContaining(['alias_moved']));
+    expect(report.populations.privilegedAccess.rows.length).toBeGreaterThan(0);
+    // every collector ran on every day it collected
+    const m = JSON.parse(readFileSync(path.join(out, 'evidence', bundles[0]!, 'manifest.json'), 'utf8'));
+    expect(new Set(m.collectors.map((c: { id: string }) => c.id))).toEqual(new Set(['aws-iam', 'aws-secrets-manager', 'mlflow-registry', 'mlflow-lineage', 'vertex-registry', 'vertex-lineage', 'vertex-endpoints']));
+    expect(existsSync(path.join(out, 'report', 'oscal', 'assessment-results.json'))).toBe(true);
+    const v = await runCli(['verify', path.join(out, 'evidence'), '--public-key', path.join(out, 'demo-signing-key.pub.pem')]);
+    expect(v.code, v.stdout).toBe(0);
+  }, 200_000);
+
+  it('rejects a bad --days with exit 2', async () => {
+    const r = await runCli(['demo', '--days', 'lots']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--days: expected a whole number');
+  });
+});
