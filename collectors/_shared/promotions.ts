@@ -2,6 +2,8 @@
 // history of stage changes or alias moves, so each bundle keeps a snapshot and the log is the
 // difference between this snapshot and the previous bundle's, with the window it happened in.
 
+import type { BaseContext } from '../../src/core/types.js';
+
 export interface VersionState {
   model: string;
   version: string;
@@ -113,4 +115,85 @@ export function diffSnapshots(prev: VersionState[], cur: VersionState[], window:
   }
   const order: Record<PromotionEventType, number> = { version_created: 0, stage_changed: 1, alias_added: 2, alias_moved: 3, alias_removed: 4, version_deleted: 5 };
   return events.sort((a, b) => a.model.localeCompare(b.model) || Number(a.version) - Number(b.version) || a.version.localeCompare(b.version) || order[a.type] - order[b.type] || (a.alias ?? '').localeCompare(b.alias ?? ''));
+}
+
+export interface PromotionLogSpec<R> {
+  versionsKind: string;
+  promotionsKind: string;
+  /** whether this bundle's snapshot is complete (else no log can be derived) */
+  complete: boolean;
+  /** when this bundle's snapshot was complete: the window's end */
+  snapshotAt: string;
+  current: VersionState[];
+  popts: PromotionOptions;
+  /** the options recorded in the provenance notes (aliases, tags or labels, stage) */
+  settingsNote: Record<string, unknown>;
+  /** why the first bundle is a baseline, for this kind of source */
+  baselineNote: string;
+  /** what the window means for this registry (what it does not record) */
+  windowNote: string;
+  /** turns a previous bundle's versions record back into a VersionState */
+  fromRecord(rec: R): VersionState;
+  /** last touches on the events (actors, display names) and extra notes */
+  finish?(events: PromotionEvent[]): { events: PromotionEvent[]; notes?: Record<string, unknown> };
+}
+
+/**
+ * Writes the promotion log of one registry snapshot: a baseline on the first bundle, the events
+ * since the previous snapshot otherwise, and an incomplete log (with the gap said) when either
+ * snapshot is incomplete — never an empty log that would read as "nothing was promoted".
+ */
+export async function writePromotionLog<R>(ctx: BaseContext, s: PromotionLogSpec<R>): Promise<void> {
+  const prev = ctx.previous;
+  const to = s.snapshotAt;
+  const from = prev?.collectedAt ?? null;
+  const previousBundle = prev?.bundleId ?? null;
+  const derived = (prevNote?: string) => ({ derivedFrom: [`${s.versionsKind} of this bundle`, ...(prevNote ? [prevNote] : [])], ...s.settingsNote });
+  const empty = (log: Partial<PromotionLog> = {}): PromotionLog => ({ baseline: false, window: { from, to }, previousBundle, events: [], ...log });
+
+  if (!s.complete) {
+    await ctx.artifacts.json(s.promotionsKind, empty({ baseline: prev === null }), {
+      operations: [],
+      complete: false,
+      records: 0,
+      notes: { ...derived(), incomplete: 'this bundle’s version snapshot is incomplete (see the gaps): promotions cannot be derived' },
+    });
+    return;
+  }
+  if (prev === null) {
+    await ctx.artifacts.json(s.promotionsKind, { baseline: true, window: { from: null, to }, previousBundle: null, events: [] } satisfies PromotionLog, {
+      operations: [],
+      complete: true,
+      records: 0,
+      notes: { ...derived(), baseline: s.baselineNote },
+    });
+    return;
+  }
+  if (!prev.complete(s.versionsKind)) {
+    const message = `the previous bundle ${previousBundle ?? ''} has no complete ${s.versionsKind} snapshot: promotions between ${from ?? '?'} and ${to} cannot be derived`;
+    ctx.gap({ api: s.promotionsKind, code: 'PREVIOUS_SNAPSHOT_INCOMPLETE', message });
+    await ctx.artifacts.json(s.promotionsKind, empty(), { operations: [], complete: false, records: 0, notes: { ...derived(), incomplete: message } });
+    return;
+  }
+  const before: VersionState[] = [];
+  for await (const rec of prev.iterate<R>(s.versionsKind)) before.push(s.fromRecord(rec));
+  const window = { from: from ?? to, to };
+  const diffed = diffSnapshots(before, s.current, window, s.popts);
+  const { events, notes } = s.finish ? s.finish(diffed) : { events: diffed, notes: {} };
+  const toProduction = events.filter((e) => e.toProduction);
+  await ctx.artifacts.json(s.promotionsKind, { baseline: false, window: { from, to }, previousBundle, events } satisfies PromotionLog, {
+    operations: [],
+    complete: true,
+    records: events.length,
+    periodCovered: window,
+    notes: {
+      ...derived(`${s.versionsKind} of bundle ${previousBundle ?? '(unknown)'} collected ${from ?? '(unknown)'}`),
+      previousVersions: before.length,
+      currentVersions: s.current.length,
+      toProduction: toProduction.length,
+      toProductionWithoutApproval: toProduction.filter((e) => !e.approval.approved).length,
+      ...notes,
+      window: s.windowNote,
+    },
+  });
 }

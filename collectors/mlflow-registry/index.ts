@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { MlflowEndpointNotSupported, type DatabricksRegistryWebhook, type OssWebhook, type RegisteredModel, type TransitionRequest } from '../../src/clients/mlflow.js';
 import { describeError } from '../../src/core/errors.js';
 import type { OperationRecord } from '../../src/core/types.js';
-import { diffSnapshots, type PromotionEvent, type PromotionLog, type VersionState } from '../_shared/promotions.js';
+import { writePromotionLog, type PromotionEvent, type VersionState } from '../_shared/promotions.js';
 import { defineCollector } from '../define.js';
 import { checks } from './checks.js';
 import {
@@ -314,74 +314,28 @@ async function writePromotions(
   ctx: MlflowContext,
   o: { states: Map<string, VersionState>; complete: boolean; snapshotAt: string; requestsOf: Map<string, TransitionRequest[]>; actorTags: string[]; popts: ReturnType<typeof promotionOptions> },
 ): Promise<void> {
-  const prev = ctx.previous;
-  const to = o.snapshotAt;
-  const from = prev?.collectedAt ?? null;
-  const previousBundle = prev?.bundleId ?? null;
-  const derived = (prevNote?: string) => ({
-    derivedFrom: [`${KIND.versions} of this bundle`, ...(prevNote ? [prevNote] : [])],
-    productionAliases: o.popts.productionAliases,
-    approvalTags: o.popts.approvalTags,
-    productionStage: o.popts.productionStage,
-  });
-  const empty = (log: Partial<PromotionLog> = {}): PromotionLog => ({ baseline: false, window: { from, to }, previousBundle, events: [], ...log });
-
-  if (!o.complete) {
-    await ctx.artifacts.json(KIND.promotions, empty({ baseline: prev === null }), {
-      operations: [],
-      complete: false,
-      records: 0,
-      notes: { ...derived(), incomplete: 'this bundle’s version snapshot is incomplete (see the gaps): promotions cannot be derived' },
-    });
-    return;
-  }
-  if (prev === null) {
-    await ctx.artifacts.json(KIND.promotions, { baseline: true, window: { from: null, to }, previousBundle: null, events: [] } satisfies PromotionLog, {
-      operations: [],
-      complete: true,
-      records: 0,
-      notes: {
-        ...derived(),
-        baseline: 'first bundle for this MLflow source: there is no earlier snapshot to compare with, so this bundle’s versions snapshot is the baseline and the promotion log starts here',
-      },
-    });
-    return;
-  }
-  if (!prev.complete(KIND.versions)) {
-    const message = `the previous bundle ${previousBundle ?? ''} has no complete ${KIND.versions} snapshot: promotions between ${from ?? '?'} and ${to} cannot be derived`;
-    ctx.gap({ api: KIND.promotions, code: 'PREVIOUS_SNAPSHOT_INCOMPLETE', message });
-    await ctx.artifacts.json(KIND.promotions, empty(), { operations: [], complete: false, records: 0, notes: { ...derived(), incomplete: message } });
-    return;
-  }
   const keepTags = [...new Set([...o.popts.approvalTags, ...o.actorTags])];
-  const before: VersionState[] = [];
-  for await (const rec of prev.iterate<VersionRecord>(KIND.versions)) before.push(toVersionState(rec, keepTags));
-  const window = { from: from ?? to, to };
-  const cur = [...o.states.values()];
-  const events = diffSnapshots(before, cur, window, o.popts);
-  const actors = { creator: 0, transitionRequest: 0, tag: 0, unknown: 0 };
-  for (const e of events) {
-    e.actor = actorOf(e, o.states.get(`${e.model}\u0000${e.version}`), o.requestsOf.get(`${e.model}\u0000${e.version}`), o.actorTags);
-    if (!e.actor) actors.unknown++;
-    else if (e.actor.source.startsWith('model version user_id')) actors.creator++;
-    else if (e.actor.source.startsWith('databricks')) actors.transitionRequest++;
-    else actors.tag++;
-  }
-  const log: PromotionLog = { baseline: false, window: { from, to }, previousBundle, events };
-  const toProduction = events.filter((e) => e.toProduction);
-  await ctx.artifacts.json(KIND.promotions, log, {
-    operations: [],
-    complete: true,
-    records: events.length,
-    periodCovered: window,
-    notes: {
-      ...derived(`${KIND.versions} of bundle ${previousBundle ?? '(unknown)'} collected ${from ?? '(unknown)'}`),
-      previousVersions: before.length,
-      currentVersions: cur.length,
-      toProduction: toProduction.length,
-      toProductionWithoutApproval: toProduction.filter((e) => !e.approval.approved).length,
-      actors,
-      window: 'each event happened after the previous collection and at or before this one; MLflow keeps no history, so no finer time is known (alias and tag changes do not touch last_updated_timestamp)',
+  await writePromotionLog<VersionRecord>(ctx, {
+    versionsKind: KIND.versions,
+    promotionsKind: KIND.promotions,
+    complete: o.complete,
+    snapshotAt: o.snapshotAt,
+    current: [...o.states.values()],
+    popts: o.popts,
+    settingsNote: { productionAliases: o.popts.productionAliases, approvalTags: o.popts.approvalTags, productionStage: o.popts.productionStage },
+    baselineNote: 'first bundle for this MLflow source: there is no earlier snapshot to compare with, so this bundle’s versions snapshot is the baseline and the promotion log starts here',
+    windowNote: 'each event happened after the previous collection and at or before this one; MLflow keeps no history, so no finer time is known (alias and tag changes do not touch last_updated_timestamp)',
+    fromRecord: (rec) => toVersionState(rec, keepTags),
+    finish: (events) => {
+      const actors = { creator: 0, transitionRequest: 0, tag: 0, unknown: 0 };
+      for (const e of events) {
+        e.actor = actorOf(e, o.states.get(`${e.model}\u0000${e.version}`), o.requestsOf.get(`${e.model}\u0000${e.version}`), o.actorTags);
+        if (!e.actor) actors.unknown++;
+        else if (e.actor.source.startsWith('model version user_id')) actors.creator++;
+        else if (e.actor.source.startsWith('databricks')) actors.transitionRequest++;
+        else actors.tag++;
+      }
+      return { events, notes: { actors } };
     },
   });
 }

@@ -2,7 +2,7 @@
 // (ListModelVersions, bounded concurrency) with aliases, labels, lineage pointers and encryption,
 // and the promotion log derived from this snapshot and the previous bundle's
 // (collectors/_shared/promotions.ts, the one implementation shared with mlflow-registry).
-import { diffSnapshots, type PromotionLog, type VersionState } from '../_shared/promotions.js';
+import { writePromotionLog, type VersionState } from '../_shared/promotions.js';
 import { defineCollector } from '../define.js';
 import { checks } from './checks.js';
 import { promotionOptions, toVersionState, walkRegistry, type VersionRecord, type VertexContext } from './vertex.js';
@@ -92,71 +92,30 @@ export default defineCollector<VertexContext>({
 });
 
 async function writePromotions(ctx: VertexContext, o: { states: VersionState[]; displayNames: Map<string, string>; complete: boolean; snapshotAt: string; popts: ReturnType<typeof promotionOptions> }): Promise<void> {
-  const prev = ctx.previous;
-  const to = o.snapshotAt;
-  const from = prev?.collectedAt ?? null;
-  const previousBundle = prev?.bundleId ?? null;
-  const derived = (prevNote?: string) => ({
-    derivedFrom: [`${KIND.versions} of this bundle`, ...(prevNote ? [prevNote] : [])],
-    productionAliases: o.popts.productionAliases,
-    approvalLabels: o.popts.approvalTags,
-  });
-  const empty = (log: Partial<PromotionLog> = {}): PromotionLog => ({ baseline: false, window: { from, to }, previousBundle, events: [], ...log });
-
-  if (!o.complete) {
-    await ctx.artifacts.json(KIND.promotions, empty({ baseline: prev === null }), {
-      operations: [],
-      complete: false,
-      records: 0,
-      notes: { ...derived(), incomplete: 'this bundle’s version snapshot is incomplete (see the gaps): promotions cannot be derived' },
-    });
-    return;
-  }
-  if (prev === null) {
-    await ctx.artifacts.json(KIND.promotions, { baseline: true, window: { from: null, to }, previousBundle: null, events: [] } satisfies PromotionLog, {
-      operations: [],
-      complete: true,
-      records: 0,
-      notes: {
-        ...derived(),
-        baseline: 'first bundle for this Vertex source and location: there is no earlier snapshot to compare with, so this bundle’s versions snapshot is the baseline and the promotion log starts here',
-      },
-    });
-    return;
-  }
-  if (!prev.complete(KIND.versions)) {
-    const message = `the previous bundle ${previousBundle ?? ''} has no complete ${KIND.versions} snapshot: promotions between ${from ?? '?'} and ${to} cannot be derived`;
-    ctx.gap({ api: KIND.promotions, code: 'PREVIOUS_SNAPSHOT_INCOMPLETE', message });
-    await ctx.artifacts.json(KIND.promotions, empty(), { operations: [], complete: false, records: 0, notes: { ...derived(), incomplete: message } });
-    return;
-  }
-  const before: VersionState[] = [];
   const displayNames = new Map<string, string>();
-  for await (const rec of prev.iterate<VersionRecord>(KIND.versions)) {
-    before.push(toVersionState(rec, o.popts.approvalTags));
-    if (rec.displayName) displayNames.set(rec.modelId, rec.displayName);
-  }
-  for (const [id, n] of o.displayNames) displayNames.set(id, n);
-  const window = { from: from ?? to, to };
-  const events = diffSnapshots(before, o.states, window, o.popts);
-  // Vertex keeps no record of who moved an alias (only Cloud Audit Logs would, as
-  // ModelService.MergeVersionAliases): actor stays null. The model id is the diff key (display
-  // names can change); the display name is added for the reader.
-  const log: PromotionLog = { baseline: false, window: { from, to }, previousBundle, events: events.map((e) => ({ ...e, modelDisplayName: displayNames.get(e.model) ?? null })) };
-  const toProduction = events.filter((e) => e.toProduction);
-  await ctx.artifacts.json(KIND.promotions, log, {
-    operations: [],
-    complete: true,
-    records: events.length,
-    periodCovered: window,
-    notes: {
-      ...derived(`${KIND.versions} of bundle ${previousBundle ?? '(unknown)'} collected ${from ?? '(unknown)'}`),
-      previousVersions: before.length,
-      currentVersions: o.states.length,
-      toProduction: toProduction.length,
-      toProductionWithoutApproval: toProduction.filter((e) => !e.approval.approved).length,
-      window: 'each event happened after the previous collection and at or before this one; the Model Registry keeps no alias history, so no finer time is known (lastUpdated is the version’s versionUpdateTime, as a hint)',
-      actor: 'Vertex AI records who moved an alias only in Cloud Audit Logs (google.cloud.aiplatform.v1.ModelService.MergeVersionAliases); actor is null',
+  await writePromotionLog<VersionRecord>(ctx, {
+    versionsKind: KIND.versions,
+    promotionsKind: KIND.promotions,
+    complete: o.complete,
+    snapshotAt: o.snapshotAt,
+    current: o.states,
+    popts: o.popts,
+    settingsNote: { productionAliases: o.popts.productionAliases, approvalLabels: o.popts.approvalTags },
+    baselineNote: 'first bundle for this Vertex source and location: there is no earlier snapshot to compare with, so this bundle’s versions snapshot is the baseline and the promotion log starts here',
+    windowNote: 'each event happened after the previous collection and at or before this one; the Model Registry keeps no alias history, so no finer time is known (lastUpdated is the version’s versionUpdateTime, as a hint)',
+    fromRecord: (rec) => {
+      if (rec.displayName) displayNames.set(rec.modelId, rec.displayName);
+      return toVersionState(rec, o.popts.approvalTags);
+    },
+    // Vertex keeps no record of who moved an alias (only Cloud Audit Logs would, as
+    // ModelService.MergeVersionAliases): actor stays null. The model id is the diff key (display
+    // names can change); the display name is added for the reader.
+    finish: (events) => {
+      for (const [id, n] of o.displayNames) displayNames.set(id, n);
+      return {
+        events: events.map((e) => ({ ...e, modelDisplayName: displayNames.get(e.model) ?? null })),
+        notes: { actor: 'Vertex AI records who moved an alias only in Cloud Audit Logs (google.cloud.aiplatform.v1.ModelService.MergeVersionAliases); actor is null' },
+      };
     },
   });
 }
