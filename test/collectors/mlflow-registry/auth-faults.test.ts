@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMlflowFixture, startMlflowSandbox, type MlflowSandbox } from '../../../src/sandbox/mlflow/index.js';
 import { tmpDir } from '../../helpers/cli.js';
-import { bundleText, calls, collect, mlflowConfig, mlflowEnv, nextSecond, type Collected } from './helpers.js';
+import { bundleText, calls, collect, mlflowConfig, mlflowEnv, type Collected } from './helpers.js';
 
 const HOOK = 60_000;
 
@@ -73,10 +73,8 @@ describe('a version listing that fails, and the collection after it', () => {
     cfg = mlflowConfig(tmpDir('soc2-mlflow-gaps-'), { collectors: ['mlflow-registry'] });
     sb.faults.add({ kind: 'status403', path: 'model-versions/search' });
     failed = await collect(cfg, mlflowEnv(sb.url));
-    await nextSecond();
     after = await collect(cfg, mlflowEnv(sb.url));
     sb.state.setAlias('ranker', 'champion', 5);
-    await nextSecond();
     recovered = await collect(cfg, mlflowEnv(sb.url));
   }, HOOK);
   afterAll(() => sb?.close());

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMlflowFixture, startMlflowSandbox, type MlflowSandbox } from '../../../src/sandbox/mlflow/index.js';
 import { tmpDir } from '../../helpers/cli.js';
-import { bundleText, calls, collect, mlflowConfig, mlflowEnv, nextSecond, type Collected } from './helpers.js';
+import { bundleText, calls, collect, mlflowConfig, mlflowEnv, type Collected } from './helpers.js';
 
 const HOOK = 60_000;
 
@@ -20,7 +20,6 @@ describe('mlflow-registry on a server with webhooks and Databricks transition re
     trCalls = calls(sb.requests, 'transition-requests/list').length;
     // alice's open request (Staging → Production) is applied
     sb.state.transitionStage('fraud-detector', 4, 'Production', { archiveExistingVersions: true });
-    await nextSecond();
     second = await collect(cfg, mlflowEnv(sb.url));
   }, HOOK);
   afterAll(() => sb?.close());

@@ -35,15 +35,6 @@ export function mlflowConfig(dir: string, o: { collectors?: string[]; source?: s
   );
 }
 
-/**
- * Waits for the next wall-clock second. Bundle ids have one-second resolution plus a random suffix,
- * so two collections in the same second do not sort in time order and the later one may not see
- * the earlier as its previous bundle (a core issue, reported; src/core/runner.ts newBundleId).
- */
-export async function nextSecond(): Promise<void> {
-  await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 25));
-}
-
 export const mlflowEnv = (url: string, extra: Record<string, string> = {}) => cleanEnv({ MLFLOW_TRACKING_URI: url, ...extra });
 
 export async function collect(config: string, env: NodeJS.ProcessEnv): Promise<Collected> {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMlflowFixture, startMlflowSandbox, type MlflowSandbox } from '../../../src/sandbox/mlflow/index.js';
 import { runCli, tmpDir } from '../../helpers/cli.js';
-import { assertReadOnly, calls, collect, mlflowConfig, mlflowEnv, nextSecond, type Collected } from './helpers.js';
+import { assertReadOnly, calls, collect, mlflowConfig, mlflowEnv, type Collected } from './helpers.js';
 
 const HOOK = 60_000;
 const names = (f: any) => f.exceptions.map((e: any) => e.resource).sort();
@@ -33,7 +33,6 @@ describe('mlflow-registry: two collections of the small company', () => {
     sb.state.setModelVersionTag('ranker', 5, 'promoted_by', 'deploy-bot');
     sb.state.addModelVersion('embeddings', { source: 's3://acme-models/embeddings/4', user_id: 'frank@acme.ai' });
     sb.state.deleteAlias('embeddings', 'challenger');
-    await nextSecond();
     second = await collect(cfg, mlflowEnv(sb.url));
   }, HOOK);
   afterAll(() => sb?.close());
