@@ -1,3 +1,4 @@
+import { setTimeout as sleepFor } from 'node:timers/promises';
 import {
   GenerateCredentialReportCommand,
   GetAccountAuthorizationDetailsCommand,
@@ -57,11 +58,8 @@ function* records(page: GetAccountAuthorizationDetailsCommandOutput): Generator<
     yield { type: 'policy', ...p, PolicyVersionList: (p.PolicyVersionList ?? []).map((v) => ({ ...v, Document: decodePolicyDocument(v.Document) })) };
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason)), { once: true });
-  });
+// the timer and its abort listener both go away when the wait ends
+const sleep = (ms: number, signal: AbortSignal) => sleepFor(ms, undefined, { signal });
 
 async function collectAuthorizationDetails(ctx: AwsContext, iam: IAMClient): Promise<void> {
   const out = await ctx.artifacts.ndjson('aws.iam.authorization-details');

@@ -19,7 +19,7 @@ import {
   type AliasIndex,
   type MlflowContext,
 } from '../mlflow-registry/mlflow.js';
-import { Redactor } from '../mlflow-registry/redact.js';
+import { Redactor } from '../_shared/redact.js';
 import { checks } from './checks.js';
 import { tagMap, toRunLineage, type ClassificationOrigin, type LineageRecord } from './record.js';
 

@@ -2,7 +2,7 @@
 // reduced to what an auditor needs (datasets, code version, who, params, metrics, classification),
 // with credentials redacted.
 import type { Run } from '../../src/clients/mlflow.js';
-import type { Redactor } from '../mlflow-registry/redact.js';
+import type { Redactor } from '../_shared/redact.js';
 
 export const TAG = {
   user: 'mlflow.user',

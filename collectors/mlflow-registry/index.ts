@@ -27,7 +27,7 @@ import {
   type MlflowContext,
   type VersionRecord,
 } from './mlflow.js';
-import { REDACTED, Redactor, isSecretKey } from './redact.js';
+import { REDACTED, Redactor, isSecretKey } from '../_shared/redact.js';
 
 export const settings = z.strictObject({
   /** version tags naming who promoted a version (the promotion log's actor when no other source says) */

@@ -7,7 +7,7 @@ import type { MlflowSourceConfig } from '../../src/config/schema.js';
 import { describeError } from '../../src/core/errors.js';
 import type { BaseContext, Gap, OperationRecord } from '../../src/core/types.js';
 import type { PromotionOptions, VersionState } from '../_shared/promotions.js';
-import type { Redactor } from './redact.js';
+import type { Redactor } from '../_shared/redact.js';
 
 export type MlflowContext = BaseContext<MlflowSourceConfig> & MlflowContextExtras;
 

@@ -6,6 +6,7 @@
 // Names: Vertex answers with the project NUMBER in every resource name
 // (`projects/412345678901/locations/us-central1/models/123`), even when asked with the project id.
 // Records keep the names exactly as the API returned them, plus the last segment as `…Id`.
+import { REDACTED, isSecretKey, redactString } from '../_shared/redact.js';
 import type { protos } from '@google-cloud/aiplatform';
 import type { VertexContextExtras } from '../../src/clients/preparers.js';
 import type { VertexSourceConfig } from '../../src/config/schema.js';
@@ -184,7 +185,13 @@ export function fromStruct(s: IStruct | null | undefined): Record<string, unknow
   return out;
 }
 
-export const labelsOf = (l: Record<string, string> | null | undefined): Record<string, string> => Object.fromEntries(Object.entries(l ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+/** Labels, sorted, with credential-looking values redacted (a label like `deploy-token: ghp_…` is legal in Vertex). */
+export const labelsOf = (l: Record<string, string> | null | undefined): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(l ?? {})
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => [k, v !== '' && isSecretKey(k) ? REDACTED : redactString(v)]),
+  );
 export const kmsOf = (e: { kmsKeyName?: string | null } | null | undefined): { kmsKeyName: string } | null => (e?.kmsKeyName ? { kmsKeyName: e.kmsKeyName } : null);
 
 // ── production ──────────────────────────────────────────────────────────────────────────────

@@ -1,11 +1,21 @@
-// One collect per evidence dir at a time. The lock file holds the owner's pid and host; a lock
-// whose process is gone (same host) is stale and is taken over, and the caller is told.
+// One collect per evidence dir at a time. The lock file holds the owner's pid, host, start time and
+// a random token. It appears with its whole content at once (written to a temp file, then
+// hard-linked into place; the link fails when a lock exists), so no collect ever sees a live
+// owner's lock empty or half-written and mistakes it for a dead one. A lock whose process is gone
+// (same host) is stale and is taken over, and the caller is told; the takeover moves the file away
+// first and checks it moved the lock it judged stale, so two collects taking over the same stale
+// lock cannot both win. A collect removes the lock on release only while it is still its own.
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { LockedError } from '../core/errors.js';
 
 export const LOCK_FILE = '.soc2.lock';
+/** temp files of lock creation and takeover: `.soc2.lock.<pid>.<hex>.tmp` */
+const LOCK_TMP = /^\.soc2\.lock\.\d+\.[0-9a-f]+\.tmp$/;
+/** an unreadable lock younger than this may be one being written without hard links (see create) */
+const UNREADABLE_GRACE_MS = 5_000;
 
 function alive(pid: number): boolean {
   try {
@@ -22,38 +32,135 @@ export interface Lock {
   staleOwner?: { pid: number; startedAt?: string };
 }
 
+interface Owner {
+  pid?: number;
+  host?: string;
+  startedAt?: string;
+  token?: string;
+}
+
+const tmpName = (file: string) => `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+const code = (e: unknown) => (e as NodeJS.ErrnoException).code;
+
+/** Creates the lock file with its content in one step; false when a lock exists. */
+function create(file: string, content: string): boolean {
+  const tmp = tmpName(file);
+  writeFileSync(tmp, content, { flag: 'wx' });
+  try {
+    linkSync(tmp, file);
+    return true;
+  } catch (e) {
+    if (code(e) === 'EEXIST') return false;
+    if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].includes(code(e) ?? '')) throw e;
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+  // a filesystem without hard links: exclusive create, then write (readers allow for the gap)
+  let fd: number;
+  try {
+    fd = openSync(file, 'wx');
+  } catch (e) {
+    if (code(e) === 'EEXIST') return false;
+    throw e;
+  }
+  try {
+    writeSync(fd, content);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+/** The lock's text, null when there is none. */
+function readRaw(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    if (code(e) === 'ENOENT') return null;
+    return '';
+  }
+}
+
+function parse(raw: string): Owner | null {
+  try {
+    const o = JSON.parse(raw) as unknown;
+    return o && typeof o === 'object' && !Array.isArray(o) ? (o as Owner) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Removes the lock judged stale, unless another collect replaced it meanwhile (then it is put back). */
+function takeOver(file: string, judged: string): boolean {
+  const moved = tmpName(file);
+  try {
+    renameSync(file, moved);
+  } catch (e) {
+    if (code(e) === 'ENOENT') return false;
+    throw e;
+  }
+  if (readRaw(moved) === judged) {
+    rmSync(moved, { force: true });
+    return true;
+  }
+  try {
+    linkSync(moved, file);
+  } catch {
+    // someone locked meanwhile; the lock we moved was itself a newer one and its owner keeps running
+  } finally {
+    rmSync(moved, { force: true });
+  }
+  return false;
+}
+
+/** Temp files left by a collect killed while creating or taking over the lock. */
+function removeOldTemps(evidenceDir: string): void {
+  try {
+    for (const n of readdirSync(evidenceDir)) {
+      if (!LOCK_TMP.test(n)) continue;
+      const p = path.join(evidenceDir, n);
+      if (Date.now() - statSync(p).mtimeMs > 60_000) rmSync(p, { force: true });
+    }
+  } catch {
+    // best effort
+  }
+}
+
 export async function acquireLock(evidenceDir: string, opts: { waitMs?: number; sleep?: (ms: number) => Promise<void> } = {}): Promise<Lock> {
   const file = path.join(evidenceDir, LOCK_FILE);
   const deadline = Date.now() + (opts.waitMs ?? 0);
   const sleep = opts.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const token = randomBytes(12).toString('hex');
   let staleOwner: Lock['staleOwner'];
   for (;;) {
-    try {
-      const fd = openSync(file, 'wx');
-      writeSync(fd, JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }));
-      closeSync(fd);
+    if (create(file, JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), token }))) {
+      removeOldTemps(evidenceDir);
       let released = false;
       return {
-        staleOwner,
+        ...(staleOwner ? { staleOwner } : {}),
         release: () => {
           if (released) return;
           released = true;
-          rmSync(file, { force: true });
+          const raw = readRaw(file);
+          if (raw !== null && parse(raw)?.token === token) rmSync(file, { force: true });
         },
       };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
-    let owner: { pid?: number; host?: string; startedAt?: string } = {};
-    try {
-      owner = JSON.parse(readFileSync(file, 'utf8'));
-    } catch {
-      // half-written lock: its writer died between open and write
-    }
+    const raw = readRaw(file);
+    if (raw === null) continue; // released meanwhile
+    const owner: Owner = parse(raw) ?? {};
     const sameHost = !owner.host || owner.host === hostname();
-    if (sameHost && (!owner.pid || !alive(owner.pid))) {
-      staleOwner = { pid: owner.pid ?? 0, startedAt: owner.startedAt };
-      rmSync(file, { force: true });
+    let stale = sameHost && (!owner.pid || !alive(owner.pid));
+    if (stale && parse(raw) === null) {
+      // unreadable: left by a writer that died mid-write — or one writing right now without hard links
+      try {
+        stale = Date.now() - statSync(file).mtimeMs > UNREADABLE_GRACE_MS;
+      } catch {
+        continue;
+      }
+    }
+    if (stale) {
+      if (takeOver(file, raw)) staleOwner = { pid: owner.pid ?? 0, ...(owner.startedAt ? { startedAt: owner.startedAt } : {}) };
       continue;
     }
     if (Date.now() >= deadline) {

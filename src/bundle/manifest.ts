@@ -71,3 +71,43 @@ export function isSafeRelativePath(p: unknown): p is string {
   if (p.startsWith('/') || p.includes('\\') || p.includes('\0') || /^[A-Za-z]:/.test(p)) return false;
   return p.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
 }
+
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+const optional = (v: unknown, ok: (x: unknown) => boolean) => v === undefined || v === null || ok(v);
+
+/**
+ * Why a parsed manifest.json does not have the shape readers rely on (a field of the wrong type, an
+ * entry that is not an object), or null. Checked by verify, and by the report before it reads a
+ * bundle, so a hand-edited manifest is reported instead of crashing a reader.
+ */
+export function manifestShapeProblem(m: unknown): string | null {
+  if (!isObject(m)) return 'not a JSON object';
+  if (typeof m.id !== 'string') return 'id is not a string';
+  if (typeof m.startedAt !== 'string') return 'startedAt is not a string';
+  if (!optional(m.status, (v) => typeof v === 'string')) return 'status is not a string';
+  if (!optional(m.stream, (v) => typeof v === 'string')) return 'stream is not a string';
+  if (!optional(m.organization, (v) => typeof v === 'string')) return 'organization is not a string';
+  if (!optional(m.tool, isObject)) return 'tool is not an object';
+  if (!optional(m.config, (v) => isObject(v) && optional(v.scope, Array.isArray))) return 'config is not {sha256, scope[]}';
+  if (!optional(m.findings, (v) => isObject(v) && optional(v.path, (x) => typeof x === 'string'))) return 'findings is not {path, summary}';
+  if (!optional(m.previous, (v) => isObject(v) && typeof v.id === 'string' && typeof v.manifestSha256 === 'string')) return 'previous is not {id, manifestSha256}';
+  if (!optional(m.signing, (v) => isObject(v) && typeof v.keyId === 'string' && typeof v.publicKey === 'string')) return 'signing is not {algorithm, keyId, publicKey}';
+  if (!Array.isArray(m.files)) return 'files is not a list';
+  for (const [i, f] of m.files.entries()) {
+    if (!isObject(f) || typeof f.path !== 'string' || typeof f.sha256 !== 'string' || !isCount(f.bytes)) return `files[${i}] is not {path, sha256, bytes}`;
+  }
+  if (!Array.isArray(m.artifacts)) return 'artifacts is not a list';
+  for (const [i, a] of m.artifacts.entries()) {
+    if (!isObject(a) || typeof a.path !== 'string' || typeof a.sha256 !== 'string' || !isCount(a.bytes)) return `artifacts[${i}] is not {path, sha256, bytes, …}`;
+    if (typeof a.kind !== 'string' || typeof a.source !== 'string' || typeof a.collector !== 'string') return `artifacts[${i}]: kind, source and collector must be strings`;
+    if (!optional(a.records, isCount) || !optional(a.criteria, Array.isArray)) return `artifacts[${i}]: records must be a count and criteria a list`;
+    if (!optional(a.provenance, (p) => isObject(p) && optional(p.scope, isObject) && optional(p.operations, Array.isArray))) return `artifacts[${i}].provenance is not {system, scope, operations[], …}`;
+  }
+  if (!optional(m.collectors, Array.isArray)) return 'collectors is not a list';
+  for (const [i, c] of ((m.collectors as unknown[] | null | undefined) ?? []).entries()) {
+    if (!isObject(c) || typeof c.id !== 'string' || typeof c.status !== 'string') return `collectors[${i}] is not {id, source, status, …}`;
+    if (!optional(c.scope, isObject) || !optional(c.gaps, (g) => Array.isArray(g) && g.every(isObject)) || !optional(c.error, isObject)) return `collectors[${i}]: scope, gaps[] or error has the wrong type`;
+  }
+  return null;
+}

@@ -1,11 +1,11 @@
 // Reading an evidence dir: which bundles exist, the last finished one (the chain's tip), and
 // artifact readers that re-check each file's SHA-256 while reading it.
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, constants, createReadStream, existsSync, lstatSync, openSync, readdirSync, readFileSync, type ReadStream } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ArtifactReader } from '../core/types.js';
-import { BUNDLE_ID, MANIFEST, PARTIAL_SUFFIX, type ArtifactEntry, type Manifest } from './manifest.js';
+import { BUNDLE_ID, isSafeRelativePath, MANIFEST, PARTIAL_SUFFIX, type ArtifactEntry, type Manifest } from './manifest.js';
 
 export function listBundleDirs(evidenceDir: string): { complete: string[]; partial: string[] } {
   if (!existsSync(evidenceDir)) return { complete: [], partial: [] };
@@ -19,8 +19,46 @@ export function listBundleDirs(evidenceDir: string): { complete: string[]; parti
   return { complete: complete.sort(), partial: partial.sort() };
 }
 
+/** open() flags for files of a bundle: read-only, and never through a symlink in the last path component. */
+export const READ_NO_FOLLOW = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
+
+/**
+ * The absolute path of `rel` (a manifest path) inside a bundle, once every folder between the bundle and
+ * the file is a real folder and the file a regular file: a symlink (which may point anywhere, /etc/passwd
+ * or /dev/zero) or a FIFO (which blocks whoever opens it) is refused, never opened.
+ */
+export function regularFileInside(bundleDir: string, rel: string): string {
+  if (!isSafeRelativePath(rel)) throw new Error(`${String(rel)}: unsafe path; paths must be relative and stay inside the bundle`);
+  const segs = rel.split('/');
+  let abs = path.resolve(bundleDir);
+  for (let i = 0; i < segs.length; i++) {
+    abs = path.join(abs, segs[i]!);
+    const st = lstatSync(abs, { throwIfNoEntry: false });
+    if (!st) throw new Error(`${rel}: missing`);
+    if (st.isSymbolicLink()) throw new Error(`${rel}: ${i < segs.length - 1 ? 'lies under a symbolic link' : 'is a symbolic link'}; bundles hold only regular files`);
+    if (i < segs.length - 1 ? !st.isDirectory() : !st.isFile()) throw new Error(`${rel}: not a regular file`);
+  }
+  return abs;
+}
+
+/** A whole regular file of the bundle (see regularFileInside), opened without following symlinks. */
+export function readBundleFileSync(bundleDir: string, rel: string): Buffer {
+  const fd = openSync(regularFileInside(bundleDir, rel), READ_NO_FOLLOW);
+  try {
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A stream over a regular file of the bundle (see regularFileInside), opened without following symlinks. */
+export function bundleFileStream(bundleDir: string, rel: string): ReadStream {
+  const abs = regularFileInside(bundleDir, rel);
+  return createReadStream(abs, { fd: openSync(abs, READ_NO_FOLLOW) });
+}
+
 export function readManifest(bundleDir: string): { manifest: Manifest; bytes: Buffer } {
-  const bytes = readFileSync(path.join(bundleDir, MANIFEST));
+  const bytes = readBundleFileSync(bundleDir, MANIFEST);
   return { manifest: JSON.parse(bytes.toString('utf8')) as Manifest, bytes };
 }
 
@@ -41,10 +79,10 @@ export function latestBundle(evidenceDir: string, stream: string | null): { id: 
   return null;
 }
 
-function resolveInside(bundleDir: string, rel: string): string {
+function checkInside(bundleDir: string, rel: string): string {
   const abs = path.resolve(bundleDir, ...rel.split('/'));
   if (!abs.startsWith(path.resolve(bundleDir) + path.sep)) throw new Error(`artifact path ${rel} leaves the bundle`);
-  return abs;
+  return rel;
 }
 
 /** Artifacts of one collector × target: entries whose path lies directly under `prefix`. */
@@ -58,7 +96,7 @@ export function artifactReader(bundleDir: string, entries: ArtifactEntry[] | (()
     return a;
   };
   const readVerified = (a: ArtifactEntry): string => {
-    const buf = readFileSync(resolveInside(bundleDir, a.path));
+    const buf = readBundleFileSync(bundleDir, checkInside(bundleDir, a.path));
     const h = createHash('sha256').update(buf).digest('hex');
     if (h !== a.sha256) throw new Error(`${a.path}: content does not match its recorded SHA-256`);
     return buf.toString('utf8');
@@ -73,7 +111,7 @@ export function artifactReader(bundleDir: string, entries: ArtifactEntry[] | (()
       async *[Symbol.asyncIterator]() {
         const a = get(kind);
         const h = createHash('sha256');
-        const stream = createReadStream(resolveInside(bundleDir, a.path));
+        const stream = bundleFileStream(bundleDir, checkInside(bundleDir, a.path));
         stream.on('data', (c) => h.update(c as Buffer));
         const rl = createInterface({ input: stream, crlfDelay: Infinity });
         for await (const line of rl) if (line) yield JSON.parse(line) as T;

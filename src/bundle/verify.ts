@@ -4,7 +4,8 @@ import { createHash, type KeyObject, createPublicKey } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { sha256File } from './hash.js';
-import { BUNDLE_FORMAT, BUNDLE_ID, FINDINGS, isSafeRelativePath, MANIFEST, PARTIAL_SUFFIX, SIGNATURE, type Manifest } from './manifest.js';
+import { printable } from '../core/log.js';
+import { BUNDLE_FORMAT, BUNDLE_ID, FINDINGS, isSafeRelativePath, manifestShapeProblem, MANIFEST, PARTIAL_SUFFIX, SIGNATURE, type Manifest } from './manifest.js';
 import { keyIdOf, verifySignature } from './sign.js';
 import { listBundleDirs } from './store.js';
 
@@ -66,6 +67,8 @@ async function verifyBundle(dir: string, name: string, publicKey: KeyObject | nu
     p('manifest lacks files[] or artifacts[]', MANIFEST);
     return result;
   }
+  const shape = manifestShapeProblem(m);
+  if (shape) p(`manifest is malformed: ${shape}`, MANIFEST);
   result.manifest = m;
 
   const listed = new Map<string, { sha256: string; bytes: number }>();
@@ -112,6 +115,12 @@ async function verifyBundle(dir: string, name: string, publicKey: KeyObject | nu
     if (!presentSet.has(SIGNATURE)) p('manifest says the bundle is signed but the signature is missing', SIGNATURE);
     else {
       const sig = readFileSync(sigPath, 'utf8');
+      // base64 decoding is lenient (whitespace, stray characters, unused low bits of the last digit are
+      // ignored), so a changed signature file can decode to the same signature: require the exact bytes
+      // the writer makes — the canonical base64 of one 64-byte Ed25519 signature and one newline
+      const b64 = sig.slice(0, -1);
+      if (!/^[A-Za-z0-9+/]{86}==\n$/.test(sig) || Buffer.from(b64, 'base64').toString('base64') !== b64)
+        p('signature file changed: expected exactly one base64 Ed25519 signature and a newline, as written at signing', SIGNATURE);
       let embedded: KeyObject | null = null;
       try {
         embedded = createPublicKey(String(m.signing!.publicKey));
@@ -178,7 +187,8 @@ export async function verifyPath(target: string, opts: { publicKey?: KeyObject |
   return {
     target,
     bundles: checked.map((c) => ({ id: c.id, status: c.manifest?.status, stream: c.manifest?.stream ?? null, signed: !!c.manifest?.signing, ok: !bad.has(c.id) })),
-    problems,
+    // file names on disk and values from manifests are untrusted: one printable line each
+    problems: problems.map((q) => ({ ...q, ...(q.file !== undefined ? { file: printable(q.file) } : {}), message: printable(q.message) })),
     ok: problems.length === 0,
   };
 }

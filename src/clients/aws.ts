@@ -23,14 +23,29 @@ export interface AwsClientOptions {
 // SDK clients share this constructor shape; the factory adds call counting to any of them.
 type AnyClientCtor<T> = new (config: any) => T;
 
+/**
+ * How long an AWS call's connection may stay silent before the attempt is abandoned (a TimeoutError,
+ * retried like any transient failure). The SDK sets no timeout at all by default, so an endpoint
+ * that accepts the connection and never answers would hang the collect — and its lock — forever.
+ * SOC2_AWS_SOCKET_TIMEOUT_MS overrides it (milliseconds).
+ */
+export const AWS_SOCKET_TIMEOUT_MS = 60_000;
+
+function socketTimeoutMs(): number {
+  const v = Number(process.env.SOC2_AWS_SOCKET_TIMEOUT_MS);
+  return Number.isFinite(v) && v > 0 ? v : AWS_SOCKET_TIMEOUT_MS;
+}
+
 /** Counts every HTTP attempt: the middleware sits below the retry loop, so retries are counted too. */
 export function makeClient<T extends { middlewareStack: any }>(Ctor: AnyClientCtor<T>, o: AwsClientOptions): T {
   // 'standard' retries with jittered backoff; 'adaptive' throttles the client for seconds after a
   // single Throttling answer, which made large collections crawl (seen on Secrets Manager).
   // AWS_MAX_ATTEMPTS / AWS_RETRY_MODE (and the shared config file) still win when set.
+  const timeout = socketTimeoutMs();
   const client = new Ctor({
     region: o.region,
     credentials: o.credentials,
+    requestHandler: { connectionTimeout: Math.min(10_000, timeout), socketTimeout: timeout },
     ...(process.env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: o.maxAttempts ?? 5 }),
     ...(process.env.AWS_RETRY_MODE ? {} : { retryMode: 'standard' }),
   });

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import chalk from 'chalk';
 import { loadPublicKey } from '../bundle/sign.js';
 import { loadConfig } from '../config/load.js';
@@ -8,6 +8,7 @@ import { ExitCode, UsageError } from '../core/errors.js';
 export async function verifyCommand(target: string, o: { publicKey?: string; json?: boolean; requireObjectLock?: boolean; config?: string }): Promise<number> {
   const remote = /^s3:\/\//i.test(target);
   if (!remote && !existsSync(target)) throw new UsageError(`${target}: no such bundle or evidence directory`);
+  if (!remote && !statSync(target).isDirectory()) throw new UsageError(`${target}: not a directory; give a bundle directory or an evidence directory`);
   const publicKey = o.publicKey ? loadPublicKey(o.publicKey) : null;
   let r: Awaited<ReturnType<typeof verifyPath>> & { notes?: { bundle: string; message: string }[] };
   if (remote) {

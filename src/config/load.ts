@@ -6,6 +6,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import { UsageError } from '../core/errors.js';
+import { printable } from '../core/log.js';
 import type { Collector } from '../core/types.js';
 import { configSchema, type Config } from './schema.js';
 
@@ -43,6 +44,16 @@ function describeIssue(file: string, issue: z.core.$ZodIssue, prefix: PropertyKe
 
 /** Parses and validates config text; throws UsageError naming the file and key path. */
 export function parseConfig(text: string, file: string, collectors: Collector[]): Omit<LoadedConfig, 'baseDir'> {
+  try {
+    return parseAndValidate(text, file, collectors);
+  } catch (e) {
+    // keys, names and parser excerpts come from the file: keep the message one printable line
+    if (e instanceof UsageError) throw new UsageError(printable(e.message));
+    throw e;
+  }
+}
+
+function parseAndValidate(text: string, file: string, collectors: Collector[]): Omit<LoadedConfig, 'baseDir'> {
   let doc: YAML.Document.Parsed;
   try {
     // maxAliasCount guards against alias bombs ("billion laughs")
@@ -63,12 +74,31 @@ export function parseConfig(text: string, file: string, collectors: Collector[])
   }
   if (raw === null || raw === undefined) throw new UsageError(`${file}: the config is empty; expected a mapping with at least "sources"`);
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError(`${file}: (top level): expected a mapping of keys, got ${Array.isArray(raw) ? 'a list' : typeof raw}`);
+  const proto = protoKeyPath(raw);
+  if (proto) throw new UsageError(`${file}: ${formatPath(proto)}: unknown key "__proto__"`);
 
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw new UsageError(describeIssue(file, parsed.error.issues[0]!));
   const config = parsed.data;
   const settings = applyRules(config, file, collectors);
   return { config, file, sha256: createHash('sha256').update(text).digest('hex'), settings };
+}
+
+/**
+ * The path of a `__proto__` key anywhere in the parsed YAML, or null. The schema rejects it as an unknown
+ * key in fixed mappings, but a record (`settings`) would drop it silently: it is never a valid key.
+ */
+function protoKeyPath(raw: unknown): PropertyKey[] | null {
+  const stack: { v: unknown; p: PropertyKey[] }[] = [{ v: raw, p: [] }];
+  const seen = new Set<unknown>();
+  while (stack.length) {
+    const { v, p } = stack.pop()!;
+    if (!v || typeof v !== 'object' || seen.has(v)) continue;
+    seen.add(v);
+    if (!Array.isArray(v) && Object.prototype.hasOwnProperty.call(v, '__proto__')) return p;
+    for (const [k, x] of Object.entries(v)) stack.push({ v: x, p: [...p, Array.isArray(v) ? Number(k) : k] });
+  }
+  return null;
 }
 
 function applyRules(config: Config, file: string, collectors: Collector[]): Record<string, unknown> {

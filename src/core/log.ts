@@ -8,6 +8,18 @@ export function secretValues(env: NodeJS.ProcessEnv): string[] {
   return SECRET_ENV.map((k) => env[k]).filter((v): v is string => typeof v === 'string' && v.length >= 6);
 }
 
+/**
+ * Untrusted text (a key from a config file, a file name inside a bundle, a value from a manifest) made
+ * safe for a one-line message: control, line-separator, zero-width and bidi characters become escapes
+ * (\n, \u001b), so it can neither break the line nor rewrite the terminal; very long text is cut.
+ */
+export function printable(text: string, max = 2000): string {
+  const out = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, (c) =>
+    c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return out.length > max ? `${out.slice(0, max)}… (${out.length - max} more characters)` : out;
+}
+
 export function redactKnown(text: string, secrets: string[]): string {
   let out = text;
   for (const s of secrets) if (out.includes(s)) out = out.split(s).join('[REDACTED]');

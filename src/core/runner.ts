@@ -1,6 +1,7 @@
 // The runner: plan sources × collectors, run them with bounded concurrency (one failing collector
 // never stops the others), run checks, and publish one bundle.
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
@@ -155,6 +156,8 @@ async function collectInto(
   if (selected.length && prepared.length === 0) o.log.warn('no sources configured for the selected collectors');
 
   const signal = o.signal ?? new AbortController().signal;
+  // every collector and SDK call listens on this one signal: not a leak, so no listener warning
+  setMaxListeners(0, signal);
   await pool(tasks, config.concurrency, async ({ c, src, t }) => {
     const started = Date.now();
     const counter = { calls: 0, retries: 0 };

@@ -4,10 +4,11 @@
 // Every file it reads is re-hashed against the manifest as it is read.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { FINDINGS, MANIFEST, PARTIAL_SUFFIX, type ArtifactEntry, type Manifest } from '../bundle/manifest.js';
+import { FINDINGS, MANIFEST, manifestShapeProblem, PARTIAL_SUFFIX, type ArtifactEntry, type Manifest } from '../bundle/manifest.js';
 import { listBundleDirs, readManifest } from '../bundle/store.js';
 import { verifyPath, type Problem } from '../bundle/verify.js';
 import { UsageError } from '../core/errors.js';
+import { printable } from '../core/log.js';
 import { toolVersion } from '../core/paths.js';
 import type { Finding } from '../core/types.js';
 import { criteriaInScope, type Mappings } from '../mapping/index.js';
@@ -196,6 +197,7 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
   if (!integrity.ok && !input.allowUnverified) return { ok: false, integrity, window, bundles: windowIds.length };
 
   const addProblem = (p: Problem) => {
+    p = { ...p, ...(p.file !== undefined ? { file: printable(p.file) } : {}), message: printable(p.message) };
     if (!problems.some((q) => q.bundle === p.bundle && q.file === p.file && q.message === p.message)) problems.push(p);
     badBundles.add(p.bundle);
     integrity.ok = false;
@@ -307,7 +309,9 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
       const r = readManifest(dir);
       manifest = r.manifest;
       manifestSha = createHash('sha256').update(r.bytes).digest('hex');
-      if (!manifest || typeof manifest !== 'object' || !Array.isArray(manifest.artifacts) || !Array.isArray(manifest.files)) throw new Error('not a bundle manifest');
+      // a hand-edited manifest (possible with --allow-unverified) must not crash the readers below
+      const shape = manifestShapeProblem(manifest);
+      if (shape) throw new Error(`not a bundle manifest: ${shape}`);
     } catch (e) {
       addProblem({ bundle: id, file: MANIFEST, message: `cannot be read: ${(e as Error).message.split('\n')[0]}; the bundle is left out of the report` });
       continue;

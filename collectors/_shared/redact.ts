@@ -1,5 +1,5 @@
-// Credential redaction for values MLflow hands back verbatim (params, tags, dataset sources,
-// descriptions, webhook URLs). Shared by mlflow-registry and mlflow-lineage. A redacted value is
+// Credential redaction for values registries hand back verbatim (MLflow params, tags, dataset
+// sources, descriptions, webhook URLs; Vertex labels). Shared by the MLflow and Vertex collectors. A redacted value is
 // replaced (in whole or in part) by REDACTED and counted per category; the value itself is never
 // logged, thrown or stored anywhere.
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REDACTED, Redactor, isSecretKey, redactString } from '../../../collectors/mlflow-registry/redact.js';
+import { REDACTED, Redactor, isSecretKey, redactString } from '../../../collectors/_shared/redact.js';
 
 describe('credential redaction', () => {
   it('recognises secret-looking keys, camelCase included, but not hyperparameters', () => {

@@ -1,0 +1,182 @@
+// Runs each collector alone, in its own `soc2 collect --only <id>` process, against the sandboxes,
+// and measures it: calls (what the servers recorded, and what the manifest counted), wall time,
+// peak RSS and bytes written; then compares with the minimum calls and the wall-time lower bound.
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Manifest } from '../bundle/manifest.js';
+import { API_PREFIX } from '../sandbox/mlflow/index.js';
+import type { CollectorCost } from './company.js';
+import { runMeasured } from './measure.js';
+import { inFlightMs } from './proxy.js';
+import { childEnv, resetRecordings, type World } from './world.js';
+
+export interface CollectorRow {
+  id: string;
+  source: string;
+  exitCode: number | null;
+  /** bundle status (complete / partial / failed) */
+  status: string;
+  collectorStatus: string[];
+  gaps: { api: string; code: string; message: string }[];
+  gapCount: number;
+  calls: {
+    /** requests the sandbox servers received for this collector (retries included), setup excluded */
+    recorded: number;
+    /** apiCalls summed over the collector's manifest entries */
+    manifest: number;
+    /** retries the manifest counted */
+    retries: number;
+    /** answers that were throttling errors (AWS Throttling/ThrottlingException, MLflow 429) */
+    throttled: number;
+    /** setup calls of the run (STS GetCallerIdentity of the AWS source) */
+    setup: number;
+    byApi: Record<string, number>;
+  };
+  /** first request's arrival to the last request's answer (server clock): the API part of the run */
+  apiSpanMs: number;
+  /** time with at least one call in flight (the rest of the wall time is the process's own work) */
+  apiWaitMs: number;
+  minimum: number;
+  minimumByApi: Record<string, number>;
+  callsRatio: number;
+  wallMs: number;
+  /** the collector's own time (manifest durationMs; regional runs in parallel: the longest) */
+  collectorMs: number;
+  lowerBoundMs: number;
+  wallRatio: number;
+  collectorRatio: number;
+  peakRssBytes: number | null;
+  cpuMs: number | null;
+  bytesWritten: number;
+  files: number;
+  stderrTail: string;
+  /** 1-minute load average of the machine before and after the run (other work on the machine skews wall times) */
+  load: [number, number];
+}
+
+function walk(dir: string): { bytes: number; files: number } {
+  let bytes = 0;
+  let files = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) {
+      const r = walk(p);
+      bytes += r.bytes;
+      files += r.files;
+    } else if (e.isFile()) {
+      bytes += statSync(p).size;
+      files++;
+    }
+  }
+  return { bytes, files };
+}
+
+const AWS_THROTTLE = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException']);
+
+/** What the servers recorded since the last reset, attributed to the collector's source. */
+export function recorded(w: World, source: string): { calls: number; throttled: number; setup: number; byApi: Record<string, number>; spanMs: number; waitMs: number } {
+  const byApi: Record<string, number> = {};
+  let calls = 0;
+  let throttled = 0;
+  let setup = 0;
+  let first = Infinity;
+  let last = -Infinity;
+  const add = (k: string, at: number) => {
+    byApi[k] = (byApi[k] ?? 0) + 1;
+    calls++;
+    first = Math.min(first, at);
+    last = Math.max(last, at);
+  };
+  if (source === 'aws') {
+    for (const r of w.aws.requests()) {
+      if (r.service === 'sts' || r.service === 'organizations') {
+        setup++;
+        continue;
+      }
+      add(`${r.service}:${r.action}`, r.at);
+      if (r.error && AWS_THROTTLE.has(r.error)) throttled++;
+    }
+  } else if (source === 'mlflow') {
+    for (const r of w.mlflow.requests) {
+      if (!r.path.startsWith(API_PREFIX)) continue;
+      add(r.path.slice(API_PREFIX.length), r.at);
+      if (r.status === 429) throttled++;
+    }
+  } else {
+    for (const r of w.vertex.requests) {
+      add(`${r.service}.${r.method}`, r.at);
+      if (r.code === 8) throttled++;
+    }
+  }
+  // from the first request's arrival to the last one's answer
+  // time with at least one call in flight: timed at the HTTP fronts; for Vertex (gRPC) arrival + latency
+  const waitMs =
+    source === 'aws' ? inFlightMs(w.aws.exchanges) : source === 'mlflow' ? inFlightMs(w.mlflowFront.exchanges) : inFlightMs(w.vertex.requests.map((r) => ({ at: r.at, end: r.at + w.latencyMs })));
+  return { calls, throttled, setup, byApi, spanMs: calls ? Math.round(last - first + w.latencyMs) : 0, waitMs };
+}
+
+export async function benchCollector(
+  w: World,
+  c: { id: string; source: string },
+  cost: CollectorCost,
+  o: { root: string; configFile: string; workDir: string; timeoutMs: number; nodeArgs?: string[] },
+): Promise<CollectorRow> {
+  const out = path.join(o.workDir, `evidence-${c.id}`);
+  mkdirSync(out, { recursive: true });
+  resetRecordings(w);
+  const load0 = os.loadavg()[0]!;
+  const m = await runMeasured(process.execPath, [...(o.nodeArgs ?? []), path.join(o.root, 'bin', 'soc2.js'), 'collect', '--config', o.configFile, '--only', c.id, '--out', out, '--json'], {
+    env: childEnv(w, { CI: 'true' }),
+    cwd: o.workDir,
+    timeoutMs: o.timeoutMs,
+  });
+  const rec = recorded(w, c.source);
+  let manifest: Manifest | null = null;
+  let bundle = '';
+  try {
+    const line = m.stdout.trim().split('\n').pop() ?? '';
+    bundle = (JSON.parse(line) as { bundle: string }).bundle;
+    manifest = JSON.parse(readFileSync(path.join(bundle, 'manifest.json'), 'utf8')) as Manifest;
+  } catch {
+    /* the run failed before writing a bundle: reported through exitCode and stderr */
+  }
+  const entries = manifest?.collectors.filter((e) => e.id === c.id) ?? [];
+  const gaps = entries.flatMap((e) => e.gaps.map((g) => ({ api: g.api, code: g.code, message: g.message.slice(0, 300) })));
+  const size = bundle ? walk(bundle) : { bytes: 0, files: 0 };
+  const collectorMs = Math.max(0, ...entries.map((e) => e.durationMs));
+  const round = (x: number) => Math.round(x * 100) / 100;
+  return {
+    id: c.id,
+    source: c.source,
+    exitCode: m.code,
+    status: manifest?.status ?? 'no bundle',
+    collectorStatus: entries.map((e) => e.status),
+    gaps: gaps.slice(0, 10),
+    gapCount: gaps.length,
+    calls: {
+      recorded: rec.calls,
+      manifest: entries.reduce((n, e) => n + e.apiCalls, 0),
+      retries: entries.reduce((n, e) => n + e.retries, 0),
+      throttled: rec.throttled,
+      setup: rec.setup,
+      byApi: rec.byApi,
+    },
+    apiSpanMs: rec.spanMs,
+    apiWaitMs: rec.waitMs,
+    minimum: cost.minimumTotal,
+    minimumByApi: cost.minimum,
+    callsRatio: round(rec.calls / Math.max(1, cost.minimumTotal)),
+    wallMs: m.wallMs,
+    collectorMs,
+    lowerBoundMs: cost.lowerBoundMs,
+    wallRatio: round(m.wallMs / Math.max(1, cost.lowerBoundMs)),
+    collectorRatio: round(collectorMs / Math.max(1, cost.lowerBoundMs)),
+    peakRssBytes: m.peakRssBytes,
+    cpuMs: m.userMs !== null && m.sysMs !== null ? m.userMs + m.sysMs : null,
+    bytesWritten: size.bytes,
+    files: size.files,
+    stderrTail: m.stderr.split('\n').filter(Boolean).slice(-8).join('\n'),
+    load: [Math.round(load0 * 100) / 100, Math.round(os.loadavg()[0]! * 100) / 100],
+  };
+}

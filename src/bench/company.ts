@@ -1,0 +1,355 @@
+// The benchmark's synthetic companies (large, quick, and the mid-sized one behind the 365-day
+// report), and what their data costs at the least: the fewest API calls each collector's data can
+// be read with, and a lower bound on the wall time from latency, concurrency and rate limits.
+// Everything here is computed from the seeds themselves, never from what a collector did.
+import { generateAwsCompany, type AwsSeed } from '../sandbox/aws/index.js';
+import { generateMlflowCompany, type MlflowSeed } from '../sandbox/mlflow/index.js';
+import { generateVertexCompany, type VertexSeed } from '../sandbox/vertex/index.js';
+import { arnSuffix } from '../sandbox/aws/wire.js';
+
+/** The benchmark's AWS credentials (any key works with the sandbox; this one is registered on the account). */
+export const ACCESS_KEY_ID = 'AKIABENCHBENCH000001';
+export const SECRET_ACCESS_KEY = 'bench-secret-access-key';
+
+export const AWS_REGIONS = ['us-east-1', 'eu-west-1', 'us-west-2'];
+export const PRODUCTION_ALIASES_MLFLOW = ['champion', 'production'];
+export const PRODUCTION_ALIASES_VERTEX = ['production', 'champion'];
+
+export interface CompanySpec {
+  name: string;
+  aws: { roles: number; users: number; groups: number; policies: number; secrets: number; regions: string[] };
+  mlflow: { models: number; versionsPerModel: number; productionShare: number };
+  vertex: { models: number; versionsPerModel: number; endpoints: number };
+}
+
+export const LARGE: CompanySpec = {
+  name: 'large',
+  aws: { roles: 5000, users: 2000, groups: 500, policies: 20000, secrets: 5000, regions: AWS_REGIONS },
+  mlflow: { models: 500, versionsPerModel: 40, productionShare: 0.6 },
+  vertex: { models: 300, versionsPerModel: 10, endpoints: 50 },
+};
+
+/** 1/20 of the large company (the same 40 versions per MLflow model), for CI. */
+export const QUICK: CompanySpec = {
+  name: 'quick (1/20)',
+  aws: { roles: 250, users: 100, groups: 25, policies: 1000, secrets: 250, regions: AWS_REGIONS },
+  mlflow: { models: 25, versionsPerModel: 40, productionShare: 0.6 },
+  vertex: { models: 15, versionsPerModel: 10, endpoints: 5 },
+};
+
+/** The company whose daily bundles feed the report benchmark. */
+export const MID: CompanySpec = {
+  name: 'mid-sized',
+  aws: { roles: 200, users: 100, groups: 20, policies: 400, secrets: 150, regions: AWS_REGIONS.slice(0, 2) },
+  mlflow: { models: 40, versionsPerModel: 10, productionShare: 0.6 },
+  vertex: { models: 24, versionsPerModel: 5, endpoints: 8 },
+};
+
+export const TINY: CompanySpec = {
+  name: 'small',
+  aws: { roles: 40, users: 20, groups: 5, policies: 60, secrets: 20, regions: AWS_REGIONS.slice(0, 2) },
+  mlflow: { models: 8, versionsPerModel: 5, productionShare: 0.6 },
+  vertex: { models: 6, versionsPerModel: 3, endpoints: 3 },
+};
+
+export interface Company {
+  spec: CompanySpec;
+  aws: AwsSeed;
+  mlflow: MlflowSeed;
+  vertex: VertexSeed;
+}
+
+export function generateCompany(spec: CompanySpec): Company {
+  const regions = spec.aws.regions;
+  const perRegion = Math.ceil(spec.aws.secrets / regions.length);
+  const aws = generateAwsCompany({
+    roles: spec.aws.roles,
+    users: spec.aws.users,
+    groups: spec.aws.groups,
+    policies: spec.aws.policies,
+    secretsPerRegion: perRegion,
+    regions,
+    seed: 7,
+  });
+  // exactly spec.aws.secrets: the last regions give back the rounding
+  let extra = perRegion * regions.length - spec.aws.secrets;
+  for (let i = regions.length - 1; i >= 0 && extra > 0; i--, extra--) aws.accounts[0]!.secrets[regions[i]!]!.pop();
+  // Spare the sandbox work that is not the API's: it resolves an unknown access key by deriving the
+  // key ids of every seeded user (thousands of hashes per request), and derives each secret's ARN
+  // suffix with a hash every time it builds a region's list (per request). Registering the key and
+  // storing the very suffix it would derive changes nothing on the wire.
+  for (const a of aws.accounts) {
+    a.accessKeyIds = [...(a.accessKeyIds ?? []), ACCESS_KEY_ID];
+    for (const [region, list] of Object.entries(a.secrets)) for (const s of list) s.arnSuffix ??= arnSuffix(`${a.id}:${region}:${s.name}`);
+  }
+  const mlflow = generateMlflowCompany({ models: spec.mlflow.models, versionsPerModel: spec.mlflow.versionsPerModel, productionShare: spec.mlflow.productionShare, seed: 7 });
+  const vertex = generateVertexCompany({ models: spec.vertex.models, versionsPerModel: spec.vertex.versionsPerModel, endpoints: spec.vertex.endpoints, locations: 1, seed: 7 });
+  return { spec, aws, mlflow, vertex };
+}
+
+/** Sizes that matter for the call counts, for results.json. */
+export function describeCompany(c: Company): Record<string, unknown> {
+  const a = c.aws.accounts[0]!;
+  return {
+    name: c.spec.name,
+    aws: {
+      users: a.iam.users.length,
+      groups: a.iam.groups.length,
+      roles: a.iam.roles.length,
+      managedPolicies: a.iam.managedPolicies.length,
+      secretsPerRegion: Object.fromEntries(Object.entries(a.secrets).map(([r, s]) => [r, s.length])),
+    },
+    mlflow: { registeredModels: c.mlflow.registeredModels.length, modelVersions: c.mlflow.modelVersions.length, runs: c.mlflow.runs.length, experiments: c.mlflow.experiments.length },
+    vertex: {
+      models: c.vertex.models.length,
+      versions: c.vertex.models.reduce((n, m) => n + m.versions.length, 0),
+      endpoints: c.vertex.endpoints.length,
+      locations: c.vertex.locations,
+    },
+  };
+}
+
+// ───────────────────────────── rate limits (what the sandboxes enforce) ─────────────────────────────
+
+/**
+ * Requests per second, per account (IAM: global; Secrets Manager: per region, through the regional
+ * front) — beyond them the sandbox answers the service's own throttling error (`Throttling` for
+ * IAM/STS, `ThrottlingException` for Secrets Manager). Secrets Manager's are AWS's published quotas;
+ * IAM publishes none, so these are conservative values of the order seen in practice.
+ */
+export const AWS_RATE_LIMITS: Record<string, number> = {
+  'iam:GetAccountAuthorizationDetails': 5,
+  'iam:GenerateCredentialReport': 2,
+  'iam:GetCredentialReport': 5,
+  'iam:GetAccountPasswordPolicy': 20,
+  'iam:GetAccountSummary': 20,
+  'iam:ListVirtualMFADevices': 20,
+  'iam:ListSAMLProviders': 20,
+  'iam:ListOpenIDConnectProviders': 20,
+  'sts:GetCallerIdentity': 100,
+  // published: "Combined rate of DeleteResourcePolicy, GetResourcePolicy, PutResourcePolicy and ValidateResourcePolicy: 50 per second" (per region, not adjustable)
+  'secretsmanager:GetResourcePolicy': 50,
+  // published: ListSecrets 100 per second; DescribeSecret 10,000 per second (with GetSecretValue)
+  'secretsmanager:ListSecrets': 100,
+  'secretsmanager:DescribeSecret': 10000,
+};
+
+/** The MLflow sandbox's one limiter: requests per rolling second for the whole server (429 REQUEST_LIMIT_EXCEEDED). */
+export const MLFLOW_RATE_LIMIT = 20;
+
+/** Token bucket burst of the AWS sandbox: as many tokens as the rate. */
+const burstOf = (rate: number) => Math.max(1, rate);
+
+// ───────────────────────────── minimum calls and lower bounds ─────────────────────────────
+
+export interface CostTerm {
+  what: string;
+  ms: number;
+}
+
+export interface CollectorCost {
+  id: string;
+  /** the fewest calls the API allows for this data, by API */
+  minimum: Record<string, number>;
+  minimumTotal: number;
+  /** how the minimum was derived */
+  minimumNote: string;
+  /** lower bound on wall time (ms): the largest of the terms */
+  lowerBoundMs: number;
+  terms: CostTerm[];
+}
+
+const ceil = (a: number, b: number) => Math.ceil(a / b);
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+function finish(id: string, minimum: Record<string, number>, minimumNote: string, terms: CostTerm[]): CollectorCost {
+  const lowerBoundMs = Math.max(0, ...terms.map((t) => t.ms));
+  return { id, minimum, minimumTotal: sum(Object.values(minimum)), minimumNote, lowerBoundMs: Math.round(lowerBoundMs), terms: terms.map((t) => ({ ...t, ms: Math.round(t.ms) })) };
+}
+
+/** Time for n calls of one API through a token bucket of `rate`/s (full at the start), the last one answered after `latency`. */
+function rateTerm(n: number, rate: number | undefined, latency: number): number {
+  if (!rate || n <= 0) return 0;
+  return (Math.max(0, n - burstOf(rate)) / rate) * 1000 + latency;
+}
+
+export interface CostParams {
+  latencyMs: number;
+  /** the config's `concurrency`: collector runs at once, and each collector's own pool */
+  concurrency: number;
+}
+
+export function iamCost(seed: AwsSeed, p: CostParams): CollectorCost {
+  const iam = seed.accounts[0]!.iam;
+  const entities = iam.users.length + iam.groups.length + iam.roles.length + iam.managedPolicies.length;
+  const mfa = iam.virtualMfaDevices?.length ?? iam.users.filter((u) => u.mfa).length + (iam.root.mfa ? 1 : 0);
+  const gaad = ceil(entities, 1000);
+  const mfaPages = Math.max(1, ceil(mfa, 1000));
+  const minimum = {
+    'iam:GetAccountAuthorizationDetails': gaad,
+    'iam:GenerateCredentialReport': 1,
+    'iam:GetCredentialReport': 1,
+    'iam:GetAccountPasswordPolicy': 1,
+    'iam:GetAccountSummary': 1,
+    'iam:ListVirtualMFADevices': mfaPages,
+    'iam:ListSAMLProviders': 1,
+    'iam:ListOpenIDConnectProviders': 1,
+  };
+  const L = p.latencyMs;
+  return finish(
+    'aws-iam',
+    minimum,
+    `⌈${entities} entities / 1000⌉ authorization-details pages + ⌈${mfa} MFA devices / 1000⌉ + 6 single calls (one GenerateCredentialReport: a report that is ready at once)`,
+    [
+      { what: `${gaad} GetAccountAuthorizationDetails pages in sequence × ${L} ms`, ms: gaad * L },
+      { what: `${gaad} GetAccountAuthorizationDetails at ${AWS_RATE_LIMITS['iam:GetAccountAuthorizationDetails']}/s (burst ${burstOf(AWS_RATE_LIMITS['iam:GetAccountAuthorizationDetails']!)})`, ms: rateTerm(gaad, AWS_RATE_LIMITS['iam:GetAccountAuthorizationDetails'], L) },
+      { what: `credential report: generate, poll, get in sequence × ${L} ms`, ms: 3 * L },
+    ],
+  );
+}
+
+export function secretsCost(seed: AwsSeed, regions: string[], p: CostParams): CollectorCost {
+  const a = seed.accounts[0]!;
+  const L = p.latencyMs;
+  const pool = Math.min(16, Math.max(1, p.concurrency));
+  const minimum: Record<string, number> = { 'secretsmanager:ListSecrets': 0, 'secretsmanager:GetResourcePolicy': 0, 'secretsmanager:DescribeSecret': 0 };
+  const terms: CostTerm[] = [];
+  const perRegion: string[] = [];
+  for (const r of regions) {
+    const own = a.secrets[r] ?? [];
+    const replicas = Object.values(a.secrets).flat().filter((s) => s.replication?.some((x) => x.region === r));
+    const n = own.length + replicas.length;
+    const replicated = own.filter((s) => s.replication?.length).length + replicas.length;
+    const pages = Math.max(1, ceil(n, 100));
+    minimum['secretsmanager:ListSecrets']! += pages;
+    minimum['secretsmanager:GetResourcePolicy']! += n;
+    minimum['secretsmanager:DescribeSecret']! += replicated;
+    perRegion.push(`${r}: ⌈${n}/100⌉ + ${n}${replicated ? ` + ${replicated}` : ''}`);
+    terms.push(
+      { what: `${r}: ${pages} ListSecrets pages in sequence × ${L} ms`, ms: pages * L },
+      { what: `${r}: ${n} GetResourcePolicy through a pool of ${pool} × ${L} ms`, ms: (1 + ceil(n + replicated, pool)) * L },
+      { what: `${r}: ${n} GetResourcePolicy at ${AWS_RATE_LIMITS['secretsmanager:GetResourcePolicy']}/s per region (burst ${burstOf(AWS_RATE_LIMITS['secretsmanager:GetResourcePolicy']!)})`, ms: rateTerm(n, AWS_RATE_LIMITS['secretsmanager:GetResourcePolicy'], L) },
+    );
+  }
+  return finish('aws-secrets-manager', minimum, `per region ⌈secrets/100⌉ ListSecrets pages + one GetResourcePolicy per secret + one DescribeSecret per replicated secret (${perRegion.join('; ')}); regions run in parallel`, terms);
+}
+
+function mlflowProductionOrStaging(seed: MlflowSeed): Set<string> {
+  const aliases = new Map<string, Set<string>>();
+  for (const m of seed.registeredModels) for (const a of m.aliases) if (PRODUCTION_ALIASES_MLFLOW.includes(a.alias)) (aliases.get(m.name) ?? aliases.set(m.name, new Set()).get(m.name)!).add(a.version);
+  const runIds = new Set<string>();
+  for (const v of seed.modelVersions) {
+    const inScope = v.current_stage === 'Production' || v.current_stage === 'Staging' || aliases.get(v.name)?.has(v.version);
+    if (inScope && v.run_id) runIds.add(v.run_id);
+  }
+  return runIds;
+}
+
+function mlflowRateTerm(calls: number, L: number): CostTerm {
+  return { what: `${calls} calls at ${MLFLOW_RATE_LIMIT}/s (rolling second)`, ms: calls > MLFLOW_RATE_LIMIT ? ((calls - MLFLOW_RATE_LIMIT) / MLFLOW_RATE_LIMIT) * 1000 + L : 0 };
+}
+
+/** MLflow's own caps on max_results: registered-models 1,000, model-versions 200,000, experiments 50,000. */
+export function mlflowRegistryCost(seed: MlflowSeed, p: CostParams): CollectorCost {
+  const rm = Math.max(1, ceil(seed.registeredModels.length, 1000));
+  const mv = Math.max(1, ceil(seed.modelVersions.length, 200_000));
+  const minimum = { 'registered-models/search': rm, 'model-versions/search': mv, webhooks: 1, 'registry-webhooks/list': 1, 'transition-requests/list': 1 };
+  const L = p.latencyMs;
+  return finish(
+    'mlflow-registry',
+    minimum,
+    `⌈${seed.registeredModels.length}/1000⌉ registered-models pages + ⌈${seed.modelVersions.length}/200,000⌉ model-versions pages (MLflow's max_results caps) + 3 single calls that answer "not supported" on open-source MLflow`,
+    [
+      { what: `longest chain: ${Math.max(rm, mv + 1)} calls in sequence × ${L} ms`, ms: Math.max(rm, mv + 1) * L },
+      mlflowRateTerm(sum(Object.values(minimum)), L),
+    ],
+  );
+}
+
+export function mlflowLineageCost(seed: MlflowSeed, p: CostParams): CollectorCost {
+  const rm = Math.max(1, ceil(seed.registeredModels.length, 1000));
+  const mv = Math.max(1, ceil(seed.modelVersions.length, 200_000));
+  const ex = Math.max(1, ceil(seed.experiments.length, 50_000));
+  const runs = mlflowProductionOrStaging(seed).size;
+  const batches = ceil(runs, 100) * Math.max(1, ceil(seed.experiments.length, 100));
+  const minimum = { 'registered-models/search': rm, 'model-versions/search': mv, 'experiments/search': ex, 'runs/search': batches };
+  const L = p.latencyMs;
+  return finish(
+    'mlflow-lineage',
+    minimum,
+    `max_results caps as for the registry, + ⌈${runs} in-scope runs / 100 run ids per filter⌉ × ⌈${seed.experiments.length} experiments / 100⌉ runs/search calls`,
+    [
+      { what: `listings (${Math.max(rm, mv, ex)} in sequence) then ${batches} runs/search through a pool of ${p.concurrency}, × ${L} ms`, ms: (Math.max(rm, mv, ex) + ceil(batches, p.concurrency)) * L },
+      mlflowRateTerm(sum(Object.values(minimum)), L),
+    ],
+  );
+}
+
+function vertexVersions(seed: VertexSeed) {
+  return seed.models.flatMap((m) => m.versions.map((v) => ({ m, v })));
+}
+
+/** Vertex pages hold at most 1,000 items (the sandbox's cap, as Vertex AI's list methods). */
+export function vertexRegistryCost(seed: VertexSeed, p: CostParams): CollectorCost {
+  const L = p.latencyMs;
+  const perLocation = seed.locations.map((loc) => seed.models.filter((m) => m.location === loc));
+  const lm = sum(perLocation.map((ms) => Math.max(1, ceil(ms.length, 1000))));
+  const lmv = sum(seed.models.map((m) => Math.max(1, ceil(m.versions.length, 1000))));
+  const minimum = { 'ModelService.ListModels': lm, 'ModelService.ListModelVersions': lmv };
+  const busiest = Math.max(0, ...perLocation.map((ms) => sum(ms.map((m) => Math.max(1, ceil(m.versions.length, 1000))))));
+  return finish('vertex-registry', minimum, `⌈models/1000⌉ ListModels pages per location + one ListModelVersions per model (≤ 1,000 versions)`, [
+    { what: `first ListModels page, then ${busiest} ListModelVersions through a pool of ${p.concurrency}, × ${L} ms (locations in parallel)`, ms: (1 + ceil(busiest, p.concurrency)) * L },
+  ]);
+}
+
+export function vertexLineageCost(seed: VertexSeed, p: CostParams): CollectorCost {
+  const L = p.latencyMs;
+  const prod = vertexVersions(seed).filter(({ v }) => v.aliases.some((a) => PRODUCTION_ALIASES_VERTEX.includes(a)));
+  const q = prod.filter(({ v }) => v.metadataArtifactId).length;
+  const pipelines = new Set(prod.map(({ v }) => v.trainingPipelineId).filter((x): x is string => !!x));
+  const datasets = new Set(seed.trainingPipelines.filter((t) => pipelines.has(t.id) && t.datasetId).map((t) => t.datasetId));
+  const lm = sum(seed.locations.map((loc) => Math.max(1, ceil(seed.models.filter((m) => m.location === loc).length, 1000))));
+  const lmv = sum(seed.models.map((m) => Math.max(1, ceil(m.versions.length, 1000))));
+  const minimum = {
+    'ModelService.ListModels': lm,
+    'ModelService.ListModelVersions': lmv,
+    'MetadataService.QueryArtifactLineageSubgraph': q,
+    'PipelineService.GetTrainingPipeline': pipelines.size,
+    'DatasetService.GetDataset': datasets.size,
+  };
+  const fanout = lmv + q + pipelines.size + datasets.size;
+  return finish(
+    'vertex-lineage',
+    minimum,
+    `registry listing as vertex-registry, + one lineage query per production version with a metadata artifact (${q}), one GetTrainingPipeline per distinct pipeline (${pipelines.size}) and one GetDataset per distinct dataset (${datasets.size}) of the ${prod.length} production versions`,
+    [
+      { what: `chain ListModels → ListModelVersions → GetTrainingPipeline → GetDataset × ${L} ms`, ms: 4 * L },
+      { what: `${fanout} dependent calls through a pool of ${p.concurrency} after the first page, × ${L} ms`, ms: (1 + ceil(fanout, p.concurrency)) * L },
+    ],
+  );
+}
+
+export function vertexEndpointsCost(seed: VertexSeed, p: CostParams): CollectorCost {
+  const L = p.latencyMs;
+  const le = sum(seed.locations.map((loc) => Math.max(1, ceil(seed.endpoints.filter((e) => e.location === loc).length, 1000))));
+  const deployed = new Set(seed.endpoints.flatMap((e) => e.deployedModels.map((d) => `${e.location}/${d.modelId}`)));
+  const versionsOf = new Map(seed.models.map((m) => [`${m.location}/${m.id}`, m.versions.length]));
+  const lmv = sum([...deployed].map((k) => Math.max(1, ceil(versionsOf.get(k) ?? 1, 1000))));
+  const minimum = { 'EndpointService.ListEndpoints': le, 'ModelService.ListModelVersions': lmv };
+  return finish('vertex-endpoints', minimum, `⌈endpoints/1000⌉ ListEndpoints pages per location + one ListModelVersions per distinct deployed model (${deployed.size})`, [
+    { what: `ListEndpoints, then ${lmv} ListModelVersions through a pool of ${p.concurrency}, × ${L} ms`, ms: (1 + ceil(lmv, p.concurrency)) * L },
+  ]);
+}
+
+export function costs(c: Company, p: CostParams): Record<string, CollectorCost> {
+  const list = [
+    iamCost(c.aws, p),
+    secretsCost(c.aws, c.spec.aws.regions, p),
+    mlflowRegistryCost(c.mlflow, p),
+    mlflowLineageCost(c.mlflow, p),
+    vertexRegistryCost(c.vertex, p),
+    vertexLineageCost(c.vertex, p),
+    vertexEndpointsCost(c.vertex, p),
+  ];
+  return Object.fromEntries(list.map((x) => [x.id, x]));
+}

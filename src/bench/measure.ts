@@ -1,0 +1,98 @@
+// Runs one command in a child process and measures it: wall time, peak RSS and CPU time.
+// Peak RSS comes from GNU time (`/usr/bin/time -f %M`: the child's ru_maxrss) when it is installed,
+// else from polling /proc/<pid>/status VmHWM (the kernel's own high-water mark) every 10 ms.
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export const GNU_TIME = '/usr/bin/time';
+
+export interface Measured {
+  code: number | null;
+  wallMs: number;
+  /** peak resident set size of the process, bytes */
+  peakRssBytes: number | null;
+  userMs: number | null;
+  sysMs: number | null;
+  stdout: string;
+  stderr: string;
+  /** bytes written to stdout (also when it went to a file) */
+  stdoutBytes: number;
+  method: 'gnu-time' | 'proc-vmhwm';
+}
+
+export interface MeasureOptions {
+  env: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** stdout goes to this file instead of memory */
+  stdoutFile?: string;
+  timeoutMs?: number;
+  /** sees stderr as it arrives (progress of long runs) */
+  onStderr?: (chunk: string) => void;
+}
+
+export function hasGnuTime(): boolean {
+  return existsSync(GNU_TIME);
+}
+
+export async function runMeasured(cmd: string, args: string[], o: MeasureOptions): Promise<Measured> {
+  const gnu = hasGnuTime();
+  const dir = mkdtempSync(path.join(tmpdir(), 'soc2-bench-'));
+  const timeFile = path.join(dir, 'time.txt');
+  const argv = gnu ? ['-f', '%M %U %S', '-o', timeFile, cmd, ...args] : args;
+  const started = process.hrtime.bigint();
+  const child = spawn(gnu ? GNU_TIME : cmd, argv, { env: o.env, cwd: o.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let stdoutBytes = 0;
+  const file = o.stdoutFile ? createWriteStream(o.stdoutFile) : null;
+  child.stdout.on('data', (c: Buffer) => {
+    stdoutBytes += c.length;
+    if (file) file.write(c);
+    else stdout += c.toString('utf8');
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    const text = c.toString('utf8');
+    if (stderr.length < 1_000_000) stderr += text;
+    o.onStderr?.(text);
+  });
+  let hwmKb = 0;
+  let cpu: { user: number; sys: number } | null = null;
+  const poll = gnu
+    ? null
+    : setInterval(() => {
+        try {
+          const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+          const m = /VmHWM:\s+(\d+) kB/.exec(status);
+          if (m) hwmKb = Math.max(hwmKb, Number(m[1]));
+          const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+          cpu = { user: (Number(stat[11]) * 1000) / 100, sys: (Number(stat[12]) * 1000) / 100 };
+        } catch {
+          /* exited */
+        }
+      }, 10);
+  const timer = o.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), o.timeoutMs) : null;
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  if (poll) clearInterval(poll);
+  if (timer) clearTimeout(timer);
+  if (file) await new Promise<void>((resolve) => file.end(resolve));
+  let peakRssBytes: number | null = hwmKb ? hwmKb * 1024 : null;
+  let userMs: number | null = cpu ? (cpu as { user: number }).user : null;
+  let sysMs: number | null = cpu ? (cpu as { sys: number }).sys : null;
+  if (gnu) {
+    try {
+      // GNU time prefixes "Command exited with non-zero status N" when the command fails
+      const line = readFileSync(timeFile, 'utf8').trim().split('\n').pop() ?? '';
+      const [rss, user, sys] = line.split(' ').map(Number);
+      peakRssBytes = Number.isFinite(rss) ? rss! * 1024 : null;
+      userMs = Number.isFinite(user) ? Math.round(user! * 1000) : null;
+      sysMs = Number.isFinite(sys) ? Math.round(sys! * 1000) : null;
+    } catch {
+      /* killed before GNU time wrote */
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return { code, wallMs: Math.round(wallMs), peakRssBytes, userMs, sysMs, stdout, stderr, stdoutBytes, method: gnu ? 'gnu-time' : 'proc-vmhwm' };
+}

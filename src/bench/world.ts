@@ -1,0 +1,108 @@
+// The sandbox servers of one benchmark company, and the config and environment that point
+// `soc2` at them.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { startMlflowSandbox, type MlflowSandbox } from '../sandbox/mlflow/index.js';
+import { startVertexSandbox, type VertexSandbox } from '../sandbox/vertex/index.js';
+import { startAwsFront, type AwsFront } from './aws-front.js';
+import { startTimingProxy, type TimingProxy } from './proxy.js';
+import { ACCESS_KEY_ID, AWS_RATE_LIMITS, MLFLOW_RATE_LIMIT, SECRET_ACCESS_KEY, PRODUCTION_ALIASES_MLFLOW, PRODUCTION_ALIASES_VERTEX, type Company } from './company.js';
+
+export { ACCESS_KEY_ID, SECRET_ACCESS_KEY } from './company.js';
+
+export interface World {
+  company: Company;
+  aws: AwsFront;
+  mlflow: MlflowSandbox;
+  /** the timing front the config points at (in front of `mlflow`) */
+  mlflowFront: TimingProxy;
+  vertex: VertexSandbox;
+  latencyMs: number;
+  rateLimited: boolean;
+}
+
+export interface WorldOptions {
+  latencyMs: number;
+  /** off for the report's evidence, where only the bundles matter */
+  rateLimits: boolean;
+  /** injected clock for the MLflow and Vertex mutators */
+  now?: () => number;
+}
+
+export async function startWorld(company: Company, o: WorldOptions): Promise<World> {
+  const [aws, mlflow, vertex] = await Promise.all([
+    startAwsFront({ seed: company.aws, regions: company.spec.aws.regions, latencyMs: o.latencyMs, rateLimits: o.rateLimits ? AWS_RATE_LIMITS : {} }),
+    startMlflowSandbox({ seed: company.mlflow, latencyMs: o.latencyMs, ...(o.rateLimits ? { rateLimitPerSecond: MLFLOW_RATE_LIMIT } : {}), ...(o.now ? { now: o.now } : {}) }),
+    startVertexSandbox({ seed: company.vertex, latencyMs: o.latencyMs, ...(o.now ? { now: o.now } : {}) }),
+  ]);
+  const mlflowFront = await startTimingProxy(() => ({ name: 'mlflow', port: mlflow.port }));
+  return { company, aws, mlflow, mlflowFront, vertex, latencyMs: o.latencyMs, rateLimited: o.rateLimits };
+}
+
+export async function stopWorld(w: World): Promise<void> {
+  await w.mlflowFront.close();
+  await Promise.all([w.aws.close(), w.mlflow.close(), w.vertex.close()]);
+}
+
+/** Clears what every server recorded (and the AWS rate buckets and credential reports). */
+export function resetRecordings(w: World): void {
+  w.aws.reset();
+  w.mlflow.requests.length = 0;
+  w.mlflowFront.exchanges.length = 0;
+  w.vertex.requests.length = 0;
+}
+
+export function configYaml(w: World, o: { concurrency: number; organization: string }): string {
+  const v = w.company.vertex;
+  return `# Written by the soc2 benchmark: the synthetic "${w.company.spec.name}" company in the sandbox servers.
+organization: ${o.organization}
+scope: [security, availability, confidentiality, processing-integrity]
+evidence:
+  dir: evidence
+concurrency: ${o.concurrency}
+sources:
+  aws:
+    - name: bench
+      regions: [${w.company.spec.aws.regions.join(', ')}]
+  mlflow:
+    - name: registry
+      trackingUri: ${w.mlflowFront.url}
+      productionAliases: [${PRODUCTION_ALIASES_MLFLOW.join(', ')}]
+      approvalTags: [approved_by]
+  vertex:
+    - name: vertex
+      project: ${v.project.id}
+      locations: [${v.locations.join(', ')}]
+      apiEndpoint: ${w.vertex.endpoint}
+      insecure: true
+      productionAliases: [${PRODUCTION_ALIASES_VERTEX.join(', ')}]
+      approvalLabels: [approved-by]
+`;
+}
+
+export function writeConfig(w: World, dir: string, o: { concurrency: number; organization: string }): string {
+  const file = path.join(dir, 'soc2.config.yaml');
+  writeFileSync(file, configYaml(w, o));
+  return file;
+}
+
+/** The environment a child `soc2` (or `aws`) gets: only what it needs, nothing of the caller's AWS/MLflow setup. */
+export function childEnv(w: World, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const keep = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'TZ', 'NODE_OPTIONS'];
+  const env: NodeJS.ProcessEnv = {};
+  for (const k of keep) if (process.env[k] !== undefined) env[k] = process.env[k];
+  Object.assign(env, {
+    AWS_ENDPOINT_URL: w.aws.url,
+    AWS_ACCESS_KEY_ID: ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY,
+    AWS_REGION: w.company.spec.aws.regions[0]!,
+    AWS_DEFAULT_REGION: w.company.spec.aws.regions[0]!,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    // no shared config or credentials files: nothing of this machine's AWS setup leaks in
+    AWS_CONFIG_FILE: '/nonexistent/soc2-bench/config',
+    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/soc2-bench/credentials',
+    ...extra,
+  });
+  return env;
+}
