@@ -43,17 +43,17 @@ export function markdown(r: Results): string {
   const p = r.parameters as { latencyMs: number; concurrency: number };
   out.push(`**${r.mode === 'quick' ? 'Quick run' : 'Full run'}** of ${r.startedAt.slice(0, 10)} — ${(r.company as { name: string }).name} company, ${p.latencyMs} ms per request, concurrency ${p.concurrency}; ${r.machine.cpus} × ${r.machine.cpuModel}, ${Math.round(Number(r.machine.memoryBytes) / 1024 ** 3)} GB, Node ${r.machine.node}, load average ${(r.machine.loadAverage as { atStart: number[] } | undefined)?.atStart?.[0] ?? 'n/a'} at the start; tool ${r.tool.version}${r.tool.commit ? ` @ ${r.tool.commit.slice(0, 10)}${r.tool.dirty ? ' (uncommitted changes)' : ''}` : ''}; bench took ${secs(r.totalMs)}.`);
   out.push('');
-  out.push('| collector | calls | minimum | calls / min | throttled | wall | in collector | waiting on API | lower bound | wall / bound | peak RSS | written | bundle |');
-  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  out.push('| collector | calls | minimum | calls / min | throttled | wall | in collector | waiting on API | CPU | lower bound | wall / bound | peak RSS | written | bundle |');
+  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const c of r.collectors) {
     const flag = (ok: boolean) => (ok ? '' : ' ⚠');
     out.push(
-      `| ${c.id} | ${int(c.calls.recorded)}${c.calls.manifest !== c.calls.recorded ? ` (manifest ${int(c.calls.manifest)})` : ''} | ${int(c.minimum)} | ${ratio(c.callsRatio)}${flag(c.callsRatio <= 1.05)} | ${int(c.calls.throttled)} | ${secs(c.wallMs)} | ${secs(c.collectorMs)} | ${secs(c.apiWaitMs)} | ${secs(c.lowerBoundMs)} | ${ratio(c.wallRatio)}${flag(c.wallRatio <= 1.5)} | ${mb(c.peakRssBytes)}${flag((c.peakRssBytes ?? 0) <= 300 * MB)} | ${size(c.bytesWritten)} | ${c.status}${c.gapCount ? `, ${c.gapCount} gaps` : ''} |`,
+      `| ${c.id} | ${int(c.calls.recorded)}${c.calls.manifest !== c.calls.recorded ? ` (manifest ${int(c.calls.manifest)})` : ''} | ${int(c.minimum)} | ${ratio(c.callsRatio)}${flag(c.callsRatio <= 1.05)} | ${int(c.calls.throttled)} | ${secs(c.wallMs)} | ${secs(c.collectorMs)} | ${secs(c.apiWaitMs)} | ${secs(c.cpuMs)} | ${secs(c.lowerBoundMs)} | ${ratio(c.wallRatio)}${flag(c.wallRatio <= 1.5)} | ${mb(c.peakRssBytes)}${flag((c.peakRssBytes ?? 0) <= 300 * MB)} | ${size(c.bytesWritten)} | ${c.status}${c.gapCount ? `, ${c.gapCount} gaps` : ''} |`,
     );
   }
-  for (const s of r.skipped) out.push(`| ${s.id} | — | | | | | | | | | | | skipped: ${s.reason} |`);
+  for (const s of r.skipped) out.push(`| ${s.id} | — | | | | | | | | | | | | skipped: ${s.reason} |`);
   out.push('');
-  out.push('Calls are what the sandbox servers received (retries of throttled calls included; the STS call that identifies the AWS account is setup, not counted). *In collector* is the collector\'s own time from the manifest (`durationMs`); *waiting on API* is the time with at least one call in flight (timed at the HTTP fronts; Vertex: arrival + latency), so *wall − waiting* is the process’s own work; *wall* is the whole `soc2 collect --only <id>` process, start-up, checks and bundle writing included. ⚠ marks a missed goal.');
+  out.push('Calls are what the sandbox servers received (retries of throttled calls included; the STS call that identifies the AWS account is setup, not counted). *In collector* is the collector\'s own time from the manifest (`durationMs`); *waiting on API* is the time with at least one call in flight (timed at the HTTP fronts; Vertex: arrival + latency), so *wall − waiting* is the process’s own work; *CPU* is the process’s user + system time (unlike wall time, hardly affected by other work on the machine); *wall* is the whole `soc2 collect --only <id>` process, start-up, checks and bundle writing included. ⚠ marks a missed goal.');
   if (r.report) {
     const rep = r.report;
     out.push('');
@@ -89,7 +89,7 @@ export function markdown(r: Results): string {
   for (const g of r.goals) out.push(`| ${g.goal} | ${g.target} | ${g.result} | ${g.met === null ? 'n/a' : g.met ? 'yes' : '**no**'} |`);
   if (r.regressions.length) {
     out.push('');
-    out.push(`**Gross regressions (fail the quick run):** ${r.regressions.join('; ')}`);
+    out.push(`**Gross regressions (a quick run fails on these):** ${r.regressions.join('; ')}`);
   }
   return out.join('\n') + '\n';
 }
