@@ -37,6 +37,8 @@ export interface CollectorRow {
   apiSpanMs: number;
   /** time with at least one call in flight (the rest of the wall time is the process's own work) */
   apiWaitMs: number;
+  /** the run in three phases: process start to the first call, first call to last answer, last answer to exit */
+  phases: { beforeFirstCallMs: number; apiPhaseMs: number; afterLastAnswerMs: number } | null;
   minimum: number;
   minimumByApi: Record<string, number>;
   callsRatio: number;
@@ -75,7 +77,7 @@ function walk(dir: string): { bytes: number; files: number } {
 const AWS_THROTTLE = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException']);
 
 /** What the servers recorded since the last reset, attributed to the collector's source. */
-export function recorded(w: World, source: string): { calls: number; throttled: number; setup: number; byApi: Record<string, number>; spanMs: number; waitMs: number } {
+export function recorded(w: World, source: string): { calls: number; throttled: number; setup: number; byApi: Record<string, number>; spanMs: number; waitMs: number; firstAt: number; lastEnd: number } {
   const byApi: Record<string, number> = {};
   let calls = 0;
   let throttled = 0;
@@ -111,9 +113,12 @@ export function recorded(w: World, source: string): { calls: number; throttled: 
   }
   // from the first request's arrival to the last one's answer
   // time with at least one call in flight: timed at the HTTP fronts; for Vertex (gRPC) arrival + latency
-  const waitMs =
-    source === 'aws' ? inFlightMs(w.aws.exchanges) : source === 'mlflow' ? inFlightMs(w.mlflowFront.exchanges) : inFlightMs(w.vertex.requests.map((r) => ({ at: r.at, end: r.at + w.latencyMs })));
-  return { calls, throttled, setup, byApi, spanMs: calls ? Math.round(last - first + w.latencyMs) : 0, waitMs };
+  const timed = source === 'aws' ? w.aws.exchanges : source === 'mlflow' ? w.mlflowFront.exchanges : w.vertex.requests.map((r) => ({ at: r.at, end: r.at + w.latencyMs }));
+  const waitMs = inFlightMs(timed);
+  // every call of the run, setup included: the first arrival and the last answer
+  const firstAt = Math.min(...timed.map((x) => x.at));
+  const lastEnd = Math.max(...timed.map((x) => x.end));
+  return { calls, throttled, setup, byApi, spanMs: calls ? Math.round(last - first + w.latencyMs) : 0, waitMs, firstAt, lastEnd };
 }
 
 export async function benchCollector(
@@ -164,6 +169,9 @@ export async function benchCollector(
     },
     apiSpanMs: rec.spanMs,
     apiWaitMs: rec.waitMs,
+    phases: Number.isFinite(rec.firstAt) && Number.isFinite(rec.lastEnd)
+      ? { beforeFirstCallMs: Math.max(0, rec.firstAt - m.startedAt), apiPhaseMs: Math.max(0, rec.lastEnd - rec.firstAt), afterLastAnswerMs: Math.max(0, m.endedAt - rec.lastEnd) }
+      : null,
     minimum: cost.minimumTotal,
     minimumByApi: cost.minimum,
     callsRatio: round(rec.calls / Math.max(1, cost.minimumTotal)),

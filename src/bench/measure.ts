@@ -11,6 +11,9 @@ export const GNU_TIME = '/usr/bin/time';
 export interface Measured {
   code: number | null;
   wallMs: number;
+  /** epoch ms when the process was started and when it ended */
+  startedAt: number;
+  endedAt: number;
   /** peak resident set size of the process, bytes */
   peakRssBytes: number | null;
   userMs: number | null;
@@ -32,17 +35,42 @@ export interface MeasureOptions {
   onStderr?: (chunk: string) => void;
 }
 
+/** process groups of the children still running, so an interrupted benchmark leaves nothing behind */
+const running = new Set<number>();
+let timeDir: string | null = null;
+let seq = 0;
+
+/** Removes the directory of GNU time's output files. */
+export function cleanupMeasure(): void {
+  if (timeDir) rmSync(timeDir, { recursive: true, force: true });
+  timeDir = null;
+}
+
+/** Ends every measured process (its whole group: GNU time and the command under it). */
+export function killRunning(signal: NodeJS.Signals = 'SIGTERM'): void {
+  for (const pid of running) {
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
 export function hasGnuTime(): boolean {
   return existsSync(GNU_TIME);
 }
 
 export async function runMeasured(cmd: string, args: string[], o: MeasureOptions): Promise<Measured> {
   const gnu = hasGnuTime();
-  const dir = mkdtempSync(path.join(tmpdir(), 'soc2-bench-'));
-  const timeFile = path.join(dir, 'time.txt');
+  timeDir ??= mkdtempSync(path.join(tmpdir(), 'soc2-bench-time-'));
+  const timeFile = path.join(timeDir, `time-${++seq}.txt`);
   const argv = gnu ? ['-f', '%M %U %S', '-o', timeFile, cmd, ...args] : args;
   const started = process.hrtime.bigint();
-  const child = spawn(gnu ? GNU_TIME : cmd, argv, { env: o.env, cwd: o.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const startedAt = Date.now();
+  // its own process group, so a timeout or an interrupt can end GNU time and the command together
+  const child = spawn(gnu ? GNU_TIME : cmd, argv, { env: o.env, cwd: o.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  if (child.pid) running.add(child.pid);
   let stdout = '';
   let stderr = '';
   let stdoutBytes = 0;
@@ -72,9 +100,19 @@ export async function runMeasured(cmd: string, args: string[], o: MeasureOptions
           /* exited */
         }
       }, 10);
-  const timer = o.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), o.timeoutMs) : null;
+  const timer = o.timeoutMs
+    ? setTimeout(() => {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }, o.timeoutMs)
+    : null;
   const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  if (child.pid) running.delete(child.pid);
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const endedAt = Date.now();
   if (poll) clearInterval(poll);
   if (timer) clearTimeout(timer);
   if (file) await new Promise<void>((resolve) => file.end(resolve));
@@ -93,6 +131,6 @@ export async function runMeasured(cmd: string, args: string[], o: MeasureOptions
       /* killed before GNU time wrote */
     }
   }
-  rmSync(dir, { recursive: true, force: true });
-  return { code, wallMs: Math.round(wallMs), peakRssBytes, userMs, sysMs, stdout, stderr, stdoutBytes, method: gnu ? 'gnu-time' : 'proc-vmhwm' };
+  rmSync(timeFile, { force: true });
+  return { code, wallMs: Math.round(wallMs), startedAt, endedAt, peakRssBytes, userMs, sysMs, stdout, stderr, stdoutBytes, method: gnu ? 'gnu-time' : 'proc-vmhwm' };
 }

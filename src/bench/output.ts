@@ -35,7 +35,7 @@ export const MB = 1024 * 1024;
 export const mb = (b: number | null | undefined) => (b === null || b === undefined ? 'n/a' : `${Math.round(b / MB)} MB`);
 export const secs = (ms: number | null | undefined) => (ms === null || ms === undefined ? 'n/a' : ms < 10_000 ? `${(ms / 1000).toFixed(2)} s` : `${(ms / 1000).toFixed(1)} s`);
 const size = (b: number) => (b < 1024 * 1024 ? `${(b / 1024).toFixed(0)} KB` : `${(b / MB).toFixed(1)} MB`);
-const ratio = (x: number) => x.toFixed(2);
+const ratio = (x: number) => (x < 0.1 ? x.toFixed(3) : x.toFixed(2));
 const int = (n: number) => n.toLocaleString('en-US');
 
 export function markdown(r: Results): string {
@@ -43,17 +43,24 @@ export function markdown(r: Results): string {
   const p = r.parameters as { latencyMs: number; concurrency: number };
   out.push(`**${r.mode === 'quick' ? 'Quick run' : 'Full run'}** of ${r.startedAt.slice(0, 10)} — ${(r.company as { name: string }).name} company, ${p.latencyMs} ms per request, concurrency ${p.concurrency}; ${r.machine.cpus} × ${r.machine.cpuModel}, ${Math.round(Number(r.machine.memoryBytes) / 1024 ** 3)} GB, Node ${r.machine.node}, load average ${(r.machine.loadAverage as { atStart: number[] } | undefined)?.atStart?.[0] ?? 'n/a'} at the start; tool ${r.tool.version}${r.tool.commit ? ` @ ${r.tool.commit.slice(0, 10)}${r.tool.dirty ? ' (uncommitted changes)' : ''}` : ''}; bench took ${secs(r.totalMs)}.`);
   out.push('');
-  out.push('| collector | calls | minimum | calls / min | throttled | wall | in collector | waiting on API | CPU | lower bound | wall / bound | peak RSS | written | bundle |');
-  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  out.push('| collector | calls | minimum | calls / min | throttled | wall | start → 1st call | API phase | last answer → exit | CPU | lower bound | wall / bound | peak RSS | written |');
+  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const c of r.collectors) {
     const flag = (ok: boolean) => (ok ? '' : ' ⚠');
+    const ph = c.phases;
+    const bad = c.status !== 'complete' ? ` (bundle ${c.status}${c.gapCount ? `, ${c.gapCount} gaps` : ''})` : '';
     out.push(
-      `| ${c.id} | ${int(c.calls.recorded)}${c.calls.manifest !== c.calls.recorded ? ` (manifest ${int(c.calls.manifest)})` : ''} | ${int(c.minimum)} | ${ratio(c.callsRatio)}${flag(c.callsRatio <= 1.05)} | ${int(c.calls.throttled)} | ${secs(c.wallMs)} | ${secs(c.collectorMs)} | ${secs(c.apiWaitMs)} | ${secs(c.cpuMs)} | ${secs(c.lowerBoundMs)} | ${ratio(c.wallRatio)}${flag(c.wallRatio <= 1.5)} | ${mb(c.peakRssBytes)}${flag((c.peakRssBytes ?? 0) <= 300 * MB)} | ${size(c.bytesWritten)} | ${c.status}${c.gapCount ? `, ${c.gapCount} gaps` : ''} |`,
+      `| ${c.id}${bad} | ${int(c.calls.recorded)}${c.calls.manifest !== c.calls.recorded ? ` (manifest ${int(c.calls.manifest)})` : ''} | ${int(c.minimum)} | ${ratio(c.callsRatio)}${flag(c.callsRatio <= 1.05)} | ${int(c.calls.throttled)} | ${secs(c.wallMs)} | ${secs(ph?.beforeFirstCallMs)} | ${secs(ph?.apiPhaseMs)} | ${secs(ph?.afterLastAnswerMs)} | ${secs(c.cpuMs)} | ${secs(c.lowerBoundMs)} | ${ratio(c.wallRatio)}${flag(c.wallRatio <= 1.5)} | ${mb(c.peakRssBytes)}${flag((c.peakRssBytes ?? 0) <= 300 * MB)} | ${size(c.bytesWritten)} |`,
     );
   }
-  for (const s of r.skipped) out.push(`| ${s.id} | — | | | | | | | | | | | | skipped: ${s.reason} |`);
+  for (const s of r.skipped) out.push(`| ${s.id} (skipped: ${s.reason}) | | | | | | | | | | | | | |`);
   out.push('');
-  out.push('Calls are what the sandbox servers received (retries of throttled calls included; the STS call that identifies the AWS account is setup, not counted). *In collector* is the collector\'s own time from the manifest (`durationMs`); *waiting on API* is the time with at least one call in flight (timed at the HTTP fronts; Vertex: arrival + latency), so *wall − waiting* is the process’s own work; *CPU* is the process’s user + system time (unlike wall time, hardly affected by other work on the machine); *wall* is the whole `soc2 collect --only <id>` process, start-up, checks and bundle writing included. ⚠ marks a missed goal.');
+  out.push(
+    'Calls are what the sandbox servers received, retries of throttled calls included (the STS call that identifies the AWS account is setup, not counted). ' +
+      'Wall is the whole `soc2 collect --only <id>` process, split into start-up (process start to the first call: Node, the CLI, config, mappings, client libraries), ' +
+      'the API phase (first call to last answer) and the tail (checks re-reading the artifacts, manifest, rename). CPU is user + system time of the process; unlike wall time it is ' +
+      'hardly affected by other work on the machine. The lower bound counts only latency, concurrency and rate limits (see below). ⚠ marks a missed goal.',
+  );
   if (r.report) {
     const rep = r.report;
     out.push('');
@@ -69,13 +76,16 @@ export function markdown(r: Results): string {
     const iam = ours('aws-iam');
     const sm = ours('aws-secrets-manager');
     out.push('');
-    out.push(`| same evidence, same endpoint | calls | wall | peak RSS |`);
-    out.push('|---|---:|---:|---:|');
-    out.push(`| AWS CLI: IAM (authorization details, credential report) | ${int(peer.iam.calls)} | ${secs(peer.iam.wallMs)} | ${mb(peer.iam.peakRssBytes)} |`);
-    if (iam) out.push(`| soc2 aws-iam (everything it collects) | ${int(iam.calls.recorded)} | ${secs(iam.wallMs)} | ${mb(iam.peakRssBytes)} |`);
-    out.push(`| AWS CLI: Secrets Manager (list-secrets, get-resource-policy per secret${peer.secrets.extrapolated ? ', extrapolated' : ''}) | ${int(peer.secrets.calls)} | ${secs(peer.secrets.wallMs)} | ${mb(peer.secrets.peakRssBytes)} |`);
-    if (sm) out.push(`| soc2 aws-secrets-manager | ${int(sm.calls.recorded)} | ${secs(sm.wallMs)} | ${mb(sm.peakRssBytes)} |`);
-    out.push(`| **IAM + Secrets: soc2 / AWS CLI** | ${int(r.comparison.oursCalls)} / ${int(r.comparison.cliCalls)} | **${ratio(r.comparison.ratio)}×** (${secs(r.comparison.oursIamSecretsMs)} / ${secs(r.comparison.cliIamSecretsMs)}) | |`);
+    const thr = (xs: { throttled: number }[]) => xs.reduce((n, x) => n + x.throttled, 0);
+    const iamSteps = peer.steps.filter((s) => s.name.startsWith('iam'));
+    const smSteps = peer.steps.filter((s) => s.name.startsWith('secrets'));
+    out.push(`| same evidence, same endpoint | calls | throttled | wall | peak RSS |`);
+    out.push('|---|---:|---:|---:|---:|');
+    out.push(`| AWS CLI: IAM (authorization details, credential report) | ${int(peer.iam.calls)} | ${int(thr(iamSteps))} | ${secs(peer.iam.wallMs)} | ${mb(peer.iam.peakRssBytes)} |`);
+    if (iam) out.push(`| soc2 aws-iam (everything it collects) | ${int(iam.calls.recorded)} | ${int(iam.calls.throttled)} | ${secs(iam.wallMs)} | ${mb(iam.peakRssBytes)} |`);
+    out.push(`| AWS CLI: Secrets Manager (list-secrets, get-resource-policy per secret${peer.secrets.extrapolated ? ', extrapolated' : ''}) | ${int(peer.secrets.calls)} | ${int(thr(smSteps))} | ${secs(peer.secrets.wallMs)} | ${mb(peer.secrets.peakRssBytes)} |`);
+    if (sm) out.push(`| soc2 aws-secrets-manager | ${int(sm.calls.recorded)} | ${int(sm.calls.throttled)} | ${secs(sm.wallMs)} | ${mb(sm.peakRssBytes)} |`);
+    out.push(`| **IAM + Secrets: soc2 / AWS CLI** | ${int(r.comparison.oursCalls)} / ${int(r.comparison.cliCalls)} | | **${ratio(r.comparison.ratio)}×** (${secs(r.comparison.oursIamSecretsMs)} / ${secs(r.comparison.cliIamSecretsMs)}) | |`);
     out.push('');
     const loops = peer.steps.filter((s) => s.sample);
     out.push(`${peer.version?.split(' ')[0] ?? 'aws'}, one process per command, sequential as in a shell script; peak RSS is the largest single process.${loops.length ? ` The per-secret loop ran for ${loops.map((s) => `${s.sample!.measured} of ${s.sample!.of}`).join(', ')} secrets per region and was extrapolated linearly (each iteration is a separate process).` : ''}`);
