@@ -59,7 +59,7 @@ export function markdown(r: Results): string {
     'Calls are what the sandbox servers received, retries of throttled calls included (the STS call that identifies the AWS account is setup, not counted). ' +
       'Wall is the whole `soc2 collect --only <id>` process, split into start-up (process start to the first call: Node, the CLI, config, mappings, client libraries), ' +
       'the API phase (first call to last answer) and the tail (checks re-reading the artifacts, manifest, rename). CPU is user + system time of the process; unlike wall time it is ' +
-      'hardly affected by other work on the machine. The lower bound counts only latency, concurrency and rate limits (see below). ⚠ marks a missed goal.',
+      'hardly affected by other work on the machine. The lower bound counts only latency, concurrency and rate limits (docs/performance.md). ⚠ marks a missed goal.',
   );
   if (r.report) {
     const rep = r.report;

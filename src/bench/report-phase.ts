@@ -119,7 +119,7 @@ export async function benchReport(o: {
   const size = walk(evidence);
   const out = path.join(o.workDir, 'report-out');
   rmSync(out, { recursive: true, force: true });
-  o.log(`report: soc2 report over ${bundles} bundles (${(size.bytes / 1e6).toFixed(0)} MB)…`);
+  o.log(`report: soc2 report over ${bundles} bundles (${(size.bytes / 1048576).toFixed(0)} MB)…`);
   const m = await runMeasured(process.execPath, [path.join(o.root, 'bin', 'soc2.js'), 'report', '--evidence', evidence, '--out', out, '--json'], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true' },
     cwd: o.workDir,

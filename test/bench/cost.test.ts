@@ -1,0 +1,77 @@
+// The benchmark's cost model and bookkeeping (fast: no servers, no child processes). The benchmark
+// itself runs with `npm run bench` (CI: `npm run bench -- --quick`), never in the test suite.
+import { describe, expect, test } from 'vitest';
+import { costs, generateCompany, LARGE, QUICK } from '../../src/bench/company.js';
+import { markdown, type Results } from '../../src/bench/output.js';
+import { inFlightMs } from '../../src/bench/proxy.js';
+
+describe('cost model', () => {
+  const large = generateCompany(LARGE);
+  const c = costs(large, { latencyMs: 20, concurrency: 8 });
+
+  test('the large company is the one the issue asks for', () => {
+    const a = large.aws.accounts[0]!;
+    expect(a.iam.roles).toHaveLength(5000);
+    expect(a.iam.users).toHaveLength(2000);
+    expect(a.iam.groups).toHaveLength(500);
+    expect(a.iam.managedPolicies.length).toBe(20_004); // + 4 AWS managed policies
+    expect(Object.values(a.secrets).flat()).toHaveLength(5000);
+    expect(large.mlflow.modelVersions).toHaveLength(20_000);
+    expect(large.vertex.models.reduce((n, m) => n + m.versions.length, 0)).toBe(3000);
+    expect(large.vertex.endpoints).toHaveLength(50);
+  });
+
+  test('minimum calls follow the pages each API allows', () => {
+    // ⌈27,504 / 1000⌉ = 28 authorization-details pages, 2 MFA pages, 6 single calls
+    expect(c['aws-iam']!.minimum['iam:GetAccountAuthorizationDetails']).toBe(28);
+    expect(c['aws-iam']!.minimumTotal).toBe(36);
+    // ⌈1667/100⌉ + ⌈1667/100⌉ + ⌈1666/100⌉ = 51 pages + one policy per secret
+    expect(c['aws-secrets-manager']!.minimum).toEqual({ 'secretsmanager:ListSecrets': 51, 'secretsmanager:GetResourcePolicy': 5000, 'secretsmanager:DescribeSecret': 0 });
+    expect(c['mlflow-registry']!.minimumTotal).toBe(5);
+    expect(c['vertex-registry']!.minimumTotal).toBe(301);
+    expect(c['vertex-endpoints']!.minimum['EndpointService.ListEndpoints']).toBe(1);
+  });
+
+  test('lower bounds: rate limits where they bind, latency chains elsewhere', () => {
+    // 28 pages, 5 of them in the burst, then 5 per second, the last answered after 20 ms
+    expect(c['aws-iam']!.lowerBoundMs).toBe(Math.round((23 / 5) * 1000 + 20));
+    // 1,667 GetResourcePolicy per region at 50/s, regions in parallel
+    expect(c['aws-secrets-manager']!.lowerBoundMs).toBe(Math.round(((1667 - 50) / 50) * 1000 + 20));
+    for (const x of Object.values(c)) expect(x.lowerBoundMs).toBe(Math.max(...x.terms.map((t) => t.ms)));
+  });
+
+  test('the quick company is a twentieth of it', () => {
+    const q = generateCompany(QUICK);
+    expect(q.aws.accounts[0]!.iam.roles).toHaveLength(250);
+    expect(Object.values(q.aws.accounts[0]!.secrets).flat()).toHaveLength(250);
+    expect(q.mlflow.modelVersions).toHaveLength(1000);
+  });
+});
+
+describe('bookkeeping', () => {
+  test('time in flight is the union of the call intervals', () => {
+    expect(inFlightMs([])).toBe(0);
+    expect(inFlightMs([{ at: 0, end: 10 }, { at: 5, end: 20 }, { at: 30, end: 40 }, { at: 31, end: 35 }])).toBe(30);
+  });
+
+  test('the Markdown table flags missed goals and lists regressions', () => {
+    const row = {
+      id: 'aws-iam', source: 'aws', exitCode: 0, status: 'complete', collectorStatus: ['ok'], gaps: [], gapCount: 0,
+      calls: { recorded: 40, manifest: 40, retries: 0, throttled: 0, setup: 1, byApi: {} },
+      apiSpanMs: 100, apiWaitMs: 50, phases: { beforeFirstCallMs: 500, apiPhaseMs: 1000, afterLastAnswerMs: 200 },
+      minimum: 36, minimumByApi: {}, callsRatio: 1.11, wallMs: 1700, collectorMs: 1100, lowerBoundMs: 1000, wallRatio: 1.7, collectorRatio: 1.1,
+      peakRssBytes: 200 * 1024 * 1024, cpuMs: 1500, bytesWritten: 1000, files: 3, stderrTail: '', load: [1, 1] as [number, number],
+    };
+    const r: Results = {
+      tool: { name: 'soc2', version: '0.0.0', commit: null, dirty: null }, startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:01:00Z', totalMs: 60_000, mode: 'quick',
+      machine: { cpus: 2, cpuModel: 'x', memoryBytes: 2 ** 33, node: 'v20' }, parameters: { latencyMs: 5, concurrency: 8 }, company: { name: 'quick' }, costs: {},
+      collectors: [row], skipped: [], report: null, peer: null, comparison: null,
+      goals: [{ goal: 'g', target: 't', result: 'r', met: false }], regressions: ['aws-iam: 40 calls'],
+    };
+    const md = markdown(r);
+    expect(md).toContain('| aws-iam | 40 | 36 | 1.11 ⚠ |');
+    expect(md).toContain('1.70 ⚠');
+    expect(md).toContain('**no**');
+    expect(md).toContain('aws-iam: 40 calls');
+  });
+});
