@@ -150,36 +150,47 @@ export function byModelVersion(a: { name: string; version: string }, b: { name: 
 /** A stable order, so a version updated while we page does not move between pages. */
 export const VERSION_ORDER = ['name ASC', 'version_number ASC'];
 
+/** registered-models/search: the largest page MLflow and Databricks allow (the default is 100). */
+export const MODELS_PAGE = 1000;
+
 /**
- * Every model version, page by page, in VERSION_ORDER; a server that rejects that order_by on the
- * first page (400) is listed in its default order instead, and the operation record says so.
+ * model-versions/search page size: open-source MLflow allows 200,000 (default 10,000); 50,000 keeps
+ * one page's JSON near 25 MB. Databricks caps it at 10,000.
+ */
+export const versionsPage = (databricks: boolean) => (databricks ? 10_000 : 50_000);
+
+/**
+ * Every model version, page by page, in VERSION_ORDER and large pages. A server that answers the
+ * first page with 400 is asked again without the page size (an older or capped server), then
+ * without the order too (its default order); the operation record says what was used.
  */
 export async function forEachVersion(ctx: MlflowContext, o: OperationRecord, fn: (v: ModelVersion) => Promise<void> | void): Promise<void> {
-  let orderBy: string[] | undefined = VERSION_ORDER;
-  o.params = { ...o.params, order_by: VERSION_ORDER };
-  for (;;) {
+  const attempts: { orderBy?: string[]; maxResults?: number; note?: string }[] = [
+    { orderBy: VERSION_ORDER, maxResults: versionsPage(ctx.mlflow.databricks) },
+    { orderBy: VERSION_ORDER, note: 'server default page size (max_results rejected with HTTP 400)' },
+    { note: 'server default order and page size (order_by and max_results rejected with HTTP 400)' },
+  ];
+  for (const [i, a] of attempts.entries()) {
+    o.params = { ...o.params, order_by: a.orderBy ?? 'server default', max_results: a.maxResults ?? 'server default', ...(a.note ? { fallback: a.note } : {}) };
     try {
-      for await (const page of ctx.mlflow.iterateModelVersions(orderBy ? { orderBy } : {})) {
+      for await (const page of ctx.mlflow.iterateModelVersions({ ...(a.orderBy ? { orderBy: a.orderBy } : {}), ...(a.maxResults ? { maxResults: a.maxResults } : {}) })) {
         o.pages++;
         for (const v of page.items) await fn(v);
       }
       return;
     } catch (e) {
-      if (orderBy && o.pages === 0 && e instanceof MlflowError && e.status === 400) {
-        orderBy = undefined;
-        o.params = { ...o.params, order_by: 'server default (order_by rejected with HTTP 400)' };
-        continue;
-      }
+      if (i < attempts.length - 1 && o.pages === 0 && e instanceof MlflowError && e.status === 400) continue;
       throw e;
     }
   }
 }
 
-/** Every registered model, page by page (server default order and page size); repeats skipped. */
+/** Every registered model, page by page (server default order, MODELS_PAGE per page); repeats skipped. */
 export async function forEachModel(ctx: MlflowContext, o: OperationRecord, fn: (m: RegisteredModel) => Promise<void> | void): Promise<{ duplicatesSkipped: number }> {
   const seen = new Set<string>();
   let duplicatesSkipped = 0;
-  for await (const page of ctx.mlflow.iterateRegisteredModels()) {
+  o.params = { ...o.params, max_results: MODELS_PAGE };
+  for await (const page of ctx.mlflow.iterateRegisteredModels({ maxResults: MODELS_PAGE })) {
     o.pages++;
     for (const m of page.items) {
       // offset pagination can repeat a model when the registry changes between pages

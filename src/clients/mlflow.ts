@@ -45,7 +45,9 @@ export interface MlflowClientOptions {
   caCertPath?: string;
   /** skip TLS certificate verification (MLFLOW_TRACKING_INSECURE_TLS=true) */
   insecureTls?: boolean;
-  /** per-attempt timeout, headers and body included; default 30000 */
+  /** a Databricks workspace (its registry caps some page sizes lower); default: guessed from trackingUri */
+  databricks?: boolean;
+  /** per-attempt timeout, headers and body included; default 30000 (MLFLOW_HTTP_REQUEST_TIMEOUT, seconds) */
   timeoutMs?: number;
   /** attempts per call, first included; default 4 */
   maxAttempts?: number;
@@ -198,6 +200,8 @@ export interface MlflowClient {
   readonly server: string;
   /** the Basic-auth user name, when Basic auth is used */
   readonly user: string | undefined;
+  /** a Databricks workspace: model-versions/search pages hold at most 10,000 there */
+  readonly databricks: boolean;
   readonly stats: MlflowClientStats;
 
   iterateRegisteredModels(p?: SearchRegisteredModelsParams): AsyncGenerator<MlflowPage<RegisteredModel>, void, undefined>;
@@ -269,12 +273,20 @@ function parseBoolEnv(name: string, v: string | undefined): boolean {
   throw new UsageError(`${name}: expected true or false, got ${JSON.stringify(v)}`);
 }
 
+/** MLflow's own variable: seconds, a positive number. */
+function parseTimeoutEnv(name: string, v: string | undefined): number | undefined {
+  if (v === undefined || v.trim() === '') return undefined;
+  const n = Number(v.trim());
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${name}: expected a number of seconds greater than 0, got ${JSON.stringify(v)}`);
+  return n * 1000;
+}
+
 /**
  * Resolves client options the way MLflow's own client does: tracking URI from the override (the
  * config) or MLFLOW_TRACKING_URI (`databricks` → DATABRICKS_HOST); Basic auth from
  * MLFLOW_TRACKING_USERNAME + MLFLOW_TRACKING_PASSWORD (wins), else Bearer from
  * MLFLOW_TRACKING_TOKEN, else DATABRICKS_TOKEN on Databricks; MLFLOW_TRACKING_SERVER_CERT_PATH;
- * MLFLOW_TRACKING_INSECURE_TLS=true. Throws UsageError (exit 2) naming the variable at fault.
+ * MLFLOW_TRACKING_INSECURE_TLS=true; MLFLOW_HTTP_REQUEST_TIMEOUT (seconds per attempt). Throws UsageError (exit 2) naming the variable at fault.
  */
 export function mlflowClientOptionsFromEnv(env: NodeJS.ProcessEnv, overrides: { trackingUri?: string } = {}): MlflowClientOptions {
   const raw = (overrides.trackingUri ?? env.MLFLOW_TRACKING_URI ?? '').trim();
@@ -299,12 +311,15 @@ export function mlflowClientOptionsFromEnv(env: NodeJS.ProcessEnv, overrides: { 
   else if (env.MLFLOW_TRACKING_TOKEN) auth = { kind: 'bearer', token: env.MLFLOW_TRACKING_TOKEN };
   else if (databricks && env.DATABRICKS_TOKEN) auth = { kind: 'bearer', token: env.DATABRICKS_TOKEN };
   const caCertPath = env.MLFLOW_TRACKING_SERVER_CERT_PATH?.trim() || undefined;
+  const timeoutMs = parseTimeoutEnv('MLFLOW_HTTP_REQUEST_TIMEOUT', env.MLFLOW_HTTP_REQUEST_TIMEOUT);
   const insecureTls = parseBoolEnv('MLFLOW_TRACKING_INSECURE_TLS', env.MLFLOW_TRACKING_INSECURE_TLS);
   if (caCertPath && insecureTls) {
     throw new UsageError('MLFLOW_TRACKING_SERVER_CERT_PATH and MLFLOW_TRACKING_INSECURE_TLS=true are mutually exclusive');
   }
   return {
     trackingUri,
+    databricks,
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     ...(auth ? { auth } : {}),
     ...(caCertPath ? { caCertPath } : {}),
     ...(insecureTls ? { insecureTls } : {}),
@@ -419,6 +434,7 @@ function deepestMessage(e: unknown): string {
 class RestClient implements MlflowClient {
   readonly server: string;
   readonly user: string | undefined;
+  readonly databricks: boolean;
   readonly stats: MlflowClientStats = { calls: 0, retries: 0, byPath: {} };
 
   private readonly origin: string;
@@ -453,6 +469,7 @@ class RestClient implements MlflowClient {
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, '');
     this.server = `${this.origin}${this.basePath}`;
+    this.databricks = o.databricks ?? isDatabricksUri(this.origin);
 
     this.headers = { accept: 'application/json', 'user-agent': 'soc2-evidence-collector (mlflow-rest)' };
     this.secrets = [];

@@ -11,7 +11,10 @@ export interface MlflowContextExtras {
 
 registerPreparer('mlflow', async (_config, _kind, source: MlflowSourceConfig, o): Promise<PreparedSource> => {
   // Resolved once so a bad URI or auth setting is a usage error before anything is written.
-  const options = mlflowClientOptionsFromEnv(o.env, source.trackingUri ? { trackingUri: source.trackingUri } : {});
+  const options = {
+    ...mlflowClientOptionsFromEnv(o.env, source.trackingUri ? { trackingUri: source.trackingUri } : {}),
+    ...(source.requestTimeoutSeconds !== undefined ? { timeoutMs: source.requestTimeoutSeconds * 1000 } : {}),
+  };
   const probe = createMlflowClient(options);
   const server = probe.server;
   probe.close();
@@ -64,7 +67,7 @@ registerPreparer('vertex', async (_config, _kind, source: VertexSourceConfig, o)
     extras: () => {
       let clients = byLocation.get(location);
       if (!clients) {
-        clients = createVertexClients({ project: source.project, location, ...(source.apiEndpoint ? { apiEndpoint: source.apiEndpoint } : {}), insecure: source.insecure });
+        clients = createVertexClients({ project: source.project, location, ...(source.apiEndpoint ? { apiEndpoint: source.apiEndpoint } : {}), insecure: source.insecure, retry: { timeoutMs: source.requestTimeoutSeconds * 1000 } });
         byLocation.set(location, clients);
       }
       return { vertex: clients };

@@ -34,6 +34,8 @@ const mlflowSource = z.strictObject({
   approvalTags: z.array(z.string().min(1)).default(['approved_by']),
   lineageScope: z.enum(['production-staging', 'production', 'all']).default('production-staging'),
   classificationTags: z.array(z.string().min(1)).default(['data_classification']),
+  /** seconds per HTTP attempt (4 attempts per call); default MLFLOW_HTTP_REQUEST_TIMEOUT, else 30 */
+  requestTimeoutSeconds: z.number().positive().max(3600).optional(),
 });
 
 const vertexSource = z.strictObject({
@@ -47,6 +49,8 @@ const vertexSource = z.strictObject({
   requireCmek: z.boolean().default(false),
   requirePrivateEndpoints: z.boolean().default(false),
   lineageMaxHops: z.number().int().min(1).max(100).default(5),
+  /** seconds one call (one page) may take, its retries included */
+  requestTimeoutSeconds: z.number().positive().max(3600).default(60),
 });
 
 export const configSchema = z.strictObject({

@@ -469,20 +469,25 @@ describe('auth and secrets', () => {
 
   it('Databricks: URI databricks → DATABRICKS_HOST, DATABRICKS_TOKEN as Bearer', () => {
     const o = mlflowClientOptionsFromEnv({ MLFLOW_TRACKING_URI: 'databricks', DATABRICKS_HOST: 'adb-123.4.azuredatabricks.net', DATABRICKS_TOKEN: TOKEN }, {});
-    expect(o).toEqual({ trackingUri: 'https://adb-123.4.azuredatabricks.net', auth: { kind: 'bearer', token: TOKEN } });
+    expect(o).toEqual({ trackingUri: 'https://adb-123.4.azuredatabricks.net', databricks: true, auth: { kind: 'bearer', token: TOKEN } });
+    expect(createMlflowClient(o).databricks).toBe(true);
     // DATABRICKS_TOKEN is not sent to a server that is not Databricks
     const oss = mlflowClientOptionsFromEnv({ MLFLOW_TRACKING_URI: 'https://mlflow.example.com', DATABRICKS_TOKEN: TOKEN }, {});
     expect(oss.auth).toBeUndefined();
+    expect(createMlflowClient(oss).databricks).toBe(false);
     expect(isDatabricksUri('https://dbc-1.cloud.databricks.com')).toBe(true);
     expect(() => mlflowClientOptionsFromEnv({ MLFLOW_TRACKING_URI: 'databricks' }, {})).toThrow(/DATABRICKS_HOST/);
   });
 
   it('TLS variables and configuration errors', () => {
     const o = mlflowClientOptionsFromEnv({ MLFLOW_TRACKING_URI: 'https://m.example', MLFLOW_TRACKING_SERVER_CERT_PATH: '/etc/ca.pem' }, {});
-    expect(o).toEqual({ trackingUri: 'https://m.example', caCertPath: '/etc/ca.pem' });
+    expect(o).toEqual({ trackingUri: 'https://m.example', databricks: false, caCertPath: '/etc/ca.pem' });
     expect(mlflowClientOptionsFromEnv({ MLFLOW_TRACKING_URI: 'https://m.example', MLFLOW_TRACKING_INSECURE_TLS: 'true' }, {}).insecureTls).toBe(true);
     expect(mlflowClientOptionsFromEnv({ MLFLOW_TRACKING_URI: 'https://m.example', MLFLOW_TRACKING_INSECURE_TLS: 'false' }, {}).insecureTls).toBeUndefined();
     expect(() => mlflowClientOptionsFromEnv({}, {})).toThrow(UsageError);
+    // MLflow's own timeout variable, in seconds
+    expect(mlflowClientOptionsFromEnv({ MLFLOW_TRACKING_URI: 'https://m.example', MLFLOW_HTTP_REQUEST_TIMEOUT: '2.5' }, {}).timeoutMs).toBe(2500);
+    expect(() => mlflowClientOptionsFromEnv({ MLFLOW_TRACKING_URI: 'https://m.example', MLFLOW_HTTP_REQUEST_TIMEOUT: 'soon' }, {})).toThrow(/MLFLOW_HTTP_REQUEST_TIMEOUT: expected a number of seconds/);
     expect(() => mlflowClientOptionsFromEnv({ MLFLOW_TRACKING_URI: 'file:./mlruns' }, {})).toThrow(UsageError);
     expect(() => mlflowClientOptionsFromEnv({ MLFLOW_TRACKING_URI: 'https://m', MLFLOW_TRACKING_INSECURE_TLS: 'yes please' }, {})).toThrow(/MLFLOW_TRACKING_INSECURE_TLS/);
     expect(() =>

@@ -9,12 +9,8 @@
 // And in every case: never a silently shorter list (silentShortLists), and the bundle verifies.
 // Collections run in this process through the real runner (fast); a few run through the CLI for
 // the exit code. Small seeds, `times`-bounded bursts and short latencies keep the file well under
-// three minutes; faults that need a short client timeout run last, with test-tuned clients.
+// three minutes; faults that need a short client timeout run last, with timeouts set in the config.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMlflowClient, mlflowClientOptionsFromEnv, type MlflowClient } from '../../src/clients/mlflow.js';
-import type { VertexClients } from '../../src/clients/vertex.js';
-import type { MlflowSourceConfig, VertexSourceConfig } from '../../src/config/schema.js';
-import { registerPreparer, type PreparedSource } from '../../src/core/sources.js';
 import { generateAwsCompany, startAwsSandbox, type AwsSandbox, type AwsSeed, type Fault } from '../../src/sandbox/aws/index.js';
 import { generateMlflowCompany, startMlflowSandbox, type MlflowFaultSpec, type MlflowSandbox, type MlflowSeed } from '../../src/sandbox/mlflow/index.js';
 import { generateVertexCompany, startVertexSandbox, type VertexFaultSpec, type VertexSandbox, type VertexSeed } from '../../src/sandbox/vertex/index.js';
@@ -391,76 +387,18 @@ describe.skipIf(vertexCollectors.length === 0)('faults × Vertex AI collectors (
 });
 
 // ── replies slower than the client's timeout: MLflow and Vertex ──
-// The shipped clients wait 30 s per attempt (MLflow, 4 attempts) and 60 s per call including
-// retries (Vertex); neither is settable from the config or the environment. So this block
-// re-registers the MLflow and Vertex source preparers (the public registerPreparer hook: the same
-// clients, with the options the shipped preparers leave at their defaults) with short timeouts, to
-// prove that a reply slower than the timeout ends in a retry or an explicit gap. (AWS: the socket
-// timeout of src/clients/aws.ts is shortened through SOC2_AWS_SOCKET_TIMEOUT_MS, above.)
+// Both timeouts are shortened through the config (sources.*.requestTimeoutSeconds) to prove that a
+// reply slower than the timeout ends in a retry or an explicit gap. (AWS: the socket timeout of
+// src/clients/aws.ts is shortened through SOC2_AWS_SOCKET_TIMEOUT_MS, above.)
 
-const TUNED = { mlflow: { timeoutMs: 300, baseDelayMs: 20 }, vertex: { timeoutMs: 800, initialDelayMs: 20, maxDelayMs: 50 } };
+const TIMEOUT_MS = { mlflow: 300, vertex: 800 };
 
-function registerTunedPreparers(): void {
-  registerPreparer('mlflow', async (_config, _kind, source: MlflowSourceConfig, o): Promise<PreparedSource> => {
-    const options = { ...mlflowClientOptionsFromEnv(o.env, source.trackingUri ? { trackingUri: source.trackingUri } : {}), ...TUNED.mlflow };
-    const probe = createMlflowClient(options);
-    const server = probe.server;
-    probe.close();
-    o.identity.mlflow.push({ source: source.name, server });
-    const clients: MlflowClient[] = [];
-    return {
-      kind: 'mlflow',
-      name: source.name,
-      system: 'mlflow',
-      settings: source,
-      failures: [],
-      setupCalls: { calls: 0, retries: 0 },
-      targets: () => [
-        {
-          target: { kind: 'mlflow', source: source.name, server, pathSegments: [] },
-          scope: { server },
-          extras: (counter) => {
-            const client = createMlflowClient({ ...options, onCall: (c) => void (counter.calls++, c.attempt > 1 && counter.retries++) });
-            clients.push(client);
-            return { mlflow: client };
-          },
-        },
-      ],
-      close: async () => clients.forEach((c) => c.close()),
-    };
-  });
-  registerPreparer('vertex', async (_config, _kind, source: VertexSourceConfig, o): Promise<PreparedSource> => {
-    const { createVertexClients } = await import('../../src/clients/vertex.js');
-    o.identity.gcp.push({ source: source.name, project: source.project });
-    const open: VertexClients[] = [];
-    return {
-      kind: 'vertex',
-      name: source.name,
-      system: 'gcp-vertex-ai',
-      settings: source,
-      failures: [],
-      setupCalls: { calls: 0, retries: 0 },
-      targets: (scope) =>
-        (scope === 'regional' ? source.locations : source.locations.slice(0, 1)).map((location) => ({
-          target: { kind: 'vertex' as const, source: source.name, project: source.project, region: location, pathSegments: [location] },
-          scope: { project: source.project, location },
-          extras: () => {
-            const c = createVertexClients({ project: source.project, location, ...(source.apiEndpoint ? { apiEndpoint: source.apiEndpoint } : {}), insecure: source.insecure, retry: TUNED.vertex });
-            open.push(c);
-            return { vertex: c };
-          },
-        })),
-      close: async () => void (await Promise.all(open.map((c) => c.close()))),
-    };
-  });
-}
-
-describe('faults × collectors: replies slower than the client timeout (test-tuned timeouts)', () => {
+describe('faults × collectors: replies slower than the client timeout (configured timeouts)', () => {
   let ml: MlflowSandbox;
   let vx: VertexSandbox;
   const mlh: Harness = {
     source: 'mlflow',
-    config: (c) => `sources:\n  mlflow:\n    - name: registry\n      trackingUri: ${ml.url}\ncollectors: [${c}]\n`,
+    config: (c) => `sources:\n  mlflow:\n    - name: registry\n      trackingUri: ${ml.url}\n      requestTimeoutSeconds: ${TIMEOUT_MS.mlflow / 1000}\ncollectors: [${c}]\n`,
     env: () => cleanEnv(),
     reset: () => {
       ml.faults.clear();
@@ -470,7 +408,7 @@ describe('faults × collectors: replies slower than the client timeout (test-tun
   };
   const vxh: Harness = {
     source: 'vertex',
-    config: (c) => `sources:\n  vertex:\n    - name: ml\n      project: ${vertexSeed.project.id}\n      locations: [${LOCATION}]\n      apiEndpoint: ${vx.endpoint}\n      insecure: true\ncollectors: [${c}]\n`,
+    config: (c) => `sources:\n  vertex:\n    - name: ml\n      project: ${vertexSeed.project.id}\n      locations: [${LOCATION}]\n      apiEndpoint: ${vx.endpoint}\n      insecure: true\n      requestTimeoutSeconds: ${TIMEOUT_MS.vertex / 1000}\ncollectors: [${c}]\n`,
     env: () => cleanEnv(),
     reset: () => {
       vx.faults.clear();
@@ -479,7 +417,6 @@ describe('faults × collectors: replies slower than the client timeout (test-tun
     fired: () => vx.requests.filter((q) => q.fault !== undefined).length,
   };
   beforeAll(async () => {
-    registerTunedPreparers();
     [ml, vx] = await Promise.all([startMlflowSandbox({ seed: mlflowSeed }), startVertexSandbox({ seed: vertexSeed })]);
     for (const c of ['mlflow-registry', 'mlflow-lineage']) if (!baselines.has(c)) await baseline(mlh, c);
     for (const c of vertexCollectors) if (!baselines.has(c)) await baseline(vxh, c);
@@ -491,8 +428,8 @@ describe('faults × collectors: replies slower than the client timeout (test-tun
   const mlTargets = { 'mlflow-registry': { path: 'model-versions/search', api: /^mlflow:SearchModelVersions$/ }, 'mlflow-lineage': { path: 'runs/search', api: /^mlflow:SearchRuns/ } };
   for (const [collector, t] of Object.entries(mlTargets)) {
     describe(collector, () => {
-      it(`one reply slower than the ${TUNED.mlflow.timeoutMs} ms timeout: retried, complete`, async () =>
-        void (await runCase(mlh, { collector, fault: `one reply slower than the timeout (${TUNED.mlflow.timeoutMs} ms)`, arm: () => ml.faults.add({ path: t.path, kind: 'latency', ms: 1000, times: 1 }), expect: 'recover' })));
+      it(`one reply slower than the ${TIMEOUT_MS.mlflow} ms timeout: retried, complete`, async () =>
+        void (await runCase(mlh, { collector, fault: `one reply slower than the timeout (${TIMEOUT_MS.mlflow} ms)`, arm: () => ml.faults.add({ path: t.path, kind: 'latency', ms: 1000, times: 1 }), expect: 'recover' })));
       it('every reply slower than the timeout: gap TIMEOUT naming the call', async () => {
         const r = await runCase(mlh, { collector, fault: 'every reply slower than the timeout', arm: () => ml.faults.add({ path: t.path, kind: 'latency', ms: 1000, times: Infinity }), expect: 'gap', api: t.api });
         expect(r.manifest.collectors[0]!.gaps.some((g) => g.code === 'TIMEOUT')).toBe(true);
@@ -509,8 +446,8 @@ describe('faults × collectors: replies slower than the client timeout (test-tun
     const t = vxTargets[collector]!;
     describe(collector, () => {
       // gax gives each call one budget (retries included): a reply slower than all of it cannot be retried
-      it(`a reply slower than the ${TUNED.vertex.timeoutMs} ms call budget: gap DEADLINE_EXCEEDED naming the call`, async () => {
-        const r = await runCase(vxh, { collector, fault: `reply slower than the call budget (${TUNED.vertex.timeoutMs} ms)`, arm: () => vx.faults.add({ method: t.method, kind: 'latency', ms: 2000, times: 1 }), expect: 'gap', api: t.api });
+      it(`a reply slower than the ${TIMEOUT_MS.vertex} ms call budget: gap DEADLINE_EXCEEDED naming the call`, async () => {
+        const r = await runCase(vxh, { collector, fault: `reply slower than the call budget (${TIMEOUT_MS.vertex} ms)`, arm: () => vx.faults.add({ method: t.method, kind: 'latency', ms: 2000, times: 1 }), expect: 'gap', api: t.api });
         expect(r.manifest.collectors[0]!.gaps.some((g) => g.code === 'DEADLINE_EXCEEDED')).toBe(true);
       });
       it('UNAVAILABLE until the budget runs out: gap naming the call', async () =>

@@ -32,6 +32,16 @@ export interface HandlerRequest {
   query: URLSearchParams;
   /** Parsed JSON body of a POST ({} when empty). */
   body: Record<string, unknown>;
+  /** features.databricks: Databricks' lower caps apply */
+  databricks?: boolean;
+  /** options.pageClamp for this route: at most this many items per page, whatever was asked */
+  pageClamp?: number;
+}
+
+/** max_results as the server checks it, then clamped silently when the sandbox is told to. */
+function pageSize(req: HandlerRequest, raw: unknown, def: number, max: number): number {
+  const n = readMaxResults(raw, def, max);
+  return req.pageClamp !== undefined ? Math.min(n, req.pageClamp) : n;
 }
 
 export interface HandlerResult {
@@ -141,7 +151,7 @@ function registeredModelMatcher(clauses: FilterClause[]): (m: ModelRecord) => bo
 }
 
 function searchRegisteredModels(state: MlflowState, req: HandlerRequest): HandlerResult {
-  const max = readMaxResults(rawParam(req, 'max_results'), 100, 1000);
+  const max = pageSize(req, rawParam(req, 'max_results'), 100, 1000);
   const clauses = parseFilter(param(req, 'filter'));
   const match = registeredModelMatcher(clauses);
   const orders: OrderBy[] = listParam(req, 'order_by').map(parseOrderBy);
@@ -262,7 +272,8 @@ function modelVersionMatcher(clauses: FilterClause[]): (mv: ModelVersionRecord) 
 type MvField = 'name' | 'version' | 'creation_timestamp' | 'last_updated_timestamp';
 
 function searchModelVersions(state: MlflowState, req: HandlerRequest): HandlerResult {
-  const max = readMaxResults(rawParam(req, 'max_results'), 10000, 200000);
+  // open-source MLflow accepts up to 200,000 per page; Databricks' registry 10,000
+  const max = pageSize(req, rawParam(req, 'max_results'), 10000, req.databricks ? 10000 : 200000);
   const clauses = parseFilter(param(req, 'filter'));
   const match = modelVersionMatcher(clauses);
   const given = listParam(req, 'order_by');
@@ -484,7 +495,7 @@ function filterAndSortRuns(
 
 function searchRuns(state: MlflowState, req: HandlerRequest): HandlerResult {
   const experimentIds = new Set(listParam(req, 'experiment_ids'));
-  const max = readMaxResults(req.body['max_results'], 1000, 50000);
+  const max = pageSize(req, req.body['max_results'], 1000, 50000);
   const view = (param(req, 'run_view_type') ?? 'ACTIVE_ONLY').toUpperCase();
   if (!['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL'].includes(view)) {
     throw invalidParameter(`Invalid value ${view} for parameter 'run_view_type' supplied.`);
@@ -530,7 +541,7 @@ function getExperimentByName(state: MlflowState, req: HandlerRequest): HandlerRe
 }
 
 function searchExperiments(state: MlflowState, req: HandlerRequest): HandlerResult {
-  const max = readMaxResults(rawParam(req, 'max_results'), 1000, 50000);
+  const max = pageSize(req, rawParam(req, 'max_results'), 1000, 50000);
   const view = (param(req, 'view_type') ?? 'ACTIVE_ONLY').toUpperCase();
   const clauses = parseFilter(param(req, 'filter'));
   for (const c of clauses) {
@@ -558,7 +569,7 @@ function searchExperiments(state: MlflowState, req: HandlerRequest): HandlerResu
 // ---------------------------------------------------------------- optional features
 
 function listWebhooks(state: MlflowState, req: HandlerRequest): HandlerResult {
-  const max = readMaxResults(rawParam(req, 'max_results'), 100, 1000);
+  const max = pageSize(req, rawParam(req, 'max_results'), 100, 1000);
   const offset = parsePageToken(param(req, 'page_token'));
   const { page, next } = pageOf(state.webhooks, offset, max);
   return ok(withList('webhooks', page.map(webhookToWire), next));

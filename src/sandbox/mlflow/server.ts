@@ -27,6 +27,11 @@ export interface MlflowSandboxOptions {
   now?: () => number;
   /** Requests per rolling second (wall clock) before 429 REQUEST_LIMIT_EXCEEDED. */
   rateLimitPerSecond?: number;
+  /**
+   * Per endpoint (e.g. 'model-versions/search'): the most items one page holds, whatever max_results
+   * asks. Servers may clamp silently (Databricks Unity Catalog does); clients must page on anyway.
+   */
+  pageClamp?: Record<string, number>;
 }
 
 export interface MlflowFaults {
@@ -185,7 +190,7 @@ export async function startMlflowSandbox(opts: MlflowSandboxOptions): Promise<Ml
     if (badJson) {
       return { reply: errorReply(400, 'MALFORMED_REQUEST', 'Malformed request: the body is not valid JSON.'), paged: false };
     }
-    const hreq: HandlerRequest = { method, query, body };
+    const hreq: HandlerRequest = { method, query, body, databricks: features.databricks, pageClamp: opts.pageClamp?.[name] };
     let result: HandlerResult;
     try {
       result = handler(state, hreq);

@@ -150,16 +150,19 @@ describe('registry and lineage over a registry of several pages', () => {
       inScope.add(id);
       if (v.run_id) runIds.add(v.run_id);
     }
-    sb = await startMlflowSandbox({ seed });
+    // the collectors ask for 1,000 models and 50,000 versions a page; a server that answers fewer
+    // (here 100 and 10,000, silently) must still be paged to the end
+    sb = await startMlflowSandbox({ seed, pageClamp: { 'registered-models/search': 100, 'model-versions/search': 10_000 } });
     c = await collect(mlflowConfig(tmpDir('soc2-mlflow-pages-')), mlflowEnv(sb.url));
   }, HOOK);
   afterAll(() => sb?.close());
 
   it('pages through registered models and versions to the end', () => {
     expect(c.code, c.stderr).toBe(0);
-    // 255 models at the server's default 100 per page: 3 pages per collector; 10,200 versions at 10,000: 2
+    // 255 models at 100 per page: 3 pages per collector; 10,200 versions at 10,000: 2
     const rm = calls(sb.requests, 'registered-models/search');
     expect(rm).toHaveLength(6);
+    expect(new Set(rm.map((r) => r.query.max_results))).toEqual(new Set(['1000']));
     expect(rm.filter((r) => r.query.page_token)).toHaveLength(4);
     const mv = calls(sb.requests, 'model-versions/search');
     expect(mv).toHaveLength(4);

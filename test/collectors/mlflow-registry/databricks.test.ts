@@ -35,6 +35,18 @@ describe('mlflow-registry on a server with webhooks and Databricks transition re
     expect(first.provenance('mlflow-registry/webhooks.json').notes.redactions).toEqual({ webhooks: 1 });
   });
 
+  it('asks a server that caps max_results at 10,000 (Databricks) again with its default page size, and says so', () => {
+    // a loopback URI is not recognised as Databricks, so the first page asks for 50,000 and is refused
+    const versionPages = calls(sb.requests, 'model-versions/search').slice(0, 2);
+    expect(versionPages.map((r) => [r.status, r.query.max_results])).toEqual([
+      [400, '50000'],
+      [200, undefined],
+    ]);
+    const op = first.provenance('mlflow-registry/versions.ndjson').operations.find((o: any) => o.api === 'mlflow:SearchModelVersions');
+    expect(op.params).toMatchObject({ max_results: 'server default', fallback: expect.stringMatching(/max_results rejected with HTTP 400/) });
+    expect(first.manifest.status).toBe('complete');
+  });
+
   it('asks for transition requests once per production and staging version', () => {
     expect(trCalls).toBe(6);
     const tr = first.json('mlflow-registry/transition-requests.json');

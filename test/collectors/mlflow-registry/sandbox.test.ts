@@ -71,6 +71,9 @@ describe('mlflow-registry: two collections of the small company', () => {
       'GET transition-requests/list 404',
     ]);
     expect(calls(firstRequests, 'model-versions/search')[0]!.query.order_by).toEqual(['name ASC', 'version_number ASC']);
+    // the largest pages the server allows, so a large registry takes the fewest calls
+    expect(calls(firstRequests, 'registered-models/search')[0]!.query.max_results).toBe('1000');
+    expect(calls(firstRequests, 'model-versions/search')[0]!.query.max_results).toBe('50000');
     expect(first.collector('mlflow-registry')).toMatchObject({ status: 'ok', apiCalls: 5, gaps: [] });
   });
 
