@@ -12,6 +12,7 @@ import {
 import { z } from 'zod';
 import { makeClient } from '../../src/clients/aws.js';
 import { describeError, RepeatedTokenError } from '../../src/core/errors.js';
+import { rateLimiter } from '../../src/core/rate-limit.js';
 import type { OperationRecord } from '../../src/core/types.js';
 import { defineCollector, type AwsContext } from '../define.js';
 import { checks } from './checks.js';
@@ -26,6 +27,12 @@ export const settings = z.strictObject({
   requiredTags: z.array(z.string().min(1)).default(['owner', 'data-classification']),
   /** whether secrets must be encrypted with a customer-managed KMS key */
   requireCustomerManagedKey: z.boolean().default(true),
+  /**
+   * GetResourcePolicy calls started per second, per account and region. AWS allows 50 (shared with
+   * Put/Delete/ValidateResourcePolicy, not adjustable); 45 leaves room for other callers, and a call
+   * over the quota is throttled, retried and backed off, which is slower than waiting.
+   */
+  resourcePolicyCallsPerSecond: z.number().positive().max(10_000).default(45),
 });
 export type SecretsSettings = z.infer<typeof settings>;
 
@@ -100,6 +107,8 @@ export default defineCollector<AwsContext>({
   },
   checks,
   async collect(ctx) {
+    const s = ctx.settings as SecretsSettings;
+    const policySlot = rateLimiter(s.resourcePolicyCallsPerSecond, ctx.signal);
     const sm = makeClient(SecretsManagerClient, { region: ctx.aws.region, credentials: ctx.aws.credentials, counter: ctx.aws.counter });
     const out = await ctx.artifacts.ndjson(KIND);
     const list: OperationRecord = { api: 'secretsmanager:ListSecrets', params: { ...LIST_PARAMS }, pages: 0 };
@@ -115,6 +124,7 @@ export default defineCollector<AwsContext>({
       const arn = e.ARN ?? e.Name ?? '';
       let rp: PolicyField;
       try {
+        await policySlot();
         policy.calls!++;
         const r = await sm.send(new GetResourcePolicyCommand({ SecretId: arn }), opts);
         rp = parsePolicy(r.ResourcePolicy);
@@ -182,7 +192,7 @@ export default defineCollector<AwsContext>({
     gaps.flush();
     // The population is complete when every ListSecrets page arrived. A secret whose policy could
     // not be read stays in it, marked {error}; the gap says so and the policy check reports error.
-    await out.finish({ operations: operations(), complete: listed, notes: { ...counts, ...(listed ? {} : { stoppedAfterPages: list.pages }) } });
+    await out.finish({ operations: operations(), complete: listed, notes: { ...counts, resourcePolicyCallsPerSecond: s.resourcePolicyCallsPerSecond, ...(listed ? {} : { stoppedAfterPages: list.pages }) } });
     if (listed) await writeRotations(ctx, rotated);
   },
 });

@@ -193,15 +193,18 @@ function resolveCaller(state: AwsSeed, runtime: Runtime, key: string | undefined
   return { account, arn: account.callerArn, userId: userIdForArn(account, account.callerArn), accessKeyId: key };
 }
 
+// IAM, STS (the global endpoint) and Organizations quotas are per account; the rest per region too
+const GLOBAL_SERVICES = new Set(['iam', 'sts', 'organizations']);
+
 class TokenBuckets {
   private buckets = new Map<string, { tokens: number; at: number }>();
   constructor(private limits: Record<string, number> | undefined) {}
-  /** true when the call may proceed. */
-  take(account: string, service: string, action: string, nowMs: number): boolean {
+  /** true when the call may proceed. Quotas are per account, and per region for regional services. */
+  take(account: string, service: string, action: string, region: string, nowMs: number): boolean {
     if (!this.limits) return true;
     const rate = this.limits[action] ?? this.limits[`${service}:${action}`] ?? this.limits['*'];
     if (rate === undefined || rate <= 0) return true;
-    const key = `${account}|${service}|${action}`;
+    const key = `${account}|${GLOBAL_SERVICES.has(service) ? '' : region}|${service}|${action}`;
     const cap = Math.max(1, rate);
     let b = this.buckets.get(key);
     if (!b) {
@@ -339,7 +342,7 @@ export async function startAwsSandbox(opts: AwsSandboxOptions): Promise<AwsSandb
     } else if (fault && fault.kind !== 'truncate' && fault.kind !== 'malformed') {
       record.fault = fault.kind;
       reply = errorReply(p, faultError(fault.kind, p.service, p.action, caller), rid);
-    } else if (!buckets.take(caller.account.id, p.service, p.action, Date.now())) {
+    } else if (!buckets.take(caller.account.id, p.service, p.action, p.region, Date.now())) {
       reply = errorReply(p, faultError('throttle', p.service, p.action, caller), rid);
     } else {
       const ctx: HandlerContext = { state, runtime, caller, region: p.region, requestId: rid, now };

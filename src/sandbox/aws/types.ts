@@ -57,7 +57,7 @@ export interface AwsSandboxOptions {
   host?: string;
   /** Added to every answer. */
   latencyMs?: number;
-  /** Action (or `service:Action`, or `*`) → requests per second, per account; beyond it the service's throttling error. */
+  /** Action (or `service:Action`, or `*`) → requests per second, per account (and region, but for IAM, STS, Organizations); beyond it the service's throttling error. */
   rateLimits?: Record<string, number>;
   /** INPROGRESS answers of GenerateCredentialReport between STARTED and COMPLETE (default 0). */
   credentialReportPolls?: number;

@@ -69,7 +69,7 @@ const flagged = (r: CheckResult) => (r.exceptions ?? []).map((e) => e.resource.s
 
 describe('aws-secrets-manager checks', () => {
   it('settings have the documented defaults and reject unknown keys', () => {
-    expect(collector.meta.settings!.parse({})).toEqual({ rotationGraceDays: 7, unusedDays: 90, requiredTags: ['owner', 'data-classification'], requireCustomerManagedKey: true });
+    expect(collector.meta.settings!.parse({})).toEqual({ rotationGraceDays: 7, unusedDays: 90, requiredTags: ['owner', 'data-classification'], requireCustomerManagedKey: true, resourcePolicyCallsPerSecond: 45 });
     expect(collector.meta.settings!.safeParse({ unusedDay: 3 }).success).toBe(false);
   });
 

@@ -69,7 +69,8 @@ describe('aws-secrets-manager against the AWS sandbox', () => {
 
   async function collect(regions = 'us-east-1, eu-west-1', during?: () => void) {
     const dir = tmpDir();
-    const cfg = writeConfig(dir, `sources:\n  aws:\n    - name: main\n      regions: [${regions}]\ncollectors: [aws-secrets-manager]\nevidence:\n  dir: evidence\n`);
+    // the sandbox has no quota here; rate-limit.test.ts covers resourcePolicyCallsPerSecond
+    const cfg = writeConfig(dir, `sources:\n  aws:\n    - name: main\n      regions: [${regions}]\ncollectors: [aws-secrets-manager]\nevidence:\n  dir: evidence\nsettings:\n  aws-secrets-manager:\n    resourcePolicyCallsPerSecond: 10000\n`);
     let timer: NodeJS.Timeout | undefined;
     if (during) timer = setInterval(during, 2);
     const r = await runCli(['collect', '--config', cfg, '--json'], { env: awsEnv(sb.url) });
@@ -145,9 +146,8 @@ describe('aws-secrets-manager against the AWS sandbox', () => {
   });
 
   it('retries throttling and still writes a complete bundle', async () => {
-    // eu-west-1, throttling the last call of the collection (DescribeSecret of the replica): after a
-    // throttle the SDK's adaptive retry mode (src/clients/aws.ts) rate-limits the client, starting
-    // near 1-2 calls/s, so throttling an early call would make every later call slow.
+    // eu-west-1, throttling the last call of the collection (DescribeSecret of the replica): the
+    // SDK's standard retry mode (src/clients/aws.ts) retries it after a jittered backoff.
     sb.faults.add({ service: 'secretsmanager', action: 'DescribeSecret', kind: 'throttle', times: 1 });
     const r = await collect('eu-west-1');
     expect(r.code, r.stderr).toBe(0);
