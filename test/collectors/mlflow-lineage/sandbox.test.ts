@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateMlflowCompany, loadMlflowFixture, startMlflowSandbox, type MlflowSandbox, type MlflowSeed } from '../../../src/sandbox/mlflow/index.js';
 import { tmpDir } from '../../helpers/cli.js';
-import { assertReadOnly, bundleText, calls, collect, mlflowConfig, mlflowEnv, type Collected } from '../mlflow-registry/helpers.js';
+import { assertReadOnly, calls, collect, mlflowConfig, mlflowEnv, type Collected } from '../mlflow-registry/helpers.js';
+import { bundleText } from '../../helpers/collected.js';
 
 const HOOK = 60_000;
 const CANARY = {

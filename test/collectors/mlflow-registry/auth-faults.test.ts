@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMlflowFixture, startMlflowSandbox, type MlflowSandbox } from '../../../src/sandbox/mlflow/index.js';
 import { tmpDir } from '../../helpers/cli.js';
-import { bundleText, calls, collect, mlflowConfig, mlflowEnv, type Collected } from './helpers.js';
+import { calls, collect, mlflowConfig, mlflowEnv, type Collected } from './helpers.js';
+import { bundleText } from '../../helpers/collected.js';
 
 const HOOK = 60_000;
 

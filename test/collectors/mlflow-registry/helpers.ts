@@ -1,18 +1,10 @@
 // Runs the real CLI against an MLflow sandbox and reads the bundle it wrote.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { MlflowRecordedRequest } from '../../../src/sandbox/mlflow/index.js';
-import { cleanEnv, runCli, writeConfig, type CliResult } from '../../helpers/cli.js';
+import { cleanEnv, writeConfig } from '../../helpers/cli.js';
+import { collectBundle, type CollectedBundle } from '../../helpers/collected.js';
 
-export interface Collected extends CliResult {
-  bundle: string;
-  manifest: any;
-  findings: any[];
-  /** artifact of this bundle by path below artifacts/<source>/ */
-  json(rel: string): any;
-  ndjson(rel: string): any[];
-  /** provenance of an artifact, by path below artifacts/<source>/ */
-  provenance(rel: string): any;
+export interface Collected extends CollectedBundle {
   finding(check: string): any;
   collector(id: string): any;
 }
@@ -38,41 +30,12 @@ export function mlflowConfig(dir: string, o: { collectors?: string[]; source?: s
 export const mlflowEnv = (url: string, extra: Record<string, string> = {}) => cleanEnv({ MLFLOW_TRACKING_URI: url, ...extra });
 
 export async function collect(config: string, env: NodeJS.ProcessEnv): Promise<Collected> {
-  const r = await runCli(['collect', '--config', config, '--json'], { env });
-  let bundle: string;
-  try {
-    bundle = JSON.parse(r.stdout).bundle;
-  } catch {
-    throw new Error(`collect printed no JSON (exit ${r.code}): ${r.stdout}\n${r.stderr}`);
-  }
-  const read = (rel: string) => readFileSync(path.join(bundle, 'artifacts', 'registry', ...rel.split('/')), 'utf8');
-  const manifest = JSON.parse(readFileSync(path.join(bundle, 'manifest.json'), 'utf8'));
-  const findings = JSON.parse(readFileSync(path.join(bundle, 'findings.json'), 'utf8'));
+  const c = await collectBundle(config, env, 'registry');
   return {
-    ...r,
-    bundle,
-    manifest,
-    findings,
-    json: (rel) => JSON.parse(read(rel)),
-    ndjson: (rel) =>
-      read(rel)
-        .split('\n')
-        .filter((l) => l)
-        .map((l) => JSON.parse(l)),
-    provenance: (rel) => manifest.artifacts.find((a: any) => a.path === `artifacts/registry/${rel}`)?.provenance,
-    finding: (check) => findings.find((f: any) => f.check === check),
-    collector: (id) => manifest.collectors.find((c: any) => c.id === id),
+    ...c,
+    finding: (check) => c.findings.find((f: any) => f.check === check),
+    collector: (id) => c.manifest.collectors.find((x: any) => x.id === id),
   };
-}
-
-/** Every file of a bundle, concatenated (to search for values that must never be written). */
-export function bundleText(dir: string): string {
-  let out = '';
-  for (const e of readdirSync(dir)) {
-    const p = path.join(dir, e);
-    out += statSync(p).isDirectory() ? bundleText(p) : readFileSync(p, 'utf8');
-  }
-  return out;
 }
 
 /** Requests to one API path (below /api/2.0/mlflow/). */

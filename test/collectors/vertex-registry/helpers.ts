@@ -1,23 +1,16 @@
 // Runs the real CLI against the Vertex sandbox and reads the bundle it wrote. Shared by the three
 // Vertex collector suites. Every CLI run loads the aiplatform protos (~3 s CPU), so suites collect
 // few times and assert a lot on each bundle.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { VertexRecordedRequest } from '../../../src/sandbox/vertex/index.js';
-import { cleanEnv, runCli, writeConfig, type CliResult } from '../../helpers/cli.js';
+import { cleanEnv, writeConfig } from '../../helpers/cli.js';
+import { collectBundle, type CollectedBundle } from '../../helpers/collected.js';
 
 export const SOURCE = 'ml-prod';
 export const PROJECT = { id: 'acme-ml-prod', number: '412345678901' };
 export const LOCATIONS = ['us-central1', 'europe-west4'];
 
-export interface Collected extends CliResult {
-  bundle: string;
-  manifest: any;
-  findings: any[];
-  /** artifact by path below artifacts/ml-prod/ (e.g. `vertex-registry/us-central1/versions.ndjson`) */
-  json(rel: string): any;
-  ndjson(rel: string): any[];
-  provenance(rel: string): any;
+export interface Collected extends CollectedBundle {
   finding(check: string, location?: string): any;
   collectors(id: string): any[];
 }
@@ -47,30 +40,11 @@ export function vertexConfig(dir: string, endpoint: string, o: { collectors?: st
 export const vertexEnv = (extra: Record<string, string> = {}) => cleanEnv(extra);
 
 export async function collect(config: string, env: NodeJS.ProcessEnv): Promise<Collected> {
-  const r = await runCli(['collect', '--config', config, '--json'], { env });
-  let bundle: string;
-  try {
-    bundle = JSON.parse(r.stdout).bundle;
-  } catch {
-    throw new Error(`collect printed no JSON (exit ${r.code}): ${r.stdout}\n${r.stderr}`);
-  }
-  const read = (rel: string) => readFileSync(path.join(bundle, 'artifacts', SOURCE, ...rel.split('/')), 'utf8');
-  const manifest = JSON.parse(readFileSync(path.join(bundle, 'manifest.json'), 'utf8'));
-  const findings = JSON.parse(readFileSync(path.join(bundle, 'findings.json'), 'utf8'));
+  const c = await collectBundle(config, env, SOURCE);
   return {
-    ...r,
-    bundle,
-    manifest,
-    findings,
-    json: (rel) => JSON.parse(read(rel)),
-    ndjson: (rel) =>
-      read(rel)
-        .split('\n')
-        .filter((l) => l)
-        .map((l) => JSON.parse(l)),
-    provenance: (rel) => manifest.artifacts.find((a: any) => a.path === `artifacts/${SOURCE}/${rel}`)?.provenance,
-    finding: (check, location = 'us-central1') => findings.find((f: any) => f.check === check && f.scope.location === location),
-    collectors: (id) => manifest.collectors.filter((c: any) => c.id === id),
+    ...c,
+    finding: (check, location = 'us-central1') => c.findings.find((f: any) => f.check === check && f.scope.location === location),
+    collectors: (id) => c.manifest.collectors.filter((x: any) => x.id === id),
   };
 }
 
