@@ -11,7 +11,18 @@
 //   "non_idempotent"). We override the read methods to retry UNAVAILABLE, DEADLINE_EXCEEDED and
 //   RESOURCE_EXHAUSTED with exponential backoff; every other code (PERMISSION_DENIED, NOT_FOUND,
 //   FAILED_PRECONDITION, UNAUTHENTICATED …) surfaces at once.
-import { v1 } from '@google-cloud/aiplatform';
+// - Loading: only the five v1 service clients, each from its own module. The package index
+//   (`import { v1 } from '@google-cloud/aiplatform'`) would also load every other v1 client, the
+//   whole v1beta1 tree and the 16 MB static protos.js: ~1 s CPU and ~60-120 MB more. These deep
+//   paths are package internals (the package has no `exports` map, so Node allows them); an upgrade
+//   that moves them fails at import, loudly, and test/clients/vertex-imports.test.ts catches it.
+//   Each client still parses the package's single build/protos/protos.json (v1 and v1beta1 types,
+//   4 MB), once per process: there is no per-service JSON.
+import { DatasetServiceClient } from '@google-cloud/aiplatform/build/src/v1/dataset_service_client.js';
+import { EndpointServiceClient } from '@google-cloud/aiplatform/build/src/v1/endpoint_service_client.js';
+import { MetadataServiceClient } from '@google-cloud/aiplatform/build/src/v1/metadata_service_client.js';
+import { ModelServiceClient } from '@google-cloud/aiplatform/build/src/v1/model_service_client.js';
+import { PipelineServiceClient } from '@google-cloud/aiplatform/build/src/v1/pipeline_service_client.js';
 import { googleAuthLibrary, grpc, type ClientConfig, type ClientOptions } from 'google-gax';
 
 export type VertexRetryCode = 'UNAVAILABLE' | 'DEADLINE_EXCEEDED' | 'RESOURCE_EXHAUSTED' | 'INTERNAL' | 'ABORTED' | 'UNKNOWN';
@@ -53,11 +64,11 @@ export interface VertexClients {
   parent: string;
   /** HOST:PORT the clients talk to. */
   apiEndpoint: string;
-  model: v1.ModelServiceClient;
-  endpoint: v1.EndpointServiceClient;
-  metadata: v1.MetadataServiceClient;
-  dataset: v1.DatasetServiceClient;
-  pipeline: v1.PipelineServiceClient;
+  model: ModelServiceClient;
+  endpoint: EndpointServiceClient;
+  metadata: MetadataServiceClient;
+  dataset: DatasetServiceClient;
+  pipeline: PipelineServiceClient;
   /** Closes every channel; safe to call twice. */
   close(): Promise<void>;
 }
@@ -186,14 +197,14 @@ export function createVertexClients(opts: VertexClientOptions): VertexClients {
 
   // Each service client is built on first use: building one parses the package's protos (tens of
   // milliseconds of CPU), and most collectors need one or two of the five.
-  type Clients = { model: v1.ModelServiceClient; endpoint: v1.EndpointServiceClient; metadata: v1.MetadataServiceClient; dataset: v1.DatasetServiceClient; pipeline: v1.PipelineServiceClient };
+  type Clients = { model: ModelServiceClient; endpoint: EndpointServiceClient; metadata: MetadataServiceClient; dataset: DatasetServiceClient; pipeline: PipelineServiceClient };
   const made: Partial<Clients> = {};
   const make: { [K in keyof Clients]: () => Clients[K] } = {
-    model: () => new v1.ModelServiceClient(withRetry('ModelService')),
-    endpoint: () => new v1.EndpointServiceClient(withRetry('EndpointService')),
-    metadata: () => new v1.MetadataServiceClient(withRetry('MetadataService')),
-    dataset: () => new v1.DatasetServiceClient(withRetry('DatasetService')),
-    pipeline: () => new v1.PipelineServiceClient(withRetry('PipelineService')),
+    model: () => new ModelServiceClient(withRetry('ModelService')),
+    endpoint: () => new EndpointServiceClient(withRetry('EndpointService')),
+    metadata: () => new MetadataServiceClient(withRetry('MetadataService')),
+    dataset: () => new DatasetServiceClient(withRetry('DatasetService')),
+    pipeline: () => new PipelineServiceClient(withRetry('PipelineService')),
   };
   const get = <K extends keyof Clients>(k: K): Clients[K] => (made[k] ??= make[k]()) as Clients[K];
 

@@ -1,5 +1,5 @@
 // Runs the real CLI against the Vertex sandbox and reads the bundle it wrote. Shared by the three
-// Vertex collector suites. Every CLI run loads the aiplatform protos (~3 s CPU), so suites collect
+// Vertex collector suites. Every CLI run parses the aiplatform protos (~2 s CPU), so suites collect
 // few times and assert a lot on each bundle.
 import path from 'node:path';
 import type { VertexRecordedRequest } from '../../../src/sandbox/vertex/index.js';
