@@ -1,22 +1,11 @@
 // AWS Secrets Manager: the metadata of every secret of an account × region, with its resource policy.
 // Metadata only: this collector never calls GetSecretValue or BatchGetSecretValue, and copies an
 // allow-list of fields (record.ts), so nothing of a secret's value reaches a bundle, log or error.
-import {
-  DescribeSecretCommand,
-  GetResourcePolicyCommand,
-  ListSecretsCommand,
-  SecretsManagerClient,
-  type ListSecretsCommandOutput,
-  type SecretListEntry,
-} from '@aws-sdk/client-secrets-manager';
+// The calls live in collect.ts, loaded on first use: the AWS SDK takes a noticeable part of a
+// second to load, which runs that configure no AWS source should not pay.
 import { z } from 'zod';
-import { makeClient } from '../../src/clients/aws.js';
-import { describeError, RepeatedTokenError } from '../../src/core/errors.js';
-import { rateLimiter } from '../../src/core/rate-limit.js';
-import type { OperationRecord } from '../../src/core/types.js';
 import { defineCollector, type AwsContext } from '../define.js';
 import { checks } from './checks.js';
-import { isReplicated, replicationEntries, toRecord, type PolicyField, type SecretRecord } from './record.js';
 
 export const settings = z.strictObject({
   /** days allowed past AutomaticallyAfterDays (or past NextRotationDate) before a rotation is late */
@@ -37,51 +26,8 @@ export const settings = z.strictObject({
 export type SecretsSettings = z.infer<typeof settings>;
 
 export const ROTATIONS_KIND = 'aws.secretsmanager.rotations';
-const KIND = 'aws.secretsmanager.secrets';
-const LIST_PARAMS = { IncludePlannedDeletion: true, MaxResults: 100 } as const;
-/** individual per-secret gaps recorded per API before the rest are summed up in one gap */
-const MAX_SECRET_GAPS = 25;
-const MAX_POOL = 16;
-
-/** Runs fn over items with at most `limit` in flight; results keep the input order. */
-async function mapPool<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  });
-  await Promise.all(workers);
-  return out;
-}
-
-/** Per-secret gaps, the first MAX_SECRET_GAPS named one by one, the rest counted in one gap. */
-function secretGaps(ctx: AwsContext) {
-  const extra = new Map<string, { n: number; codes: Set<string> }>();
-  const named = new Map<string, number>();
-  return {
-    add(api: string, arn: string, e: unknown): string {
-      const d = describeError(e);
-      const k = named.get(api) ?? 0;
-      if (k < MAX_SECRET_GAPS) {
-        named.set(api, k + 1);
-        ctx.gap({ api: `${api} ${arn}`, ...d });
-      } else {
-        const x = extra.get(api) ?? { n: 0, codes: new Set<string>() };
-        x.n++;
-        x.codes.add(d.code);
-        extra.set(api, x);
-      }
-      return d.code;
-    },
-    flush(): void {
-      for (const [api, x] of extra)
-        ctx.gap({ api, code: [...x.codes].join(','), message: `${x.n} more secrets failed the same way; each is marked with {error} in ${KIND}` });
-    },
-  };
-}
+export const KIND = 'aws.secretsmanager.secrets';
+export const LIST_PARAMS = { IncludePlannedDeletion: true, MaxResults: 100 } as const;
 
 export default defineCollector<AwsContext>({
   meta: {
@@ -107,132 +53,6 @@ export default defineCollector<AwsContext>({
   },
   checks,
   async collect(ctx) {
-    const s = ctx.settings as SecretsSettings;
-    const policySlot = rateLimiter(s.resourcePolicyCallsPerSecond, ctx.signal);
-    const sm = makeClient(SecretsManagerClient, { region: ctx.aws.region, credentials: ctx.aws.credentials, counter: ctx.aws.counter });
-    const out = await ctx.artifacts.ndjson(KIND);
-    const list: OperationRecord = { api: 'secretsmanager:ListSecrets', params: { ...LIST_PARAMS }, pages: 0 };
-    const policy: OperationRecord = { api: 'secretsmanager:GetResourcePolicy', params: { SecretId: '<each secret ARN>' }, pages: 0, calls: 0 };
-    const describe: OperationRecord = { api: 'secretsmanager:DescribeSecret', params: { SecretId: '<each replicated secret ARN>' }, pages: 0, calls: 0 };
-    const gaps = secretGaps(ctx);
-    const counts = { secrets: 0, scheduledForDeletion: 0, withResourcePolicy: 0, resourcePolicyErrors: 0, replicated: 0, replicationErrors: 0 };
-    const pool = Math.min(MAX_POOL, Math.max(1, ctx.concurrency));
-    const opts = { abortSignal: ctx.signal };
-    const rotated = new Map<string, { name: string; at: string | null }>();
-
-    const enrich = async (e: SecretListEntry): Promise<SecretRecord> => {
-      const arn = e.ARN ?? e.Name ?? '';
-      let rp: PolicyField;
-      try {
-        await policySlot();
-        policy.calls!++;
-        const r = await sm.send(new GetResourcePolicyCommand({ SecretId: arn }), opts);
-        rp = parsePolicy(r.ResourcePolicy);
-        if (rp && 'error' in rp) gaps.add('secretsmanager:GetResourcePolicy', arn, Object.assign(new Error('ResourcePolicy is not a JSON object'), { name: rp.error }));
-      } catch (err) {
-        rp = { error: gaps.add('secretsmanager:GetResourcePolicy', arn, err) };
-      }
-      let replication: SecretRecord['ReplicationStatus'];
-      if (isReplicated(e)) {
-        try {
-          describe.calls!++;
-          const d = await sm.send(new DescribeSecretCommand({ SecretId: arn }), opts);
-          replication = replicationEntries(d.ReplicationStatus);
-        } catch (err) {
-          replication = { error: gaps.add('secretsmanager:DescribeSecret', arn, err) };
-        }
-      }
-      return toRecord(e, rp, replication);
-    };
-
-    const operations = () => {
-      policy.pages = policy.calls!;
-      describe.pages = describe.calls!;
-      return [{ ...list }, { ...policy }, { ...describe }];
-    };
-    let listed = true;
-    let listFailed = false;
-    try {
-      await ctx.paginate.all<ListSecretsCommandOutput>(
-        { api: list.api, params: list.params },
-        async (NextToken) => {
-          try {
-            const page = await sm.send(new ListSecretsCommand({ ...LIST_PARAMS, NextToken }), opts);
-            list.pages++;
-            return { page, next: page.NextToken };
-          } catch (e) {
-            listFailed = true;
-            throw e;
-          }
-        },
-        async (page) => {
-          // one page at a time: its policies are fetched with the pool, its records written, then the next page
-          const records = await mapPool(page.SecretList ?? [], pool, enrich);
-          for (const r of records) {
-            counts.secrets++;
-            if (r.DeletedDate) counts.scheduledForDeletion++;
-            if (r.resourcePolicy && !('error' in r.resourcePolicy)) counts.withResourcePolicy++;
-            if (r.resourcePolicy && 'error' in r.resourcePolicy) counts.resourcePolicyErrors++;
-            if (r.ReplicationStatus) counts.replicated++;
-            if (r.ReplicationStatus && 'error' in r.ReplicationStatus) counts.replicationErrors++;
-            rotated.set(r.ARN, { name: r.Name ?? r.ARN, at: r.LastRotatedDate });
-            await out.write(r);
-          }
-        },
-      );
-    } catch (e) {
-      // a failed page or a looping token is a gap; anything else (the disk) fails the collector,
-      // and the runner marks the open artifact aborted
-      if (!listFailed && !(e instanceof RepeatedTokenError)) throw e;
-      listed = false;
-      ctx.gap({ api: list.api, ...describeError(e) });
-    } finally {
-      sm.destroy();
-    }
-    gaps.flush();
-    // The population is complete when every ListSecrets page arrived. A secret whose policy could
-    // not be read stays in it, marked {error}; the gap says so and the policy check reports error.
-    await out.finish({ operations: operations(), complete: listed, notes: { ...counts, resourcePolicyCallsPerSecond: s.resourcePolicyCallsPerSecond, ...(listed ? {} : { stoppedAfterPages: list.pages }) } });
-    if (listed) await writeRotations(ctx, rotated);
+    await (await import('./collect.js')).collect(ctx);
   },
 });
-
-/**
- * Secrets Manager keeps no rotation history we may read without touching versions, so each bundle
- * compares LastRotatedDate with the previous bundle's snapshot: every change is one rotation event
- * in the window (previous collectedAt, this collectedAt].
- */
-async function writeRotations(ctx: AwsContext, current: Map<string, { name: string; at: string | null }>): Promise<void> {
-  const to = ctx.now().toISOString();
-  const prev = ctx.previous;
-  if (!prev || !prev.complete(KIND)) {
-    await ctx.artifacts.json(ROTATIONS_KIND, { baseline: true, window: { from: null, to }, previousBundle: null, events: [] }, { operations: [], complete: true, records: 0, notes: { baseline: 'first bundle for this account and region: later bundles list rotations since it' } });
-    return;
-  }
-  const before = new Map<string, string | null>();
-  for await (const r of prev.iterate<SecretRecord>(KIND)) before.set(r.ARN, r.LastRotatedDate);
-  const events = [];
-  for (const [arn, { name, at }] of current) {
-    if (!at || !before.has(arn)) continue;
-    const was = before.get(arn) ?? null;
-    if (was !== at) events.push({ arn, name, account: ctx.aws.account, region: ctx.aws.region, rotatedAt: at, previousRotatedAt: was });
-  }
-  const window = { from: prev.collectedAt ?? null, to };
-  await ctx.artifacts.json(ROTATIONS_KIND, { baseline: false, window, previousBundle: prev.bundleId ?? null, events }, {
-    operations: [],
-    complete: true,
-    records: events.length,
-    ...(window.from ? { periodCovered: { from: window.from, to } } : {}),
-    notes: { derivedFrom: `${KIND} of this bundle and of ${prev.bundleId}`, apiCalls: 0 },
-  });
-}
-
-function parsePolicy(text: string | undefined): PolicyField {
-  if (text === undefined || text === null || text === '') return null;
-  try {
-    const v = JSON.parse(text) as unknown;
-    return v && typeof v === 'object' ? (v as Record<string, unknown>) : { error: 'UnparseablePolicy' };
-  } catch {
-    return { error: 'UnparseablePolicy' };
-  }
-}
