@@ -4,7 +4,7 @@ import { daysBetween } from '../define.js';
 import type { CredentialRow } from './credential-report.js';
 import { compilePattern, matches } from './iam-eval.js';
 import type { IamSettings } from './index.js';
-import { grantsAdmin, trustPrincipals, type PolicyDocument } from './policy.js';
+import { grantsAdmin, trustPrincipals, type PolicyDocument, type TrustPrincipal } from './policy.js';
 
 const ROOT = '<root_account>';
 type Summary = Record<string, number>;
@@ -29,38 +29,123 @@ interface Principal {
   PolicyVersionList?: { VersionId?: string; IsDefaultVersion?: boolean; Document: PolicyDocument | null }[];
 }
 
-/** Two streaming passes: first which policies/groups grant admin, then who holds them. */
-export async function adminHolders(input: CheckInput): Promise<Exception[]> {
-  const adminPolicies = new Set<string>();
-  const adminGroups = new Map<string, string>();
-  const groups: Principal[] = [];
-  for await (const r of input.artifacts.iterate<Principal>('aws.iam.authorization-details')) {
-    if (r.type === 'policy') {
-      const v = r.PolicyVersionList?.find((x) => x.IsDefaultVersion) ?? r.PolicyVersionList?.find((x) => x.VersionId === r.DefaultVersionId);
-      if (grantsAdmin(v?.Document ?? null)) adminPolicies.add(r.Arn);
-    } else if (r.type === 'group') groups.push({ ...r });
+const AUTHORIZATION_DETAILS = 'aws.iam.authorization-details';
+
+/**
+ * One consumer of the shared pass. Its first error is kept and thrown by its own check only, as when
+ * each check made its own pass; an error of the pass itself (unreadable file, hash mismatch) reaches all.
+ */
+class Part<T> {
+  private failed = false;
+  private error: unknown;
+  constructor(
+    private readonly value: T,
+    private readonly step: (r: Principal) => void,
+  ) {}
+  feed(r: Principal): void {
+    if (this.failed) return;
+    try {
+      this.step(r);
+    } catch (e) {
+      this.failed = true;
+      this.error = e;
+    }
   }
-  for (const g of groups) {
-    const inline = g.GroupPolicyList?.find((p) => grantsAdmin(p.PolicyDocument));
-    const attached = g.AttachedManagedPolicies?.find((p) => adminPolicies.has(p.PolicyArn));
-    if (inline) adminGroups.set(g.GroupName!, `inline policy ${inline.PolicyName}`);
-    else if (attached) adminGroups.set(g.GroupName!, `attached policy ${attached.PolicyArn}`);
+  get(): T {
+    if (this.failed) throw this.error;
+    return this.value;
+  }
+}
+
+/** A user, role or group as adminHolders needs it: which of its own inline policies grant admin, and the names to resolve once every policy is known. */
+interface AdminEntry {
+  type: 'user' | 'role' | 'group';
+  Arn: string;
+  GroupName: string | undefined;
+  /** names of its inline policies that allow * on *, in order */
+  inlineAdmin: string[];
+  attached: string[];
+  /** users only */
+  groups: string[];
+}
+
+interface AuthorizationFacts {
+  admin: Part<{ policies: Set<string>; principals: AdminEntry[] }>;
+  userInline: Part<Exception[]>;
+  trust: Part<{ Arn: string; principals: TrustPrincipal[] }[]>;
+}
+
+/**
+ * What admin-principals, user-inline-policies and external-trust need from the authorization details
+ * (22 MB for a large account), in ONE streaming pass that the three share through `input.memo`. Only
+ * the facts are kept (admin policy ARNs, each principal's attached ARNs and groups, trust principals),
+ * never whole records.
+ */
+function authorizationFacts(input: CheckInput): Promise<AuthorizationFacts> {
+  const scan = async (): Promise<AuthorizationFacts> => {
+    const policies = new Set<string>();
+    const principals: AdminEntry[] = [];
+    const userInline: Exception[] = [];
+    const roles: { Arn: string; principals: TrustPrincipal[] }[] = [];
+    const facts: AuthorizationFacts = {
+      admin: new Part({ policies, principals }, (r) => {
+        if (r.type === 'policy') {
+          const v = r.PolicyVersionList?.find((x) => x.IsDefaultVersion) ?? r.PolicyVersionList?.find((x) => x.VersionId === r.DefaultVersionId);
+          if (grantsAdmin(v?.Document ?? null)) policies.add(r.Arn);
+        } else if (r.type === 'user' || r.type === 'role' || r.type === 'group') {
+          const inlineList = r.type === 'user' ? r.UserPolicyList : r.type === 'role' ? r.RolePolicyList : r.GroupPolicyList;
+          principals.push({
+            type: r.type,
+            Arn: r.Arn,
+            GroupName: r.GroupName,
+            inlineAdmin: (inlineList ?? []).filter((p) => grantsAdmin(p.PolicyDocument)).map((p) => p.PolicyName),
+            attached: (r.AttachedManagedPolicies ?? []).map((p) => p.PolicyArn),
+            groups: r.type === 'user' ? [...(r.GroupList ?? [])] : [],
+          });
+        }
+      }),
+      userInline: new Part(userInline, (r) => {
+        if (r.type === 'user' && (r.UserPolicyList?.length ?? 0) > 0) userInline.push({ resource: r.Arn, reason: `inline policies: ${r.UserPolicyList!.map((p) => p.PolicyName).join(', ')}` });
+      }),
+      trust: new Part(roles, (r) => {
+        if (r.type === 'role') roles.push({ Arn: r.Arn, principals: trustPrincipals(r.AssumeRolePolicyDocument ?? null) });
+      }),
+    };
+    for await (const r of input.artifacts.iterate<Principal>(AUTHORIZATION_DETAILS)) {
+      facts.admin.feed(r);
+      facts.userInline.feed(r);
+      facts.trust.feed(r);
+    }
+    return facts;
+  };
+  return input.memo ? input.memo(`aws-iam:${AUTHORIZATION_DETAILS}`, scan) : scan();
+}
+
+/** Principals (users, roles, groups) holding Allow * on *: inline, through an attached policy, or through a group. */
+export async function adminHolders(input: CheckInput): Promise<Exception[]> {
+  const { policies: adminPolicies, principals } = (await authorizationFacts(input)).admin.get();
+  const adminGroups = new Map<string | undefined, string>();
+  for (const g of principals) {
+    if (g.type !== 'group') continue;
+    const attached = g.attached.findIndex((a) => adminPolicies.has(a));
+    if (g.inlineAdmin.length) adminGroups.set(g.GroupName, `inline policy ${g.inlineAdmin[0]}`);
+    else if (attached >= 0) adminGroups.set(g.GroupName, `attached policy ${g.attached[attached]}`);
   }
   const out: Exception[] = [];
-  for await (const r of input.artifacts.iterate<Principal>('aws.iam.authorization-details')) {
-    if (r.type !== 'user' && r.type !== 'role' && r.type !== 'group') continue;
-    const inlineList = r.type === 'user' ? r.UserPolicyList : r.type === 'role' ? r.RolePolicyList : r.GroupPolicyList;
+  for (const r of principals) {
     const via: string[] = [];
-    for (const p of inlineList ?? []) if (grantsAdmin(p.PolicyDocument)) via.push(`inline policy ${p.PolicyName}`);
-    for (const p of r.AttachedManagedPolicies ?? []) if (adminPolicies.has(p.PolicyArn)) via.push(`attached policy ${p.PolicyArn}`);
-    if (r.type === 'user') for (const g of r.GroupList ?? []) if (adminGroups.has(g)) via.push(`group ${g} (${adminGroups.get(g)})`);
+    for (const name of r.inlineAdmin) via.push(`inline policy ${name}`);
+    for (const a of r.attached) if (adminPolicies.has(a)) via.push(`attached policy ${a}`);
+    for (const g of r.groups) if (adminGroups.has(g)) via.push(`group ${g} (${adminGroups.get(g)})`);
     if (via.length) out.push({ resource: r.Arn, reason: `Allow * on * via ${via.join('; ')}` });
   }
   return out;
 }
 
+/** The parsed credential report, read once for the three checks that use it (the checks only read it). */
 async function report(i: CheckInput): Promise<Report> {
-  return i.artifacts.readJson<Report>('aws.iam.credential-report');
+  const read = () => i.artifacts.readJson<Report>('aws.iam.credential-report');
+  return i.memo ? i.memo('aws-iam:aws.iam.credential-report', read) : read();
 }
 
 export const checks: Check[] = [
@@ -170,7 +255,7 @@ export const checks: Check[] = [
     id: 'aws-iam.admin-principals',
     title: 'Principals holding Allow * on * are listed for review',
     severity: 'high',
-    reads: ['aws.iam.authorization-details'],
+    reads: [AUTHORIZATION_DETAILS],
     async run(i) {
       const ex = await adminHolders(i);
       return result(ex, 'no user, group or role holds Allow * on *', (n) => `${n} principals hold Allow * on * (directly, via groups or attached policies)`);
@@ -180,11 +265,9 @@ export const checks: Check[] = [
     id: 'aws-iam.user-inline-policies',
     title: 'Users have no inline policies',
     severity: 'low',
-    reads: ['aws.iam.authorization-details'],
+    reads: [AUTHORIZATION_DETAILS],
     async run(i) {
-      const ex: Exception[] = [];
-      for await (const r of i.artifacts.iterate<Principal>('aws.iam.authorization-details'))
-        if (r.type === 'user' && (r.UserPolicyList?.length ?? 0) > 0) ex.push({ resource: r.Arn, reason: `inline policies: ${r.UserPolicyList!.map((p) => p.PolicyName).join(', ')}` });
+      const ex = [...(await authorizationFacts(i)).userInline.get()];
       return result(ex, 'no user has inline policies', (n) => `${n} users have inline policies`);
     },
   },
@@ -192,20 +275,18 @@ export const checks: Check[] = [
     id: 'aws-iam.external-trust',
     title: 'Roles assumable from outside the account are listed',
     severity: 'high',
-    reads: ['aws.iam.authorization-details'],
+    reads: [AUTHORIZATION_DETAILS],
     async run(i) {
       const own = i.target.account;
       const ex: Exception[] = [];
       let services = 0;
-      for await (const r of i.artifacts.iterate<Principal>('aws.iam.authorization-details')) {
-        if (r.type !== 'role') continue;
-        const ps = trustPrincipals(r.AssumeRolePolicyDocument ?? null);
+      for (const { Arn, principals: ps } of (await authorizationFacts(i)).trust.get()) {
         services += ps.filter((p) => p.kind === 'service').length ? 1 : 0;
         const outside = ps.filter((p) => p.kind === 'aws-wildcard' || (p.kind === 'aws-account' && p.account && p.account !== own));
         if (outside.length) {
           const svc = ps.filter((p) => p.kind === 'service').map((p) => p.value);
           ex.push({
-            resource: r.Arn,
+            resource: Arn,
             reason: `trusted by ${outside.map((p) => (p.kind === 'aws-wildcard' ? 'any AWS principal (*)' : `account ${p.account}`) + (p.conditional ? ' (conditional)' : '')).join(', ')}${svc.length ? `; services: ${svc.join(', ')}` : ''}`,
           });
         }

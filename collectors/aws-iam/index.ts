@@ -18,7 +18,7 @@ import type { OperationRecord } from '../../src/core/types.js';
 import { defineCollector, type AwsContext } from '../define.js';
 import { checks } from './checks.js';
 import { parseCredentialReport } from './credential-report.js';
-import { analyzeMlAccess, DEFAULT_BUCKET_ACTIONS, DEFAULT_ML_ACTIONS, type AuthorizationRecord } from './ml-access.js';
+import { DEFAULT_BUCKET_ACTIONS, DEFAULT_ML_ACTIONS, MlAccessAnalysis, type AuthorizationRecord, type MlAccessOptions } from './ml-access.js';
 import { decodePolicyDocument } from './policy.js';
 
 export const settings = z.strictObject({
@@ -61,7 +61,46 @@ function* records(page: GetAccountAuthorizationDetailsCommandOutput): Generator<
 // the timer and its abort listener both go away when the wait ends
 const sleep = (ms: number, signal: AbortSignal) => sleepFor(ms, undefined, { signal });
 
-async function collectAuthorizationDetails(ctx: AwsContext, iam: IAMClient): Promise<void> {
+/**
+ * The ml-privileges analysis, fed every record while `aws.iam.authorization-details` is written, so that
+ * artifact (22 MB for a large account) is never read back for it. Its settings are validated (iam-data)
+ * while the first page is on its way. An error (settings, or a record the analysis cannot read) stops the
+ * feed, never the collection, and becomes the ml-privileges gap, as when the analysis ran afterwards.
+ */
+function mlFeed(o: MlAccessOptions) {
+  let analysis: MlAccessAnalysis | null = null;
+  let error: unknown;
+  const ready = MlAccessAnalysis.create(o).then(
+    (a) => void (analysis = a),
+    (e) => void (error = e),
+  );
+  return {
+    ready,
+    add(r: Record<string, unknown>): void {
+      if (!analysis) return;
+      try {
+        // the written line is JSON.stringify(r); what the analysis reads of r (strings, booleans and
+        // documents already JSON.parse'd) is the same after that round trip
+        analysis.add(r as unknown as AuthorizationRecord);
+      } catch (e) {
+        error = e;
+        analysis = null;
+      }
+    },
+    /** once: hands the analysis over, so its index (about 10 MB for a large account) is freed with it */
+    async result() {
+      await ready;
+      const a = analysis;
+      analysis = null;
+      if (!a) throw error;
+      return a.result();
+    },
+  };
+}
+type MlFeed = ReturnType<typeof mlFeed>;
+
+/** Writes `aws.iam.authorization-details` page by page, feeding each record to the ml-privileges analysis too. */
+async function collectAuthorizationDetails(ctx: AwsContext, iam: IAMClient, ml: MlFeed): Promise<void> {
   const out = await ctx.artifacts.ndjson('aws.iam.authorization-details');
   const params = { Filter: [...FILTERS], MaxItems: 1000 };
   const counts = { user: 0, group: 0, role: 0, policy: 0 };
@@ -75,9 +114,11 @@ async function collectAuthorizationDetails(ctx: AwsContext, iam: IAMClient): Pro
         return { page, next: page.IsTruncated ? page.Marker : undefined };
       },
       async (page) => {
+        await ml.ready;
         for (const r of records(page)) {
           counts[r.type as keyof typeof counts]++;
           await out.write(r);
+          ml.add(r);
         }
       },
     );
@@ -88,15 +129,11 @@ async function collectAuthorizationDetails(ctx: AwsContext, iam: IAMClient): Pro
   }
 }
 
-/** Derived from the authorization details just written: no extra API call. */
-async function collectMlPrivileges(ctx: AwsContext, s: IamSettings): Promise<void> {
+/** Derived from the authorization details just written (fed to `ml` while writing them): no extra API call, no re-read. */
+async function collectMlPrivileges(ctx: AwsContext, s: IamSettings, ml: MlFeed): Promise<void> {
   if (!ctx.written.complete('aws.iam.authorization-details')) return; // the gap is already recorded
   try {
-    const r = await analyzeMlAccess(() => ctx.written.iterate<AuthorizationRecord>('aws.iam.authorization-details'), {
-      actions: s.mlActions,
-      bucketActions: s.mlBucketActions,
-      buckets: ctx.source.trainingDataBuckets,
-    });
+    const r = await ml.result();
     await ctx.artifacts.json(
       'aws.iam.ml-privileges',
       { actions: s.mlActions, bucketActions: s.mlBucketActions, buckets: ctx.source.trainingDataBuckets, principalsEvaluated: r.principalsEvaluated, notes: r.notes, rows: r.rows },
@@ -199,9 +236,10 @@ export default defineCollector<AwsContext>({
   async collect(ctx) {
     const s = ctx.settings as IamSettings;
     const iam = makeClient(IAMClient, { region: ctx.aws.region, credentials: ctx.aws.credentials, counter: ctx.aws.counter });
+    const ml = mlFeed({ actions: s.mlActions, bucketActions: s.mlBucketActions, buckets: ctx.source.trainingDataBuckets });
     try {
       await Promise.all([
-        collectAuthorizationDetails(ctx, iam).then(() => collectMlPrivileges(ctx, s)),
+        collectAuthorizationDetails(ctx, iam, ml).then(() => collectMlPrivileges(ctx, s, ml)),
         collectCredentialReport(ctx, iam, s),
         collectPasswordPolicy(ctx, iam),
         collectSimple(ctx, 'aws.iam.account-summary', 'iam:GetAccountSummary', async () => (await iam.send(new GetAccountSummaryCommand({}), { abortSignal: ctx.signal })).SummaryMap ?? {}),

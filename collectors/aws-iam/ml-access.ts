@@ -98,7 +98,7 @@ export interface AuthorizationRecord {
   PolicyVersionList?: { VersionId?: string; IsDefaultVersion?: boolean; Document: PolicyDocument | null }[];
 }
 
-/** Either a re-iterable AsyncIterable (e.g. `ArtifactReader.iterate(...)`) or a function returning a fresh one per pass. */
+/** An AsyncIterable of the records (read once), or a function returning one. */
 export type RecordSource = AsyncIterable<AuthorizationRecord> | (() => AsyncIterable<AuthorizationRecord>);
 
 const MAX_NOTES_PER_KIND = 20;
@@ -135,14 +135,6 @@ function validateBuckets(buckets: string[]): string[] {
   const bad = buckets.filter((b) => !/^[A-Za-z0-9._*?-]{1,255}$/.test(String(b)));
   if (bad.length) throw new Error(`ml-access: invalid bucket name${bad.length > 1 ? 's' : ''} in buckets: ${bad.map((b) => JSON.stringify(b)).join(', ')}`);
   return [...new Set(buckets)];
-}
-
-function passes(source: RecordSource): () => AsyncIterable<AuthorizationRecord> {
-  if (typeof source === 'function') return source;
-  const it = source[Symbol.asyncIterator]();
-  // An async generator object iterates once; the second pass would see nothing and silently drop every principal.
-  if ((it as unknown) === source) throw new TypeError('analyzeMlAccess needs two passes over the records: pass a re-iterable AsyncIterable (ArtifactReader.iterate) or a function returning a fresh one');
-  return () => source;
 }
 
 const defaultVersion = (p: AuthorizationRecord) => p.PolicyVersionList?.find((v) => v.IsDefaultVersion) ?? p.PolicyVersionList?.find((v) => v.VersionId !== undefined && v.VersionId === p.DefaultVersionId);
@@ -217,10 +209,24 @@ interface GroupEntry {
   attached: string[];
 }
 
+/** A user or role reduced to what its evaluation needs (inline policies already compiled), kept until every managed policy and group is known. */
+interface PrincipalEntry {
+  arn: string;
+  type: 'user' | 'role';
+  inline: { name: string; statements: CompiledStatement[] }[];
+  attached: string[];
+  /** users only: a role's GroupList is never read */
+  groups: string[];
+  boundary: string | undefined;
+}
+
 /**
- * Two streaming passes over the records: the first indexes managed policies (default version only) and
- * groups, keeping only statements that apply to a configured action; the second evaluates each user and
- * role as it streams by. Throws, before reading anything, when a configured action is unknown to iam-data.
+ * The analysis as records arrive, in any order, each seen once: `add` indexes managed policies (default
+ * version only) and groups, and reduces each user and role to its compiled inline policies and the names
+ * it refers to, keeping only statements that apply to a configured action; `result` then evaluates the
+ * users and roles in the order they came. The collector feeds it the records while it writes
+ * `aws.iam.authorization-details`, so the artifact is never read back for this. `create` throws, before
+ * any record, when a configured action is unknown to iam-data.
  *
  * Resource semantics:
  * - `actions` are evaluated on `*`, read as "on some resource": an Allow counts when its Resource list
@@ -238,121 +244,157 @@ interface GroupEntry {
  * - permission boundary: the boundary policy evaluated alone must allow (or conditionally allow) the
  *   action on the same target, else no row. A boundary policy missing from the artifact is ignored with a note.
  */
-export async function analyzeMlAccess(records: RecordSource, o: MlAccessOptions): Promise<MlAccessResult> {
-  const actions = await validateActions(o.actions ?? [], 'actions');
-  const bucketActions = await validateActions(o.bucketActions ?? [], 'bucketActions');
-  const buckets = validateBuckets(o.buckets ?? []);
-  const pass = passes(records);
+export class MlAccessAnalysis {
+  private readonly policies = new Map<string, CompiledStatement[]>();
+  private readonly groups = new Map<string, GroupEntry>();
+  private readonly noDefault: string[] = [];
+  private readonly principals: PrincipalEntry[] = [];
 
-  // targets: every distinct action, each with the resource patterns it is evaluated on
-  const targetActions = [...new Set([...actions, ...bucketActions])];
-  const lower = targetActions.map((a) => a.toLowerCase());
-  const resources = ['*', ...buckets.map((b) => `arn:aws:s3:::${b}/*`)];
-  const patterns: Pattern[] = resources.map((r) => compilePattern(r));
-  const jobs: { action: number; resource: number }[] = [];
-  for (const a of actions) jobs.push({ action: targetActions.indexOf(a), resource: 0 });
-  for (const a of bucketActions) for (let b = 1; b < resources.length; b++) jobs.push({ action: targetActions.indexOf(a), resource: b });
-  const compiler = new PolicyCompiler(lower, patterns);
+  private constructor(
+    private readonly actions: string[],
+    private readonly bucketActions: string[],
+    private readonly buckets: string[],
+    private readonly targetActions: string[],
+    private readonly resources: string[],
+    private readonly patterns: Pattern[],
+    private readonly jobs: { action: number; resource: number }[],
+    private readonly compiler: PolicyCompiler,
+  ) {}
 
-  // pass 1: managed policies (default version) and groups
-  const policies = new Map<string, CompiledStatement[]>();
-  const groups = new Map<string, GroupEntry>();
-  const noDefault: string[] = [];
-  for await (const r of pass()) {
+  static async create(o: MlAccessOptions): Promise<MlAccessAnalysis> {
+    const actions = await validateActions(o.actions ?? [], 'actions');
+    const bucketActions = await validateActions(o.bucketActions ?? [], 'bucketActions');
+    const buckets = validateBuckets(o.buckets ?? []);
+    // targets: every distinct action, each with the resource patterns it is evaluated on
+    const targetActions = [...new Set([...actions, ...bucketActions])];
+    const lower = targetActions.map((a) => a.toLowerCase());
+    const resources = ['*', ...buckets.map((b) => `arn:aws:s3:::${b}/*`)];
+    const patterns: Pattern[] = resources.map((r) => compilePattern(r));
+    const jobs: { action: number; resource: number }[] = [];
+    for (const a of actions) jobs.push({ action: targetActions.indexOf(a), resource: 0 });
+    for (const a of bucketActions) for (let b = 1; b < resources.length; b++) jobs.push({ action: targetActions.indexOf(a), resource: b });
+    return new MlAccessAnalysis(actions, bucketActions, buckets, targetActions, resources, patterns, jobs, new PolicyCompiler(lower, patterns));
+  }
+
+  /** One record of `aws.iam.authorization-details`; keeps nothing of it but what the evaluation needs. */
+  add(r: AuthorizationRecord): void {
+    const compiler = this.compiler;
     if (r.type === 'policy') {
       const v = defaultVersion(r);
-      if (!v) noDefault.push(r.Arn);
-      policies.set(r.Arn, compiler.compile(v?.Document));
-    } else if (r.type === 'group' && r.GroupName) {
-      groups.set(r.GroupName, {
-        inline: (r.GroupPolicyList ?? []).map((p) => ({ name: p.PolicyName, statements: compiler.compile(p.PolicyDocument) })),
+      if (!v) this.noDefault.push(r.Arn);
+      this.policies.set(r.Arn, compiler.compile(v?.Document));
+    } else if (r.type === 'group') {
+      if (r.GroupName)
+        this.groups.set(r.GroupName, {
+          inline: (r.GroupPolicyList ?? []).map((p) => ({ name: p.PolicyName, statements: compiler.compile(p.PolicyDocument) })),
+          attached: (r.AttachedManagedPolicies ?? []).map((p) => p.PolicyArn),
+        });
+    } else if (r.type === 'user' || r.type === 'role') {
+      const inline: PrincipalEntry['inline'] = [];
+      for (const p of (r.type === 'user' ? r.UserPolicyList : r.RolePolicyList) ?? []) {
+        const statements = compiler.compile(p.PolicyDocument);
+        if (statements.length) inline.push({ name: p.PolicyName, statements }); // an empty one adds nothing below
+      }
+      this.principals.push({
+        arn: r.Arn,
+        type: r.type,
+        inline,
         attached: (r.AttachedManagedPolicies ?? []).map((p) => p.PolicyArn),
+        groups: r.type === 'user' ? [...(r.GroupList ?? [])] : [],
+        boundary: r.PermissionsBoundary?.PermissionsBoundaryArn,
       });
     }
   }
 
-  // pass 2: users and roles
-  const rows: MlAccessRow[] = [];
-  const missingPolicies = new Map<string, Set<string>>();
-  const missingGroups = new Map<string, Set<string>>();
-  const missingBoundaries = new Map<string, Set<string>>();
-  const wildcards = new Map<string, WildcardUse>();
-  const miss = (m: Map<string, Set<string>>, key: string, who: string) => (m.get(key) ?? m.set(key, new Set()).get(key)!).add(who);
-  let principalsEvaluated = 0;
+  /** Evaluates the users and roles added so far against the policies and groups added so far. */
+  async result(): Promise<MlAccessResult> {
+    const { actions, bucketActions, buckets, targetActions, resources, patterns, jobs, compiler, policies, groups, noDefault } = this;
+    const rows: MlAccessRow[] = [];
+    const missingPolicies = new Map<string, Set<string>>();
+    const missingGroups = new Map<string, Set<string>>();
+    const missingBoundaries = new Map<string, Set<string>>();
+    const wildcards = new Map<string, WildcardUse>();
+    const miss = (m: Map<string, Set<string>>, key: string, who: string) => (m.get(key) ?? m.set(key, new Set()).get(key)!).add(who);
+    const principalsEvaluated = this.principals.length;
 
-  for await (const r of pass()) {
-    if (r.type !== 'user' && r.type !== 'role') continue;
-    principalsEvaluated++;
-    const statements: Sourced[] = [];
-    const add = (list: CompiledStatement[], via: string) => {
-      for (const statement of list) statements.push({ statement, via });
-    };
-    const attach = (arn: string, prefix: string) => {
-      const p = policies.get(arn);
-      if (p) add(p, `${prefix}attached policy ${arn}`);
-      else miss(missingPolicies, arn, r.Arn);
-    };
-    for (const p of (r.type === 'user' ? r.UserPolicyList : r.RolePolicyList) ?? []) add(compiler.compile(p.PolicyDocument), `inline policy ${p.PolicyName}`);
-    for (const p of r.AttachedManagedPolicies ?? []) attach(p.PolicyArn, '');
-    if (r.type === 'user')
-      for (const g of r.GroupList ?? []) {
+    for (const r of this.principals) {
+      const statements: Sourced[] = [];
+      const add = (list: CompiledStatement[], via: string) => {
+        for (const statement of list) statements.push({ statement, via });
+      };
+      const attach = (arn: string, prefix: string) => {
+        const p = policies.get(arn);
+        if (p) add(p, `${prefix}attached policy ${arn}`);
+        else miss(missingPolicies, arn, r.arn);
+      };
+      for (const p of r.inline) add(p.statements, `inline policy ${p.name}`);
+      for (const arn of r.attached) attach(arn, '');
+      for (const g of r.groups) {
         const entry = groups.get(g);
         if (!entry) {
-          miss(missingGroups, g, r.Arn);
+          miss(missingGroups, g, r.arn);
           continue;
         }
         for (const p of entry.inline) add(p.statements, `group ${g}: inline policy ${p.name}`);
         for (const arn of entry.attached) attach(arn, `group ${g}: `);
       }
-    let boundary: Sourced[] | undefined;
-    const bArn = r.PermissionsBoundary?.PermissionsBoundaryArn;
-    if (bArn) {
-      const p = policies.get(bArn);
-      if (p) boundary = p.map((statement) => ({ statement, via: `boundary ${bArn}` }));
-      else miss(missingBoundaries, bArn, r.Arn);
-    }
-    if (!statements.length) continue;
-
-    for (const job of jobs) {
-      const d = decide(statements, job.action, job.resource, patterns[job.resource]!);
-      if (d.decision === 'none') continue;
-      let b: MlAccessRow['boundary'];
-      if (boundary) {
-        const bd = decide(boundary, job.action, job.resource, patterns[job.resource]!);
-        if (bd.decision === 'none') continue;
-        b = bd.decision === 'allowed' ? 'allows' : 'conditional';
+      let boundary: Sourced[] | undefined;
+      const bArn = r.boundary;
+      if (bArn) {
+        const p = policies.get(bArn);
+        if (p) boundary = p.map((statement) => ({ statement, via: `boundary ${bArn}` }));
+        else miss(missingBoundaries, bArn, r.arn);
       }
-      const decision = d.decision === 'allowed' && b !== 'conditional' ? 'allowed' : 'conditional';
-      const action = targetActions[job.action]!;
-      rows.push({ principal: r.Arn, type: r.type, action, resource: resources[job.resource]!, decision, via: d.via, ...(b ? { boundary: b } : {}) });
-      for (const g of d.grants) {
-        const s = g.statement;
-        const wild = s.notAction ? s.actionPatterns : s.actionPatterns.filter((p) => hasWildcard(p) && compiler.actionHits(p)[job.action]);
-        for (const pat of s.notAction ? [wild] : wild.map((w) => [w])) {
-          const key = `${s.notAction ? 'not' : 'act'}:${JSON.stringify(pat)}`;
-          const u = wildcards.get(key) ?? wildcards.set(key, { notAction: s.notAction, patterns: pat, principals: new Set(), actions: new Set(), via: new Set() }).get(key)!;
-          u.principals.add(r.Arn);
-          u.actions.add(action);
-          u.via.add(g.via);
+      if (!statements.length) continue;
+
+      for (const job of jobs) {
+        const d = decide(statements, job.action, job.resource, patterns[job.resource]!);
+        if (d.decision === 'none') continue;
+        let b: MlAccessRow['boundary'];
+        if (boundary) {
+          const bd = decide(boundary, job.action, job.resource, patterns[job.resource]!);
+          if (bd.decision === 'none') continue;
+          b = bd.decision === 'allowed' ? 'allows' : 'conditional';
+        }
+        const decision = d.decision === 'allowed' && b !== 'conditional' ? 'allowed' : 'conditional';
+        const action = targetActions[job.action]!;
+        rows.push({ principal: r.arn, type: r.type, action, resource: resources[job.resource]!, decision, via: d.via, ...(b ? { boundary: b } : {}) });
+        for (const g of d.grants) {
+          const s = g.statement;
+          const wild = s.notAction ? s.actionPatterns : s.actionPatterns.filter((p) => hasWildcard(p) && compiler.actionHits(p)[job.action]);
+          for (const pat of s.notAction ? [wild] : wild.map((w) => [w])) {
+            const key = `${s.notAction ? 'not' : 'act'}:${JSON.stringify(pat)}`;
+            const u = wildcards.get(key) ?? wildcards.set(key, { notAction: s.notAction, patterns: pat, principals: new Set(), actions: new Set(), via: new Set() }).get(key)!;
+            u.principals.add(r.arn);
+            u.actions.add(action);
+            u.via.add(g.via);
+          }
         }
       }
     }
-  }
 
-  const notes: string[] = [
-    `evaluated ${principalsEvaluated} users and roles against ${actions.length} actions on any resource and ${bucketActions.length} bucket actions on ${buckets.length} buckets; ` +
-      'identity policies (inline, attached, via groups) and permission boundaries only: SCPs, resource and session policies are not evaluated',
-  ];
-  const listMissing = (m: Map<string, Set<string>>, what: string, effect: string) => {
-    const entries = [...m];
-    for (const [key, who] of entries.slice(0, MAX_NOTES_PER_KIND)) notes.push(`${what} ${key} is not in the artifact (${effect}); referenced by ${[...who].slice(0, 3).join(', ')}${who.size > 3 ? ` and ${who.size - 3} more` : ''}`);
-    if (entries.length > MAX_NOTES_PER_KIND) notes.push(`${entries.length - MAX_NOTES_PER_KIND} more missing ${what}s not listed`);
-  };
-  listMissing(missingPolicies, 'attached policy', 'its grants are unknown and not counted');
-  listMissing(missingGroups, 'group', 'its policies are unknown and not counted');
-  listMissing(missingBoundaries, 'permissions boundary', 'evaluated without the boundary');
-  for (const arn of noDefault.slice(0, MAX_NOTES_PER_KIND)) notes.push(`managed policy ${arn} has no default version in the artifact; treated as granting nothing`);
-  if (noDefault.length > MAX_NOTES_PER_KIND) notes.push(`${noDefault.length - MAX_NOTES_PER_KIND} more managed policies without a default version not listed`);
-  notes.push(...(await wildcardNotes(wildcards)));
-  return { rows, principalsEvaluated, notes };
+    const notes: string[] = [
+      `evaluated ${principalsEvaluated} users and roles against ${actions.length} actions on any resource and ${bucketActions.length} bucket actions on ${buckets.length} buckets; ` +
+        'identity policies (inline, attached, via groups) and permission boundaries only: SCPs, resource and session policies are not evaluated',
+    ];
+    const listMissing = (m: Map<string, Set<string>>, what: string, effect: string) => {
+      const entries = [...m];
+      for (const [key, who] of entries.slice(0, MAX_NOTES_PER_KIND)) notes.push(`${what} ${key} is not in the artifact (${effect}); referenced by ${[...who].slice(0, 3).join(', ')}${who.size > 3 ? ` and ${who.size - 3} more` : ''}`);
+      if (entries.length > MAX_NOTES_PER_KIND) notes.push(`${entries.length - MAX_NOTES_PER_KIND} more missing ${what}s not listed`);
+    };
+    listMissing(missingPolicies, 'attached policy', 'its grants are unknown and not counted');
+    listMissing(missingGroups, 'group', 'its policies are unknown and not counted');
+    listMissing(missingBoundaries, 'permissions boundary', 'evaluated without the boundary');
+    for (const arn of noDefault.slice(0, MAX_NOTES_PER_KIND)) notes.push(`managed policy ${arn} has no default version in the artifact; treated as granting nothing`);
+    if (noDefault.length > MAX_NOTES_PER_KIND) notes.push(`${noDefault.length - MAX_NOTES_PER_KIND} more managed policies without a default version not listed`);
+    notes.push(...(await wildcardNotes(wildcards)));
+    return { rows, principalsEvaluated, notes };
+  }
+}
+
+/** The whole analysis over a source of records, in one pass (see MlAccessAnalysis). */
+export async function analyzeMlAccess(records: RecordSource, o: MlAccessOptions): Promise<MlAccessResult> {
+  const analysis = await MlAccessAnalysis.create(o);
+  for await (const r of typeof records === 'function' ? records() : records) analysis.add(r);
+  return analysis.result();
 }

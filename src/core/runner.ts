@@ -218,6 +218,13 @@ async function collectInto(
     });
     // checks read what was just written (re-hashing it), from the partial dir
     const reader = ctx.written;
+    // one memo per collector × target: checks reading the same large artifact share one pass over it
+    const memos = new Map<string, Promise<unknown>>();
+    const memo = <T>(key: string, compute: () => Promise<T>): Promise<T> => {
+      let p = memos.get(key);
+      if (!p) memos.set(key, (p = Promise.resolve().then(compute)));
+      return p as Promise<T>;
+    };
     for (const check of c.checks) {
       const paths = writer.artifacts.filter((a) => a.path.startsWith(prefix + '/') && check.reads.includes(a.kind)).map((a) => a.path);
       const base = { check: check.id, title: check.title, severity: check.severity, criteria: o.mappings.checks[check.id]?.criteria ?? [], collector: c.meta.id, source: src.name, scope: t.scope, artifacts: paths };
@@ -227,7 +234,7 @@ async function collectInto(
         continue;
       }
       try {
-        const r = await check.run({ target: t.target, source: src.settings, settings: o.loaded.settings[c.meta.id], now: o.now(), artifacts: reader });
+        const r = await check.run({ target: t.target, source: src.settings, settings: o.loaded.settings[c.meta.id], now: o.now(), artifacts: reader, memo });
         findings.push({ ...base, status: r.status, summary: r.summary, exceptions: r.exceptions ?? [] });
       } catch (e) {
         findings.push({ ...base, status: 'error', summary: `check failed to run: ${describeError(e).message}`, exceptions: [] });

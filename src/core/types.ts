@@ -133,6 +133,14 @@ export interface CheckInput {
   settings: any;
   now: Date;
   artifacts: ArtifactReader;
+  /**
+   * Shares work between the checks of one collector × target in one run: the first call with a key runs
+   * `compute`, later ones get its promise (its value or its error). For one pass over a large artifact that
+   * several checks read; `compute` must depend on `artifacts` only, since every check of the run sees its
+   * value. The runner always gives it; an input built by hand (tests) may leave it out, and then each
+   * check computes for itself.
+   */
+  memo?<T>(key: string, compute: () => Promise<T>): Promise<T>;
 }
 
 export type FindingStatus = 'pass' | 'fail' | 'error' | 'not_applicable';
