@@ -10,6 +10,7 @@ import {
   ListSAMLProvidersCommand,
   ListVirtualMFADevicesCommand,
   type GetAccountAuthorizationDetailsCommandOutput,
+  type GetCredentialReportCommandOutput,
 } from '@aws-sdk/client-iam';
 import { z } from 'zod';
 import { makeClient } from '../../src/clients/aws.js';
@@ -144,30 +145,57 @@ async function collectMlPrivileges(ctx: AwsContext, s: IamSettings, ml: MlFeed):
   }
 }
 
+/** GetCredentialReport's answers while a report is being generated, or when none is there to get. */
+const REPORT_NOT_READY = 'CredentialReportNotReadyException'; // ReportInProgress
+const REPORT_ABSENT = new Set(['CredentialReportNotPresentException', 'CredentialReportExpiredException']); // ReportNotPresent, ReportExpired
+
+/**
+ * GenerateCredentialReport once (it answers COMPLETE when a report under four hours old exists),
+ * then GetCredentialReport until the report is there: polling with Get instead of Generate saves the
+ * call that would only say COMPLETE. A report that vanished meanwhile is generated again.
+ */
 async function collectCredentialReport(ctx: AwsContext, iam: IAMClient, s: IamSettings): Promise<void> {
   const ops: OperationRecord[] = [];
+  let generates = 0;
+  let gets = 0;
+  const record = () => {
+    ops.length = 0;
+    ops.push({ api: 'iam:GenerateCredentialReport', params: {}, pages: generates, calls: generates }, { api: 'iam:GetCredentialReport', params: {}, pages: 1, calls: gets });
+  };
   try {
     const deadline = Date.now() + s.credentialReportWaitSeconds * 1000;
-    let polls = 0;
     let delay = 100;
-    for (;;) {
-      const r = await iam.send(new GenerateCredentialReportCommand({}), { abortSignal: ctx.signal });
-      polls++;
-      if (r.State === 'COMPLETE') break;
-      if (Date.now() + delay > deadline) throw Object.assign(new Error(`report still ${r.State} after ${polls} polls (${s.credentialReportWaitSeconds}s)`), { name: 'ReportNotReady' });
-      await sleep(delay, ctx.signal);
-      delay = Math.min(delay * 2, 4000);
+    let state: string | undefined;
+    const generate = async () => {
+      state = (await iam.send(new GenerateCredentialReportCommand({}), { abortSignal: ctx.signal })).State;
+      generates++;
+    };
+    await generate();
+    let rep: GetCredentialReportCommandOutput | undefined;
+    while (!rep) {
+      if (state !== 'COMPLETE') {
+        if (Date.now() + delay > deadline) throw Object.assign(new Error(`report still ${state} after ${generates + gets} polls (${s.credentialReportWaitSeconds}s)`), { name: 'ReportNotReady' });
+        await sleep(delay, ctx.signal);
+        delay = Math.min(delay * 2, 4000);
+      }
+      try {
+        gets++;
+        rep = await iam.send(new GetCredentialReportCommand({}), { abortSignal: ctx.signal });
+      } catch (e) {
+        const name = (e as { name?: string }).name ?? '';
+        if (name === REPORT_NOT_READY) state = 'INPROGRESS';
+        else if (REPORT_ABSENT.has(name)) await generate();
+        else throw e;
+      }
     }
-    ops.push({ api: 'iam:GenerateCredentialReport', params: {}, pages: polls, calls: polls });
-    const rep = await iam.send(new GetCredentialReportCommand({}), { abortSignal: ctx.signal });
-    ops.push({ api: 'iam:GetCredentialReport', params: {}, pages: 1 });
+    record();
     const csv = Buffer.from(rep.Content ?? new Uint8Array()).toString('utf8');
     const rows = parseCredentialReport(csv);
     const generatedAt = rep.GeneratedTime?.toISOString();
     await ctx.artifacts.text('aws.iam.credential-report-csv', csv, { operations: ops, complete: true, records: rows.length, notes: { generatedAt } });
     await ctx.artifacts.json('aws.iam.credential-report', { generatedAt, rows }, { operations: ops, complete: true, records: rows.length });
   } catch (e) {
-    ctx.gap({ api: ops.length ? 'iam:GetCredentialReport' : 'iam:GenerateCredentialReport', ...describeError(e) });
+    ctx.gap({ api: gets ? 'iam:GetCredentialReport' : 'iam:GenerateCredentialReport', ...describeError(e) });
   }
 }
 

@@ -401,6 +401,7 @@ function getCredentialReport(ctx: HandlerContext): string {
     throw new AwsError('ReportNotPresent', 'Credential report does not exist. Use GenerateCredentialReport to generate a credential report.', 410);
   }
   if (st.pollsAfterStart < (ctx.runtime.opts.credentialReportPolls ?? 0)) {
+    st.pollsAfterStart++; // a poll, like an INPROGRESS answer of GenerateCredentialReport
     throw new AwsError('ReportInProgress', 'Credential report is being generated.', 404);
   }
   const content = Buffer.from(credentialReportCsv(acct), 'utf8').toString('base64');

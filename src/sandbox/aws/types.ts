@@ -59,7 +59,7 @@ export interface AwsSandboxOptions {
   latencyMs?: number;
   /** Action (or `service:Action`, or `*`) → requests per second, per account (and region, but for IAM, STS, Organizations); beyond it the service's throttling error. */
   rateLimits?: Record<string, number>;
-  /** INPROGRESS answers of GenerateCredentialReport between STARTED and COMPLETE (default 0). */
+  /** Polls answered "in progress" (GenerateCredentialReport INPROGRESS, GetCredentialReport ReportInProgress) between STARTED and the report (default 0). */
   credentialReportPolls?: number;
   /** Caps every IAM/Organizations/Secrets Manager page below what the caller asked (AWS may return fewer). */
   maxPageItems?: number;

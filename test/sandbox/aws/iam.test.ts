@@ -174,7 +174,7 @@ describe('GetAccountAuthorizationDetails', () => {
 });
 
 describe('credential report', () => {
-  test('NotPresent → STARTED → INPROGRESS ×2 → COMPLETE → 22-column CSV with the root row', async () => {
+  test('NotPresent → STARTED → in progress ×2 (a Get poll counts) → COMPLETE → 22-column CSV with the root row', async () => {
     const missing = await rejection(client.send(new GetCredentialReportCommand({})));
     expect(missing.name).toBe('CredentialReportNotPresentException');
     expect(missing.$metadata?.httpStatusCode).toBe(410);
@@ -187,7 +187,8 @@ describe('credential report', () => {
         expect(early.name).toBe('CredentialReportNotReadyException');
       }
     }
-    expect(states).toEqual(['STARTED', 'INPROGRESS', 'INPROGRESS', 'COMPLETE']);
+    // polls: the early Get (ReportInProgress), then one INPROGRESS Generate; the third Generate is COMPLETE
+    expect(states).toEqual(['STARTED', 'INPROGRESS', 'COMPLETE', 'COMPLETE']);
 
     const report = await client.send(new GetCredentialReportCommand({}));
     expect(report.ReportFormat).toBe('text/csv');
