@@ -1,0 +1,250 @@
+// The calls of aws-iam (see index.ts): one paginated GetAccountAuthorizationDetails feeding the
+// ML-privilege analysis, the credential report, and the account's settings and providers.
+import { setTimeout as sleepFor } from 'node:timers/promises';
+import {
+  GenerateCredentialReportCommand,
+  GetAccountAuthorizationDetailsCommand,
+  GetAccountPasswordPolicyCommand,
+  GetAccountSummaryCommand,
+  GetCredentialReportCommand,
+  IAMClient,
+  ListOpenIDConnectProvidersCommand,
+  ListSAMLProvidersCommand,
+  ListVirtualMFADevicesCommand,
+  type GetAccountAuthorizationDetailsCommandOutput,
+  type GetCredentialReportCommandOutput,
+} from '@aws-sdk/client-iam';
+import { makeClient } from '../../src/clients/aws.js';
+import { describeError } from '../../src/core/errors.js';
+import type { OperationRecord } from '../../src/core/types.js';
+import type { AwsContext } from '../define.js';
+import type { IamSettings } from './index.js';
+import { parseCredentialReport } from './credential-report.js';
+import { MlAccessAnalysis, type AuthorizationRecord, type MlAccessOptions } from './ml-access.js';
+import { decodePolicyDocument } from './policy.js';
+
+const FILTERS = ['User', 'Role', 'Group', 'LocalManagedPolicy', 'AWSManagedPolicy'] as const;
+
+const decodeList = (list: { PolicyDocument?: string; PolicyName?: string }[] | undefined) => (list ?? []).map((p) => ({ ...p, PolicyDocument: decodePolicyDocument(p.PolicyDocument) }));
+
+function* records(page: GetAccountAuthorizationDetailsCommandOutput): Generator<Record<string, unknown>> {
+  for (const u of page.UserDetailList ?? []) yield { type: 'user', ...u, UserPolicyList: decodeList(u.UserPolicyList) };
+  for (const g of page.GroupDetailList ?? []) yield { type: 'group', ...g, GroupPolicyList: decodeList(g.GroupPolicyList) };
+  for (const r of page.RoleDetailList ?? [])
+    yield { type: 'role', ...r, AssumeRolePolicyDocument: decodePolicyDocument(r.AssumeRolePolicyDocument), RolePolicyList: decodeList(r.RolePolicyList) };
+  for (const p of page.Policies ?? [])
+    yield { type: 'policy', ...p, PolicyVersionList: (p.PolicyVersionList ?? []).map((v) => ({ ...v, Document: decodePolicyDocument(v.Document) })) };
+}
+
+// the timer and its abort listener both go away when the wait ends
+const sleep = (ms: number, signal: AbortSignal) => sleepFor(ms, undefined, { signal });
+
+/**
+ * The ml-privileges analysis, fed every record while `aws.iam.authorization-details` is written, so that
+ * artifact (22 MB for a large account) is never read back for it. Its settings are validated (iam-data)
+ * while the first page is on its way. An error (settings, or a record the analysis cannot read) stops the
+ * feed, never the collection, and becomes the ml-privileges gap, as when the analysis ran afterwards.
+ */
+function mlFeed(o: MlAccessOptions) {
+  let analysis: MlAccessAnalysis | null = null;
+  let error: unknown;
+  const ready = MlAccessAnalysis.create(o).then(
+    (a) => void (analysis = a),
+    (e) => void (error = e),
+  );
+  return {
+    ready,
+    add(r: Record<string, unknown>): void {
+      if (!analysis) return;
+      try {
+        // the written line is JSON.stringify(r); what the analysis reads of r (strings, booleans and
+        // documents already JSON.parse'd) is the same after that round trip
+        analysis.add(r as unknown as AuthorizationRecord);
+      } catch (e) {
+        error = e;
+        analysis = null;
+      }
+    },
+    /** once: hands the analysis over, so its index (about 10 MB for a large account) is freed with it */
+    async result() {
+      await ready;
+      const a = analysis;
+      analysis = null;
+      if (!a) throw error;
+      return a.result();
+    },
+  };
+}
+type MlFeed = ReturnType<typeof mlFeed>;
+
+/** Writes `aws.iam.authorization-details` page by page, feeding each record to the ml-privileges analysis too. */
+async function collectAuthorizationDetails(ctx: AwsContext, iam: IAMClient, ml: MlFeed): Promise<void> {
+  const out = await ctx.artifacts.ndjson('aws.iam.authorization-details');
+  const params = { Filter: [...FILTERS], MaxItems: 1000 };
+  const counts = { user: 0, group: 0, role: 0, policy: 0 };
+  let op: OperationRecord = { api: 'iam:GetAccountAuthorizationDetails', params, pages: 0 };
+  try {
+    op = await ctx.paginate.all(
+      { api: 'iam:GetAccountAuthorizationDetails', params },
+      async (Marker) => {
+        const page = await iam.send(new GetAccountAuthorizationDetailsCommand({ ...params, Marker }), { abortSignal: ctx.signal });
+        op.pages++;
+        return { page, next: page.IsTruncated ? page.Marker : undefined };
+      },
+      async (page) => {
+        await ml.ready;
+        for (const r of records(page)) {
+          counts[r.type as keyof typeof counts]++;
+          await out.write(r);
+          ml.add(r);
+        }
+      },
+    );
+    await out.finish({ operations: [op], complete: true, notes: { counts } });
+  } catch (e) {
+    ctx.gap({ api: 'iam:GetAccountAuthorizationDetails', ...describeError(e) });
+    await out.finish({ operations: [op], complete: false, notes: { counts, stoppedAfterPages: op.pages } });
+  }
+}
+
+/** Derived from the authorization details just written (fed to `ml` while writing them): no extra API call, no re-read. */
+async function collectMlPrivileges(ctx: AwsContext, s: IamSettings, ml: MlFeed): Promise<void> {
+  if (!ctx.written.complete('aws.iam.authorization-details')) return; // the gap is already recorded
+  try {
+    const r = await ml.result();
+    await ctx.artifacts.json(
+      'aws.iam.ml-privileges',
+      { actions: s.mlActions, bucketActions: s.mlBucketActions, buckets: ctx.source.trainingDataBuckets, principalsEvaluated: r.principalsEvaluated, notes: r.notes, rows: r.rows },
+      { operations: [], complete: true, records: r.rows.length, notes: { derivedFrom: 'aws.iam.authorization-details', apiCalls: 0 } },
+    );
+  } catch (e) {
+    ctx.gap({ api: 'settings.aws-iam.mlActions', ...describeError(e) });
+  }
+}
+
+/** GetCredentialReport's answers while a report is being generated, or when none is there to get. */
+const REPORT_NOT_READY = 'CredentialReportNotReadyException'; // ReportInProgress
+const REPORT_ABSENT = new Set(['CredentialReportNotPresentException', 'CredentialReportExpiredException']); // ReportNotPresent, ReportExpired
+
+/**
+ * GenerateCredentialReport once (it answers COMPLETE when a report under four hours old exists),
+ * then GetCredentialReport until the report is there: polling with Get instead of Generate saves the
+ * call that would only say COMPLETE. A report that vanished meanwhile is generated again.
+ */
+async function collectCredentialReport(ctx: AwsContext, iam: IAMClient, s: IamSettings): Promise<void> {
+  const ops: OperationRecord[] = [];
+  let generates = 0;
+  let gets = 0;
+  const record = () => {
+    ops.length = 0;
+    ops.push({ api: 'iam:GenerateCredentialReport', params: {}, pages: generates, calls: generates }, { api: 'iam:GetCredentialReport', params: {}, pages: 1, calls: gets });
+  };
+  try {
+    const deadline = Date.now() + s.credentialReportWaitSeconds * 1000;
+    let delay = 100;
+    let state: string | undefined;
+    const generate = async () => {
+      state = (await iam.send(new GenerateCredentialReportCommand({}), { abortSignal: ctx.signal })).State;
+      generates++;
+    };
+    await generate();
+    let rep: GetCredentialReportCommandOutput | undefined;
+    while (!rep) {
+      if (state !== 'COMPLETE') {
+        if (Date.now() + delay > deadline) throw Object.assign(new Error(`report still ${state} after ${generates + gets} polls (${s.credentialReportWaitSeconds}s)`), { name: 'ReportNotReady' });
+        await sleep(delay, ctx.signal);
+        delay = Math.min(delay * 2, 4000);
+      }
+      try {
+        gets++;
+        rep = await iam.send(new GetCredentialReportCommand({}), { abortSignal: ctx.signal });
+      } catch (e) {
+        const name = (e as { name?: string }).name ?? '';
+        if (name === REPORT_NOT_READY) state = 'INPROGRESS';
+        else if (REPORT_ABSENT.has(name)) await generate();
+        else throw e;
+      }
+    }
+    record();
+    const csv = Buffer.from(rep.Content ?? new Uint8Array()).toString('utf8');
+    const rows = parseCredentialReport(csv);
+    const generatedAt = rep.GeneratedTime?.toISOString();
+    await ctx.artifacts.text('aws.iam.credential-report-csv', csv, { operations: ops, complete: true, records: rows.length, notes: { generatedAt } });
+    await ctx.artifacts.json('aws.iam.credential-report', { generatedAt, rows }, { operations: ops, complete: true, records: rows.length });
+  } catch (e) {
+    ctx.gap({ api: gets ? 'iam:GetCredentialReport' : 'iam:GenerateCredentialReport', ...describeError(e) });
+  }
+}
+
+async function collectPasswordPolicy(ctx: AwsContext, iam: IAMClient): Promise<void> {
+  const op = { api: 'iam:GetAccountPasswordPolicy', params: {}, pages: 1 };
+  try {
+    const r = await iam.send(new GetAccountPasswordPolicyCommand({}), { abortSignal: ctx.signal });
+    await ctx.artifacts.json('aws.iam.password-policy', { present: true, policy: r.PasswordPolicy ?? null }, { operations: [op], complete: true });
+  } catch (e) {
+    // NoSuchEntity is the answer "this account has no password policy": evidence, not a failure.
+    if ((e as { name?: string }).name === 'NoSuchEntityException' || (e as { Code?: string }).Code === 'NoSuchEntity') {
+      await ctx.artifacts.json('aws.iam.password-policy', { present: false, policy: null }, { operations: [op], complete: true, notes: { answer: 'NoSuchEntity: no password policy is set' } });
+    } else ctx.gap({ api: op.api, ...describeError(e) });
+  }
+}
+
+async function collectSimple(ctx: AwsContext, kind: string, api: string, call: () => Promise<unknown>, records?: (v: any) => number): Promise<void> {
+  try {
+    const v = await call();
+    await ctx.artifacts.json(kind, v, { operations: [{ api, params: {}, pages: 1 }], complete: true, ...(records ? { records: records(v) } : {}) });
+  } catch (e) {
+    ctx.gap({ api, ...describeError(e) });
+  }
+}
+
+async function collectListPaged<T>(ctx: AwsContext, api: string, fetch: (marker?: string) => Promise<{ items: T[]; next?: string }>): Promise<{ items: T[]; op: OperationRecord }> {
+  const items: T[] = [];
+  const op = await ctx.paginate.all({ api, params: {} }, async (m) => {
+    const r = await fetch(m);
+    return { page: r.items, next: r.next };
+  }, (page) => {
+    items.push(...page);
+  });
+  return { items, op };
+}
+
+export async function collect(ctx: AwsContext): Promise<void> {
+  const s = ctx.settings as IamSettings;
+  const iam = makeClient(IAMClient, { region: ctx.aws.region, credentials: ctx.aws.credentials, counter: ctx.aws.counter });
+  const ml = mlFeed({ actions: s.mlActions, bucketActions: s.mlBucketActions, buckets: ctx.source.trainingDataBuckets });
+  try {
+    await Promise.all([
+      collectAuthorizationDetails(ctx, iam, ml).then(() => collectMlPrivileges(ctx, s, ml)),
+      collectCredentialReport(ctx, iam, s),
+      collectPasswordPolicy(ctx, iam),
+      collectSimple(ctx, 'aws.iam.account-summary', 'iam:GetAccountSummary', async () => (await iam.send(new GetAccountSummaryCommand({}), { abortSignal: ctx.signal })).SummaryMap ?? {}),
+      (async () => {
+        try {
+          const { items, op } = await collectListPaged(ctx, 'iam:ListVirtualMFADevices', async (Marker) => {
+            const r = await iam.send(new ListVirtualMFADevicesCommand({ Marker, MaxItems: 1000 }), { abortSignal: ctx.signal });
+            return { items: r.VirtualMFADevices ?? [], next: r.IsTruncated ? r.Marker : undefined };
+          });
+          await ctx.artifacts.json('aws.iam.virtual-mfa-devices', items, { operations: [op], complete: true });
+        } catch (e) {
+          ctx.gap({ api: 'iam:ListVirtualMFADevices', ...describeError(e) });
+        }
+      })(),
+      (async () => {
+        const ops: OperationRecord[] = [];
+        try {
+          const saml = await iam.send(new ListSAMLProvidersCommand({}), { abortSignal: ctx.signal });
+          ops.push({ api: 'iam:ListSAMLProviders', params: {}, pages: 1 });
+          const oidc = await iam.send(new ListOpenIDConnectProvidersCommand({}), { abortSignal: ctx.signal });
+          ops.push({ api: 'iam:ListOpenIDConnectProviders', params: {}, pages: 1 });
+          const v = { saml: saml.SAMLProviderList ?? [], oidc: oidc.OpenIDConnectProviderList ?? [] };
+          await ctx.artifacts.json('aws.iam.identity-providers', v, { operations: ops, complete: true, records: v.saml.length + v.oidc.length });
+        } catch (e) {
+          ctx.gap({ api: ops.length ? 'iam:ListOpenIDConnectProviders' : 'iam:ListSAMLProviders', ...describeError(e) });
+        }
+      })(),
+    ]);
+  } finally {
+    iam.destroy();
+  }
+}
