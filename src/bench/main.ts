@@ -6,7 +6,8 @@
 //   npm run bench -- --quick           1/20 of it, 5 ms, a week of bundles: the CI smoke run; exits 1
 //                                      on a gross regression (calls > 1.2 × minimum, a failed collector)
 // Options: --latency MS, --concurrency N, --only ID[,ID], --days N, --peer-sample N|all, --skip-peer,
-// --skip-report, --no-cache (regenerate the report's bundles), --keep (keep the work dir), --no-docs;
+// --skip-report, --report-only (only `soc2 report` over the cached bundles: no sandboxes, collectors
+// or peer), --no-cache (regenerate the report's bundles), --keep (keep the work dir), --no-docs;
 // --node-arg=FLAG passes a node flag to every measured soc2 process (--node-arg=--cpu-prof
 // --node-arg=--cpu-prof-dir=/tmp/prof profiles them); --render [FILE] prints the tables of a results
 // file again (and updates the docs from a full run's).
@@ -39,6 +40,8 @@ interface Options {
   peerSample: number | 'all';
   skipPeer: boolean;
   skipReport: boolean;
+  /** only the report phase, over whatever bundles of that company and length are cached */
+  reportOnly: boolean;
   cache: boolean;
   keep: boolean;
   docs: boolean;
@@ -47,13 +50,13 @@ interface Options {
 }
 
 function usage(msg: string): never {
-  process.stderr.write(`bench: ${msg}\nusage: npm run bench -- [--quick] [--latency MS] [--concurrency N] [--only ID,ID] [--days N] [--peer-sample N|all] [--skip-peer] [--skip-report] [--no-cache] [--keep] [--no-docs] [--node-arg=FLAG …] [--render FILE]\n`);
+  process.stderr.write(`bench: ${msg}\nusage: npm run bench -- [--quick] [--latency MS] [--concurrency N] [--only ID,ID] [--days N] [--peer-sample N|all] [--skip-peer] [--skip-report] [--report-only] [--no-cache] [--keep] [--no-docs] [--node-arg=FLAG …] [--render FILE]\n`);
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): Options {
   const quick = argv.includes('--quick');
-  const o: Options = { quick, latencyMs: quick ? 5 : 20, concurrency: 8, only: null, days: quick ? 7 : 365, peerSample: quick ? 1 : 25, skipPeer: false, skipReport: false, cache: true, keep: false, docs: !quick, nodeArgs: [] };
+  const o: Options = { quick, latencyMs: quick ? 5 : 20, concurrency: 8, only: null, days: quick ? 7 : 365, peerSample: quick ? 1 : 25, skipPeer: false, skipReport: false, reportOnly: false, cache: true, keep: false, docs: !quick, nodeArgs: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => argv[++i] ?? usage(`${a} needs a value`);
@@ -72,6 +75,7 @@ function parseArgs(argv: string[]): Options {
       o.peerSample = v === 'all' ? 'all' : Number.isInteger(Number(v)) && Number(v) > 0 ? Number(v) : usage('--peer-sample: expected a positive number or "all"');
     } else if (a === '--skip-peer') o.skipPeer = true;
     else if (a === '--skip-report') o.skipReport = true;
+    else if (a === '--report-only') o.reportOnly = true;
     else if (a === '--no-cache') o.cache = false;
     else if (a === '--keep') o.keep = true;
     else if (a === '--no-docs') o.docs = false;
@@ -79,6 +83,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--help' || a === '-h') usage('benchmark of the soc2 collectors');
     else usage(`unknown option ${a}`);
   }
+  if (o.reportOnly && (o.only || o.skipReport)) usage('--report-only: not with --only or --skip-report');
   return o;
 }
 
@@ -135,43 +140,44 @@ async function main(): Promise<number> {
   log(`generated the company in ${secs(Date.now() - tg)}`);
   const costParams = { latencyMs: o.latencyMs, concurrency: o.concurrency };
   const cost = costs(company, costParams);
-  const world = await startWorld(company, { latencyMs: o.latencyMs, rateLimits: true });
-  log(`sandboxes up: AWS ${world.aws.url} (${company.spec.aws.regions.length} regional servers), MLflow ${world.mlflow.url}, Vertex ${world.vertex.endpoint}`);
-
-  const configFile = writeConfig(world, workDir, { concurrency: o.concurrency, organization: `Bench ML (${spec.name})` });
   const rows: CollectorRow[] = [];
   const skipped: { id: string; reason: string }[] = [];
   let peer: PeerResult | null = null;
   let report: ReportResult | null = null;
   const timeoutMs = o.quick ? 120_000 : 30 * 60_000;
-  try {
-    // warm the file cache so the first collector does not pay for the others' module loading
-    await runMeasured(process.execPath, [path.join(root, 'bin', 'soc2.js'), '--version'], { env: process.env, cwd: workDir });
-    for (const c of registry) {
-      const id = c.meta.id;
-      if (o.only && !o.only.includes(id)) continue;
-      if (!cost[id]) {
-        skipped.push({ id, reason: 'no cost model in src/bench/company.ts' });
-        continue;
+  if (!o.reportOnly) {
+    const world = await startWorld(company, { latencyMs: o.latencyMs, rateLimits: true });
+    log(`sandboxes up: AWS ${world.aws.url} (${company.spec.aws.regions.length} regional servers), MLflow ${world.mlflow.url}, Vertex ${world.vertex.endpoint}`);
+    const configFile = writeConfig(world, workDir, { concurrency: o.concurrency, organization: `Bench ML (${spec.name})` });
+    try {
+      // warm the file cache so the first collector does not pay for the others' module loading
+      await runMeasured(process.execPath, [path.join(root, 'bin', 'soc2.js'), '--version'], { env: process.env, cwd: workDir });
+      for (const c of registry) {
+        const id = c.meta.id;
+        if (o.only && !o.only.includes(id)) continue;
+        if (!cost[id]) {
+          skipped.push({ id, reason: 'no cost model in src/bench/company.ts' });
+          continue;
+        }
+        log(`collector ${id}: running (minimum ${cost[id]!.minimumTotal} calls, lower bound ${secs(cost[id]!.lowerBoundMs)})…`);
+        const row = await benchCollector(world, { id, source: c.meta.source }, cost[id]!, { root, configFile, workDir, timeoutMs, nodeArgs: o.nodeArgs });
+        rows.push(row);
+        log(`collector ${id}: ${row.calls.recorded} calls (${row.callsRatio}× minimum, ${row.calls.throttled} throttled), ${secs(row.wallMs)} (${row.wallRatio}× bound), ${mb(row.peakRssBytes)}, ${row.status}${row.gapCount ? `, ${row.gapCount} gaps` : ''}`);
+        if (row.exitCode !== 0 && row.status === 'no bundle') log(`collector ${id}: exit ${row.exitCode}: ${row.stderrTail}`);
       }
-      log(`collector ${id}: running (minimum ${cost[id]!.minimumTotal} calls, lower bound ${secs(cost[id]!.lowerBoundMs)})…`);
-      const row = await benchCollector(world, { id, source: c.meta.source }, cost[id]!, { root, configFile, workDir, timeoutMs, nodeArgs: o.nodeArgs });
-      rows.push(row);
-      log(`collector ${id}: ${row.calls.recorded} calls (${row.callsRatio}× minimum, ${row.calls.throttled} throttled), ${secs(row.wallMs)} (${row.wallRatio}× bound), ${mb(row.peakRssBytes)}, ${row.status}${row.gapCount ? `, ${row.gapCount} gaps` : ''}`);
-      if (row.exitCode !== 0 && row.status === 'no bundle') log(`collector ${id}: exit ${row.exitCode}: ${row.stderrTail}`);
+      if (!o.skipPeer && (!o.only || o.only.some((id) => id.startsWith('aws-')))) {
+        log(`peer: AWS CLI against the same endpoint (per-secret loop: ${o.peerSample === 'all' ? 'every secret' : `${o.peerSample} per region, extrapolated`})…`);
+        peer = await awsCliPeer(world, { workDir, sample: o.peerSample, timeoutMs });
+        if (peer.available) log(`peer: IAM ${peer.iam.calls} calls ${secs(peer.iam.wallMs)}, Secrets ${peer.secrets.calls} calls ${secs(peer.secrets.wallMs)}${peer.secrets.extrapolated ? ' (extrapolated)' : ''}, peak ${mb(peer.peakRssBytes)}`);
+        else log(`peer: skipped: ${peer.reason}`);
+      }
+    } finally {
+      await stopWorld(world);
     }
-    if (!o.skipPeer && (!o.only || o.only.some((id) => id.startsWith('aws-')))) {
-      log(`peer: AWS CLI against the same endpoint (per-secret loop: ${o.peerSample === 'all' ? 'every secret' : `${o.peerSample} per region, extrapolated`})…`);
-      peer = await awsCliPeer(world, { workDir, sample: o.peerSample, timeoutMs });
-      if (peer.available) log(`peer: IAM ${peer.iam.calls} calls ${secs(peer.iam.wallMs)}, Secrets ${peer.secrets.calls} calls ${secs(peer.secrets.wallMs)}${peer.secrets.extrapolated ? ' (extrapolated)' : ''}, peak ${mb(peer.peakRssBytes)}`);
-      else log(`peer: skipped: ${peer.reason}`);
-    }
-  } finally {
-    await stopWorld(world);
   }
   if (!o.skipReport && !o.only) {
     const collectorsSignature = registry.map((c) => `${c.meta.id}:${c.meta.artifacts.map((a) => a.kind).join(',')}`).join(';');
-    report = await benchReport({ root, workDir, cacheDir: o.cache ? path.join(benchDir, '.cache') : null, company: o.quick ? 'small' : 'mid', days: o.days, timeoutMs, log, collectorsSignature, commit: git(['rev-parse', 'HEAD']) });
+    report = await benchReport({ root, workDir, cacheDir: o.cache ? path.join(benchDir, '.cache') : null, company: o.quick ? 'small' : 'mid', days: o.days, timeoutMs, log, collectorsSignature, commit: git(['rev-parse', 'HEAD']), anyCached: o.reportOnly });
     log(`report: ${report.bundles} bundles in ${secs(report.wallMs)}, ${mb(report.peakRssBytes)}, exit ${report.exitCode}`);
   }
 
@@ -233,7 +239,7 @@ async function main(): Promise<number> {
     regressions,
   };
   // only a whole run is "the" result; a partial one (--only, --skip-*) goes beside it
-  const partial = !!o.only || o.skipPeer || o.skipReport;
+  const partial = !!o.only || o.skipPeer || o.skipReport || o.reportOnly;
   const file = path.join(benchDir, partial ? 'results-partial.json' : o.quick ? 'results-quick.json' : 'results.json');
   writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
   const md = markdown(results);

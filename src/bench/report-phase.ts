@@ -79,9 +79,23 @@ export async function benchReport(o: {
   /** the registry's collectors and their artifact kinds */
   collectorsSignature: string;
   commit: string | null;
+  /**
+   * --report-only: when the key's bundles are not cached, use any finished cached bundles of this company
+   * and length (a stale key, or another checkout: the key covers the checkout's path), and delete none
+   */
+  anyCached?: boolean;
 }): Promise<ReportResult> {
   const key = evidenceKey(o.root, o.company, o.days, o.collectorsSignature);
-  const cached = o.cacheDir ? path.join(o.cacheDir, `evidence-${o.company}-${o.days}d-${key}`) : null;
+  let cached = o.cacheDir ? path.join(o.cacheDir, `evidence-${o.company}-${o.days}d-${key}`) : null;
+  if (o.anyCached && o.cacheDir && cached && !existsSync(path.join(cached, 'generation.json')) && existsSync(o.cacheDir)) {
+    const other = readdirSync(o.cacheDir)
+      .filter((e) => e.startsWith(`evidence-${o.company}-${o.days}d-`) && !e.endsWith('.partial') && existsSync(path.join(o.cacheDir!, e, 'generation.json')))
+      .sort((a, b) => statSync(path.join(o.cacheDir!, b, 'generation.json')).mtimeMs - statSync(path.join(o.cacheDir!, a, 'generation.json')).mtimeMs)[0];
+    if (other) {
+      o.log(`report: no cached bundles for key ${key}; --report-only reuses ${other}`);
+      cached = path.join(o.cacheDir, other);
+    }
+  }
   let dir = cached ?? path.join(o.workDir, 'period');
   let generation: ReportResult["generation"] = { ms: 0, cached: false, partialBundles: 0, key };
   const meta = cached ? path.join(cached, 'generation.json') : null;

@@ -27,7 +27,7 @@ import {
   S3Client,
   type ObjectLockMode,
 } from '@aws-sdk/client-s3';
-import type { CallCounter } from '../clients/aws.js';
+import { awsRequestHandler, type CallCounter } from '../clients/aws.js';
 import { UsageError, VerificationError, describeError } from '../core/errors.js';
 import type { RemoteTip } from '../core/runner.js';
 import type { Logger } from '../core/types.js';
@@ -100,6 +100,8 @@ export function bundleKeyPrefix(loc: S3Location, stream: string | null, id: stri
  * An S3 client from the SDK's standard chain (credentials, AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL).
  * With an endpoint override (moto, MinIO, LocalStack) it uses path-style addressing: the SDK already
  * does for an IP literal, but `http://localhost:PORT` would become `BUCKET.localhost`.
+ * Connect and socket timeouts are the collectors' (awsRequestHandler, SOC2_AWS_SOCKET_TIMEOUT_MS): without
+ * them an endpoint that accepts the connection and never answers would hang collect, verify and report.
  */
 export function createS3Client(o: { region?: string; env?: NodeJS.ProcessEnv; counter?: CallCounter; maxAttempts?: number } = {}): { client: S3Client; counter: CallCounter } {
   const env = o.env ?? process.env;
@@ -109,6 +111,7 @@ export function createS3Client(o: { region?: string; env?: NodeJS.ProcessEnv; co
     region: o.region || env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
     maxAttempts: o.maxAttempts ?? 5,
     retryMode: 'adaptive',
+    requestHandler: awsRequestHandler(env),
     // a bucket in another region than AWS_REGION still works when the config does not name it
     followRegionRedirects: !o.region,
     ...(endpoint ? { endpoint, forcePathStyle: true } : {}),

@@ -31,9 +31,19 @@ type AnyClientCtor<T> = new (config: any) => T;
  */
 export const AWS_SOCKET_TIMEOUT_MS = 60_000;
 
-function socketTimeoutMs(): number {
-  const v = Number(process.env.SOC2_AWS_SOCKET_TIMEOUT_MS);
+function socketTimeoutMs(env: NodeJS.ProcessEnv): number {
+  const v = Number(env.SOC2_AWS_SOCKET_TIMEOUT_MS);
   return Number.isFinite(v) && v > 0 ? v : AWS_SOCKET_TIMEOUT_MS;
+}
+
+/**
+ * The HTTP handler settings of every AWS SDK client soc2 makes (the collectors' through makeClient,
+ * the S3 evidence store's in src/bundle/s3.ts): connect within 10 s (or the socket timeout, if
+ * shorter), and abandon an attempt whose connection stays silent for the socket timeout.
+ */
+export function awsRequestHandler(env: NodeJS.ProcessEnv = process.env): { connectionTimeout: number; socketTimeout: number } {
+  const timeout = socketTimeoutMs(env);
+  return { connectionTimeout: Math.min(10_000, timeout), socketTimeout: timeout };
 }
 
 /** Counts every HTTP attempt: the middleware sits below the retry loop, so retries are counted too. */
@@ -41,11 +51,10 @@ export function makeClient<T extends { middlewareStack: any }>(Ctor: AnyClientCt
   // 'standard' retries with jittered backoff; 'adaptive' throttles the client for seconds after a
   // single Throttling answer, which made large collections crawl (seen on Secrets Manager).
   // AWS_MAX_ATTEMPTS / AWS_RETRY_MODE (and the shared config file) still win when set.
-  const timeout = socketTimeoutMs();
   const client = new Ctor({
     region: o.region,
     credentials: o.credentials,
-    requestHandler: { connectionTimeout: Math.min(10_000, timeout), socketTimeout: timeout },
+    requestHandler: awsRequestHandler(),
     ...(process.env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: o.maxAttempts ?? 5 }),
     ...(process.env.AWS_RETRY_MODE ? {} : { retryMode: 'standard' }),
   });

@@ -2,6 +2,7 @@
 // upload with checksums and retention, the chain continued from S3, verify from S3, tampering, streams.
 import { createHash, createPrivateKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
 import path from 'node:path';
 import {
   CreateBucketCommand,
@@ -13,7 +14,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createS3Client, findS3Tip, materializeEvidence, parseS3Location, uploadBundle, verifyS3 } from '../../src/bundle/s3.js';
+import { createS3Client, findS3Tip, materializeEvidence, openS3Store, parseS3Location, uploadBundle, verifyS3 } from '../../src/bundle/s3.js';
 import { generateSigningKeyPair } from '../../src/bundle/sign.js';
 import { listBundleDirs } from '../../src/bundle/store.js';
 import { verifyPath } from '../../src/bundle/verify.js';
@@ -33,6 +34,57 @@ describe('s3 locations', () => {
     expect(parseS3Location('s3://my-bucket')).toEqual({ bucket: 'my-bucket', prefix: '' });
     expect(parseS3Location('evidence')).toBeNull();
     expect(() => parseS3Location('s3://A_bad/x')).toThrow(/valid bucket name/);
+  });
+});
+
+// An endpoint that accepts the connection and never answers: the store's client has the collectors'
+// socket timeout (src/clients/aws.ts, SOC2_AWS_SOCKET_TIMEOUT_MS), so every attempt ends, and with them
+// the command, with a clear error instead of a hang.
+describe('S3 evidence store: an endpoint that never answers', () => {
+  let server: Server;
+  let url: string;
+  const sockets = new Set<Socket>();
+  const env = () => awsEnv(url, { SOC2_AWS_SOCKET_TIMEOUT_MS: '300' });
+  const saved = { AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY };
+  beforeAll(async () => {
+    // in-process, the SDK's credential chain reads process.env (the endpoint and timeout come from `env`)
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing-secret-key' });
+    server = createServer((s) => {
+      sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => sockets.delete(s));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  afterAll(async () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => server?.close(r));
+  });
+
+  it('soc2 verify s3://… exits 2 naming the timeout within seconds', async () => {
+    const t0 = Date.now();
+    const r = await runCli(['verify', 's3://soc2-stalled/evidence'], { env: env(), timeoutMs: 30_000 });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/s3:\/\/soc2-stalled\/evidence: cannot read the evidence \(TimeoutError: .*timed out after 300 ms/);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+  });
+
+  it('the store used by collect gives up on the chain\'s tip with a warning, not a hang', async () => {
+    const warnings: string[] = [];
+    const store = openS3Store({ bucket: 'soc2-stalled', prefix: 'evidence' }, { env: env(), log: { info: () => undefined, debug: () => undefined, warn: (m) => warnings.push(m) } });
+    const t0 = Date.now();
+    try {
+      expect(await store.remotePrevious(null, null)).toBeNull();
+    } finally {
+      await store.close();
+    }
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect(warnings.join('\n')).toMatch(/cannot read the chain's tip from s3:\/\/soc2-stalled\/evidence \(TimeoutError: /);
   });
 });
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { generateSigningKeyPair, keyIdOf, signManifest, type SigningKey } from '../../src/bundle/sign.js';
 import { verifyPath } from '../../src/bundle/verify.js';
-import { writeChain } from '../helpers/bundles.js';
+import { writeChain, writeTestBundle } from '../helpers/bundles.js';
 import { runCli, tmpDir } from '../helpers/cli.js';
 
 function key(): SigningKey & { publicPem: string } {
@@ -138,5 +138,44 @@ describe('verify', () => {
     const missing = await runCli(['verify', path.join(ev, 'nope')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/nope: no such bundle or evidence directory/);
+  });
+});
+
+describe('verify: many bundles, files hashed several at a time', () => {
+  it('reports the same problems in the same order as one file after another: bundle order, then manifest order', async () => {
+    const ev = tmpDir();
+    const dirs: string[] = [];
+    const start = Date.parse('2026-03-01T02:00:00Z');
+    // the first bundle's artifact spans several read chunks and hashes last; the others are small
+    for (let i = 0; i < 12; i++) dirs.push(await writeTestBundle(ev, new Date(start + i * 86_400_000), { records: i === 0 ? 20_000 : 3 }));
+    expect((await verifyPath(ev)).problems).toEqual([]);
+    const flip = (f: string, at: number) => {
+      const buf = readFileSync(f);
+      buf[at] = buf[at]! ^ 1;
+      writeFileSync(f, buf);
+    };
+    flip(path.join(dirs[0]!, AD), 1_000_000); // in the large file, past the first chunk
+    rmSync(path.join(dirs[0]!, 'findings.json'));
+    appendFileSync(path.join(dirs[5]!, 'artifacts/main/aws-iam/account-summary.json'), ' ');
+    flip(path.join(dirs[5]!, AD), 3);
+    writeFileSync(path.join(dirs[5]!, 'artifacts', 'extra.json'), '{}');
+    rmSync(path.join(dirs[11]!, AD));
+    // expected: per bundle, its files in the manifest's order, then the added files
+    const expected: { bundle: string; file: string; message: string }[] = [];
+    const byFile: Record<string, Record<string, string>> = {
+      0: { [AD]: 'content changed: SHA-256 does not match the manifest', 'findings.json': 'file listed in the manifest is missing' },
+      5: { 'artifacts/main/aws-iam/account-summary.json': 'size changed', [AD]: 'content changed: SHA-256 does not match the manifest' },
+      11: { [AD]: 'file listed in the manifest is missing' },
+    };
+    for (const [i, files] of Object.entries(byFile)) {
+      const d = dirs[Number(i)]!;
+      const order = JSON.parse(readFileSync(path.join(d, 'manifest.json'), 'utf8')).files.map((f: { path: string }) => f.path) as string[];
+      for (const f of order) if (files[f]) expected.push({ bundle: path.basename(d), file: f, message: files[f]! });
+      if (i === '5') expected.push({ bundle: path.basename(d), file: 'artifacts/extra.json', message: 'file is not listed in the manifest (added after the bundle was written)' });
+    }
+    for (let run = 0; run < 3; run++) {
+      const got = (await verifyPath(ev)).problems.map((q) => ({ ...q, message: q.message.startsWith('size changed') ? 'size changed' : q.message }));
+      expect(got).toEqual(expected);
+    }
   });
 });
