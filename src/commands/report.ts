@@ -6,7 +6,6 @@ import { listBundleDirs, readManifest } from '../bundle/store.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { CATEGORIES } from '../config/schema.js';
 import { ExitCode, UsageError } from '../core/errors.js';
-import { materializeEvidence } from '../bundle/s3.js';
 import { loadMappings } from '../mapping/index.js';
 import { buildReport } from '../report/aggregate.js';
 import { parseDateFlag } from '../report/dates.js';
@@ -68,7 +67,8 @@ export async function reportCommand(o: ReportOptions, now: () => Date = () => ne
   const loaded: LoadedConfig | null = configFile ? loadConfig(configFile, (await import('../../collectors/registry.js')).collectors) : null;
   // s3://bucket/prefix: every stream's bundles are fetched (each object checked against its stored
   // SHA-256) into a temp dir that is read like a local evidence dir and removed afterwards
-  const s3 = o.evidence?.startsWith('s3://') ? await materializeEvidence(o.evidence, { region: loaded?.config.evidence.s3?.region, strict: !o.allowUnverified }) : null;
+  // the S3 client (AWS SDK) is loaded only for an s3:// evidence store
+  const s3 = o.evidence?.startsWith('s3://') ? await (await import('../bundle/s3.js')).materializeEvidence(o.evidence, { region: loaded?.config.evidence.s3?.region, strict: !o.allowUnverified }) : null;
   try {
     return await reportFrom(s3 ? s3.dir : path.resolve(o.evidence ?? path.resolve(loaded!.baseDir, loaded!.config.evidence.dir)), o, { loaded, configFile, formats, from, to, sample, now, s3Problems: s3?.problems ?? [] });
   } finally {
