@@ -44,12 +44,13 @@ function walk(dir: string): { bytes: number; files: number } {
   return { bytes, files };
 }
 
-function hashTree(h: ReturnType<typeof createHash>, dir: string, filter: (f: string) => boolean): void {
+// paths relative to the checkout, so the same code in another directory has the same key
+function hashTree(h: ReturnType<typeof createHash>, root: string, dir: string, filter: (f: string) => boolean): void {
   if (!existsSync(dir)) return;
   for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     const p = path.join(dir, e.name);
-    if (e.isDirectory()) hashTree(h, p, filter);
-    else if (e.isFile() && filter(p)) h.update(p).update(readFileSync(p));
+    if (e.isDirectory()) hashTree(h, root, p, filter);
+    else if (e.isFile() && filter(p)) h.update(path.relative(root, p).split(path.sep).join('/')).update(readFileSync(p));
   }
 }
 
@@ -62,8 +63,8 @@ function hashTree(h: ReturnType<typeof createHash>, dir: string, filter: (f: str
 export function evidenceKey(root: string, company: string, days: number, collectorsSignature: string): string {
   const spec = company === 'small' ? TINY : MID;
   const h = createHash('sha256').update(`${JSON.stringify(spec)}|${days}|${collectorsSignature}|`);
-  hashTree(h, path.join(root, 'dist', 'src', 'bench'), (p) => p.endsWith(`${path.sep}evidence.js`));
-  hashTree(h, path.join(root, 'dist', 'src', 'bundle'), (p) => p.endsWith(`${path.sep}manifest.js`));
+  hashTree(h, root, path.join(root, 'dist', 'src', 'bench'), (p) => p.endsWith(`${path.sep}evidence.js`));
+  hashTree(h, root, path.join(root, 'dist', 'src', 'bundle'), (p) => p.endsWith(`${path.sep}manifest.js`));
   h.update(readFileSync(path.join(root, 'package.json')));
   return h.digest('hex').slice(0, 16);
 }
@@ -81,7 +82,7 @@ export async function benchReport(o: {
   commit: string | null;
   /**
    * --report-only: when the key's bundles are not cached, use any finished cached bundles of this company
-   * and length (a stale key, or another checkout: the key covers the checkout's path), and delete none
+   * and length (a stale key), and delete none
    */
   anyCached?: boolean;
 }): Promise<ReportResult> {
