@@ -47,7 +47,7 @@ interface Result {
 const results: Result[] = [];
 const has = (id: string) => registry.some((c) => c.meta.id === id);
 
-// ── the seeds: small, but paged (AWS pages of 5 items, MLflow registered models over two pages) ──
+// ── the seeds: small, but paged (AWS pages of 5 items, MLflow registered models over two pages of 100) ──
 
 const awsSeed: AwsSeed = generateAwsCompany({ users: 9, groups: 3, roles: 8, policies: 5, secretsPerRegion: 12, regions: ['us-east-1'], seed: 7 });
 const awsAccount = awsSeed.accounts[0]!;
@@ -271,7 +271,9 @@ describe('faults × MLflow collectors (sandbox, in process)', () => {
     fired: () => sb.requests.filter((q) => q.fault !== undefined).length,
   };
   beforeAll(async () => {
-    sb = await startMlflowSandbox({ seed: mlflowSeed });
+    // the collectors ask for 1,000 models a page; this server answers 100 (silently, as servers may),
+    // so the 105 models take two pages and page-2 faults have a page 2
+    sb = await startMlflowSandbox({ seed: mlflowSeed, pageClamp: { 'registered-models/search': 100 } });
   });
   afterAll(async () => sb?.close());
 
