@@ -163,6 +163,22 @@ function userIdForArn(account: AwsAccountSeed, arn: string): string {
 }
 
 /** Attributes a request to an account: STS session, seeded key of a user or account, else the default account. */
+// user access key → owner, rebuilt when the number of users or keys changes (mutators add and remove
+// them): a request signed with an unknown key (the common case against the sandbox) costs a count,
+// not a lookup of every key of every user
+const keyIndexes = new WeakMap<AwsSeed, { size: number; map: Map<string, { account: AwsSeed['accounts'][number]; user: AwsSeed['accounts'][number]['iam']['users'][number] }> }>();
+function userKeyIndex(state: AwsSeed) {
+  let size = state.accounts.length;
+  for (const a of state.accounts) for (const u of a.iam.users) size += 1 + u.accessKeys.length;
+  let idx = keyIndexes.get(state);
+  if (!idx || idx.size !== size) {
+    idx = { size, map: new Map() };
+    for (const account of state.accounts) for (const user of account.iam.users) for (const [i, k] of user.accessKeys.entries()) idx.map.set(accessKeyId(account, user.name, i, k), { account, user });
+    keyIndexes.set(state, idx);
+  }
+  return idx.map;
+}
+
 function resolveCaller(state: AwsSeed, runtime: Runtime, key: string | undefined, now: Date): Caller {
   if (key) {
     const session = runtime.sessions.get(key);
@@ -179,15 +195,8 @@ function resolveCaller(state: AwsSeed, runtime: Runtime, key: string | undefined
         return { account, arn: account.callerArn, userId: userIdForArn(account, account.callerArn), accessKeyId: key };
       }
     }
-    for (const account of state.accounts) {
-      for (const u of account.iam.users) {
-        for (const [i, k] of u.accessKeys.entries()) {
-          if (accessKeyId(account, u.name, i, k) === key) {
-            return { account, arn: userArn(account, u), userId: userId(account, u), accessKeyId: key };
-          }
-        }
-      }
-    }
+    const owner = userKeyIndex(state).get(key);
+    if (owner) return { account: owner.account, arn: userArn(owner.account, owner.user), userId: userId(owner.account, owner.user), accessKeyId: key };
   }
   const account = defaultAccount(state);
   return { account, arn: account.callerArn, userId: userIdForArn(account, account.callerArn), accessKeyId: key };
