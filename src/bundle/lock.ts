@@ -2,18 +2,24 @@
 // a random token. It appears with its whole content at once (written to a temp file, then
 // hard-linked into place; the link fails when a lock exists), so no collect ever sees a live
 // owner's lock empty or half-written and mistakes it for a dead one. A lock whose process is gone
-// (same host) is stale and is taken over, and the caller is told; the takeover moves the file away
-// first and checks it moved the lock it judged stale, so two collects taking over the same stale
-// lock cannot both win. A collect removes the lock on release only while it is still its own.
+// (same host) is stale and is taken over, and the caller is told. A takeover removes the lock only
+// while holding a second, short-lived lock (`.soc2.lock.takeover`) and only if the file still holds
+// the stale content it judged: two collects taking over the same stale lock cannot both remove
+// something, and none can remove a live lock created meanwhile. (An earlier takeover moved the file
+// away and put it back when it was not the stale one; in that window a third collect could create
+// the lock, and the one put back was lost: two holders. The lock stress test found it.) A collect
+// removes the lock on release only while it is still its own.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { closeSync, linkSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { LockedError } from '../core/errors.js';
 
 export const LOCK_FILE = '.soc2.lock';
-/** temp files of lock creation and takeover: `.soc2.lock.<pid>.<hex>.tmp` */
-const LOCK_TMP = /^\.soc2\.lock\.\d+\.[0-9a-f]+\.tmp$/;
+/** temp files of lock creation and takeover: `.soc2.lock[.takeover].<pid>.<hex>.tmp` */
+const LOCK_TMP = /^\.soc2\.lock(\.takeover)?\.\d+\.[0-9a-f]+\.tmp$/;
+/** held for the few file operations of a takeover; one older than this was left by a killed collect */
+const TAKEOVER_STALE_MS = 10_000;
 /** an unreadable lock younger than this may be one being written without hard links (see create) */
 const UNREADABLE_GRACE_MS = 5_000;
 
@@ -90,27 +96,29 @@ function parse(raw: string): Owner | null {
   }
 }
 
-/** Removes the lock judged stale, unless another collect replaced it meanwhile (then it is put back). */
+/**
+ * Removes the lock judged stale, under the takeover lock, if it still holds `judged`. While the
+ * takeover lock is held nobody else removes the file, and nobody creates it (it exists), so what was
+ * read is what is removed. False when another collect is taking over (the caller looks again).
+ */
 function takeOver(file: string, judged: string): boolean {
-  const moved = tmpName(file);
-  try {
-    renameSync(file, moved);
-  } catch (e) {
-    if (code(e) === 'ENOENT') return false;
-    throw e;
+  const mutex = `${file}.takeover`;
+  const mine = JSON.stringify({ pid: process.pid, host: hostname(), token: randomBytes(12).toString('hex') });
+  if (!create(mutex, mine)) {
+    try {
+      if (Date.now() - statSync(mutex).mtimeMs > TAKEOVER_STALE_MS) rmSync(mutex, { force: true });
+    } catch {
+      // gone meanwhile
+    }
+    return false;
   }
-  if (readRaw(moved) === judged) {
-    rmSync(moved, { force: true });
+  try {
+    if (readRaw(file) !== judged) return false;
+    rmSync(file, { force: true });
     return true;
-  }
-  try {
-    linkSync(moved, file);
-  } catch {
-    // someone locked meanwhile; the lock we moved was itself a newer one and its owner keeps running
   } finally {
-    rmSync(moved, { force: true });
+    if (readRaw(mutex) === mine) rmSync(mutex, { force: true });
   }
-  return false;
 }
 
 /** Temp files left by a collect killed while creating or taking over the lock. */
@@ -161,6 +169,7 @@ export async function acquireLock(evidenceDir: string, opts: { waitMs?: number; 
     }
     if (stale) {
       if (takeOver(file, raw)) staleOwner = { pid: owner.pid ?? 0, ...(owner.startedAt ? { startedAt: owner.startedAt } : {}) };
+      else await sleep(5); // another collect is taking it over: look again shortly
       continue;
     }
     if (Date.now() >= deadline) {
