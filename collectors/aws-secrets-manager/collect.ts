@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { makeClient } from '../../src/clients/aws.js';
 import { describeError, RepeatedTokenError } from '../../src/core/errors.js';
+import { mapPool } from '../../src/core/pool.js';
 import { rateLimiter } from '../../src/core/rate-limit.js';
 import type { OperationRecord } from '../../src/core/types.js';
 import type { AwsContext } from '../define.js';
@@ -20,20 +21,6 @@ import { isReplicated, replicationEntries, toRecord, type PolicyField, type Secr
 /** individual per-secret gaps recorded per API before the rest are summed up in one gap */
 const MAX_SECRET_GAPS = 25;
 const MAX_POOL = 16;
-
-/** Runs fn over items with at most `limit` in flight; results keep the input order. */
-async function mapPool<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  });
-  await Promise.all(workers);
-  return out;
-}
 
 /** Per-secret gaps, the first MAX_SECRET_GAPS named one by one, the rest counted in one gap. */
 function secretGaps(ctx: AwsContext) {

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { MlflowEndpointNotSupported, type DatabricksRegistryWebhook, type OssWebhook, type RegisteredModel, type TransitionRequest } from '../../src/clients/mlflow.js';
 import { describeError } from '../../src/core/errors.js';
+import { mapPool } from '../../src/core/pool.js';
 import type { OperationRecord } from '../../src/core/types.js';
 import { writePromotionLog, type PromotionEvent, type VersionState } from '../_shared/promotions.js';
 import { defineCollector } from '../define.js';
@@ -17,7 +18,6 @@ import {
   indexAliases,
   isStagingVersion,
   isUnauthenticated,
-  mapPool,
   op,
   promotionOptions,
   toVersionRecord,

@@ -126,20 +126,6 @@ export function toVersionState(r: VersionRecord, keepTags: readonly string[]): V
   };
 }
 
-/** Runs fn over items with at most `limit` in flight; results keep the input order. */
-export async function mapPool<T, R>(items: readonly T[], limit: number, fn: (t: T, i: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!, i);
-    }
-  });
-  await Promise.all(workers);
-  return out;
-}
-
 export const versionKey = (model: string, version: string) => `${model}\u0000${version}`;
 
 /** Sorts by model name, then numerically by version. */

@@ -4,6 +4,7 @@
 // once per distinct deployed model (bounded concurrency) gives every version's aliases — one call
 // per deployed model (with ≤ 100 versions), where GetModel would cost one per deployed version.
 import type { protos } from '@google-cloud/aiplatform';
+import { mapPool } from '../../src/core/pool.js';
 import { defineCollector } from '../define.js';
 import {
   gapOf,
@@ -13,7 +14,6 @@ import {
   kmsOf,
   labelsOf,
   lastSegment,
-  mapPool,
   op,
   pageAll,
   PAGE_SIZE,

@@ -7,8 +7,9 @@
 //     inputDataConfig.datasetId → DatasetService.GetDataset.
 // The production versions are listed here again (ListModels + ListModelVersions): a collector never
 // depends on another one having run.
+import { mapPool } from '../../src/core/pool.js';
 import { defineCollector } from '../define.js';
-import { byModelVersion, call, gapOf, isUnauthenticated, itemGaps, mapPool, op, productionAliasesOf, walkRegistry, type VersionRecord, type VertexContext } from '../vertex-registry/vertex.js';
+import { byModelVersion, call, gapOf, isUnauthenticated, itemGaps, op, productionAliasesOf, walkRegistry, type VersionRecord, type VertexContext } from '../vertex-registry/vertex.js';
 import { checks } from './checks.js';
 import { summarizeSubgraph, toDatasetRecord, toPipelineRecord, type CallError, type DatasetRecord, type LineageRecord, type PipelineRecord, type TracedDataset } from './record.js';
 

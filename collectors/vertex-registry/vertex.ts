@@ -11,6 +11,7 @@ import type { protos } from '@google-cloud/aiplatform';
 import type { VertexContextExtras } from '../../src/clients/preparers.js';
 import type { VertexSourceConfig } from '../../src/config/schema.js';
 import { describeError } from '../../src/core/errors.js';
+import { mapPool } from '../../src/core/pool.js';
 import type { BaseContext, Gap, OperationRecord } from '../../src/core/types.js';
 import type { PromotionOptions, VersionState } from '../_shared/promotions.js';
 
@@ -136,20 +137,6 @@ export async function call<T>(ctx: VertexContext, o: OperationRecord, fn: () => 
   const r = await fn();
   o.pages++;
   return r;
-}
-
-/** Runs fn over items with at most `limit` in flight; results keep the input order. */
-export async function mapPool<T, R>(items: readonly T[], limit: number, fn: (t: T, i: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!, i);
-    }
-  });
-  await Promise.all(workers);
-  return out;
 }
 
 // ── values ──────────────────────────────────────────────────────────────────────────────────

@@ -28,6 +28,7 @@ import {
   type ObjectLockMode,
 } from '@aws-sdk/client-s3';
 import { awsRequestHandler, type CallCounter } from '../clients/aws.js';
+import { mapPool } from '../core/pool.js';
 import { UsageError, VerificationError, describeError } from '../core/errors.js';
 import type { RemoteTip } from '../core/runner.js';
 import type { Logger } from '../core/types.js';
@@ -134,22 +135,6 @@ const describe = (e: unknown) => {
   const d = describeError(e);
   return d.message && d.message !== d.code ? `${d.code}: ${d.message}` : d.code;
 };
-
-async function pool<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
-  let i = 0;
-  let failed: unknown = null;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (i < items.length && !failed) {
-      try {
-        await fn(items[i++]!);
-      } catch (e) {
-        failed ??= e;
-      }
-    }
-  });
-  await Promise.all(workers);
-  if (failed) throw failed;
-}
 
 function bucketError(loc: S3Location, e: unknown): never {
   if (errCode(e) === 'NoSuchBucket') throw new UsageError(`${formatS3Location(loc)}: no such bucket`);
@@ -348,7 +333,7 @@ export async function findS3Tip(client: S3Client, loc: S3Location, stream: strin
 async function downloadTip(client: S3Client, bucket: string, tip: S3Tip, evidenceDir: string, log?: Logger): Promise<void> {
   const dir = path.join(evidenceDir, tip.id);
   await mkdir(dir, { recursive: true });
-  await pool(tip.manifest.files ?? [], 16, async (f) => {
+  await mapPool(tip.manifest.files ?? [], 16, async (f) => {
     if (!isSafeRelativePath(f.path)) throw new VerificationError(`s3://${bucket}/${tip.keyPrefix}${MANIFEST}: lists an unsafe path ${JSON.stringify(f.path)}`);
     const meta = await getObjectToFile(client, bucket, tip.keyPrefix + f.path, path.join(dir, ...f.path.split('/')));
     if (meta.sha256 !== f.sha256) log?.warn(`s3://${bucket}/${tip.keyPrefix}${f.path}: content does not match the manifest (run "soc2 verify")`);
@@ -424,7 +409,7 @@ export async function uploadBundle(
   };
 
   for (const f of manifest.files) if (!isSafeRelativePath(f.path)) throw new Error(`${id}: manifest lists an unsafe path ${JSON.stringify(f.path)}`);
-  await pool(manifest.files, o.concurrency ?? 8, (f) => putFile(f.path, f));
+  await mapPool(manifest.files, o.concurrency ?? 8, (f) => putFile(f.path, f));
   const sigPath = path.join(bundleDir, SIGNATURE);
   if (existsSync(sigPath)) {
     const sig = await readFile(sigPath);
@@ -642,7 +627,7 @@ export async function materializeEvidence(location: string, o: MaterializeOption
     }
 
     const meta = new Map<string, ObjectMeta>();
-    await pool(jobs, o.concurrency ?? 16, async (j) => {
+    await mapPool(jobs, o.concurrency ?? 16, async (j) => {
       try {
         const m = await getObjectToFile(client, loc.bucket, j.key, path.join(dir, j.id, ...j.rel.split('/')));
         meta.set(`${j.id}/${j.rel}`, m);

@@ -5,6 +5,7 @@ import { constants, existsSync, lstatSync, readdirSync, readFileSync } from 'nod
 import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { printable } from '../core/log.js';
+import { mapPool } from '../core/pool.js';
 import { BUNDLE_FORMAT, BUNDLE_ID, FINDINGS, isSafeRelativePath, manifestShapeProblem, MANIFEST, PARTIAL_SUFFIX, SIGNATURE, type Manifest } from './manifest.js';
 import { keyIdOf, verifySignature } from './sign.js';
 import { listBundleDirs, READ_NO_FOLLOW } from './store.js';
@@ -103,26 +104,6 @@ async function hashRegularFile(abs: string, buf: Buffer): Promise<Hashed> {
   } finally {
     await fh.close();
   }
-}
-
-/** fn over every item, at most `limit` at once; results in the items' order; the first failure stops it. */
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      const i = next++;
-      try {
-        out[i] = await fn(items[i]!);
-      } catch (e) {
-        failed = true;
-        throw e;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 /** Checks one bundle; its problems are pushed to `problems` in a fixed order, whatever order its files hash in. */
@@ -274,7 +255,7 @@ export async function verifyPath(target: string, opts: { publicKey?: KeyObject |
     }
     // bundles are checked a few at a time, each into its own list; the lists are joined in bundle order,
     // so the problems (and their order) are the same as checking one bundle after another
-    const results = await mapLimited(complete, BUNDLES_IN_FLIGHT, async (id) => {
+    const results = await mapPool(complete, BUNDLES_IN_FLIGHT, async (id) => {
       const own: Problem[] = [];
       return { own, checked: await verifyBundle(path.join(abs, id), id, publicKey, own, slot) };
     });

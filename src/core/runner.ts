@@ -12,6 +12,7 @@ import { artifactReader, latestBundle, listBundleDirs, readManifest } from '../b
 import { BundleWriter } from '../bundle/writer.js';
 import type { Mappings } from '../mapping/index.js';
 import { describeError } from './errors.js';
+import { mapPool } from './pool.js';
 import { paginator } from './paginate.js';
 import { toolVersion } from './paths.js';
 import { prepareSource, type PreparedSource, type PreparedTarget } from './sources.js';
@@ -58,14 +59,6 @@ function ciIdentity(env: NodeJS.ProcessEnv): Identity['ci'] {
   if (env.GITLAB_CI === 'true') return { provider: 'gitlab', runId: env.CI_PIPELINE_ID, ...(env.CI_PIPELINE_URL ? { url: env.CI_PIPELINE_URL } : {}) };
   if (env.CI) return { provider: 'ci', ...(env.BUILD_ID ? { runId: env.BUILD_ID } : {}) };
   return null;
-}
-
-async function pool<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
-  let i = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (i < items.length) await fn(items[i++]!);
-  });
-  await Promise.all(workers);
 }
 
 /**
@@ -158,7 +151,7 @@ async function collectInto(
   const signal = o.signal ?? new AbortController().signal;
   // every collector and SDK call listens on this one signal: not a leak, so no listener warning
   setMaxListeners(0, signal);
-  await pool(tasks, config.concurrency, async ({ c, src, t }) => {
+  await mapPool(tasks, config.concurrency, async ({ c, src, t }) => {
     const started = Date.now();
     const counter = { calls: 0, retries: 0 };
     const gaps: Gap[] = [];
