@@ -12,41 +12,14 @@ import {
 import { makeClient } from '../../src/clients/aws.js';
 import { describeError, RepeatedTokenError } from '../../src/core/errors.js';
 import { mapPool } from '../../src/core/pool.js';
+import { itemGaps } from '../_shared/item-gaps.js';
 import { rateLimiter } from '../../src/core/rate-limit.js';
 import type { OperationRecord } from '../../src/core/types.js';
 import type { AwsContext } from '../define.js';
 import { KIND, LIST_PARAMS, ROTATIONS_KIND, type SecretsSettings } from './index.js';
 import { isReplicated, replicationEntries, toRecord, type PolicyField, type SecretRecord } from './record.js';
 
-/** individual per-secret gaps recorded per API before the rest are summed up in one gap */
-const MAX_SECRET_GAPS = 25;
 const MAX_POOL = 16;
-
-/** Per-secret gaps, the first MAX_SECRET_GAPS named one by one, the rest counted in one gap. */
-function secretGaps(ctx: AwsContext) {
-  const extra = new Map<string, { n: number; codes: Set<string> }>();
-  const named = new Map<string, number>();
-  return {
-    add(api: string, arn: string, e: unknown): string {
-      const d = describeError(e);
-      const k = named.get(api) ?? 0;
-      if (k < MAX_SECRET_GAPS) {
-        named.set(api, k + 1);
-        ctx.gap({ api: `${api} ${arn}`, ...d });
-      } else {
-        const x = extra.get(api) ?? { n: 0, codes: new Set<string>() };
-        x.n++;
-        x.codes.add(d.code);
-        extra.set(api, x);
-      }
-      return d.code;
-    },
-    flush(): void {
-      for (const [api, x] of extra)
-        ctx.gap({ api, code: [...x.codes].join(','), message: `${x.n} more secrets failed the same way; each is marked with {error} in ${KIND}` });
-    },
-  };
-}
 
 export async function collect(ctx: AwsContext): Promise<void> {
   const s = ctx.settings as SecretsSettings;
@@ -56,7 +29,7 @@ export async function collect(ctx: AwsContext): Promise<void> {
   const list: OperationRecord = { api: 'secretsmanager:ListSecrets', params: { ...LIST_PARAMS }, pages: 0 };
   const policy: OperationRecord = { api: 'secretsmanager:GetResourcePolicy', params: { SecretId: '<each secret ARN>' }, pages: 0, calls: 0 };
   const describe: OperationRecord = { api: 'secretsmanager:DescribeSecret', params: { SecretId: '<each replicated secret ARN>' }, pages: 0, calls: 0 };
-  const gaps = secretGaps(ctx);
+  const gaps = itemGaps((g) => ctx.gap(g), { noun: 'secrets', where: KIND });
   const counts = { secrets: 0, scheduledForDeletion: 0, withResourcePolicy: 0, resourcePolicyErrors: 0, replicated: 0, replicationErrors: 0 };
   const pool = Math.min(MAX_POOL, Math.max(1, ctx.concurrency));
   const opts = { abortSignal: ctx.signal };
@@ -72,7 +45,7 @@ export async function collect(ctx: AwsContext): Promise<void> {
       rp = parsePolicy(r.ResourcePolicy);
       if (rp && 'error' in rp) gaps.add('secretsmanager:GetResourcePolicy', arn, Object.assign(new Error('ResourcePolicy is not a JSON object'), { name: rp.error }));
     } catch (err) {
-      rp = { error: gaps.add('secretsmanager:GetResourcePolicy', arn, err) };
+      rp = { error: gaps.add('secretsmanager:GetResourcePolicy', arn, err).code };
     }
     let replication: SecretRecord['ReplicationStatus'];
     if (isReplicated(e)) {
@@ -81,7 +54,7 @@ export async function collect(ctx: AwsContext): Promise<void> {
         const d = await sm.send(new DescribeSecretCommand({ SecretId: arn }), opts);
         replication = replicationEntries(d.ReplicationStatus);
       } catch (err) {
-        replication = { error: gaps.add('secretsmanager:DescribeSecret', arn, err) };
+        replication = { error: gaps.add('secretsmanager:DescribeSecret', arn, err).code };
       }
     }
     return toRecord(e, rp, replication);

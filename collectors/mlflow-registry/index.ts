@@ -27,6 +27,7 @@ import {
   type MlflowContext,
   type VersionRecord,
 } from './mlflow.js';
+import { itemGaps } from '../_shared/item-gaps.js';
 import { REDACTED, Redactor, isSecretKey } from '../_shared/redact.js';
 
 export const settings = z.strictObject({
@@ -45,7 +46,6 @@ export const KIND = {
 
 export const NOT_SUPPORTED = 'not supported by this server';
 /** per-version failures named one by one before the rest are summed up in one gap */
-const MAX_ITEM_GAPS = 25;
 
 export type WebhookPart<T> = { supported: true; items: T[] } | { supported: false; reason: string } | { supported: null; error: { code: string; message: string } };
 export interface WebhooksArtifact {
@@ -256,8 +256,7 @@ export default defineCollector<MlflowContext>({
     } else if (active.length === 0) {
       tr.reason = 'no production or staging version to ask about';
     } else {
-      let named = 0;
-      const extra = { n: 0, codes: new Set<string>() };
+      const gaps = itemGaps((g) => ctx.gap(g), { noun: 'versions', where: KIND.transitionRequests });
       const ask = async (v: (typeof active)[number]): Promise<'unsupported' | 'ok' | 'error'> => {
         trOp.calls!++;
         trOp.pages++;
@@ -273,14 +272,9 @@ export default defineCollector<MlflowContext>({
           if (e instanceof MlflowEndpointNotSupported) return 'unsupported';
           trComplete = false;
           tr.versionsQueried++;
-          const d = describeError(e);
+          const d = gaps.add(trOp.api, `${v.name}/${v.version}`, e);
           tr.items.push({ model: v.name, version: v.version, current_stage: v.current_stage, error: d });
           if (isUnauthenticated(e)) unauthenticated = true;
-          if (named++ < MAX_ITEM_GAPS) ctx.gap({ api: `${trOp.api} ${v.name}/${v.version}`, ...d });
-          else {
-            extra.n++;
-            extra.codes.add(d.code);
-          }
           return 'error';
         }
       };
@@ -297,7 +291,7 @@ export default defineCollector<MlflowContext>({
           tr.supported = false;
           tr.reason = NOT_SUPPORTED;
         }
-        if (extra.n) ctx.gap({ api: trOp.api, code: [...extra.codes].join(','), message: `${extra.n} more versions failed the same way; each is listed with {error} in ${KIND.transitionRequests}` });
+        gaps.flush();
       }
       tr.items.sort((a, b) => byModelVersion({ name: a.model, version: a.version }, { name: b.model, version: b.version }));
     }

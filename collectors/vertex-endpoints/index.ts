@@ -10,7 +10,7 @@ import {
   gapOf,
   iso,
   isUnauthenticated,
-  itemGaps,
+  vertexItemGaps,
   kmsOf,
   labelsOf,
   lastSegment,
@@ -169,7 +169,7 @@ export default defineCollector<VertexContext>({
     // ── which deployed versions are production: every version's aliases, per distinct deployed model ──
     const models = [...new Set(endpoints.flatMap((e) => e.deployedModels.map((d) => d.model)))].sort();
     const aliases = new Map<string, Map<string, string[]> | null>();
-    const gaps = itemGaps(ctx, KIND);
+    const gaps = vertexItemGaps(ctx, KIND);
     let stop = false;
     let complete = true;
     await mapPool(models, Math.max(1, ctx.concurrency), async (model) => {

@@ -9,7 +9,7 @@
 // depends on another one having run.
 import { mapPool } from '../../src/core/pool.js';
 import { defineCollector } from '../define.js';
-import { byModelVersion, call, gapOf, isUnauthenticated, itemGaps, op, productionAliasesOf, walkRegistry, type VersionRecord, type VertexContext } from '../vertex-registry/vertex.js';
+import { byModelVersion, call, gapOf, isUnauthenticated, op, productionAliasesOf, vertexItemGaps, walkRegistry, type VersionRecord, type VertexContext } from '../vertex-registry/vertex.js';
 import { checks } from './checks.js';
 import { summarizeSubgraph, toDatasetRecord, toPipelineRecord, type CallError, type DatasetRecord, type LineageRecord, type PipelineRecord, type TracedDataset } from './record.js';
 
@@ -51,7 +51,7 @@ export default defineCollector<VertexContext>({
     const lineageOp = op('MetadataService.QueryArtifactLineageSubgraph', { artifact: '<metadataArtifact of each production version>', maxHops });
     const pipelineOp = op('PipelineService.GetTrainingPipeline', { name: '<trainingPipeline of each production version>' });
     const datasetOp = op('DatasetService.GetDataset', { name: '<inputDataConfig.datasetId of each of those pipelines>' });
-    const gaps = itemGaps(ctx, KIND);
+    const gaps = vertexItemGaps(ctx, KIND);
     let stop = false;
     let complete = walk.versionsOk;
     const fail = (api: string, item: string, e: unknown): CallError => {

@@ -6,6 +6,7 @@
 // Names: Vertex answers with the project NUMBER in every resource name
 // (`projects/412345678901/locations/us-central1/models/123`), even when asked with the project id.
 // Records keep the names exactly as the API returned them, plus the last segment as `…Id`.
+import { itemGaps } from '../_shared/item-gaps.js';
 import { REDACTED, isSecretKey, redactString } from '../_shared/redact.js';
 import type { protos } from '@google-cloud/aiplatform';
 import type { VertexContextExtras } from '../../src/clients/preparers.js';
@@ -25,7 +26,6 @@ type IStruct = protos.google.protobuf.IStruct;
 /** Page size asked of every Vertex list call (the service's default is 100, its maximum 1000). */
 export const PAGE_SIZE = 100;
 /** per-item failures named one by one before the rest are summed up in one gap */
-export const MAX_ITEM_GAPS = 25;
 
 // ── errors ──────────────────────────────────────────────────────────────────────────────────
 
@@ -72,34 +72,8 @@ export function gapOf(api: string, e: unknown): Gap {
 /** Every further call would fail the same way: the credentials were refused. */
 export const isUnauthenticated = (e: unknown) => grpcCode(e) === 'UNAUTHENTICATED';
 
-/**
- * Per-item failures (one model's versions, one version's lineage): the first MAX_ITEM_GAPS are gaps
- * naming the item, the rest are summed up per API in one gap at flush().
- */
-export function itemGaps(ctx: VertexContext, where: string) {
-  const named = new Map<string, number>();
-  const extra = new Map<string, { n: number; codes: Set<string> }>();
-  return {
-    add(api: string, item: string, e: unknown): { code: string; message: string } {
-      const d = describeVertexError(e);
-      const k = named.get(api) ?? 0;
-      if (k < MAX_ITEM_GAPS) {
-        named.set(api, k + 1);
-        ctx.gap({ api: `${api} ${item}`, ...d });
-      } else {
-        const x = extra.get(api) ?? { n: 0, codes: new Set<string>() };
-        x.n++;
-        x.codes.add(d.code);
-        extra.set(api, x);
-      }
-      return d;
-    },
-    flush(): void {
-      for (const [api, x] of extra) ctx.gap({ api, code: [...x.codes].join(','), message: `${x.n} more items failed the same way; each is marked with its error in ${where}` });
-      extra.clear();
-    },
-  };
-}
+/** Per-item failures of a Vertex collector, described with their gRPC codes (see _shared/item-gaps). */
+export const vertexItemGaps = (ctx: VertexContext, where: string) => itemGaps((g) => ctx.gap(g), { noun: 'items', where, describe: describeVertexError });
 
 // ── calls ───────────────────────────────────────────────────────────────────────────────────
 
@@ -353,7 +327,7 @@ export async function walkRegistry(
     return w;
   }
 
-  const gaps = itemGaps(ctx, o.where);
+  const gaps = vertexItemGaps(ctx, o.where);
   const limit = Math.max(1, ctx.concurrency);
   for (let start = 0; start < models.length && !w.unauthenticated; start += VERSION_BATCH) {
     const batch = models.slice(start, start + VERSION_BATCH);
