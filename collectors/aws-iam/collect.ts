@@ -150,8 +150,10 @@ async function collectCredentialReport(ctx: AwsContext, iam: IAMClient, s: IamSe
     await generate();
     let rep: GetCredentialReportCommandOutput | undefined;
     while (!rep) {
-      if (state !== 'COMPLETE') {
-        if (Date.now() + delay > deadline) throw Object.assign(new Error(`report still ${state} after ${generates + gets} polls (${s.credentialReportWaitSeconds}s)`), { name: 'ReportNotReady' });
+      // wait before every poll but a first Get of a report said to be COMPLETE: a server that keeps
+      // answering COMPLETE to Generate and "not present" to Get must not be asked in a tight loop
+      if (gets > 0 || state !== 'COMPLETE') {
+        if (Date.now() + delay > deadline) throw Object.assign(new Error(`no report after ${generates + gets} calls in ${s.credentialReportWaitSeconds}s (last state ${state})`), { name: 'ReportNotReady' });
         await sleep(delay, ctx.signal);
         delay = Math.min(delay * 2, 4000);
       }

@@ -113,3 +113,27 @@ describe('aws-iam against the sandbox', () => {
     expect(f('aws-iam.admin-principals').status).toBe('fail');
   });
 });
+
+describe('aws-iam: a credential report that never becomes ready', () => {
+  let sb: AwsSandbox;
+  beforeAll(async () => {
+    sb = await startAwsSandbox({ seed: loadAwsFixture('small-company'), credentialReportPolls: 1_000_000 });
+  });
+  afterAll(async () => sb?.close());
+
+  it('polls with backoff until credentialReportWaitSeconds, then records a gap (the rest is collected)', async () => {
+    const cfg = writeConfig(tmpDir(), 'sources:\n  aws:\n    - name: main\n      regions: [us-east-1]\ncollectors: [aws-iam]\nsettings:\n  aws-iam:\n    credentialReportWaitSeconds: 1\n');
+    const r = await runCli(['collect', '--config', cfg, '--json'], { env: awsEnv(sb.url) });
+    expect(r.code).toBe(3);
+    const out = JSON.parse(r.stdout);
+    expect(out.collectors[0].gaps).toEqual([{ api: 'iam:GetCredentialReport', code: 'ReportNotReady', message: expect.stringMatching(/^no report after \d+ calls in 1s \(last state INPROGRESS\)$/) }]);
+    const polls = sb.requests.filter((q) => q.action === 'GetCredentialReport');
+    // 100, 200, 400 ms of backoff fit in the second; never a tight loop
+    expect(polls.length).toBeGreaterThanOrEqual(2);
+    expect(polls.length).toBeLessThanOrEqual(5);
+    expect(sb.requests.filter((q) => q.action === 'GenerateCredentialReport')).toHaveLength(1);
+    const manifest = JSON.parse(readFileSync(path.join(out.bundle, 'manifest.json'), 'utf8'));
+    expect(manifest.artifacts.some((a: { kind: string }) => a.kind === 'aws.iam.authorization-details')).toBe(true);
+    expect(manifest.artifacts.some((a: { kind: string }) => a.kind === 'aws.iam.credential-report')).toBe(false);
+  });
+});
