@@ -1,13 +1,13 @@
 // Runs each collector alone, in its own `soc2 collect --only <id>` process, against the sandboxes,
 // and measures it: calls (what the servers recorded, and what the manifest counted), wall time,
 // peak RSS and bytes written; then compares with the minimum calls and the wall-time lower bound.
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Manifest } from '../bundle/manifest.js';
 import { API_PREFIX } from '../sandbox/mlflow/index.js';
 import type { CollectorCost } from './company.js';
-import { runMeasured } from './measure.js';
+import { runMeasured, treeSize } from './measure.js';
 import { inFlightMs } from './proxy.js';
 import { childEnv, resetRecordings, type World } from './world.js';
 
@@ -55,23 +55,6 @@ export interface CollectorRow {
   stderrTail: string;
   /** 1-minute load average of the machine before and after the run (other work on the machine skews wall times) */
   load: [number, number];
-}
-
-function walk(dir: string): { bytes: number; files: number } {
-  let bytes = 0;
-  let files = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) {
-      const r = walk(p);
-      bytes += r.bytes;
-      files += r.files;
-    } else if (e.isFile()) {
-      bytes += statSync(p).size;
-      files++;
-    }
-  }
-  return { bytes, files };
 }
 
 const AWS_THROTTLE = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException']);
@@ -148,7 +131,7 @@ export async function benchCollector(
   }
   const entries = manifest?.collectors.filter((e) => e.id === c.id) ?? [];
   const gaps = entries.flatMap((e) => e.gaps.map((g) => ({ api: g.api, code: g.code, message: g.message.slice(0, 300) })));
-  const size = bundle ? walk(bundle) : { bytes: 0, files: 0 };
+  const size = bundle ? treeSize(bundle) : { bytes: 0, files: 0 };
   const collectorMs = Math.max(0, ...entries.map((e) => e.durationMs));
   const round = (x: number) => Math.round(x * 100) / 100;
   return {

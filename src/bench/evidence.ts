@@ -12,6 +12,7 @@ import { createLogger } from '../core/log.js';
 import { runCollection } from '../core/runner.js';
 import { lintMappings, loadMappings } from '../mapping/index.js';
 import '../clients/preparers.js';
+import { useSandboxEnv } from '../sandbox/process-env.js';
 import { generateCompany, MID, TINY } from './company.js';
 import { ACCESS_KEY_ID, SECRET_ACCESS_KEY, startWorld, stopWorld, writeConfig, type World } from './world.js';
 
@@ -63,18 +64,10 @@ async function main(argv: string[]): Promise<void> {
   const company = generateCompany(spec);
   const w = await startWorld(company, { latencyMs: 0, rateLimits: false, now: () => clock.now });
   const t0 = Date.now();
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: w.aws.url,
-    AWS_ACCESS_KEY_ID: ACCESS_KEY_ID,
-    AWS_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY,
-    AWS_REGION: spec.aws.regions[0]!,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    AWS_CONFIG_FILE: '/nonexistent/soc2-bench/config',
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/soc2-bench/credentials',
-  });
-  for (const k of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ROLE_ARN', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'MLFLOW_TRACKING_URI', 'MLFLOW_TRACKING_TOKEN', 'MLFLOW_TRACKING_USERNAME', 'MLFLOW_TRACKING_PASSWORD', 'DATABRICKS_HOST', 'DATABRICKS_TOKEN'])
-    delete process.env[k];
+  const restoreEnv = useSandboxEnv(
+    { url: w.aws.url, accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY, region: spec.aws.regions[0]! },
+    { AWS_CONFIG_FILE: '/nonexistent/soc2-bench/config', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/soc2-bench/credentials' },
+  );
   let partial = 0;
   try {
     const configFile = writeConfig(w, out, { concurrency: 8, organization: `Bench ML (${spec.name}, ${days} days)` });
@@ -95,6 +88,7 @@ async function main(argv: string[]): Promise<void> {
     }
     process.stdout.write(JSON.stringify({ evidenceDir, configFile, days, partial, ms: Date.now() - t0, from: new Date(PERIOD_START).toISOString(), to: new Date(PERIOD_START + (days - 1) * DAY).toISOString() }) + '\n');
   } finally {
+    restoreEnv();
     await stopWorld(w);
   }
 }

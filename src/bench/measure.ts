@@ -2,7 +2,7 @@
 // Peak RSS comes from GNU time (`/usr/bin/time -f %M`: the child's ru_maxrss) when it is installed,
 // else from polling /proc/<pid>/status VmHWM (the kernel's own high-water mark) every 10 ms.
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -133,4 +133,23 @@ export async function runMeasured(cmd: string, args: string[], o: MeasureOptions
   }
   rmSync(timeFile, { force: true });
   return { code, wallMs: Math.round(wallMs), startedAt, endedAt, peakRssBytes, userMs, sysMs, stdout, stderr, stdoutBytes, method: gnu ? 'gnu-time' : 'proc-vmhwm' };
+}
+
+/** Bytes and regular files under dir (0 and 0 when it does not exist). */
+export function treeSize(dir: string): { bytes: number; files: number } {
+  let bytes = 0;
+  let files = 0;
+  if (!existsSync(dir)) return { bytes, files };
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) {
+      const r = treeSize(p);
+      bytes += r.bytes;
+      files += r.files;
+    } else if (e.isFile()) {
+      bytes += statSync(p).size;
+      files++;
+    }
+  }
+  return { bytes, files };
 }

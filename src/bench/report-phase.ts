@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { MID, TINY } from './company.js';
-import { runMeasured } from './measure.js';
+import { runMeasured, treeSize } from './measure.js';
 
 export interface ReportResult {
   company: string;
@@ -24,24 +24,6 @@ export interface ReportResult {
   outputFiles: number;
   summary: unknown;
   stderrTail: string;
-}
-
-function walk(dir: string): { bytes: number; files: number } {
-  let bytes = 0;
-  let files = 0;
-  if (!existsSync(dir)) return { bytes, files };
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) {
-      const r = walk(p);
-      bytes += r.bytes;
-      files += r.files;
-    } else if (e.isFile()) {
-      bytes += statSync(p).size;
-      files++;
-    }
-  }
-  return { bytes, files };
 }
 
 // paths relative to the checkout, so the same code in another directory has the same key
@@ -131,7 +113,7 @@ export async function benchReport(o: {
   }
   const evidence = path.join(dir, 'evidence');
   const bundles = readdirSync(evidence).filter((e) => !e.startsWith('.') && !e.endsWith('.partial') && statSync(path.join(evidence, e)).isDirectory()).length;
-  const size = walk(evidence);
+  const size = treeSize(evidence);
   const out = path.join(o.workDir, 'report-out');
   rmSync(out, { recursive: true, force: true });
   o.log(`report: soc2 report over ${bundles} bundles (${(size.bytes / 1048576).toFixed(0)} MB)…`);
@@ -146,7 +128,7 @@ export async function benchReport(o: {
   } catch {
     summary = null;
   }
-  const written = walk(out);
+  const written = treeSize(out);
   return {
     company: o.company,
     days: o.days,

@@ -16,6 +16,7 @@ import { DEMO_START, playDay, type DemoWorld } from '../demo/scenario.js';
 import { lintMappings, loadMappings } from '../mapping/index.js';
 import { loadAwsFixture, startAwsSandbox } from '../sandbox/aws/index.js';
 import { loadMlflowFixture, startMlflowSandbox } from '../sandbox/mlflow/index.js';
+import { useSandboxEnv } from '../sandbox/process-env.js';
 import { loadVertexFixture, startVertexSandbox } from '../sandbox/vertex/index.js';
 import '../clients/preparers.js';
 
@@ -82,19 +83,8 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
     startVertexSandbox({ seed: vertexSeed, now: () => clock.now.getTime() }),
   ]);
   const world: DemoWorld = { aws, mlflow, vertex, clock };
-  // The AWS SDK takes endpoints and credentials from the environment only; point this process at the sandbox.
-  const saved = { ...process.env };
+  const restoreEnv = useSandboxEnv({ url: aws.url, accessKeyId: 'AKIADEMODEMODEMO0001', secretAccessKey: 'demo-secret-access-key', region: 'us-east-1' });
   try {
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL: aws.url,
-      AWS_ACCESS_KEY_ID: 'AKIADEMODEMODEMO0001',
-      AWS_SECRET_ACCESS_KEY: 'demo-secret-access-key',
-      AWS_REGION: 'us-east-1',
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    });
-    for (const k of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ROLE_ARN', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'MLFLOW_TRACKING_URI', 'MLFLOW_TRACKING_TOKEN', 'MLFLOW_TRACKING_USERNAME', 'MLFLOW_TRACKING_PASSWORD', 'DATABRICKS_HOST', 'DATABRICKS_TOKEN'])
-      delete process.env[k];
 
     const last = new Date(start.getTime() + (days - 1) * 86_400_000);
     const configFile = path.join(out, 'soc2.config.yaml');
@@ -149,8 +139,7 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
     process.stdout.write(path.join(reportDir, 'index.html') + '\n');
     return ExitCode.ok;
   } finally {
-    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-    Object.assign(process.env, saved);
+    restoreEnv();
     await Promise.all([aws.close(), mlflow.close(), vertex.close()]);
   }
 }
