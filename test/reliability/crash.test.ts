@@ -20,7 +20,8 @@ import { latestBundle, listBundleDirs } from '../../src/bundle/store.js';
 import { verifyPath } from '../../src/bundle/verify.js';
 import { generateAwsCompany, startAwsSandbox, type AwsSandbox } from '../../src/sandbox/aws/index.js';
 import { awsEnv, repoRoot, runCli, tmpDir, writeConfig, type CliResult } from '../helpers/cli.js';
-import { bundleProblems, collectInProcess, mulberry32, removeTempDirs } from './fault-helpers.js';
+import { bundleProblems, collectInProcess, removeTempDirs } from './fault-helpers.js';
+import { Rng } from './helpers.js';
 
 const TRIALS = 20;
 const SEED = process.env.SOC2_CRASH_SEED ? Number(process.env.SOC2_CRASH_SEED) : Date.now() % 2 ** 31;
@@ -175,11 +176,11 @@ describe('crashes: SIGKILL at random points, then the next collect', () => {
   });
 
   it(`${TRIALS} kills at random delays in [0, full duration), each followed by a recovering collect`, async () => {
-    const rnd = mulberry32(SEED);
+    const rng = new Rng(SEED);
     let kills = 0;
     // a run that ends before its delay is no kill: draw again (at most 10 extra draws)
     for (let i = 0; kills < TRIALS && i < TRIALS + 10; i++) {
-      const delay = Math.floor(rnd() * fullMs);
+      const delay = rng.int(fullMs);
       const before = state(ev());
       const { child, done } = spawnCollect(cfg, env);
       let exited = false;
@@ -199,34 +200,28 @@ describe('crashes: SIGKILL at random points, then the next collect', () => {
   }, 170_000);
 
   // Random delays rarely land in the last milliseconds of a run; these trials aim at them.
-  it('kills right after the manifest is written into .partial (before the rename), twice', async () => {
+  /** Kills a collect twice, each time as soon as `hit` sees the moment aimed at. */
+  async function aimedKills(what: string, label: string, hit: (before: ReturnType<typeof state>) => boolean): Promise<void> {
     for (let i = 0; i < 2; i++) {
       const before = state(ev());
       const { child, done } = spawnCollect(cfg, env);
-      const hit = await waitFor(() => state(ev()).manifestInPartial, done, 60_000);
+      const hitIt = await waitFor(() => hit(before), done, 60_000);
       child.kill('SIGKILL');
       const res = await done;
       const after = state(ev());
-      const outcome = classify(before, after, !hit && res.code !== -1);
+      const outcome = classify(before, after, !hitIt && res.code !== -1);
       count(`${outcome} (aimed)`);
-      log.push(`aimed at the rename ${i + 1}: ${outcome}`);
-      await checkAndRecover(`rename trial ${i + 1} (${outcome})`, after, 'cli');
+      log.push(`${what} ${i + 1}: ${outcome}`);
+      await checkAndRecover(`${label} ${i + 1} (${outcome})`, after, 'cli');
     }
+  }
+
+  it('kills right after the manifest is written into .partial (before the rename), twice', async () => {
+    await aimedKills('aimed at the rename', 'rename trial', () => state(ev()).manifestInPartial);
   });
 
   it('kills right after the rename (the bundle is complete, the lock still held), twice', async () => {
-    for (let i = 0; i < 2; i++) {
-      const before = state(ev());
-      const { child, done } = spawnCollect(cfg, env);
-      const hit = await waitFor(() => listBundleDirs(ev()).complete.length > before.complete.length, done, 60_000);
-      child.kill('SIGKILL');
-      const res = await done;
-      const after = state(ev());
-      const outcome = classify(before, after, !hit && res.code !== -1);
-      count(`${outcome} (aimed)`);
-      log.push(`aimed after the rename ${i + 1}: ${outcome}`);
-      await checkAndRecover(`after-rename trial ${i + 1} (${outcome})`, after, 'cli');
-    }
+    await aimedKills('aimed after the rename', 'after-rename trial', (before) => listBundleDirs(ev()).complete.length > before.complete.length);
   });
 });
 

@@ -1,5 +1,5 @@
 // Shared by the reliability suites (faults, crashes): in-process collections against the sandbox
-// servers, the evidence invariant ("never a silently shorter list") and a seeded PRNG.
+// servers and the evidence invariant ("never a silently shorter list").
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { collectors as registry } from '../../collectors/registry.js';
@@ -14,18 +14,6 @@ import { tmpDir, writeConfig } from '../helpers/cli.js';
 import '../../src/clients/preparers.js';
 
 export { registry };
-
-/** mulberry32: small, fast and deterministic; the crash suite prints its seed. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let mappings: ReturnType<typeof loadMappings> | undefined;
 const created: string[] = [];

@@ -136,6 +136,22 @@ async function runCase(h: Harness, c: Case): Promise<InProcessRun> {
   return r;
 }
 
+/** One case per [fault, arm, outcome, api?, extra?] row. */
+type Row = [fault: string, arm: () => void, outcome: Outcome, api?: RegExp, extra?: Partial<Case>];
+const toCases = (collector: string, rows: Row[]): Case[] => rows.map(([fault, arm, outcome, api, extra]) => ({ collector, fault, arm, expect: outcome, ...(api ? { api } : {}), ...extra }));
+
+/** A describe per collector: its fault-free baseline first, then each of its cases. */
+function suites<C extends string>(h: Harness, collectors: readonly C[], cases: (collector: C) => Case[]): void {
+  for (const collector of collectors) {
+    describe(collector, () => {
+      beforeAll(async () => {
+        await baseline(h, collector);
+      });
+      for (const c of cases(collector)) it(c.fault, async () => void (await runCase(h, c)));
+    });
+  }
+}
+
 // ── AWS: IAM (awsQuery, XML) and Secrets Manager (awsJson 1.1) ──
 
 describe('faults × AWS collectors (sandbox, in process)', () => {
@@ -169,7 +185,7 @@ describe('faults × AWS collectors (sandbox, in process)', () => {
     const t = targets[collector];
     const add = (...fs: Fault[]) => () => fs.forEach((f) => sb.faults.add(f));
     const quick = { env: { SOC2_AWS_SOCKET_TIMEOUT_MS: '400' }, withinMs: 4500 };
-    const list: [string, () => void, Outcome, RegExp?, Partial<Case>?][] = [
+    const list: Row[] = [
       ['throttling burst ×3', add({ action: t.action, kind: 'throttle', times: 3 }), 'recover'],
       ['throttling mid-pagination ×2', add({ action: t.action, kind: 'throttle', times: 2, after: 1 }), 'recover'],
       ['500 once', add({ action: t.action, kind: 'error500', times: 1 }), 'recover'],
@@ -190,17 +206,10 @@ describe('faults × AWS collectors (sandbox, in process)', () => {
       ['one reply slower than the socket timeout', add({ action: t.action, kind: 'latency', ms: 6000, times: 1 }), 'recover', undefined, quick],
       ['every reply slower than the socket timeout', add({ action: t.action, kind: 'latency', ms: 6000 }), 'gap', t.api, { ...quick, code: 'TimeoutError' }],
     ];
-    return list.map(([fault, arm, outcome, api, extra]) => ({ collector, fault, arm, expect: outcome, ...(api ? { api } : {}), ...extra }));
+    return toCases(collector, list);
   };
 
-  for (const collector of Object.keys(targets) as (keyof typeof targets)[]) {
-    describe(collector, () => {
-      beforeAll(async () => {
-        await baseline(h, collector);
-      });
-      for (const c of cases(collector)) it(c.fault, async () => void (await runCase(h, c)));
-    });
-  }
+  suites(h, Object.keys(targets) as (keyof typeof targets)[], cases);
 
   it('the oracle is not vacuous: a complete-looking short list, or a short list without a gap, is flagged', async () => {
     const base = baselines.get('aws-secrets-manager') ?? (await baseline(h, 'aws-secrets-manager'));
@@ -284,7 +293,7 @@ describe('faults × MLflow collectors (sandbox, in process)', () => {
   const cases = (collector: keyof typeof targets): Case[] => {
     const t = targets[collector];
     const add = (...fs: MlflowFaultSpec[]) => () => fs.forEach((f) => sb.faults.add(f));
-    const list: [string, () => void, Outcome, RegExp?][] = [
+    const list: Row[] = [
       ['429 burst ×2', add({ path: t.path, kind: 'status429', times: 2 }), 'recover'],
       ['429 with Retry-After: 1', add({ path: t.path, kind: 'status429', times: 1, retryAfter: 1 }), 'recover'],
       ['500 once', add({ path: t.path, kind: 'status500', times: 1 }), 'recover'],
@@ -301,17 +310,10 @@ describe('faults × MLflow collectors (sandbox, in process)', () => {
       ['credentials expire mid-run (401 from page 2)', add({ path: 'page_token=', kind: 'status401', times: Infinity }), 'gap', /^mlflow:SearchRegisteredModels$/],
       ['pagination token repeats', add({ path: 'registered-models/search', kind: 'repeatToken', times: 1 }), 'gap', /^mlflow:SearchRegisteredModels$/],
     ];
-    return list.map(([fault, arm, outcome, api]) => ({ collector, fault, arm, expect: outcome, ...(api ? { api } : {}) }));
+    return toCases(collector, list);
   };
 
-  for (const collector of Object.keys(targets) as (keyof typeof targets)[]) {
-    describe(collector, () => {
-      beforeAll(async () => {
-        await baseline(h, collector);
-      });
-      for (const c of cases(collector)) it(c.fault, async () => void (await runCase(h, c)));
-    });
-  }
+  suites(h, Object.keys(targets) as (keyof typeof targets)[], cases);
 
   it('through the CLI: 401 from page 2 of registered-models/search → exit 3, partial, one UNAUTHENTICATED gap', async () => {
     h.reset();
@@ -354,7 +356,7 @@ describe.skipIf(vertexCollectors.length === 0)('faults × Vertex AI collectors (
   const cases = (collector: string): Case[] => {
     const t = targets[collector]!;
     const add = (...fs: VertexFaultSpec[]) => () => fs.forEach((f) => sb.faults.add(f));
-    const list: [string, () => void, Outcome, RegExp?][] = [
+    const list: Row[] = [
       ['UNAVAILABLE (503) ×2', add({ method: t.method, kind: 'unavailable', times: 2 }), 'recover'],
       ['DEADLINE_EXCEEDED from the server ×1', add({ method: t.method, kind: 'deadline', times: 1 }), 'recover'],
       ['INTERNAL (500) ×1', add({ method: t.method, kind: 'internal', times: 1 }), 'gap', t.api],
@@ -365,17 +367,10 @@ describe.skipIf(vertexCollectors.length === 0)('faults × Vertex AI collectors (
       // ListModels (or ListEndpoints) answered; every later call is refused
       ['credentials expire mid-run (UNAUTHENTICATED)', add({ method: t.method, kind: 'unauthenticated', times: Infinity }), 'gap', t.api],
     ];
-    return list.map(([fault, arm, outcome, api]) => ({ collector, fault, arm, expect: outcome, ...(api ? { api } : {}) }));
+    return toCases(collector, list);
   };
 
-  for (const collector of vertexCollectors) {
-    describe(collector, () => {
-      beforeAll(async () => {
-        await baseline(h, collector);
-      });
-      for (const c of cases(collector)) it(c.fault, async () => void (await runCase(h, c)));
-    });
-  }
+  suites(h, vertexCollectors, cases);
 
   it.skipIf(!has('vertex-endpoints'))('through the CLI: ListEndpoints denied → exit 3, gap EndpointService.ListEndpoints PERMISSION_DENIED', async () => {
     h.reset();
