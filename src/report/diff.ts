@@ -1,5 +1,5 @@
-// What changed between two bundles: principals, admin/ML privileges, secrets, model versions and
-// aliases, and findings that started or stopped failing. Large populations are streamed; only keys
+// What changed between two bundles: principals, admin/ML privileges, secrets, model versions,
+// aliases and MLflow stages, and findings that started or stopped failing. Large populations are streamed; only keys
 // and a few fields of bundle A are held in memory. Artifacts are compared path by path (a path names
 // source, collector, account and region), so a source missing from one bundle is reported as
 // "not compared" instead of as everything having been removed.
@@ -52,6 +52,15 @@ export interface AliasChange {
   from: string | null;
   to: string | null;
 }
+/** An MLflow stage transition (None/Staging/Production/Archived) of a version in both bundles. */
+export interface StageChange {
+  kind: string;
+  source: string;
+  model: string;
+  version: string;
+  from: string | null;
+  to: string | null;
+}
 export interface FindingChange {
   check: string;
   source: string;
@@ -67,7 +76,7 @@ export interface DiffResult {
   principals: { compared: string[]; added: Principal[]; removed: Principal[] };
   privileges: { gained: PrivilegeChange[]; lost: PrivilegeChange[] };
   secrets: { compared: string[]; added: SecretRow[]; removed: SecretRow[]; changed: SecretChange[] };
-  models: { compared: string[]; versionsAdded: ModelVersion[]; versionsRemoved: ModelVersion[]; aliases: AliasChange[] };
+  models: { compared: string[]; versionsAdded: ModelVersion[]; versionsRemoved: ModelVersion[]; aliases: AliasChange[]; stages: StageChange[] };
   findings: { startedFailing: FindingChange[]; stoppedFailing: FindingChange[] };
   /** what could not be compared, and why */
   notes: string[];
@@ -135,7 +144,7 @@ export async function diffBundles(dirA: string, dirB: string): Promise<DiffResul
     principals: { compared: [], added: [], removed: [] },
     privileges: { gained: [], lost: [] },
     secrets: { compared: [], added: [], removed: [], changed: [] },
-    models: { compared: [], versionsAdded: [], versionsRemoved: [], aliases: [] },
+    models: { compared: [], versionsAdded: [], versionsRemoved: [], aliases: [], stages: [] },
     findings: { startedFailing: [], stoppedFailing: [] },
     notes,
   };
@@ -176,12 +185,14 @@ export async function diffBundles(dirA: string, dirB: string): Promise<DiffResul
     for (const [arn, p] of before) res.secrets.removed.push({ arn, name: p.name, source: x.source });
   }
 
-  // model versions and aliases, from any *.versions snapshot
+  // model versions, aliases and (MLflow) stages, from any *.versions snapshot
   for (const [x, y] of pairs(a, b, (k) => k.endsWith(VERSIONS_SUFFIX), 'model versions', notes)) {
     res.models.compared.push(x.path);
     const read = async (s: Side, e: ArtifactEntry) => {
       const versions = new Set<string>();
       const aliases = new Map<string, string>();
+      // version → stage, only for records that carry one (Vertex versions have none)
+      const stages = new Map<string, string | null>();
       for await (const r of records(s, e)) {
         const model = r.model ?? r.name ?? r.modelName ?? r.displayName;
         const version = r.version ?? r.versionId;
@@ -189,8 +200,9 @@ export async function diffBundles(dirA: string, dirB: string): Promise<DiffResul
         versions.add(`${model}\n${version}`);
         const list = Array.isArray(r.aliases) ? r.aliases : Array.isArray(r.versionAliases) ? r.versionAliases : [];
         for (const al of list) aliases.set(`${model}\n${al}`, String(version));
+        if ('current_stage' in r) stages.set(`${model}\n${version}`, typeof r.current_stage === 'string' && r.current_stage !== '' ? r.current_stage : null);
       }
-      return { versions, aliases };
+      return { versions, aliases, stages };
     };
     const A = await read(a, x);
     const B = await read(b, y);
@@ -206,6 +218,14 @@ export async function diffBundles(dirA: string, dirB: string): Promise<DiffResul
       if (from === to) continue;
       const [model, alias] = k.split('\n') as [string, string];
       res.models.aliases.push({ kind: y.kind, source: y.source, model, alias, from, to });
+    }
+    // a stage is compared only for a version both snapshots hold: a new version's stage is in versionsAdded
+    for (const [k, to] of B.stages) {
+      if (!A.stages.has(k)) continue;
+      const from = A.stages.get(k)!;
+      if ((from ?? 'None') === (to ?? 'None')) continue;
+      const [model, version] = k.split('\n') as [string, string];
+      res.models.stages.push({ kind: y.kind, source: y.source, model, version, from, to });
     }
   }
 
@@ -267,10 +287,11 @@ export function renderDiffText(d: DiffResult): string {
     ...S.changed.map((s) => `~ ${t(s.arn)} ${s.field}: ${t(JSON.stringify(s.from))} → ${t(JSON.stringify(s.to))}`),
   ]);
   const M = d.models;
-  section('Model versions and aliases', `${M.versionsAdded.length} version(s) added, ${M.versionsRemoved.length} removed, ${M.aliases.length} alias change(s)`, M.compared.length > 0, [
+  section('Model versions and aliases', `${M.versionsAdded.length} version(s) added, ${M.versionsRemoved.length} removed, ${M.aliases.length} alias change(s), ${M.stages.length} stage change(s)`, M.compared.length > 0, [
     ...M.versionsAdded.map((v) => `+ ${t(v.model)} v${t(v.version)} (${t(v.kind)})`),
     ...M.versionsRemoved.map((v) => `- ${t(v.model)} v${t(v.version)} (${t(v.kind)})`),
     ...M.aliases.map((x) => `~ ${t(x.model)} @${t(x.alias)}: ${x.from === null ? '∅' : 'v' + t(x.from)} → ${x.to === null ? '∅' : 'v' + t(x.to)}`),
+    ...M.stages.map((x) => `~ ${t(x.model)} v${t(x.version)} stage: ${t(x.from ?? 'None')} → ${t(x.to ?? 'None')}`),
   ]);
   const F = d.findings;
   section('Findings', `${F.startedFailing.length} started failing, ${F.stoppedFailing.length} stopped failing`, true, [

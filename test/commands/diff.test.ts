@@ -57,6 +57,26 @@ describe('diff', () => {
     expect(renderDiffText(d2)).toContain('Principals: not compared');
   });
 
+  it('shows MLflow stage changes of versions both bundles hold', async () => {
+    const e2 = path.join(tmpDir(), 'evidence');
+    const MLF = { collector: 'mlflow-registry', source: 'mlflow', system: 'mlflow', scope: {}, segments: [] };
+    const v = (version: string, current_stage: string | null) => ({ name: 'fraud', version, current_stage, aliases: [] });
+    const a = await writeDay(e2, { at: new Date('2026-04-01T00:00:00Z'), build: (b) => b.ndjson(MLF, 'mlflow.registry.versions', 'versions.ndjson', [v('1', 'Production'), v('2', 'Staging'), v('3', null)]) });
+    const b = await writeDay(e2, {
+      at: new Date('2026-04-02T00:00:00Z'),
+      build: (b) => b.ndjson(MLF, 'mlflow.registry.versions', 'versions.ndjson', [v('1', 'Archived'), v('2', 'Production'), v('3', 'None'), v('4', 'Staging')]),
+    });
+    const d = await diffBundles(a, b);
+    expect(d.models.stages.map((s) => [s.model, s.version, s.from, s.to])).toEqual([
+      ['fraud', '1', 'Production', 'Archived'],
+      ['fraud', '2', 'Staging', 'Production'],
+    ]);
+    expect(d.models.versionsAdded.map((x) => x.version)).toEqual(['4']);
+    const text = renderDiffText(d);
+    expect(text).toContain('1 version(s) added, 0 removed, 0 alias change(s), 2 stage change(s)');
+    expect(text).toContain('~ fraud v2 stage: Staging → Production');
+  });
+
   it('keeps terminal control characters out of the human output', async () => {
     const e2 = path.join(tmpDir(), 'evidence');
     const MLF = { collector: 'mlflow-registry', source: 'mlflow', system: 'mlflow', scope: {}, segments: [] };
