@@ -1,5 +1,5 @@
 // The MLflow REST client against a tiny loopback server defined here, answering with bodies a
-// real MLflow 2.12 server returned (shared/reference/mlflow-2.12-responses). The server is the
+// real MLflow 2.12 server returned (fixtures/mlflow/recorded-2.12). The server is the
 // oracle: it is written from the wire facts, not from the client.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -26,7 +26,7 @@ import { backoffDelay, parseRetryAfter } from '../../src/clients/http-retry.js';
 import { UsageError } from '../../src/core/errors.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const responses = path.resolve(repoRoot, '..', 'shared', 'reference', 'mlflow-2.12-responses');
+const responses = path.resolve(repoRoot, 'fixtures', 'mlflow', 'recorded-2.12');
 const canned = (name: string) => readFileSync(path.join(responses, name), 'utf8');
 
 const TOKEN = 'dapi-s3cr3t-t0ken-value-0123456789';

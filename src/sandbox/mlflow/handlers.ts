@@ -1,5 +1,5 @@
 // Endpoint handlers of the MLflow sandbox: REST 2.0 read APIs with MLflow 2.12's defaults, limits,
-// orderings, pagination and error messages (see /work/shared/reference/mlflow-2.12-responses).
+// orderings, pagination and error messages (see fixtures/mlflow/recorded-2.12).
 import {
   MlflowApiError,
   compareNumber,

@@ -1,13 +1,13 @@
-// Replays the requests of /work/shared/reference/mlflow-2.12-responses/INDEX.txt against a sandbox
+// Replays the requests of fixtures/mlflow/recorded-2.12/INDEX.txt against a sandbox
 // seeded with the captured server's state, and expects the captured bodies back (deep equality),
 // byte-exact page tokens and error bodies, and the HTML 404 page.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMlflowSandbox, type MlflowSandbox } from '../../../src/sandbox/mlflow/index.js';
-import { capturedSeed, getJson, haveReference, keyPaths, postJson, ref, refText } from './helpers.js';
+import { capturedSeed, getJson, keyPaths, postJson, ref, refText } from './helpers.js';
 
 const A = '/api/2.0/mlflow';
 
-describe.skipIf(!haveReference)('sandbox reproduces the captured MLflow 2.12 responses', () => {
+describe('sandbox reproduces the captured MLflow 2.12 responses', () => {
   let sb: MlflowSandbox;
   let api: string;
   beforeAll(async () => {

@@ -1,13 +1,12 @@
 // Test helpers: the captured MLflow 2.12 responses, and a seed rebuilt from them so that the sandbox
 // can be replayed against the real server's answers.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MlflowSeed, MlflowSeedRun } from '../../../src/sandbox/mlflow/index.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-export const refDir = path.resolve(repoRoot, '..', 'shared', 'reference', 'mlflow-2.12-responses');
-export const haveReference = existsSync(path.join(refDir, 'INDEX.txt'));
+export const refDir = path.resolve(repoRoot, 'fixtures', 'mlflow', 'recorded-2.12');
 
 export function refText(name: string): string {
   return readFileSync(path.join(refDir, name), 'utf8');
