@@ -17,6 +17,8 @@ export interface VersionState {
   creator?: string | null;
   /** MLflow tags or Vertex labels */
   tags: Record<string, string>;
+  /** what is versioned, when not a model (MLflow prompts share the registry's namespace) */
+  entity?: 'prompt';
 }
 
 export type PromotionEventType = 'version_created' | 'version_deleted' | 'alias_added' | 'alias_removed' | 'alias_moved' | 'stage_changed';
@@ -36,6 +38,8 @@ export interface PromotionEvent {
   /** true when the event puts a version into production (production alias or stage) */
   toProduction: boolean;
   approval: { tags: Record<string, string>; approved: boolean; approver: string | null };
+  /** set for a prompt's version (MLflow); absent for a model's */
+  entity?: 'prompt';
 }
 
 export interface PromotionLog {
@@ -80,6 +84,7 @@ export function diffSnapshots(prev: VersionState[], cur: VersionState[], window:
     lastUpdated: v.lastUpdated ?? null,
     actor: actorOf?.(v) ?? null,
     approval: approvalOf(v, o),
+    ...(v.entity ? { entity: v.entity } : {}),
   });
   // alias → version, per model, before and after
   const aliasMap = (list: VersionState[]) => {
@@ -119,6 +124,12 @@ export function diffSnapshots(prev: VersionState[], cur: VersionState[], window:
 
 export interface PromotionLogSpec<R> {
   versionsKind: string;
+  /**
+   * further snapshots of the same collector diffed with it (MLflow prompts, whose states carry the
+   * entity), read with fromRecord. A previous bundle without that artifact (written before the kind
+   * existed) makes this bundle its baseline: its states are left out of the diff, and the notes say so.
+   */
+  alsoKinds?: { kind: string; entity: NonNullable<VersionState['entity']> }[];
   promotionsKind: string;
   /** whether this bundle's snapshot is complete (else no log can be derived) */
   complete: boolean;
@@ -169,16 +180,20 @@ export async function writePromotionLog<R>(ctx: BaseContext, s: PromotionLogSpec
     });
     return;
   }
-  if (!prev.complete(s.versionsKind)) {
-    const message = `the previous bundle ${previousBundle ?? ''} has no complete ${s.versionsKind} snapshot: promotions between ${from ?? '?'} and ${to} cannot be derived`;
+  const newKinds = (s.alsoKinds ?? []).filter((a) => !prev.has(a.kind));
+  const kinds = [s.versionsKind, ...(s.alsoKinds ?? []).filter((a) => prev.has(a.kind)).map((a) => a.kind)];
+  const incompleteKind = kinds.find((k) => !prev.complete(k));
+  if (incompleteKind !== undefined) {
+    const message = `the previous bundle ${previousBundle ?? ''} has no complete ${incompleteKind} snapshot: promotions between ${from ?? '?'} and ${to} cannot be derived`;
     ctx.gap({ api: s.promotionsKind, code: 'PREVIOUS_SNAPSHOT_INCOMPLETE', message });
     await ctx.artifacts.json(s.promotionsKind, empty(), { operations: [], complete: false, records: 0, notes: { ...derived(), incomplete: message } });
     return;
   }
   const before: VersionState[] = [];
-  for await (const rec of prev.iterate<R>(s.versionsKind)) before.push(s.fromRecord(rec));
+  for (const k of kinds) for await (const rec of prev.iterate<R>(k)) before.push(s.fromRecord(rec));
   const window = { from: from ?? to, to };
-  const diffed = diffSnapshots(before, s.current, window, s.popts);
+  const skip = new Set(newKinds.map((a) => a.entity));
+  const diffed = diffSnapshots(before, skip.size ? s.current.filter((v) => !v.entity || !skip.has(v.entity)) : s.current, window, s.popts);
   const { events, notes } = s.finish ? s.finish(diffed) : { events: diffed, notes: {} };
   const toProduction = events.filter((e) => e.toProduction);
   await ctx.artifacts.json(s.promotionsKind, { baseline: false, window: { from, to }, previousBundle, events } satisfies PromotionLog, {
@@ -193,6 +208,7 @@ export async function writePromotionLog<R>(ctx: BaseContext, s: PromotionLogSpec
       toProduction: toProduction.length,
       toProductionWithoutApproval: toProduction.filter((e) => !e.approval.approved).length,
       ...notes,
+      ...(newKinds.length ? { baselineKinds: newKinds.map((a) => `${a.kind}: not in the previous bundle, so this bundle's snapshot is its baseline`) } : {}),
       window: s.windowNote,
     },
   });

@@ -3,6 +3,8 @@
 // artifact for context but not judged.
 import type { MlflowSourceConfig } from '../../src/config/schema.js';
 import type { Check, CheckInput, CheckResult, Exception } from '../../src/core/types.js';
+import { approvalOf } from '../_shared/promotions.js';
+import { promotionOptions } from '../mlflow-registry/mlflow.js';
 import { isTrainingDataset, type LineageRecord } from './record.js';
 
 const KIND = 'mlflow.lineage.training-runs';
@@ -18,10 +20,15 @@ async function production(i: CheckInput, fn: (v: LineageRecord) => void): Promis
   return n;
 }
 
-function verdict(population: number, ex: Exception[], pass: string, fail: (k: number) => string): CheckResult {
-  if (population === 0) return { status: 'not_applicable', summary: 'no production version (stage Production or a production alias) in the registry', exceptions: [] };
+const NO_PROD = 'no production version (stage Production or a production alias) in the registry';
+
+function verdict(population: number, ex: Exception[], pass: string, fail: (k: number) => string, empty = NO_PROD): CheckResult {
+  if (population === 0) return { status: 'not_applicable', summary: empty, exceptions: [] };
   return ex.length ? { status: 'fail', summary: fail(ex.length), exceptions: ex } : { status: 'pass', summary: pass, exceptions: [] };
 }
+
+const norm = (s: string) => s.trim().toLowerCase();
+const CLIENT_DECLARED = 'run users are declared by the client that created the run (the mlflow.user tag, else user_id), not verified by the server';
 
 const noRun = (v: LineageRecord) => `no training run: ${v.reason ?? 'unknown'}${v.run_id ? ` (run_id ${v.run_id})` : ''}`;
 
@@ -77,6 +84,47 @@ export const checks: Check[] = [
         if (missing.length) ex.push({ resource: id(v), reason: `no ${missing.join(', ')} tag on the training run, the model version or the registered model` });
       });
       return verdict(n, ex, `all ${n} production versions carry ${tags.join(', ')}`, (k) => `${k} of ${n} production versions lack classification tags (${tags.join(', ')})`);
+    },
+  },
+  {
+    id: 'mlflow-lineage.logged-models-present',
+    title: 'Production model versions registered from a LoggedModel still have it',
+    severity: 'medium',
+    reads: [KIND],
+    async run(i) {
+      const ex: Exception[] = [];
+      let population = 0;
+      await production(i, (v) => {
+        if (!v.model_id) return;
+        population++;
+        if (v.logged_model_deleted) ex.push({ resource: id(v), reason: `the LoggedModel ${v.model_id} it was registered from was deleted: its params, metrics and datasets are gone` });
+        else if (!v.logged_model) ex.push({ resource: id(v), reason: `the LoggedModel ${v.model_id} ${v.logged_model_reason ?? 'could not be read'}` });
+      });
+      return verdict(population, ex, `all ${population} production versions registered from a LoggedModel still have it`, (k) => `${k} of ${population} production versions registered from a LoggedModel have lost it`, 'no production version was registered from a LoggedModel (MLflow 3)');
+    },
+  },
+  {
+    id: 'mlflow-lineage.separation-of-duties',
+    title: 'Production versions were approved by someone other than the user of their training run',
+    severity: 'high',
+    reads: [KIND],
+    async run(i) {
+      const o = promotionOptions(i.source as MlflowSourceConfig);
+      const ex: Exception[] = [];
+      let evaluated = 0;
+      let unknown = 0;
+      await production(i, (v) => {
+        const approving = approvalOf({ model: v.model, version: v.version, aliases: v.aliases, tags: v.approval_tags ?? {} }, o).tags;
+        const approvers = Object.entries(approving);
+        if (approvers.length === 0) return; // production-approved reports it
+        if (!v.run?.user) return void unknown++;
+        evaluated++;
+        const self = approvers.filter(([, who]) => norm(who) === norm(v.run!.user!));
+        if (self.length) ex.push({ resource: id(v), reason: `approved (${self.map(([t]) => t).join(', ')}) by ${v.run.user}, the user of its training run ${v.run.run_id}` });
+      });
+      const tail = `; ${CLIENT_DECLARED}${unknown ? `; ${unknown} approved production version${unknown === 1 ? ' has' : 's have'} no known run user: not evaluated` : ''}`;
+      const r = verdict(evaluated, ex, `approver differs from the training run’s user on all ${evaluated} production versions where both are known`, (k) => `${k} of ${evaluated} production versions were approved by the user who trained them`, 'no approved production version has a known training-run user');
+      return { ...r, summary: r.summary + tail };
     },
   },
 ];

@@ -1,197 +1,95 @@
 // MLflow training-data lineage: for the model versions in scope (production and staging by
-// default), the training run behind each — datasets, git commit, source, user, params, metrics and
-// classification tags — fetched with runs/search in batches of up to 100 run ids, never one call per
-// version. Credentials in params, tags and dataset sources are redacted and counted.
-import { chunk, runIdInFilter, type Run } from '../../src/clients/mlflow.js';
-import { describeError } from '../../src/core/errors.js';
+// default), the LoggedModel each was registered from (MLflow 3) and the training run behind it —
+// datasets, git commit, source, user, params, metrics, model inputs/outputs, linked prompts and
+// classification tags — fetched in batches (runs/search and logged-models/search take up to 100
+// ids), never one call per version. Credentials in params, tags, names and dataset sources are
+// redacted and counted. The versions come from mlflow-registry's artifacts of the same collection
+// when it ran; otherwise this collector lists the registry itself.
+import { z } from 'zod';
+import type { Run } from '../../src/clients/mlflow.js';
 import { defineCollector } from '../define.js';
-import {
-  aliasesOf,
-  byModelVersion,
-  forEachModel,
-  forEachVersion,
-  gapOf,
-  indexAliases,
-  isProductionVersion,
-  isStagingVersion,
-  isUnauthenticated,
-  op,
-  type AliasIndex,
-  type MlflowContext,
-} from '../mlflow-registry/mlflow.js';
+import { byModelVersion, gapOf, isUnauthenticated, op, type MlflowContext } from '../mlflow-registry/mlflow.js';
 import { Redactor } from '../_shared/redact.js';
 import { checks } from './checks.js';
+import { fetchLoggedModels, type LoggedModelOutcome } from './logged-models.js';
 import { tagMap, toRunLineage, type ClassificationOrigin, type LineageRecord } from './record.js';
+import { fetchRuns, type RunOutcome } from './runs.js';
+import { REGISTRY_KINDS, versionsInScope, type InScope } from './scope.js';
 
 export const KIND = 'mlflow.lineage.training-runs';
-/** run ids per runs/search call (MLflow accepts more, but the filter must stay well inside URL/body limits) */
-export const BATCH = 100;
+export { BATCH } from './runs.js';
 
-interface InScope {
-  name: string;
-  version: string;
-  current_stage: string | null;
-  aliases: string[];
-  production: boolean;
-  staging: boolean;
-  user_id: string | null;
-  status: string | null;
-  run_id: string | null;
-  /** only the configured classification tags */
-  classification: Record<string, string>;
+export const settings = z.strictObject({
+  /** max_results of the listings this collector makes itself (1–1000); default the largest each API allows */
+  pageSize: z.number().int().min(1).max(1000).optional(),
+});
+
+const NO_SOURCE = 'the model version has no run_id and no LoggedModel (registered from a source outside MLflow tracking)';
+
+/** Why a version has no run to show, from its LoggedModel. */
+function loggedModelReason(v: InScope, lm: LoggedModelOutcome | undefined): string | undefined {
+  if (!v.model_id || v.run_id) return undefined;
+  if (!lm) return undefined;
+  if ('deleted' in lm) return `registered from the LoggedModel ${v.model_id}, which was deleted; no source run is known`;
+  if ('error' in lm) return `registered from the LoggedModel ${v.model_id}, which could not be read (${lm.error.code})`;
+  if (!lm.found.source_run_id) return `registered from the external LoggedModel ${v.model_id}${lm.found.name ? ` (${lm.found.name})` : ''}: MLflow holds no training run for it`;
+  return undefined;
+}
+
+function classificationOf(v: InScope, run: Run | null, lm: LoggedModelOutcome | undefined, modelClass: Record<string, string> | undefined, keys: readonly string[], r: Redactor): LineageRecord['classification'] {
+  const runTags = run ? tagMap(run.data?.tags) : new Map<string, string>();
+  const lmTags = lm && 'found' in lm ? lm.found.tags : {};
+  const out: LineageRecord['classification'] = {};
+  for (const k of keys) {
+    const found: [string | undefined, ClassificationOrigin][] = [
+      [runTags.get(k) ? r.keyed(k, runTags.get(k)!, 'tags') : undefined, 'run'],
+      [lmTags[k] || undefined, 'logged-model'],
+      [v.classification[k], 'model-version'],
+      [modelClass?.[k], 'registered-model'],
+    ];
+    const hit = found.find(([val]) => val);
+    if (hit) out[k] = { value: hit[0]!, on: hit[1] };
+  }
+  return out;
 }
 
 export default defineCollector<MlflowContext>({
   meta: {
     id: 'mlflow-lineage',
-    title: 'MLflow training-data lineage: datasets, code version, params and classification of the runs behind production and staging model versions',
+    title: 'MLflow training-data lineage: LoggedModels, datasets, code version, params and classification of the runs behind production and staging model versions',
     source: 'mlflow',
     scope: 'global',
-    permissions: ['mlflow:SearchRegisteredModels', 'mlflow:SearchModelVersions', 'mlflow:SearchExperiments', 'mlflow:SearchRuns'],
+    settings,
+    permissions: ['mlflow:SearchRegisteredModels', 'mlflow:SearchModelVersions', 'mlflow:GetRegisteredModel', 'mlflow:SearchExperiments', 'mlflow:SearchRuns', 'mlflow:GetRun', 'mlflow:SearchLoggedModels', 'mlflow:GetLoggedModel'],
     artifacts: [
       {
         kind: KIND,
         file: 'training-runs.ndjson',
         description:
-          'One record per model version in scope (lineageScope): its training run’s dataset inputs (name, digest, source, context), git commit, source, user, params and metrics (credentials redacted) and classification tags; run null with a reason when the run does not exist.',
+          'One record per model version in scope (lineageScope): its LoggedModel (MLflow 3), its training run’s dataset inputs (name, digest, source, context), git commit, source, user, params and metrics (credentials redacted), model inputs/outputs, linked prompts and classification tags; run null with a reason when there is no run to show.',
       },
     ],
   },
   checks,
   async collect(ctx) {
     const src = ctx.source;
-    const scope = src.lineageScope;
-    const classTags = src.classificationTags;
+    const pageSize = (ctx.settings as { pageSize?: number } | undefined)?.pageSize;
     const r = new Redactor();
-
-    // ── aliases and model-level classification tags, from the registered models ──
-    const modelsOp = op('mlflow:SearchRegisteredModels', 'GET', 'registered-models/search');
-    const aliasIndex: AliasIndex = new Map();
-    const modelClass = new Map<string, Record<string, string>>();
-    try {
-      await forEachModel(ctx, modelsOp, (m) => {
-        indexAliases(aliasIndex, m);
-        const t = tagMap(m.tags);
-        const c: Record<string, string> = {};
-        for (const k of classTags) if (t.get(k)) c[k] = r.keyed(k, t.get(k)!, 'tags');
-        if (Object.keys(c).length) modelClass.set(m.name, c);
-      });
-    } catch (e) {
-      // without aliases "production" cannot be decided: nothing trustworthy to write
-      ctx.gap(gapOf(modelsOp.api, e));
-      return;
-    }
-
-    // ── the versions in scope (this collector lists them itself: it never depends on mlflow-registry) ──
-    const versionsOp = op('mlflow:SearchModelVersions', 'GET', 'model-versions/search');
-    const inScope = new Map<string, InScope>();
-    let versionsSeen = 0;
-    try {
-      await forEachVersion(ctx, versionsOp, (v) => {
-        versionsSeen++;
-        const version = String(v.version);
-        const aliases = aliasesOf(aliasIndex, v.name, version);
-        const production = isProductionVersion({ current_stage: v.current_stage ?? null, aliases }, src.productionAliases);
-        const staging = isStagingVersion(v);
-        if (!(scope === 'all' || production || (scope === 'production-staging' && staging))) return;
-        const t = tagMap(v.tags);
-        const c: Record<string, string> = {};
-        for (const k of classTags) if (t.get(k)) c[k] = r.keyed(k, t.get(k)!, 'tags');
-        inScope.set(`${v.name}\u0000${version}`, {
-          name: v.name,
-          version,
-          current_stage: v.current_stage || null,
-          aliases: [...aliases],
-          production,
-          staging,
-          user_id: v.user_id || null,
-          status: v.status || null,
-          run_id: v.run_id || null,
-          classification: c,
-        });
-      });
-    } catch (e) {
-      ctx.gap(gapOf(versionsOp.api, e));
-      return;
-    }
-    const versions = [...inScope.values()].sort(byModelVersion);
-
+    const scope = await versionsInScope(ctx, r);
+    if (scope.failed) return; // the listing's gap is recorded; without aliases "production" cannot be decided
+    const versions = scope.versions.sort(byModelVersion);
     const out = await ctx.artifacts.ndjson(KIND);
-    const notes = {
-      lineageScope: scope,
-      versionsListed: versionsSeen,
-      versionsInScope: versions.length,
-      production: versions.filter((v) => v.production).length,
-      versionsWithoutRunId: 0,
-      distinctRuns: 0,
-      runsFound: 0,
-      runsMissing: 0,
-      runsDeleted: 0,
-      runBatches: 0,
-      redactions: {} as Record<string, number>,
-      redactionsTotal: 0,
-    };
-    let complete = true;
+    let complete = scope.complete;
+    let stop = scope.unauthenticated;
 
-    const write = async (v: InScope, run: Run | null, reason?: string) => {
-      const rl = run ? toRunLineage(run, r) : null;
-      const classification: LineageRecord['classification'] = {};
-      const runTags = run ? tagMap(run.data?.tags) : new Map<string, string>();
-      for (const k of classTags) {
-        const found: [string | undefined, ClassificationOrigin][] = [
-          [runTags.get(k) ? r.keyed(k, runTags.get(k)!, 'tags') : undefined, 'run'],
-          [v.classification[k], 'model-version'],
-          [modelClass.get(v.name)?.[k], 'registered-model'],
-        ];
-        const hit = found.find(([val]) => val);
-        if (hit) classification[k] = { value: hit[0]!, on: hit[1] };
-      }
-      const rec: LineageRecord = {
-        model: v.name,
-        version: v.version,
-        current_stage: v.current_stage,
-        aliases: v.aliases,
-        production: v.production,
-        staging: v.staging,
-        version_user_id: v.user_id,
-        version_status: v.status,
-        run_id: v.run_id,
-        run: rl,
-        ...(reason !== undefined ? { reason } : {}),
-        classification,
-      };
-      await out.write(rec);
-    };
-
-    // versions registered from outside MLflow tracking have no run to fetch
-    for (const v of versions) {
-      if (v.run_id) continue;
-      notes.versionsWithoutRunId++;
-      await write(v, null, 'the model version has no run_id (registered from a source outside MLflow tracking)');
-    }
-
-    // ── every experiment once (runs/search needs experiment ids), then the runs in batches ──
-    const byRun = new Map<string, InScope[]>();
-    for (const v of versions) {
-      if (!v.run_id) continue;
-      const l = byRun.get(v.run_id);
-      if (l) l.push(v);
-      else byRun.set(v.run_id, [v]);
-    }
-    notes.distinctRuns = byRun.size;
-    const expOp = op('mlflow:SearchExperiments', 'GET', 'experiments/search', { view_type: 'ALL' });
-    const runsOp = op('mlflow:SearchRuns', 'POST', 'runs/search', {
-      filter: `attributes.run_id IN (<up to ${BATCH} run ids>)`,
-      run_view_type: 'ALL',
-      experiment_ids: '<every experiment, active and deleted, up to 100 per call>',
-    });
-    const operations = () => [{ ...modelsOp }, { ...versionsOp }, { ...expOp }, { ...runsOp }];
-    let stop = false;
-
-    if (byRun.size > 0) {
-      let experimentIds: string[] | null = [];
+    // every experiment once: runs/search and logged-models/search need experiment ids
+    const modelIds = [...new Set(versions.map((v) => v.model_id).filter((x): x is string => !!x))];
+    const needRuns = versions.some((v) => v.run_id) || modelIds.length > 0;
+    const expOp = op('mlflow:SearchExperiments', 'GET', 'experiments/search', { view_type: 'ALL', max_results: 1000 });
+    let experimentIds: string[] | null = [];
+    if (needRuns && !stop) {
       try {
-        for await (const page of ctx.mlflow.iterateExperiments({ viewType: 'ALL' })) {
+        for await (const page of ctx.mlflow.iterateExperiments({ viewType: 'ALL', ...(pageSize ? { maxResults: pageSize } : {}) })) {
           expOp.pages++;
           for (const e of page.items) experimentIds.push(e.experiment_id);
         }
@@ -201,40 +99,81 @@ export default defineCollector<MlflowContext>({
         complete = false;
         stop = isUnauthenticated(e);
       }
-      for (const batch of chunk([...byRun.keys()], BATCH)) {
-        const found = new Map<string, Run>();
-        let failure: string | undefined;
-        if (experimentIds === null) failure = 'experiments could not be listed, so runs could not be searched';
-        else if (stop) failure = 'not searched: the server refused the credentials earlier in this collection';
-        else {
-          notes.runBatches++;
-          try {
-            for await (const page of ctx.mlflow.iterateRuns({ experimentIds, filter: runIdInFilter(batch), runViewType: 'ALL' })) {
-              if (experimentIds.length) runsOp.pages++; // no experiments: the client answers without a call
-              for (const run of page.items) found.set(run.info.run_id ?? run.info.run_uuid ?? '', run);
-            }
-          } catch (e) {
-            const d = describeError(e);
-            ctx.gap({ api: `${runsOp.api} (batch ${notes.runBatches} of ${Math.ceil(byRun.size / BATCH)})`, ...d });
-            failure = `runs/search failed: ${d.code}`;
-            complete = false;
-            if (isUnauthenticated(e)) stop = true;
-          }
-        }
-        for (const id of batch) {
-          const run = found.get(id) ?? null;
-          if (run) {
-            notes.runsFound++;
-            if (run.info.lifecycle_stage === 'deleted') notes.runsDeleted++;
-          } else if (!failure) notes.runsMissing++;
-          const reason = run ? undefined : (failure ?? 'no run with this id in any experiment (deleted and purged, or not visible to this identity)');
-          for (const v of byRun.get(id)!) await write(v, run, reason);
-        }
-      }
     }
-    notes.redactions = { ...r.counts };
-    notes.redactionsTotal = r.total;
-    if (r.total) ctx.log.info(`mlflow-lineage ${ctx.target.source}: redacted ${r.total} credential-looking values in params, tags and dataset sources`);
-    await out.finish({ operations: operations(), complete, notes });
+
+    const lms = modelIds.length && experimentIds && !stop ? await fetchLoggedModels(ctx, modelIds, experimentIds, r, pageSize) : null;
+    if (lms) {
+      complete &&= lms.complete;
+      stop ||= lms.unauthenticated;
+    }
+    const lmOf = (v: InScope) => (v.model_id ? lms?.outcomes.get(v.model_id) : undefined);
+    // the run behind a version: its run_id, else its LoggedModel's source run
+    const runOf = (v: InScope): string | null => {
+      if (v.run_id) return v.run_id;
+      const lm = lmOf(v);
+      return lm && 'found' in lm ? lm.found.source_run_id : null;
+    };
+    const runIds = [...new Set(versions.map(runOf).filter((x): x is string => !!x))];
+    const runs = runIds.length && !stop ? await fetchRuns(ctx, runIds, experimentIds) : null;
+    if (runs) complete &&= runs.complete;
+
+    const counts = { versionsWithoutRun: 0, loggedModelsDeleted: 0 };
+    // one lineage per run (redacted, and counted, once), shared by the versions it trained
+    const lineageOf = new Map<string, ReturnType<typeof toRunLineage>>();
+    const runLineage = (run: Run) => {
+      const k = run.info.run_id ?? run.info.run_uuid ?? '';
+      let l = lineageOf.get(k);
+      if (!l) lineageOf.set(k, (l = toRunLineage(run, r)));
+      return l;
+    };
+    for (const v of versions) {
+      const lm = lmOf(v);
+      const runId = runOf(v);
+      const outcome: RunOutcome | undefined = runId ? (runs?.outcomes.get(runId) ?? { error: stop ? 'not searched: the server refused the credentials earlier in this collection' : 'runs could not be searched' }) : undefined;
+      const run = outcome && 'run' in outcome ? outcome.run : null;
+      const reason = runId ? (outcome && !('run' in outcome) ? ('missing' in outcome ? outcome.missing : outcome.error) : undefined) : (loggedModelReason(v, lm) ?? NO_SOURCE);
+      if (!runId) counts.versionsWithoutRun++;
+      if (lm && 'deleted' in lm) counts.loggedModelsDeleted++;
+      const rec: LineageRecord = {
+        model: v.name,
+        version: v.version,
+        current_stage: v.current_stage,
+        aliases: v.aliases,
+        production: v.production,
+        staging: v.staging,
+        version_user_id: v.user_id,
+        version_status: v.status,
+        run_id: runId,
+        run: run ? runLineage(run) : null,
+        ...(reason !== undefined ? { reason } : {}),
+        model_id: v.model_id,
+        logged_model: lm && 'found' in lm ? lm.found : null,
+        ...(lm && 'deleted' in lm ? { logged_model_deleted: true as const } : {}),
+        ...(lm && 'error' in lm ? { logged_model_reason: `could not be read: ${lm.error.code}: ${lm.error.message}` } : {}),
+        approval_tags: v.approval_tags,
+        classification: classificationOf(v, run, lm, scope.modelClass.get(v.name), src.classificationTags, r),
+      };
+      await out.write(rec);
+    }
+
+    if (r.total) ctx.log.info(`mlflow-lineage ${ctx.target.source}: redacted ${r.total} credential-looking values in params, tags, names and dataset sources`);
+    await out.finish({
+      operations: [...scope.operations.map((o) => ({ ...o })), { ...expOp }, ...(lms?.operations ?? []).map((o) => ({ ...o })), ...(runs?.operations ?? []).map((o) => ({ ...o }))],
+      complete,
+      notes: {
+        lineageScope: src.lineageScope,
+        versions: 'registryArtifacts' in scope.from ? { readFrom: scope.from.registryArtifacts, note: `the registry as mlflow-registry listed it in this collection (${REGISTRY_KINDS.models}, ${REGISTRY_KINDS.versions}); not listed again` } : { listed: scope.from.listed },
+        versionsListed: scope.versionsSeen,
+        versionsInScope: versions.length,
+        production: versions.filter((v) => v.production).length,
+        ...counts,
+        distinctRuns: runIds.length,
+        runs: runs?.counts ?? null,
+        loggedModels: lms?.counts ?? null,
+        redactions: { ...r.counts },
+        redactionsTotal: r.total,
+      },
+    });
   },
 });
+

@@ -1,8 +1,10 @@
-// One line of mlflow.lineage.training-runs: a model version in scope and the training run behind it,
-// reduced to what an auditor needs (datasets, code version, who, params, metrics, classification),
-// with credentials redacted.
+// One line of mlflow.lineage.training-runs: a model version in scope, the LoggedModel it was
+// registered from (MLflow 3) and the training run behind it, reduced to what an auditor needs
+// (datasets, code version, who, params, metrics, model inputs and outputs, linked prompts,
+// classification), with credentials redacted.
 import type { Run } from '../../src/clients/mlflow.js';
 import type { Redactor } from '../_shared/redact.js';
+import { linkedPrompts, LINKED_PROMPTS_TAG, type LoggedModelLineage } from './logged-models.js';
 
 export const TAG = {
   user: 'mlflow.user',
@@ -49,9 +51,15 @@ export interface RunLineage {
   params: Record<string, string>;
   metrics: Record<string, number | string>;
   metrics_truncated?: number;
+  /** MLflow 3: LoggedModels the run consumed (from runs/get: runs/search does not return them); null when unknown */
+  model_inputs?: string[] | null;
+  /** MLflow 3: LoggedModels the run produced */
+  model_outputs?: string[];
+  /** prompts linked to the run (tag mlflow.linkedPrompts) */
+  linked_prompts: { name: string; version: string }[];
 }
 
-export type ClassificationOrigin = 'run' | 'model-version' | 'registered-model';
+export type ClassificationOrigin = 'run' | 'logged-model' | 'model-version' | 'registered-model';
 
 export interface LineageRecord {
   model: string;
@@ -63,11 +71,21 @@ export interface LineageRecord {
   staging: boolean;
   version_user_id: string | null;
   version_status: string | null;
+  /** the version's run_id, else its LoggedModel's source run */
   run_id: string | null;
   run: RunLineage | null;
   /** why run is null */
   reason?: string;
-  /** each configured classification tag found, with where it was found (run, then version, then model) */
+  /** the LoggedModel the version was registered from (MLflow 3), null when none */
+  model_id: string | null;
+  logged_model: LoggedModelLineage | null;
+  /** the version's LoggedModel no longer exists (deleted) */
+  logged_model_deleted?: true;
+  /** why logged_model is null although model_id is set (other than deletion) */
+  logged_model_reason?: string;
+  /** the configured approval tags on the version (for the separation-of-duties check against the run's user) */
+  approval_tags: Record<string, string>;
+  /** each configured classification tag found, with where it was found (run, LoggedModel, version, then model) */
   classification: Record<string, { value: string; on: ClassificationOrigin }>;
 }
 
@@ -96,7 +114,7 @@ export function toRunLineage(run: Run, r: Redactor): RunLineage {
       }
     }
     return {
-      name: d.name,
+      name: r.value(d.name, 'datasetNames'),
       digest: str(d.digest),
       source_type: str(d.source_type),
       source: r.json(source, 'datasetSources'),
@@ -110,10 +128,12 @@ export function toRunLineage(run: Run, r: Redactor): RunLineage {
   const metrics: Record<string, number | string> = {};
   for (const m of all.slice(0, MAX_METRICS)) metrics[m.key] = m.value;
   const info = run.info;
+  // MLflow 3 runs carry `outputs` (possibly {}); MLflow 2 runs have no model inputs or outputs at all
+  const v3 = run.outputs !== undefined;
   return {
     run_id: info.run_id ?? info.run_uuid ?? '',
     experiment_id: info.experiment_id,
-    run_name: str(info.run_name),
+    run_name: str(r.value(info.run_name, 'runNames')),
     status: str(info.status),
     lifecycle_stage: str(info.lifecycle_stage),
     user: tag(TAG.user) ?? str(info.user_id),
@@ -128,6 +148,8 @@ export function toRunLineage(run: Run, r: Redactor): RunLineage {
     params,
     metrics,
     ...(all.length > MAX_METRICS ? { metrics_truncated: all.length - MAX_METRICS } : {}),
+    ...(v3 ? { model_inputs: run.inputs?.model_inputs ? run.inputs.model_inputs.map((m) => m.model_id) : null, model_outputs: (run.outputs?.model_outputs ?? []).map((m) => m.model_id) } : {}),
+    linked_prompts: linkedPrompts(tags.get(LINKED_PROMPTS_TAG)),
   };
 }
 

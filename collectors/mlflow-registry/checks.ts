@@ -69,12 +69,15 @@ export const checks: Check[] = [
     reads: [VERSIONS],
     async run(i) {
       const tags = src(i).approvalTags;
+      const o = promotionOptions(src(i));
       const ex: Exception[] = [];
       let evaluated = 0;
       let noCreator = 0;
       let noApprover = 0;
       const n = await production(i, (v) => {
-        const approvers = tags.filter((t) => v.tags[t] !== undefined && v.tags[t] !== '');
+        // only values that approve (not "pending", "no", …): the same reading as production-approved
+        const approving = approvalOf(toVersionState(v, tags), o).tags;
+        const approvers = tags.filter((t) => approving[t] !== undefined);
         if (approvers.length === 0) {
           noApprover++;
           return;
@@ -84,7 +87,7 @@ export const checks: Check[] = [
           return;
         }
         evaluated++;
-        const self = approvers.filter((t) => norm(v.tags[t]!) === norm(v.user_id!));
+        const self = approvers.filter((t) => norm(approving[t]!) === norm(v.user_id!));
         if (self.length) ex.push({ resource: id(v), reason: `approved by its own creator ${v.user_id} (${self.join(', ')})` });
       });
       const tail =
@@ -102,15 +105,21 @@ export const checks: Check[] = [
   },
   {
     id: 'mlflow-registry.production-traceable',
-    title: 'Production model versions trace to a training run',
+    title: 'Production model versions trace to a training run or a LoggedModel',
     severity: 'medium',
     reads: [VERSIONS],
     async run(i) {
       const ex: Exception[] = [];
+      let viaLoggedModel = 0;
       const n = await production(i, (v, why) => {
-        if (!v.run_id) ex.push({ resource: id(v), reason: `production (${why}) with no run_id${v.source ? `: registered from ${v.source}` : ''}` });
+        if (v.run_id) return;
+        // MLflow 3: a version registered from a LoggedModel (models:/m-…) traces to it, even when
+        // the LoggedModel is external (no run); mlflow-lineage checks that it still exists
+        if (v.model_id) return void viaLoggedModel++;
+        ex.push({ resource: id(v), reason: `production (${why}) with no run_id and no LoggedModel${v.source ? `: registered from ${v.source}` : ''}` });
       });
-      return verdict(n.production, ex, `all ${n.production} production versions have a run_id`, (k) => `${k} of ${n.production} production versions have no run_id`, NO_PROD);
+      const tail = viaLoggedModel ? ` (${viaLoggedModel} through a LoggedModel only, without a run_id)` : '';
+      return verdict(n.production, ex, `all ${n.production} production versions have a run_id or a LoggedModel${tail}`, (k) => `${k} of ${n.production} production versions have neither a run_id nor a LoggedModel`, NO_PROD);
     },
   },
   {

@@ -79,17 +79,32 @@ export interface VersionRecord {
   status_message: string | null;
   user_id: string | null;
   run_id: string | null;
+  /**
+   * the LoggedModel the version was registered from (MLflow 3): the server's model_id (Databricks
+   * sends it), else the id in a `models:/m-…` source (open-source MLflow does not store model_id)
+   */
+  model_id: string | null;
   source: string | null;
   run_link: string | null;
   description: string | null;
   creation_timestamp: number | null;
   last_updated_timestamp: number | null;
+  /** its registered model could not be read (permissions): aliases and production status unknown */
+  aliases_unknown?: true;
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : null);
 
-export function toVersionRecord(v: ModelVersion, aliases: string[], productionAliases: readonly string[], r: Redactor): VersionRecord {
+/** `models:/m-<id>` (a LoggedModel), not `models:/<name>/<version>` (a copy of a registered version) */
+const LOGGED_MODEL_SOURCE = /^models:\/(m-[0-9a-f]+)(?:\/|$)/;
+
+export function loggedModelIdOf(v: Pick<ModelVersion, 'model_id' | 'source'>): string | null {
+  if (typeof v.model_id === 'string' && v.model_id !== '') return v.model_id;
+  return (typeof v.source === 'string' && LOGGED_MODEL_SOURCE.exec(v.source)?.[1]) || null;
+}
+
+export function toVersionRecord(v: ModelVersion, aliases: string[], productionAliases: readonly string[], r: Redactor, aliasesKnown = true): VersionRecord {
   const stage = str(v.current_stage);
   return {
     name: v.name,
@@ -102,11 +117,13 @@ export function toVersionRecord(v: ModelVersion, aliases: string[], productionAl
     status_message: str(r.value(v.status_message, 'versionFields')),
     user_id: str(v.user_id),
     run_id: str(v.run_id),
+    model_id: loggedModelIdOf(v),
     source: str(r.value(v.source, 'versionFields')),
     run_link: str(r.value(v.run_link, 'versionFields')),
     description: str(r.value(v.description, 'versionFields')),
     creation_timestamp: num(v.creation_timestamp),
     last_updated_timestamp: num(v.last_updated_timestamp),
+    ...(aliasesKnown ? {} : { aliases_unknown: true as const }),
   };
 }
 
@@ -145,21 +162,29 @@ export const MODELS_PAGE = 1000;
  */
 export const versionsPage = (databricks: boolean) => (databricks ? 10_000 : 50_000);
 
+export interface ListingOptions {
+  /** a search filter ('' or absent: every model / version the search returns by default) */
+  filter?: string;
+  /** max_results; default the largest the server allows */
+  pageSize?: number | undefined;
+}
+
 /**
  * Every model version, page by page, in VERSION_ORDER and large pages. A server that answers the
  * first page with 400 is asked again without the page size (an older or capped server), then
  * without the order too (its default order); the operation record says what was used.
  */
-export async function forEachVersion(ctx: MlflowContext, o: OperationRecord, fn: (v: ModelVersion) => Promise<void> | void): Promise<void> {
+export async function forEachVersion(ctx: MlflowContext, o: OperationRecord, fn: (v: ModelVersion) => Promise<void> | void, l: ListingOptions = {}): Promise<void> {
+  const filter = l.filter ? { filter: l.filter } : {};
   const attempts: { orderBy?: string[]; maxResults?: number; note?: string }[] = [
-    { orderBy: VERSION_ORDER, maxResults: versionsPage(ctx.mlflow.databricks) },
+    { orderBy: VERSION_ORDER, maxResults: l.pageSize ?? versionsPage(ctx.mlflow.databricks) },
     { orderBy: VERSION_ORDER, note: 'server default page size (max_results rejected with HTTP 400)' },
     { note: 'server default order and page size (order_by and max_results rejected with HTTP 400)' },
   ];
   for (const [i, a] of attempts.entries()) {
     o.params = { ...o.params, order_by: a.orderBy ?? 'server default', max_results: a.maxResults ?? 'server default', ...(a.note ? { fallback: a.note } : {}) };
     try {
-      for await (const page of ctx.mlflow.iterateModelVersions({ ...(a.orderBy ? { orderBy: a.orderBy } : {}), ...(a.maxResults ? { maxResults: a.maxResults } : {}) })) {
+      for await (const page of ctx.mlflow.iterateModelVersions({ ...filter, ...(a.orderBy ? { orderBy: a.orderBy } : {}), ...(a.maxResults ? { maxResults: a.maxResults } : {}) })) {
         o.pages++;
         for (const v of page.items) await fn(v);
       }
@@ -172,11 +197,12 @@ export async function forEachVersion(ctx: MlflowContext, o: OperationRecord, fn:
 }
 
 /** Every registered model, page by page (server default order, MODELS_PAGE per page); repeats skipped. */
-export async function forEachModel(ctx: MlflowContext, o: OperationRecord, fn: (m: RegisteredModel) => Promise<void> | void): Promise<{ duplicatesSkipped: number }> {
+export async function forEachModel(ctx: MlflowContext, o: OperationRecord, fn: (m: RegisteredModel) => Promise<void> | void, l: ListingOptions = {}): Promise<{ duplicatesSkipped: number }> {
   const seen = new Set<string>();
   let duplicatesSkipped = 0;
-  o.params = { ...o.params, max_results: MODELS_PAGE };
-  for await (const page of ctx.mlflow.iterateRegisteredModels({ maxResults: MODELS_PAGE })) {
+  const maxResults = l.pageSize ?? MODELS_PAGE;
+  o.params = { ...o.params, max_results: maxResults };
+  for await (const page of ctx.mlflow.iterateRegisteredModels({ maxResults, ...(l.filter ? { filter: l.filter } : {}) })) {
     o.pages++;
     for (const m of page.items) {
       // offset pagination can repeat a model when the registry changes between pages
@@ -190,3 +216,8 @@ export async function forEachModel(ctx: MlflowContext, o: OperationRecord, fn: (
   }
   return { duplicatesSkipped };
 }
+
+/** The tag that marks a registered model (and its versions) as a prompt (MLflow ≥ 2.21). */
+export const PROMPT_TAG = 'mlflow.prompt.is_prompt';
+/** Prompts are hidden from the default searches since MLflow 2.21; this filter lists only them. */
+export const PROMPT_FILTER = `tags.\`${PROMPT_TAG}\` = 'true'`;

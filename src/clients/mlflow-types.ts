@@ -112,6 +112,14 @@ export interface DatasetInput {
 
 export interface RunInputs {
   dataset_inputs?: DatasetInput[];
+  /** MLflow 3: LoggedModels the run consumed. runs/get returns them; runs/search does NOT */
+  model_inputs?: { model_id: string }[];
+  [extra: string]: unknown;
+}
+
+export interface RunOutputs {
+  /** MLflow 3: LoggedModels the run produced (runs/search and runs/get) */
+  model_outputs?: { model_id: string; step?: number }[];
   [extra: string]: unknown;
 }
 
@@ -119,6 +127,43 @@ export interface Run {
   info: RunInfo;
   data?: RunData;
   inputs?: RunInputs;
+  /** MLflow 3 only: present (possibly {}) on every run a 3.x server returns */
+  outputs?: RunOutputs;
+  [extra: string]: unknown;
+}
+
+/** MLflow 3 LoggedModel (POST logged-models/search, GET logged-models/{model_id}). */
+export interface LoggedModel {
+  info: {
+    model_id: string;
+    experiment_id?: string;
+    name?: string;
+    creation_timestamp_ms?: number;
+    last_updated_timestamp_ms?: number;
+    artifact_uri?: string;
+    /** LOGGED_MODEL_PENDING | LOGGED_MODEL_READY | LOGGED_MODEL_UPLOAD_FAILED */
+    status?: string;
+    status_message?: string;
+    creator_id?: number | string;
+    model_type?: string;
+    /** absent for an external model (mlflow.create_external_model) */
+    source_run_id?: string;
+    tags?: MlflowTag[];
+    registrations?: { name?: string; version?: string }[];
+    [extra: string]: unknown;
+  };
+  data?: {
+    params?: Param[];
+    /** each may name the dataset it was computed on */
+    metrics?: (Metric & { dataset_name?: string; dataset_digest?: string; model_id?: string; run_id?: string })[];
+  };
+  [extra: string]: unknown;
+}
+
+/** A workspace of a multi-tenant server (GET workspaces; the ODH fork's --enable-workspaces). */
+export interface Workspace {
+  name: string;
+  description?: string;
   [extra: string]: unknown;
 }
 

@@ -13,11 +13,13 @@ import { fetchTransport, httpsTransport, type RawResponse, type Transport } from
 import type {
   DatabricksRegistryWebhook,
   Experiment,
+  LoggedModel,
   ModelVersion,
   OssWebhook,
   RegisteredModel,
   Run,
   TransitionRequest,
+  Workspace,
 } from './mlflow-types.js';
 
 export type * from './mlflow-types.js';
@@ -57,11 +59,28 @@ export interface MlflowClientOptions {
   maxRetryAfterMs?: number;
   /** observes every HTTP attempt (for call counting and provenance) */
   onCall?: (c: MlflowCallInfo) => void;
+  /**
+   * shared by every client of one source: once a call gives up because the server is unreachable
+   * (connection refused, DNS failure, connect timeout), every later call of any client fails at once
+   * with that error instead of retrying
+   */
+  circuit?: MlflowCircuit;
+  /** a workspace of a multi-tenant server (`--enable-workspaces`): sent as X-MLFLOW-WORKSPACE */
+  workspace?: string;
   /** aborts every call of this client */
   signal?: AbortSignal;
   /** injectable for tests; default an abortable setTimeout */
   sleep?: (ms: number) => Promise<void>;
 }
+
+/** The source's circuit (src/core/circuit.ts): the first unreachable failure trips it for every client. */
+export interface MlflowCircuit {
+  readonly tripped: { api: string; code: string; message: string } | null;
+  trip(gap: { api: string; code: string; message: string }): void;
+}
+
+/** Network codes that mean "the server cannot be reached at all" (not a hiccup of one exchange). */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
 // ───────────────────────────── errors ─────────────────────────────
 
@@ -77,6 +96,8 @@ export interface MlflowErrorInit {
   /** the failure is of a transient kind (it was retried when attempts remained) */
   retriable: boolean;
   attempts?: number;
+  /** the errno-style code of a network failure (ECONNREFUSED, ENOTFOUND, …) */
+  networkCode?: string;
 }
 
 export class MlflowError extends Error {
@@ -87,6 +108,7 @@ export class MlflowError extends Error {
   readonly retriable: boolean;
   /** attempts made before giving up */
   readonly attempts: number;
+  readonly networkCode: string | undefined;
   constructor(i: MlflowErrorInit) {
     super(i.message);
     this.name = 'MlflowError';
@@ -96,6 +118,7 @@ export class MlflowError extends Error {
     this.method = i.method;
     this.retriable = i.retriable;
     this.attempts = i.attempts ?? 1;
+    this.networkCode = i.networkCode;
   }
 }
 
@@ -184,10 +207,20 @@ export interface SearchRunsParams {
 
 export interface SearchExperimentsParams {
   filter?: string;
+  /** page size; default 1000 (the server has no default: a missing max_results is a 400) */
   maxResults?: number;
   orderBy?: string[];
   /** default ALL */
   viewType?: ViewType;
+}
+
+export interface SearchLoggedModelsParams {
+  /** required by the server; batches of 100 per call, pages numbered across batches */
+  experimentIds: string[];
+  /** e.g. runIdInFilter(ids, 'model_id') */
+  filter?: string;
+  /** page size; server default 100, no maximum */
+  maxResults?: number;
 }
 
 export interface ListDatabricksRegistryWebhooksParams {
@@ -200,6 +233,8 @@ export interface MlflowClient {
   readonly server: string;
   /** the Basic-auth user name, when Basic auth is used */
   readonly user: string | undefined;
+  /** the workspace this client is bound to (X-MLFLOW-WORKSPACE), if any */
+  readonly workspace: string | undefined;
   /** a Databricks workspace: model-versions/search pages hold at most 10,000 there */
   readonly databricks: boolean;
   readonly stats: MlflowClientStats;
@@ -212,6 +247,13 @@ export interface MlflowClient {
   searchRuns(p: SearchRunsParams): Promise<MlflowList<Run>>;
   iterateExperiments(p?: SearchExperimentsParams): AsyncGenerator<MlflowPage<Experiment>, void, undefined>;
   searchExperiments(p?: SearchExperimentsParams): Promise<MlflowList<Experiment>>;
+  iterateLoggedModels(p: SearchLoggedModelsParams): AsyncGenerator<MlflowPage<LoggedModel>, void, undefined>;
+  /** MLflow ≥3: LoggedModels of the experiments (deleted ones are never returned) */
+  searchLoggedModels(p: SearchLoggedModelsParams): Promise<MlflowList<LoggedModel>>;
+  /** MLflow ≥3; a deleted LoggedModel answers 404 RESOURCE_DOES_NOT_EXIST */
+  getLoggedModel(modelId: string): Promise<LoggedModel>;
+  /** multi-tenant servers (the ODH fork's --enable-workspaces); others throw MlflowEndpointNotSupported */
+  listWorkspaces(): Promise<MlflowList<Workspace>>;
   iterateOssWebhooks(p?: { maxResults?: number }): AsyncGenerator<MlflowPage<OssWebhook>, void, undefined>;
   /** MLflow ≥3.3; older servers throw MlflowEndpointNotSupported */
   listOssWebhooks(p?: { maxResults?: number }): Promise<MlflowList<OssWebhook>>;
@@ -330,6 +372,10 @@ export function mlflowClientOptionsFromEnv(env: NodeJS.ProcessEnv, overrides: { 
 
 const API = '/api/2.0/mlflow';
 const MAX_BACKOFF_MS = 20_000;
+/** experiments/search page size when none is given (the Python client's default) */
+const EXPERIMENTS_PAGE = 1000;
+/** GET webhooks: the server's maximum page size (1..1000) */
+const WEBHOOKS_PAGE = 1000;
 
 type Method = 'GET' | 'POST';
 type QueryValue = string | number | boolean | readonly string[] | undefined;
@@ -383,6 +429,7 @@ const byName = (o: Json) => o.name;
 const byModelVersion = (o: Json) => (typeof o.name === 'string' && typeof o.version === 'string' ? o.version : undefined);
 const byRunId = (o: Json) => (isObj(o.info) ? (o.info.run_id ?? o.info.run_uuid) : undefined);
 const byExperimentId = (o: Json) => o.experiment_id;
+const byLoggedModelId = (o: Json) => (isObj(o.info) ? o.info.model_id : undefined);
 const anyObject = () => 'ok';
 
 function statusCode(status: number): string {
@@ -447,6 +494,8 @@ class RestClient implements MlflowClient {
   private readonly baseDelayMs: number;
   private readonly maxRetryAfterMs: number;
   private readonly onCall: ((c: MlflowCallInfo) => void) | undefined;
+  private readonly circuit: MlflowCircuit | undefined;
+  readonly workspace: string | undefined;
   private readonly signal: AbortSignal | undefined;
   private readonly sleep: (ms: number) => Promise<void>;
 
@@ -472,6 +521,8 @@ class RestClient implements MlflowClient {
     this.databricks = o.databricks ?? isDatabricksUri(this.origin);
 
     this.headers = { accept: 'application/json', 'user-agent': 'soc2-evidence-collector (mlflow-rest)' };
+    this.workspace = o.workspace;
+    if (o.workspace !== undefined) this.headers['x-mlflow-workspace'] = o.workspace;
     this.secrets = [];
     if (auth?.kind === 'basic') {
       const b64 = Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64');
@@ -506,6 +557,7 @@ class RestClient implements MlflowClient {
     this.baseDelayMs = num(o.baseDelayMs, 500, 0);
     this.maxRetryAfterMs = num(o.maxRetryAfterMs, 60_000, 0);
     this.onCall = o.onCall;
+    this.circuit = o.circuit;
     this.signal = o.signal;
     this.sleep = o.sleep ?? ((ms) => abortableSleep(ms, this.signal));
   }
@@ -542,6 +594,11 @@ class RestClient implements MlflowClient {
     }
     const url = new URL(target);
     const label = `MLflow ${method} ${path}`;
+    const tripped = this.circuit?.tripped;
+    if (tripped) {
+      // the server was unreachable earlier in this collection: the same gap, no new attempt
+      throw this.error({ message: `${label}: not attempted: ${tripped.message}`, status: 0, errorCode: tripped.code, endpoint: path, method, retriable: false, attempts: 0 });
+    }
 
     for (let attempt = 1; ; attempt++) {
       if (this.signal?.aborted) {
@@ -584,6 +641,7 @@ class RestClient implements MlflowClient {
               method,
               retriable: kind === 'transient',
               attempts: attempt,
+              ...(code ? { networkCode: code } : {}),
             });
           }
         }
@@ -608,18 +666,21 @@ class RestClient implements MlflowClient {
 
       const err = failure!;
       if (!err.retriable || attempt >= this.maxAttempts) {
-        if (err.retriable && this.maxAttempts > 1) {
-          throw this.error({
-            message: `${err.message} (gave up after ${attempt} attempts)`,
-            status: err.status,
-            errorCode: err.errorCode,
-            endpoint: err.endpoint,
-            method: err.method,
-            retriable: true,
-            attempts: attempt,
-          });
-        }
-        throw err;
+        const final =
+          err.retriable && this.maxAttempts > 1
+            ? this.error({
+                message: `${err.message} (gave up after ${attempt} attempts)`,
+                status: err.status,
+                errorCode: err.errorCode,
+                endpoint: err.endpoint,
+                method: err.method,
+                retriable: true,
+                attempts: attempt,
+                ...(err.networkCode ? { networkCode: err.networkCode } : {}),
+              })
+            : err;
+        if (final.networkCode && UNREACHABLE.has(final.networkCode)) this.circuit?.trip({ api: label, code: final.errorCode, message: final.message });
+        throw final;
       }
       const delay = retryAfterMs ?? backoffDelay(attempt, this.baseDelayMs, MAX_BACKOFF_MS);
       try {
@@ -680,7 +741,9 @@ class RestClient implements MlflowClient {
     const mlflowCode = isJson && isObj(json) && typeof json.error_code === 'string' ? json.error_code : undefined;
     const serverMessage = isJson && isObj(json) && typeof json.message === 'string' ? json.message : undefined;
 
-    if ((mlflowCode === undefined && (status === 404 || status === 405)) || mlflowCode === 'ENDPOINT_NOT_FOUND' || status === 501) {
+    // the ODH fork without --enable-workspaces answers its workspace routes with a plain-text 503
+    const workspacesOff = status === 503 && !isJson && res.body.includes('without multi-tenancy support');
+    if ((mlflowCode === undefined && (status === 404 || status === 405)) || mlflowCode === 'ENDPOINT_NOT_FOUND' || status === 501 || workspacesOff) {
       return { ok: false, error: new MlflowEndpointNotSupported({ ...base, message: this.redact(`${label}: not supported by this server (HTTP ${status}${mlflowCode ? ` ${mlflowCode}` : ''})`) }) };
     }
 
@@ -769,7 +832,8 @@ class RestClient implements MlflowClient {
       this.call(
         'GET',
         'experiments/search',
-        { filter: p.filter, max_results: p.maxResults, order_by: p.orderBy, view_type: p.viewType ?? 'ALL', page_token: token },
+        // MLflow's handler has no default page size: without max_results it answers 400 ("Invalid value 0")
+        { filter: p.filter, max_results: p.maxResults ?? EXPERIMENTS_PAGE, order_by: p.orderBy, view_type: p.viewType ?? 'ALL', page_token: token },
         (b) => ({ items: listField<Experiment>(b, 'experiments', byExperimentId), next: nextToken(b) }),
       ),
     );
@@ -839,11 +903,61 @@ class RestClient implements MlflowClient {
     return this.call('GET', 'runs/get', { run_id: runId }, (b) => wrapped<Run>(b, 'run', (r) => byRunId(r)));
   }
 
+  // ── LoggedModels and workspaces (MLflow 3) ──
+
+  async *iterateLoggedModels(p: SearchLoggedModelsParams): AsyncGenerator<MlflowPage<LoggedModel>, void, undefined> {
+    if (p.experimentIds.length === 0) {
+      yield { items: [], page: 1 };
+      return;
+    }
+    let pageNo = 1;
+    for (const batch of chunk(p.experimentIds, 100)) {
+      const pages = this.paginate(
+        'POST',
+        'logged-models/search',
+        (token) =>
+          this.call(
+            'POST',
+            'logged-models/search',
+            {
+              experiment_ids: batch,
+              ...(p.filter ? { filter: p.filter } : {}),
+              ...(p.maxResults !== undefined ? { max_results: p.maxResults } : {}),
+              ...(token !== undefined ? { page_token: token } : {}),
+            },
+            (b) => ({ items: listField<LoggedModel>(b, 'models', byLoggedModelId), next: nextToken(b) }),
+          ),
+        pageNo,
+      );
+      for (;;) {
+        const r = await pages.next();
+        if (r.done) {
+          pageNo = r.value + 1;
+          break;
+        }
+        yield r.value;
+      }
+    }
+  }
+
+  searchLoggedModels(p: SearchLoggedModelsParams): Promise<MlflowList<LoggedModel>> {
+    return this.collect(this.iterateLoggedModels(p));
+  }
+
+  getLoggedModel(modelId: string): Promise<LoggedModel> {
+    return this.call('GET', `logged-models/${encodeURIComponent(modelId)}`, {}, (b) => wrapped<LoggedModel>(b, 'model', byLoggedModelId));
+  }
+
+  async listWorkspaces(): Promise<MlflowList<Workspace>> {
+    const items = await this.call('GET', 'workspaces', {}, (b) => listField<Workspace>(b, 'workspaces', byName));
+    return { items, pages: 1, complete: true };
+  }
+
   // ── webhooks and transition requests (optional features) ──
 
   async *iterateOssWebhooks(p: { maxResults?: number } = {}): AsyncGenerator<MlflowPage<OssWebhook>, void, undefined> {
     yield* this.paginate('GET', 'webhooks', (token) =>
-      this.call('GET', 'webhooks', { max_results: p.maxResults, page_token: token }, (b) => ({
+      this.call('GET', 'webhooks', { max_results: p.maxResults ?? WEBHOOKS_PAGE, page_token: token }, (b) => ({
         items: listField<OssWebhook>(b, 'webhooks', (w) => w.webhook_id ?? w.id),
         next: nextToken(b),
       })),

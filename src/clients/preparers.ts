@@ -1,12 +1,51 @@
 // Registers the source preparers that live beside their clients (MLflow, Vertex), so the core
-// runner does not import every client library.
+// runner does not import every client library. An MLflow source gets one circuit shared by all its
+// clients, and one target per workspace on a multi-tenant server.
 import type { MlflowSourceConfig, VertexSourceConfig } from '../config/schema.js';
-import { registerPreparer, type PreparedSource } from '../core/sources.js';
-import { createMlflowClient, mlflowClientOptionsFromEnv, type MlflowClient } from './mlflow.js';
+import { describeError } from '../core/errors.js';
+import { registerPreparer, type PreparedSource, type PreparedTarget } from '../core/sources.js';
+import type { Gap } from '../core/types.js';
+import { createMlflowClient, MlflowEndpointNotSupported, mlflowClientOptionsFromEnv, type MlflowCircuit, type MlflowClient, type MlflowClientOptions } from './mlflow.js';
 import type { VertexClients } from './vertex.js';
+
+/** Which workspaces of the server this collection covers (multi-tenant servers only). */
+export interface MlflowWorkspaceScope {
+  /** this target's workspace; absent on a single-tenant server */
+  name?: string;
+  /** every workspace the server listed (GET workspaces), null on a single-tenant server */
+  onServer: string[] | null;
+  /** sources.mlflow[].workspaces, or null when every workspace is collected */
+  configured: string[] | null;
+}
 
 export interface MlflowContextExtras {
   mlflow: MlflowClient;
+  mlflowWorkspace: MlflowWorkspaceScope;
+}
+
+/** One per source: the first "server unreachable" failure fails every later call of the source at once. */
+class SourceCircuit implements MlflowCircuit {
+  tripped: Gap | null = null;
+  trip(gap: Gap): void {
+    this.tripped ??= gap;
+  }
+}
+
+/**
+ * Asks the server for its workspaces. A single-tenant server (upstream MLflow: HTML 404; the ODH
+ * fork without --enable-workspaces: a plain-text 503) answers "not supported": then there is one
+ * target, as before workspaces existed.
+ */
+async function listWorkspaces(options: MlflowClientOptions, circuit: MlflowCircuit): Promise<{ names: string[] | null } | { gap: Gap }> {
+  const probe = createMlflowClient({ ...options, circuit });
+  try {
+    return { names: (await probe.listWorkspaces()).items.map((w) => w.name) };
+  } catch (e) {
+    if (e instanceof MlflowEndpointNotSupported) return { names: null };
+    return { gap: { api: 'mlflow:ListWorkspaces', ...describeError(e) } };
+  } finally {
+    probe.close();
+  }
 }
 
 registerPreparer('mlflow', async (_config, _kind, source: MlflowSourceConfig, o): Promise<PreparedSource> => {
@@ -19,31 +58,52 @@ registerPreparer('mlflow', async (_config, _kind, source: MlflowSourceConfig, o)
   const server = probe.server;
   probe.close();
   o.identity.mlflow.push({ source: source.name, server, ...(probe.user ? { user: probe.user } : {}) });
+  const circuit = new SourceCircuit();
   const clients: MlflowClient[] = [];
+  const failures: PreparedSource['failures'] = [];
+  const configured = source.workspaces ?? null;
+  const listed = await listWorkspaces(options, circuit);
+  let targets: { workspace?: string }[] = [];
+  let onServer: string[] | null = null;
+  if ('gap' in listed) {
+    // the workspaces of the server are unknown, so is what to collect: every collector records this gap
+    failures.push({ scope: { server }, regional: false, gap: listed.gap });
+  } else if (listed.names === null) {
+    if (configured) failures.push({ scope: { server }, regional: false, gap: { api: 'mlflow:ListWorkspaces', code: 'WORKSPACES_NOT_SUPPORTED', message: `sources.mlflow[${source.name}].workspaces names ${configured.join(', ')}, but ${server} is not a multi-tenant server (GET workspaces is not supported)` } });
+    else targets = [{}];
+  } else {
+    onServer = listed.names;
+    for (const w of configured ?? onServer) {
+      if (onServer.includes(w)) targets.push({ workspace: w });
+      else failures.push({ scope: { server, workspace: w }, regional: false, gap: { api: 'mlflow:ListWorkspaces', code: 'RESOURCE_DOES_NOT_EXIST', message: `workspace ${w} (sources.mlflow[${source.name}].workspaces) is not among the server's workspaces: ${onServer.join(', ')}` } });
+    }
+  }
+  const target = (t: { workspace?: string }): PreparedTarget => ({
+    target: { kind: 'mlflow', source: source.name, server, pathSegments: t.workspace !== undefined ? [t.workspace] : [] },
+    scope: { server, ...(t.workspace !== undefined ? { workspace: t.workspace } : {}) },
+    extras: (counter) => {
+      const client = createMlflowClient({
+        ...options,
+        circuit,
+        ...(t.workspace !== undefined ? { workspace: t.workspace } : {}),
+        onCall: (c) => {
+          counter.calls++;
+          if (c.attempt > 1) counter.retries++;
+        },
+      });
+      clients.push(client);
+      const mlflowWorkspace: MlflowWorkspaceScope = { ...(t.workspace !== undefined ? { name: t.workspace } : {}), onServer, configured };
+      return { mlflow: client, mlflowWorkspace } satisfies MlflowContextExtras;
+    },
+  });
   return {
     kind: 'mlflow',
     name: source.name,
     system: 'mlflow',
     settings: source,
-    failures: [],
+    failures,
     setupCalls: { calls: 0, retries: 0 },
-    targets: () => [
-      {
-        target: { kind: 'mlflow', source: source.name, server, pathSegments: [] },
-        scope: { server },
-        extras: (counter) => {
-          const client = createMlflowClient({
-            ...options,
-            onCall: (c) => {
-              counter.calls++;
-              if (c.attempt > 1) counter.retries++;
-            },
-          });
-          clients.push(client);
-          return { mlflow: client };
-        },
-      },
-    ],
+    targets: () => targets.map(target),
     close: async () => {
       for (const c of clients) c.close();
     },

@@ -36,6 +36,8 @@ const mlflowSource = z.strictObject({
   classificationTags: z.array(z.string().min(1)).default(['data_classification']),
   /** seconds per HTTP attempt (4 attempts per call); default MLFLOW_HTTP_REQUEST_TIMEOUT, else 30 */
   requestTimeoutSeconds: z.number().positive().max(3600).optional(),
+  /** workspaces of a multi-tenant server to collect; default every workspace the server lists */
+  workspaces: z.array(z.string().min(1)).min(1).optional(),
 });
 
 const vertexSource = z.strictObject({
