@@ -120,7 +120,7 @@ def seed_v3(c, out, runs, exp_fraud):
     c.set_registered_model_alias("fraud-agent", "champion", mv.version)
     c.set_model_version_tag("fraud-agent", mv.version, "approved_by", "carol@acme.ai")
 
-    ext = mlflow.create_external_model(name="vendor-classifier", tags={"vendor": "acme-vendor"}, model_type="classifier", experiment_id=exp_fraud)
+    ext = mlflow.create_external_model(name="vendor-classifier", tags={"vendor": "acme-vendor", "data_classification": "public"}, model_type="classifier", experiment_id=exp_fraud)
     vmv = mlflow.register_model(f"models:/{ext.model_id}", "vendor-classifier")
     c.set_registered_model_alias("vendor-classifier", "champion", vmv.version)
 
