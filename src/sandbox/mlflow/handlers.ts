@@ -15,10 +15,11 @@ import {
   type OrderBy,
 } from './filter.js';
 import { canonicalStage, type MlflowState, type ModelRecord, type ModelVersionRecord } from './state.js';
-import type { MlflowSandboxFeatures, MlflowSeedRun } from './types.js';
+import type { MlflowSandboxFeatures, MlflowSeedLoggedModel, MlflowSeedRun } from './types.js';
 import {
   experimentToWire,
   latestVersions,
+  loggedModelToWire,
   modelVersionToWire,
   registeredModelToWire,
   registryWebhookToWire,
@@ -36,6 +37,47 @@ export interface HandlerRequest {
   databricks?: boolean;
   /** options.pageClamp for this route: at most this many items per page, whatever was asked */
   pageClamp?: number;
+  /** features.loggedModels: an MLflow 3 server (runs carry outputs, LoggedModel APIs) */
+  v3?: boolean;
+  /** what the authenticated identity may not read (auth.denied) */
+  denied?: { models: Set<string>; experiments: Set<string> };
+  /** path parameters of a templated route (logged-models/{model_id}) */
+  pathParams?: Record<string, string>;
+}
+
+/** MLflow's basic-auth app refuses a read with a plain-text 403 "Permission denied" (make_forbidden_response). */
+export class PermissionDenied extends MlflowApiError {
+  constructor() {
+    super(403, 'PERMISSION_DENIED', 'Permission denied');
+  }
+}
+
+const modelDenied = (req: HandlerRequest, name: string) => req.denied?.models.has(name) ?? false;
+const experimentDenied = (req: HandlerRequest, id: string) => req.denied?.experiments.has(id) ?? false;
+function readableModel(req: HandlerRequest, name: string): void {
+  if (modelDenied(req, name)) throw new PermissionDenied();
+}
+
+/**
+ * MLflow ≥ 2.21 keeps prompts (registered models tagged mlflow.prompt.is_prompt = true) out of the
+ * registry searches unless the filter asks for them: `tags.mlflow.prompt.is_prompt = 'true'` or
+ * `!= 'false'` (SqlAlchemyStore._is_querying_prompt).
+ */
+const PROMPT_TAG = 'mlflow.prompt.is_prompt';
+function queriesPrompts(clauses: FilterClause[]): boolean {
+  for (const c of clauses) {
+    if (!isTag(c.entity) || c.key !== PROMPT_TAG) continue;
+    const v = String(c.value).toLowerCase();
+    return (c.comparator === '=' && v === 'true') || (c.comparator === '!=' && v === 'false');
+  }
+  return false;
+}
+function isPromptModel(m: ModelRecord): boolean {
+  return m.tags.some((t) => t.key === PROMPT_TAG && t.value.toLowerCase() === 'true');
+}
+/** The version listing's anti-join: any model one of whose versions carries the prompt tag. */
+function isPromptVersionOf(m: ModelRecord): boolean {
+  return m.versions.some((v) => v.tags.some((t) => t.key === PROMPT_TAG && t.value.toLowerCase() === 'true'));
 }
 
 /** max_results as the server checks it, then clamped silently when the sandbox is told to. */
@@ -172,7 +214,9 @@ function searchRegisteredModels(state: MlflowState, req: HandlerRequest): Handle
 
   const exact = clauses.find((c) => isAttr(c.entity) && c.key === 'name' && c.comparator === '=');
   const candidates = exact ? [state.getModel(String(exact.value))].filter((m): m is ModelRecord => !!m) : state.sortedModelNames().map((n) => state.getModel(n)!);
-  const all = candidates.filter(match);
+  const prompts = queriesPrompts(clauses);
+  // basic-auth's after-request filter drops the models the identity may not read, then refills the page
+  const all = candidates.filter((m) => match(m) && (prompts || !isPromptModel(m)) && !modelDenied(req, m.name));
   all.sort((a, b) => {
     for (const s of sorters) {
       const r = s(a, b);
@@ -186,6 +230,7 @@ function searchRegisteredModels(state: MlflowState, req: HandlerRequest): Handle
 
 function getRegisteredModel(state: MlflowState, req: HandlerRequest): HandlerResult {
   const name = required(req, 'name');
+  readableModel(req, name);
   const m = state.getModel(name);
   if (!m) throw notFound(`Registered Model with name=${name} not found`);
   return ok({ registered_model: registeredModelToWire(m) });
@@ -193,6 +238,7 @@ function getRegisteredModel(state: MlflowState, req: HandlerRequest): HandlerRes
 
 function getModelVersionByAlias(state: MlflowState, req: HandlerRequest): HandlerResult {
   const name = required(req, 'name');
+  readableModel(req, name);
   const alias = required(req, 'alias');
   // MLflow looks the alias up directly: a missing alias (or model) is a 400, not a 404.
   const v = state.getModel(name)?.aliases.get(alias);
@@ -203,6 +249,7 @@ function getModelVersionByAlias(state: MlflowState, req: HandlerRequest): Handle
 
 function getLatestVersions(state: MlflowState, req: HandlerRequest): HandlerResult {
   const name = required(req, 'name');
+  readableModel(req, name);
   const m = state.getModel(name);
   if (!m) throw notFound(`Registered Model with name=${name} not found`);
   const stages = listParam(req, 'stages');
@@ -302,15 +349,18 @@ function searchModelVersions(state: MlflowState, req: HandlerRequest): HandlerRe
 
   // Narrow the scan with an index when the filter pins the run or the model; the full filter
   // still decides.
+  // basic-auth does not filter this listing: versions of models the identity may not read are listed
   const all: ModelVersionRecord[] = [];
+  const prompts = queriesPrompts(clauses);
+  const shown = (mv: ModelVersionRecord) => match(mv) && (prompts || !isPromptVersionOf(state.getModel(mv.name)!));
   const byRun = clauses.find((c) => isAttr(c.entity) && c.key === 'run_id' && (c.comparator === '=' || c.comparator === 'IN'));
   const exact = clauses.find((c) => isAttr(c.entity) && c.key === 'name' && c.comparator === '=');
   if (byRun) {
     const ids = new Set(Array.isArray(byRun.value) ? byRun.value : [String(byRun.value)]);
-    for (const id of ids) for (const mv of state.versionsForRun(id)) if (match(mv)) all.push(mv);
+    for (const id of ids) for (const mv of state.versionsForRun(id)) if (shown(mv)) all.push(mv);
   } else {
     const models = exact ? [state.getModel(String(exact.value))].filter((m): m is ModelRecord => !!m) : [...state.models.values()];
-    for (const m of models) for (const mv of m.versions) if (match(mv)) all.push(mv);
+    for (const m of models) for (const mv of m.versions) if (shown(mv)) all.push(mv);
   }
   all.sort((a, b) => {
     for (const s of sorters) {
@@ -326,6 +376,7 @@ function searchModelVersions(state: MlflowState, req: HandlerRequest): HandlerRe
 
 function requireVersion(state: MlflowState, req: HandlerRequest): ModelVersionRecord {
   const name = required(req, 'name');
+  readableModel(req, name);
   const version = required(req, 'version');
   const n = versionNumber(version);
   const mv = state.getVersion(name, n);
@@ -350,7 +401,8 @@ function getRun(state: MlflowState, req: HandlerRequest): HandlerResult {
   const run = state.runs.get(id);
   // runs/get also answers deleted runs (lifecycle_stage "deleted"), as MLflow does.
   if (!run) throw notFound(`Run with id=${id} not found`);
-  return ok({ run: runToWire(run) });
+  if (experimentDenied(req, run.info.experiment_id)) throw new PermissionDenied();
+  return ok({ run: runToWire(run, { v3: req.v3, view: 'get' }) });
 }
 
 const RUN_STRING_ATTRS: Record<string, (r: MlflowSeedRun) => string | undefined> = {
@@ -494,7 +546,8 @@ function filterAndSortRuns(
 }
 
 function searchRuns(state: MlflowState, req: HandlerRequest): HandlerResult {
-  const experimentIds = new Set(listParam(req, 'experiment_ids'));
+  // MLflow 3 with basic-auth drops the experiments the identity may not read, without saying so
+  const experimentIds = new Set(listParam(req, 'experiment_ids').filter((id) => !experimentDenied(req, id)));
   const max = pageSize(req, req.body['max_results'], 1000, 50000);
   const view = (param(req, 'run_view_type') ?? 'ACTIVE_ONLY').toUpperCase();
   if (!['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL'].includes(view)) {
@@ -517,7 +570,7 @@ function searchRuns(state: MlflowState, req: HandlerRequest): HandlerResult {
   // Tracking-store quirk (sqlalchemy_store._search_runs): a token is returned whenever the page is
   // full, so when the total is a multiple of max_results the last call answers an empty page: {}.
   const next = page.length === max ? createPageToken(offset + max) : undefined;
-  return ok(withList('runs', page.map(runToWire), next));
+  return ok(withList('runs', page.map((r) => runToWire(r, { v3: req.v3, view: 'search' })), next));
 }
 
 const EMPTY_RUN: MlflowSeedRun = {
@@ -541,7 +594,10 @@ function getExperimentByName(state: MlflowState, req: HandlerRequest): HandlerRe
 }
 
 function searchExperiments(state: MlflowState, req: HandlerRequest): HandlerResult {
-  const max = pageSize(req, rawParam(req, 'max_results'), 1000, 50000);
+  // the handler has no default page size: a missing max_results reaches the store as 0 (MLflow 2.22, 3.6)
+  const raw = rawParam(req, 'max_results');
+  if (raw === undefined || raw === null || raw === '') throw invalidParameter("Invalid value 0 for parameter 'max_results' supplied. It must be a positive integer");
+  const max = pageSize(req, raw, 1000, 50000);
   const view = (param(req, 'view_type') ?? 'ACTIVE_ONLY').toUpperCase();
   const clauses = parseFilter(param(req, 'filter'));
   for (const c of clauses) {
@@ -551,6 +607,7 @@ function searchExperiments(state: MlflowState, req: HandlerRequest): HandlerResu
   }
   const offset = parsePageToken(param(req, 'page_token'));
   const all = [...state.experiments.values()]
+    .filter((e) => !experimentDenied(req, e.experiment_id))
     .filter((e) => view === 'ALL' || (view === 'ACTIVE_ONLY' ? e.lifecycle_stage === 'active' : e.lifecycle_stage === 'deleted'))
     .filter((e) =>
       clauses.every((c) => {
@@ -590,6 +647,45 @@ function listTransitionRequests(state: MlflowState, req: HandlerRequest): Handle
   const mv = requireVersion(state, req);
   const reqs = state.transitionRequests.filter((r) => r.name === mv.name && Number(r.version) === mv.version);
   return ok(withList('requests', reqs.map(transitionRequestToWire), undefined));
+}
+
+// ---------------------------------------------------------------- LoggedModels (MLflow 3)
+
+const LOGGED_MODEL_ATTRS: Record<string, (lm: MlflowSeedLoggedModel) => string | undefined> = {
+  model_id: (lm) => lm.model_id,
+  name: (lm) => lm.name,
+  model_type: (lm) => lm.model_type,
+  status: (lm) => lm.status,
+  source_run_id: (lm) => lm.source_run_id,
+};
+
+function searchLoggedModels(state: MlflowState, req: HandlerRequest): HandlerResult {
+  const ids = req.body['experiment_ids'];
+  if (!Array.isArray(ids) || ids.length === 0) throw missingParameter('experiment_ids');
+  const experiments = new Set(ids.map(String).filter((id) => !experimentDenied(req, id)));
+  const max = pageSize(req, req.body['max_results'] ?? 100, 100, Number.MAX_SAFE_INTEGER);
+  const clauses = parseFilter(param(req, 'filter'));
+  const tests = clauses.map((c) => {
+    const get = isAttr(c.entity) ? LOGGED_MODEL_ATTRS[c.key] : undefined;
+    if (isTag(c.entity)) return (lm: MlflowSeedLoggedModel) => compareString(tagValue(lm.tags, c.key), c);
+    // MLflow 3.6 answers an unknown attribute with a 500 (AttributeError); a client must not send one
+    if (!get) throw new MlflowApiError(500, 'INTERNAL_ERROR', `type object 'SqlLoggedModel' has no attribute '${c.key}'`);
+    return (lm: MlflowSeedLoggedModel) => compareString(get(lm), c);
+  });
+  const offset = parsePageToken(param(req, 'page_token'));
+  const all = [...state.loggedModels.values()]
+    .filter((lm) => lm.lifecycle_stage !== 'deleted' && experiments.has(lm.experiment_id) && tests.every((t) => t(lm)))
+    .sort((a, b) => b.creation_timestamp_ms - a.creation_timestamp_ms || cmp(a.model_id, b.model_id));
+  const { page, next } = pageOf(all, offset, max);
+  return ok(withList('models', page.map(loggedModelToWire), next));
+}
+
+function getLoggedModel(state: MlflowState, req: HandlerRequest): HandlerResult {
+  const id = req.pathParams?.['model_id'] ?? '';
+  const lm = state.loggedModels.get(id);
+  if (!lm || lm.lifecycle_stage === 'deleted') throw notFound(`Logged model with ID '${id}' not found.`);
+  if (experimentDenied(req, lm.experiment_id)) throw new PermissionDenied();
+  return ok({ model: loggedModelToWire(lm) });
 }
 
 // ---------------------------------------------------------------- route table
@@ -637,6 +733,8 @@ export const ROUTES: Record<string, Route> = {
   'experiments/restore': { read: {}, write: W },
   'experiments/set-experiment-tag': { read: {}, write: W },
   webhooks: { read: { GET: listWebhooks }, write: W, feature: 'ossWebhooks' },
+  'logged-models/search': { read: { POST: searchLoggedModels }, feature: 'loggedModels' },
+  'logged-models/{model_id}': { read: { GET: getLoggedModel }, write: ['DELETE', 'PATCH'], feature: 'loggedModels' },
   'registry-webhooks/list': { read: { GET: listRegistryWebhooks }, feature: 'databricks' },
   'transition-requests/list': { read: { GET: listTransitionRequests }, feature: 'databricks' },
 };
@@ -649,4 +747,12 @@ export const PAGED_ROUTES = new Set([
   'experiments/search',
   'webhooks',
   'registry-webhooks/list',
+  'logged-models/search',
 ]);
+
+/** A templated route (logged-models/{model_id}) for a path below the API prefix, with its parameters. */
+export function matchTemplate(name: string): { route: string; params: Record<string, string> } | undefined {
+  const m = /^logged-models\/([^/]+)$/.exec(name);
+  if (m && m[1] !== 'search') return { route: 'logged-models/{model_id}', params: { model_id: decodeURIComponent(m[1]!) } };
+  return undefined;
+}

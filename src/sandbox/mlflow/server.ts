@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { MlflowApiError } from './filter.js';
-import { PAGED_ROUTES, ROUTES, type HandlerRequest, type HandlerResult } from './handlers.js';
+import { matchTemplate, PAGED_ROUTES, PermissionDenied, ROUTES, type HandlerRequest, type HandlerResult } from './handlers.js';
 import { MlflowState } from './state.js';
 import type {
   MlflowFaultKind,
@@ -32,6 +32,12 @@ export interface MlflowSandboxOptions {
    * asks. Servers may clamp silently (Databricks Unity Catalog does); clients must page on anyway.
    */
   pageClamp?: Record<string, number>;
+  /**
+   * A multi-tenant server (the ODH fork's --enable-workspaces): the seed of each workspace besides
+   * `default` (which is `seed`). GET workspaces lists them; the X-MLFLOW-WORKSPACE header selects one.
+   * Without it the server is single-tenant: GET workspaces is an HTML 404, the header is ignored.
+   */
+  workspaces?: Record<string, MlflowSeed>;
 }
 
 export interface MlflowFaults {
@@ -51,6 +57,8 @@ export interface MlflowSandbox {
   faults: MlflowFaults;
   /** Feature switches; may be flipped while the server runs. */
   features: Required<MlflowSandboxFeatures>;
+  /** the state of one workspace (`options.workspaces`); `state` is the default workspace's */
+  workspace(name: string): MlflowState;
   close(): Promise<void>;
 }
 
@@ -63,6 +71,8 @@ export const HTML_405 =
   '<!doctype html>\n<html lang=en>\n<title>405 Method Not Allowed</title>\n<h1>Method Not Allowed</h1>\n<p>The method is not allowed for the requested URL.</p>\n';
 
 const MLFLOW_VERSION = '2.12.2';
+/** MLflow's basic-auth app's 401 body (mlflow/server/auth/__init__.py make_basic_auth_response) */
+const BASIC_AUTH_401 = 'You are not authenticated. Please see https://www.mlflow.org/docs/latest/auth/index.html#authenticating-to-mlflow on how to authenticate.';
 const MAX_BODY = 16 * 1024 * 1024;
 
 interface ArmedFault extends MlflowFaultSpec {
@@ -139,11 +149,15 @@ function checkAuth(auth: MlflowSandboxAuth, header: string | undefined): boolean
 export async function startMlflowSandbox(opts: MlflowSandboxOptions): Promise<MlflowSandbox> {
   const now = opts.now ?? Date.now;
   const state = new MlflowState(opts.seed, now);
+  const states = new Map<string, MlflowState>([['default', state]]);
+  for (const [name, seed] of Object.entries(opts.workspaces ?? {})) if (name !== 'default') states.set(name, new MlflowState(seed, now));
   const requests: MlflowRecordedRequest[] = [];
   const features: Required<MlflowSandboxFeatures> = {
     ossWebhooks: opts.features?.ossWebhooks ?? false,
     databricks: opts.features?.databricks ?? false,
+    loggedModels: opts.features?.loggedModels ?? false,
   };
+  const denied = opts.auth?.denied ? { models: new Set(opts.auth.denied.models ?? []), experiments: new Set(opts.auth.denied.experiments ?? []) } : undefined;
   let armed: ArmedFault[] = [];
   const recent: number[] = []; // wall-clock arrival times for the rate limiter
   const sockets = new Set<Socket>();
@@ -167,11 +181,24 @@ export async function startMlflowSandbox(opts: MlflowSandboxOptions): Promise<Ml
     query: URLSearchParams,
     body: Record<string, unknown>,
     badJson: boolean,
+    workspace: string | undefined,
   ): { reply: Reply; paged: boolean } => {
     if (pathname === '/health') return { reply: { status: 200, contentType: 'text/plain; charset=utf-8', body: 'OK' }, paged: false };
     if (pathname === '/version') return { reply: { status: 200, contentType: 'text/plain; charset=utf-8', body: MLFLOW_VERSION }, paged: false };
     if (!pathname.startsWith(API_PREFIX)) return { reply: html(404, HTML_404), paged: false };
-    const name = pathname.slice(API_PREFIX.length);
+    const raw = pathname.slice(API_PREFIX.length);
+    if (raw === 'workspaces' && opts.workspaces) {
+      if (method !== 'GET') return { reply: errorReply(403, 'PERMISSION_DENIED', `The soc2 MLflow sandbox is read-only: ${method} ${pathname} is a write API.`), paged: false };
+      return { reply: jsonReply(200, { workspaces: [...states.keys()].map((name) => ({ name })) }), paged: false };
+    }
+    let target = state;
+    if (opts.workspaces && workspace) {
+      const w = states.get(workspace);
+      if (!w) return { reply: errorReply(404, 'RESOURCE_DOES_NOT_EXIST', `Workspace '${workspace}' not found`), paged: false };
+      target = w;
+    }
+    const template = matchTemplate(raw);
+    const name = template?.route ?? raw;
     const r = ROUTES[name];
     if (!r || (r.feature !== undefined && !features[r.feature])) return { reply: html(404, HTML_404), paged: false };
     const handler = r.read[method];
@@ -190,11 +217,22 @@ export async function startMlflowSandbox(opts: MlflowSandboxOptions): Promise<Ml
     if (badJson) {
       return { reply: errorReply(400, 'MALFORMED_REQUEST', 'Malformed request: the body is not valid JSON.'), paged: false };
     }
-    const hreq: HandlerRequest = { method, query, body, databricks: features.databricks, pageClamp: opts.pageClamp?.[name] };
+    const hreq: HandlerRequest = {
+      method,
+      query,
+      body,
+      databricks: features.databricks,
+      pageClamp: opts.pageClamp?.[name],
+      v3: features.loggedModels,
+      ...(denied ? { denied } : {}),
+      ...(template ? { pathParams: template.params } : {}),
+    };
     let result: HandlerResult;
     try {
-      result = handler(state, hreq);
+      result = handler(target, hreq);
     } catch (e) {
+      // basic-auth's refusal is a plain-text page, not MLflow's JSON error
+      if (e instanceof PermissionDenied) return { reply: html(403, 'Permission denied'), paged: false };
       if (e instanceof MlflowApiError) return { reply: errorReply(e.status, e.errorCode, e.message), paged: false };
       return { reply: errorReply(500, 'INTERNAL_ERROR', `sandbox handler failed: ${(e as Error).message}`), paged: false };
     }
@@ -276,16 +314,14 @@ export async function startMlflowSandbox(opts: MlflowSandboxOptions): Promise<Ml
 
     const open = url.pathname === '/health' || url.pathname === '/version';
     if (opts.auth && !open && !checkAuth(opts.auth, authHeader)) {
-      const headers: Record<string, string> = opts.auth.basic ? { 'WWW-Authenticate': 'Basic realm="mlflow"' } : {};
-      return send(
-        res,
-        entry,
-        errorReply(401, 'UNAUTHENTICATED', 'You are not authenticated. Please provide valid credentials (Basic or Bearer).', headers),
-      );
+      // MLflow's basic-auth app answers a plain-text 401 with a challenge; a token server (Databricks) JSON
+      if (opts.auth.basic) return send(res, entry, html(401, BASIC_AUTH_401, { 'WWW-Authenticate': 'Basic realm="mlflow"' }));
+      return send(res, entry, errorReply(401, 'UNAUTHENTICATED', 'Credential was not sent or was of an unsupported type for this API.'));
     }
 
     const badJson = raw.length > 0 && method !== 'GET' && typeof body === 'string';
-    const { reply, paged } = route(method, url.pathname, url.searchParams, jsonBody, badJson);
+    const workspace = typeof req.headers['x-mlflow-workspace'] === 'string' ? req.headers['x-mlflow-workspace'].trim() || undefined : undefined;
+    const { reply, paged } = route(method, url.pathname, url.searchParams, jsonBody, badJson, workspace);
 
     if (fault?.kind === 'repeatToken' && paged && reply.status === 200 && pageToken) {
       const obj = JSON.parse(reply.body) as Record<string, unknown>;
@@ -338,6 +374,11 @@ export async function startMlflowSandbox(opts: MlflowSandboxOptions): Promise<Ml
     url: `http://127.0.0.1:${port}`,
     port,
     state,
+    workspace(name: string): MlflowState {
+      const w = states.get(name);
+      if (!w) throw new Error(`no workspace ${name} in this sandbox`);
+      return w;
+    },
     requests,
     features,
     faults: {

@@ -11,6 +11,7 @@ import type {
   MlflowModelVersionStatus,
   MlflowSeed,
   MlflowSeedExperiment,
+  MlflowSeedLoggedModel,
   MlflowSeedModelVersion,
   MlflowSeedRegisteredModel,
   MlflowSeedRegistryWebhook,
@@ -96,6 +97,8 @@ export class MlflowState {
   webhooks: MlflowSeedWebhook[];
   registryWebhooks: MlflowSeedRegistryWebhook[];
   transitionRequests: MlflowSeedTransitionRequest[];
+  /** MLflow 3 LoggedModels by id, deleted ones included (lifecycle_stage deleted) */
+  readonly loggedModels = new Map<string, MlflowSeedLoggedModel>();
   private sortedNames: string[] | null = null;
   private runOrder: MlflowSeedRun[] | null = null;
   private byRunId: Map<string, ModelVersionRecord[]> | null = null;
@@ -125,6 +128,7 @@ export class MlflowState {
     this.webhooks = (seed.webhooks ?? []).map((w) => structuredClone(w));
     this.registryWebhooks = (seed.registryWebhooks ?? []).map((w) => structuredClone(w));
     this.transitionRequests = (seed.transitionRequests ?? []).map((t) => structuredClone(t));
+    for (const lm of seed.loggedModels ?? []) this.loggedModels.set(lm.model_id, structuredClone(lm));
   }
 
   private loadRegisteredModel(rm: MlflowSeedRegisteredModel): void {
@@ -357,6 +361,22 @@ export class MlflowState {
     this.transitionRequests.push(structuredClone(r));
   }
 
+  /** Add a LoggedModel (MLflow 3). */
+  addLoggedModel(lm: MlflowSeedLoggedModel): void {
+    this.revision++;
+    if (this.loggedModels.has(lm.model_id)) throw new Error(`Logged model ${lm.model_id} already exists`);
+    this.loggedModels.set(lm.model_id, structuredClone(lm));
+  }
+
+  /** Delete a LoggedModel as MLflow does: it stays in the store, marked deleted; search and get stop returning it. */
+  deleteLoggedModel(modelId: string): void {
+    this.revision++;
+    const lm = this.loggedModels.get(modelId);
+    if (!lm) throw new Error(`Logged model with ID '${modelId}' not found.`);
+    lm.lifecycle_stage = 'deleted';
+    lm.last_updated_timestamp_ms = this.now();
+  }
+
   addWebhook(w: MlflowSeedWebhook): void {
     this.revision++;
     this.webhooks.push(structuredClone(w));
@@ -390,6 +410,7 @@ export class MlflowState {
       webhooks: this.webhooks.map((w) => structuredClone(w)),
       registryWebhooks: this.registryWebhooks.map((w) => structuredClone(w)),
       transitionRequests: this.transitionRequests.map((t) => structuredClone(t)),
+      loggedModels: [...this.loggedModels.values()].map((l) => structuredClone(l)),
     };
   }
 }

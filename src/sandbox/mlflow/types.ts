@@ -101,7 +101,32 @@ export interface MlflowSeedRun {
   };
   inputs: {
     dataset_inputs: MlflowSeedDatasetInput[];
+    /** MLflow 3: LoggedModels the run consumed. runs/get returns them, runs/search does not (as MLflow 3.6) */
+    model_inputs?: { model_id: string }[];
   };
+  /** MLflow 3: LoggedModels the run produced (served when features.loggedModels is on) */
+  outputs?: { model_outputs: { model_id: string; step: number }[] };
+}
+
+export type MlflowLoggedModelStatus = 'LOGGED_MODEL_PENDING' | 'LOGGED_MODEL_READY' | 'LOGGED_MODEL_UPLOAD_FAILED';
+
+/** MLflow 3 LoggedModel (POST logged-models/search, GET logged-models/{model_id}). */
+export interface MlflowSeedLoggedModel {
+  model_id: string;
+  experiment_id: string;
+  name: string;
+  creation_timestamp_ms: number;
+  last_updated_timestamp_ms: number;
+  artifact_uri: string;
+  status: MlflowLoggedModelStatus;
+  model_type?: string;
+  /** absent for an external model */
+  source_run_id?: string;
+  tags: MlflowKeyValue[];
+  params: MlflowKeyValue[];
+  metrics: (MlflowSeedMetric & { dataset_name?: string; dataset_digest?: string; run_id?: string })[];
+  /** deleted models are never returned by search, and GET answers 404 */
+  lifecycle_stage?: MlflowLifecycleStage;
 }
 
 export type MlflowWebhookEntity =
@@ -175,6 +200,8 @@ export interface MlflowSeed {
   registryWebhooks?: MlflowSeedRegistryWebhook[];
   /** Databricks transition requests, served when features.databricks is on. */
   transitionRequests?: MlflowSeedTransitionRequest[];
+  /** MLflow 3 LoggedModels, served when features.loggedModels is on. */
+  loggedModels?: MlflowSeedLoggedModel[];
 }
 
 // ---- server options and recording ----
@@ -182,6 +209,12 @@ export interface MlflowSeed {
 export interface MlflowSandboxAuth {
   basic?: { username: string; password: string };
   token?: string;
+  /**
+   * What the authenticated identity may not read, enforced as MLflow's basic-auth app does:
+   * registered-models/search and experiments/search leave these out silently (model-versions/search
+   * does NOT), runs/search drops the experiments (MLflow 3), the per-item reads answer 403.
+   */
+  denied?: { models?: string[]; experiments?: string[] };
 }
 
 export interface MlflowSandboxFeatures {
@@ -189,6 +222,11 @@ export interface MlflowSandboxFeatures {
   ossWebhooks?: boolean;
   /** Serve the Databricks-only registry-webhooks/list and transition-requests/list. Default off. */
   databricks?: boolean;
+  /**
+   * MLflow 3: serve logged-models/search and logged-models/{id}, and runs with `outputs` (their
+   * model_inputs only on runs/get). Default off: HTML 404 like MLflow 2.x.
+   */
+  loggedModels?: boolean;
 }
 
 export type MlflowFaultKind =

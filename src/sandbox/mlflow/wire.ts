@@ -9,6 +9,7 @@ import type {
   MlflowKeyValue,
   MlflowSeedDataset,
   MlflowSeedExperiment,
+  MlflowSeedLoggedModel,
   MlflowSeedRegistryWebhook,
   MlflowSeedRun,
   MlflowSeedTransitionRequest,
@@ -98,7 +99,12 @@ export function datasetToWire(d: MlflowSeedDataset): Json {
   return o;
 }
 
-export function runToWire(run: MlflowSeedRun): Json {
+/**
+ * A run as runs/get (`view: 'get'`) or runs/search (`view: 'search'`) answers it. An MLflow 3 server
+ * (`v3`) adds `outputs` to every run; its runs/search leaves the model inputs out (the SQL store
+ * builds RunInputs from the dataset inputs only), runs/get has them.
+ */
+export function runToWire(run: MlflowSeedRun, o: { v3?: boolean; view?: 'get' | 'search' } = {}): Json {
   const i = run.info;
   const info: Json = {
     run_uuid: i.run_uuid,
@@ -127,7 +133,39 @@ export function runToWire(run: MlflowSeedRun): Json {
       return o;
     });
   }
-  return { info, data, inputs };
+  if (!o.v3) return { info, data, inputs };
+  if (o.view === 'get' && run.inputs.model_inputs?.length) inputs['model_inputs'] = run.inputs.model_inputs.map((m) => ({ model_id: m.model_id }));
+  const outputs: Json = {};
+  if (run.outputs?.model_outputs.length) outputs['model_outputs'] = run.outputs.model_outputs.map((m) => ({ model_id: m.model_id, step: m.step }));
+  return { info, data, inputs, outputs };
+}
+
+export function loggedModelToWire(lm: MlflowSeedLoggedModel): Json {
+  const info: Json = {
+    model_id: lm.model_id,
+    experiment_id: lm.experiment_id,
+    name: lm.name,
+    creation_timestamp_ms: lm.creation_timestamp_ms,
+    last_updated_timestamp_ms: lm.last_updated_timestamp_ms,
+    artifact_uri: lm.artifact_uri,
+    status: lm.status,
+  };
+  if (lm.model_type !== undefined) info['model_type'] = lm.model_type;
+  if (lm.source_run_id !== undefined) info['source_run_id'] = lm.source_run_id;
+  if (lm.tags.length > 0) info['tags'] = kv(lm.tags);
+  const data: Json = {};
+  if (lm.params.length > 0) data['params'] = kv(lm.params);
+  if (lm.metrics.length > 0) {
+    data['metrics'] = lm.metrics.map((m) => {
+      const x: Json = { key: m.key, value: m.value, timestamp: m.timestamp, step: m.step };
+      if (m.dataset_name !== undefined) x['dataset_name'] = m.dataset_name;
+      if (m.dataset_digest !== undefined) x['dataset_digest'] = m.dataset_digest;
+      x['model_id'] = lm.model_id;
+      if (m.run_id !== undefined) x['run_id'] = m.run_id;
+      return x;
+    });
+  }
+  return { info, data };
 }
 
 export function experimentToWire(e: MlflowSeedExperiment): Json {

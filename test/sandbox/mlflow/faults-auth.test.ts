@@ -12,14 +12,15 @@ describe('auth', () => {
   });
   afterAll(() => sb.close());
 
-  it('answers 401 UNAUTHENTICATED without or with wrong credentials', async () => {
-    const none = await getJson(`${sb.url}${A}/registered-models/search`);
+  it('answers 401 without or with wrong credentials, as MLflow’s basic-auth app does: plain text with a Basic challenge', async () => {
+    const none = await fetch(`${sb.url}${A}/registered-models/search`);
     expect(none.status).toBe(401);
-    expect(none.json.error_code).toBe('UNAUTHENTICATED');
+    expect(none.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await none.text()).toMatch(/^You are not authenticated\. Please see https:\/\/www\.mlflow\.org/);
     expect(none.headers.get('www-authenticate')).toMatch(/^Basic/);
-    const wrong = await getJson(`${sb.url}${A}/registered-models/search`, { headers: { Authorization: basic('auditor', 'nope') } });
+    const wrong = await fetch(`${sb.url}${A}/registered-models/search`, { headers: { Authorization: basic('auditor', 'nope') } });
     expect(wrong.status).toBe(401);
-    const wrongTok = await getJson(`${sb.url}${A}/registered-models/search`, { headers: { Authorization: 'Bearer tok-999' } });
+    const wrongTok = await fetch(`${sb.url}${A}/registered-models/search`, { headers: { Authorization: 'Bearer tok-999' } });
     expect(wrongTok.status).toBe(401);
   });
 
