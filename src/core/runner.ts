@@ -142,7 +142,10 @@ async function collectInto(
   const tasks: { c: Collector; src: PreparedSource; t: PreparedTarget }[] = [];
   for (const c of selected) {
     for (const src of prepared.filter((p) => p.kind === c.meta.source)) {
-      for (const f of src.failures) entries.push({ id: c.meta.id, source: src.name, scope: f.scope, status: 'error', error: f.gap, gaps: [f.gap], durationMs: 0, apiCalls: 0, retries: 0 });
+      for (const f of src.failures) {
+        entries.push({ id: c.meta.id, source: src.name, scope: f.scope, status: 'error', error: f.gap, gaps: [f.gap], durationMs: 0, apiCalls: 0, retries: 0 });
+        o.log.warn(`${c.meta.id} ${src.name}: ${f.gap.api}: ${f.gap.code}: ${f.gap.message}`);
+      }
       for (const t of src.targets(c.meta.scope)) tasks.push({ c, src, t });
     }
   }

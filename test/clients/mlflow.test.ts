@@ -209,6 +209,8 @@ describe('pagination', () => {
     handler = (q, res) => {
       if (endpoint(q) === 'experiments/search') {
         expect(q.url.searchParams.get('view_type')).toBe('ALL');
+        // the genuine server has no default page size: without max_results it answers 400
+        expect(q.url.searchParams.get('max_results')).toBe('1000');
         return json(res, 200, canned('experiments-search.json'));
       }
       expect(JSON.parse(q.body).experiment_ids).toEqual(['1', '0']);
@@ -398,6 +400,36 @@ describe('retries', () => {
     expect(e.message).toContain('ECONNREFUSED');
     expect(sleeps).toHaveLength(1);
   });
+
+  it('one circuit per source: after a call gives up on an unreachable server, every client fails at once, no attempt', async () => {
+    const dead = http.createServer();
+    await new Promise<void>((r) => dead.listen(0, '127.0.0.1', r));
+    const port = (dead.address() as AddressInfo).port;
+    await new Promise<void>((r) => dead.close(() => r()));
+    let tripped: { api: string; code: string; message: string } | null = null;
+    const circuit = { get tripped() { return tripped; }, trip: (g: { api: string; code: string; message: string }) => void (tripped ??= g) };
+    const a = client({ trackingUri: `http://127.0.0.1:${port}`, circuit });
+    const b = client({ trackingUri: `http://127.0.0.1:${port}`, circuit });
+    const first = await caught(a.c.searchRegisteredModels());
+    expect(a.calls).toHaveLength(4);
+    expect(first.message).toMatch(/ECONNREFUSED.*gave up after 4 attempts/);
+    const [again, other] = await Promise.all([caught(a.c.searchModelVersions()), caught(b.c.searchExperiments())]);
+    expect([a.calls.length, b.calls.length]).toEqual([4, 0]);
+    for (const e of [again, other]) {
+      expect(e.errorCode).toBe('NETWORK_ERROR');
+      expect(e.message).toContain('not attempted');
+      expect(e.message).toContain('ECONNREFUSED');
+    }
+  });
+
+  it('a failure that is not "unreachable" leaves the circuit closed', async () => {
+    handler = (_q, res) => json(res, 500, { error_code: 'INTERNAL_ERROR', message: 'boom' });
+    let tripped: unknown = null;
+    const circuit = { get tripped() { return tripped as null; }, trip: (g: unknown) => void (tripped = g) };
+    const { c } = client({ circuit, maxAttempts: 2 });
+    await caught(c.getExperiment('1'));
+    expect(tripped).toBeNull();
+  });
 });
 
 describe('timeouts and aborts', () => {
@@ -567,6 +599,29 @@ describe('single objects and optional features', () => {
     const { c } = client();
     const out = await c.listOssWebhooks();
     expect(out.items[0]!.events).toEqual([{ entity: 'MODEL_VERSION_ALIAS', action: 'CREATED' }]);
+    expect(requests[0]!.url.searchParams.get('max_results')).toBe('1000');
+  });
+
+  it('LoggedModels (MLflow 3): search is a POST over experiment ids; get puts the id in the path', async () => {
+    const model = { info: { model_id: 'm-0123abcd', experiment_id: '1', name: 'agent', status: 'LOGGED_MODEL_READY' }, data: { params: [{ key: 'k', value: 'v' }] } };
+    handler = (q, res) => (q.method === 'POST' ? json(res, 200, { models: [model] }) : json(res, 200, { model }));
+    const { c } = client();
+    const found = await c.searchLoggedModels({ experimentIds: ['1', '2'], filter: runIdInFilter(['m-0123abcd'], 'model_id') });
+    expect(found.items.map((m) => m.info.model_id)).toEqual(['m-0123abcd']);
+    expect(JSON.parse(requests[0]!.body)).toEqual({ experiment_ids: ['1', '2'], filter: "model_id IN ('m-0123abcd')" });
+    expect((await c.getLoggedModel('m-0123abcd')).info.name).toBe('agent');
+    expect(requests[1]!.url.pathname).toBe('/api/2.0/mlflow/logged-models/m-0123abcd');
+  });
+
+  it('workspaces: a list on a multi-tenant server; the fork’s plain-text 503 means single-tenant, not a failure', async () => {
+    handler = (_q, res) => json(res, 200, { workspaces: [{ name: 'default' }, { name: 'team-a' }] });
+    expect((await client().c.listWorkspaces()).items.map((w) => w.name)).toEqual(['default', 'team-a']);
+    handler = (_q, res) => res.writeHead(503, { 'content-type': 'text/html; charset=utf-8' }).end('Endpoint: /api/2.0/mlflow/workspaces disabled because the server is running without multi-tenancy support.');
+    const { c, calls } = client();
+    expect(await caught(c.listWorkspaces())).toBeInstanceOf(MlflowEndpointNotSupported);
+    expect(calls).toHaveLength(1);
+    handler = (q, res) => json(res, 200, { registered_models: [{ name: q.headers['x-mlflow-workspace'] as string }] });
+    expect((await client({ workspace: 'team-a' }).c.searchRegisteredModels()).items.map((m) => m.name)).toEqual(['team-a']);
   });
 });
 

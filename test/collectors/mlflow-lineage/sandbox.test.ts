@@ -103,8 +103,10 @@ describe('mlflow-lineage on the small company', () => {
   });
 
   it('records a version whose run does not exist with run null and a reason', () => {
-    expect(rec('ranker/7')).toMatchObject({ staging: true, production: false, run_id: MISSING_RUN, run: null, reason: expect.stringMatching(/no run with this id/) });
-    expect(c.provenance('mlflow-lineage/training-runs.ndjson').notes).toMatchObject({ versionsInScope: 7, distinctRuns: 7, runsFound: 6, runsMissing: 1, runBatches: 1 });
+    // runs/search did not return it; runs/get answered 404, so it was purged (not hidden from this identity)
+    expect(rec('ranker/7')).toMatchObject({ staging: true, production: false, run_id: MISSING_RUN, run: null, reason: expect.stringMatching(/no run with this id.*404.*purged/) });
+    expect(c.provenance('mlflow-lineage/training-runs.ndjson').notes).toMatchObject({ versionsInScope: 7, distinctRuns: 7, runs: { batches: 1, found: 6, purged: 1, notVisible: 0 } });
+    expect(calls(sb.requests, 'runs/get').map((r) => [r.query.run_id, r.status])).toEqual([[MISSING_RUN, 404]]);
   });
 
   it('fetches all runs in one runs/search call, with experiments listed once', () => {
@@ -115,7 +117,8 @@ describe('mlflow-lineage on the small company', () => {
     expect([...(rs[0]!.body as any).experiment_ids].sort()).toEqual(['0', '1', '2', '3', '4']);
     expect(idsOf(rs[0]!.body).sort()).toEqual(records().map((r) => r.run_id).sort());
     expect(calls(sb.requests, 'experiments/search')).toHaveLength(1);
-    expect(c.collector('mlflow-lineage')).toMatchObject({ status: 'ok', apiCalls: 4 });
+    // + the runs/get that tells the purged run from a hidden one
+    expect(c.collector('mlflow-lineage')).toMatchObject({ status: 'ok', apiCalls: 5 });
   });
 
   it('judges the production versions', () => {
@@ -161,11 +164,12 @@ describe('registry and lineage over a registry of several pages', () => {
   it('pages through registered models and versions to the end', () => {
     expect(c.code, c.stderr).toBe(0);
     // 255 models at 100 per page: 3 pages per collector; 10,200 versions at 10,000: 2
-    const rm = calls(sb.requests, 'registered-models/search');
+    const prompts = (r: { query: Record<string, unknown> }) => String(r.query.filter ?? '').includes('mlflow.prompt.is_prompt');
+    const rm = calls(sb.requests, 'registered-models/search').filter((r) => !prompts(r));
     expect(rm).toHaveLength(6);
     expect(new Set(rm.map((r) => r.query.max_results))).toEqual(new Set(['1000']));
     expect(rm.filter((r) => r.query.page_token)).toHaveLength(4);
-    const mv = calls(sb.requests, 'model-versions/search');
+    const mv = calls(sb.requests, 'model-versions/search').filter((r) => !prompts(r));
     expect(mv).toHaveLength(4);
     expect(mv.filter((r) => r.query.page_token)).toHaveLength(2);
     const versions = c.ndjson('mlflow-registry/versions.ndjson');
@@ -194,6 +198,7 @@ describe('registry and lineage over a registry of several pages', () => {
     expect(new Set(lineage.map((r) => `${r.model}/${r.version}`))).toEqual(inScope);
     expect(lineage.every((r) => r.run !== null)).toBe(true);
     expect(c.collector('mlflow-lineage').apiCalls).toBe(3 + 2 + 1 + Math.ceil(runIds.size / 100));
-    expect(c.collector('mlflow-registry').apiCalls).toBe(3 + 2 + 1 + 1 + 1);
+    // models, versions, the prompt listings (one page each), webhooks ×2, transition requests
+    expect(c.collector('mlflow-registry').apiCalls).toBe(3 + 2 + 2 + 2 + 1);
   });
 });

@@ -40,7 +40,8 @@ describe('mlflow auth and faults through the CLI', () => {
     // throttled twice, retried, and the listing is whole
     const mv = calls(sb.requests, 'model-versions/search');
     expect(mv.filter((r) => r.status === 429)).toHaveLength(2);
-    expect(mv.filter((r) => r.status === 200)).toHaveLength(2); // one listing per collector
+    // the registry's versions and prompt versions, and the lineage collector's own listing
+    expect(mv.filter((r) => r.status === 200)).toHaveLength(3);
     expect(c.manifest.collectors.reduce((n: number, e: any) => n + e.retries, 0)).toBe(2);
     expect(c.ndjson('mlflow-registry/versions.ndjson')).toHaveLength(18);
   }, HOOK);
@@ -53,10 +54,10 @@ describe('mlflow auth and faults through the CLI', () => {
     for (const id of ['mlflow-registry', 'mlflow-lineage']) {
       const e = c.collector(id);
       expect(e.status).toBe('error');
-      expect(e.gaps).toEqual([{ api: 'mlflow:SearchRegisteredModels', code: 'UNAUTHENTICATED', message: expect.stringMatching(/HTTP 401 UNAUTHENTICATED/) }]);
+      expect(e.gaps).toEqual([{ api: 'mlflow:ListWorkspaces', code: 'UNAUTHENTICATED', message: expect.stringMatching(/HTTP 401 UNAUTHENTICATED/) }]);
     }
-    // one refused call per collector, nothing after it
-    expect(sb.requests.map((r) => r.status)).toEqual([401, 401]);
+    // the source's first call is refused; nothing after it
+    expect(sb.requests.map((r) => r.status)).toEqual([401]);
     expect(c.stderr).toMatch(/UNAUTHENTICATED/);
     for (const f of c.findings) expect(f.status, f.check).toBe('error');
     expect(leaks(c)).toEqual([]);

@@ -47,7 +47,7 @@ describe('mlflow-registry checks', () => {
   });
 
   it('production-traceable and failed-registrations list their versions', async () => {
-    expect((await run('production-traceable', { [V]: versions })).exceptions).toEqual([{ resource: 'b/1', reason: 'production (stage Production) with no run_id: registered from s3://m/b/1' }]);
+    expect((await run('production-traceable', { [V]: versions })).exceptions).toEqual([{ resource: 'b/1', reason: 'production (stage Production) with no run_id and no LoggedModel: registered from s3://m/b/1' }]);
     expect((await run('failed-registrations', { [V]: versions })).exceptions).toEqual([{ resource: 'b/2', reason: 'FAILED_REGISTRATION: copy failed' }]);
     expect((await run('failed-registrations', { [V]: versions.slice(0, 1) })).status).toBe('pass');
     expect((await run('production-approved', { [V]: [versions[3]] })).status).toBe('not_applicable');

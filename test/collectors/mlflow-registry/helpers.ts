@@ -43,10 +43,15 @@ export const calls = (requests: MlflowRecordedRequest[], endpoint: string) => re
 
 /** The read APIs the MLflow collectors may call, with their only method. */
 export const READ_APIS: Record<string, string> = {
+  workspaces: 'GET',
   'registered-models/search': 'GET',
+  'registered-models/get': 'GET',
   'model-versions/search': 'GET',
   'experiments/search': 'GET',
   'runs/search': 'POST',
+  'runs/get': 'GET',
+  'logged-models/search': 'POST',
+  'logged-models/{model_id}': 'GET',
   webhooks: 'GET',
   'registry-webhooks/list': 'GET',
   'transition-requests/list': 'GET',
@@ -55,7 +60,7 @@ export const READ_APIS: Record<string, string> = {
 export function assertReadOnly(requests: MlflowRecordedRequest[]): string[] {
   const bad: string[] = [];
   for (const r of requests) {
-    const api = r.path.replace(/^\/api\/2\.0\/mlflow\//, '');
+    const api = r.path.replace(/^\/api\/2\.0\/mlflow\//, '').replace(/^logged-models\/m-[0-9a-f]+$/, 'logged-models/{model_id}');
     if (READ_APIS[api] !== r.method) bad.push(`${r.method} ${r.path}`);
   }
   return bad;

@@ -11,7 +11,7 @@ export const LM = {
 } as const;
 /** the small company's fraud-train-1006 run (trained fraud-detector 3) */
 export const AGENT_RUN = 'c3b6b3546a930802d17c51beb503cf40';
-export const PROMPT_CANARY = 'sk-proj-CanaryPromptKey000000000000';
+export const PROMPT_CANARY = 'CanaryPromptKey000';
 
 const lm = (o: Partial<MlflowSeedLoggedModel> & Pick<MlflowSeedLoggedModel, 'model_id' | 'name'>): MlflowSeedLoggedModel => ({
   experiment_id: '1',

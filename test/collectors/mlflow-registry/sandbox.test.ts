@@ -37,11 +37,11 @@ describe('mlflow-registry: two collections of the small company', () => {
   }, HOOK);
   afterAll(() => sb?.close());
 
-  it('writes a complete first bundle with the five artifacts and exits 0', () => {
+  it('writes a complete first bundle with the six artifacts and exits 0', () => {
     expect(first.code, first.stderr).toBe(0);
     expect(first.manifest.status).toBe('complete');
     const kinds = first.manifest.artifacts.map((a: any) => a.kind).sort();
-    expect(kinds).toEqual(['mlflow.registry.models', 'mlflow.registry.promotions', 'mlflow.registry.transition-requests', 'mlflow.registry.versions', 'mlflow.registry.webhooks']);
+    expect(kinds).toEqual(['mlflow.registry.models', 'mlflow.registry.promotions', 'mlflow.registry.prompts', 'mlflow.registry.transition-requests', 'mlflow.registry.versions', 'mlflow.registry.webhooks']);
     expect(first.ndjson('mlflow-registry/models.ndjson').map((m) => m.name)).toEqual(['churn-model', 'embeddings', 'fraud-detector', 'ranker']);
   });
 
@@ -64,6 +64,11 @@ describe('mlflow-registry: two collections of the small company', () => {
   it('calls only read APIs, each once, and stops asking for transition requests after "not supported"', () => {
     expect(assertReadOnly(firstRequests)).toEqual([]);
     expect(firstRequests.map((r) => `${r.method} ${r.path.replace('/api/2.0/mlflow/', '')} ${r.status}`)).toEqual([
+      // the source asks once whether the server is multi-tenant (it is not: the route does not exist)
+      'GET workspaces 404',
+      'GET registered-models/search 200',
+      'GET model-versions/search 200',
+      // prompts, which the default searches hide
       'GET registered-models/search 200',
       'GET model-versions/search 200',
       'GET webhooks 404',
@@ -74,7 +79,8 @@ describe('mlflow-registry: two collections of the small company', () => {
     // the largest pages the server allows, so a large registry takes the fewest calls
     expect(calls(firstRequests, 'registered-models/search')[0]!.query.max_results).toBe('1000');
     expect(calls(firstRequests, 'model-versions/search')[0]!.query.max_results).toBe('50000');
-    expect(first.collector('mlflow-registry')).toMatchObject({ status: 'ok', apiCalls: 5, gaps: [] });
+    expect(calls(firstRequests, 'registered-models/search')[1]!.query.filter).toBe("tags.`mlflow.prompt.is_prompt` = 'true'");
+    expect(first.collector('mlflow-registry')).toMatchObject({ status: 'ok', apiCalls: 7, gaps: [] });
   });
 
   it('records unsupported webhooks and transition requests as "not supported by this server"', () => {
