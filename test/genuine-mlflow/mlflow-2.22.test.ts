@@ -6,6 +6,7 @@ import { collect, mlflowEnv, type Collected } from '../collectors/mlflow-registr
 import type { GenuineServer } from './server.js';
 import { available, notAnswered, seededServer, compareWithClient, expectPromotionEvents, genuineConfig, HOOK, leakedCanaries, type Seeded, type Truth } from './suite.js';
 import { describeBasicAuth } from './basic-auth.js';
+import { describeContract } from './contract.js';
 
 describe.skipIf(!available)('genuine MLflow 2.22 (gunicorn, no auth)', () => {
   let server: GenuineServer;
@@ -34,6 +35,7 @@ describe.skipIf(!available)('genuine MLflow 2.22 (gunicorn, no auth)', () => {
   afterAll(() => server?.stop());
 
   compareWithClient(() => first, () => truth, () => seed, false);
+  describeContract('2.22', () => ({ server, seed, truth }));
 
   it('never writes or prints a planted credential', () => {
     expect(seed.canaries.length).toBeGreaterThan(8);

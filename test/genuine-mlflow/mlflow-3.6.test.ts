@@ -7,6 +7,7 @@ import { runCli, tmpDir } from '../helpers/cli.js';
 import { collect, mlflowEnv, type Collected } from '../collectors/mlflow-registry/helpers.js';
 import { startGenuine, type GenuineServer } from './server.js';
 import { describeBasicAuth } from './basic-auth.js';
+import { describeContract } from './contract.js';
 import { describeWorkspaces } from './workspaces.js';
 import { available, compareWithClient, expectPromotionEvents, expectRedactedCopy, genuineConfig, HOOK, leakedCanaries, notAnswered, seededServer, STORE_USES, type Seeded, type Truth } from './suite.js';
 
@@ -36,6 +37,7 @@ describe.skipIf(!available)('genuine MLflow 3.6 (gunicorn, no auth)', () => {
   afterAll(() => server?.stop());
 
   compareWithClient(() => first, () => truth, () => seed, true);
+  describeContract('3.6', () => ({ server, seed, truth }));
 
   const lineageOf = (model: string) => first.ndjson('mlflow-lineage/training-runs.ndjson').find((r) => r.model === model);
 
