@@ -1,6 +1,7 @@
 // Registers the source preparers that live beside their clients (MLflow, Vertex), so the core
 // runner does not import every client library.
 import type { MlflowSourceConfig, VertexSourceConfig } from '../config/schema.js';
+import { Circuits } from '../core/circuit.js';
 import { registerPreparer, type PreparedSource } from '../core/sources.js';
 import { createMlflowClient, mlflowClientOptionsFromEnv, type MlflowClient } from './mlflow.js';
 import type { VertexClients } from './vertex.js';
@@ -61,13 +62,16 @@ registerPreparer('vertex', async (_config, _kind, source: VertexSourceConfig, o)
   o.identity.gcp.push({ source: source.name, project: source.project, ...(source.insecure ? { principal: 'none (insecure loopback)' } : {}) });
   // one client set per location, shared by the collectors of this run
   const byLocation = new Map<string, VertexClients>();
+  // one circuit per endpoint host:port: the regional endpoints are separate servers
+  const circuits = new Circuits();
   const target = (location: string) => ({
     target: { kind: 'vertex' as const, source: source.name, project: source.project, region: location, pathSegments: [location] },
     scope: { project: source.project, location },
     extras: () => {
       let clients = byLocation.get(location);
       if (!clients) {
-        clients = createVertexClients({ project: source.project, location, ...(source.apiEndpoint ? { apiEndpoint: source.apiEndpoint } : {}), insecure: source.insecure, retry: { timeoutMs: source.requestTimeoutSeconds * 1000 } });
+        const endpoint = source.apiEndpoint ?? `${location}-aiplatform.googleapis.com:443`;
+        clients = createVertexClients({ project: source.project, location, ...(source.apiEndpoint ? { apiEndpoint: source.apiEndpoint } : {}), insecure: source.insecure, retry: { timeoutMs: source.requestTimeoutSeconds * 1000 }, circuit: circuits.for(endpoint) });
         byLocation.set(location, clients);
       }
       return { vertex: clients };
