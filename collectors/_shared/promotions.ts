@@ -2,6 +2,7 @@
 // history of stage changes or alias moves, so each bundle keeps a snapshot and the log is the
 // difference between this snapshot and the previous bundle's, with the window it happened in.
 
+import { DEFAULT_NOT_APPROVED } from '../../src/config/schema.js';
 import type { BaseContext } from '../../src/core/types.js';
 
 export interface VersionState {
@@ -23,7 +24,20 @@ export interface VersionState {
 
 export type PromotionEventType = 'version_created' | 'version_deleted' | 'alias_added' | 'alias_removed' | 'alias_moved' | 'stage_changed';
 
+export interface ApprovalEvidence {
+  tags: Record<string, string>;
+  approved: boolean;
+  approver: string | null;
+  /** each configured approval tag: the value found (null: absent) and whether it counts as an approval */
+  relied: { tag: string; value: string | null; accepted: boolean }[];
+}
+
 export interface PromotionEvent {
+  /**
+   * the change and the snapshot it was found against: two bundles that compare with the same earlier
+   * snapshot and see the same change carry the same key, so a population counts it once
+   */
+  key: string;
   type: PromotionEventType;
   model: string;
   version: string;
@@ -37,7 +51,7 @@ export interface PromotionEvent {
   actor: { user: string; source: string } | null;
   /** true when the event puts a version into production (production alias or stage) */
   toProduction: boolean;
-  approval: { tags: Record<string, string>; approved: boolean; approver: string | null };
+  approval: ApprovalEvidence;
   /** set for a prompt's version (MLflow); absent for a model's */
   entity?: 'prompt';
 }
@@ -53,17 +67,33 @@ export interface PromotionOptions {
   productionAliases: string[];
   approvalTags: string[];
   productionStage?: string;
+  /** tag values that do not count as an approval (default DEFAULT_NOT_APPROVED) */
+  notApproved?: string[];
 }
 
 export function isProduction(v: VersionState, o: PromotionOptions): boolean {
   return (o.productionStage !== undefined && v.stage === o.productionStage) || v.aliases.some((a) => o.productionAliases.includes(a));
 }
 
-export function approvalOf(v: VersionState, o: PromotionOptions): PromotionEvent['approval'] {
+/** The approval a version carries: every configured tag present with a value that means approved. */
+export function approvalOf(v: VersionState, o: PromotionOptions): ApprovalEvidence {
+  const refuse = new Set((o.notApproved ?? DEFAULT_NOT_APPROVED).map((x) => x.trim().toLowerCase()));
   const tags: Record<string, string> = {};
-  for (const t of o.approvalTags) if (v.tags[t] !== undefined && v.tags[t] !== '') tags[t] = v.tags[t]!;
-  const approver = Object.values(tags)[0] ?? null;
-  return { tags, approved: Object.keys(tags).length === o.approvalTags.length && o.approvalTags.length > 0, approver };
+  const relied = o.approvalTags.map((tag) => {
+    const value = v.tags[tag] ?? null;
+    const accepted = value !== null && !refuse.has(value.trim().toLowerCase());
+    if (accepted) tags[tag] = value;
+    return { tag, value, accepted };
+  });
+  return { tags, approved: relied.length > 0 && relied.every((r) => r.accepted), approver: relied.find((r) => r.accepted)?.value ?? null, relied };
+}
+
+/** What an approval decision relied on, for a finding: `approved_by=carol` or `approved_by=pending (means not approved)`. */
+export function describeApproval(a: ApprovalEvidence): string {
+  // logs written before `relied` existed name only the tags that counted
+  if (!a.relied) return Object.keys(a.tags).length ? Object.entries(a.tags).map(([t, v]) => `${t}=${JSON.stringify(v)}`).join(', ') : 'no approval tag';
+  if (!a.relied.length) return 'no approval tags configured';
+  return a.relied.map((r) => (r.value === null ? `${r.tag} absent` : `${r.tag}=${JSON.stringify(r.value)}${r.accepted ? '' : ' (means not approved)'}`)).join(', ');
 }
 
 const key = (model: string, version: string) => `${model}\u0000${version}`;
@@ -72,10 +102,18 @@ const key = (model: string, version: string) => `${model}\u0000${version}`;
  * Compares two snapshots. An alias that left one version and arrived at another of the same model
  * is one `alias_moved` event (attributed to the version it arrived at), not a removal and an addition.
  */
-export function diffSnapshots(prev: VersionState[], cur: VersionState[], window: { from: string; to: string }, o: PromotionOptions, actorOf?: (v: VersionState) => PromotionEvent['actor']): PromotionEvent[] {
+export function diffSnapshots(
+  prev: VersionState[],
+  cur: VersionState[],
+  window: { from: string; to: string; since?: string | null },
+  o: PromotionOptions,
+  actorOf?: (v: VersionState) => PromotionEvent['actor'],
+): PromotionEvent[] {
   const before = new Map(prev.map((v) => [key(v.model, v.version), v]));
   const after = new Map(cur.map((v) => [key(v.model, v.version), v]));
   const events: PromotionEvent[] = [];
+  const push = (e: Omit<PromotionEvent, 'key'>) =>
+    events.push({ key: [e.type, e.model, e.version, e.alias ?? '', e.from ?? '', e.to ?? '', `since ${window.since ?? window.from}`].join('|'), ...e });
   const base = (v: VersionState) => ({
     model: v.model,
     version: v.version,
@@ -97,11 +135,12 @@ export function diffSnapshots(prev: VersionState[], cur: VersionState[], window:
 
   for (const v of cur) {
     const p = before.get(key(v.model, v.version));
-    if (!p) events.push({ type: 'version_created', ...base(v), from: null, to: v.version, toProduction: isProduction(v, o) });
+    // a new version that already carries a production alias is promoted by that alias's event, not twice
+    if (!p) push({ type: 'version_created', ...base(v), from: null, to: v.version, toProduction: o.productionStage !== undefined && v.stage === o.productionStage });
     else if ((p.stage ?? null) !== (v.stage ?? null))
-      events.push({ type: 'stage_changed', ...base(v), from: p.stage ?? null, to: v.stage ?? null, toProduction: o.productionStage !== undefined && v.stage === o.productionStage });
+      push({ type: 'stage_changed', ...base(v), from: p.stage ?? null, to: v.stage ?? null, toProduction: o.productionStage !== undefined && v.stage === o.productionStage });
   }
-  for (const p of prev) if (!after.has(key(p.model, p.version))) events.push({ type: 'version_deleted', ...base(p), from: p.version, to: null, toProduction: false });
+  for (const p of prev) if (!after.has(key(p.model, p.version))) push({ type: 'version_deleted', ...base(p), from: p.version, to: null, toProduction: false });
 
   for (const [k, version] of aAfter) {
     const [model, alias] = k.split('\u0000') as [string, string];
@@ -109,14 +148,14 @@ export function diffSnapshots(prev: VersionState[], cur: VersionState[], window:
     if (was === version) continue;
     const v = after.get(key(model, version))!;
     const toProduction = o.productionAliases.includes(alias);
-    if (was === undefined) events.push({ type: 'alias_added', ...base(v), alias, from: null, to: version, toProduction });
-    else events.push({ type: 'alias_moved', ...base(v), alias, from: was, to: version, toProduction });
+    if (was === undefined) push({ type: 'alias_added', ...base(v), alias, from: null, to: version, toProduction });
+    else push({ type: 'alias_moved', ...base(v), alias, from: was, to: version, toProduction });
   }
   for (const [k, version] of aBefore) {
     if (aAfter.has(k)) continue;
     const [model, alias] = k.split('\u0000') as [string, string];
     const v = before.get(key(model, version))!;
-    events.push({ type: 'alias_removed', ...base(after.get(key(model, version)) ?? v), alias, from: version, to: null, toProduction: false });
+    push({ type: 'alias_removed', ...base(after.get(key(model, version)) ?? v), alias, from: version, to: null, toProduction: false });
   }
   const order: Record<PromotionEventType, number> = { version_created: 0, stage_changed: 1, alias_added: 2, alias_moved: 3, alias_removed: 4, version_deleted: 5 };
   return events.sort((a, b) => a.model.localeCompare(b.model) || Number(a.version) - Number(b.version) || a.version.localeCompare(b.version) || order[a.type] - order[b.type] || (a.alias ?? '').localeCompare(b.alias ?? ''));
@@ -126,8 +165,9 @@ export interface PromotionLogSpec<R> {
   versionsKind: string;
   /**
    * further snapshots of the same collector diffed with it (MLflow prompts, whose states carry the
-   * entity), read with fromRecord. A previous bundle without that artifact (written before the kind
-   * existed) makes this bundle its baseline: its states are left out of the diff, and the notes say so.
+   * entity), read from the same earlier bundle with fromRecord. An earlier bundle without that artifact
+   * (written before the kind existed) makes this bundle its baseline: its states are left out of the
+   * diff, and the notes say so.
    */
   alsoKinds?: { kind: string; entity: NonNullable<VersionState['entity']> }[];
   promotionsKind: string;
@@ -150,28 +190,27 @@ export interface PromotionLogSpec<R> {
 }
 
 /**
- * Writes the promotion log of one registry snapshot: a baseline on the first bundle, the events
- * since the previous snapshot otherwise, and an incomplete log (with the gap said) when either
- * snapshot is incomplete — never an empty log that would read as "nothing was promoted".
+ * Writes the promotion log of one registry snapshot: a baseline on the first run, the events since the
+ * newest earlier complete snapshot otherwise (bundles in between whose snapshot was incomplete are spanned
+ * by the window, never skipped over silently), and an incomplete log, with the gap said, when this snapshot
+ * is incomplete or no earlier one is complete — never an empty log that would read as "nothing was promoted".
  */
 export async function writePromotionLog<R>(ctx: BaseContext, s: PromotionLogSpec<R>): Promise<void> {
-  const prev = ctx.previous;
   const to = s.snapshotAt;
+  const { reader: prev, skipped } = ctx.baseline(s.versionsKind);
   const from = prev?.collectedAt ?? null;
   const previousBundle = prev?.bundleId ?? null;
   const derived = (prevNote?: string) => ({ derivedFrom: [`${s.versionsKind} of this bundle`, ...(prevNote ? [prevNote] : [])], ...s.settingsNote });
-  const empty = (log: Partial<PromotionLog> = {}): PromotionLog => ({ baseline: false, window: { from, to }, previousBundle, events: [], ...log });
-
-  if (!s.complete) {
-    await ctx.artifacts.json(s.promotionsKind, empty({ baseline: prev === null }), {
+  const incomplete = async (why: string) =>
+    ctx.artifacts.json(s.promotionsKind, { baseline: false, window: { from, to }, previousBundle, events: [] } satisfies PromotionLog, {
       operations: [],
       complete: false,
       records: 0,
-      notes: { ...derived(), incomplete: 'this bundle’s version snapshot is incomplete (see the gaps): promotions cannot be derived' },
+      notes: { ...derived(), incomplete: why, ...(skipped.length ? { incompleteEarlierSnapshots: skipped } : {}) },
     });
-    return;
-  }
-  if (prev === null) {
+
+  if (!s.complete) return incomplete('this bundle’s version snapshot is incomplete (see the gaps): promotions cannot be derived');
+  if (!prev && skipped.length === 0) {
     await ctx.artifacts.json(s.promotionsKind, { baseline: true, window: { from: null, to }, previousBundle: null, events: [] } satisfies PromotionLog, {
       operations: [],
       complete: true,
@@ -180,20 +219,25 @@ export async function writePromotionLog<R>(ctx: BaseContext, s: PromotionLogSpec
     });
     return;
   }
+  if (!prev) {
+    const message = `no earlier bundle holds a complete ${s.versionsKind} snapshot (incomplete in ${skipped.join(', ')}): promotions since bundle ${skipped[skipped.length - 1]} cannot be derived`;
+    ctx.gap({ api: s.promotionsKind, code: 'PREVIOUS_SNAPSHOT_INCOMPLETE', message });
+    return incomplete(message);
+  }
   const newKinds = (s.alsoKinds ?? []).filter((a) => !prev.has(a.kind));
   const kinds = [s.versionsKind, ...(s.alsoKinds ?? []).filter((a) => prev.has(a.kind)).map((a) => a.kind)];
   const incompleteKind = kinds.find((k) => !prev.complete(k));
   if (incompleteKind !== undefined) {
-    const message = `the previous bundle ${previousBundle ?? ''} has no complete ${incompleteKind} snapshot: promotions between ${from ?? '?'} and ${to} cannot be derived`;
+    const message = `bundle ${previousBundle ?? ''} holds a complete ${s.versionsKind} snapshot but an incomplete ${incompleteKind}: promotions between ${from ?? '?'} and ${to} cannot be derived`;
     ctx.gap({ api: s.promotionsKind, code: 'PREVIOUS_SNAPSHOT_INCOMPLETE', message });
-    await ctx.artifacts.json(s.promotionsKind, empty(), { operations: [], complete: false, records: 0, notes: { ...derived(), incomplete: message } });
-    return;
+    return incomplete(message);
   }
   const before: VersionState[] = [];
   for (const k of kinds) for await (const rec of prev.iterate<R>(k)) before.push(s.fromRecord(rec));
   const window = { from: from ?? to, to };
   const skip = new Set(newKinds.map((a) => a.entity));
-  const diffed = diffSnapshots(before, skip.size ? s.current.filter((v) => !v.entity || !skip.has(v.entity)) : s.current, window, s.popts);
+  const current = skip.size ? s.current.filter((v) => !v.entity || !skip.has(v.entity)) : s.current;
+  const diffed = diffSnapshots(before, current, { ...window, since: previousBundle }, s.popts);
   const { events, notes } = s.finish ? s.finish(diffed) : { events: diffed, notes: {} };
   const toProduction = events.filter((e) => e.toProduction);
   await ctx.artifacts.json(s.promotionsKind, { baseline: false, window: { from, to }, previousBundle, events } satisfies PromotionLog, {
@@ -207,8 +251,9 @@ export async function writePromotionLog<R>(ctx: BaseContext, s: PromotionLogSpec
       currentVersions: s.current.length,
       toProduction: toProduction.length,
       toProductionWithoutApproval: toProduction.filter((e) => !e.approval.approved).length,
+      ...(skipped.length ? { spansIncompleteSnapshots: skipped } : {}),
       ...notes,
-      ...(newKinds.length ? { baselineKinds: newKinds.map((a) => `${a.kind}: not in the previous bundle, so this bundle's snapshot is its baseline`) } : {}),
+      ...(newKinds.length ? { baselineKinds: newKinds.map((a) => `${a.kind}: not in bundle ${previousBundle ?? '?'}, so this bundle's snapshot is its baseline`) } : {}),
       window: s.windowNote,
     },
   });

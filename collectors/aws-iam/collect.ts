@@ -213,7 +213,7 @@ async function collectListPaged<T>(ctx: AwsContext, api: string, fetch: (marker?
 
 export async function collect(ctx: AwsContext): Promise<void> {
   const s = ctx.settings as IamSettings;
-  const iam = makeClient(IAMClient, { region: ctx.aws.region, credentials: ctx.aws.credentials, counter: ctx.aws.counter });
+  const iam = makeClient(IAMClient, ctx.aws);
   const ml = mlFeed({ actions: s.mlActions, bucketActions: s.mlBucketActions, buckets: ctx.source.trainingDataBuckets });
   try {
     await Promise.all([

@@ -24,7 +24,7 @@ const MAX_POOL = 16;
 export async function collect(ctx: AwsContext): Promise<void> {
   const s = ctx.settings as SecretsSettings;
   const policySlot = rateLimiter(s.resourcePolicyCallsPerSecond, ctx.signal);
-  const sm = makeClient(SecretsManagerClient, { region: ctx.aws.region, credentials: ctx.aws.credentials, counter: ctx.aws.counter });
+  const sm = makeClient(SecretsManagerClient, ctx.aws);
   const out = await ctx.artifacts.ndjson(KIND);
   const list: OperationRecord = { api: 'secretsmanager:ListSecrets', params: { ...LIST_PARAMS }, pages: 0 };
   const policy: OperationRecord = { api: 'secretsmanager:GetResourcePolicy', params: { SecretId: '<each secret ARN>' }, pages: 0, calls: 0 };
@@ -118,9 +118,16 @@ export async function collect(ctx: AwsContext): Promise<void> {
  */
 async function writeRotations(ctx: AwsContext, current: Map<string, { name: string; at: string | null }>): Promise<void> {
   const to = ctx.now().toISOString();
-  const prev = ctx.previous;
-  if (!prev || !prev.complete(KIND)) {
-    await ctx.artifacts.json(ROTATIONS_KIND, { baseline: true, window: { from: null, to }, previousBundle: null, events: [] }, { operations: [], complete: true, records: 0, notes: { baseline: 'first bundle for this account and region: later bundles list rotations since it' } });
+  const { reader: prev, skipped } = ctx.baseline(KIND);
+  if (!prev) {
+    if (skipped.length === 0) {
+      await ctx.artifacts.json(ROTATIONS_KIND, { baseline: true, window: { from: null, to }, previousBundle: null, events: [] }, { operations: [], complete: true, records: 0, notes: { baseline: 'first bundle for this account and region: later bundles list rotations since it' } });
+      return;
+    }
+    // earlier runs exist but none holds a complete secrets snapshot: rotations since then are unknown, not none
+    const message = `no earlier bundle holds a complete ${KIND} snapshot (incomplete in ${skipped.join(', ')}): rotations since bundle ${skipped[skipped.length - 1]} cannot be derived`;
+    ctx.gap({ api: ROTATIONS_KIND, code: 'PREVIOUS_SNAPSHOT_INCOMPLETE', message });
+    await ctx.artifacts.json(ROTATIONS_KIND, { baseline: false, window: { from: null, to }, previousBundle: null, events: [] }, { operations: [], complete: false, records: 0, notes: { incomplete: message, incompleteEarlierSnapshots: skipped } });
     return;
   }
   const before = new Map<string, string | null>();
@@ -129,7 +136,8 @@ async function writeRotations(ctx: AwsContext, current: Map<string, { name: stri
   for (const [arn, { name, at }] of current) {
     if (!at || !before.has(arn)) continue;
     const was = before.get(arn) ?? null;
-    if (was !== at) events.push({ arn, name, account: ctx.aws.account, region: ctx.aws.region, rotatedAt: at, previousRotatedAt: was });
+    // keyed by the secret and the rotation time: the same rotation seen from two bundles is one event
+    if (was !== at) events.push({ key: `${arn}|${at}`, arn, name, account: ctx.aws.account, region: ctx.aws.region, rotatedAt: at, previousRotatedAt: was });
   }
   const window = { from: prev.collectedAt ?? null, to };
   await ctx.artifacts.json(ROTATIONS_KIND, { baseline: false, window, previousBundle: prev.bundleId ?? null, events }, {
@@ -137,7 +145,7 @@ async function writeRotations(ctx: AwsContext, current: Map<string, { name: stri
     complete: true,
     records: events.length,
     ...(window.from ? { periodCovered: { from: window.from, to } } : {}),
-    notes: { derivedFrom: `${KIND} of this bundle and of ${prev.bundleId}`, apiCalls: 0 },
+    notes: { derivedFrom: `${KIND} of this bundle and of ${prev.bundleId}`, apiCalls: 0, ...(skipped.length ? { spansIncompleteSnapshots: skipped } : {}) },
   });
 }
 

@@ -60,6 +60,8 @@ export default defineCollector<MlflowContext>({
     source: 'mlflow',
     scope: 'global',
     settings,
+    // the registry as mlflow-registry listed it in this collection (else this collector lists it itself)
+    reads: [REGISTRY_KINDS.models, REGISTRY_KINDS.versions],
     permissions: ['mlflow:SearchRegisteredModels', 'mlflow:SearchModelVersions', 'mlflow:GetRegisteredModel', 'mlflow:SearchExperiments', 'mlflow:SearchRuns', 'mlflow:GetRun', 'mlflow:SearchLoggedModels', 'mlflow:GetLoggedModel'],
     artifacts: [
       {

@@ -5,7 +5,7 @@ import type { MlflowContext, VersionRecord } from '../mlflow-registry/mlflow.js'
 import { isProductionVersion, isStagingVersion, loggedModelIdOf } from '../mlflow-registry/mlflow.js';
 import { listRegistry } from '../mlflow-registry/listing.js';
 import type { ModelRecord } from '../mlflow-registry/index.js';
-import type { OperationRecord } from '../../src/core/types.js';
+import type { OperationRecord, RunArtifact } from '../../src/core/types.js';
 import type { Redactor } from '../_shared/redact.js';
 import { tagMap } from './record.js';
 
@@ -44,27 +44,11 @@ export interface ScopeResult {
   unauthenticated: boolean;
 }
 
-/** The artifact API of one collection (src/core/runner.ts): other collectors' artifacts of this bundle. */
-interface RunArtifact {
-  kind: string;
-  path: string;
-  collector: string;
-  source: string;
-  scope: Record<string, string>;
-  complete: boolean;
-  iterate<T>(): AsyncIterable<T>;
-}
-interface RunArtifacts {
-  find(kind: string, where?: { source?: string }): RunArtifact[];
-}
-
-const sameScope = (a: Record<string, string>, server: string | undefined, workspace: string | undefined) => a.server === server && a.workspace === workspace;
-
-/** mlflow-registry's artifacts of this target in this collection, when both are there and complete. */
+/** mlflow-registry's artifacts of this target (server and workspace) in this collection, when both are there and complete. */
 function registryArtifacts(ctx: MlflowContext): { models: RunArtifact; versions: RunArtifact } | { why: string } {
-  const run = (ctx as unknown as { run?: RunArtifacts }).run;
-  if (!run) return { why: 'this collection offers no artifacts of other collectors' };
-  const find = (kind: string) => run.find(kind, { source: ctx.target.source }).find((a) => a.collector === 'mlflow-registry' && sameScope(a.scope, ctx.target.server, ctx.mlflowWorkspace?.name));
+  const workspace = ctx.mlflowWorkspace?.name;
+  const find = (kind: string) =>
+    ctx.run.find(kind, { source: ctx.target.source, server: ctx.target.server }).find((a) => a.collector === 'mlflow-registry' && a.scope.workspace === workspace);
   const models = find(REGISTRY_KINDS.models);
   const versions = find(REGISTRY_KINDS.versions);
   if (!models || !versions) return { why: 'mlflow-registry did not run on this server in this collection' };

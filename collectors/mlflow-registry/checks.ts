@@ -3,7 +3,7 @@
 // each version as `model/version`.
 import type { MlflowSourceConfig } from '../../src/config/schema.js';
 import type { Check, CheckInput, CheckResult, Exception } from '../../src/core/types.js';
-import { approvalOf, type PromotionLog } from '../_shared/promotions.js';
+import { approvalOf, describeApproval, type PromotionLog } from '../_shared/promotions.js';
 import { isProductionVersion, promotionOptions, toVersionState, type VersionRecord } from './mlflow.js';
 
 const VERSIONS = 'mlflow.registry.versions';
@@ -53,10 +53,7 @@ export const checks: Check[] = [
       const ex: Exception[] = [];
       const n = await production(i, (v, why) => {
         const a = approvalOf(toVersionState(v, tags), o);
-        if (!a.approved) {
-          const missing = tags.filter((t) => a.tags[t] === undefined);
-          ex.push({ resource: id(v), reason: `production (${why}) without approval tag${missing.length === 1 ? '' : 's'} ${missing.join(', ')}` });
-        }
+        if (!a.approved) ex.push({ resource: id(v), reason: `production (${why}) without approval: ${describeApproval(a)}` });
       });
       if (tags.length === 0) return { status: 'not_applicable', summary: 'no approval tags are configured (approvalTags: [])', exceptions: [] };
       return verdict(n.production, ex, `all ${n.production} production versions carry ${tags.join(', ')}`, (k) => `${k} of ${n.production} production versions lack approval tags (${tags.join(', ')})`, NO_PROD);
@@ -76,8 +73,7 @@ export const checks: Check[] = [
       let noApprover = 0;
       const n = await production(i, (v) => {
         // only values that approve (not "pending", "no", …): the same reading as production-approved
-        const approving = approvalOf(toVersionState(v, tags), o).tags;
-        const approvers = tags.filter((t) => approving[t] !== undefined);
+        const approvers = approvalOf(toVersionState(v, tags), o).relied.filter((r) => r.accepted).map((r) => r.tag);
         if (approvers.length === 0) {
           noApprover++;
           return;
@@ -87,7 +83,7 @@ export const checks: Check[] = [
           return;
         }
         evaluated++;
-        const self = approvers.filter((t) => norm(approving[t]!) === norm(v.user_id!));
+        const self = approvers.filter((t) => norm(v.tags[t]!) === norm(v.user_id!));
         if (self.length) ex.push({ resource: id(v), reason: `approved by its own creator ${v.user_id} (${self.join(', ')})` });
       });
       const tail =
@@ -136,7 +132,7 @@ export const checks: Check[] = [
         .filter((e) => !e.approval.approved)
         .map((e) => ({
           resource: `${e.model}/${e.version}`,
-          reason: `${e.type.replace('_', ' ')}${e.alias ? ` ${e.alias}` : ''} ${e.from ?? '∅'} → ${e.to ?? '∅'} between ${window} without approval tags (${src(i).approvalTags.join(', ')})${e.actor ? `; by ${e.actor.user} (${e.actor.source})` : ''}`,
+          reason: `${e.type.replace('_', ' ')}${e.alias ? ` ${e.alias}` : ''} ${e.from ?? '∅'} → ${e.to ?? '∅'} between ${window} without approval (${describeApproval(e.approval)})${e.actor ? `; by ${e.actor.user} (${e.actor.source})` : ''}`,
         }));
       return verdict(
         promos.length,

@@ -15,8 +15,8 @@ export const PRODUCTION_STAGE = 'Production';
 export const STAGING_STAGE = 'Staging';
 export const API = '/api/2.0/mlflow';
 
-export function promotionOptions(src: Pick<MlflowSourceConfig, 'productionAliases' | 'approvalTags'>): PromotionOptions {
-  return { productionAliases: src.productionAliases, approvalTags: src.approvalTags, productionStage: PRODUCTION_STAGE };
+export function promotionOptions(src: Pick<MlflowSourceConfig, 'productionAliases' | 'approvalTags' | 'notApprovedValues'>): PromotionOptions {
+  return { productionAliases: src.productionAliases, approvalTags: src.approvalTags, productionStage: PRODUCTION_STAGE, notApproved: src.notApprovedValues };
 }
 
 const sameStage = (a: string | null | undefined, b: string) => (a ?? '').toLowerCase() === b.toLowerCase();

@@ -19,6 +19,12 @@ const production = (e: EndpointRecord) =>
     .map((d) => `${d.displayName ?? d.modelId} (model ${d.modelId}@${d.modelVersionId}, ${d.productionAliases.join(', ')}, ${d.trafficPercent}% traffic)`)
     .join('; ');
 
+const unknownVersions = (e: EndpointRecord) =>
+  e.deployedModels
+    .filter((d) => d.production === null)
+    .map((d) => `${d.displayName ?? d.modelId} (model ${d.modelId}@${d.modelVersionId ?? 'unknown version'}) whose version and aliases are unknown`)
+    .join('; ');
+
 export const checks: Check[] = [
   {
     id: 'vertex-endpoints.inference-logging',
@@ -29,10 +35,11 @@ export const checks: Check[] = [
       const ex: Exception[] = [];
       let n = 0;
       for await (const e of i.artifacts.iterate<EndpointRecord>(KIND)) {
-        if (e.servesProduction !== true) continue;
+        // an endpoint whose deployed version could not be resolved may serve production: judged as if it does
+        if (e.servesProduction === false || (e.servesProduction === null && !e.deployedModels.length)) continue;
         n++;
         const l = e.predictRequestResponseLogging;
-        const serving = `serves ${production(e)}`;
+        const serving = e.servesProduction ? `serves ${production(e)}` : `may serve production: ${unknownVersions(e)}`;
         if (!l) ex.push({ resource: eid(e), reason: `request-response logging was never configured; ${serving}` });
         else if (!l.enabled) ex.push({ resource: eid(e), reason: `request-response logging is disabled; ${serving}` });
         else if (!(l.samplingRate > 0)) ex.push({ resource: eid(e), reason: `request-response logging is enabled with samplingRate ${l.samplingRate}: nothing is logged; ${serving}` });
@@ -40,8 +47,8 @@ export const checks: Check[] = [
       return verdict(
         n,
         ex,
-        `all ${n} endpoints serving a production version log requests and responses (samplingRate > 0)`,
-        (k) => `${k} of ${n} endpoints serving a production version do not log requests and responses`,
+        `all ${n} endpoints serving (or possibly serving) a production version log requests and responses (samplingRate > 0)`,
+        (k) => `${k} of ${n} endpoints serving (or possibly serving) a production version do not log requests and responses`,
         `no endpoint serves a production version (alias ${src(i).productionAliases.join(', ')}) in this location`,
       );
     },

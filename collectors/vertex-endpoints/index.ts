@@ -19,10 +19,14 @@ import {
   PAGE_SIZE,
   productionAliasesOf,
   str,
+  text,
   type IEndpoint,
   type IModel,
+  type VersionRecord,
   type VertexContext,
 } from '../vertex-registry/vertex.js';
+
+const REGISTRY_VERSIONS = 'vertex.registry.versions';
 import { checks } from './checks.js';
 
 type IDeployedModel = protos.google.cloud.aiplatform.v1.IDeployedModel;
@@ -84,8 +88,8 @@ function toEndpointRecord(e: IEndpoint): EndpointRecord {
   return {
     name,
     endpointId: lastSegment(name),
-    displayName: str(e.displayName),
-    description: str(e.description),
+    displayName: text(e.displayName),
+    description: text(e.description),
     labels: labelsOf(e.labels),
     createTime: iso(e.createTime),
     updateTime: iso(e.updateTime),
@@ -111,7 +115,7 @@ function toDeployed(d: IDeployedModel, split: Record<string, number>): DeployedM
     model,
     modelId: lastSegment(model),
     modelVersionId: str(d.modelVersionId),
-    displayName: str(d.displayName),
+    displayName: text(d.displayName),
     createTime: iso(d.createTime),
     trafficPercent: split[id] ?? 0,
     versionAliases: null,
@@ -130,6 +134,7 @@ export default defineCollector<VertexContext>({
     title: 'Vertex AI endpoints: deployed model versions, traffic split, request-response logging, encryption and private networking',
     source: 'vertex',
     scope: 'regional',
+    reads: [REGISTRY_VERSIONS],
     permissions: ['aiplatform.endpoints.list', 'aiplatform.models.list'],
     artifacts: [
       {
@@ -166,9 +171,11 @@ export default defineCollector<VertexContext>({
       return;
     }
 
-    // ── which deployed versions are production: every version's aliases, per distinct deployed model ──
-    const models = [...new Set(endpoints.flatMap((e) => e.deployedModels.map((d) => d.model)))].sort();
-    const aliases = new Map<string, Map<string, string[]> | null>();
+    // ── which deployed versions are production: every version's aliases, per distinct deployed model,
+    //    from vertex-registry's complete snapshot of this run where it has the model, else listed here ──
+    const deployed = [...new Set(endpoints.flatMap((e) => e.deployedModels.map((d) => d.model)))].sort();
+    const { aliases, read } = await registryAliases(ctx, new Set(deployed));
+    const models = deployed.filter((m) => !aliases.has(m));
     const gaps = vertexItemGaps(ctx, KIND);
     let stop = false;
     let complete = true;
@@ -203,17 +210,35 @@ export default defineCollector<VertexContext>({
     gaps.flush();
     for (const e of endpoints) {
       for (const d of e.deployedModels) {
-        const byVersion = aliases.get(d.model);
-        if (!byVersion || d.modelVersionId === null) continue;
-        d.versionAliases = byVersion.get(d.modelVersionId) ?? [];
+        // a version the listing does not hold (deleted, or listed before it was made) is unknown, not "not production"
+        const known = d.modelVersionId === null ? undefined : aliases.get(d.model)?.get(d.modelVersionId);
+        if (!known) continue;
+        d.versionAliases = known;
         d.productionAliases = productionAliasesOf(d.versionAliases, src.productionAliases);
         d.production = d.productionAliases.length > 0;
       }
       e.servesProduction = e.deployedModels.some((d) => d.production === true) ? true : e.deployedModels.every((d) => d.production === false) ? false : null;
     }
-    await write(ctx, endpoints, [listOp, versionsOp], complete, { distinctDeployedModels: models.length });
+    await write(ctx, endpoints, [listOp, ...(read ? [read] : []), { ...versionsOp, params: { ...versionsOp.params, models: models.length } }], complete, {
+      distinctDeployedModels: deployed.length,
+      versionsFromRegistrySnapshot: deployed.length - models.length,
+    });
   },
 });
+
+/** Version aliases of the deployed models that vertex-registry's complete snapshot of this run holds. */
+async function registryAliases(ctx: VertexContext, wanted: Set<string>): Promise<{ aliases: Map<string, Map<string, string[]> | null>; read: ReturnType<typeof op> | null }> {
+  const out = new Map<string, Map<string, string[]> | null>();
+  const [snapshot] = ctx.run.find(REGISTRY_VERSIONS, { source: ctx.target.source, project: ctx.vertex.project, location: ctx.vertex.location });
+  if (!snapshot?.complete) return { aliases: out, read: null };
+  for await (const v of snapshot.iterate<VersionRecord>()) {
+    if (!wanted.has(v.model)) continue;
+    let m = out.get(v.model);
+    if (!m) out.set(v.model, (m = new Map()));
+    m.set(v.versionId, v.versionAliases);
+  }
+  return { aliases: out, read: { api: 'bundle:read', params: { artifact: snapshot.path, kind: REGISTRY_VERSIONS, models: out.size }, pages: 1, calls: 0 } };
+}
 
 async function write(ctx: VertexContext, endpoints: EndpointRecord[], ops: ReturnType<typeof op>[], complete: boolean, extra: Record<string, unknown>): Promise<void> {
   const out = await ctx.artifacts.ndjson(KIND);

@@ -5,15 +5,18 @@
 //     executions between;
 //  2. the TrainingPipeline that produced it: PipelineService.GetTrainingPipeline →
 //     inputDataConfig.datasetId → DatasetService.GetDataset.
-// The production versions are listed here again (ListModels + ListModelVersions): a collector never
-// depends on another one having run.
+// The production versions come from vertex-registry's versions artifact of the same bundle when that
+// collector ran there and its snapshot is complete; otherwise (`--only vertex-lineage`, a gap) they are
+// listed here again (ListModels + ListModelVersions), and the provenance says which.
 import { mapPool } from '../../src/core/pool.js';
+import type { OperationRecord } from '../../src/core/types.js';
 import { defineCollector } from '../define.js';
 import { byModelVersion, call, gapOf, isUnauthenticated, op, productionAliasesOf, vertexItemGaps, walkRegistry, type VersionRecord, type VertexContext } from '../vertex-registry/vertex.js';
 import { checks } from './checks.js';
 import { summarizeSubgraph, toDatasetRecord, toPipelineRecord, type CallError, type DatasetRecord, type LineageRecord, type PipelineRecord, type TracedDataset } from './record.js';
 
 export const KIND = 'vertex.lineage.production-versions';
+const REGISTRY_VERSIONS = 'vertex.registry.versions';
 
 type Fetched<T> = { ok: T } | { error: CallError };
 
@@ -23,6 +26,7 @@ export default defineCollector<VertexContext>({
     title: 'Vertex AI training-data lineage: the datasets behind each production model version, through ML Metadata and training pipelines',
     source: 'vertex',
     scope: 'regional',
+    reads: [REGISTRY_VERSIONS],
     permissions: ['aiplatform.models.list', 'aiplatform.artifacts.get', 'aiplatform.artifacts.list', 'aiplatform.trainingPipelines.get', 'aiplatform.datasets.get'],
     artifacts: [
       {
@@ -37,15 +41,10 @@ export default defineCollector<VertexContext>({
   async collect(ctx) {
     const src = ctx.source;
     const maxHops = src.lineageMaxHops;
-    const production: VersionRecord[] = [];
-    const walk = await walkRegistry(ctx, {
-      where: KIND,
-      onVersions: (_m, versions) => {
-        for (const v of versions ?? []) if (v.production) production.push(v);
-      },
-    });
+    const listed = await productionVersions(ctx);
     // without the model list "production" cannot be decided: nothing trustworthy to write
-    if (!walk.modelsOk || walk.unauthenticated) return;
+    if (!listed) return;
+    const { production, walk } = listed;
     production.sort(byModelVersion);
 
     const lineageOp = op('MetadataService.QueryArtifactLineageSubgraph', { artifact: '<metadataArtifact of each production version>', maxHops });
@@ -192,6 +191,7 @@ export default defineCollector<VertexContext>({
     const notes = {
       productionAliases: src.productionAliases,
       lineageMaxHops: maxHops,
+      productionVersionsFrom: walk.from,
       modelsListed: walk.models,
       versionsListed: walk.versions,
       productionVersions: records.length,
@@ -206,6 +206,36 @@ export default defineCollector<VertexContext>({
       distinctDatasets: datasets.size,
       ...(walk.failedModels ? { modelsWhoseVersionsFailed: walk.failedModels, incomplete: 'some models’ versions could not be listed: production versions among them are missing' } : {}),
     };
-    await out.finish({ operations: [{ ...walk.modelsOp }, { ...walk.versionsOp }, { ...lineageOp }, { ...pipelineOp }, { ...datasetOp }], complete, notes });
+    await out.finish({ operations: [...walk.operations, { ...lineageOp }, { ...pipelineOp }, { ...datasetOp }], complete, notes });
   },
 });
+
+interface Listed {
+  production: VersionRecord[];
+  walk: { from: string; operations: OperationRecord[]; models: number | null; versions: number; versionsOk: boolean; failedModels: number };
+}
+
+/** The production versions: from vertex-registry's complete snapshot of this run, else listed here. Null: no usable model list. */
+async function productionVersions(ctx: VertexContext): Promise<Listed | null> {
+  const [snapshot] = ctx.run.find(REGISTRY_VERSIONS, { source: ctx.target.source, project: ctx.vertex.project, location: ctx.vertex.location });
+  if (snapshot?.complete) {
+    const production: VersionRecord[] = [];
+    let versions = 0;
+    for await (const v of snapshot.iterate<VersionRecord>()) {
+      versions++;
+      if (v.production) production.push(v);
+    }
+    const operations = [{ api: 'bundle:read', params: { artifact: snapshot.path, kind: REGISTRY_VERSIONS }, pages: 1, calls: 0 }];
+    return { production, walk: { from: `${snapshot.path} (vertex-registry, this bundle)`, operations, models: null, versions, versionsOk: true, failedModels: 0 } };
+  }
+  const production: VersionRecord[] = [];
+  const walk = await walkRegistry(ctx, {
+    where: KIND,
+    onVersions: (_m, versions) => {
+      for (const v of versions ?? []) if (v.production) production.push(v);
+    },
+  });
+  if (!walk.modelsOk || walk.unauthenticated) return null;
+  const from = snapshot ? 'listed here: vertex-registry’s snapshot of this bundle is incomplete' : 'listed here: vertex-registry did not run in this bundle';
+  return { production, walk: { from, operations: [{ ...walk.modelsOp }, { ...walk.versionsOp }], models: walk.models, versions: walk.versions, versionsOk: walk.versionsOk, failedModels: walk.failedModels } };
+}

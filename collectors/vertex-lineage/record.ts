@@ -1,7 +1,7 @@
 // The record written to vertex.lineage.production-versions, and how a lineage subgraph becomes
 // one: which artifacts are datasets, and which of them are upstream of (were used to make) the model.
 import type { protos } from '@google-cloud/aiplatform';
-import { fromStruct, fromValue, iso, labelsOf, kmsOf, str } from '../vertex-registry/vertex.js';
+import { fromStruct, fromValue, iso, labelsOf, kmsOf, str, text } from '../vertex-registry/vertex.js';
 
 type ILineageSubgraph = protos.google.cloud.aiplatform.v1.ILineageSubgraph;
 type ITrainingPipeline = protos.google.cloud.aiplatform.v1.ITrainingPipeline;
@@ -139,8 +139,8 @@ export function summarizeSubgraph(g: ILineageSubgraph, modelArtifact: string, ma
     .filter((a) => (DATASET_SCHEMAS as readonly string[]).includes(a.schemaTitle ?? ''))
     .map((a) => ({
       name: a.name ?? '',
-      displayName: str(a.displayName),
-      uri: str(a.uri),
+      displayName: text(a.displayName),
+      uri: text(a.uri),
       schemaTitle: a.schemaTitle ?? '',
       createTime: iso(a.createTime),
       upstream: upA.has(a.name ?? ''),
@@ -153,7 +153,7 @@ export function summarizeSubgraph(g: ILineageSubgraph, modelArtifact: string, ma
     events: events.length,
     datasets,
     executions: executions
-      .map((x) => ({ name: x.name ?? '', displayName: str(x.displayName), schemaTitle: str(x.schemaTitle), state: str(x.state as string), createTime: iso(x.createTime), upstream: upE.has(x.name ?? '') }))
+      .map((x) => ({ name: x.name ?? '', displayName: text(x.displayName), schemaTitle: str(x.schemaTitle), state: str(x.state as string), createTime: iso(x.createTime), upstream: upE.has(x.name ?? '') }))
       .sort((a, b) => Number(b.upstream) - Number(a.upstream) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
   };
 }
@@ -161,7 +161,7 @@ export function summarizeSubgraph(g: ILineageSubgraph, modelArtifact: string, ma
 export function toPipelineRecord(t: ITrainingPipeline): PipelineRecord {
   return {
     name: t.name ?? '',
-    displayName: str(t.displayName),
+    displayName: text(t.displayName),
     state: str(t.state as string),
     trainingTaskDefinition: str(t.trainingTaskDefinition),
     createTime: iso(t.createTime),
@@ -179,13 +179,14 @@ export function toDatasetRecord(d: IDataset): DatasetRecord {
   const bq = meta?.inputConfig?.bigquerySource?.uri;
   return {
     name: d.name ?? '',
-    displayName: str(d.displayName),
-    description: str(d.description),
+    displayName: text(d.displayName),
+    description: text(d.description),
     metadataSchemaUri: str(d.metadataSchemaUri),
     createTime: iso(d.createTime),
     updateTime: iso(d.updateTime),
     labels: labelsOf(d.labels),
     encryptionSpec: kmsOf(d.encryptionSpec),
+    // (fromValue has redacted the URIs already: they may be pre-signed)
     source: { gcsUris: (Array.isArray(gcs) ? gcs : gcs === undefined || gcs === null ? [] : [gcs]).filter((u): u is string => typeof u === 'string'), bigqueryUri: typeof bq === 'string' && bq ? bq : null },
     metadataArtifact: str(d.metadataArtifact),
   };

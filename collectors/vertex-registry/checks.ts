@@ -3,7 +3,7 @@
 // each version as `displayName@version (model id)`.
 import type { VertexSourceConfig } from '../../src/config/schema.js';
 import type { Check, CheckInput, CheckResult, Exception } from '../../src/core/types.js';
-import { approvalOf, type PromotionEvent, type PromotionLog } from '../_shared/promotions.js';
+import { approvalOf, describeApproval, type PromotionEvent, type PromotionLog } from '../_shared/promotions.js';
 import { productionAliasesOf, promotionOptions, toVersionState, type ModelRecord, type VersionRecord } from './vertex.js';
 
 const MODELS = 'vertex.registry.models';
@@ -38,8 +38,7 @@ export const checks: Check[] = [
         n++;
         const a = approvalOf(toVersionState(v, approvalLabels), o);
         if (a.approved) continue;
-        const missing = approvalLabels.filter((l) => a.tags[l] === undefined);
-        ex.push({ resource: vid(v), reason: `production (alias${prod.length === 1 ? '' : 'es'} ${prod.join(', ')}) without approval label${missing.length === 1 ? '' : 's'} ${missing.join(', ')}` });
+        ex.push({ resource: vid(v), reason: `production (alias${prod.length === 1 ? '' : 'es'} ${prod.join(', ')}) without approval: ${describeApproval(a)}` });
       }
       return verdict(n, ex, `all ${n} production versions carry ${approvalLabels.join(', ')}`, (k) => `${k} of ${n} production versions lack approval labels (${approvalLabels.join(', ')})`, NO_PROD(productionAliases));
     },
@@ -76,7 +75,7 @@ export const checks: Check[] = [
         .filter((e) => !e.approval.approved)
         .map((e) => ({
           resource: `${e.modelDisplayName ?? e.model}@${e.version} (model ${e.model})`,
-          reason: `${e.type.replace('_', ' ')}${e.alias ? ` ${e.alias}` : ''} ${e.from ?? '∅'} → ${e.to ?? '∅'} between ${window} without approval labels (${labels.join(', ')})`,
+          reason: `${e.type.replace('_', ' ')}${e.alias ? ` ${e.alias}` : ''} ${e.from ?? '∅'} → ${e.to ?? '∅'} between ${window} without approval (${describeApproval(e.approval)})`,
         }));
       return verdict(
         promos.length,

@@ -62,7 +62,7 @@ export function describeVertexError(e: unknown): { code: string; message: string
   if (!code) return describeError(e);
   const err = e as { details?: unknown; message?: unknown };
   const raw = typeof err.details === 'string' && err.details ? err.details : String(err.message ?? code).replace(/^\d+ [A-Z_]+: /, '');
-  return { code, message: raw.split('\n')[0]!.slice(0, 500) };
+  return { code, message: redactString(raw.split('\n')[0]!).slice(0, 500) };
 }
 
 export function gapOf(api: string, e: unknown): Gap {
@@ -116,6 +116,11 @@ export async function call<T>(ctx: VertexContext, o: OperationRecord, fn: () => 
 // ── values ──────────────────────────────────────────────────────────────────────────────────
 
 export const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+/** A free-text field or URI the registry hands back verbatim (descriptions, names, artifact URIs): credentials redacted. */
+export const text = (v: unknown): string | null => {
+  const s = str(v);
+  return s === null ? null : redactString(s);
+};
 export const lastSegment = (name: string) => name.slice(name.lastIndexOf('/') + 1);
 
 /** google.protobuf.Timestamp → ISO 8601 (null when unset). */
@@ -133,7 +138,7 @@ export function fromValue(v: IValue | null | undefined): unknown {
   const has = (k: string) => kind === k || (kind === undefined && (v as Record<string, unknown>)[k] !== undefined && (v as Record<string, unknown>)[k] !== null);
   if (has('structValue')) return fromStruct(v.structValue);
   if (has('listValue')) return (v.listValue?.values ?? []).map(fromValue);
-  if (has('stringValue')) return v.stringValue ?? '';
+  if (has('stringValue')) return redactString(v.stringValue ?? '');
   if (has('numberValue')) return v.numberValue ?? 0;
   if (has('boolValue')) return v.boolValue ?? false;
   return null;
@@ -157,8 +162,8 @@ export const kmsOf = (e: { kmsKeyName?: string | null } | null | undefined): { k
 
 // ── production ──────────────────────────────────────────────────────────────────────────────
 
-export function promotionOptions(src: Pick<VertexSourceConfig, 'productionAliases' | 'approvalLabels'>): PromotionOptions {
-  return { productionAliases: src.productionAliases, approvalTags: src.approvalLabels };
+export function promotionOptions(src: Pick<VertexSourceConfig, 'productionAliases' | 'approvalLabels' | 'notApprovedValues'>): PromotionOptions {
+  return { productionAliases: src.productionAliases, approvalTags: src.approvalLabels, notApproved: src.notApprovedValues };
 }
 
 /** The version's aliases that make it production (empty: not production). */
@@ -211,8 +216,8 @@ export function toModelRecord(m: IModel): ModelRecord {
   return {
     name,
     modelId: lastSegment(name),
-    displayName: str(m.displayName),
-    description: str(m.description),
+    displayName: text(m.displayName),
+    description: text(m.description),
     createTime: iso(m.createTime),
     defaultVersionId: str(m.versionId),
     defaultVersionAliases: [...(m.versionAliases ?? [])].sort(),
@@ -228,20 +233,20 @@ export function toVersionRecord(v: IModel, productionAliases: readonly string[])
   return {
     model,
     modelId: lastSegment(model),
-    displayName: str(v.displayName),
+    displayName: text(v.displayName),
     versionId: String(v.versionId ?? ''),
     versionAliases: aliases,
     production: productionAliasesOf(aliases, productionAliases).length > 0,
     versionCreateTime: iso(v.versionCreateTime),
     versionUpdateTime: iso(v.versionUpdateTime),
-    versionDescription: str(v.versionDescription),
+    versionDescription: text(v.versionDescription),
     labels: labelsOf(v.labels),
     trainingPipeline: str(v.trainingPipeline),
     pipelineJob: str(v.pipelineJob),
     metadataArtifact: str(v.metadataArtifact),
     modelSourceInfo: sourceInfo(v),
     encryptionSpec: kmsOf(v.encryptionSpec),
-    artifactUri: str(v.artifactUri),
+    artifactUri: text(v.artifactUri),
     containerImageUri: str(v.containerSpec?.imageUri),
     deployedModels: (v.deployedModels ?? []).map((d) => ({ endpoint: d.endpoint ?? '', deployedModelId: d.deployedModelId ?? '' })),
   };

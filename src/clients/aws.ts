@@ -5,6 +5,8 @@ import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk
 import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import type { AwsSourceConfig } from '../config/schema.js';
+import { CircuitOpenError, type Circuit, type Circuits } from '../core/circuit.js';
+import { describeError } from '../core/errors.js';
 
 export interface CallCounter {
   calls: number;
@@ -18,6 +20,8 @@ export interface AwsClientOptions {
   credentials: Credentials;
   counter: CallCounter;
   maxAttempts?: number;
+  /** the source's circuits, by endpoint host: an unreachable endpoint is not retried again in this run */
+  circuits?: Circuits;
 }
 
 // SDK clients share this constructor shape; the factory adds call counting to any of them.
@@ -80,15 +84,67 @@ export function makeClient<T extends { middlewareStack: any }>(Ctor: AnyClientCt
     },
     { step: 'initialize', name: 'soc2CountRetries' },
   );
+  if (o.circuits) addCircuit(client, o.circuits);
   return client;
+}
+
+/** Signals, inside the SDK's retry loop, that the circuit is open: a code the SDK does not retry. */
+class CircuitSignal extends Error {
+  override readonly name = 'Soc2CircuitOpen';
+  constructor(readonly open: CircuitOpenError) {
+    super(open.message);
+  }
+}
+
+/**
+ * The source's circuit around every call (see src/core/circuit.ts): one middleware outside the retry loop
+ * marks the call and settles it, one inside checks and reports each attempt.
+ */
+function addCircuit(client: { middlewareStack: any }, circuits: Circuits): void {
+  client.middlewareStack.addRelativeTo(
+    (next: any, context: any) => async (args: any) => {
+      const circuit = circuits.for(String(args.request?.hostname ?? ''));
+      const call = Symbol('aws call');
+      const api = `${String(context?.clientName ?? 'aws').replace(/Client$/, '').toLowerCase()}:${String(context?.commandName ?? '').replace(/Command$/, '')}`;
+      context.soc2Call = { circuit, call, api };
+      try {
+        const out = await next(args);
+        circuit.settled(call, null);
+        return out;
+      } catch (e) {
+        const open = e instanceof CircuitSignal ? e.open : null;
+        circuit.settled(call, open ? null : { api, ...describeError(e) });
+        throw open ?? e;
+      }
+    },
+    { relation: 'before', toMiddleware: 'retryMiddleware', name: 'soc2Circuit' },
+  );
+  client.middlewareStack.add(
+    (next: any, context: any) => async (args: any) => {
+      const c = context.soc2Call as { circuit: Circuit; call: symbol; api: string } | undefined;
+      if (!c) return next(args);
+      try {
+        await c.circuit.beforeAttempt(c.call, c.api);
+      } catch (e) {
+        throw e instanceof CircuitOpenError ? new CircuitSignal(e) : e;
+      }
+      try {
+        return await next(args);
+      } catch (e) {
+        c.circuit.attemptFailed(c.call, describeError(e).code);
+        throw e;
+      }
+    },
+    { step: 'finalizeRequest', name: 'soc2CircuitAttempt', priority: 'low' },
+  );
 }
 
 export function baseCredentials(source: AwsSourceConfig): AwsCredentialIdentityProvider {
   return fromNodeProviderChain(source.profile ? { profile: source.profile } : {});
 }
 
-export async function assumeRole(base: Credentials, region: string, counter: CallCounter, p: { roleArn: string; externalId?: string; sessionName: string }): Promise<AwsCredentialIdentity> {
-  const sts = makeClient(STSClient, { region, credentials: base, counter });
+export async function assumeRole(base: Credentials, region: string, counter: CallCounter, circuits: Circuits | undefined, p: { roleArn: string; externalId?: string; sessionName: string }): Promise<AwsCredentialIdentity> {
+  const sts = makeClient(STSClient, { region, credentials: base, counter, circuits });
   try {
     const out = await sts.send(
       new AssumeRoleCommand({ RoleArn: p.roleArn, RoleSessionName: p.sessionName.slice(0, 64), DurationSeconds: 3600, ...(p.externalId ? { ExternalId: p.externalId } : {}) }),
@@ -101,8 +157,8 @@ export async function assumeRole(base: Credentials, region: string, counter: Cal
   }
 }
 
-export async function callerIdentity(creds: Credentials, region: string, counter: CallCounter): Promise<{ account: string; arn: string; userId?: string }> {
-  const sts = makeClient(STSClient, { region, credentials: creds, counter });
+export async function callerIdentity(creds: Credentials, region: string, counter: CallCounter, circuits?: Circuits): Promise<{ account: string; arn: string; userId?: string }> {
+  const sts = makeClient(STSClient, { region, credentials: creds, counter, circuits });
   try {
     const out = await sts.send(new GetCallerIdentityCommand({}));
     return { account: out.Account ?? '', arn: out.Arn ?? '', ...(out.UserId ? { userId: out.UserId } : {}) };
@@ -111,8 +167,8 @@ export async function callerIdentity(creds: Credentials, region: string, counter
   }
 }
 
-export async function listOrganizationAccounts(creds: Credentials, region: string, counter: CallCounter): Promise<{ id: string; name?: string; status?: string }[]> {
-  const org = makeClient(OrganizationsClient, { region, credentials: creds, counter });
+export async function listOrganizationAccounts(creds: Credentials, region: string, counter: CallCounter, circuits?: Circuits): Promise<{ id: string; name?: string; status?: string }[]> {
+  const org = makeClient(OrganizationsClient, { region, credentials: creds, counter, circuits });
   const out: { id: string; name?: string; status?: string }[] = [];
   const seen = new Set<string>();
   let token: string | undefined;

@@ -7,6 +7,7 @@
 // into an error instead of an empty result, reports an unknown route (HTML 404) as
 // MlflowEndpointNotSupported for feature detection, and never puts credentials in an error.
 import { readFileSync } from 'node:fs';
+import { CircuitOpenError, isUnreachable, type Circuit } from '../core/circuit.js';
 import { UsageError } from '../core/errors.js';
 import { abortableSleep, backoffDelay, classifyNetworkError, isRetriableStatus, parseRetryAfter } from './http-retry.js';
 import { fetchTransport, httpsTransport, type RawResponse, type Transport } from './mlflow-transport.js';
@@ -64,7 +65,7 @@ export interface MlflowClientOptions {
    * (connection refused, DNS failure, connect timeout), every later call of any client fails at once
    * with that error instead of retrying
    */
-  circuit?: MlflowCircuit;
+  circuit?: Circuit;
   /** a workspace of a multi-tenant server (`--enable-workspaces`): sent as X-MLFLOW-WORKSPACE */
   workspace?: string;
   /** aborts every call of this client */
@@ -72,15 +73,6 @@ export interface MlflowClientOptions {
   /** injectable for tests; default an abortable setTimeout */
   sleep?: (ms: number) => Promise<void>;
 }
-
-/** The source's circuit (src/core/circuit.ts): the first unreachable failure trips it for every client. */
-export interface MlflowCircuit {
-  readonly tripped: { api: string; code: string; message: string } | null;
-  trip(gap: { api: string; code: string; message: string }): void;
-}
-
-/** Network codes that mean "the server cannot be reached at all" (not a hiccup of one exchange). */
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
 // ───────────────────────────── errors ─────────────────────────────
 
@@ -372,6 +364,8 @@ export function mlflowClientOptionsFromEnv(env: NodeJS.ProcessEnv, overrides: { 
 
 const API = '/api/2.0/mlflow';
 const MAX_BACKOFF_MS = 20_000;
+/** marks the error of a call refused by an open circuit (its code is the original failure's) */
+const CIRCUIT_OPEN = 'CIRCUIT_OPEN';
 /** experiments/search page size when none is given (the Python client's default) */
 const EXPERIMENTS_PAGE = 1000;
 /** GET webhooks: the server's maximum page size (1..1000) */
@@ -494,7 +488,7 @@ class RestClient implements MlflowClient {
   private readonly baseDelayMs: number;
   private readonly maxRetryAfterMs: number;
   private readonly onCall: ((c: MlflowCallInfo) => void) | undefined;
-  private readonly circuit: MlflowCircuit | undefined;
+  private readonly circuit: Circuit | undefined;
   readonly workspace: string | undefined;
   private readonly signal: AbortSignal | undefined;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -594,13 +588,32 @@ class RestClient implements MlflowClient {
     }
     const url = new URL(target);
     const label = `MLflow ${method} ${path}`;
-    const tripped = this.circuit?.tripped;
-    if (tripped) {
-      // the server was unreachable earlier in this collection: the same gap, no new attempt
-      throw this.error({ message: `${label}: not attempted: ${tripped.message}`, status: 0, errorCode: tripped.code, endpoint: path, method, retriable: false, attempts: 0 });
+    const callId = Symbol(label);
+    // the source's circuit hears how every call ends: an unreachable server opens it for all clients
+    try {
+      const value = await this.attempts({ method, path, url, headers, body, label, callId }, parse);
+      this.circuit?.settled(callId, null);
+      return value;
+    } catch (e) {
+      if (e instanceof MlflowError) this.circuit?.settled(callId, { api: label, code: e.errorCode, message: e.message }, e.networkCode === CIRCUIT_OPEN || isUnreachable(e.networkCode));
+      else this.circuit?.settled(callId, null);
+      throw e;
     }
+  }
 
+  private async attempts<T>(
+    r: { method: Method; path: string; url: URL; headers: Record<string, string>; body: string | undefined; label: string; callId: symbol },
+    parse: (body: Json) => T,
+  ): Promise<T> {
+    const { method, path, url, headers, body, label, callId } = r;
     for (let attempt = 1; ; attempt++) {
+      try {
+        await this.circuit?.beforeAttempt(callId, label);
+      } catch (e) {
+        if (!(e instanceof CircuitOpenError)) throw e;
+        // the server was unreachable earlier in this collection: the same gap, no new attempt
+        throw this.error({ message: `${label}: ${e.message}`, status: 0, errorCode: e.code, endpoint: path, method, retriable: false, attempts: attempt - 1, networkCode: CIRCUIT_OPEN });
+      }
       if (this.signal?.aborted) {
         throw this.error({ message: `${label}: aborted`, status: 0, errorCode: 'ABORTED', endpoint: path, method, retriable: false, attempts: attempt - 1 });
       }
@@ -665,6 +678,7 @@ class RestClient implements MlflowClient {
       }
 
       const err = failure!;
+      this.circuit?.attemptFailed(callId, err.networkCode);
       if (!err.retriable || attempt >= this.maxAttempts) {
         const final =
           err.retriable && this.maxAttempts > 1
@@ -679,7 +693,6 @@ class RestClient implements MlflowClient {
                 ...(err.networkCode ? { networkCode: err.networkCode } : {}),
               })
             : err;
-        if (final.networkCode && UNREACHABLE.has(final.networkCode)) this.circuit?.trip({ api: label, code: final.errorCode, message: final.message });
         throw final;
       }
       const delay = retryAfterMs ?? backoffDelay(attempt, this.baseDelayMs, MAX_BACKOFF_MS);

@@ -2,10 +2,11 @@
 // runner does not import every client library. An MLflow source gets one circuit shared by all its
 // clients, and one target per workspace on a multi-tenant server.
 import type { MlflowSourceConfig, VertexSourceConfig } from '../config/schema.js';
+import { Circuit, Circuits } from '../core/circuit.js';
 import { describeError } from '../core/errors.js';
 import { registerPreparer, type PreparedSource, type PreparedTarget } from '../core/sources.js';
 import type { Gap } from '../core/types.js';
-import { createMlflowClient, MlflowEndpointNotSupported, mlflowClientOptionsFromEnv, type MlflowCircuit, type MlflowClient, type MlflowClientOptions } from './mlflow.js';
+import { createMlflowClient, MlflowEndpointNotSupported, mlflowClientOptionsFromEnv, type MlflowClient, type MlflowClientOptions } from './mlflow.js';
 import type { VertexClients } from './vertex.js';
 
 /** Which workspaces of the server this collection covers (multi-tenant servers only). */
@@ -23,20 +24,12 @@ export interface MlflowContextExtras {
   mlflowWorkspace: MlflowWorkspaceScope;
 }
 
-/** One per source: the first "server unreachable" failure fails every later call of the source at once. */
-class SourceCircuit implements MlflowCircuit {
-  tripped: Gap | null = null;
-  trip(gap: Gap): void {
-    this.tripped ??= gap;
-  }
-}
-
 /**
  * Asks the server for its workspaces. A single-tenant server (upstream MLflow: HTML 404; the ODH
  * fork without --enable-workspaces: a plain-text 503) answers "not supported": then there is one
  * target, as before workspaces existed.
  */
-async function listWorkspaces(options: MlflowClientOptions, circuit: MlflowCircuit): Promise<{ names: string[] | null } | { gap: Gap }> {
+async function listWorkspaces(options: MlflowClientOptions, circuit: Circuit): Promise<{ names: string[] | null } | { gap: Gap }> {
   const probe = createMlflowClient({ ...options, circuit });
   try {
     return { names: (await probe.listWorkspaces()).items.map((w) => w.name) };
@@ -58,7 +51,8 @@ registerPreparer('mlflow', async (_config, _kind, source: MlflowSourceConfig, o)
   const server = probe.server;
   probe.close();
   o.identity.mlflow.push({ source: source.name, server, ...(probe.user ? { user: probe.user } : {}) });
-  const circuit = new SourceCircuit();
+  // one per source (its one server): the first unreachable failure is every collector's, at once
+  const circuit = new Circuit(server);
   const clients: MlflowClient[] = [];
   const failures: PreparedSource['failures'] = [];
   const configured = source.workspaces ?? null;
@@ -121,13 +115,16 @@ registerPreparer('vertex', async (_config, _kind, source: VertexSourceConfig, o)
   o.identity.gcp.push({ source: source.name, project: source.project, ...(source.insecure ? { principal: 'none (insecure loopback)' } : {}) });
   // one client set per location, shared by the collectors of this run
   const byLocation = new Map<string, VertexClients>();
+  // one circuit per endpoint host:port: the regional endpoints are separate servers
+  const circuits = new Circuits();
   const target = (location: string) => ({
     target: { kind: 'vertex' as const, source: source.name, project: source.project, region: location, pathSegments: [location] },
     scope: { project: source.project, location },
     extras: () => {
       let clients = byLocation.get(location);
       if (!clients) {
-        clients = createVertexClients({ project: source.project, location, ...(source.apiEndpoint ? { apiEndpoint: source.apiEndpoint } : {}), insecure: source.insecure, retry: { timeoutMs: source.requestTimeoutSeconds * 1000 } });
+        const endpoint = source.apiEndpoint ?? `${location}-aiplatform.googleapis.com:443`;
+        clients = createVertexClients({ project: source.project, location, ...(source.apiEndpoint ? { apiEndpoint: source.apiEndpoint } : {}), insecure: source.insecure, retry: { timeoutMs: source.requestTimeoutSeconds * 1000 }, circuit: circuits.for(endpoint) });
         byLocation.set(location, clients);
       }
       return { vertex: clients };

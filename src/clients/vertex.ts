@@ -18,6 +18,7 @@
 //   that moves them fails at import, loudly, and test/clients/vertex-imports.test.ts catches it.
 //   Each client still parses the package's single build/protos/protos.json (v1 and v1beta1 types,
 //   4 MB), once per process: there is no per-service JSON.
+import type { Circuit } from '../core/circuit.js';
 import { DatasetServiceClient } from '@google-cloud/aiplatform/build/src/v1/dataset_service_client.js';
 import { EndpointServiceClient } from '@google-cloud/aiplatform/build/src/v1/endpoint_service_client.js';
 import { MetadataServiceClient } from '@google-cloud/aiplatform/build/src/v1/metadata_service_client.js';
@@ -55,6 +56,8 @@ export interface VertexClientOptions {
   /** Plaintext and no credentials: loopback testing only; requires apiEndpoint. */
   insecure?: boolean;
   retry?: VertexRetryOptions;
+  /** the source's circuit for this endpoint: once a call finds it unreachable, later calls fail at once */
+  circuit?: Circuit;
 }
 
 export interface VertexClients {
@@ -176,6 +179,44 @@ export class LazyAdcClient extends googleAuthLibrary.AuthClient {
   }
 }
 
+/** gRPC gives UNAVAILABLE for a dead server and for an overloaded one alike: the details tell them apart. */
+function unreachableDetails(e: unknown): boolean {
+  const err = e as { code?: unknown; details?: unknown; message?: unknown } | null;
+  // gax reports a retried UNAVAILABLE that ran out of time as DEADLINE_EXCEEDED "… retrying error Error: 14 UNAVAILABLE: …"
+  const text = String(err?.details ?? err?.message ?? '');
+  return (err?.code === 14 || /\b14 UNAVAILABLE\b/.test(text)) && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|Name resolution failed|DNS resolution failed/i.test(text);
+}
+
+/**
+ * A service client whose calls go through the source's circuit: a call started after another found the
+ * endpoint unreachable (after gax's retries) fails at once with that error (gRPC code 14, UNAVAILABLE).
+ */
+function withCircuit<T extends object>(client: T, circuit: Circuit): T {
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver);
+      if (typeof v !== 'function' || typeof prop !== 'string' || !/^(get|list|query)[A-Z]/.test(prop)) return v;
+      return async (...args: unknown[]) => {
+        const call = Symbol(prop);
+        try {
+          await circuit.beforeAttempt(call, prop);
+        } catch (e) {
+          throw Object.assign(new Error((e as Error).message), { code: 14, details: (e as Error).message });
+        }
+        try {
+          const out = await (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          circuit.settled(call, null);
+          return out;
+        } catch (e) {
+          const err = e as { details?: unknown; message?: unknown };
+          circuit.settled(call, { api: prop, code: 'UNAVAILABLE', message: String(err.details || err.message || '').split('\n')[0]! }, unreachableDetails(e));
+          throw e;
+        }
+      };
+    },
+  });
+}
+
 export function createVertexClients(opts: VertexClientOptions): VertexClients {
   if (!opts.project) throw new Error('vertex: project is required');
   if (!opts.location) throw new Error('vertex: location is required');
@@ -206,7 +247,7 @@ export function createVertexClients(opts: VertexClientOptions): VertexClients {
     dataset: () => new DatasetServiceClient(withRetry('DatasetService')),
     pipeline: () => new PipelineServiceClient(withRetry('PipelineService')),
   };
-  const get = <K extends keyof Clients>(k: K): Clients[K] => (made[k] ??= make[k]()) as Clients[K];
+  const get = <K extends keyof Clients>(k: K): Clients[K] => (made[k] ??= opts.circuit ? withCircuit(make[k](), opts.circuit) : make[k]()) as Clients[K];
 
   let closing: Promise<void> | undefined;
   return {

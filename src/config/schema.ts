@@ -6,6 +6,9 @@ const name = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'expected a name of letters, digits, ".", "_" or "-" (it becomes a folder name)');
 
+/** Approval tag / label values that mean "not approved" unless a source lists its own. */
+export const DEFAULT_NOT_APPROVED = ['pending', 'false', 'no', 'none', '-', ''] as const;
+
 export const CATEGORIES = ['security', 'availability', 'confidentiality', 'processing-integrity', 'privacy'] as const;
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD');
@@ -32,6 +35,8 @@ const mlflowSource = z.strictObject({
   trackingUri: z.url().optional(),
   productionAliases: z.array(z.string().min(1)).default(['champion', 'production']),
   approvalTags: z.array(z.string().min(1)).default(['approved_by']),
+  /** approval tag values that mean "not approved" (compared trimmed, case-insensitively) */
+  notApprovedValues: z.array(z.string()).default([...DEFAULT_NOT_APPROVED]),
   lineageScope: z.enum(['production-staging', 'production', 'all']).default('production-staging'),
   classificationTags: z.array(z.string().min(1)).default(['data_classification']),
   /** seconds per HTTP attempt (4 attempts per call); default MLFLOW_HTTP_REQUEST_TIMEOUT, else 30 */
@@ -48,6 +53,8 @@ const vertexSource = z.strictObject({
   insecure: z.boolean().default(false),
   productionAliases: z.array(z.string().min(1)).default(['production', 'champion']),
   approvalLabels: z.array(z.string().min(1)).default(['approved-by']),
+  /** approval label values that mean "not approved" (compared trimmed, case-insensitively) */
+  notApprovedValues: z.array(z.string()).default([...DEFAULT_NOT_APPROVED]),
   requireCmek: z.boolean().default(false),
   requirePrivateEndpoints: z.boolean().default(false),
   lineageMaxHops: z.number().int().min(1).max(100).default(5),

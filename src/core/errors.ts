@@ -1,4 +1,5 @@
 // Errors that the CLI turns into documented exit codes (src/cli.ts is the one place that exits).
+import { redactString } from './redact.js';
 
 export const ExitCode = {
   ok: 0,
@@ -50,13 +51,16 @@ export class RepeatedTokenError extends Error {
   }
 }
 
-/** Turns any thrown value into the `{code, message}` of a gap, without leaking request details. */
+/**
+ * Turns any thrown value into the `{code, message}` of a gap, without leaking request details: servers
+ * put connection strings and tokens in error messages, so the message is redacted (before it is cut).
+ */
 export function describeError(e: unknown): { code: string; message: string } {
   if (e && typeof e === 'object') {
     const err = e as { name?: string; code?: string | number; Code?: string; errorCode?: string; message?: string; details?: string };
     const code = String(err.errorCode ?? err.Code ?? (typeof err.code === 'string' ? err.code : undefined) ?? err.name ?? 'Error');
-    const message = String(err.details || err.message || code).split('\n')[0]!.slice(0, 500);
+    const message = redactString(String(err.details || err.message || code).split('\n')[0]!).slice(0, 500);
     return { code, message };
   }
-  return { code: 'Error', message: String(e).slice(0, 500) };
+  return { code: 'Error', message: redactString(String(e)).slice(0, 500) };
 }

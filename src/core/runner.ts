@@ -6,17 +6,20 @@ import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import { acquireLock } from '../bundle/lock.js';
-import { BUNDLE_FORMAT, PARTIAL_SUFFIX, type BundleStatus, type CollectorEntry, type Identity, type Manifest } from '../bundle/manifest.js';
+import { BUNDLE_FORMAT, PARTIAL_SUFFIX, type ArtifactEntry, type BundleStatus, type CollectorEntry, type Identity, type Manifest } from '../bundle/manifest.js';
 import type { SigningKey } from '../bundle/sign.js';
-import { artifactReader, latestBundle, listBundleDirs, readManifest } from '../bundle/store.js';
+import { artifactReader, latestBundle, listBundleDirs } from '../bundle/store.js';
 import { BundleWriter } from '../bundle/writer.js';
 import type { Mappings } from '../mapping/index.js';
 import { describeError } from './errors.js';
+import { EvidenceHistory } from './history.js';
+import { dependencyOrder, producersOf } from './order.js';
 import { mapPool } from './pool.js';
+import { redactString } from './redact.js';
 import { paginator } from './paginate.js';
 import { toolVersion } from './paths.js';
 import { prepareSource, type PreparedSource, type PreparedTarget } from './sources.js';
-import type { ArtifactReader, BaseContext, Collector, Finding, FindingStatus, Gap, Logger, SourceKind } from './types.js';
+import type { BaseContext, Collector, Finding, FindingStatus, Gap, Logger, RunArtifact, RunArtifacts, SourceKind } from './types.js';
 
 export interface RunOptions {
   loaded: LoadedConfig;
@@ -61,31 +64,6 @@ function ciIdentity(env: NodeJS.ProcessEnv): Identity['ci'] {
   return null;
 }
 
-/**
- * The newest earlier bundle in which this collector ran on this target without a gap, so a failed
- * run never becomes the baseline of the next comparison. Its `collectedAt` is that bundle's start:
- * the earliest moment its snapshot can describe, so windows derived from it always contain the change.
- */
-function previousReader(evidenceDirs: string[], stream: string | null, prefix: string, before: string, who: { collector: string; source: string; scope: Record<string, string> }): ArtifactReader | null {
-  // the local evidence dir, plus a copy of the store's newest bundle when the store is ahead (fresh CI machine)
-  const complete = evidenceDirs.flatMap((d) => listBundleDirs(d).complete.map((id) => ({ id, dir: path.join(d, id) }))).sort((a, b) => a.id.localeCompare(b.id));
-  const sameScope = (a: Record<string, string>) => JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(who.scope).sort());
-  for (let i = complete.length - 1; i >= 0; i--) {
-    const { id, dir } = complete[i]!;
-    if (id >= before) continue;
-    try {
-      const { manifest } = readManifest(dir);
-      if ((manifest.stream ?? null) !== stream) continue;
-      const ran = manifest.collectors.find((c) => c.id === who.collector && c.source === who.source && sameScope(c.scope ?? {}));
-      if (!ran || ran.status !== 'ok') continue;
-      return artifactReader(dir, manifest.artifacts, prefix, { collectedAt: manifest.startedAt, bundleId: id });
-    } catch {
-      continue;
-    }
-  }
-  return null;
-}
-
 export async function runCollection(o: RunOptions): Promise<RunResult> {
   const { config } = o.loaded;
   const stream = config.evidence.stream ?? null;
@@ -125,7 +103,13 @@ async function collectInto(
   const { config } = o.loaded;
   const { id, startedAt, stream, prev } = b;
   const identity: Identity = { aws: [], gcp: [], mlflow: [], ci: ciIdentity(o.env) };
-  const selected = config.collectors === 'all' ? o.collectors : o.collectors.filter((c) => (config.collectors as string[]).includes(c.meta.id));
+  const chosen = config.collectors === 'all' ? o.collectors : o.collectors.filter((c) => (config.collectors as string[]).includes(c.meta.id));
+  // producers first: a collector reading another's artifacts of this run waits for it (meta.reads)
+  const selected = dependencyOrder(chosen);
+  const producers = producersOf(selected);
+  const finished = new Map(selected.map((c) => [c.meta.id, deferred()]));
+  const remaining = new Map(selected.map((c) => [c.meta.id, 0]));
+  const history = new EvidenceHistory(b.previousDirs, stream, id);
 
   const kinds = new Set(selected.map((c) => c.meta.source));
   const prepared: PreparedSource[] = [];
@@ -143,18 +127,32 @@ async function collectInto(
   for (const c of selected) {
     for (const src of prepared.filter((p) => p.kind === c.meta.source)) {
       for (const f of src.failures) {
-        entries.push({ id: c.meta.id, source: src.name, scope: f.scope, status: 'error', error: f.gap, gaps: [f.gap], durationMs: 0, apiCalls: 0, retries: 0 });
-        o.log.warn(`${c.meta.id} ${src.name}: ${f.gap.api}: ${f.gap.code}: ${f.gap.message}`);
+        const gap = redactGap(f.gap);
+        entries.push({ id: c.meta.id, source: src.name, scope: f.scope, status: 'error', error: gap, gaps: [gap], durationMs: 0, apiCalls: 0, retries: 0 });
+        o.log.warn(`${c.meta.id} ${src.name}: ${gap.api}: ${gap.code}: ${gap.message}`);
       }
       for (const t of src.targets(c.meta.scope)) tasks.push({ c, src, t });
     }
   }
+  for (const t of tasks) remaining.set(t.c.meta.id, remaining.get(t.c.meta.id)! + 1);
+  for (const [cid, n] of remaining) if (n === 0) finished.get(cid)!.resolve();
   if (selected.length && prepared.length === 0) o.log.warn('no sources configured for the selected collectors');
 
   const signal = o.signal ?? new AbortController().signal;
   // every collector and SDK call listens on this one signal: not a leak, so no listener warning
   setMaxListeners(0, signal);
   await mapPool(tasks, config.concurrency, async ({ c, src, t }) => {
+    try {
+      await Promise.all((producers.get(c.meta.id) ?? []).map((p) => finished.get(p)!.promise));
+      await runTask(c, src, t);
+    } finally {
+      const left = remaining.get(c.meta.id)! - 1;
+      remaining.set(c.meta.id, left);
+      if (left === 0) finished.get(c.meta.id)!.resolve();
+    }
+  });
+
+  async function runTask(c: Collector, src: PreparedSource, t: PreparedTarget): Promise<void> {
     const started = Date.now();
     const counter = { calls: 0, retries: 0 };
     const gaps: Gap[] = [];
@@ -170,6 +168,7 @@ async function collectInto(
       now: o.now,
     });
     const prefix = ['artifacts', t.target.source, c.meta.id, ...t.target.pathSegments].join('/');
+    const who = { collector: c.meta.id, source: src.name, scope: t.scope };
     const ctx: BaseContext & Record<string, unknown> = {
       target: t.target,
       source: src.settings,
@@ -180,10 +179,13 @@ async function collectInto(
       paginate: paginator,
       artifacts: sink,
       written: artifactReader(writer.partialDir, () => writer.artifacts, prefix),
-      previous: previousReader(b.previousDirs, stream, prefix, id, { collector: c.meta.id, source: src.name, scope: t.scope }),
+      previous: history.previous(who, prefix),
+      baseline: (kind) => history.baseline(who, prefix, kind),
+      run: runArtifacts(writer.partialDir, () => writer.artifacts, c),
       gap: (g) => {
-        gaps.push(g);
-        o.log.warn(`${c.meta.id} ${src.name}: ${g.api}: ${g.code}: ${g.message}`);
+        const safe = redactGap(g);
+        gaps.push(safe);
+        o.log.warn(`${c.meta.id} ${src.name}: ${safe.api}: ${safe.code}: ${safe.message}`);
       },
       countCall: (n = 1) => {
         counter.calls += n;
@@ -195,10 +197,9 @@ async function collectInto(
     try {
       await c.collect(ctx);
     } catch (e) {
-      const d = describeError(e);
-      error = { api: (e as { api?: string }).api ?? c.meta.id, ...d };
+      error = redactGap({ api: (e as { api?: string }).api ?? c.meta.id, ...describeError(e) });
       gaps.push(error);
-      o.log.warn(`${c.meta.id} ${src.name}: failed: ${d.code}: ${d.message}`);
+      o.log.warn(`${c.meta.id} ${src.name}: failed: ${error.code}: ${error.message}`);
     }
     await sink.abortOpen('collector ended');
     entries.push({
@@ -226,17 +227,17 @@ async function collectInto(
       const base = { check: check.id, title: check.title, severity: check.severity, criteria: o.mappings.checks[check.id]?.criteria ?? [], collector: c.meta.id, source: src.name, scope: t.scope, artifacts: paths };
       const missing = check.reads.filter((k) => !reader.complete(k));
       if (missing.length) {
-        findings.push({ ...base, status: 'error', summary: `evidence incomplete, cannot evaluate: ${missing.join(', ')} (see the collector's gaps)`, exceptions: [] });
+        findings.push({ ...base, status: 'error', summary: `evidence incomplete, cannot evaluate: ${missing.map((k) => whyIncomplete(writer.artifacts, prefix, k)).join('; ')}`, exceptions: [] });
         continue;
       }
       try {
         const r = await check.run({ target: t.target, source: src.settings, settings: o.loaded.settings[c.meta.id], now: o.now(), artifacts: reader, memo });
         findings.push({ ...base, status: r.status, summary: r.summary, exceptions: r.exceptions ?? [] });
       } catch (e) {
-        findings.push({ ...base, status: 'error', summary: `check failed to run: ${describeError(e).message}`, exceptions: [] });
+        findings.push({ ...base, status: 'error', summary: `check failed to run: ${redactString(describeError(e).message)}`, exceptions: [] });
       }
     }
-  });
+  }
   for (const p of prepared) await p.close();
 
   findings.sort((a, b) => a.check.localeCompare(b.check) || a.source.localeCompare(b.source) || JSON.stringify(a.scope).localeCompare(JSON.stringify(b.scope)));
@@ -267,6 +268,54 @@ async function collectInto(
     o.signKey,
   );
   return { dir, manifest, findings };
+}
+
+/** Gaps land in the manifest and the log: a credential in an error message (a URI, a token) never does. */
+function redactGap(g: Gap): Gap {
+  return { api: redactString(g.api), code: redactString(g.code), message: redactString(g.message) };
+}
+
+/** Why a check's input is not usable: missing, or incomplete with the reason its writer recorded. */
+function whyIncomplete(artifacts: ArtifactEntry[], prefix: string, kind: string): string {
+  const a = artifacts.find((x) => x.kind === kind && x.path.startsWith(prefix + '/') && !x.path.slice(prefix.length + 1).includes('/'));
+  if (!a) return `${kind} was not collected (see the collector's gaps)`;
+  const why = a.provenance.notes?.incomplete;
+  return `${kind} is incomplete${typeof why === 'string' ? `: ${why}` : " (see the collector's gaps)"}`;
+}
+
+/** Artifacts written earlier in this run by other collectors, for a collector that declared it reads them. */
+function runArtifacts(bundleDir: string, entries: () => ArtifactEntry[], c: Collector): RunArtifacts {
+  const declared = new Set(c.meta.reads ?? []);
+  return {
+    find(kind, where = {}) {
+      if (!declared.has(kind)) throw new Error(`collector ${c.meta.id} reads ${kind} without declaring it in meta.reads`);
+      return entries()
+        .filter((a) => a.kind === kind && a.collector !== c.meta.id)
+        .filter((a) => Object.entries(where).every(([k, v]) => v === undefined || a.provenance.scope[k] === v))
+        .map((a): RunArtifact => {
+          const prefix = a.path.slice(0, a.path.lastIndexOf('/'));
+          const r = artifactReader(bundleDir, [a], prefix);
+          return {
+            kind: a.kind,
+            path: a.path,
+            collector: a.collector,
+            source: a.source,
+            scope: a.provenance.scope,
+            complete: a.provenance.complete,
+            records: a.records,
+            readJson: <T>() => r.readJson<T>(kind),
+            readText: () => r.readText(kind),
+            iterate: <T>() => r.iterate<T>(kind),
+          };
+        });
+    },
+  };
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
 }
 
 export { PARTIAL_SUFFIX };

@@ -3,6 +3,7 @@
 // (a role that cannot be assumed) become gaps for the collectors that would have run there.
 import type { Config } from '../config/schema.js';
 import type { CallCounter, Credentials } from '../clients/aws.js';
+import { Circuits } from './circuit.js';
 import { describeError } from './errors.js';
 import type { Identity } from '../bundle/manifest.js';
 import type { Gap, SourceKind, Target } from './types.js';
@@ -40,6 +41,8 @@ export interface AwsContextExtras {
     region: string;
     credentials: Credentials;
     counter: CallCounter;
+    /** shared by every collector of the source: an unreachable endpoint is tried once per run */
+    circuits: Circuits;
   };
 }
 
@@ -47,6 +50,7 @@ async function prepareAws(_config: Config, _kind: SourceKind, source: Config['so
   // loaded only when an AWS source is configured: the SDK clients take ~0.3 s to load
   const { assumeRole, baseCredentials, callerIdentity, listOrganizationAccounts } = await import('../clients/aws.js');
   const counter: CallCounter = { calls: 0, retries: 0 };
+  const circuits = new Circuits();
   const homeRegion = source.regions[0]!;
   const base = baseCredentials(source);
   const failures: PreparedSource['failures'] = [];
@@ -56,7 +60,7 @@ async function prepareAws(_config: Config, _kind: SourceKind, source: Config['so
 
   const addAccount = async (credentials: Credentials, expected?: string) => {
     try {
-      const who = await callerIdentity(credentials, homeRegion, counter);
+      const who = await callerIdentity(credentials, homeRegion, counter, circuits);
       o.identity.aws.push({ source: source.name, ...who });
       accounts.push({ account: who.account || expected || 'unknown', credentials });
     } catch (e) {
@@ -67,7 +71,7 @@ async function prepareAws(_config: Config, _kind: SourceKind, source: Config['so
   if (source.organization) {
     let list: { id: string; status?: string }[] = [];
     try {
-      list = await listOrganizationAccounts(base, homeRegion, counter);
+      list = await listOrganizationAccounts(base, homeRegion, counter, circuits);
     } catch (e) {
       failures.push({ scope: { organization: 'ListAccounts' }, regional: false, gap: { api: 'organizations:ListAccounts', ...describeError(e) } });
     }
@@ -77,7 +81,7 @@ async function prepareAws(_config: Config, _kind: SourceKind, source: Config['so
       if ((a.status && a.status !== 'ACTIVE') || exc.has(a.id) || (inc && !inc.has(a.id))) continue;
       const roleArn = `arn:aws:iam::${a.id}:role/${source.organization.roleName}`;
       try {
-        const creds = await assumeRole(base, homeRegion, counter, { roleArn, sessionName });
+        const creds = await assumeRole(base, homeRegion, counter, circuits, { roleArn, sessionName });
         await addAccount(creds, a.id);
       } catch (e) {
         failures.push({ scope: { account: a.id }, regional: false, gap: { api: `sts:AssumeRole ${roleArn}`, ...describeError(e) } });
@@ -86,7 +90,7 @@ async function prepareAws(_config: Config, _kind: SourceKind, source: Config['so
   } else if (source.assumeRoleArn) {
     const expected = source.assumeRoleArn.split(':')[4];
     try {
-      const creds = await assumeRole(base, homeRegion, counter, { roleArn: source.assumeRoleArn, externalId: source.externalId, sessionName });
+      const creds = await assumeRole(base, homeRegion, counter, circuits, { roleArn: source.assumeRoleArn, externalId: source.externalId, sessionName });
       await addAccount(creds, expected);
     } catch (e) {
       failures.push({ scope: { account: expected ?? 'unknown' }, regional: false, gap: { api: `sts:AssumeRole ${source.assumeRoleArn}`, ...describeError(e) } });
@@ -111,7 +115,7 @@ async function prepareAws(_config: Config, _kind: SourceKind, source: Config['so
           out.push({
             target: { kind: 'aws', source: source.name, account: a.account, ...(scope === 'regional' ? { region } : {}), pathSegments },
             scope: { account: a.account, ...(scope === 'regional' ? { region } : {}) },
-            extras: (c) => ({ aws: { account: a.account, region, credentials: a.credentials, counter: c } }),
+            extras: (c) => ({ aws: { account: a.account, region, credentials: a.credentials, counter: c, circuits } }),
           });
         }
       }

@@ -40,6 +40,12 @@ export interface CollectorMeta {
   permissions: string[];
   /** settings the collector accepts under `settings.<id>` in the config; defaults applied */
   settings?: z.ZodType;
+  /**
+   * artifact kinds of OTHER collectors this one reads from the same bundle (through `ctx.run`); the
+   * runner runs their producers first. A reader must still work when the producer did not run (`--only`)
+   * or left its artifact incomplete, and say in its provenance which way it went.
+   */
+  reads?: string[];
 }
 
 export interface OperationRecord {
@@ -91,6 +97,39 @@ export interface ArtifactReader {
   bundleId?: string;
 }
 
+/** An artifact another collector wrote earlier in this run (see `CollectorMeta.reads`). */
+export interface RunArtifact {
+  kind: string;
+  path: string;
+  collector: string;
+  source: string;
+  scope: Record<string, string>;
+  complete: boolean;
+  records: number;
+  readJson<T = unknown>(): Promise<T>;
+  readText(): Promise<string>;
+  iterate<T = unknown>(): AsyncIterable<T>;
+}
+
+export interface RunArtifacts {
+  /**
+   * artifacts of `kind` written so far in this bundle (the kind must be declared in `meta.reads`), whose
+   * provenance scope matches every given key (`source`, `account`, `region`, `project`, `location`, `server`)
+   */
+  find(kind: string, where?: Record<string, string | undefined>): RunArtifact[];
+}
+
+/** The previous snapshot of one artifact kind, for artifacts derived by comparing two bundles. */
+export interface Baseline {
+  /** the newest earlier bundle of this stream where this collector wrote `kind` complete for this target, or null */
+  reader: ArtifactReader | null;
+  /**
+   * earlier bundles, newer than the one found (all of them when none was found), in which this collector
+   * ran on this target but `kind` was missing or incomplete, newest first. Empty and no reader: the first run.
+   */
+  skipped: string[];
+}
+
 export interface Logger {
   info(msg: string): void;
   warn(msg: string): void;
@@ -118,8 +157,15 @@ export interface BaseContext<S = unknown> {
   artifacts: ArtifactSink;
   /** what this run has written so far (to derive artifacts from others without new API calls) */
   written: ArtifactReader;
-  /** artifacts this collector wrote for the same target in the previous bundle, or null (first bundle) */
+  /**
+   * artifacts this collector wrote for the same target in the newest earlier bundle of the stream in
+   * which it ran there (whatever its status), or null (first run)
+   */
   previous: ArtifactReader | null;
+  /** the snapshot to compare with for a derived artifact: judged by that artifact's completeness, not by other gaps */
+  baseline(kind: string): Baseline;
+  /** artifacts other collectors wrote earlier in this run (kinds declared in `meta.reads`) */
+  run: RunArtifacts;
   /** records a gap: a failed or denied call. The bundle becomes partial. */
   gap(g: Gap): void;
   /** counts API calls made outside SDK clients that count themselves */

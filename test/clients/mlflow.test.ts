@@ -23,6 +23,7 @@ import {
   type MlflowClientOptions,
 } from '../../src/clients/mlflow.js';
 import { backoffDelay, parseRetryAfter } from '../../src/clients/http-retry.js';
+import { Circuit } from '../../src/core/circuit.js';
 import { UsageError } from '../../src/core/errors.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -406,8 +407,7 @@ describe('retries', () => {
     await new Promise<void>((r) => dead.listen(0, '127.0.0.1', r));
     const port = (dead.address() as AddressInfo).port;
     await new Promise<void>((r) => dead.close(() => r()));
-    let tripped: { api: string; code: string; message: string } | null = null;
-    const circuit = { get tripped() { return tripped; }, trip: (g: { api: string; code: string; message: string }) => void (tripped ??= g) };
+    const circuit = new Circuit('mlflow');
     const a = client({ trackingUri: `http://127.0.0.1:${port}`, circuit });
     const b = client({ trackingUri: `http://127.0.0.1:${port}`, circuit });
     const first = await caught(a.c.searchRegisteredModels());
@@ -424,11 +424,12 @@ describe('retries', () => {
 
   it('a failure that is not "unreachable" leaves the circuit closed', async () => {
     handler = (_q, res) => json(res, 500, { error_code: 'INTERNAL_ERROR', message: 'boom' });
-    let tripped: unknown = null;
-    const circuit = { get tripped() { return tripped as null; }, trip: (g: unknown) => void (tripped = g) };
+    const circuit = new Circuit('mlflow');
     const { c } = client({ circuit, maxAttempts: 2 });
     await caught(c.getExperiment('1'));
-    expect(tripped).toBeNull();
+    expect(circuit.tripped).toBeNull();
+    handler = (_q, res) => json(res, 200, canned('experiments-get.json'));
+    expect((await c.getExperiment('1')).experiment_id).toBe('1');
   });
 });
 

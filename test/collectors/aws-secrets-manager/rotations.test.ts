@@ -26,7 +26,7 @@ describe('aws-secrets-manager rotations between bundles', () => {
     expect(log.baseline).toBe(false);
     expect(log.previousBundle).toBe(path.basename(first));
     expect(log.events).toEqual([
-      { arn: expect.stringContaining('prod/mlflow/db-password'), name: 'prod/mlflow/db-password', account: '111122223333', region: 'us-east-1', rotatedAt: '2026-11-27T04:00:00.000Z', previousRotatedAt: new Date(before!).toISOString() },
+      { key: expect.stringMatching(/db-password.*\|2026-11-27T04:00:00\.000Z$/), arn: expect.stringContaining('prod/mlflow/db-password'), name: 'prod/mlflow/db-password', account: '111122223333', region: 'us-east-1', rotatedAt: '2026-11-27T04:00:00.000Z', previousRotatedAt: new Date(before!).toISOString() },
     ]);
     expect(log.window.from < log.window.to).toBe(true);
   });

@@ -119,6 +119,8 @@ describe('mlflow-lineage on the small company', () => {
     expect(calls(sb.requests, 'experiments/search')).toHaveLength(1);
     // + the runs/get that tells the purged run from a hidden one
     expect(c.collector('mlflow-lineage')).toMatchObject({ status: 'ok', apiCalls: 5 });
+    // alone (mlflow-registry not selected), it lists the registry itself and says so
+    expect(c.provenance('mlflow-lineage/training-runs.ndjson').notes.versions).toEqual({ listed: 'listed the registry itself: mlflow-registry did not run on this server in this collection' });
   });
 
   it('judges the production versions', () => {
@@ -165,13 +167,15 @@ describe('registry and lineage over a registry of several pages', () => {
     expect(c.code, c.stderr).toBe(0);
     // 255 models at 100 per page: 3 pages per collector; 10,200 versions at 10,000: 2
     const prompts = (r: { query: Record<string, unknown> }) => String(r.query.filter ?? '').includes('mlflow.prompt.is_prompt');
+    // listed once, by mlflow-registry: mlflow-lineage reads its artifacts of the same collection
     const rm = calls(sb.requests, 'registered-models/search').filter((r) => !prompts(r));
-    expect(rm).toHaveLength(6);
+    expect(rm).toHaveLength(3);
     expect(new Set(rm.map((r) => r.query.max_results))).toEqual(new Set(['1000']));
-    expect(rm.filter((r) => r.query.page_token)).toHaveLength(4);
+    expect(rm.filter((r) => r.query.page_token)).toHaveLength(2);
     const mv = calls(sb.requests, 'model-versions/search').filter((r) => !prompts(r));
-    expect(mv).toHaveLength(4);
-    expect(mv.filter((r) => r.query.page_token)).toHaveLength(2);
+    expect(mv).toHaveLength(2);
+    expect(mv.filter((r) => r.query.page_token)).toHaveLength(1);
+    expect(c.provenance('mlflow-lineage/training-runs.ndjson').notes.versions.readFrom).toEqual(['artifacts/registry/mlflow-registry/models.ndjson', 'artifacts/registry/mlflow-registry/versions.ndjson']);
     const versions = c.ndjson('mlflow-registry/versions.ndjson');
     expect(versions).toHaveLength(MODELS * VERSIONS);
     expect(new Set(versions.map((v) => `${v.name}/${v.version}`)).size).toBe(MODELS * VERSIONS);
@@ -197,7 +201,7 @@ describe('registry and lineage over a registry of several pages', () => {
     const lineage = c.ndjson('mlflow-lineage/training-runs.ndjson');
     expect(new Set(lineage.map((r) => `${r.model}/${r.version}`))).toEqual(inScope);
     expect(lineage.every((r) => r.run !== null)).toBe(true);
-    expect(c.collector('mlflow-lineage').apiCalls).toBe(3 + 2 + 1 + Math.ceil(runIds.size / 100));
+    expect(c.collector('mlflow-lineage').apiCalls).toBe(1 + Math.ceil(runIds.size / 100));
     // models, versions, the prompt listings (one page each), webhooks ×2, transition requests
     expect(c.collector('mlflow-registry').apiCalls).toBe(3 + 2 + 2 + 2 + 1);
   });

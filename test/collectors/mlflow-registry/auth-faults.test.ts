@@ -40,8 +40,8 @@ describe('mlflow auth and faults through the CLI', () => {
     // throttled twice, retried, and the listing is whole
     const mv = calls(sb.requests, 'model-versions/search');
     expect(mv.filter((r) => r.status === 429)).toHaveLength(2);
-    // the registry's versions and prompt versions, and the lineage collector's own listing
-    expect(mv.filter((r) => r.status === 200)).toHaveLength(3);
+    // the registry's versions and prompt versions; mlflow-lineage reads the registry's artifacts
+    expect(mv.filter((r) => r.status === 200)).toHaveLength(2);
     expect(c.manifest.collectors.reduce((n: number, e: any) => n + e.retries, 0)).toBe(2);
     expect(c.ndjson('mlflow-registry/versions.ndjson')).toHaveLength(18);
   }, HOOK);
@@ -91,12 +91,13 @@ describe('a version listing that fails, and the collection after it', () => {
     expect(failed.finding('mlflow-registry.production-approved')).toMatchObject({ status: 'error', summary: expect.stringContaining('evidence incomplete') });
   });
 
-  it('never diffs against the failed run: the next run is a baseline, not an empty log', () => {
-    // the runner hands a collector only a previous run of its own that had no gap
-    expect(after.code, after.stderr).toBe(0);
-    expect(after.collector('mlflow-registry').gaps).toEqual([]);
-    expect(after.json('mlflow-registry/promotions.json')).toMatchObject({ baseline: true, previousBundle: null, events: [] });
-    expect(after.finding('mlflow-registry.promotions-approved').status).toBe('not_applicable');
+  it('never diffs against the failed run, nor calls the next run a baseline: promotions since it are unknown, said as a gap', () => {
+    // the only earlier run's versions snapshot is incomplete: no comparison is possible, and the first run was not this one
+    expect(after.code, after.stderr).toBe(3);
+    expect(after.collector('mlflow-registry').gaps).toEqual([{ api: 'mlflow.registry.promotions', code: 'PREVIOUS_SNAPSHOT_INCOMPLETE', message: expect.stringContaining(failed.manifest.id) }]);
+    expect(after.json('mlflow-registry/promotions.json')).toMatchObject({ baseline: false, previousBundle: null, events: [] });
+    expect(after.provenance('mlflow-registry/promotions.json').complete).toBe(false);
+    expect(after.finding('mlflow-registry.promotions-approved')).toMatchObject({ status: 'error', summary: expect.stringContaining(failed.manifest.id) });
     expect(after.provenance('mlflow-registry/versions.ndjson').complete).toBe(true);
   });
 

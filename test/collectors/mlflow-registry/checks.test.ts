@@ -34,7 +34,7 @@ describe('mlflow-registry checks', () => {
   it('production-approved needs every approval tag on every production version (stage, any case, or alias)', async () => {
     const r = await run('production-approved', { [V]: versions });
     expect(r.status).toBe('fail');
-    expect(r.exceptions).toEqual([{ resource: 'b/1', reason: 'production (stage Production) without approval tag reviewed_by' }]);
+    expect(r.exceptions).toEqual([{ resource: 'b/1', reason: 'production (stage Production) without approval: approved_by="bo", reviewed_by absent' }]);
     expect(r.summary).toContain('1 of 4 production versions');
   });
 
@@ -59,9 +59,13 @@ describe('mlflow-registry checks', () => {
     expect((await run('promotions-approved', { [P]: { baseline: true, window: { from: null, to: window.to }, previousBundle: null, events: [] } })).status).toBe('not_applicable');
     const quiet = await run('promotions-approved', { [P]: { baseline: false, window, previousBundle: 'x', events: [{ type: 'alias_added', model: 'a', version: '3', alias: 'challenger', from: null, to: '3', toProduction: false, approval: { tags: {}, approved: false, approver: null }, actor: null }] } });
     expect(quiet).toMatchObject({ status: 'not_applicable', summary: expect.stringContaining('1 registry changes') });
-    const promo = { type: 'alias_moved', model: 'a', version: '3', alias: 'champion', from: '2', to: '3', toProduction: true, approval: { tags: {}, approved: false, approver: null }, actor: { user: 'dee', source: 'version tag promoted_by' } };
+    const relied = [
+      { tag: 'approved_by', value: 'pending', accepted: false },
+      { tag: 'reviewed_by', value: null, accepted: false },
+    ];
+    const promo = { type: 'alias_moved', model: 'a', version: '3', alias: 'champion', from: '2', to: '3', toProduction: true, approval: { tags: {}, approved: false, approver: null, relied }, actor: { user: 'dee', source: 'version tag promoted_by' } };
     const r = await run('promotions-approved', { [P]: { baseline: false, window, previousBundle: 'x', events: [promo] } });
     expect(r.status).toBe('fail');
-    expect(r.exceptions![0]!.reason).toBe(`alias moved champion 2 → 3 between ${window.from} → ${window.to} without approval tags (approved_by, reviewed_by); by dee (version tag promoted_by)`);
+    expect(r.exceptions![0]!.reason).toBe(`alias moved champion 2 → 3 between ${window.from} → ${window.to} without approval (approved_by="pending" (means not approved), reviewed_by absent); by dee (version tag promoted_by)`);
   });
 });

@@ -137,7 +137,7 @@ describe('mlflow-registry: two collections of the small company', () => {
     expect(log.events.find((e: any) => e.type === 'version_created').actor).toEqual({ user: 'frank@acme.ai', source: expect.stringContaining('user_id') });
     expect(log.events.find((e: any) => e.model === 'ranker').actor).toEqual({ user: 'deploy-bot', source: 'version tag promoted_by' });
     expect(log.events.find((e: any) => e.model === 'churn-model').actor).toBeNull();
-    expect(log.events.find((e: any) => e.model === 'fraud-detector').approval).toEqual({ tags: { approved_by: 'erin@acme.ai' }, approved: true, approver: 'erin@acme.ai' });
+    expect(log.events.find((e: any) => e.model === 'fraud-detector').approval).toEqual({ tags: { approved_by: 'erin@acme.ai' }, approved: true, approver: 'erin@acme.ai', relied: [{ tag: 'approved_by', value: 'erin@acme.ai', accepted: true }] });
   });
 
   it('fails promotions-approved for exactly the unapproved promotions, naming the window', () => {

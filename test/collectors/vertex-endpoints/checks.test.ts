@@ -83,8 +83,15 @@ describe('vertex-endpoints checks', () => {
       ['ep-1 (endpoint 1)', 'request-response logging was never configured'],
       ['ep-2 (endpoint 2)', 'request-response logging is enabled with samplingRate 0: nothing is logged'],
     ]);
-    expect(r.summary).toBe('2 of 3 endpoints serving a production version do not log requests and responses');
+    expect(r.summary).toBe('2 of 3 endpoints serving (or possibly serving) a production version do not log requests and responses');
     expect((await byId(endpointChecks, 'vertex-endpoints.inference-logging').run(input({ 'vertex.endpoints.endpoints': [endpoints[3]] }))).status).toBe('not_applicable');
+  });
+
+  it('inference-logging: an endpoint whose deployed version is unknown is judged as possibly production, never skipped', async () => {
+    const unknown = ep('5', { servesProduction: null, deployedModels: [dm({ modelVersionId: '7', versionAliases: null, production: null })] });
+    const r = await byId(endpointChecks, 'vertex-endpoints.inference-logging').run(input({ 'vertex.endpoints.endpoints': [unknown] }));
+    expect(r.status).toBe('fail');
+    expect(r.exceptions).toEqual([{ resource: 'ep-5 (endpoint 5)', reason: 'request-response logging was never configured; may serve production: m-v1 (model 9@7) whose version and aliases are unknown' }]);
   });
 
   it('cmek and private-networking are not_applicable unless required, then judge every endpoint', async () => {
@@ -124,7 +131,7 @@ describe('vertex-registry checks', () => {
   it('production-approved: an empty label counts as missing; no labels configured is not_applicable', async () => {
     const c = byId(registryChecks, 'vertex-registry.production-approved');
     const r = await c.run(input(data));
-    expect(r.exceptions).toEqual([{ resource: 'm@2 (model 9)', reason: 'production (alias champion) without approval label approved-by' }]);
+    expect(r.exceptions).toEqual([{ resource: 'm@2 (model 9)', reason: 'production (alias champion) without approval: approved-by="" (means not approved)' }]);
     expect((await c.run(input(data, { approvalLabels: [] }))).status).toBe('not_applicable');
     // production is recomputed from this run's configuration
     expect((await c.run(input(data, { productionAliases: ['production'] }))).status).toBe('pass');

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadVertexFixture, startVertexSandbox, type VertexRecordedRequest, type VertexSandbox } from '../../../src/sandbox/vertex/index.js';
 import { tmpDir } from '../../helpers/cli.js';
-import { collect, countBy, PROJECT, READ_METHODS, resources, vertexConfig, vertexEnv, type Collected } from './helpers.js';
+import { collect, countBy, PROJECT, READ_METHODS, resources, SOURCE, vertexConfig, vertexEnv, type Collected } from './helpers.js';
 
 const HOOK = 60_000;
 const FRAUD = '1467238951083851776';
@@ -83,11 +83,11 @@ describe('Vertex collectors: two collections of the small company', () => {
       expect(metadataHits).toBe(0);
     });
 
-    it('calls only read methods and counts every call (21 for the small company)', () => {
+    it('calls only read methods and counts every call (12 for the small company: lineage and endpoints read the registry’s snapshot)', () => {
       expect(firstRequests.filter((r) => !READ_METHODS.has(r.method))).toEqual([]);
-      expect(countBy(firstRequests)).toEqual({ ListModels: 4, ListModelVersions: 11, ListEndpoints: 2, QueryArtifactLineageSubgraph: 2, GetTrainingPipeline: 1, GetDataset: 1 });
+      expect(countBy(firstRequests)).toEqual({ ListModels: 2, ListModelVersions: 4, ListEndpoints: 2, QueryArtifactLineageSubgraph: 2, GetTrainingPipeline: 1, GetDataset: 1 });
       const calls = (id: string, l: string) => first.collectors(id).find((c: any) => c.scope.location === l).apiCalls;
-      expect([calls('vertex-registry', US), calls('vertex-registry', EU), calls('vertex-lineage', US), calls('vertex-lineage', EU), calls('vertex-endpoints', US), calls('vertex-endpoints', EU)]).toEqual([4, 2, 8, 2, 4, 1]);
+      expect([calls('vertex-registry', US), calls('vertex-registry', EU), calls('vertex-lineage', US), calls('vertex-lineage', EU), calls('vertex-endpoints', US), calls('vertex-endpoints', EU)]).toEqual([4, 2, 4, 0, 1, 1]);
       expect(first.manifest.collectors.reduce((n: number, c: any) => n + c.apiCalls, 0)).toBe(firstRequests.length);
       for (const r of firstRequests.filter((x) => x.method.startsWith('List'))) expect(r.request.pageSize, r.method).toBe(100);
     });
@@ -140,7 +140,7 @@ describe('Vertex collectors: two collections of the small company', () => {
     it('flags the unapproved production version and the model without CMEK', () => {
       const approved = first.finding('vertex-registry.production-approved');
       expect(approved.status).toBe('fail');
-      expect(approved.exceptions).toEqual([{ resource: `support-ticket-classifier@4 (model ${SUPPORT})`, reason: 'production (alias production) without approval label approved-by' }]);
+      expect(approved.exceptions).toEqual([{ resource: `support-ticket-classifier@4 (model ${SUPPORT})`, reason: 'production (alias production) without approval: approved-by absent' }]);
       expect(first.finding('vertex-registry.production-approved', EU).status).toBe('not_applicable');
       expect(first.finding('vertex-registry.cmek')).toMatchObject({ status: 'fail', criteria: ['CC6.1'] });
       expect(resources(first.finding('vertex-registry.cmek'))).toEqual([`support-ticket-classifier (model ${SUPPORT})`]);
@@ -219,10 +219,11 @@ describe('Vertex collectors: two collections of the small company', () => {
       });
       expect(eps.find((e) => e.endpointId === EP_CHURN)).toMatchObject({ servesProduction: true, network: null, privateServiceConnect: null, private: false });
       expect(first.ndjson(`vertex-endpoints/${EU}/endpoints.ndjson`)).toEqual([]);
-      // one ListModelVersions per distinct deployed model (fraud-detector is deployed twice)
+      // the versions of the three distinct deployed models come from the registry's snapshot of this run (fraud-detector is deployed twice)
       expect(first.provenance(`vertex-endpoints/${US}/endpoints.ndjson`).operations).toEqual([
         { api: 'EndpointService.ListEndpoints', params: { parent: `projects/${PROJECT.id}/locations/${US}`, pageSize: 100 }, pages: 1, calls: 1 },
-        { api: 'ModelService.ListModelVersions', params: { name: '<each distinct deployed model>', pageSize: 100 }, pages: 3, calls: 3 },
+        { api: 'bundle:read', params: { artifact: `artifacts/${SOURCE}/vertex-registry/${US}/versions.ndjson`, kind: 'vertex.registry.versions', models: 3 }, pages: 1, calls: 0 },
+        { api: 'ModelService.ListModelVersions', params: { name: '<each distinct deployed model>', pageSize: 100, models: 0 }, pages: 0, calls: 0 },
       ]);
     });
 
@@ -260,6 +261,7 @@ describe('Vertex collectors: two collections of the small company', () => {
       expect(second.provenance(`vertex-registry/${US}/promotions.json`).periodCovered).toEqual(log.window);
       expect(log.events).toEqual([
         {
+          key: `alias_moved|${FRAUD}|2|production|3|2|since ${first.manifest.id}`,
           type: 'alias_moved',
           model: FRAUD,
           modelDisplayName: 'fraud-detector',
@@ -272,7 +274,7 @@ describe('Vertex collectors: two collections of the small company', () => {
           lastUpdated: expect.any(String),
           actor: null,
           toProduction: true,
-          approval: { tags: { 'approved-by': 'maria-chen' }, approved: true, approver: 'maria-chen' },
+          approval: { tags: { 'approved-by': 'maria-chen' }, approved: true, approver: 'maria-chen', relied: [{ tag: 'approved-by', value: 'maria-chen', accepted: true }] },
         },
       ]);
       expect(second.finding('vertex-registry.promotions-approved')).toMatchObject({ status: 'pass' });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REDACTED, Redactor, isSecretKey, redactString } from '../../../collectors/_shared/redact.js';
+import { REDACTED, Redactor, isSecretKey, redactString } from '../../src/core/redact.js';
 
 describe('credential redaction', () => {
   it('recognises secret-looking keys, camelCase included, but not hyperparameters', () => {
@@ -23,6 +23,30 @@ describe('credential redaction', () => {
     const pem = '-----BEGIN RSA PRIVATE KEY-----\nMIIEow\nabc\n-----END RSA PRIVATE KEY-----';
     expect(redactString(`key:\n${pem}\nend`)).toBe(`key:\n${REDACTED}\nend`);
     expect(redactString('s3://acme-data/fraud/train.parquet')).toBe('s3://acme-data/fraud/train.parquet');
+  });
+
+  it('redacts passwords in ODBC/JDBC connection strings, braces and quotes included', () => {
+    expect(redactString('Driver={ODBC Driver 18};Server=db;Uid=trainer;Pwd=Sw0rdf1sh;Encrypt=yes')).toBe(`Driver={ODBC Driver 18};Server=db;Uid=trainer;Pwd=${REDACTED};Encrypt=yes`);
+    expect(redactString('Server=db;User ID=sa;Password={p;a=ss};Database=features')).toBe(`Server=db;User ID=sa;Password={${REDACTED}};Database=features`);
+    expect(redactString('jdbc:sqlserver://db:1433;databaseName=f;user=sa;password=hunter2')).toBe(`jdbc:sqlserver://db:1433;databaseName=f;user=sa;password=${REDACTED}`);
+    expect(redactString('jdbc:postgresql://db/f?user=a&PWD=hunter2&ssl=true')).toBe(`jdbc:postgresql://db/f?user=a&PWD=${REDACTED}&ssl=true`);
+    expect(redactString("DSN=warehouse;PWD='x y z';UID=etl")).toBe(`DSN=warehouse;PWD='${REDACTED}';UID=etl`);
+  });
+
+  it('redacts pre-signed URL signatures and credentials (S3, GCS, Azure SAS) without doubling brackets', () => {
+    const s3 = 'https://b.s3.amazonaws.com/train.parquet?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261201%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20261201T000000Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
+    expect(redactString(s3)).toBe(`https://b.s3.amazonaws.com/train.parquet?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=${REDACTED}&X-Amz-Date=20261201T000000Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature=${REDACTED}`);
+    const gcs = 'https://storage.googleapis.com/b/o?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Credential=sa%40p.iam.gserviceaccount.com%2F20261201%2Fauto%2Fstorage%2Fgoog4_request&X-Goog-Signature=a1b2c3';
+    expect(redactString(gcs)).toBe(`https://storage.googleapis.com/b/o?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Credential=${REDACTED}&X-Goog-Signature=${REDACTED}`);
+    const sas = 'https://acct.blob.core.windows.net/c/train.csv?sv=2022-11-02&ss=b&srt=o&sp=r&se=2026-12-31T00:00:00Z&sig=AbCdEf%2B123%3D';
+    expect(redactString(sas)).toBe(`https://acct.blob.core.windows.net/c/train.csv?sv=2022-11-02&ss=b&srt=o&sp=r&se=2026-12-31T00:00:00Z&sig=${REDACTED}`);
+    expect(redactString('X-Amz-Credential=AKIAIOSFODNN7EXAMPLE/20261201/us-east-1/s3/aws4_request')).toBe(`X-Amz-Credential=${REDACTED}`);
+    expect(redactString(s3)).not.toContain(']]');
+  });
+
+  it('leaves ordinary names and signatures-in-prose alone', () => {
+    for (const s of ['sig_figs=3', 'signature_version=v4', 'design=sigmoid', 'fraud-train-2026-11', 'Password policy requires 14 characters'])
+      expect(redactString(s), s).toBe(s);
   });
 
   it('counts redactions per category and redacts keyed values whole', () => {
