@@ -253,12 +253,14 @@ function mlflowRateTerm(calls: number, L: number): CostTerm {
 export function mlflowRegistryCost(seed: MlflowSeed, p: CostParams): CollectorCost {
   const rm = Math.max(1, ceil(seed.registeredModels.length, 1000));
   const mv = Math.max(1, ceil(seed.modelVersions.length, 200_000));
-  const minimum = { 'registered-models/search': rm, 'model-versions/search': mv, webhooks: 1, 'registry-webhooks/list': 1, 'transition-requests/list': 1 };
+  // + one page each of the prompt listings (prompts are hidden from the default searches) and the
+  // source's one question whether the server is multi-tenant (GET workspaces)
+  const minimum = { workspaces: 1, 'registered-models/search': rm + 1, 'model-versions/search': mv + 1, webhooks: 1, 'registry-webhooks/list': 1, 'transition-requests/list': 1 };
   const L = p.latencyMs;
   return finish(
     'mlflow-registry',
     minimum,
-    `⌈${seed.registeredModels.length}/1000⌉ registered-models pages + ⌈${seed.modelVersions.length}/200,000⌉ model-versions pages (MLflow's max_results caps) + 3 single calls that answer "not supported" on open-source MLflow`,
+    `⌈${seed.registeredModels.length}/1000⌉ registered-models pages + ⌈${seed.modelVersions.length}/200,000⌉ model-versions pages (MLflow's max_results caps) + 2 prompt listings + 1 workspace probe + 3 single calls that answer "not supported" on open-source MLflow`,
     [
       { what: `longest chain: ${Math.max(rm, mv + 1)} calls in sequence × ${L} ms`, ms: Math.max(rm, mv + 1) * L },
       mlflowRateTerm(sum(Object.values(minimum)), L),
@@ -272,12 +274,13 @@ export function mlflowLineageCost(seed: MlflowSeed, p: CostParams): CollectorCos
   const ex = Math.max(1, ceil(seed.experiments.length, 50_000));
   const runs = mlflowProductionOrStaging(seed).size;
   const batches = ceil(runs, 100) * Math.max(1, ceil(seed.experiments.length, 100));
-  const minimum = { 'registered-models/search': rm, 'model-versions/search': mv, 'experiments/search': ex, 'runs/search': batches };
+  // measured alone (--only): it lists the registry itself; run with mlflow-registry it reads that one's artifacts instead
+  const minimum = { workspaces: 1, 'registered-models/search': rm, 'model-versions/search': mv, 'experiments/search': ex, 'runs/search': batches };
   const L = p.latencyMs;
   return finish(
     'mlflow-lineage',
     minimum,
-    `max_results caps as for the registry, + ⌈${runs} in-scope runs / 100 run ids per filter⌉ × ⌈${seed.experiments.length} experiments / 100⌉ runs/search calls`,
+    `alone: the workspace probe and the registry listings (max_results caps as for the registry), + ⌈${runs} in-scope runs / 100 run ids per filter⌉ × ⌈${seed.experiments.length} experiments / 100⌉ runs/search calls`,
     [
       { what: `listings (${Math.max(rm, mv, ex)} in sequence) then ${batches} runs/search through a pool of ${p.concurrency}, × ${L} ms`, ms: (Math.max(rm, mv, ex) + ceil(batches, p.concurrency)) * L },
       mlflowRateTerm(sum(Object.values(minimum)), L),

@@ -27,7 +27,8 @@ describe('cost model', () => {
     expect(c['aws-iam']!.minimumTotal).toBe(36);
     // ⌈1667/100⌉ + ⌈1667/100⌉ + ⌈1666/100⌉ = 51 pages + one policy per secret
     expect(c['aws-secrets-manager']!.minimum).toEqual({ 'secretsmanager:ListSecrets': 51, 'secretsmanager:GetResourcePolicy': 5000, 'secretsmanager:DescribeSecret': 0 });
-    expect(c['mlflow-registry']!.minimumTotal).toBe(5);
+    // the two listings, their prompt twins, the workspace probe and three "not supported" single calls
+    expect(c['mlflow-registry']!.minimumTotal).toBe(8);
     expect(c['vertex-registry']!.minimumTotal).toBe(301);
     expect(c['vertex-endpoints']!.minimum['EndpointService.ListEndpoints']).toBe(1);
   });
