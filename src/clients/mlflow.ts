@@ -876,27 +876,26 @@ class RestClient implements MlflowClient {
       yield { items: [], page: 1 };
       return;
     }
+    yield* this.paginateBatches(
+      ids,
+      'runs/search',
+      (batch, token) => ({
+        experiment_ids: batch,
+        filter: p.filter,
+        run_view_type: p.runViewType ?? 'ALL',
+        ...(p.maxResults !== undefined ? { max_results: p.maxResults } : {}),
+        ...(p.orderBy ? { order_by: p.orderBy } : {}),
+        ...(token !== undefined ? { page_token: token } : {}),
+      }),
+      (b) => listField<Run>(b, 'runs', byRunId),
+    );
+  }
+
+  /** A POST search over experiment ids, 100 ids per request (each batch paged to its end), pages numbered across batches. */
+  private async *paginateBatches<T>(ids: readonly string[], endpoint: string, request: (batch: string[], token: string | undefined) => Json, items: (b: Json) => T[]): AsyncGenerator<MlflowPage<T>, void, undefined> {
     let pageNo = 1;
     for (const batch of chunk(ids, 100)) {
-      const pages = this.paginate(
-        'POST',
-        'runs/search',
-        (token) =>
-          this.call(
-            'POST',
-            'runs/search',
-            {
-              experiment_ids: batch,
-              filter: p.filter,
-              run_view_type: p.runViewType ?? 'ALL',
-              ...(p.maxResults !== undefined ? { max_results: p.maxResults } : {}),
-              ...(p.orderBy ? { order_by: p.orderBy } : {}),
-              ...(token !== undefined ? { page_token: token } : {}),
-            },
-            (b) => ({ items: listField<Run>(b, 'runs', byRunId), next: nextToken(b) }),
-          ),
-        pageNo,
-      );
+      const pages = this.paginate('POST', endpoint, (token) => this.call('POST', endpoint, request(batch, token), (b) => ({ items: items(b), next: nextToken(b) })), pageNo);
       for (;;) {
         const r = await pages.next();
         if (r.done) {
@@ -923,34 +922,17 @@ class RestClient implements MlflowClient {
       yield { items: [], page: 1 };
       return;
     }
-    let pageNo = 1;
-    for (const batch of chunk(p.experimentIds, 100)) {
-      const pages = this.paginate(
-        'POST',
-        'logged-models/search',
-        (token) =>
-          this.call(
-            'POST',
-            'logged-models/search',
-            {
-              experiment_ids: batch,
-              ...(p.filter ? { filter: p.filter } : {}),
-              ...(p.maxResults !== undefined ? { max_results: p.maxResults } : {}),
-              ...(token !== undefined ? { page_token: token } : {}),
-            },
-            (b) => ({ items: listField<LoggedModel>(b, 'models', byLoggedModelId), next: nextToken(b) }),
-          ),
-        pageNo,
-      );
-      for (;;) {
-        const r = await pages.next();
-        if (r.done) {
-          pageNo = r.value + 1;
-          break;
-        }
-        yield r.value;
-      }
-    }
+    yield* this.paginateBatches(
+      p.experimentIds,
+      'logged-models/search',
+      (batch, token) => ({
+        experiment_ids: batch,
+        ...(p.filter ? { filter: p.filter } : {}),
+        ...(p.maxResults !== undefined ? { max_results: p.maxResults } : {}),
+        ...(token !== undefined ? { page_token: token } : {}),
+      }),
+      (b) => listField<LoggedModel>(b, 'models', byLoggedModelId),
+    );
   }
 
   searchLoggedModels(p: SearchLoggedModelsParams): Promise<MlflowList<LoggedModel>> {

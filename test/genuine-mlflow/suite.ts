@@ -3,10 +3,10 @@
 // real CLI; what it wrote is compared field by field with what the genuine Python client reports.
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { expect, it } from 'vitest';
-import { tmpDir } from '../helpers/cli.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runCli, tmpDir } from '../helpers/cli.js';
 import { bundleText } from '../helpers/collected.js';
-import { mlflowConfig, type Collected } from '../collectors/mlflow-registry/helpers.js';
+import { collect, mlflowConfig, mlflowEnv, type Collected } from '../collectors/mlflow-registry/helpers.js';
 import { genuineAvailable, startGenuine, type GenuineServer, type GenuineVersion } from './server.js';
 
 export const HOOK = 180_000;
@@ -242,4 +242,71 @@ export function expectPromotionEvents(c: Collected, promoted: { stage: { model: 
     ['stage_changed', `${promoted.stage.model}/${promoted.stage.archived}`, null, 'Production', 'Archived', false],
     ['stage_changed', `${promoted.stage.model}/${promoted.stage.version}`, null, 'Staging', 'Production', true],
   ]);
+}
+
+export interface TwoCollections {
+  server: GenuineServer;
+  seed: Seeded;
+  truth: Truth;
+  first: Collected;
+  second: Collected;
+  /** what seed.py promote changed between the two */
+  promoted: any;
+  evidence: string;
+  /** the server's access log lines of each collection (the seeding client's requests left out) */
+  during: { first: ReturnType<GenuineServer['accessLog']>; second: ReturnType<GenuineServer['accessLog']> };
+}
+
+/**
+ * In the calling describe: the seeded server of this version, collected, then one promotion and one
+ * alias move made through the client, then collected again; the server stops after the describe.
+ */
+export function twoCollections(version: GenuineVersion): () => TwoCollections {
+  let t: TwoCollections;
+  beforeAll(async () => {
+    const { server, seed, truth } = await seededServer(version);
+    const dir = tmpDir(`soc2-genuine-${version}-`);
+    const cfg = genuineConfig(dir, server.url);
+    let before = server.accessLog().length;
+    const first = await collect(cfg, mlflowEnv(server.url));
+    const duringFirst = server.accessLog().slice(before);
+    const promoted = await server.py('promote');
+    before = server.accessLog().length;
+    const second = await collect(cfg, mlflowEnv(server.url));
+    t = { server, seed, truth, first, second, promoted, evidence: path.join(dir, 'evidence'), during: { first: duringFirst, second: server.accessLog().slice(before) } };
+  }, HOOK);
+  afterAll(() => t?.server.stop());
+  return () => t;
+}
+
+/** Every request of both collections was answered (2xx or documented) and counted by a collector, but the workspace probe. */
+export function expectEveryCallAnswered(t: TwoCollections, version: GenuineVersion): void {
+  for (const which of ['first', 'second'] as const) {
+    const log = t.during[which];
+    expect(notAnswered(log), which).toEqual([]);
+    const counted = t[which].manifest.collectors.reduce((n: number, e: any) => n + e.apiCalls, 0);
+    expect(log.length, which).toBe(counted + 1);
+  }
+  console.info(`genuine ${version}: ${t.during.first.length} HTTP requests for a collection (${t.first.manifest.collectors.map((e: any) => `${e.id} ${e.apiCalls}`).join(', ')}, workspace probe 1)`);
+}
+
+/** What both versions' two collections must show: no canary, exactly the promotion events, a verified chain, every call answered and counted. */
+export function twoCollectionTests(t: () => TwoCollections, version: GenuineVersion, minCanaries: number): void {
+  it('never writes or prints a planted credential', () => {
+    expect(t().seed.canaries.length).toBeGreaterThanOrEqual(minCanaries);
+    expect(leakedCanaries(t().seed.canaries, t().first, t().second)).toEqual([]);
+  });
+
+  it('logs exactly the promotion and the alias move made between the collections', () => {
+    expectPromotionEvents(t().second, t().promoted);
+  });
+
+  it('verifies the chain of both bundles', async () => {
+    const v = await runCli(['verify', t().evidence]);
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+  });
+
+  it('makes only calls the server answers 2xx (or the documented "not supported"), each counted', () => {
+    expectEveryCallAnswered(t(), version);
+  });
 }
