@@ -4,6 +4,7 @@ import { daysBetween } from '../define.js';
 import type { CredentialRow } from './credential-report.js';
 import { compilePattern, matches } from './iam-eval.js';
 import type { IamSettings } from './index.js';
+import { judgeFederated } from './federated.js';
 import { grantsAdmin, trustPrincipals, type PolicyDocument, type TrustPrincipal } from './policy.js';
 
 const ROOT = '<root_account>';
@@ -70,7 +71,8 @@ interface AdminEntry {
 }
 
 interface AuthorizationFacts {
-  admin: Part<{ policies: Set<string>; principals: AdminEntry[] }>;
+  /** `policies`: ARNs granting admin; `known`: every policy ARN in the artifact (an attached one not there hides what it grants) */
+  admin: Part<{ policies: Set<string>; known: Set<string>; principals: AdminEntry[] }>;
   userInline: Part<Exception[]>;
   trust: Part<{ Arn: string; principals: TrustPrincipal[] }[]>;
 }
@@ -84,12 +86,14 @@ interface AuthorizationFacts {
 function authorizationFacts(input: CheckInput): Promise<AuthorizationFacts> {
   const scan = async (): Promise<AuthorizationFacts> => {
     const policies = new Set<string>();
+    const known = new Set<string>();
     const principals: AdminEntry[] = [];
     const userInline: Exception[] = [];
     const roles: { Arn: string; principals: TrustPrincipal[] }[] = [];
     const facts: AuthorizationFacts = {
-      admin: new Part({ policies, principals }, (r) => {
+      admin: new Part({ policies, known, principals }, (r) => {
         if (r.type === 'policy') {
+          known.add(r.Arn);
           const v = r.PolicyVersionList?.find((x) => x.IsDefaultVersion) ?? r.PolicyVersionList?.find((x) => x.VersionId === r.DefaultVersionId);
           if (grantsAdmin(v?.Document ?? null)) policies.add(r.Arn);
         } else if (r.type === 'user' || r.type === 'role' || r.type === 'group') {
@@ -121,25 +125,37 @@ function authorizationFacts(input: CheckInput): Promise<AuthorizationFacts> {
   return input.memo ? input.memo(`aws-iam:${AUTHORIZATION_DETAILS}`, scan) : scan();
 }
 
-/** Principals (users, roles, groups) holding Allow * on *: inline, through an attached policy, or through a group. */
-export async function adminHolders(input: CheckInput): Promise<Exception[]> {
-  const { policies: adminPolicies, principals } = (await authorizationFacts(input)).admin.get();
+/** Principals (users, roles, groups) holding Allow * on *, and those whose grants cannot be told (a policy or group missing from the artifact). */
+export async function adminHolders(input: CheckInput): Promise<{ holders: Exception[]; unknown: Exception[] }> {
+  const { policies: adminPolicies, known, principals } = (await authorizationFacts(input)).admin.get();
   const adminGroups = new Map<string | undefined, string>();
+  const groupMissing = new Map<string | undefined, string[]>();
   for (const g of principals) {
     if (g.type !== 'group') continue;
     const attached = g.attached.findIndex((a) => adminPolicies.has(a));
     if (g.inlineAdmin.length) adminGroups.set(g.GroupName, `inline policy ${g.inlineAdmin[0]}`);
     else if (attached >= 0) adminGroups.set(g.GroupName, `attached policy ${g.attached[attached]}`);
+    groupMissing.set(g.GroupName, g.attached.filter((a) => !known.has(a)));
   }
-  const out: Exception[] = [];
+  const holders: Exception[] = [];
+  const unknown: Exception[] = [];
   for (const r of principals) {
     const via: string[] = [];
     for (const name of r.inlineAdmin) via.push(`inline policy ${name}`);
     for (const a of r.attached) if (adminPolicies.has(a)) via.push(`attached policy ${a}`);
     for (const g of r.groups) if (adminGroups.has(g)) via.push(`group ${g} (${adminGroups.get(g)})`);
-    if (via.length) out.push({ resource: r.Arn, reason: `Allow * on * via ${via.join('; ')}` });
+    if (via.length) holders.push({ resource: r.Arn, reason: `Allow * on * via ${via.join('; ')}` });
+    else if (r.type !== 'group') {
+      // a principal already listed needs no second row; one not listed may be hidden by what is missing
+      const missing = r.attached.filter((a) => !known.has(a)).map((a) => `attached policy ${a}`);
+      for (const g of r.groups) {
+        if (!groupMissing.has(g)) missing.push(`group ${g}`);
+        else for (const a of groupMissing.get(g)!) missing.push(`group ${g}: attached policy ${a}`);
+      }
+      if (missing.length) unknown.push({ resource: r.Arn, reason: `cannot tell whether it holds Allow * on *: ${missing.join(', ')} not in the authorization details` });
+    }
   }
-  return out;
+  return { holders, unknown };
 }
 
 /** The parsed credential report, read once for the three checks that use it (the checks only read it). */
@@ -257,8 +273,9 @@ export const checks: Check[] = [
     severity: 'high',
     reads: [AUTHORIZATION_DETAILS],
     async run(i) {
-      const ex = await adminHolders(i);
-      return result(ex, 'no user, group or role holds Allow * on *', (n) => `${n} principals hold Allow * on * (directly, via groups or attached policies)`);
+      const { holders, unknown } = await adminHolders(i);
+      if (unknown.length) return { status: 'error', summary: `${unknown.length} principals reference policies or groups missing from the authorization details, so whether they hold Allow * on * is unknown; ${holders.length} principals hold it`, exceptions: [...unknown, ...holders] };
+      return result(holders, 'no user, group or role holds Allow * on *', (n) => `${n} principals hold Allow * on * (directly, via groups or attached policies)`);
     },
   },
   {
@@ -280,18 +297,24 @@ export const checks: Check[] = [
       const own = i.target.account;
       const ex: Exception[] = [];
       let services = 0;
+      const pinned: string[] = [];
       for (const { Arn, principals: ps } of (await authorizationFacts(i)).trust.get()) {
         services += ps.filter((p) => p.kind === 'service').length ? 1 : 0;
         const outside = ps.filter((p) => p.kind === 'aws-wildcard' || (p.kind === 'aws-account' && p.account && p.account !== own));
-        if (outside.length) {
+        const federated = ps.filter((p) => p.kind === 'federated').map((p) => judgeFederated(p.value, p.condition));
+        const open = federated.filter((f) => f.risk);
+        pinned.push(...federated.filter((f) => !f.risk).map((f) => `${Arn.replace(/^.*:role\//, '')}: ${f.provider} (${f.conditions})`));
+        if (outside.length || open.length) {
           const svc = ps.filter((p) => p.kind === 'service').map((p) => p.value);
-          ex.push({
-            resource: Arn,
-            reason: `trusted by ${outside.map((p) => (p.kind === 'aws-wildcard' ? 'any AWS principal (*)' : `account ${p.account}`) + (p.conditional ? ' (conditional)' : '')).join(', ')}${svc.length ? `; services: ${svc.join(', ')}` : ''}`,
-          });
+          const who = [
+            ...outside.map((p) => (p.kind === 'aws-wildcard' ? 'any AWS principal (*)' : `account ${p.account}`) + (p.conditional ? ' (conditional)' : '')),
+            ...open.map((f) => `${f.provider}: ${f.risk} [conditions: ${f.conditions}]`),
+          ];
+          ex.push({ resource: Arn, reason: `trusted by ${who.join(', ')}${svc.length ? `; services: ${svc.join(', ')}` : ''}` });
         }
       }
-      return result(ex, `no role is assumable from another account (${services} roles trust AWS services only)`, (n) => `${n} roles are assumable from outside the account`);
+      const fed = pinned.length ? `; ${pinned.length} federated trusts pinned by their conditions: ${pinned.slice(0, 10).join('; ')}${pinned.length > 10 ? `; … ${pinned.length - 10} more` : ''}` : '';
+      return result(ex, `no role is assumable from another account or by unpinned federated identities (${services} roles trust AWS services)${fed}`, (n) => `${n} roles are assumable from outside the account${fed}`);
     },
   },
   {
@@ -301,7 +324,7 @@ export const checks: Check[] = [
     reads: ['aws.iam.ml-privileges'],
     async run(i) {
       const approved = (i.settings as IamSettings).mlApprovedPrincipals;
-      const a = await i.artifacts.readJson<{ rows: { principal: string; action: string; resource: string; decision: string; via: string[] }[] }>('aws.iam.ml-privileges');
+      const a = await i.artifacts.readJson<{ rows: { principal: string; action: string; resource: string; decision: string; via: string[] }[]; unknown?: { principal: string; missing: string[] }[] }>('aws.iam.ml-privileges');
       const by = new Map<string, { actions: Set<string>; conditional: boolean }>();
       for (const r of a.rows) {
         const e = by.get(r.principal) ?? { actions: new Set<string>(), conditional: true };
@@ -315,6 +338,8 @@ export const checks: Check[] = [
         ex.push({ resource: principal, reason: `${e.conditional ? 'conditionally ' : ''}allowed: ${[...e.actions].sort().join(', ')}` });
       }
       const held = by.size;
+      const unknown = (a.unknown ?? []).map((u) => ({ resource: u.principal, reason: `ML privileges unknown: ${u.missing.join(', ')} not in the authorization details` }));
+      if (unknown.length) return { status: 'error', summary: `the ML privileges of ${unknown.length} principals cannot be told (policies or groups missing from the authorization details); ${ex.length} of ${held} principals holding ML privileges are not approved`, exceptions: [...unknown, ...ex] };
       return ex.length
         ? { status: 'fail', summary: `${ex.length} of ${held} principals holding ML privileges are not in settings.aws-iam.mlApprovedPrincipals`, exceptions: ex }
         : { status: 'pass', summary: `${held} principals hold ML privileges, all approved` };

@@ -14,12 +14,12 @@ import {
   type GetAccountAuthorizationDetailsCommandOutput,
   type GetCredentialReportCommandOutput,
 } from '@aws-sdk/client-iam';
-import { makeClient } from '../../src/clients/aws.js';
+import { makeClient, truncatedMarker } from '../../src/clients/aws.js';
 import { describeError } from '../../src/core/errors.js';
 import type { OperationRecord } from '../../src/core/types.js';
 import type { AwsContext } from '../define.js';
 import type { IamSettings } from './index.js';
-import { parseCredentialReport } from './credential-report.js';
+import { MalformedCredentialReport, parseCredentialReport } from './credential-report.js';
 import { MlAccessAnalysis, type AuthorizationRecord, type MlAccessOptions } from './ml-access.js';
 import { decodePolicyDocument } from './policy.js';
 
@@ -89,7 +89,7 @@ async function collectAuthorizationDetails(ctx: AwsContext, iam: IAMClient, ml: 
       async (Marker) => {
         const page = await iam.send(new GetAccountAuthorizationDetailsCommand({ ...params, Marker }), { abortSignal: ctx.signal });
         op.pages++;
-        return { page, next: page.IsTruncated ? page.Marker : undefined };
+        return { page, next: truncatedMarker('iam:GetAccountAuthorizationDetails', page) };
       },
       async (page) => {
         await ml.ready;
@@ -114,7 +114,7 @@ async function collectMlPrivileges(ctx: AwsContext, s: IamSettings, ml: MlFeed):
     const r = await ml.result();
     await ctx.artifacts.json(
       'aws.iam.ml-privileges',
-      { actions: s.mlActions, bucketActions: s.mlBucketActions, buckets: ctx.source.trainingDataBuckets, principalsEvaluated: r.principalsEvaluated, notes: r.notes, rows: r.rows },
+      { actions: s.mlActions, bucketActions: s.mlBucketActions, buckets: ctx.source.trainingDataBuckets, principalsEvaluated: r.principalsEvaluated, unknown: r.unknown, notes: r.notes, rows: r.rows },
       { operations: [], complete: true, records: r.rows.length, notes: { derivedFrom: 'aws.iam.authorization-details', apiCalls: 0 } },
     );
   } catch (e) {
@@ -168,11 +168,16 @@ async function collectCredentialReport(ctx: AwsContext, iam: IAMClient, s: IamSe
       }
     }
     record();
-    const csv = Buffer.from(rep.Content ?? new Uint8Array()).toString('utf8');
-    const rows = parseCredentialReport(csv);
+    // a report always holds its header and the root row: no content is a failed answer, not "no users"
+    if (!rep.Content || rep.Content.length === 0) throw new MalformedCredentialReport('GetCredentialReport answered without Content');
+    const csv = Buffer.from(rep.Content).toString('utf8');
+    const { rows, problems } = parseCredentialReport(csv);
+    for (const p of problems) ctx.gap({ api: 'iam:GetCredentialReport', code: 'MalformedCredentialReportRow', message: p.message });
+    const complete = problems.length === 0;
     const generatedAt = rep.GeneratedTime?.toISOString();
-    await ctx.artifacts.text('aws.iam.credential-report-csv', csv, { operations: ops, complete: true, records: rows.length, notes: { generatedAt } });
-    await ctx.artifacts.json('aws.iam.credential-report', { generatedAt, rows }, { operations: ops, complete: true, records: rows.length });
+    const notes = { generatedAt, ...(complete ? {} : { incomplete: `${problems.length} unreadable record(s): ${problems.map((p) => p.message).join('; ')}`, unreadableRecords: problems.map((p) => p.line) }) };
+    await ctx.artifacts.text('aws.iam.credential-report-csv', csv, { operations: ops, complete, records: rows.length, notes });
+    await ctx.artifacts.json('aws.iam.credential-report', { generatedAt, rows }, { operations: ops, complete, records: rows.length, notes });
   } catch (e) {
     ctx.gap({ api: gets ? 'iam:GetCredentialReport' : 'iam:GenerateCredentialReport', ...describeError(e) });
   }
@@ -189,6 +194,15 @@ async function collectPasswordPolicy(ctx: AwsContext, iam: IAMClient): Promise<v
       await ctx.artifacts.json('aws.iam.password-policy', { present: false, policy: null }, { operations: [op], complete: true, notes: { answer: 'NoSuchEntity: no password policy is set' } });
     } else ctx.gap({ api: op.api, ...describeError(e) });
   }
+}
+
+/** The root checks read these two keys: an answer without them is a failed answer, never "0 = no MFA / no keys". */
+const SUMMARY_KEYS = ['AccountMFAEnabled', 'AccountAccessKeysPresent'] as const;
+
+function accountSummary(r: { SummaryMap?: Record<string, number> }): Record<string, number> {
+  const missing = SUMMARY_KEYS.filter((k) => typeof r.SummaryMap?.[k] !== 'number');
+  if (missing.length) throw Object.assign(new Error(r.SummaryMap ? `SummaryMap lacks ${missing.join(', ')}` : 'GetAccountSummary answered without a SummaryMap'), { name: 'MalformedAccountSummary' });
+  return r.SummaryMap!;
 }
 
 async function collectSimple(ctx: AwsContext, kind: string, api: string, call: () => Promise<unknown>, records?: (v: any) => number): Promise<void> {
@@ -220,12 +234,12 @@ export async function collect(ctx: AwsContext): Promise<void> {
       collectAuthorizationDetails(ctx, iam, ml).then(() => collectMlPrivileges(ctx, s, ml)),
       collectCredentialReport(ctx, iam, s),
       collectPasswordPolicy(ctx, iam),
-      collectSimple(ctx, 'aws.iam.account-summary', 'iam:GetAccountSummary', async () => (await iam.send(new GetAccountSummaryCommand({}), { abortSignal: ctx.signal })).SummaryMap ?? {}),
+      collectSimple(ctx, 'aws.iam.account-summary', 'iam:GetAccountSummary', async () => accountSummary(await iam.send(new GetAccountSummaryCommand({}), { abortSignal: ctx.signal }))),
       (async () => {
         try {
           const { items, op } = await collectListPaged(ctx, 'iam:ListVirtualMFADevices', async (Marker) => {
             const r = await iam.send(new ListVirtualMFADevicesCommand({ Marker, MaxItems: 1000 }), { abortSignal: ctx.signal });
-            return { items: r.VirtualMFADevices ?? [], next: r.IsTruncated ? r.Marker : undefined };
+            return { items: r.VirtualMFADevices ?? [], next: truncatedMarker('iam:ListVirtualMFADevices', r) };
           });
           await ctx.artifacts.json('aws.iam.virtual-mfa-devices', items, { operations: [op], complete: true });
         } catch (e) {

@@ -75,6 +75,8 @@ export interface MlAccessResult {
   rows: MlAccessRow[];
   /** users plus roles */
   principalsEvaluated: number;
+  /** principals whose grants cannot be fully told: an attached policy or a group is not in the artifact (they may hold privileges no row shows) */
+  unknown: { principal: string; missing: string[] }[];
   notes: string[];
 }
 
@@ -316,16 +318,21 @@ export class MlAccessAnalysis {
     const wildcards = new Map<string, WildcardUse>();
     const miss = (m: Map<string, Set<string>>, key: string, who: string) => (m.get(key) ?? m.set(key, new Set()).get(key)!).add(who);
     const principalsEvaluated = this.principals.length;
+    const unknown: MlAccessResult['unknown'] = [];
 
     for (const r of this.principals) {
       const statements: Sourced[] = [];
+      const absent: string[] = [];
       const add = (list: CompiledStatement[], via: string) => {
         for (const statement of list) statements.push({ statement, via });
       };
       const attach = (arn: string, prefix: string) => {
         const p = policies.get(arn);
         if (p) add(p, `${prefix}attached policy ${arn}`);
-        else miss(missingPolicies, arn, r.arn);
+        else {
+          miss(missingPolicies, arn, r.arn);
+          absent.push(`${prefix}attached policy ${arn}`);
+        }
       };
       for (const p of r.inline) add(p.statements, `inline policy ${p.name}`);
       for (const arn of r.attached) attach(arn, '');
@@ -333,6 +340,7 @@ export class MlAccessAnalysis {
         const entry = groups.get(g);
         if (!entry) {
           miss(missingGroups, g, r.arn);
+          absent.push(`group ${g}`);
           continue;
         }
         for (const p of entry.inline) add(p.statements, `group ${g}: inline policy ${p.name}`);
@@ -345,6 +353,7 @@ export class MlAccessAnalysis {
         if (p) boundary = p.map((statement) => ({ statement, via: `boundary ${bArn}` }));
         else miss(missingBoundaries, bArn, r.arn);
       }
+      if (absent.length) unknown.push({ principal: r.arn, missing: absent });
       if (!statements.length) continue;
 
       for (const job of jobs) {
@@ -382,13 +391,13 @@ export class MlAccessAnalysis {
       for (const [key, who] of entries.slice(0, MAX_NOTES_PER_KIND)) notes.push(`${what} ${key} is not in the artifact (${effect}); referenced by ${[...who].slice(0, 3).join(', ')}${who.size > 3 ? ` and ${who.size - 3} more` : ''}`);
       if (entries.length > MAX_NOTES_PER_KIND) notes.push(`${entries.length - MAX_NOTES_PER_KIND} more missing ${what}s not listed`);
     };
-    listMissing(missingPolicies, 'attached policy', 'its grants are unknown and not counted');
-    listMissing(missingGroups, 'group', 'its policies are unknown and not counted');
+    listMissing(missingPolicies, 'attached policy', 'its grants are unknown: the principals referencing it are listed as unknown');
+    listMissing(missingGroups, 'group', 'its policies are unknown: its members are listed as unknown');
     listMissing(missingBoundaries, 'permissions boundary', 'evaluated without the boundary');
     for (const arn of noDefault.slice(0, MAX_NOTES_PER_KIND)) notes.push(`managed policy ${arn} has no default version in the artifact; treated as granting nothing`);
     if (noDefault.length > MAX_NOTES_PER_KIND) notes.push(`${noDefault.length - MAX_NOTES_PER_KIND} more managed policies without a default version not listed`);
     notes.push(...(await wildcardNotes(wildcards)));
-    return { rows, principalsEvaluated, notes };
+    return { rows, principalsEvaluated, unknown, notes };
   }
 }
 

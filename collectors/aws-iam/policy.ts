@@ -47,6 +47,8 @@ export interface TrustPrincipal {
   value: string;
   account?: string;
   conditional: boolean;
+  /** Federated only: the statement's conditions, judged by federated.ts */
+  condition?: Record<string, Record<string, unknown>>;
 }
 
 /** Principals a trust policy admits through its Allow statements. */
@@ -69,7 +71,7 @@ export function trustPrincipals(doc: PolicyDocument | null): TrustPrincipal[] {
       }
     }
     for (const v of asList(p.Service)) out.push({ kind: 'service', value: v, conditional });
-    for (const v of asList(p.Federated)) out.push({ kind: 'federated', value: v, conditional });
+    for (const v of asList(p.Federated)) out.push({ kind: 'federated', value: v, conditional, ...(s.Condition ? { condition: s.Condition as Record<string, Record<string, unknown>> } : {}) });
   }
   return out;
 }

@@ -139,6 +139,21 @@ function addCircuit(client: { middlewareStack: any }, circuits: Circuits): void 
   );
 }
 
+export class TruncatedWithoutMarkerError extends Error {
+  readonly code = 'TruncatedWithoutMarker';
+  constructor(api: string) {
+    super(`${api}: the answer says IsTruncated but carries no Marker; the rest of the list cannot be read`);
+    this.name = 'TruncatedWithoutMarkerError';
+  }
+}
+
+/** The next page's Marker of an IAM-style listing; a truncated page without one is an error, never the end of the list. */
+export function truncatedMarker(api: string, page: { IsTruncated?: boolean; Marker?: string }): string | undefined {
+  if (!page.IsTruncated) return undefined;
+  if (!page.Marker) throw new TruncatedWithoutMarkerError(api);
+  return page.Marker;
+}
+
 export function baseCredentials(source: AwsSourceConfig): AwsCredentialIdentityProvider {
   return fromNodeProviderChain(source.profile ? { profile: source.profile } : {});
 }

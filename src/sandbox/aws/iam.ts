@@ -338,6 +338,11 @@ const CR_COLUMNS = [
   'cert_1_active', 'cert_1_last_rotated', 'cert_2_active', 'cert_2_last_rotated',
 ];
 
+/** RFC 4180: a field holding a comma, quote or line break is quoted, quotes doubled (IAM user names may contain commas). */
+function csvField(v: string): string {
+  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
 /** Credential-report date: `2024-01-02T03:04:05+00:00`. */
 function crDate(d: string | Date): string {
   return isoSeconds(d).replace(/Z$/, '+00:00');
@@ -391,7 +396,7 @@ export function credentialReportCsv(acct: AwsAccountSeed): string {
       'false', 'N/A', 'false', 'N/A',
     ]);
   }
-  return rows.map((r) => r.join(',')).join('\n');
+  return rows.map((r) => r.map(csvField).join(',')).join('\n');
 }
 
 function getCredentialReport(ctx: HandlerContext): string {

@@ -348,7 +348,7 @@ export async function startAwsSandbox(opts: AwsSandboxOptions): Promise<AwsSandb
       reply = errorReply(p, p.error, rid);
     } else if (callerError || !caller) {
       reply = errorReply(p, callerError ?? new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403), rid);
-    } else if (fault && fault.kind !== 'truncate' && fault.kind !== 'malformed') {
+    } else if (fault && fault.kind !== 'truncate' && fault.kind !== 'malformed' && fault.kind !== 'rewrite') {
       record.fault = fault.kind;
       reply = errorReply(p, faultError(fault.kind, p.service, p.action, caller), rid);
     } else if (!buckets.take(caller.account.id, p.service, p.action, p.region, Date.now())) {
@@ -377,6 +377,10 @@ export async function startAwsSandbox(opts: AwsSandboxOptions): Promise<AwsSandb
       res.writeHead(200, headers);
       res.end(body);
       return;
+    }
+    if (fault?.kind === 'rewrite' && reply.status === 200 && fault.body) {
+      record.fault = 'rewrite';
+      reply = { ...reply, body: fault.body(reply.body) };
     }
     const bytes = Buffer.from(reply.body, 'utf8');
     headers['Content-Length'] = bytes.length;

@@ -13,6 +13,7 @@ export type FaultKind =
   | 'reset'
   | 'truncate'
   | 'malformed'
+  | 'rewrite'
   | 'expiredToken';
 
 export interface Fault {
@@ -27,6 +28,8 @@ export interface Fault {
   after?: number;
   /** Delay for `latency` (default 1000 ms). */
   ms?: number;
+  /** For `rewrite`: turns a successful answer's body into another well-formed one (a server answering oddly). */
+  body?: (body: string) => string;
 }
 
 export interface RecordedRequest {

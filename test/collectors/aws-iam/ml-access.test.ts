@@ -83,6 +83,8 @@ interface Case {
   /** via of some rows: `kind/name action` -> via */
   via?: Record<string, string[]>;
   notes?: RegExp[];
+  /** principals whose grants cannot be told (compact `kind/name: missing…`) */
+  unknown?: string[];
 }
 
 const cases: Case[] = [
@@ -273,9 +275,10 @@ const cases: Case[] = [
     notes: [/permissions boundary arn:aws:iam::aws:policy\/Gone is not in the artifact \(evaluated without the boundary\); referenced by arn:aws:iam::111122223333:role\/r/],
   },
   {
-    name: 'missing attached policy and group are noted, not guessed',
-    records: [user('u', { attached: [pol('Nope')], groups: ['ghost'] })],
-    rows: [],
+    name: 'missing attached policy and group make the principal unknown, never "no privileges"',
+    records: [user('u', { attached: [pol('Nope')], groups: ['ghost'] }), user('known', { inline: { p: doc(allow(CMP)) } })],
+    rows: rowsOf('user/known', [CMP, '*', 'allowed']),
+    unknown: ['user/u: attached policy arn:aws:iam::111122223333:policy/Nope, group ghost'],
     notes: [/attached policy arn:aws:iam::111122223333:policy\/Nope is not in the artifact/, /group ghost is not in the artifact/],
   },
   {
@@ -294,6 +297,7 @@ describe('analyzeMlAccess', () => {
   it.each(cases)('$name', async (c) => {
     const res = await analyzeMlAccess(source(c.records), { ...OPTS, ...c.opts });
     expect(compact(res.rows)).toEqual([...c.rows].sort());
+    expect(res.unknown.map((u) => `${u.principal.replace(/^.*::\d+:/, '')}: ${u.missing.join(', ')}`)).toEqual(c.unknown ?? []);
     for (const [key, via] of Object.entries(c.via ?? {})) {
       const [who, action] = key.split(' ');
       const row = res.rows.find((r) => r.principal.endsWith(`:${who}`) && r.action === action);
