@@ -7,6 +7,9 @@ import { redactKnown, secretValues } from './core/log.js';
 import { toolVersion } from './core/paths.js';
 
 const DEFAULT_CONFIG = './soc2.config.yaml';
+const TRUSTED_KEY_HELP = 'trusted Ed25519 public key (PEM); repeatable; every bundle must be signed by one (default: signing.trustedKeys of the config)';
+/** commander: a repeatable option collected into a list */
+const collect = (v: string, list: string[]) => [...list, v];
 
 // Commands load lazily so --help and --version stay fast and each command loads only its own clients.
 const commands = {
@@ -47,9 +50,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .command('verify')
     .description('check bundles: hashes, sizes, missing/extra files, signatures and the chain between bundles')
     .argument('[path]', 'a bundle directory, an evidence directory, or s3://bucket/prefix', 'evidence')
-    .option('--public-key <file>', 'trusted Ed25519 public key (PEM) the manifests must be signed with')
+    .option('--public-key <file>', TRUSTED_KEY_HELP, collect, [])
     .option('--require-object-lock', 'with s3://: every object must carry Object Lock retention')
-    .option('-c, --config <file>', 'with s3://: the config whose evidence.s3 (region, objectLock mode) applies')
+    .option('-c, --config <file>', "config whose signing.trustedKeys (and, with s3://, evidence.s3 region and objectLock mode) apply")
     .option('--json', 'print the result as JSON')
     .action((target, o) => run(commands.verify().then((f) => f(target, o))));
 
@@ -64,7 +67,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--format <list>', 'comma-separated outputs: html,md,csv,json,oscal', 'html,md,csv,json,oscal')
     .option('--sample <n>', 'draw a reproducible sample of N rows from each population')
     .option('--seed <seed>', 'seed for --sample (recorded in the report; random when omitted)')
-    .option('--allow-unverified', 'write the report even when verification fails, stamped as unverified on every output')
+    .option('--public-key <file>', TRUSTED_KEY_HELP, collect, [])
+    .option('--require-object-lock', 'with s3:// evidence: fail unless every object carries S3 Object Lock retention')
+    .option('--allow-unverified', 'write the report even when verification fails or no trusted key is given for signed evidence, stamped as unverified on every output')
     .option('--json', 'print {out, bundles, window, integrity, criteria} as JSON')
     .action((o) => run(commands.report().then((f) => f(o))));
 
@@ -73,6 +78,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('what changed between two bundles: principals, admin/ML privileges, secrets, model versions and aliases, findings')
     .argument('<a>', 'the earlier bundle directory')
     .argument('<b>', 'the later bundle directory')
+    .option('--public-key <file>', TRUSTED_KEY_HELP, collect, [])
+    .option('-c, --config <file>', 'config whose signing.trustedKeys apply')
     .option('--json', 'print the differences as JSON')
     .action((a, b, o) => run(commands.diff().then((f) => f(a, b, o))));
 

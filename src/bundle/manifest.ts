@@ -6,6 +6,12 @@ export const MANIFEST = 'manifest.json';
 export const SIGNATURE = 'manifest.sig';
 export const FINDINGS = 'findings.json';
 export const PARTIAL_SUFFIX = '.partial';
+/** where collect moves a leftover `<id>.partial` that holds a manifest (never deleted: it may be a real bundle) */
+export const QUARANTINE = 'quarantine';
+/** the largest manifest.json a reader accepts (a year of daily bundles stays far below it) */
+export const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
+/** the largest manifest.sig a reader accepts (the writer's is 89 bytes) */
+export const MAX_SIGNATURE_BYTES = 4 * 1024;
 /** bundle id: UTC start time to the millisecond + 4 hex, so ids sort by time even for runs a second apart */
 export const BUNDLE_ID = /^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}(\.\d{3})?Z-[0-9a-f]{4}$/;
 

@@ -17,7 +17,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { KeyObject } from 'node:crypto';
 import {
   GetObjectCommand,
   HeadObjectCommand,
@@ -35,6 +34,7 @@ import type { Logger } from '../core/types.js';
 import { sha256File } from './hash.js';
 import { BUNDLE_ID, MANIFEST, SIGNATURE, isSafeRelativePath, type Manifest } from './manifest.js';
 import { listBundleDirs, readManifest } from './store.js';
+import { writeOnceSummary, type TrustedKey, type WriteOnceSummary } from './trust.js';
 import { verifyPath, type Problem, type VerifyResult } from './verify.js';
 
 export const DEFAULT_STREAM_FOLDER = '_default';
@@ -559,6 +559,8 @@ export interface Materialized {
    */
   unfinished: { bundle: string; stream: string; message: string }[];
   stats: TransferStats | null;
+  /** Object Lock mode and retention seen on each object read from S3; null for a local dir */
+  writeOnce: WriteOnceSummary | null;
 }
 
 /**
@@ -569,7 +571,7 @@ export interface Materialized {
  */
 export async function materializeEvidence(location: string, o: MaterializeOptions = {}): Promise<Materialized> {
   const loc = parseS3Location(location);
-  if (!loc) return { dir: path.resolve(location), cleanup: async () => undefined, source: 'local', problems: [], unfinished: [], stats: null };
+  if (!loc) return { dir: path.resolve(location), cleanup: async () => undefined, source: 'local', problems: [], unfinished: [], stats: null, writeOnce: null };
   const started = Date.now();
   const { client, counter } = createS3Client({ region: o.region, env: o.env });
   const dir = await mkdtemp(path.join(os.tmpdir(), 'soc2-s3-evidence-'));
@@ -674,7 +676,8 @@ export async function materializeEvidence(location: string, o: MaterializeOption
       throw new VerificationError(`${location}: ${problems.length} problem(s) in S3: ${list}${problems.length > 5 ? '; …' : ''}`);
     }
     for (const u of unfinished) o.log?.warn(`${u.bundle}: ${u.message}`);
-    return { dir, cleanup, source: 's3', problems, unfinished, stats };
+    const writeOnce = writeOnceSummary([...meta].map(([k, m]) => ({ bundle: k.slice(0, k.indexOf('/')), file: k.slice(k.indexOf('/') + 1), mode: m.lockMode, until: m.lockUntil })));
+    return { dir, cleanup, source: 's3', problems, unfinished, stats, writeOnce };
   } catch (e) {
     await cleanup();
     if (typeof (e as { exitCode?: unknown })?.exitCode === 'number') throw e;
@@ -685,17 +688,19 @@ export async function materializeEvidence(location: string, o: MaterializeOption
 }
 
 /** `soc2 verify s3://bucket/prefix`: the S3-level checks, then the normal verify of the downloaded copy. */
-export async function verifyS3(location: string, o: MaterializeOptions & { publicKey?: KeyObject | null } = {}): Promise<VerifyResult & { s3: TransferStats | null; notes: Problem[] }> {
+export async function verifyS3(location: string, o: MaterializeOptions & { trustedKeys?: TrustedKey[] } = {}): Promise<VerifyResult & { s3: TransferStats | null; notes: Problem[]; writeOnce: WriteOnceSummary | null }> {
   const m = await materializeEvidence(location, { ...o, strict: false });
   try {
-    const r = await verifyPath(m.dir, { publicKey: o.publicKey ?? null });
+    const r = await verifyPath(m.dir, { trustedKeys: o.trustedKeys ?? [] });
     const bad = new Set(m.problems.map((x) => x.bundle));
     const problems = [...m.problems, ...r.problems];
     return {
       target: location,
       bundles: r.bundles.map((b) => ({ ...b, ok: b.ok && !bad.has(b.id) })),
       problems,
+      trust: r.trust,
       ok: problems.length === 0,
+      writeOnce: m.writeOnce,
       s3: m.stats ? { ...m.stats } : null,
       notes: m.unfinished.map((u) => ({ bundle: u.bundle, message: u.message })),
     };

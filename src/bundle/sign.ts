@@ -47,22 +47,6 @@ export function loadSigningKey(opts: { file?: string; env?: string }): SigningKe
   return { privateKey, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), keyId: keyIdOf(publicKey) };
 }
 
-export function loadPublicKey(file: string): KeyObject {
-  let pem: string;
-  try {
-    pem = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`--public-key ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  try {
-    const k = createPublicKey(pem);
-    if (k.asymmetricKeyType !== 'ed25519') throw new Error('type');
-    return k;
-  } catch {
-    throw new UsageError(`--public-key ${file}: expected an Ed25519 public key in PEM`);
-  }
-}
-
 export function signManifest(bytes: Buffer, key: SigningKey): string {
   return sign(null, bytes, key.privateKey).toString('base64');
 }

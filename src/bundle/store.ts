@@ -1,17 +1,27 @@
 // Reading an evidence dir: which bundles exist, the last finished one (the chain's tip), and
 // artifact readers that re-check each file's SHA-256 while reading it.
 import { createHash } from 'node:crypto';
-import { closeSync, constants, createReadStream, existsSync, lstatSync, openSync, readdirSync, readFileSync, type ReadStream } from 'node:fs';
+import { closeSync, constants, createReadStream, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, type ReadStream } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { VerificationError } from '../core/errors.js';
 import type { ArtifactReader } from '../core/types.js';
-import { BUNDLE_ID, isSafeRelativePath, MANIFEST, PARTIAL_SUFFIX, type ArtifactEntry, type Manifest } from './manifest.js';
+import { BUNDLE_ID, isSafeRelativePath, MANIFEST, MAX_MANIFEST_BYTES, PARTIAL_SUFFIX, QUARANTINE, type ArtifactEntry, type Manifest } from './manifest.js';
+
+/** The entries of an evidence dir; an unreadable one is a verification failure naming it, never an internal error. */
+function readEvidenceEntries(evidenceDir: string) {
+  try {
+    return readdirSync(evidenceDir, { withFileTypes: true });
+  } catch (e) {
+    throw new VerificationError(`${evidenceDir}: cannot list the evidence directory (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
 
 export function listBundleDirs(evidenceDir: string): { complete: string[]; partial: string[] } {
   if (!existsSync(evidenceDir)) return { complete: [], partial: [] };
   const complete: string[] = [];
   const partial: string[] = [];
-  for (const e of readdirSync(evidenceDir, { withFileTypes: true })) {
+  for (const e of readEvidenceEntries(evidenceDir)) {
     if (!e.isDirectory()) continue;
     if (e.name.endsWith(PARTIAL_SUFFIX) && BUNDLE_ID.test(e.name.slice(0, -PARTIAL_SUFFIX.length))) partial.push(e.name);
     else if (BUNDLE_ID.test(e.name)) complete.push(e.name);
@@ -42,12 +52,72 @@ export function regularFileInside(bundleDir: string, rel: string): string {
 }
 
 /** A whole regular file of the bundle (see regularFileInside), opened without following symlinks. */
-export function readBundleFileSync(bundleDir: string, rel: string): Buffer {
-  const fd = openSync(regularFileInside(bundleDir, rel), READ_NO_FOLLOW);
+export function readBundleFileSync(bundleDir: string, rel: string, maxBytes?: number): Buffer {
+  const abs = regularFileInside(bundleDir, rel);
+  if (maxBytes !== undefined) {
+    const r = readRegularFileBounded(abs, maxBytes);
+    if ('refused' in r) throw new Error(`${rel}: ${refusalText(r)}`);
+    return r.bytes;
+  }
+  const fd = openSync(abs, READ_NO_FOLLOW);
   try {
     return readFileSync(fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+export type BoundedRead = { bytes: Buffer } | { refused: 'missing' | 'symlink' | 'not-regular' | 'too-large' | 'unreadable'; detail?: string };
+
+/**
+ * A small file read whole, with bounded memory: opened without following a symlink and without
+ * blocking on a FIFO, read only when the opened file is regular and at most `maxBytes` long (the
+ * file is read to maxBytes + 1 so one that grows while read is still refused). Never throws.
+ */
+export function readRegularFileBounded(abs: string, maxBytes: number): BoundedRead {
+  let fd: number;
+  try {
+    fd = openSync(abs, READ_NO_FOLLOW | (constants.O_NONBLOCK ?? 0));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { refused: 'missing' };
+    if (code === 'ELOOP') return { refused: 'symlink' };
+    return { refused: 'unreadable', detail: code ?? (e as Error).message };
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return { refused: 'not-regular' };
+    if (st.size > maxBytes) return { refused: 'too-large', detail: `${st.size} bytes` };
+    const buf = Buffer.allocUnsafe(Math.min(st.size, maxBytes) + 1);
+    let n = 0;
+    for (;;) {
+      const got = readSync(fd, buf, n, buf.length - n, null);
+      if (got === 0) break;
+      n += got;
+      if (n > maxBytes) return { refused: 'too-large', detail: `more than ${maxBytes} bytes` };
+      if (n === buf.length) break;
+    }
+    return { bytes: buf.subarray(0, n) };
+  } catch (e) {
+    return { refused: 'unreadable', detail: (e as NodeJS.ErrnoException).code ?? (e as Error).message };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** One line saying why a bounded read refused a file (`limit` names the limit, for too-large). */
+export function refusalText(r: Exclude<BoundedRead, { bytes: Buffer }>, limit?: string): string {
+  switch (r.refused) {
+    case 'missing':
+      return 'is missing';
+    case 'symlink':
+      return 'is a symbolic link; bundles hold only regular files';
+    case 'not-regular':
+      return 'is not a regular file';
+    case 'too-large':
+      return `is too large (${r.detail}; the limit is ${limit ?? 'exceeded'})`;
+    case 'unreadable':
+      return `cannot be read (${r.detail})`;
   }
 }
 
@@ -58,7 +128,7 @@ export function bundleFileStream(bundleDir: string, rel: string): ReadStream {
 }
 
 export function readManifest(bundleDir: string): { manifest: Manifest; bytes: Buffer } {
-  const bytes = readBundleFileSync(bundleDir, MANIFEST);
+  const bytes = readBundleFileSync(bundleDir, MANIFEST, MAX_MANIFEST_BYTES);
   return { manifest: JSON.parse(bytes.toString('utf8')) as Manifest, bytes };
 }
 
@@ -77,6 +147,43 @@ export function latestBundle(evidenceDir: string, stream: string | null): { id: 
     }
   }
   return null;
+}
+
+/**
+ * Leftover `<id>.partial` dirs, swept by collect while it holds the lock. A dir without a manifest is
+ * an interrupted write and is removed. One with a manifest may be a finished bundle renamed by hand
+ * or by an attacker: it is moved to `quarantine/` inside the evidence dir and never deleted.
+ */
+export function sweepPartials(evidenceDir: string): { removed: string[]; quarantined: string[] } {
+  const removed: string[] = [];
+  const quarantined: string[] = [];
+  for (const name of listBundleDirs(evidenceDir).partial) {
+    const dir = path.join(evidenceDir, name);
+    if (!lstatSync(path.join(dir, MANIFEST), { throwIfNoEntry: false })) {
+      rmSync(dir, { recursive: true, force: true });
+      removed.push(name);
+      continue;
+    }
+    const qdir = path.join(evidenceDir, QUARANTINE);
+    mkdirSync(qdir, { recursive: true });
+    let target = path.join(qdir, name);
+    for (let i = 2; existsSync(target); i++) target = path.join(qdir, `${name}-${i}`);
+    renameSync(dir, target);
+    quarantined.push(path.basename(target));
+  }
+  return { removed, quarantined };
+}
+
+/** What `quarantine/` of an evidence dir holds (names only; empty when there is none). */
+export function listQuarantine(evidenceDir: string): string[] {
+  const q = path.join(evidenceDir, QUARANTINE);
+  const st = lstatSync(q, { throwIfNoEntry: false });
+  if (!st?.isDirectory()) return [];
+  try {
+    return readdirSync(q).sort();
+  } catch {
+    return ['(unreadable)'];
+  }
 }
 
 function checkInside(bundleDir: string, rel: string): string {

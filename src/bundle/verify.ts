@@ -1,14 +1,29 @@
 // `soc2 verify`: recomputes every size and hash, finds missing/extra/changed files, checks
-// signatures and the chain. Never follows a symlink or a path that leaves the bundle.
-import { createHash, type KeyObject, createPublicKey } from 'node:crypto';
-import { constants, existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
+// signatures (against the trusted keys, see trust.ts) and the chain. Never follows a symlink or a
+// path that leaves the bundle, never blocks on a FIFO, reads manifests and signatures with bounded
+// memory, and turns every unreadable entry into a problem naming it: a hostile tree never crashes it.
+import { createHash } from 'node:crypto';
+import { constants, lstatSync, readdirSync, type Dirent } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { printable } from '../core/log.js';
 import { mapPool } from '../core/pool.js';
-import { BUNDLE_FORMAT, BUNDLE_ID, FINDINGS, isSafeRelativePath, manifestShapeProblem, MANIFEST, PARTIAL_SUFFIX, SIGNATURE, type Manifest } from './manifest.js';
-import { keyIdOf, verifySignature } from './sign.js';
-import { listBundleDirs, READ_NO_FOLLOW } from './store.js';
+import {
+  BUNDLE_FORMAT,
+  BUNDLE_ID,
+  FINDINGS,
+  isSafeRelativePath,
+  manifestShapeProblem,
+  MANIFEST,
+  MAX_MANIFEST_BYTES,
+  MAX_SIGNATURE_BYTES,
+  PARTIAL_SUFFIX,
+  QUARANTINE,
+  SIGNATURE,
+  type Manifest,
+} from './manifest.js';
+import { READ_NO_FOLLOW, readRegularFileBounded, refusalText } from './store.js';
+import { checkChainSigning, checkSignature, trustSummary, type TrustedKey, type TrustSummary } from './trust.js';
 
 export interface Problem {
   bundle: string;
@@ -18,19 +33,36 @@ export interface Problem {
 
 export interface VerifyResult {
   target: string;
-  bundles: { id: string; status?: string; stream: string | null; signed: boolean; ok: boolean }[];
+  /** keyId: the key that signed the bundle (a trusted key in trusted mode), null when unsigned or not verified */
+  bundles: { id: string; status?: string; stream: string | null; signed: boolean; keyId: string | null; ok: boolean }[];
   problems: Problem[];
+  trust: TrustSummary;
   ok: boolean;
+}
+
+export interface VerifyOptions {
+  /** the keys the reader trusts; none = self-consistency only */
+  trustedKeys?: TrustedKey[];
 }
 
 interface Checked {
   id: string;
   manifest: Manifest | null;
   manifestSha256: string | null;
+  signer: string | null;
 }
 
+const errCode = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+
 function walk(root: string, rel: string, out: string[], problems: Problem[], bundle: string): void {
-  for (const e of readdirSync(path.join(root, rel), { withFileTypes: true })) {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(path.join(root, rel), { withFileTypes: true });
+  } catch (e) {
+    problems.push({ bundle, ...(rel ? { file: rel } : {}), message: `cannot list the directory (${errCode(e)})` });
+    return;
+  }
+  for (const e of entries) {
     const r = rel ? `${rel}/${e.name}` : e.name;
     if (e.isSymbolicLink()) problems.push({ bundle, file: r, message: 'is a symbolic link; bundles hold only regular files' });
     else if (e.isDirectory()) walk(root, r, out, problems, bundle);
@@ -55,7 +87,7 @@ const HASH_CHUNK = 256 * 1024;
  */
 const BUNDLES_IN_FLIGHT = 4;
 
-type Hashed = { sha256: string; bytes: number } | { refused: 'symlink' | 'not-regular' | 'missing' };
+type Hashed = { sha256: string; bytes: number } | { refused: 'symlink' | 'not-regular' | 'missing' } | { refused: 'unreadable'; detail: string };
 
 /** Runs `fn` with one of `n` read buffers; waits while all are in use. */
 function hashSlots(n: number): <T>(fn: (buf: Buffer) => Promise<T>) => Promise<T> {
@@ -86,7 +118,7 @@ async function hashRegularFile(abs: string, buf: Buffer): Promise<Hashed> {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ELOOP') return { refused: 'symlink' };
     if (code === 'ENOENT') return { refused: 'missing' };
-    throw e;
+    return { refused: 'unreadable', detail: code ?? (e as Error).message };
   }
   try {
     if (!(await fh.stat()).isFile()) return { refused: 'not-regular' };
@@ -101,26 +133,34 @@ async function hashRegularFile(abs: string, buf: Buffer): Promise<Hashed> {
       if (bytesRead < buf.length) break;
     }
     return { sha256: h.digest('hex'), bytes };
+  } catch (e) {
+    return { refused: 'unreadable', detail: errCode(e) };
   } finally {
     await fh.close();
   }
 }
 
 /** Checks one bundle; its problems are pushed to `problems` in a fixed order, whatever order its files hash in. */
-async function verifyBundle(dir: string, name: string, publicKey: KeyObject | null, problems: Problem[], slot: ReturnType<typeof hashSlots>): Promise<Checked> {
+async function verifyBundle(dir: string, name: string, trusted: TrustedKey[], problems: Problem[], slot: ReturnType<typeof hashSlots>): Promise<Checked> {
   const p = (message: string, file?: string) => problems.push({ bundle: name, ...(file ? { file } : {}), message });
-  const result: Checked = { id: name, manifest: null, manifestSha256: null };
-  const st = lstatSync(dir);
+  const result: Checked = { id: name, manifest: null, manifestSha256: null, signer: null };
+  let st;
+  try {
+    st = lstatSync(dir);
+  } catch (e) {
+    p(`cannot be read (${errCode(e)})`);
+    return result;
+  }
   if (st.isSymbolicLink()) {
     p('bundle directory is a symbolic link');
     return result;
   }
-  const manifestPath = path.join(dir, MANIFEST);
-  if (!existsSync(manifestPath) || !lstatSync(manifestPath).isFile()) {
-    p('manifest is missing', MANIFEST);
+  const read = readRegularFileBounded(path.join(dir, MANIFEST), MAX_MANIFEST_BYTES);
+  if ('refused' in read) {
+    p(read.refused === 'missing' ? 'manifest is missing' : refusalText(read, '64 MiB'), MANIFEST);
     return result;
   }
-  const bytes = readFileSync(manifestPath);
+  const bytes = read.bytes;
   result.manifestSha256 = createHash('sha256').update(bytes).digest('hex');
   let m: Manifest;
   try {
@@ -170,7 +210,7 @@ async function verifyBundle(dir: string, name: string, publicKey: KeyObject | nu
     const exp = listed.get(rel)!;
     const got = hashed[i];
     if (!got || ('refused' in got && got.refused === 'missing')) p('file listed in the manifest is missing', rel);
-    else if ('refused' in got) p(got.refused === 'symlink' ? 'is a symbolic link; bundles hold only regular files' : 'is not a regular file', rel);
+    else if ('refused' in got) p(got.refused === 'symlink' ? 'is a symbolic link; bundles hold only regular files' : got.refused === 'unreadable' ? `cannot be read (${got.detail})` : 'is not a regular file', rel);
     else if (got.bytes !== exp.bytes) p(`size changed: ${got.bytes} bytes, manifest says ${exp.bytes}`, rel);
     else if (got.sha256 !== exp.sha256) p('content changed: SHA-256 does not match the manifest', rel);
   });
@@ -181,31 +221,16 @@ async function verifyBundle(dir: string, name: string, publicKey: KeyObject | nu
     p('file is not listed in the manifest (added after the bundle was written)', rel);
   }
 
-  if (signed) {
-    const sigPath = path.join(dir, SIGNATURE);
-    if (!presentSet.has(SIGNATURE)) p('manifest says the bundle is signed but the signature is missing', SIGNATURE);
-    else {
-      const sig = readFileSync(sigPath, 'utf8');
-      // base64 decoding is lenient (whitespace, stray characters, unused low bits of the last digit are
-      // ignored), so a changed signature file can decode to the same signature: require the exact bytes
-      // the writer makes — the canonical base64 of one 64-byte Ed25519 signature and one newline
-      const b64 = sig.slice(0, -1);
-      if (!/^[A-Za-z0-9+/]{86}==\n$/.test(sig) || Buffer.from(b64, 'base64').toString('base64') !== b64)
-        p('signature file changed: expected exactly one base64 Ed25519 signature and a newline, as written at signing', SIGNATURE);
-      let embedded: KeyObject | null = null;
-      try {
-        embedded = createPublicKey(String(m.signing!.publicKey));
-      } catch {
-        p('manifest signing.publicKey is not a public key', MANIFEST);
-      }
-      if (embedded && keyIdOf(embedded) !== m.signing!.keyId) p('manifest signing.keyId does not match its public key', MANIFEST);
-      if (embedded && !verifySignature(bytes, sig, embedded)) p("signature does not match manifest.json under the manifest's key", SIGNATURE);
-      if (publicKey) {
-        if (keyIdOf(publicKey) !== m.signing!.keyId) p(`signed with key ${m.signing!.keyId}, not the trusted key ${keyIdOf(publicKey)}`, SIGNATURE);
-        else if (!verifySignature(bytes, sig, publicKey)) p('signature does not verify with the trusted public key', SIGNATURE);
-      }
-    }
-  } else if (publicKey) p('bundle is not signed but a trusted public key was given', MANIFEST);
+  let sig: Buffer | null = null;
+  let sigProblem: string | null = null;
+  if (signed && presentSet.has(SIGNATURE)) {
+    const r = readRegularFileBounded(path.join(dir, SIGNATURE), MAX_SIGNATURE_BYTES);
+    if ('refused' in r) sigProblem = refusalText(r, `${MAX_SIGNATURE_BYTES} bytes`);
+    else sig = r.bytes;
+  }
+  const checkedSig = checkSignature(bytes, m, sig, sigProblem, trusted);
+  for (const q of checkedSig.problems) p(q.message, q.file);
+  result.signer = checkedSig.signer;
   return result;
 }
 
@@ -235,29 +260,80 @@ function checkChain(items: Checked[], problems: Problem[]): void {
       else if (prev.id !== before.id) problems.push({ bundle: c.id, file: MANIFEST, message: `chain broken: links to ${prev.id} but the bundle before it is ${before.id}` });
       else if (prev.manifestSha256 !== before.manifestSha256) problems.push({ bundle: c.id, file: MANIFEST, message: `chain broken: ${before.id}/manifest.json changed since this bundle linked to it` });
     });
+    problems.push(...checkChainSigning(list.map((c) => ({ id: c.id, manifest: c.manifest!, signer: c.signer }))));
   }
 }
 
-export async function verifyPath(target: string, opts: { publicKey?: KeyObject | null } = {}): Promise<VerifyResult> {
+/** What a directory given to verify holds: bundle dirs (an evidence dir), one bundle, or nothing. */
+interface Layout {
+  kind: 'evidence' | 'bundle' | 'empty';
+  complete: string[];
+  problems: Problem[];
+}
+
+const ROOT_BUNDLE_FILES = new Set([MANIFEST, SIGNATURE, FINDINGS]);
+
+/**
+ * A directory holding bundle directories is an evidence dir, and never read as a bundle: a
+ * manifest.json beside them (planted to make the whole dir look like one intact bundle) is a problem.
+ */
+function layoutOf(abs: string): Layout {
+  const root = path.basename(abs);
   const problems: Problem[] = [];
-  const publicKey = opts.publicKey ?? null;
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(abs, { withFileTypes: true });
+  } catch (e) {
+    return { kind: 'empty', complete: [], problems: [{ bundle: root, message: `cannot list the directory (${errCode(e)})` }] };
+  }
+  const complete: string[] = [];
+  let bundleLike = 0;
+  const rootFiles: string[] = [];
+  for (const e of entries) {
+    const partial = e.name.endsWith(PARTIAL_SUFFIX) && BUNDLE_ID.test(e.name.slice(0, -PARTIAL_SUFFIX.length));
+    if (ROOT_BUNDLE_FILES.has(e.name)) rootFiles.push(e.name);
+    if (e.name === QUARANTINE && e.isDirectory()) {
+      bundleLike++;
+      for (const q of quarantined(abs)) problems.push({ bundle: `${QUARANTINE}/${q}`, message: 'moved aside by collect: it was left as .partial but holds a manifest; a person must decide — move it back as <id>/ if it belongs to the chain, or remove it' });
+      continue;
+    }
+    if (!partial && !BUNDLE_ID.test(e.name)) continue;
+    bundleLike++;
+    if (e.isSymbolicLink()) problems.push({ bundle: e.name, message: 'bundle directory is a symbolic link' });
+    else if (!e.isDirectory()) problems.push({ bundle: e.name, message: 'is named like a bundle but is not a directory' });
+    else if (partial) problems.push({ bundle: e.name, message: 'unfinished bundle (.partial) left by an interrupted collect; the next collect removes it (or, when it holds a manifest, moves it to quarantine/)' });
+    else complete.push(e.name);
+  }
+  if (!bundleLike) return { kind: rootFiles.includes(MANIFEST) ? 'bundle' : 'empty', complete: [], problems };
+  for (const f of rootFiles.sort()) problems.push({ bundle: root, file: f, message: `${f} beside bundle directories: an evidence dir is never read as one bundle, and soc2 never writes this file here` });
+  return { kind: 'evidence', complete: complete.sort(), problems };
+}
+
+function quarantined(abs: string): string[] {
+  try {
+    return readdirSync(path.join(abs, QUARANTINE)).sort();
+  } catch (e) {
+    return [`(cannot list: ${errCode(e)})`];
+  }
+}
+
+export async function verifyPath(target: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  const problems: Problem[] = [];
+  const trusted = opts.trustedKeys ?? [];
   const abs = path.resolve(target);
   const checked: Checked[] = [];
   // one set of hash slots for the whole run: at most HASH_SLOTS files open at once, across bundles
   const slot = hashSlots(HASH_SLOTS);
-  if (existsSync(path.join(abs, MANIFEST))) {
-    checked.push(await verifyBundle(abs, path.basename(abs), publicKey, problems, slot));
-  } else {
-    const { complete, partial } = listBundleDirs(abs);
-    for (const p of partial) problems.push({ bundle: p, message: 'unfinished bundle (.partial) left by an interrupted collect; the next collect removes it' });
-    for (const e of readdirSync(abs, { withFileTypes: true })) {
-      if (e.isSymbolicLink() && (BUNDLE_ID.test(e.name) || e.name.endsWith(PARTIAL_SUFFIX))) problems.push({ bundle: e.name, message: 'bundle directory is a symbolic link' });
-    }
+  const layout = layoutOf(abs);
+  problems.push(...layout.problems);
+  if (layout.kind === 'bundle') {
+    checked.push(await verifyBundle(abs, path.basename(abs), trusted, problems, slot));
+  } else if (layout.kind === 'evidence') {
     // bundles are checked a few at a time, each into its own list; the lists are joined in bundle order,
     // so the problems (and their order) are the same as checking one bundle after another
-    const results = await mapPool(complete, BUNDLES_IN_FLIGHT, async (id) => {
+    const results = await mapPool(layout.complete, BUNDLES_IN_FLIGHT, async (id) => {
       const own: Problem[] = [];
-      return { own, checked: await verifyBundle(path.join(abs, id), id, publicKey, own, slot) };
+      return { own, checked: await verifyBundle(path.join(abs, id), id, trusted, own, slot) };
     });
     for (const r of results) {
       problems.push(...r.own);
@@ -266,11 +342,13 @@ export async function verifyPath(target: string, opts: { publicKey?: KeyObject |
     checkChain(checked, problems);
   }
   const bad = new Set(problems.map((p) => p.bundle));
+  const bundles = checked.map((c) => ({ id: c.id, status: c.manifest?.status, stream: c.manifest?.stream ?? null, signed: !!c.manifest?.signing, keyId: c.signer, ok: !bad.has(c.id) }));
   return {
     target,
-    bundles: checked.map((c) => ({ id: c.id, status: c.manifest?.status, stream: c.manifest?.stream ?? null, signed: !!c.manifest?.signing, ok: !bad.has(c.id) })),
+    bundles,
     // file names on disk and values from manifests are untrusted: one printable line each
-    problems: problems.map((q) => ({ ...q, ...(q.file !== undefined ? { file: printable(q.file) } : {}), message: printable(q.message) })),
+    problems: problems.map((q) => ({ ...q, bundle: printable(q.bundle), ...(q.file !== undefined ? { file: printable(q.file) } : {}), message: printable(q.message) })),
+    trust: trustSummary(bundles, trusted),
     ok: problems.length === 0,
   };
 }

@@ -50,6 +50,7 @@ export async function collectCommand(o: CollectOptions, env: NodeJS.ProcessEnv =
     await store?.close();
   }
   const { dir, manifest, findings } = run;
+  const quarantined = run.quarantined ?? [];
   if (upload && !upload.ok) process.stderr.write(`${chalk.red('error')}: S3 evidence store: ${upload.error}\n`);
   else if (upload) log.info(`uploaded ${upload.bundles.length} bundle(s), ${upload.objects} objects to ${upload.location} in ${upload.ms} ms (${upload.calls} S3 calls)`);
   const s = manifest.findings.summary;
@@ -61,6 +62,7 @@ export async function collectCommand(o: CollectOptions, env: NodeJS.ProcessEnv =
         collectors: manifest.collectors.map((c) => ({ id: c.id, source: c.source, scope: c.scope, status: c.status, gaps: c.gaps, durationMs: c.durationMs, apiCalls: c.apiCalls })),
         findings: { pass: s.pass, fail: s.fail, error: s.error },
         ...(upload ? { s3: upload } : {}),
+        ...(quarantined.length ? { quarantined } : {}),
       }) + '\n',
     );
   } else {
@@ -70,8 +72,10 @@ export async function collectCommand(o: CollectOptions, env: NodeJS.ProcessEnv =
     for (const f of findings.filter((f) => f.status === 'fail')) process.stderr.write(`${chalk.red('fail')}: ${f.check} (${f.source}): ${f.summary}\n`);
     process.stdout.write(dir + '\n');
   }
+  // a .partial dir with a manifest may be a finished bundle taken out of the chain: a gap until a person decides
+  for (const q of quarantined) process.stderr.write(`${chalk.yellow('gap')}: evidence dir: quarantine/${q}: a leftover .partial bundle with a manifest, moved aside (never deleted); move it back as <id>/ if it belongs to the chain, or remove it\n`);
   // a bundle missing from the write-once store is a gap in the evidence, like a failed collector
-  if (manifest.status !== 'complete' || (upload && !upload.ok)) return ExitCode.gaps;
+  if (manifest.status !== 'complete' || (upload && !upload.ok) || quarantined.length) return ExitCode.gaps;
   if (o.failOnFindings && s.fail > 0) return ExitCode.findingsFailed;
   return ExitCode.ok;
 }

@@ -3,10 +3,11 @@
 // injected clock — then verifies the evidence and writes the report.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { createPrivateKey } from 'node:crypto';
 import chalk from 'chalk';
 import { collectors as registry } from '../../collectors/registry.js';
 import { generateSigningKeyPair, type SigningKey } from '../bundle/sign.js';
+import { loadTrustedKey } from '../bundle/trust.js';
 import { verifyPath } from '../bundle/verify.js';
 import { loadConfig } from '../config/load.js';
 import { ExitCode, UsageError } from '../core/errors.js';
@@ -98,7 +99,9 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
     if (problems.length) throw new Error(`mappings are inconsistent: ${problems[0]}`);
     const k = generateSigningKeyPair();
     const signKey: SigningKey = { privateKey: createPrivateKey(k.privatePem), publicKeyPem: k.publicPem, keyId: k.keyId };
-    writeFileSync(path.join(out, 'demo-signing-key.pub.pem'), k.publicPem);
+    const publicKeyFile = path.join(out, 'demo-signing-key.pub.pem');
+    writeFileSync(publicKeyFile, k.publicPem);
+    const trustedKeys = [loadTrustedKey(publicKeyFile, '--public-key')];
     const evidenceDir = path.join(out, 'evidence');
     // gaps show in each day's line and in the report; the collectors' own warnings would only repeat them
     const log = createLogger({ quiet: true, secrets: [], write: () => undefined });
@@ -126,13 +129,13 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
       say(`${date}  ${status}  ${s.pass} pass / ${s.fail} fail / ${s.error} error${plan.events.length ? '  — ' + plan.events.join('; ') : ''}`);
     }
 
-    const v = await verifyPath(evidenceDir, { publicKey: createPublicKey(k.publicPem) });
-    say(v.ok ? chalk.green(`verified: ${v.bundles.length} bundles, every hash, signature and chain link intact`) : chalk.red(`verification found ${v.problems.length} problems`));
+    const v = await verifyPath(evidenceDir, { trustedKeys });
+    say(v.ok ? chalk.green(`verified: ${v.bundles.length} bundles, every hash, signature and chain link intact, every one signed by the demo key ${k.keyId}`) : chalk.red(`verification found ${v.problems.length} problems`));
     if (!v.ok) return ExitCode.verifyFailed;
 
     const { reportCommand } = await import('./report.js');
     const reportDir = path.join(out, 'report');
-    const code = await reportCommand({ config: configFile, evidence: evidenceDir, out: reportDir, sample: '5', seed: 'demo', json: false }, () => new Date(last.getTime() + 6 * 3600_000));
+    const code = await reportCommand({ config: configFile, evidence: evidenceDir, out: reportDir, publicKey: [publicKeyFile], sample: '5', seed: 'demo', json: false }, () => new Date(last.getTime() + 6 * 3600_000));
     if (code !== ExitCode.ok) return code;
     const secs = ((Date.now() - t0) / 1000).toFixed(1);
     say(`${collected} bundles (${partial} partial), 1 day without collection; demo took ${secs} s`);

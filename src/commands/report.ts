@@ -3,14 +3,18 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { listBundleDirs, readManifest } from '../bundle/store.js';
+import type { TrustedKey } from '../bundle/trust.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { CATEGORIES } from '../config/schema.js';
-import { ExitCode, UsageError } from '../core/errors.js';
+import { ExitCode, UsageError, VerificationError } from '../core/errors.js';
 import { loadMappings } from '../mapping/index.js';
 import { buildReport } from '../report/aggregate.js';
 import { parseDateFlag } from '../report/dates.js';
-import { FORMATS, writeReport, type Format } from '../report/index.js';
+import { FORMATS, refuseOutInsideEvidence, writeReport, type Format } from '../report/index.js';
+import { integrityLine, writeOnceLine } from '../report/integrity.js';
+import type { Integrity } from '../report/model.js';
 import { randomSeed } from '../report/sample.js';
+import { trustedKeysFor } from './verify.js';
 
 export const DEFAULT_CONFIG = './soc2.config.yaml';
 
@@ -24,6 +28,9 @@ export interface ReportOptions {
   sample?: string;
   seed?: string;
   allowUnverified?: boolean;
+  /** trusted Ed25519 public key files (--public-key, repeatable); default signing.trustedKeys */
+  publicKey?: string[];
+  requireObjectLock?: boolean;
   json?: boolean;
 }
 
@@ -65,12 +72,29 @@ export async function reportCommand(o: ReportOptions, now: () => Date = () => ne
   if (!configFile && !o.evidence) throw new UsageError(`--evidence: give the evidence directory, or a config file with --config (${DEFAULT_CONFIG} was not found)`);
   // the collector registry (and with it every SDK) loads only when there is a config to validate
   const loaded: LoadedConfig | null = configFile ? loadConfig(configFile, (await import('../../collectors/registry.js')).collectors) : null;
+  const trustedKeys = trustedKeysFor(o.publicKey, loaded);
+  const remote = !!o.evidence?.startsWith('s3://');
+  if (o.requireObjectLock && !remote)
+    throw new VerificationError('--require-object-lock: the evidence is read from a local directory, which is not write-once storage; read it from s3://bucket/prefix');
   // s3://bucket/prefix: every stream's bundles are fetched (each object checked against its stored
   // SHA-256) into a temp dir that is read like a local evidence dir and removed afterwards
   // the S3 client (AWS SDK) is loaded only for an s3:// evidence store
-  const s3 = o.evidence?.startsWith('s3://') ? await (await import('../bundle/s3.js')).materializeEvidence(o.evidence, { region: loaded?.config.evidence.s3?.region, strict: !o.allowUnverified }) : null;
+  const s3 = remote
+    ? await (await import('../bundle/s3.js')).materializeEvidence(o.evidence!, { region: loaded?.config.evidence.s3?.region, strict: !o.allowUnverified, ...(o.requireObjectLock ? { requireObjectLock: true } : {}) })
+    : null;
   try {
-    return await reportFrom(s3 ? s3.dir : path.resolve(o.evidence ?? path.resolve(loaded!.baseDir, loaded!.config.evidence.dir)), o, { loaded, configFile, formats, from, to, sample, now, s3Problems: s3?.problems ?? [] });
+    return await reportFrom(s3 ? s3.dir : path.resolve(o.evidence ?? path.resolve(loaded!.baseDir, loaded!.config.evidence.dir)), o, {
+      loaded,
+      configFile,
+      formats,
+      from,
+      to,
+      sample,
+      now,
+      trustedKeys,
+      writeOnce: s3?.writeOnce ?? { source: 'local' },
+      s3Problems: s3?.problems ?? [],
+    });
   } finally {
     await s3?.cleanup();
   }
@@ -79,7 +103,18 @@ export async function reportCommand(o: ReportOptions, now: () => Date = () => ne
 async function reportFrom(
   evidenceDir: string,
   o: ReportOptions,
-  c: { loaded: LoadedConfig | null; configFile: string | undefined; formats: Format[]; from?: string; to?: string; sample?: { n: number; seed: string }; now: () => Date; s3Problems: { bundle: string; file?: string; message: string }[] },
+  c: {
+    loaded: LoadedConfig | null;
+    configFile: string | undefined;
+    formats: Format[];
+    from?: string;
+    to?: string;
+    sample?: { n: number; seed: string };
+    now: () => Date;
+    trustedKeys: TrustedKey[];
+    writeOnce: Integrity['writeOnce'];
+    s3Problems: { bundle: string; file?: string; message: string }[];
+  },
 ): Promise<number> {
   const { loaded, configFile, formats, from, to, sample, now } = c;
   const where = o.evidence ? `--evidence: ${o.evidence}` : `${configFile}: evidence.dir: ${evidenceDir}`;
@@ -90,8 +125,7 @@ async function reportFrom(
   const mappings = loadMappings(loaded ? loaded.config.mappings.map((m) => path.resolve(loaded.baseDir, m)) : []);
   const scope = loaded ? loaded.config.scope : scopeFromBundles(evidenceDir);
   const outDir = path.resolve(o.out ?? 'report');
-  const rel = path.relative(evidenceDir, outDir);
-  if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) throw new UsageError(`--out: ${outDir} is inside the evidence directory ${evidenceDir}; write the report elsewhere (files added there would alter the evidence)`);
+  refuseOutInsideEvidence(outDir, evidenceDir);
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new UsageError(`--out: ${outDir} exists and is not a directory`);
   const outcome = await buildReport({
     evidenceDir,
@@ -102,6 +136,8 @@ async function reportFrom(
     allowUnverified: !!o.allowUnverified,
     sample,
     now: now(),
+    trustedKeys: c.trustedKeys,
+    writeOnce: c.writeOnce,
   });
 
   const integrity = outcome.ok ? outcome.model.integrity : outcome.integrity;
@@ -117,8 +153,13 @@ async function reportFrom(
   if (failed || !outcome.ok) {
     const window = outcome.ok ? outcome.model.window : outcome.window;
     if (o.json)
-      process.stdout.write(JSON.stringify({ out: null, bundles: outcome.ok ? outcome.model.bundles.length : outcome.bundles, window, integrity: { ok: false, problems: integrity.problems.length, allowUnverified: false }, criteria: null }) + '\n');
-    process.stderr.write(`soc2: verification failed: ${integrity.problems.length} problem(s) in the bundles of ${window.from} to ${window.to}; no report written (run "soc2 verify" for details, or --allow-unverified to produce a report stamped as unverified)\n`);
+      process.stdout.write(JSON.stringify({ out: null, bundles: outcome.ok ? outcome.model.bundles.length : outcome.bundles, window, integrity: { ...integritySummary(integrity), ok: false, allowUnverified: false }, criteria: null }) + '\n');
+    if (integrity.untrusted && !integrity.problems.length)
+      process.stderr.write(
+        `soc2: verification failed: ${integrity.trust.signed} signed bundle(s) in ${window.from} to ${window.to}, but no trusted key to check who signed them; give --public-key FILE (or signing.trustedKeys in the config), or --allow-unverified to produce a report stamped as unverified\n`,
+      );
+    else
+      process.stderr.write(`soc2: verification failed: ${integrity.problems.length} problem(s) in the bundles of ${window.from} to ${window.to}; no report written (run "soc2 verify" for details, or --allow-unverified to produce a report stamped as unverified)\n`);
     return ExitCode.verifyFailed;
   }
   const m = outcome.model;
@@ -130,17 +171,33 @@ async function reportFrom(
         out: outDir,
         bundles: s.bundles,
         window: m.window,
-        integrity: { ok: m.integrity.ok, problems: m.integrity.problems.length, allowUnverified: m.integrity.allowUnverified },
+        integrity: integritySummary(m.integrity),
         criteria: { inScope: s.criteria.inScope, covered: s.criteria.covered },
       }) + '\n',
     );
   } else {
     const out = process.stdout;
-    out.write(`${m.organization ?? 'report'}: ${s.bundles} bundle(s), ${m.window.from} to ${m.window.to}; integrity ${m.integrity.ok ? 'verified' : 'NOT VERIFIED (--allow-unverified)'}\n`);
+    out.write(`${m.organization ?? 'report'}: ${s.bundles} bundle(s), ${m.window.from} to ${m.window.to}; integrity ${m.integrity.ok ? integrityLine(m.integrity) : `${integrityLine(m.integrity)} (--allow-unverified)`}\n`);
+    if (m.integrity.writeOnce.source === 's3') out.write(`write-once storage: ${writeOnceLine(m.integrity)}\n`);
     out.write(`continuity: ${s.daysWithCompleteBundle} of ${s.days} day(s) with a complete bundle${m.continuity.daysWithoutComplete.length ? `; without: ${m.continuity.daysWithoutComplete.slice(0, 10).join(', ')}${m.continuity.daysWithoutComplete.length > 10 ? ', …' : ''}` : ''}\n`);
     out.write(`criteria: ${s.criteria.covered} of ${s.criteria.inScope} covered (${s.criteria.pass} pass, ${s.criteria.fail} fail, ${s.criteria.error} error, ${s.criteria.collected} collected); ${s.criteria.manual} need manual evidence\n`);
     out.write(`exceptions: ${s.exceptions.total} (${s.exceptions.open} open); populations: ${s.populations.promotions} promotions, ${s.populations.privilegedAccess} privileged-access changes, ${s.populations.secretRotations} secret rotations${sample ? ` (sampled ${sample.n}, seed ${sample.seed})` : ''}\n`);
     out.write(`wrote ${written.length} file(s) to ${outDir}${written.includes('index.html') ? ` (open ${path.join(outDir, 'index.html')})` : ''}\n`);
   }
   return ExitCode.ok;
+}
+
+/** The integrity part of `report --json`: the verdict, the keys and how many bundles each signed, write-once storage. */
+function integritySummary(ig: Integrity) {
+  return {
+    ok: ig.ok,
+    problems: ig.problems.length,
+    allowUnverified: ig.allowUnverified,
+    mode: ig.trust.mode,
+    untrusted: ig.untrusted,
+    keys: ig.trust.keys,
+    signed: ig.trust.signed,
+    unsigned: ig.trust.unsigned,
+    writeOnce: ig.writeOnce.source === 's3' ? { source: 's3', objects: ig.writeOnce.objects, locked: ig.writeOnce.locked, modes: ig.writeOnce.modes } : { source: 'local' },
+  };
 }

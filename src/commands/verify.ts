@@ -1,30 +1,54 @@
 import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
 import chalk from 'chalk';
-import { loadPublicKey } from '../bundle/sign.js';
-import { loadConfig } from '../config/load.js';
-import { verifyPath } from '../bundle/verify.js';
+import { loadTrustedKeys, type TrustedKey } from '../bundle/trust.js';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { verifyPath, type VerifyResult } from '../bundle/verify.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 
-export async function verifyCommand(target: string, o: { publicKey?: string; json?: boolean; requireObjectLock?: boolean; config?: string }): Promise<number> {
+export interface VerifyOptions {
+  publicKey?: string[];
+  json?: boolean;
+  requireObjectLock?: boolean;
+  config?: string;
+}
+
+/** The keys a command trusts: its --public-key flags, else signing.trustedKeys of the config (relative to it). */
+export function trustedKeysFor(flags: string[] | undefined, loaded: LoadedConfig | null): TrustedKey[] {
+  const files = loaded?.config.signing?.trustedKeys?.map((f) => path.resolve(loaded.baseDir, f));
+  return loadTrustedKeys(flags, files ? { files } : null);
+}
+
+export async function verifyCommand(target: string, o: VerifyOptions): Promise<number> {
   const remote = /^s3:\/\//i.test(target);
   if (!remote && !existsSync(target)) throw new UsageError(`${target}: no such bundle or evidence directory`);
   if (!remote && !statSync(target).isDirectory()) throw new UsageError(`${target}: not a directory; give a bundle directory or an evidence directory`);
-  const publicKey = o.publicKey ? loadPublicKey(o.publicKey) : null;
-  let r: Awaited<ReturnType<typeof verifyPath>> & { notes?: { bundle: string; message: string }[] };
+  const loaded = o.config ? loadConfig(o.config, (await import('../../collectors/registry.js')).collectors) : null;
+  const trustedKeys = trustedKeysFor(o.publicKey, loaded);
+  let r: VerifyResult & { notes?: { bundle: string; message: string }[] };
   if (remote) {
     // s3://bucket/prefix: download every bundle (checking S3's checksums and retention), then verify that copy
-    const s3cfg = o.config ? loadConfig(o.config, (await import('../../collectors/registry.js')).collectors).config.evidence.s3 : undefined;
+    const s3cfg = loaded?.config.evidence.s3;
     const requireObjectLock = s3cfg?.objectLock?.mode ?? (o.requireObjectLock ? true : undefined);
-    r = await (await import('../bundle/s3.js')).verifyS3(target, { publicKey, requireObjectLock, region: s3cfg?.region });
-  } else r = await verifyPath(target, { publicKey });
+    r = await (await import('../bundle/s3.js')).verifyS3(target, { trustedKeys, requireObjectLock, region: s3cfg?.region });
+  } else r = await verifyPath(target, { trustedKeys });
   for (const n of r.notes ?? []) process.stderr.write(`${chalk.yellow('note')}: ${n.bundle}: ${n.message}\n`);
   if (r.bundles.length === 0 && r.problems.length === 0) throw new UsageError(`${target}: no evidence bundles found`);
   if (o.json) process.stdout.write(JSON.stringify(r) + '\n');
   else {
     for (const p of r.problems) process.stdout.write(`${chalk.red('✗')} ${p.bundle}${p.file ? `/${p.file}` : ''}: ${p.message}\n`);
-    const signed = r.bundles.filter((b) => b.signed).length;
-    const line = `${r.bundles.length} bundle(s), ${signed} signed${publicKey ? ' (checked against the trusted key)' : ''}: `;
-    process.stdout.write(r.ok ? `${chalk.green('✓')} ${line}intact; every file, hash${r.bundles.length > 1 ? ', chain link' : ''} and signature checked\n` : `${chalk.red('✗')} ${line}${r.problems.length} problem(s)\n`);
+    process.stdout.write(r.ok ? `${chalk.green('✓')} ${summaryLine(r)}\n` : `${chalk.red('✗')} ${r.bundles.length} bundle(s): ${r.problems.length} problem(s)\n`);
   }
   return r.ok ? ExitCode.ok : ExitCode.verifyFailed;
+}
+
+/** The one line of an intact result: "verified" only against trusted keys, else "self-consistent". */
+export function summaryLine(r: VerifyResult): string {
+  const n = r.bundles.length;
+  const what = `${n} bundle${n === 1 ? '' : 's'}`;
+  const chain = n > 1 ? ', chain link' : '';
+  if (r.trust.mode === 'trusted')
+    return `${what} verified: every file, hash${chain} and signature checked; signed by ${r.trust.keys.filter((k) => k.bundles > 0).map((k) => `${k.keyId} (${k.bundles})`).join(', ')}`;
+  if (r.trust.signed === 0) return `${what} self-consistent; none is signed, so nothing shows who wrote them`;
+  return `${what} self-consistent; signatures checked only against the keys the manifests carry — give --public-key to check who signed them`;
 }

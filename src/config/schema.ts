@@ -82,7 +82,13 @@ export const configSchema = z.strictObject({
         .optional(),
     })
     .default({ dir: 'evidence' }),
-  signing: z.strictObject({ keyFile: z.string().min(1).optional() }).optional(),
+  signing: z
+    .strictObject({
+      keyFile: z.string().min(1).optional(),
+      /** Ed25519 public keys (PEM files, relative to the config) that verify, report and diff trust */
+      trustedKeys: z.array(z.string().min(1)).min(1).optional(),
+    })
+    .optional(),
   concurrency: z.number().int().min(1).max(64).default(8),
   sources: z
     .strictObject({

@@ -8,7 +8,7 @@ import type { LoadedConfig } from '../config/load.js';
 import { acquireLock } from '../bundle/lock.js';
 import { BUNDLE_FORMAT, PARTIAL_SUFFIX, type ArtifactEntry, type BundleStatus, type CollectorEntry, type Identity, type Manifest } from '../bundle/manifest.js';
 import type { SigningKey } from '../bundle/sign.js';
-import { artifactReader, latestBundle, listBundleDirs } from '../bundle/store.js';
+import { artifactReader, latestBundle, listQuarantine, sweepPartials } from '../bundle/store.js';
 import { BundleWriter } from '../bundle/writer.js';
 import type { Mappings } from '../mapping/index.js';
 import { describeError } from './errors.js';
@@ -50,6 +50,8 @@ export interface RunResult {
   dir: string;
   manifest: Manifest;
   findings: Finding[];
+  /** what quarantine/ of the evidence dir holds: .partial dirs with a manifest that a person must look at */
+  quarantined?: string[];
 }
 
 export function newBundleId(at: Date): string {
@@ -71,11 +73,10 @@ export async function runCollection(o: RunOptions): Promise<RunResult> {
   const lock = await acquireLock(o.evidenceDir, { waitMs: o.lockWaitMs ?? 0 });
   try {
     if (lock.staleOwner) o.log.warn(`took over a stale lock left by pid ${lock.staleOwner.pid} (started ${lock.staleOwner.startedAt ?? 'unknown'})`);
-    // We hold the lock, so any .partial bundle is a leftover of a crashed run.
-    for (const p of listBundleDirs(o.evidenceDir).partial) {
-      o.log.warn(`removing unfinished bundle ${p} left by an interrupted collect`);
-      rmSync(path.join(o.evidenceDir, p), { recursive: true, force: true });
-    }
+    // We hold the lock, so any .partial bundle is a leftover of a crashed run: removed when it has no
+    // manifest, moved to quarantine/ when it has one (it may be a finished bundle; never deleted)
+    const swept = sweepPartials(o.evidenceDir);
+    for (const p of swept.removed) o.log.warn(`removed unfinished bundle ${p} (no manifest) left by an interrupted collect`);
     const local = latestBundle(o.evidenceDir, stream);
     const remote = o.remotePrevious ? await o.remotePrevious(stream, local && { id: local.id, manifestSha256: local.manifestSha256 }) : null;
     const prev = remote && (!local || remote.id > local.id) ? remote : local;
@@ -84,7 +85,7 @@ export async function runCollection(o: RunOptions): Promise<RunResult> {
     const id = newBundleId(startedAt);
     const writer = await BundleWriter.create(o.evidenceDir, id);
     try {
-      return await collectInto(o, writer, { id, startedAt, stream, prev, previousDirs });
+      return { ...(await collectInto(o, writer, { id, startedAt, stream, prev, previousDirs })), quarantined: listQuarantine(o.evidenceDir) };
     } catch (e) {
       // an error before the manifest (e.g. a source's settings rejected): leave no unfinished bundle behind
       rmSync(writer.partialDir, { recursive: true, force: true });

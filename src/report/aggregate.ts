@@ -4,8 +4,9 @@
 // Every file it reads is re-hashed against the manifest as it is read.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { FINDINGS, MANIFEST, manifestShapeProblem, PARTIAL_SUFFIX, type ArtifactEntry, type Manifest } from '../bundle/manifest.js';
+import { FINDINGS, MANIFEST, manifestShapeProblem, type ArtifactEntry, type Manifest } from '../bundle/manifest.js';
 import { listBundleDirs, readManifest } from '../bundle/store.js';
+import type { TrustedKey } from '../bundle/trust.js';
 import { verifyPath, type Problem } from '../bundle/verify.js';
 import { UsageError } from '../core/errors.js';
 import { printable } from '../core/log.js';
@@ -33,6 +34,7 @@ import {
   type ReportModel,
   type RotationRow,
 } from './model.js';
+import { integrityOf, unverifiedStamp } from './integrity.js';
 import { readChecked } from './read.js';
 import { drawSample } from './sample.js';
 
@@ -60,6 +62,10 @@ export interface ReportInput {
   allowUnverified: boolean;
   sample?: { n: number; seed: string };
   now?: Date;
+  /** the keys the reader trusts (none: self-consistency only, which fails signed evidence) */
+  trustedKeys?: TrustedKey[];
+  /** S3 Object Lock seen per object when the evidence was read from s3:// */
+  writeOnce?: Integrity['writeOnce'];
 }
 
 export type ReportOutcome = { ok: true; model: ReportModel } | { ok: false; integrity: Integrity; window: ReportModel['window']; bundles: number };
@@ -178,22 +184,11 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
 
   // 1. integrity: `soc2 verify` over the evidence dir (the chain needs the neighbours); problems of
   //    bundles outside the window are reported but do not fail the report.
-  const verified = await verifyPath(evidenceDir);
-  const problems: Problem[] = [];
-  const outside: Problem[] = [];
-  for (const p of verified.problems) (inWindow(p.bundle.endsWith(PARTIAL_SUFFIX) ? p.bundle.slice(0, -PARTIAL_SUFFIX.length) : p.bundle) ? problems : outside).push(p);
+  const trustedKeys = input.trustedKeys ?? [];
+  const verified = await verifyPath(evidenceDir, { trustedKeys });
+  const integrity = integrityOf(verified, { inWindow, partial, trustedKeys, allowUnverified: input.allowUnverified, writeOnce: input.writeOnce ?? { source: 'local' } });
+  const problems = integrity.problems;
   const badBundles = new Set(problems.map((p) => p.bundle));
-  const integrity: Integrity = {
-    ok: problems.length === 0,
-    method:
-      'soc2 verify over the evidence directory: size and SHA-256 of every file against its manifest, files missing or added, symbolic links, unsafe paths, Ed25519 signatures (against the key embedded in each manifest), and the hash chain between consecutive bundles; every file the report reads is hashed again as it is read.',
-    bundlesChecked: verified.bundles.filter((b) => inWindow(b.id)).length + partial.filter((p) => inWindow(p.slice(0, -PARTIAL_SUFFIX.length))).length,
-    signedBundles: verified.bundles.filter((b) => inWindow(b.id) && b.signed).length,
-    problems,
-    outsideWindow: outside,
-    allowUnverified: input.allowUnverified,
-    stamp: null,
-  };
   if (!integrity.ok && !input.allowUnverified) return { ok: false, integrity, window, bundles: windowIds.length };
 
   const addProblem = (p: Problem) => {
@@ -670,8 +665,7 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
   if (!promotionSources.length) promotionNotes.push('no artifact of a *.promotions kind in the window: this population was not collected (no registry collector ran).');
   if (!rotationSources.length) rotationNotes.push(`no ${ROTATIONS_KIND} artifact in the window: this population was not collected.`);
 
-  if (!integrity.ok)
-    integrity.stamp = `UNVERIFIED EVIDENCE: ${problems.length} integrity problem${problems.length === 1 ? '' : 's'} in ${badBundles.size} bundle${badBundles.size === 1 ? '' : 's'} of the window (first: ${problems[0] ? `${problems[0].bundle}${problems[0].file ? '/' + problems[0].file : ''}: ${problems[0].message}` : 'see integrity'}). Produced with --allow-unverified; do not rely on it as audit evidence.`;
+  if (!integrity.ok) integrity.stamp = unverifiedStamp(integrity, badBundles.size);
 
   const crit = criteriaOut;
   const model: ReportModel = {

@@ -1,6 +1,9 @@
 // Writes the outputs of one report into its directory.
+import { existsSync, lstatSync, readdirSync, realpathSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { BUNDLE_ID, MANIFEST, PARTIAL_SUFFIX } from '../bundle/manifest.js';
+import { UsageError } from '../core/errors.js';
 import { renderCsv } from './csv.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
@@ -16,6 +19,55 @@ export function relativeBase(fromDir: string, toDir: string): string {
   return rel ? rel + '/' : '';
 }
 
+/** `p` with every symlink resolved, also when its last components do not exist yet. */
+function realpathOfNearest(p: string): string {
+  const rest: string[] = [];
+  let d = path.resolve(p);
+  while (!existsSync(d)) {
+    rest.unshift(path.basename(d));
+    const up = path.dirname(d);
+    if (up === d) break;
+    d = up;
+  }
+  return path.join(realpathSync(d), ...rest);
+}
+
+const isBundleName = (n: string) => BUNDLE_ID.test(n) || (n.endsWith(PARTIAL_SUFFIX) && BUNDLE_ID.test(n.slice(0, -PARTIAL_SUFFIX.length)));
+
+/** A bundle (it holds manifest.json or is named like one) or an evidence dir (it holds bundle dirs). */
+function holdsEvidence(dir: string): boolean {
+  if (isBundleName(path.basename(dir)) || lstatSync(path.join(dir, MANIFEST), { throwIfNoEntry: false })) return true;
+  try {
+    return readdirSync(dir).some(isBundleName);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The report never lands inside evidence: `--out` is resolved through symlinks and refused when it,
+ * or any folder above it, is the evidence dir, a bundle, or another evidence dir — files added there
+ * would alter signed evidence.
+ */
+export function refuseOutInsideEvidence(outDir: string, evidenceDir: string): void {
+  const real = realpathOfNearest(outDir);
+  const evidence = realpathOfNearest(evidenceDir);
+  const via = real === path.resolve(outDir) ? '' : ` (${real} through a symbolic link)`;
+  const rel = path.relative(evidence, real);
+  if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel)))
+    throw new UsageError(`--out: ${outDir}${via} is inside the evidence directory ${evidenceDir}; write the report elsewhere (files added there would alter the evidence)`);
+  for (let d = real; ; d = path.dirname(d)) {
+    if (holdsEvidence(d)) throw new UsageError(`--out: ${outDir}${via} is inside ${d}, which holds evidence bundles; write the report elsewhere (files added there would alter the evidence)`);
+    if (path.dirname(d) === d) break;
+  }
+}
+
+/** Refuses a folder of the report that is a symlink: writing through it could land anywhere. */
+function refuseSymlinkedDirs(out: string, abs: string): void {
+  for (let d = path.dirname(abs); d.length > out.length && d.startsWith(out); d = path.dirname(d))
+    if (lstatSync(d, { throwIfNoEntry: false })?.isSymbolicLink()) throw new UsageError(`--out: ${d} is a symbolic link; the report writes only into real folders`);
+}
+
 export async function writeReport(m: ReportModel, outDir: string, formats: readonly Format[]): Promise<string[]> {
   const out = path.resolve(outDir);
   await mkdir(out, { recursive: true });
@@ -23,7 +75,10 @@ export async function writeReport(m: ReportModel, outDir: string, formats: reado
   const written: string[] = [];
   const put = async (rel: string, text: string) => {
     const abs = path.join(out, ...rel.split('/'));
+    refuseSymlinkedDirs(out, abs);
     await mkdir(path.dirname(abs), { recursive: true });
+    // a symlink left where a report file goes is replaced, never written through
+    if (lstatSync(abs, { throwIfNoEntry: false })?.isSymbolicLink()) await rm(abs);
     await writeFile(abs, text);
     written.push(rel);
   };

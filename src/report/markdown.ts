@@ -2,6 +2,7 @@
 // goes through md().
 import { scopeLabel } from './aggregate.js';
 import { md } from './escape.js';
+import { integrityLine, writeOnceLine } from './integrity.js';
 import type { EvidenceStatus, FileRef, Population, ReportModel } from './model.js';
 
 const pct = (r: number | null) => (r === null ? '—' : `${(r * 100).toFixed(r === 1 || r === 0 ? 0 : 1)}%`);
@@ -35,7 +36,8 @@ export function renderMarkdown(m: ReportModel): string {
         ['Organization', md(m.organization ?? '—')],
         ['Window', `${m.window.from} to ${m.window.to}`],
         ['Scope', md(m.scope.join(', '))],
-        ['Integrity', m.integrity.ok ? `verified: ${m.integrity.bundlesChecked} bundles, ${m.integrity.signedBundles} signed` : `**NOT VERIFIED** — ${m.integrity.problems.length} problems`],
+        ['Integrity', m.integrity.ok && m.integrity.trust.mode === 'trusted' ? md(integrityLine(m.integrity)) : `**${md(integrityLine(m.integrity))}**`],
+        ['Write-once storage', md(writeOnceLine(m.integrity))],
         ['Bundles', `${s.bundles} (${s.complete} complete, ${s.partial} partial, ${s.failed} failed)`],
         ['Days with a complete bundle', `${s.daysWithCompleteBundle} of ${s.days}`],
         ['Criteria covered', `${s.criteria.covered} of ${s.criteria.inScope} in scope (${s.criteria.pass} pass, ${s.criteria.fail} fail, ${s.criteria.error} error, ${s.criteria.collected} collected, ${s.criteria.noEvidence} no evidence, ${s.criteria.manual} manual)`],

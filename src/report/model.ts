@@ -1,6 +1,7 @@
 // The report model: what `soc2 report` writes as report.json and what every other output
 // (HTML, Markdown, CSV, OSCAL) is rendered from. Its shape is documented in docs/report.md; change
 // both together and bump REPORT_FORMAT when a field changes meaning or goes away.
+import type { TrustSummary, WriteOnceSummary } from '../bundle/trust.js';
 import type { Problem } from '../bundle/verify.js';
 
 export const REPORT_FORMAT = 'soc2-report/1';
@@ -51,6 +52,12 @@ export interface Integrity {
   method: string;
   bundlesChecked: number;
   signedBundles: number;
+  /** against which keys the signatures of the window's bundles were checked, and how many each signed */
+  trust: TrustSummary;
+  /** true when bundles are signed but no trusted key was given: integrity is then not established */
+  untrusted: boolean;
+  /** whether the evidence came from write-once storage (S3 Object Lock, seen per object) */
+  writeOnce: WriteOnceSummary | { source: 'local' };
   /** problems in bundles of the window (or in the chain links into them) */
   problems: Problem[];
   /** problems in bundles outside the window: reported, but they do not fail this report */

@@ -3,6 +3,7 @@ import { createPrivateKey, createPublicKey } from 'node:crypto';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { generateSigningKeyPair, keyIdOf, signManifest, type SigningKey } from '../../src/bundle/sign.js';
+import { trustedKeyFromPem } from '../../src/bundle/trust.js';
 import { verifyPath } from '../../src/bundle/verify.js';
 import { writeChain, writeTestBundle } from '../helpers/bundles.js';
 import { runCli, tmpDir } from '../helpers/cli.js';
@@ -24,7 +25,7 @@ describe('verify', () => {
     k = key();
     dirs = await writeChain(ev, 3, { key: k });
   });
-  const problems = async (o: { publicKey?: boolean } = {}) => (await verifyPath(ev, { publicKey: o.publicKey ? createPublicKey(k.publicPem) : null })).problems;
+  const problems = async (o: { publicKey?: boolean } = {}) => (await verifyPath(ev, { trustedKeys: o.publicKey ? [trustedKeyFromPem(k.publicPem, 'test')] : [] })).problems;
   const name = (i: number) => path.basename(dirs[i]!);
 
   it('passes an intact signed chain, with and without the trusted key', async () => {
@@ -97,8 +98,8 @@ describe('verify', () => {
     const ev2 = tmpDir();
     const other = key();
     await writeChain(ev2, 1, { key: other });
-    const r = await verifyPath(ev2, { publicKey: createPublicKey(k.publicPem) });
-    expect(r.problems[0]!.message).toContain(`not the trusted key ${keyIdOf(createPublicKey(k.publicPem))}`);
+    const r = await verifyPath(ev2, { trustedKeys: [trustedKeyFromPem(k.publicPem, 'test')] });
+    expect(r.problems[0]!.message).toContain(`not signed by a trusted key (the manifest names ${other.keyId}; trusted: ${keyIdOf(createPublicKey(k.publicPem))})`);
   });
 
   it('finds a deleted signature', async () => {

@@ -3,12 +3,13 @@
 // reported against the bundle (and the file) that was touched. Deterministic by default: the
 // bundles are byte-identical on every run (fixed ids, fixed keys) and the mutations come from a
 // seeded PRNG; SOC2_TAMPER_SEED replays another sequence, SOC2_TAMPER_N changes the count.
-import { createHash, createPublicKey } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { appendFileSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FINDINGS, MANIFEST, SIGNATURE } from '../../src/bundle/manifest.js';
 import { signManifest } from '../../src/bundle/sign.js';
+import { trustedKeyFromPem } from '../../src/bundle/trust.js';
 import { verifyPath, type Problem } from '../../src/bundle/verify.js';
 import { runCli, tmpDir } from '../helpers/cli.js';
 import { Rng, fixedAt, fixedId, fixedKey, listDirs, listFiles, mutateJson, suiteSeed, writeFixedBundle } from './helpers.js';
@@ -81,7 +82,7 @@ describe('tampering: every mutation of a signed evidence dir is detected and nam
   const lanes: Lane[] = [];
   const owner = fixedKey('owner');
   const attacker = fixedKey('attacker');
-  const trusted = createPublicKey(owner.publicPem);
+  const trusted = trustedKeyFromPem(owner.publicPem, 'test');
   const files = new Map<string, string[]>();
   const dirsOf = new Map<string, string[]>();
 
@@ -288,7 +289,7 @@ describe('tampering: every mutation of a signed evidence dir is detected and nam
 
   it(`detects ${N} random mutations (seed ${SEED}), naming the bundle and file`, async () => {
     expect(N).toBeGreaterThanOrEqual(1000);
-    for (const lane of lanes) expect((await verifyPath(lane.work, { publicKey: trusted })).problems).toEqual([]);
+    for (const lane of lanes) expect((await verifyPath(lane.work, { trustedKeys: [trusted] })).problems).toEqual([]);
 
     const stats = new Map<string, { n: number; detected: number; withoutKey: number }>(KINDS.map((k) => [k, { n: 0, detected: 0, withoutKey: 0 }]));
     const missed: string[] = [];
@@ -299,7 +300,7 @@ describe('tampering: every mutation of a signed evidence dir is detected and nam
         for (let i = lane.id; i < N; i += LANES) {
           const kind = KINDS[i % KINDS.length]!;
           const m = mutate(lane, kind);
-          const r = await verifyPath(lane.work, { publicKey: trusted });
+          const r = await verifyPath(lane.work, { trustedKeys: [trusted] });
           const s = stats.get(kind)!;
           s.n++;
           if (!r.ok && r.problems.some((p) => matches(p, m.expect))) s.detected++;
@@ -307,7 +308,7 @@ describe('tampering: every mutation of a signed evidence dir is detected and nam
           // what an auditor without the trusted key would still see: every problem but the trusted-key ones
           if (r.problems.some((p) => !TRUSTED_KEY_ONLY.test(p.message))) s.withoutKey++;
           m.undo();
-          if (Math.floor(i / LANES) % 50 === 49) expect((await verifyPath(lane.work, { publicKey: trusted })).problems, `lane ${lane.id} after #${i}`).toEqual([]);
+          if (Math.floor(i / LANES) % 50 === 49) expect((await verifyPath(lane.work, { trustedKeys: [trusted] })).problems, `lane ${lane.id} after #${i}`).toEqual([]);
         }
       }),
     );
