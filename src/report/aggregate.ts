@@ -34,7 +34,7 @@ import {
   type ReportModel,
   type RotationRow,
 } from './model.js';
-import { integrityOf, unverifiedStamp } from './integrity.js';
+import { inRequestedWindow, integrityOf, unverifiedStamp } from './integrity.js';
 import { readChecked } from './read.js';
 import { drawSample } from './sample.js';
 
@@ -186,7 +186,7 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
   //    bundles outside the window are reported but do not fail the report.
   const trustedKeys = input.trustedKeys ?? [];
   const verified = await verifyPath(evidenceDir, { trustedKeys });
-  const integrity = integrityOf(verified, { inWindow, partial, trustedKeys, allowUnverified: input.allowUnverified, writeOnce: input.writeOnce ?? { source: 'local' } });
+  const integrity = integrityOf(verified, { inWindow: inRequestedWindow(input.window), partial, trustedKeys, allowUnverified: input.allowUnverified, writeOnce: input.writeOnce ?? { source: 'local' } });
   const problems = integrity.problems;
   const badBundles = new Set(problems.map((p) => p.bundle));
   if (!integrity.ok && !input.allowUnverified) return { ok: false, integrity, window, bundles: windowIds.length };

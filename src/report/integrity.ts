@@ -10,6 +10,21 @@ import type { Integrity } from './model.js';
 const CHECKS =
   'size and SHA-256 of every file against its manifest, files missing or added, symbolic links and other non-regular files, unsafe paths, the hash chain between consecutive bundles, and that signatures neither stop nor change key along a chain; every file the report reads is hashed again as it is read.';
 
+/**
+ * Whether a problem counts against the report: its bundle lies in the requested window. An end the
+ * request leaves open covers everything on that side — a bundle verify could not read (a symlink, an
+ * unreadable folder) never set the window's edge, and must not fall outside it. Names without a day
+ * (the evidence dir itself, quarantine/…) always count.
+ */
+export function inRequestedWindow(req: { from?: string; to?: string; period?: { from: string; to: string } }): (bundle: string) => boolean {
+  const from = req.from ?? req.period?.from;
+  const to = req.to ?? req.period?.to;
+  return (bundle) => {
+    const day = /^\d{4}-\d{2}-\d{2}T/.test(bundle) ? bundle.slice(0, 10) : null;
+    return day === null || ((!from || day >= from) && (!to || day <= to));
+  };
+}
+
 export function integrityOf(verified: VerifyResult, o: { inWindow: (bundle: string) => boolean; partial: string[]; trustedKeys: TrustedKey[]; allowUnverified: boolean; writeOnce: Integrity['writeOnce'] }): Integrity {
   const problems: Problem[] = [];
   const outside: Problem[] = [];

@@ -1,4 +1,5 @@
-import { appendFileSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, chmodSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -6,7 +7,7 @@ import { generateSigningKeyPair, keyIdOf, signManifest, type SigningKey } from '
 import { trustedKeyFromPem } from '../../src/bundle/trust.js';
 import { verifyPath } from '../../src/bundle/verify.js';
 import { writeChain, writeTestBundle } from '../helpers/bundles.js';
-import { runCli, tmpDir } from '../helpers/cli.js';
+import { runCli, runCliUnprivileged, tmpDir } from '../helpers/cli.js';
 
 function key(): SigningKey & { publicPem: string } {
   const k = generateSigningKeyPair();
@@ -178,5 +179,99 @@ describe('verify: many bundles, files hashed several at a time', () => {
       const got = (await verifyPath(ev)).problems.map((q) => ({ ...q, message: q.message.startsWith('size changed') ? 'size changed' : q.message }));
       expect(got).toEqual(expected);
     }
+  });
+});
+
+describe('verify: hostile trees are problems naming the file, never a crash', () => {
+  let ev: string;
+  let dirs: string[];
+  beforeEach(async () => {
+    ev = tmpDir();
+    dirs = await writeChain(ev, 3);
+  });
+  const name = (i: number) => path.basename(dirs[i]!);
+
+  it('never reads an evidence dir as one bundle: a planted manifest.json at its root is a problem, and the chain is still checked', async () => {
+    // the planted pair is a valid one-bundle manifest for the evidence dir itself
+    writeFileSync(path.join(ev, 'findings.json'), '[]');
+    writeFileSync(path.join(ev, 'manifest.json'), JSON.stringify({ format: 'soc2-evidence-bundle/1', id: path.basename(ev), startedAt: '2026-01-01T00:00:00Z', files: [], artifacts: [], signing: null }));
+    rmSync(dirs[1]!, { recursive: true });
+    const r = await runCli(['verify', ev, '--json']);
+    expect(r.code).toBe(4);
+    const p = JSON.parse(r.stdout).problems;
+    expect(p).toContainEqual({ bundle: path.basename(ev), file: 'manifest.json', message: expect.stringContaining('beside bundle directories: an evidence dir is never read as one bundle') });
+    expect(p).toContainEqual({ bundle: path.basename(ev), file: 'findings.json', message: expect.stringContaining('beside bundle directories') });
+    expect(p).toContainEqual({ bundle: name(2), file: 'manifest.json', message: expect.stringContaining('chain broken') });
+  });
+
+  it('reports FIFOs as manifest.json and as a listed file without blocking on them', async () => {
+    rmSync(path.join(dirs[0]!, 'manifest.json'));
+    execFileSync('mkfifo', [path.join(dirs[0]!, 'manifest.json')]);
+    rmSync(path.join(dirs[1]!, AD));
+    execFileSync('mkfifo', [path.join(dirs[1]!, AD)]);
+    const r = await runCli(['verify', ev, '--json'], { timeoutMs: 20_000 });
+    expect(r.code).toBe(4);
+    const p = JSON.parse(r.stdout).problems;
+    expect(p).toContainEqual({ bundle: name(0), file: 'manifest.json', message: 'is not a regular file' });
+    expect(p).toContainEqual({ bundle: name(1), file: AD, message: 'is not a regular file' });
+  });
+
+  it('refuses an oversize manifest (> 64 MiB) and signature (> 4 KiB) without reading them', async () => {
+    const k = key();
+    const signed = tmpDir();
+    const s = await writeChain(signed, 2, { key: k });
+    truncateSync(path.join(s[0]!, 'manifest.json'), 3 * 1024 ** 3); // sparse: 3 GiB on paper, nothing on disk
+    truncateSync(path.join(s[1]!, 'manifest.sig'), 1024 ** 3);
+    const rss = process.memoryUsage().rss;
+    const r = await verifyPath(signed);
+    expect(process.memoryUsage().rss - rss).toBeLessThan(100 * 1024 * 1024);
+    expect(r.problems).toContainEqual({ bundle: path.basename(s[0]!), file: 'manifest.json', message: 'is too large (3221225472 bytes; the limit is 64 MiB)' });
+    expect(r.problems).toContainEqual({ bundle: path.basename(s[1]!), file: 'manifest.sig', message: 'is too large (1073741824 bytes; the limit is 4096 bytes)' });
+    expect((await runCli(['verify', signed])).code).toBe(4);
+  });
+
+  it('reports a symlinked newest bundle, in verify and in the report', async () => {
+    const elsewhere = path.join(tmpDir(), 'moved');
+    renameSync(dirs[2]!, elsewhere);
+    symlinkSync(elsewhere, dirs[2]!);
+    expect((await verifyPath(ev)).problems).toContainEqual({ bundle: name(2), message: 'bundle directory is a symbolic link' });
+    const rep = await runCli(['report', '--evidence', ev, '--out', path.join(tmpDir(), 'report')]);
+    expect(rep.code).toBe(4);
+    expect(rep.stderr).toContain(`${name(2)}: bundle directory is a symbolic link`);
+  });
+
+  it('names unreadable files and folders (exit 4), for verify, report and diff', async () => {
+    // an unprivileged user must reach the evidence; then one file and one folder are closed to it
+    chmodSync(path.dirname(ev), 0o755);
+    chmodSync(ev, 0o755);
+    chmodSync(path.join(dirs[0]!, AD), 0o000);
+    chmodSync(path.join(dirs[1]!, 'artifacts'), 0o000);
+    const v = await runCliUnprivileged(['verify', ev, '--json']);
+    expect(v.stderr).toBe('');
+    expect(v.code).toBe(4);
+    const p = JSON.parse(v.stdout).problems;
+    expect(p).toContainEqual({ bundle: name(0), file: AD, message: 'cannot be read (EACCES)' });
+    expect(p).toContainEqual({ bundle: name(1), file: 'artifacts', message: 'cannot list the directory (EACCES)' });
+    const out = tmpDir();
+    chmodSync(out, 0o777);
+    const rep = await runCliUnprivileged(['report', '--evidence', ev, '--out', path.join(out, 'r')]);
+    expect(rep.code).toBe(4);
+    expect(rep.stderr).not.toContain('internal error');
+    const d = await runCliUnprivileged(['diff', dirs[0]!, dirs[1]!]);
+    expect(d.code).toBe(4);
+    expect(d.stderr).toContain(`${name(0)}/${AD}: cannot be read (EACCES)`);
+    chmodSync(ev, 0o000);
+    const closed = await runCliUnprivileged(['verify', ev]);
+    expect(closed.code).toBe(4);
+    expect(closed.stderr + closed.stdout).not.toContain('internal error');
+    chmodSync(ev, 0o755);
+    chmodSync(path.join(dirs[1]!, 'artifacts'), 0o755);
+  });
+
+  it('reports a .partial with a manifest that collect moved to quarantine/', async () => {
+    mkdirSync(path.join(ev, 'quarantine'));
+    renameSync(dirs[2]!, path.join(ev, 'quarantine', `${name(2)}.partial`));
+    const r = await verifyPath(ev);
+    expect(r.problems).toContainEqual({ bundle: `quarantine/${name(2)}.partial`, message: expect.stringContaining('moved aside by collect') });
   });
 });

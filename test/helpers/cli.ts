@@ -23,9 +23,9 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
   return env;
 }
 
-export function runCli(args: string[], o: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(args: string[], o: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; user?: { uid: number; gid: number } } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'soc2.js'), ...args], { cwd: o.cwd ?? repoRoot, env: o.env ?? cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'soc2.js'), ...args], { cwd: o.cwd ?? repoRoot, env: o.env ?? cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'], ...(o.user ?? {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -51,4 +51,15 @@ export function writeConfig(dir: string, text: string, name = 'soc2.config.yaml'
 
 export function awsEnv(endpoint: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return cleanEnv({ AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing-secret-key', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: endpoint, ...extra });
+}
+
+/** The uid:gid an unprivileged child runs as when the tests run as root (root reads files whatever their mode). */
+export const UNPRIVILEGED = { uid: 65534, gid: 65534 };
+
+/**
+ * Runs the built CLI as a user file modes apply to: as is when the tests are not root, else as nobody.
+ * The files it must read have to be readable by that user (mkdtemp makes 0700 folders: chmod them).
+ */
+export function runCliUnprivileged(args: string[], o: { timeoutMs?: number } = {}): Promise<CliResult> {
+  return runCli(args, process.getuid?.() === 0 ? { ...o, cwd: os.tmpdir(), user: UNPRIVILEGED } : o);
 }
