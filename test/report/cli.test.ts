@@ -3,6 +3,10 @@
 import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createPrivateKey } from 'node:crypto';
+import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { MANIFEST, SIGNATURE } from '../../src/bundle/manifest.js';
+import { generateSigningKeyPair, signManifest, type SigningKey } from '../../src/bundle/sign.js';
 import { runCli, tmpDir, writeConfig } from '../helpers/cli.js';
 import { writeScenario } from './fixtures.js';
 
@@ -43,7 +47,8 @@ describe('report: flags and exit codes', () => {
     const out = path.join(root, 'out-md');
     const r = await runCli(['report', '--evidence', ev, '--out', out, '--format', 'md,json', '--from', '2026-03-02', '--to', '2026-03-06']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('Acme ML: 4 bundle(s), 2026-03-02 to 2026-03-06; integrity verified');
+    // unsigned evidence is self-consistent at best: never "verified"
+    expect(r.stdout).toContain('Acme ML: 4 bundle(s), 2026-03-02 to 2026-03-06; integrity self-consistent, not signed');
     expect(r.stdout).toContain('without: 2026-03-03, 2026-03-04');
     expect(readdirSync(out).sort()).toEqual(['report.json', 'report.md']);
   });
@@ -119,7 +124,7 @@ describe('report: integrity', () => {
     const out = path.join(f.root, 'report');
     const r = await runCli(['report', '--evidence', f.ev, '--out', out, '--allow-unverified', '--json']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).integrity).toEqual({ ok: false, problems: 1, allowUnverified: true });
+    expect(JSON.parse(r.stdout).integrity).toMatchObject({ ok: false, problems: 1, allowUnverified: true, mode: 'self-consistent' });
     expect(r.stderr).toContain('warning:');
     const m = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8'));
     expect(m.integrity).toMatchObject({ ok: false, allowUnverified: true, stamp: expect.stringMatching(/^UNVERIFIED EVIDENCE: 1 integrity problem in 1 bundle/) });
@@ -161,5 +166,118 @@ describe('report: integrity', () => {
     const r = await runCli(['report', '--evidence', f.ev, '--out', path.join(f.root, 'r'), '--from', '2026-03-03']);
     expect(r.code).toBe(4);
     expect(r.stderr).toContain('chain broken');
+  });
+});
+
+function signingKey(dir: string, name: string): SigningKey & { file: string } {
+  const k = generateSigningKeyPair();
+  const file = path.join(dir, `${name}.pub.pem`);
+  writeFileSync(file, k.publicPem);
+  return { privateKey: createPrivateKey(k.privatePem), publicKeyPem: k.publicPem, keyId: k.keyId, file };
+}
+
+describe('report: integrity only against a trusted key', () => {
+  let root: string;
+  let ev: string;
+  let dirs: Record<number, string>;
+  let owner: ReturnType<typeof signingKey>;
+  beforeAll(async () => {
+    root = tmpDir('soc2-report-trust-');
+    owner = signingKey(root, 'owner');
+    ev = path.join(root, 'evidence');
+    dirs = await writeScenario(ev, { key: owner });
+  });
+
+  it('exits 4 with one line on signed evidence without a trusted key, and writes nothing', async () => {
+    const out = path.join(root, 'no-key');
+    const r = await runCli(['report', '--evidence', ev, '--out', out]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toBe(
+      'soc2: verification failed: 6 signed bundle(s) in 2026-03-01 to 2026-03-07, but no trusted key to check who signed them; give --public-key FILE (or signing.trustedKeys in the config), or --allow-unverified to produce a report stamped as unverified\n',
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('with --allow-unverified and no key, stamps every page as unverified', async () => {
+    const out = path.join(root, 'allow');
+    const r = await runCli(['report', '--evidence', ev, '--out', out, '--allow-unverified', '--format', 'json,md']);
+    expect(r.code).toBe(0);
+    const m = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8'));
+    expect(m.integrity).toMatchObject({ ok: false, untrusted: true, stamp: 'UNVERIFIED EVIDENCE: 6 signed bundles checked against no trusted key: nothing shows who signed them. Produced with --allow-unverified; do not rely on it as audit evidence.' });
+    expect(readFileSync(path.join(out, 'report.md'), 'utf8').startsWith('> **UNVERIFIED EVIDENCE: 6 signed bundles')).toBe(true);
+  });
+
+  it('with the trusted key states the key ids and the bundles each signed, in the report and report.json', async () => {
+    const other = signingKey(root, 'other');
+    const out = path.join(root, 'keyed');
+    const r = await runCli(['report', '--evidence', ev, '--out', out, '--public-key', owner.file, '--public-key', other.file, '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const keys = [{ keyId: owner.keyId, bundles: 6 }, { keyId: other.keyId, bundles: 0 }];
+    expect(JSON.parse(r.stdout).integrity).toMatchObject({ ok: true, mode: 'trusted', keys, writeOnce: { source: 'local' } });
+    const m = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8'));
+    expect(m.integrity.trust).toEqual({ mode: 'trusted', keys, signed: 6, unsigned: 0 });
+    expect(m.integrity.method).toContain(`against the trusted key(s) ${owner.keyId}, ${other.keyId}`);
+    const html = readFileSync(path.join(out, 'index.html'), 'utf8');
+    expect(html).toContain('<strong>Integrity verified against trusted keys</strong>');
+    expect(html).toContain(`${owner.keyId} signed 6 bundles`);
+    expect(readFileSync(path.join(out, 'report.md'), 'utf8')).toContain(`verified against trusted key(s): ${owner.keyId} signed 6 bundles`);
+  });
+
+  it('takes the trusted keys from signing.trustedKeys of the config', async () => {
+    const cfg = writeConfig(root, 'organization: Acme ML\nevidence:\n  dir: evidence\nsources:\n  mlflow:\n    - name: main\n      trackingUri: http://127.0.0.1:9\nsigning:\n  trustedKeys: [owner.pub.pem]\n', 'trusted.yaml');
+    const r = await runCli(['report', '--config', cfg, '--out', path.join(root, 'via-config'), '--format', 'json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+
+  it('fails a chain re-signed with another key, and the newest bundle edited with its signature removed', async () => {
+    const f = tmpDir('soc2-report-trust-');
+    const e = path.join(f, 'evidence');
+    const d = await writeScenario(e, { key: owner });
+    const attacker = signingKey(f, 'attacker');
+    const last = d[Math.max(...Object.keys(d).map(Number))]!;
+    const m = JSON.parse(readFileSync(path.join(last, MANIFEST), 'utf8'));
+    m.signing = null;
+    writeFileSync(path.join(last, MANIFEST), JSON.stringify(m, null, 2) + '\n');
+    rmSync(path.join(last, SIGNATURE));
+    const r = await runCli(['report', '--evidence', e, '--out', path.join(f, 'r'), '--public-key', owner.file]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain(`${path.basename(last)}/manifest.json: bundle is not signed`);
+    // the same bundle re-signed by the attacker, embedding the attacker's key
+    m.signing = { algorithm: 'ed25519', keyId: attacker.keyId, publicKey: attacker.publicKeyPem };
+    const text = JSON.stringify(m, null, 2) + '\n';
+    writeFileSync(path.join(last, MANIFEST), text);
+    writeFileSync(path.join(last, SIGNATURE), signManifest(Buffer.from(text), attacker) + '\n');
+    const again = await runCli(['report', '--evidence', e, '--out', path.join(f, 'r'), '--public-key', owner.file]);
+    expect(again.code).toBe(4);
+    expect(again.stderr).toContain(`${path.basename(last)}/manifest.sig: not signed by a trusted key`);
+  });
+
+  it('refuses --require-object-lock for a local evidence dir', async () => {
+    const r = await runCli(['report', '--evidence', ev, '--out', path.join(root, 'lock'), '--public-key', owner.file, '--require-object-lock']);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toBe('soc2: --require-object-lock: the evidence is read from a local directory, which is not write-once storage; read it from s3://bucket/prefix\n');
+  });
+
+  it('refuses --out through a symlink into a signed bundle, or inside another evidence dir', async () => {
+    const link = path.join(root, 'link-into-bundle');
+    symlinkSync(dirs[3]!, link);
+    const r = await runCli(['report', '--evidence', ev, '--out', path.join(link, 'r'), '--public-key', owner.file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^soc2: --out: .*link-into-bundle\/r \(.*\/evidence\/.*\/r through a symbolic link\) is inside the evidence directory/);
+    const otherEvidence = path.join(tmpDir('soc2-report-trust-'), 'evidence');
+    await writeScenario(otherEvidence);
+    const inOther = await runCli(['report', '--evidence', ev, '--out', path.join(otherEvidence, path.basename(dirs[1]!), 'r'), '--public-key', owner.file]);
+    expect(inOther.code).toBe(2);
+    expect(inOther.stderr).toContain('which holds evidence bundles');
+    expect(existsSync(path.join(otherEvidence, path.basename(dirs[1]!), 'r'))).toBe(false);
+    // a symlink planted inside the output folder is replaced, never written through
+    const out = path.join(root, 'planted');
+    mkdirSync(out);
+    symlinkSync(path.join(dirs[2]!, 'findings.json'), path.join(out, 'report.json'));
+    const before = readFileSync(path.join(dirs[2]!, 'findings.json'), 'utf8');
+    expect((await runCli(['report', '--evidence', ev, '--out', out, '--public-key', owner.file, '--format', 'json'])).code).toBe(0);
+    expect(readFileSync(path.join(dirs[2]!, 'findings.json'), 'utf8')).toBe(before);
   });
 });
