@@ -1,5 +1,5 @@
 // collect end to end through the CLI: exit codes, the chain, locks and crash leftovers.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,10 +86,28 @@ describe.skipIf(!moto.ok)('collect: chain, locks and leftovers (moto)', () => {
     const r = await runCli(['collect', '--config', cfg, '--json', '--verbose'], { env: awsEnv(m.url) });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('took over a stale lock left by pid 999999');
-    expect(r.stderr).toContain('removing unfinished bundle 2026-01-01T00-00-00Z-dead.partial');
+    expect(r.stderr).toContain('removed unfinished bundle 2026-01-01T00-00-00Z-dead.partial (no manifest)');
     expect(existsSync(stale)).toBe(false);
     const mf = JSON.parse(readFileSync(path.join(JSON.parse(r.stdout).bundle, 'manifest.json'), 'utf8'));
     expect(mf.previous.id).toBe(path.basename(before));
+  });
+
+  it('never deletes a .partial that holds a manifest: moves it to quarantine/, reports a gap (exit 3), and verify names it', async () => {
+    const out = path.join(dir, 'evidence-quarantine');
+    const first = JSON.parse((await runCli(['collect', '--config', cfg, '--out', out, '--json'], { env: awsEnv(m.url) })).stdout).bundle;
+    // a complete bundle renamed <id>.partial, as an attacker (or a confused operator) might
+    renameSync(first, first + '.partial');
+    const r = await runCli(['collect', '--config', cfg, '--out', out, '--json'], { env: awsEnv(m.url) });
+    expect(r.code).toBe(3);
+    const name = `${path.basename(first)}.partial`;
+    expect(JSON.parse(r.stdout).quarantined).toEqual([name]);
+    expect(existsSync(path.join(out, 'quarantine', name, 'manifest.json'))).toBe(true);
+    const text = await runCli(['collect', '--config', cfg, '--out', out], { env: awsEnv(m.url) });
+    expect(text.code).toBe(3);
+    expect(text.stderr).toContain(`gap: evidence dir: quarantine/${name}: a leftover .partial bundle with a manifest, moved aside (never deleted)`);
+    const v = await runCli(['verify', out]);
+    expect(v.code).toBe(4);
+    expect(v.stdout).toContain(`quarantine/${name}: moved aside by collect`);
   });
 
   it('fails clearly when a live process holds the lock', async () => {
