@@ -1,8 +1,10 @@
 // soc2 diff A B over the report fixture period: principals, privileges, secrets, model versions and
 // aliases, findings; JSON and human output; exit 4 on tampering, 2 on a non-bundle argument.
+import { createPrivateKey } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { generateSigningKeyPair } from '../../src/bundle/sign.js';
 import { diffBundles, renderDiffText } from '../../src/report/diff.js';
 import { runCli, tmpDir } from '../helpers/cli.js';
 import { ACCOUNT, ARN, writeDay, writeScenario, XSS } from '../report/fixtures.js';
@@ -117,5 +119,31 @@ describe('soc2 diff (CLI)', () => {
     expect(r.stdout).toBe('');
     expect(u.code).toBe(2);
     expect(u.stderr).toContain('not an evidence bundle');
+  });
+});
+
+describe('diff: against trusted keys', () => {
+  it('compares bundles signed by a trusted key, and exits 4 for bundles another key signed', async () => {
+    const root = tmpDir('soc2-diff-');
+    const keys = ['owner', 'other'].map((n) => {
+      const k = generateSigningKeyPair();
+      const file = path.join(root, `${n}.pub.pem`);
+      writeFileSync(file, k.publicPem);
+      return { file, key: { privateKey: createPrivateKey(k.privatePem), publicKeyPem: k.publicPem, keyId: k.keyId } };
+    });
+    const signed = await writeScenario(path.join(root, 'evidence'), { key: keys[0]!.key });
+    const ok = await runCli(['diff', signed[1]!, signed[7]!, '--public-key', keys[0]!.file, '--json']);
+    expect(ok.code, ok.stderr).toBe(0);
+    const bad = await runCli(['diff', signed[1]!, signed[7]!, '--public-key', keys[1]!.file]);
+    expect(bad.code).toBe(4);
+    expect(bad.stderr).toContain(`error: ${path.basename(signed[1]!)}/manifest.sig: not signed by a trusted key`);
+    const keyless = await runCli(['diff', signed[1]!, signed[7]!, '--json']);
+    expect(keyless.code).toBe(0);
+    expect(keyless.stderr).toContain('self-consistent; signatures checked only against the keys the manifests carry');
+    // an evidence dir is never compared as a bundle, even with a manifest.json planted in it
+    writeFileSync(path.join(root, 'evidence', 'manifest.json'), readFileSync(path.join(signed[1]!, 'manifest.json')));
+    const planted = await runCli(['diff', path.join(root, 'evidence'), signed[7]!, '--public-key', keys[0]!.file]);
+    expect(planted.code).toBe(4);
+    expect(planted.stderr).toContain('manifest.json beside bundle directories');
   });
 });
