@@ -77,6 +77,7 @@ export async function runCollection(o: RunOptions): Promise<RunResult> {
     // manifest, moved to quarantine/ when it has one (it may be a finished bundle; never deleted)
     const swept = sweepPartials(o.evidenceDir);
     for (const p of swept.removed) o.log.warn(`removed unfinished bundle ${p} (no manifest) left by an interrupted collect`);
+    for (const q of swept.quarantined) o.log.warn(`moved unfinished bundle ${q} to quarantine/: it holds a manifest, so it is kept for a person to decide`);
     const local = latestBundle(o.evidenceDir, stream);
     const remote = o.remotePrevious ? await o.remotePrevious(stream, local && { id: local.id, manifestSha256: local.manifestSha256 }) : null;
     const prev = remote && (!local || remote.id > local.id) ? remote : local;

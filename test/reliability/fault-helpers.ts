@@ -48,7 +48,7 @@ export async function collectInProcess(configText: string, env: NodeJS.ProcessEn
   const log = createLogger({ quiet: true, secrets: [], write: (s) => logs.push(s) });
   const t0 = Date.now();
   const r = await runCollection({ loaded, collectors: registry, mappings, evidenceDir: evidenceDir ?? path.join(base, 'evidence'), now: () => new Date(), signKey: null, log, env });
-  return { dir: r.dir, manifest: r.manifest, exitCode: r.manifest.status === 'complete' ? 0 : 3, logs, ms: Date.now() - t0 };
+  return { dir: r.dir, manifest: r.manifest, exitCode: r.manifest.status === 'complete' && !r.quarantined?.length ? 0 : 3, logs, ms: Date.now() - t0 };
 }
 
 /** path → records of every artifact of a bundle. */
