@@ -69,6 +69,14 @@ export function readBundleFileSync(bundleDir: string, rel: string, maxBytes?: nu
 
 export type BoundedRead = { bytes: Buffer } | { refused: 'missing' | 'symlink' | 'not-regular' | 'too-large' | 'unreadable'; detail?: string };
 
+/** Why opening a bundle file (without following symlinks) failed: gone, a symlink, or unreadable (EACCES, …). */
+export function openRefusal(e: unknown): { refused: 'missing' | 'symlink' } | { refused: 'unreadable'; detail: string } {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return { refused: 'missing' };
+  if (code === 'ELOOP') return { refused: 'symlink' };
+  return { refused: 'unreadable', detail: code ?? (e as Error).message };
+}
+
 /**
  * A small file read whole, with bounded memory: opened without following a symlink and without
  * blocking on a FIFO, read only when the opened file is regular and at most `maxBytes` long (the
@@ -79,10 +87,7 @@ export function readRegularFileBounded(abs: string, maxBytes: number): BoundedRe
   try {
     fd = openSync(abs, READ_NO_FOLLOW | (constants.O_NONBLOCK ?? 0));
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { refused: 'missing' };
-    if (code === 'ELOOP') return { refused: 'symlink' };
-    return { refused: 'unreadable', detail: code ?? (e as Error).message };
+    return openRefusal(e);
   }
   try {
     const st = fstatSync(fd);

@@ -22,7 +22,7 @@ import {
   SIGNATURE,
   type Manifest,
 } from './manifest.js';
-import { READ_NO_FOLLOW, readRegularFileBounded, refusalText } from './store.js';
+import { openRefusal, READ_NO_FOLLOW, readRegularFileBounded, refusalText } from './store.js';
 import { checkChainSigning, checkSignature, trustSummary, type TrustedKey, type TrustSummary } from './trust.js';
 
 export interface Problem {
@@ -115,10 +115,7 @@ async function hashRegularFile(abs: string, buf: Buffer): Promise<Hashed> {
   try {
     fh = await open(abs, READ_NO_FOLLOW | (constants.O_NONBLOCK ?? 0));
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP') return { refused: 'symlink' };
-    if (code === 'ENOENT') return { refused: 'missing' };
-    return { refused: 'unreadable', detail: code ?? (e as Error).message };
+    return openRefusal(e);
   }
   try {
     if (!(await fh.stat()).isFile()) return { refused: 'not-regular' };
