@@ -132,12 +132,12 @@ describe('secrets: no canary reaches any output', () => {
     const pub = path.join(dir, 'signing.pub.pem');
     expect((await run('verify --json', ['verify', ev(), '--public-key', pub, '--json'])).code).toBe(0);
     expect((await run('verify', ['verify', ev(), '--public-key', pub])).code).toBe(0);
-    const r1 = await run('report', ['report', '--evidence', ev(), '--out', path.join(dir, 'report')]);
+    const r1 = await run('report', ['report', '--evidence', ev(), '--out', path.join(dir, 'report'), '--public-key', pub]);
     expect(r1.code, r1.stderr).toBe(0);
-    const r2 = await run('report --json', ['report', '--evidence', ev(), '--out', path.join(dir, 'report-json'), '--json', '--format', 'json,md']);
+    const r2 = await run('report --json', ['report', '--evidence', ev(), '--out', path.join(dir, 'report-json'), '--public-key', pub, '--json', '--format', 'json,md']);
     expect(r2.code, r2.stderr).toBe(0);
-    expect((await run('diff', ['diff', bundles[0]!, bundles[1]!])).code).toBe(0);
-    expect((await run('diff --json', ['diff', bundles[0]!, bundles[1]!, '--json'])).code).toBe(0);
+    expect((await run('diff', ['diff', bundles[0]!, bundles[1]!, '--public-key', pub])).code).toBe(0);
+    expect((await run('diff --json', ['diff', bundles[0]!, bundles[1]!, '--public-key', pub, '--json'])).code).toBe(0);
   }, 180_000);
   afterAll(async () => {
     await Promise.all([aws?.close(), mlflow?.close(), vertex?.close()]);
