@@ -1,10 +1,11 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import chalk from 'chalk';
-import { loadTrustedKeys, type TrustedKey } from '../bundle/trust.js';
+import { loadTrustedKeys, type TrustedKey, type WriteOnceSummary } from '../bundle/trust.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { verifyPath, type VerifyResult } from '../bundle/verify.js';
 import { ExitCode, UsageError } from '../core/errors.js';
+import { writeOnceLine } from '../report/integrity.js';
 
 export interface VerifyOptions {
   publicKey?: string[];
@@ -25,7 +26,7 @@ export async function verifyCommand(target: string, o: VerifyOptions): Promise<n
   if (!remote && !statSync(target).isDirectory()) throw new UsageError(`${target}: not a directory; give a bundle directory or an evidence directory`);
   const loaded = o.config ? loadConfig(o.config, (await import('../../collectors/registry.js')).collectors) : null;
   const trustedKeys = trustedKeysFor(o.publicKey, loaded);
-  let r: VerifyResult & { notes?: { bundle: string; message: string }[] };
+  let r: VerifyResult & { notes?: { bundle: string; message: string }[]; writeOnce?: WriteOnceSummary | null };
   if (remote) {
     // s3://bucket/prefix: download every bundle (checking S3's checksums and retention), then verify that copy
     const s3cfg = loaded?.config.evidence.s3;
@@ -38,6 +39,7 @@ export async function verifyCommand(target: string, o: VerifyOptions): Promise<n
   else {
     for (const p of r.problems) process.stdout.write(`${chalk.red('✗')} ${p.bundle}${p.file ? `/${p.file}` : ''}: ${p.message}\n`);
     process.stdout.write(r.ok ? `${chalk.green('✓')} ${summaryLine(r)}\n` : `${chalk.red('✗')} ${r.bundles.length} bundle(s): ${r.problems.length} problem(s)\n`);
+    if (r.writeOnce) process.stdout.write(`  write-once storage: ${writeOnceLine({ writeOnce: r.writeOnce })}\n`);
   }
   return r.ok ? ExitCode.ok : ExitCode.verifyFailed;
 }

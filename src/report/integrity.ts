@@ -76,7 +76,7 @@ export function keyCounts(ig: Integrity): string {
 }
 
 /** One line on write-once storage: S3 Object Lock seen per object, or a local directory. */
-export function writeOnceLine(ig: Integrity): string {
+export function writeOnceLine(ig: Pick<Integrity, 'writeOnce'>): string {
   const w = ig.writeOnce;
   if (w.source === 'local') return 'read from a local directory: no write-once storage was checked (read the evidence from s3:// to see S3 Object Lock per object)';
   const modes = Object.entries(w.modes)
