@@ -37,6 +37,18 @@ export class LockedError extends Error {
   }
 }
 
+/**
+ * The chain cannot continue as asked (a tip dated in the future, a link another collect already took):
+ * exit 3, like a collection with gaps, with the bundle ids named.
+ */
+export class ChainError extends Error {
+  readonly exitCode = ExitCode.gaps;
+  constructor(message: string) {
+    super(message);
+    this.name = 'ChainError';
+  }
+}
+
 /** A command finished and wants a non-zero exit without an error message (e.g. partial bundle). */
 export class CommandResult {
   constructor(readonly exitCode: number) {}

@@ -174,7 +174,7 @@ describe.skipIf(!moto.ok)('S3 evidence store (moto)', () => {
         expect(until).toBeGreaterThan(t0 + 86_400_000 - 5_000);
         expect(until).toBeLessThan(Date.now() + 86_400_000 + 5_000);
       }
-      expect(r.out.s3.calls).toBe(1 + expected.length); // one ListObjectsV2 for the tip (none yet), one PutObject per file
+      expect(r.out.s3.calls).toBe(1 + expected.length + 1); // one ListObjectsV2 for the tip (none yet), one PutObject per file, one for the link's claim
       console.log(`[s3] collect of one bundle: ${r.out.s3.objects} objects, ${r.out.s3.bytes} bytes; tip lookup ${r.out.s3.lookupMs} ms, upload ${r.out.s3.ms} ms, ${r.out.s3.calls} S3 calls`);
     });
 
@@ -214,8 +214,8 @@ describe.skipIf(!moto.ok)('S3 evidence store (moto)', () => {
       // the previous bundle's artifacts were fetched (checked) for the collectors to compare with
       expect(r.stderr).toContain(`continuing the chain from s3://${LOCKED}/${prefix}: ${path.basename(first)}`);
       expect(r.stderr).not.toContain('could not fetch');
-      // ListObjectsV2 + the tip's manifest + each of its files, then one PutObject per object uploaded
-      expect(r.out.s3.calls).toBe(2 + firstManifest.files.length + r.out.s3.objects);
+      // ListObjectsV2 + the tip's manifest + each of its files, then one PutObject per object uploaded and the link's claim
+      expect(r.out.s3.calls).toBe(2 + firstManifest.files.length + r.out.s3.objects + 1);
       console.log(`[s3] collect from an empty dir: tip lookup + previous bundle fetched in ${r.out.s3.lookupMs} ms, upload ${r.out.s3.ms} ms, ${r.out.s3.calls} S3 calls`);
     });
 
@@ -307,9 +307,10 @@ describe.skipIf(!moto.ok)('S3 evidence store (moto)', () => {
       for (const d of dirs.slice(0, 3)) await uploadBundle(client, loc, d);
       const calls = counter.calls;
       await uploadBundle(client, loc, dirs[3]!);
-      const signedOrder = order.slice(-4).map((x) => x.split('/').slice(3).join('/'));
-      expect(signedOrder.slice(-2)).toEqual(['manifest.sig', 'manifest.json']);
-      expect(counter.calls - calls).toBe(5); // 2 artifacts + findings + signature + manifest: one PutObject each
+      const signedOrder = order.slice(-5).map((x) => x.split('/').slice(2).join('/'));
+      // the link is claimed after every other object, just before the manifest that finishes the bundle
+      expect(signedOrder.slice(-3)).toEqual([`${path.basename(dirs[3]!)}/manifest.sig`, `_links/${path.basename(dirs[2]!)}.json`, `${path.basename(dirs[3]!)}/manifest.json`]);
+      expect(counter.calls - calls).toBe(6); // 2 artifacts + findings + signature + claim + manifest: one PutObject each
       // an upload that stopped before its manifest: the tip stays at the last finished bundle
       await client.send(new PutObjectCommand({ Bucket: PLAIN, Key: 'paged/_default/2026-01-09T00-00-00Z-abcd/findings.json', Body: '[]\n' }));
       const tip = await findS3Tip(client, loc, null, { pageSize: 1 });
