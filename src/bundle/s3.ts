@@ -666,7 +666,7 @@ export function openS3Store(settings: S3Settings, o: { env?: NodeJS.ProcessEnv; 
         if (local?.id === tip.id && local.manifestSha256 !== tip.manifestSha256) o.log?.warn(`bundle ${tip.id}: the local manifest.json differs from the copy in ${location} (run "soc2 verify")`);
         return local ? { id: local.id, manifestSha256: local.manifestSha256, location: evidenceDir } : null;
       }
-      const stray = walk.after.filter((id) => !state.ids.has(id));
+      const stray = await notInS3(walk.after, stream);
       if (stray.length)
         o.log?.warn(`local bundle(s) ${stray.join(', ')} are not in the chain in ${location} (another collect continued it first); they stay in ${evidenceDir} and are never uploaded`);
       if (local?.id === tip.id) return { id: tip.id, manifestSha256: tip.manifestSha256, location };
@@ -715,6 +715,26 @@ export function openS3Store(settings: S3Settings, o: { env?: NodeJS.ProcessEnv; 
       client.destroy();
     },
   };
+
+  /**
+   * Of local bundles walked back from the local tip (oldest first), those S3 holds no finished copy of:
+   * newest first until the first one S3 has (older ones were uploaded before it), so few calls.
+   */
+  async function notInS3(walked: string[], stream: string | null): Promise<string[]> {
+    const stray: string[] = [];
+    for (const id of [...walked].reverse()) {
+      if (state.ids.has(id)) {
+        try {
+          await client.send(new HeadObjectCommand({ Bucket: loc.bucket, Key: bundleKeyPrefix(loc, stream, id) + MANIFEST }));
+          break;
+        } catch (e) {
+          if (!isNotFound(e)) break;
+        }
+      }
+      stray.push(id);
+    }
+    return stray.reverse();
+  }
 
   /** The message for a collect that lost the race for a link: its bundle stays local, the chain in S3 stays linear. */
   async function lostLink(e: LinkTaken, evidenceDir: string): Promise<string> {
