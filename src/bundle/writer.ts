@@ -2,7 +2,8 @@
 // flushes everything and renames the directory: a crash never leaves a bundle that looks complete.
 import { createHash, type Hash } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, open, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { asDiskFull } from '../core/errors.js';
 import path from 'node:path';
 import type { ArtifactDecl, ArtifactSink, NdjsonArtifact, OperationRecord, Provenance, Target } from '../core/types.js';
 import { FINDINGS, MANIFEST, PARTIAL_SUFFIX, SIGNATURE, type ArtifactEntry, type FileEntry, type Manifest } from './manifest.js';
@@ -40,7 +41,9 @@ export class BundleWriter {
 
   static async create(evidenceDir: string, id: string): Promise<BundleWriter> {
     const partialDir = path.join(evidenceDir, id + PARTIAL_SUFFIX);
-    await mkdir(partialDir, { recursive: false });
+    await mkdir(partialDir, { recursive: false }).catch((e) => {
+      throw asDiskFull(e, partialDir);
+    });
     return new BundleWriter(evidenceDir, id, partialDir);
   }
 
@@ -50,13 +53,17 @@ export class BundleWriter {
 
   private async writeWhole(rel: string, data: string): Promise<FileEntry> {
     const abs = path.join(this.partialDir, ...rel.split('/'));
-    await mkdir(path.dirname(abs), { recursive: true });
-    const fh = await open(abs, 'wx');
     try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
+      await mkdir(path.dirname(abs), { recursive: true });
+      const fh = await open(abs, 'wx');
+      try {
+        await fh.writeFile(data);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    } catch (e) {
+      throw asDiskFull(e, abs);
     }
     return { path: rel, sha256: createHash('sha256').update(data).digest('hex'), bytes: Buffer.byteLength(data) };
   }
@@ -98,13 +105,15 @@ export class BundleWriter {
         const d = decl(kind);
         const rel = `${dir}/${d.file}`;
         const abs = path.join(this.partialDir, ...rel.split('/'));
-        await mkdir(path.dirname(abs), { recursive: true });
+        await mkdir(path.dirname(abs), { recursive: true }).catch((e) => {
+          throw asDiskFull(e, abs);
+        });
         const stream: WriteStream = createWriteStream(abs, { flags: 'wx', flush: true });
         const hash: Hash = createHash('sha256');
         let bytes = 0;
         let records = 0;
         let closed = false;
-        const streamError = new Promise<never>((_, reject) => stream.once('error', reject));
+        const streamError = new Promise<never>((_, reject) => stream.once('error', (e) => reject(asDiskFull(e, abs))));
         streamError.catch(() => undefined);
         const close = async () => {
           closed = true;
@@ -179,6 +188,12 @@ export class BundleWriter {
 
 export async function writeFileAtomic(file: string, data: string): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, data);
-  await rename(tmp, file);
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, file);
+  } catch (e) {
+    // a half-written temp file is never left beside the real one
+    await rm(tmp, { force: true });
+    throw asDiskFull(e, file);
+  }
 }
