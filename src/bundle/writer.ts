@@ -1,9 +1,9 @@
 // Writes one bundle into <id>.partial/, streaming and hashing every artifact as it goes, then
 // flushes everything and renames the directory: a crash never leaves a bundle that looks complete.
 import { createHash, type Hash } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
 import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
-import { asDiskFull } from '../core/errors.js';
+import { DiskFullError, asDiskFull } from '../core/errors.js';
 import path from 'node:path';
 import type { ArtifactDecl, ArtifactSink, NdjsonArtifact, OperationRecord, Provenance, Target } from '../core/types.js';
 import { FINDINGS, MANIFEST, PARTIAL_SUFFIX, SIGNATURE, type ArtifactEntry, type FileEntry, type Manifest } from './manifest.js';
@@ -30,6 +30,8 @@ async function fsyncPath(p: string): Promise<void> {
 
 export class BundleWriter {
   readonly artifacts: ArtifactEntry[] = [];
+  /** the first write that found the disk full: whatever a collector does with the error, the run stops on it */
+  diskFull: DiskFullError | null = null;
   private readonly files: FileEntry[] = [];
   private readonly open = new Set<{ abort: () => Promise<void> }>();
 
@@ -47,12 +49,34 @@ export class BundleWriter {
     return new BundleWriter(evidenceDir, id, partialDir);
   }
 
+  private discarded = false;
+
+  /**
+   * Removes the unfinished bundle and refuses every later write: a collector's stray promise that
+   * writes after the run failed would otherwise re-create the folder (mkdir -p) behind the cleanup.
+   */
+  discard(): void {
+    this.discarded = true;
+    rmSync(this.partialDir, { recursive: true, force: true });
+  }
+
+  private assertOpen(rel: string): void {
+    if (this.discarded) throw new Error(`bundle ${this.id} was discarded; not writing ${rel}`);
+  }
+
+  private full(e: unknown, abs: string): unknown {
+    const err = asDiskFull(e, abs);
+    if (err instanceof DiskFullError) this.diskFull ??= err;
+    return err;
+  }
+
   get finalDir(): string {
     return path.join(this.evidenceDir, this.id);
   }
 
   private async writeWhole(rel: string, data: string): Promise<FileEntry> {
     const abs = path.join(this.partialDir, ...rel.split('/'));
+    this.assertOpen(rel);
     try {
       await mkdir(path.dirname(abs), { recursive: true });
       const fh = await open(abs, 'wx');
@@ -63,7 +87,7 @@ export class BundleWriter {
         await fh.close();
       }
     } catch (e) {
-      throw asDiskFull(e, abs);
+      throw this.full(e, abs);
     }
     return { path: rel, sha256: createHash('sha256').update(data).digest('hex'), bytes: Buffer.byteLength(data) };
   }
@@ -105,15 +129,16 @@ export class BundleWriter {
         const d = decl(kind);
         const rel = `${dir}/${d.file}`;
         const abs = path.join(this.partialDir, ...rel.split('/'));
+        this.assertOpen(rel);
         await mkdir(path.dirname(abs), { recursive: true }).catch((e) => {
-          throw asDiskFull(e, abs);
+          throw this.full(e, abs);
         });
         const stream: WriteStream = createWriteStream(abs, { flags: 'wx', flush: true });
         const hash: Hash = createHash('sha256');
         let bytes = 0;
         let records = 0;
         let closed = false;
-        const streamError = new Promise<never>((_, reject) => stream.once('error', (e) => reject(asDiskFull(e, abs))));
+        const streamError = new Promise<never>((_, reject) => stream.once('error', (e) => reject(this.full(e, abs))));
         streamError.catch(() => undefined);
         const close = async () => {
           closed = true;

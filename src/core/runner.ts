@@ -11,7 +11,7 @@ import type { SigningKey } from '../bundle/sign.js';
 import { artifactReader, latestBundle, listBundleDirs } from '../bundle/store.js';
 import { BundleWriter } from '../bundle/writer.js';
 import type { Mappings } from '../mapping/index.js';
-import { ChainError, DiskFullError, describeError } from './errors.js';
+import { ChainError, describeError } from './errors.js';
 import { EvidenceHistory } from './history.js';
 import { dependencyOrder, producersOf } from './order.js';
 import { mapPool } from './pool.js';
@@ -114,7 +114,7 @@ export async function runCollection(o: RunOptions): Promise<RunResult> {
       return await collectInto(o, writer, { id, startedAt, stream, prev, previousDirs });
     } catch (e) {
       // an error before the manifest (e.g. a source's settings rejected): leave no unfinished bundle behind
-      rmSync(writer.partialDir, { recursive: true, force: true });
+      writer.discard();
       throw e;
     }
   } finally {
@@ -165,7 +165,6 @@ async function collectInto(
   for (const [cid, n] of remaining) if (n === 0) finished.get(cid)!.resolve();
   if (selected.length && prepared.length === 0) o.log.warn('no sources configured for the selected collectors');
 
-  let diskFull: DiskFullError | undefined;
   const signal = o.signal ?? new AbortController().signal;
   // every collector and SDK call listens on this one signal: not a leak, so no listener warning
   setMaxListeners(0, signal);
@@ -213,7 +212,7 @@ async function collectInto(
       gap: (g) => {
         const safe = redactGap(g);
         gaps.push(safe);
-        o.log.warn(`${c.meta.id} ${src.name}: ${safe.api}: ${safe.code}: ${safe.message}`);
+        if (!writer.diskFull) o.log.warn(`${c.meta.id} ${src.name}: ${safe.api}: ${safe.code}: ${safe.message}`);
       },
       countCall: (n = 1) => {
         counter.calls += n;
@@ -225,11 +224,9 @@ async function collectInto(
     try {
       await c.collect(ctx);
     } catch (e) {
-      // a full disk is not a gap of the source: the run stops, with one line naming the path
-      if (e instanceof DiskFullError) diskFull ??= e;
       error = redactGap({ api: (e as { api?: string }).api ?? c.meta.id, ...describeError(e) });
       gaps.push(error);
-      if (!diskFull) o.log.warn(`${c.meta.id} ${src.name}: failed: ${error.code}: ${error.message}`);
+      if (!writer.diskFull) o.log.warn(`${c.meta.id} ${src.name}: failed: ${error.code}: ${error.message}`);
     }
     await sink.abortOpen('collector ended');
     entries.push({
@@ -269,7 +266,8 @@ async function collectInto(
     }
   }
   for (const p of prepared) await p.close();
-  if (diskFull) throw diskFull;
+  // a full disk is not a gap of the source: the run stops, with one line naming the path
+  if (writer.diskFull) throw writer.diskFull;
 
   findings.sort((a, b) => a.check.localeCompare(b.check) || a.source.localeCompare(b.source) || JSON.stringify(a.scope).localeCompare(JSON.stringify(b.scope)));
   entries.sort((a, b) => a.id.localeCompare(b.id) || a.source.localeCompare(b.source) || JSON.stringify(a.scope).localeCompare(JSON.stringify(b.scope)));
