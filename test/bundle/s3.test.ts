@@ -484,6 +484,29 @@ describe.skipIf(!moto.ok)('S3 evidence store (moto)', () => {
     expect(await keysUnder(PLAIN, `${prefix}/`)).toEqual(keysBefore);
   });
 
+  it('a claim whose upload stopped before its manifest: another machine is told which object blocks the link; the holder finishes it', async () => {
+    const prefix = 'soc2/stalled-claim';
+    const cfg = config('stalled-claim.yaml', { prefix, lock: false, bucket: PLAIN });
+    const holder = path.join(dir, 'stalled-holder');
+    const seed = await collect(cfg, holder);
+    expect(seed.code, seed.stderr).toBe(0);
+    // the holder's next collect was killed between claiming the link and writing manifest.json
+    const x = await writeTestBundle(holder, new Date());
+    const xid = path.basename(x);
+    await plant(PLAIN, prefix, x);
+    await s3.send(new DeleteObjectCommand({ Bucket: PLAIN, Key: `${prefix}/_default/${xid}/manifest.json` }));
+    const claimKey = linkClaimKey({ bucket: PLAIN, prefix }, null, path.basename(seed.out.bundle));
+    await s3.send(new PutObjectCommand({ Bucket: PLAIN, Key: claimKey, Body: JSON.stringify({ previous: path.basename(seed.out.bundle), next: xid }) }));
+
+    const other = await collect(cfg, path.join(dir, 'stalled-other'));
+    expect(other.code, other.stderr).toBe(3);
+    expect(other.out.s3.error).toContain(`${xid} claimed the link but its upload never finished (no manifest.json): the chain in S3 cannot continue until the machine holding ${xid} runs collect again, or s3://${PLAIN}/${claimKey} is deleted`);
+    const again = await collect(cfg, holder);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.out.s3.bundles).toEqual([xid, path.basename(again.out.bundle)]);
+    expect((await verifyS3(`s3://${PLAIN}/${prefix}`)).problems).toEqual([]);
+  });
+
   it("the copy of S3's tip lives inside the evidence dir, never in /tmp, and a crashed run's copy is removed", async () => {
     const prefix = 'soc2/temps';
     const cfg = config('temps.yaml', { prefix });
