@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { closeSync, linkSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { LockedError } from '../core/errors.js';
+import { LockedError, asDiskFull } from '../core/errors.js';
 
 export const LOCK_FILE = '.soc2.lock';
 /** temp files of lock creation and takeover: `.soc2.lock[.takeover].<pid>.<hex>.tmp` */
@@ -51,13 +51,14 @@ const code = (e: unknown) => (e as NodeJS.ErrnoException).code;
 /** Creates the lock file with its content in one step; false when a lock exists. */
 function create(file: string, content: string): boolean {
   const tmp = tmpName(file);
-  writeFileSync(tmp, content, { flag: 'wx' });
   try {
+    // inside the try: a write that fails (disk full) leaves no temp file behind
+    writeFileSync(tmp, content, { flag: 'wx' });
     linkSync(tmp, file);
     return true;
   } catch (e) {
     if (code(e) === 'EEXIST') return false;
-    if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].includes(code(e) ?? '')) throw e;
+    if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].includes(code(e) ?? '')) throw asDiskFull(e, file);
   } finally {
     rmSync(tmp, { force: true });
   }
@@ -71,9 +72,12 @@ function create(file: string, content: string): boolean {
   }
   try {
     writeSync(fd, content);
-  } finally {
+  } catch (e) {
     closeSync(fd);
+    rmSync(file, { force: true });
+    throw asDiskFull(e, file);
   }
+  closeSync(fd);
   return true;
 }
 

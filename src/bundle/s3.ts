@@ -11,7 +11,7 @@
 // retry that finds its own object already there compares checksums and moves on) and, when
 // configured, Object Lock retention (mode, now + retainDays by the real clock).
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, readdirSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,7 +33,7 @@ import type { RemoteTip } from '../core/runner.js';
 import type { Logger } from '../core/types.js';
 import { sha256File } from './hash.js';
 import { BUNDLE_ID, MANIFEST, SIGNATURE, isSafeRelativePath, type Manifest } from './manifest.js';
-import { listBundleDirs, readManifest } from './store.js';
+import { latestBundle, readManifest } from './store.js';
 import { writeOnceSummary, type TrustedKey, type WriteOnceSummary } from './trust.js';
 import { verifyPath, type Problem, type VerifyResult } from './verify.js';
 
@@ -301,32 +301,71 @@ export interface S3Tip {
 
 /** The newest bundle of `stream` in S3 whose manifest.json is there (a folder without one is an unfinished upload). */
 export async function findS3Tip(client: S3Client, loc: S3Location, stream: string | null, o: { pageSize?: number; log?: Logger } = {}): Promise<S3Tip | null> {
+  return (await readS3Chain(client, loc, stream, o)).tip;
+}
+
+export interface S3Chain {
+  /** every bundle folder of the stream, finished or not, oldest first */
+  ids: string[];
+  tip: S3Tip | null;
+  /** set when the tip does not link to the finished bundle before it: the chain in S3 forks or breaks */
+  fork: string | null;
+}
+
+/**
+ * The stream's folders, its tip, and whether the tip links to the finished bundle before it (one
+ * HeadObject more): a fork already in S3 (two bundles after one previous) shows there, and collect
+ * refuses to add to it.
+ */
+export async function readS3Chain(client: S3Client, loc: S3Location, stream: string | null, o: { pageSize?: number; log?: Logger } = {}): Promise<S3Chain> {
   const base = join(loc.prefix, streamFolder(stream)) + '/';
   const ids = await listBundleIds(client, loc.bucket, base, o.pageSize).catch((e) => bucketError(loc, e));
-  for (let i = ids.length - 1; i >= 0; i--) {
+  let i = ids.length - 1;
+  let tip: S3Tip | null = null;
+  for (; i >= 0 && !tip; i--) tip = await readTip(client, loc, stream, base, ids[i]!, o.log);
+  if (!tip) return { ids, tip: null, fork: null };
+  for (; i >= 0; i--) {
     const id = ids[i]!;
-    const keyPrefix = `${base}${id}/`;
-    let bytes: Buffer;
     try {
-      bytes = await getObjectBytes(client, loc.bucket, keyPrefix + MANIFEST);
+      await client.send(new HeadObjectCommand({ Bucket: loc.bucket, Key: `${base}${id}/${MANIFEST}` }));
     } catch (e) {
-      if (isNotFound(e)) {
-        o.log?.warn(`s3://${loc.bucket}/${keyPrefix}: unfinished upload (no ${MANIFEST}); not the chain's tip`);
-        continue;
-      }
+      if (isNotFound(e)) continue;
       throw e;
     }
-    let manifest: Manifest;
-    try {
-      manifest = JSON.parse(bytes.toString('utf8')) as Manifest;
-    } catch {
-      throw new VerificationError(`s3://${loc.bucket}/${keyPrefix}${MANIFEST}: not valid JSON; the chain's tip in S3 is damaged (run "soc2 verify ${formatS3Location(loc)}")`);
-    }
-    if (manifest.id !== id || (manifest.stream ?? null) !== stream)
-      throw new VerificationError(`s3://${loc.bucket}/${keyPrefix}${MANIFEST}: manifest says bundle ${JSON.stringify(manifest.id)} of stream ${JSON.stringify(manifest.stream ?? null)}, not ${id} of ${JSON.stringify(stream)}`);
-    return { id, manifest, manifestBytes: bytes, manifestSha256: createHash('sha256').update(bytes).digest('hex'), keyPrefix };
+    const linked = tip.manifest.previous?.id ?? null;
+    const fork =
+      linked === id
+        ? null
+        : linked !== null && linked < id
+          ? `the chain in ${formatS3Location(loc)} forks: its tip ${tip.id} follows ${linked}, which ${id} also follows or comes after`
+          : `the chain in ${formatS3Location(loc)} is broken: its tip ${tip.id} links to ${linked ?? 'nothing'}, but ${id} comes before it`;
+    return { ids, tip, fork: fork && `${fork} (run "soc2 verify ${formatS3Location(loc)}")` };
   }
-  return null;
+  return { ids, tip, fork: null };
+}
+
+/** The bundle `id` as a tip: its manifest.json read and checked; null when the folder has none (unfinished). */
+async function readTip(client: S3Client, loc: S3Location, stream: string | null, base: string, id: string, log?: Logger): Promise<S3Tip | null> {
+  const keyPrefix = `${base}${id}/`;
+  let bytes: Buffer;
+  try {
+    bytes = await getObjectBytes(client, loc.bucket, keyPrefix + MANIFEST);
+  } catch (e) {
+    if (isNotFound(e)) {
+      log?.warn(`s3://${loc.bucket}/${keyPrefix}: unfinished upload (no ${MANIFEST}); not the chain's tip`);
+      return null;
+    }
+    throw e;
+  }
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(bytes.toString('utf8')) as Manifest;
+  } catch {
+    throw new VerificationError(`s3://${loc.bucket}/${keyPrefix}${MANIFEST}: not valid JSON; the chain's tip in S3 is damaged (run "soc2 verify ${formatS3Location(loc)}")`);
+  }
+  if (manifest.id !== id || (manifest.stream ?? null) !== stream)
+    throw new VerificationError(`s3://${loc.bucket}/${keyPrefix}${MANIFEST}: manifest says bundle ${JSON.stringify(manifest.id)} of stream ${JSON.stringify(manifest.stream ?? null)}, not ${id} of ${JSON.stringify(stream)}`);
+  return { id, manifest, manifestBytes: bytes, manifestSha256: createHash('sha256').update(bytes).digest('hex'), keyPrefix };
 }
 
 /** Downloads the files a tip's manifest lists (checked against it) into `<evidenceDir>/<id>/`, for ctx.previous. */
@@ -339,6 +378,69 @@ async function downloadTip(client: S3Client, bucket: string, tip: S3Tip, evidenc
     if (meta.sha256 !== f.sha256) log?.warn(`s3://${bucket}/${tip.keyPrefix}${f.path}: content does not match the manifest (run "soc2 verify")`);
   });
   await writeFile(path.join(dir, MANIFEST), tip.manifestBytes);
+}
+
+// ---------------------------------------------------------------------------------------------
+// link claims: one write-once object per link of the chain
+
+/** `<prefix>/<stream folder>/_links/`: not a bundle id, so listings of bundles never see it */
+const LINKS_FOLDER = '_links';
+/** the claim of a chain's first bundle (previous: null) */
+const FIRST_LINK = '_first';
+
+/** `<prefix>/<stream folder>/_links/<previous id>.json`: which bundle follows that previous. */
+export function linkClaimKey(loc: S3Location, stream: string | null, previousId: string | null): string {
+  return join(loc.prefix, streamFolder(stream), LINKS_FOLDER, `${previousId ?? FIRST_LINK}.json`);
+}
+
+/** Another bundle already follows this bundle's previous in S3: uploading this one would fork the chain. */
+export class LinkTaken extends Error {
+  constructor(
+    readonly bundle: string,
+    readonly previous: string | null,
+    readonly winner: string,
+    readonly s3Key: string,
+  ) {
+    super(`bundle ${bundle} follows ${previous ?? '(the chain\'s start)'}, but ${winner} already follows it in S3 (another collect got there first)`);
+    this.name = 'LinkTaken';
+  }
+}
+
+/**
+ * Claims the link `previous → this bundle` with `If-None-Match: *`, before the bundle's manifest.json
+ * (which makes it a finished bundle) is written. S3 lets exactly one of two concurrent writers create
+ * the key. A claim already naming this bundle is a retry of our own and fine; one naming another
+ * bundle throws LinkTaken. A claim whose bundle never got its manifest (a collect killed between the
+ * two PUTs) holds the link until its machine uploads it again or someone deletes the claim object.
+ */
+async function claimLink(client: S3Client, loc: S3Location, manifest: Manifest, manifestSha256: string, lock: { mode: string; until: Date } | null): Promise<void> {
+  const previous = manifest.previous?.id ?? null;
+  const Key = linkClaimKey(loc, manifest.stream ?? null, previous);
+  const body = Buffer.from(JSON.stringify({ previous, next: manifest.id, manifestSha256 }) + '\n');
+  try {
+    await client.send(
+      new PutObjectCommand({
+        Bucket: loc.bucket,
+        Key,
+        Body: body,
+        ContentType: 'application/json',
+        ChecksumAlgorithm: 'SHA256',
+        ChecksumSHA256: createHash('sha256').update(body).digest('base64'),
+        IfNoneMatch: '*',
+        ...(lock ? { ObjectLockMode: lock.mode as ObjectLockMode, ObjectLockRetainUntilDate: lock.until } : {}),
+      }),
+    );
+    return;
+  } catch (e) {
+    if (errCode(e) !== 'PreconditionFailed' && status(e) !== 412) throw Object.assign(e as Error, { s3Key: Key });
+  }
+  let next: unknown;
+  try {
+    next = (JSON.parse((await getObjectBytes(client, loc.bucket, Key)).toString('utf8')) as { next?: unknown }).next;
+  } catch (e) {
+    throw Object.assign(e as Error, { s3Key: Key });
+  }
+  if (next !== manifest.id) throw new LinkTaken(manifest.id, previous, typeof next === 'string' ? next : 'an unreadable claim', Key);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -415,6 +517,8 @@ export async function uploadBundle(
     const sig = await readFile(sigPath);
     await put(SIGNATURE, createHash('sha256').update(sig).digest('hex'), sig.length, () => sig);
   }
+  // the link, claimed write-once: at most one bundle can follow a given previous, so the chain cannot fork
+  await claimLink(client, loc, manifest, createHash('sha256').update(manifestBytes).digest('hex'), retainUntil && { mode: o.objectLock!.mode, until: retainUntil });
   // last: a reader treats a bundle folder without manifest.json as unfinished
   await put(MANIFEST, createHash('sha256').update(manifestBytes).digest('hex'), manifestBytes.length, () => manifestBytes);
   return { id, keyPrefix, objects, bytes: total };
@@ -441,11 +545,78 @@ export interface S3UploadReport {
 
 export interface S3Store {
   location: string;
-  /** for RunOptions.remotePrevious: the newest bundle of the stream in S3 */
-  remotePrevious(stream: string | null, local: { id: string; manifestSha256: string } | null): Promise<RemoteTip | null>;
-  /** uploads every local bundle of the stream newer than S3's tip; never throws */
+  /**
+   * For RunOptions.remotePrevious: what the new bundle links to. The local tip when the local chain
+   * leads back to S3's tip (its bundles after that tip are pending upload), else S3's tip (fetched
+   * under `evidenceDir` so collectors see their previous artifacts); null when S3 has no bundle of
+   * the stream or cannot be read (then the local tip).
+   */
+  remotePrevious(stream: string | null, local: { id: string; manifestSha256: string } | null, evidenceDir: string): Promise<RemoteTip | null>;
+  /** uploads, oldest first, the local bundles of the stream that follow S3's tip by the chain; never throws */
   uploadPending(evidenceDir: string, stream: string | null): Promise<S3UploadReport>;
   close(): Promise<void>;
+}
+
+/** temp copies of S3's tip live in the evidence dir (same disk, same permissions), never in /tmp */
+const PREVIOUS_TEMP = '.soc2-s3-previous-';
+
+/** Copies left by a collect that was killed: the caller holds the evidence-dir lock, so none is in use. */
+function removeLeftoverTemps(evidenceDir: string, log?: Logger): void {
+  let names: string[];
+  try {
+    names = readdirSync(evidenceDir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    if (!n.startsWith(PREVIOUS_TEMP)) continue;
+    log?.info(`removing ${n}, left in ${evidenceDir} by an interrupted collect`);
+    rmSync(path.join(evidenceDir, n), { recursive: true, force: true });
+  }
+}
+
+interface LocalLink {
+  id: string;
+  previous: { id: string; manifestSha256: string } | null;
+  manifestSha256: string;
+}
+
+function readLocalLink(evidenceDir: string, id: string, stream: string | null): LocalLink | null {
+  try {
+    const { manifest, bytes } = readManifest(path.join(evidenceDir, id));
+    if (manifest.id !== id || (manifest.stream ?? null) !== stream) return null;
+    const prev = manifest.previous && typeof manifest.previous === 'object' ? manifest.previous : null;
+    return { id, previous: prev, manifestSha256: createHash('sha256').update(bytes).digest('hex') };
+  } catch {
+    // missing or unreadable: verify reports it; it is not part of a chain we can upload
+    return null;
+  }
+}
+
+/**
+ * Walks the local chain back from the local tip, by each manifest's `previous`. `reached`: it arrives
+ * at S3's tip (or at the start of the chain when S3 has none); `after` are then the local bundles
+ * following that tip, oldest first: the ones to upload. Otherwise `after` lists the local bundles
+ * walked, which S3's chain does not hold.
+ */
+export function localChainAfter(evidenceDir: string, stream: string | null, tip: { id: string; manifestSha256: string } | null): { reached: boolean; after: string[] } {
+  const start = latestBundle(evidenceDir, stream);
+  const walked: string[] = [];
+  const seen = new Set<string>();
+  let cur = start && readLocalLink(evidenceDir, start.id, stream);
+  while (cur && !seen.has(cur.id)) {
+    if (tip && cur.id === tip.id) return { reached: cur.manifestSha256 === tip.manifestSha256, after: walked.reverse() };
+    seen.add(cur.id);
+    walked.push(cur.id);
+    const prev = cur.previous;
+    if (!prev) return { reached: tip === null, after: walked.reverse() };
+    if (tip && prev.id === tip.id) return { reached: prev.manifestSha256 === tip.manifestSha256, after: walked.reverse() };
+    const next = readLocalLink(evidenceDir, prev.id, stream);
+    // the chain leaves the local dir: fine when S3 is empty (upload what there is), else not S3's chain
+    if (!next) return { reached: tip === null, after: walked.reverse() };
+    cur = next;
+  }
+  return { reached: tip === null && walked.length === 0, after: walked.reverse() };
 }
 
 export function openS3Store(settings: S3Settings, o: { env?: NodeJS.ProcessEnv; log?: Logger; pageSize?: number } = {}): S3Store {
@@ -453,14 +624,27 @@ export function openS3Store(settings: S3Settings, o: { env?: NodeJS.ProcessEnv; 
   const location = formatS3Location(loc);
   const { client, counter } = createS3Client({ region: settings.region, env: o.env });
   const temps: string[] = [];
-  const state: { resolved: boolean; tipId: string | null; error: string | null; lookupMs: number } = { resolved: false, tipId: null, error: null, lookupMs: 0 };
+  const state: { resolved: boolean; tip: { id: string; manifestSha256: string } | null; ids: Set<string>; error: string | null; lookupMs: number } = {
+    resolved: false,
+    tip: null,
+    ids: new Set(),
+    error: null,
+    lookupMs: 0,
+  };
 
-  const resolve = async (stream: string | null) => {
+  const resolve = async (stream: string | null): Promise<S3Tip | null> => {
     const t0 = Date.now();
     try {
-      const tip = await findS3Tip(client, loc, stream, { pageSize: o.pageSize, log: o.log });
-      state.tipId = tip?.id ?? null;
-      return tip;
+      const chain = await readS3Chain(client, loc, stream, { pageSize: o.pageSize, log: o.log });
+      state.tip = chain.tip && { id: chain.tip.id, manifestSha256: chain.tip.manifestSha256 };
+      state.ids = new Set(chain.ids);
+      if (chain.fork) {
+        // adding to a forked chain would hide which branch is the evidence: collect locally, upload nothing
+        state.error = chain.fork;
+        o.log?.warn(`${state.error}; collecting anyway, linking to the local evidence only`);
+        return null;
+      }
+      return chain.tip;
     } catch (e) {
       state.error = `cannot read the chain's tip from ${location} (${describe(e)})`;
       o.log?.warn(`${state.error}; collecting anyway, linking to the local evidence only`);
@@ -473,24 +657,30 @@ export function openS3Store(settings: S3Settings, o: { env?: NodeJS.ProcessEnv; 
 
   return {
     location,
-    async remotePrevious(stream, local) {
+    async remotePrevious(stream, local, evidenceDir) {
+      removeLeftoverTemps(evidenceDir, o.log);
       const tip = await resolve(stream);
       if (!tip) return null;
-      if (local && local.id >= tip.id) {
-        if (local.id === tip.id && local.manifestSha256 !== tip.manifestSha256) o.log?.warn(`bundle ${tip.id}: the local manifest.json differs from the copy in ${location} (run "soc2 verify")`);
-        return { id: tip.id, manifestSha256: tip.manifestSha256 };
+      const walk = localChainAfter(evidenceDir, stream, tip);
+      if (walk.reached) {
+        if (local?.id === tip.id && local.manifestSha256 !== tip.manifestSha256) o.log?.warn(`bundle ${tip.id}: the local manifest.json differs from the copy in ${location} (run "soc2 verify")`);
+        return local ? { id: local.id, manifestSha256: local.manifestSha256, location: evidenceDir } : null;
       }
+      const stray = await notInS3(walk.after, stream);
+      if (stray.length)
+        o.log?.warn(`local bundle(s) ${stray.join(', ')} are not in the chain in ${location} (another collect continued it first); they stay in ${evidenceDir} and are never uploaded`);
+      if (local?.id === tip.id) return { id: tip.id, manifestSha256: tip.manifestSha256, location };
       // S3 is ahead (a fresh CI machine): fetch that bundle so collectors see their previous artifacts
       o.log?.info(`continuing the chain from ${location}: ${tip.id}`);
-      const dir = await mkdtemp(path.join(os.tmpdir(), 'soc2-s3-previous-'));
+      const dir = await mkdtemp(path.join(evidenceDir, PREVIOUS_TEMP));
       temps.push(dir);
       const t0 = Date.now();
       try {
         await downloadTip(client, loc.bucket, tip, dir, o.log);
-        return { id: tip.id, manifestSha256: tip.manifestSha256, evidenceDir: dir };
+        return { id: tip.id, manifestSha256: tip.manifestSha256, location, evidenceDir: dir };
       } catch (e) {
         o.log?.warn(`could not fetch ${tip.id}'s artifacts from ${location} (${describe(e)}); collectors will not compare with it`);
-        return { id: tip.id, manifestSha256: tip.manifestSha256 };
+        return { id: tip.id, manifestSha256: tip.manifestSha256, location };
       } finally {
         state.lookupMs += Date.now() - t0;
       }
@@ -501,23 +691,19 @@ export function openS3Store(settings: S3Settings, o: { env?: NodeJS.ProcessEnv; 
       const report: S3UploadReport = { ok: true, location, bundles: [], objects: 0, bytes: 0, calls: 0, ms: 0, lookupMs: 0 };
       const done = (error?: string): S3UploadReport => ({ ...report, ok: !error, ...(error ? { error } : {}), calls: counter.calls, ms: Date.now() - started, lookupMs: state.lookupMs });
       if (state.error) return done(`${state.error}; the bundle was not uploaded (the next collect uploads it)`);
-      const pending: string[] = [];
-      for (const id of listBundleDirs(evidenceDir).complete) {
-        if (state.tipId !== null && id <= state.tipId) continue;
-        try {
-          if ((readManifest(path.join(evidenceDir, id)).manifest.stream ?? null) === stream) pending.push(id);
-        } catch {
-          // unreadable manifest: verify reports it; never upload it
-        }
+      const walk = localChainAfter(evidenceDir, stream, state.tip);
+      if (!walk.reached) {
+        const newest = walk.after.at(-1) ?? '(none)';
+        return done(`local bundle ${newest} does not follow the chain's tip ${state.tip?.id ?? '(none)'} in ${location}; not uploaded (the chain in S3 cannot fork); it stays in ${evidenceDir}`);
       }
-      for (const id of pending) {
+      for (const id of walk.after) {
         try {
           const r = await uploadBundle(client, loc, path.join(evidenceDir, id), { objectLock: settings.objectLock });
           report.bundles.push(id);
           report.objects += r.objects;
           report.bytes += r.bytes;
-          state.tipId = id;
         } catch (e) {
+          if (e instanceof LinkTaken) return done(await lostLink(e, evidenceDir));
           const key = (e as { s3Key?: string }).s3Key;
           return done(`upload of bundle ${id} to ${location} failed${key ? ` at ${key}` : ''}: ${describe(e)}; the local bundle is intact and the next collect uploads it`);
         }
@@ -529,6 +715,40 @@ export function openS3Store(settings: S3Settings, o: { env?: NodeJS.ProcessEnv; 
       client.destroy();
     },
   };
+
+  /**
+   * Of local bundles walked back from the local tip (oldest first), those S3 holds no finished copy of:
+   * newest first until the first one S3 has (older ones were uploaded before it), so few calls.
+   */
+  async function notInS3(walked: string[], stream: string | null): Promise<string[]> {
+    const stray: string[] = [];
+    for (const id of [...walked].reverse()) {
+      if (state.ids.has(id)) {
+        try {
+          await client.send(new HeadObjectCommand({ Bucket: loc.bucket, Key: bundleKeyPrefix(loc, stream, id) + MANIFEST }));
+          break;
+        } catch (e) {
+          if (!isNotFound(e)) break;
+        }
+      }
+      stray.push(id);
+    }
+    return stray.reverse();
+  }
+
+  /** The message for a collect that lost the race for a link: its bundle stays local, the chain in S3 stays linear. */
+  async function lostLink(e: LinkTaken, evidenceDir: string): Promise<string> {
+    const base = `${e.message}; bundle ${e.bundle} is kept in ${evidenceDir} only, not uploaded, so the chain in ${location} does not fork`;
+    // the claim sits at <prefix>/<stream folder>/_links/<previous>.json, the winner at <prefix>/<stream folder>/<winner>/
+    const winnerKey = `${e.s3Key.split('/').slice(0, -2).join('/')}/${e.winner}/${MANIFEST}`;
+    try {
+      await client.send(new HeadObjectCommand({ Bucket: loc.bucket, Key: winnerKey }));
+      return `${base}; the next collect links to ${e.winner}`;
+    } catch (err) {
+      if (!isNotFound(err)) return base;
+      return `${base}; ${e.winner} claimed the link but its upload never finished (no ${MANIFEST}): the chain in S3 cannot continue until the machine holding ${e.winner} runs collect again, or s3://${loc.bucket}/${e.s3Key} is deleted`;
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

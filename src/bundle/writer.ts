@@ -1,8 +1,9 @@
 // Writes one bundle into <id>.partial/, streaming and hashing every artifact as it goes, then
 // flushes everything and renames the directory: a crash never leaves a bundle that looks complete.
 import { createHash, type Hash } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, open, rename, writeFile } from 'node:fs/promises';
+import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
+import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { DiskFullError, asDiskFull } from '../core/errors.js';
 import path from 'node:path';
 import type { ArtifactDecl, ArtifactSink, NdjsonArtifact, OperationRecord, Provenance, Target } from '../core/types.js';
 import { FINDINGS, MANIFEST, PARTIAL_SUFFIX, SIGNATURE, type ArtifactEntry, type FileEntry, type Manifest } from './manifest.js';
@@ -29,6 +30,8 @@ async function fsyncPath(p: string): Promise<void> {
 
 export class BundleWriter {
   readonly artifacts: ArtifactEntry[] = [];
+  /** the first write that found the disk full: whatever a collector does with the error, the run stops on it */
+  diskFull: DiskFullError | null = null;
   private readonly files: FileEntry[] = [];
   private readonly open = new Set<{ abort: () => Promise<void> }>();
 
@@ -40,8 +43,31 @@ export class BundleWriter {
 
   static async create(evidenceDir: string, id: string): Promise<BundleWriter> {
     const partialDir = path.join(evidenceDir, id + PARTIAL_SUFFIX);
-    await mkdir(partialDir, { recursive: false });
+    await mkdir(partialDir, { recursive: false }).catch((e) => {
+      throw asDiskFull(e, partialDir);
+    });
     return new BundleWriter(evidenceDir, id, partialDir);
+  }
+
+  private discarded = false;
+
+  /**
+   * Removes the unfinished bundle and refuses every later write: a collector's stray promise that
+   * writes after the run failed would otherwise re-create the folder (mkdir -p) behind the cleanup.
+   */
+  discard(): void {
+    this.discarded = true;
+    rmSync(this.partialDir, { recursive: true, force: true });
+  }
+
+  private assertOpen(rel: string): void {
+    if (this.discarded) throw new Error(`bundle ${this.id} was discarded; not writing ${rel}`);
+  }
+
+  private full(e: unknown, abs: string): unknown {
+    const err = asDiskFull(e, abs);
+    if (err instanceof DiskFullError) this.diskFull ??= err;
+    return err;
   }
 
   get finalDir(): string {
@@ -50,13 +76,18 @@ export class BundleWriter {
 
   private async writeWhole(rel: string, data: string): Promise<FileEntry> {
     const abs = path.join(this.partialDir, ...rel.split('/'));
-    await mkdir(path.dirname(abs), { recursive: true });
-    const fh = await open(abs, 'wx');
+    this.assertOpen(rel);
     try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
+      await mkdir(path.dirname(abs), { recursive: true });
+      const fh = await open(abs, 'wx');
+      try {
+        await fh.writeFile(data);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    } catch (e) {
+      throw this.full(e, abs);
     }
     return { path: rel, sha256: createHash('sha256').update(data).digest('hex'), bytes: Buffer.byteLength(data) };
   }
@@ -98,13 +129,16 @@ export class BundleWriter {
         const d = decl(kind);
         const rel = `${dir}/${d.file}`;
         const abs = path.join(this.partialDir, ...rel.split('/'));
-        await mkdir(path.dirname(abs), { recursive: true });
+        this.assertOpen(rel);
+        await mkdir(path.dirname(abs), { recursive: true }).catch((e) => {
+          throw this.full(e, abs);
+        });
         const stream: WriteStream = createWriteStream(abs, { flags: 'wx', flush: true });
         const hash: Hash = createHash('sha256');
         let bytes = 0;
         let records = 0;
         let closed = false;
-        const streamError = new Promise<never>((_, reject) => stream.once('error', reject));
+        const streamError = new Promise<never>((_, reject) => stream.once('error', (e) => reject(this.full(e, abs))));
         streamError.catch(() => undefined);
         const close = async () => {
           closed = true;
@@ -179,6 +213,12 @@ export class BundleWriter {
 
 export async function writeFileAtomic(file: string, data: string): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, data);
-  await rename(tmp, file);
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, file);
+  } catch (e) {
+    // a half-written temp file is never left beside the real one
+    await rm(tmp, { force: true });
+    throw asDiskFull(e, file);
+  }
 }

@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { CircuitOpenError, isUnreachable, type Circuit } from '../core/circuit.js';
 import { UsageError } from '../core/errors.js';
+import { maskUserinfo } from '../core/redact.js';
 import { abortableSleep, backoffDelay, classifyNetworkError, isRetriableStatus, parseRetryAfter } from './http-retry.js';
 import { fetchTransport, httpsTransport, type RawResponse, type Transport } from './mlflow-transport.js';
 import type {
@@ -336,7 +337,7 @@ export function mlflowClientOptionsFromEnv(env: NodeJS.ProcessEnv, overrides: { 
     trackingUri = /^[a-z][a-z0-9+.-]*:\/\//i.test(host) ? host : `https://${host}`;
   }
   if (!/^https?:\/\//i.test(trackingUri)) {
-    throw new UsageError(`${from}: ${JSON.stringify(trackingUri.replace(/\/\/[^/@]*@/, '//***@'))} is not an http(s) tracking server (file stores and other schemes cannot be collected over REST)`);
+    throw new UsageError(`${from}: ${JSON.stringify(maskUserinfo(trackingUri))} is not an http(s) tracking server (file stores and other schemes cannot be collected over REST)`);
   }
   let auth: MlflowAuth | undefined;
   const user = env.MLFLOW_TRACKING_USERNAME;
@@ -498,7 +499,7 @@ class RestClient implements MlflowClient {
     try {
       url = new URL(o.trackingUri);
     } catch {
-      throw new UsageError(`MLflow tracking URI is not a URL: ${JSON.stringify(o.trackingUri.replace(/\/\/[^/@]*@/, '//***@'))}`);
+      throw new UsageError(`MLflow tracking URI is not a URL: ${JSON.stringify(maskUserinfo(o.trackingUri))}`);
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new UsageError(`MLflow tracking URI must be http(s), got ${url.protocol}`);

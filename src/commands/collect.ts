@@ -1,7 +1,7 @@
 import path from 'node:path';
 import chalk from 'chalk';
 import { collectors as registry } from '../../collectors/registry.js';
-import { loadConfig } from '../config/load.js';
+import { assertSomethingToCollect, loadConfig } from '../config/load.js';
 import { loadSigningKey } from '../bundle/sign.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { createLogger, secretValues } from '../core/log.js';
@@ -22,12 +22,14 @@ export interface CollectOptions {
 
 export async function collectCommand(o: CollectOptions, env: NodeJS.ProcessEnv = process.env, now: () => Date = () => new Date()): Promise<number> {
   const loaded = loadConfig(o.config, registry);
-  if (o.only) {
+  if (o.only !== undefined) {
     const ids = o.only.split(',').map((s) => s.trim()).filter(Boolean);
+    if (ids.length === 0) throw new UsageError(`--only: expected comma-separated collector ids, got ${JSON.stringify(o.only)}`);
     const known = new Set(registry.map((c) => c.meta.id));
     for (const id of ids) if (!known.has(id)) throw new UsageError(`--only: unknown collector "${id}"; expected one of ${[...known].join(', ')}`);
     loaded.config.collectors = ids;
   }
+  assertSomethingToCollect(loaded, registry);
   const mappings = loadMappings(loaded.config.mappings.map((m) => path.resolve(loaded.baseDir, m)));
   const problems = lintMappings(mappings, registry);
   if (problems.length) throw new UsageError(`mappings are inconsistent: ${problems[0]}`);

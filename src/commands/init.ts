@@ -41,6 +41,21 @@ export function detect(env: NodeJS.ProcessEnv, home = os.homedir()): Detected {
   return { awsProfile: profile, awsRegion: region, awsProfiles: profiles, mlflowTrackingUri: env.MLFLOW_TRACKING_URI, gcpProject };
 }
 
+/** The URI without its userinfo (user, password or token before "@"): the config never holds credentials. */
+export function withoutUserinfo(raw: string): { uri: string; stripped: boolean } {
+  try {
+    const u = new URL(raw);
+    if (!u.username && !u.password) return { uri: raw, stripped: false };
+    u.username = '';
+    u.password = '';
+    return { uri: u.toString().replace(/\/$/, raw.endsWith('/') ? '/' : ''), stripped: true };
+  } catch {
+    // not a URL the parser takes: cut everything up to the authority's last "@" by hand
+    const m = /^([a-z][a-z0-9+.-]*:\/\/)[^\s/?#]*@(.*)$/is.exec(raw);
+    return m ? { uri: m[1]! + m[2]!, stripped: true } : { uri: raw, stripped: false };
+  }
+}
+
 export function configTemplate(d: Detected, organization = 'Your company'): string {
   const region = d.awsRegion ?? 'us-east-1';
   const aws = [
@@ -51,8 +66,16 @@ export function configTemplate(d: Detected, organization = 'Your company'): stri
     '      # assumeRoleArn: arn:aws:iam::123456789012:role/soc2-evidence',
     '      # organization: {roleName: soc2-evidence}   # every account of the organization',
   ];
-  const mlflow = d.mlflowTrackingUri
-    ? ['  mlflow:', '    - name: registry', `      trackingUri: ${d.mlflowTrackingUri}   # from MLFLOW_TRACKING_URI`, '      productionAliases: [champion, production]', '      approvalTags: [approved_by]']
+  const uri = d.mlflowTrackingUri && withoutUserinfo(d.mlflowTrackingUri);
+  const mlflow = uri
+    ? [
+        '  mlflow:',
+        '    - name: registry',
+        `      trackingUri: ${JSON.stringify(uri.uri)}   # from MLFLOW_TRACKING_URI`,
+        ...(uri.stripped ? ['      # MLFLOW_TRACKING_URI carried a user and password: they are never written here; set', '      # MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN) where collect runs'] : []),
+        '      productionAliases: [champion, production]',
+        '      approvalTags: [approved_by]',
+      ]
     : ['  # mlflow:', '  #   - name: registry', '  #     trackingUri: https://mlflow.example.com   # default: MLFLOW_TRACKING_URI', '  #     productionAliases: [champion, production]', '  #     approvalTags: [approved_by]'];
   const vertex = d.gcpProject
     ? ['  vertex:', '    - name: ml-prod', `      project: ${d.gcpProject}   # from your gcloud configuration`, '      locations: [us-central1]']
@@ -60,7 +83,8 @@ export function configTemplate(d: Detected, organization = 'Your company'): stri
   return [
     '# yaml-language-server: $schema=./node_modules/soc2/schema/soc2.config.schema.json',
     '# soc2 configuration. Credentials are never written here: they come from each ecosystem\'s',
-    '# standard chain (AWS profiles/env/SSO/OIDC, Application Default Credentials, MLFLOW_TRACKING_TOKEN).',
+    '# standard chain (AWS profiles/env/SSO/OIDC, Application Default Credentials, MLFLOW_TRACKING_TOKEN or',
+    '# MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD).',
     `organization: ${JSON.stringify(organization)}`,
     '# security is always in scope; add the categories your report covers',
     'scope: [security, availability, confidentiality, processing-integrity]',
@@ -192,7 +216,8 @@ export async function initCommand(o: { config: string; ci?: string; force?: bool
   if (!existsSync(o.config) || o.force) {
     const d = detect(env);
     write(o.config, configTemplate(d, o.organization));
-    const found = [d.awsRegion && `AWS region ${d.awsRegion}`, d.awsProfile && `AWS profile ${d.awsProfile}`, d.mlflowTrackingUri && 'MLFLOW_TRACKING_URI', d.gcpProject && `GCP project ${d.gcpProject}`].filter(Boolean);
+    const mlflowNote = d.mlflowTrackingUri && (withoutUserinfo(d.mlflowTrackingUri).stripped ? 'MLFLOW_TRACKING_URI (its user and password left out: set MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD)' : 'MLFLOW_TRACKING_URI');
+    const found = [d.awsRegion && `AWS region ${d.awsRegion}`, d.awsProfile && `AWS profile ${d.awsProfile}`, mlflowNote, d.gcpProject && `GCP project ${d.gcpProject}`].filter(Boolean);
     process.stderr.write(found.length ? `detected: ${found.join(', ')} (no API was called)\n` : 'nothing detected; edit the sources in the file\n');
   } else if (!o.ci) throw new UsageError(`${o.config}: already exists; refusing to overwrite (use --force)`);
   const rel = path.relative(process.cwd(), path.resolve(o.config)) || o.config;

@@ -1,12 +1,13 @@
 // Config: read → parse YAML → schema → rules. Every error names the file, the key path and what
 // was expected, and becomes exit code 2.
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import { UsageError } from '../core/errors.js';
 import { printable } from '../core/log.js';
+import { hasUserinfo } from '../core/redact.js';
 import type { Collector } from '../core/types.js';
 import { configSchema, type Config } from './schema.js';
 
@@ -115,6 +116,10 @@ function applyRules(config: Config, file: string, collectors: Collector[]): Reco
     if (s.externalId && !s.assumeRoleArn) throw new UsageError(`${file}: sources.aws[${i}].externalId: only meaningful with assumeRoleArn`);
     if (s.organization && s.assumeRoleArn) throw new UsageError(`${file}: sources.aws[${i}].organization: use either organization or assumeRoleArn, not both`);
   });
+  config.sources.mlflow.forEach((s, i) => {
+    if (s.trackingUri && hasUserinfo(s.trackingUri))
+      throw new UsageError(`${file}: sources.mlflow[${i}].trackingUri: credentials are never read from the config file; remove the "user:password@" part and set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN)`);
+  });
   config.sources.vertex.forEach((s, i) => {
     if (s.insecure && !s.apiEndpoint) throw new UsageError(`${file}: sources.vertex[${i}].insecure: needs apiEndpoint (insecure is for loopback testing only)`);
   });
@@ -143,18 +148,47 @@ function applyRules(config: Config, file: string, collectors: Collector[]): Reco
 }
 
 export function loadConfig(file: string, collectors: Collector[]): LoadedConfig {
-  let size: number;
+  return { ...parseConfig(readConfigText(file), file, collectors), baseDir: path.dirname(path.resolve(file)) };
+}
+
+/**
+ * The config's text: a regular file of at most MAX_CONFIG_BYTES. Opened without blocking (a FIFO would
+ * wait for a writer forever) and checked on the open descriptor, so what is read is what was checked;
+ * at most one byte over the limit is read (a device such as /dev/zero never ends).
+ */
+function readConfigText(file: string): string {
+  let fd: number;
   try {
-    size = statSync(file).size;
-  } catch {
-    throw new UsageError(`${file}: config file not found (give one with --config, or run "soc2 init")`);
-  }
-  if (size > MAX_CONFIG_BYTES) throw new UsageError(`${file}: config file is ${size} bytes; expected at most ${MAX_CONFIG_BYTES}`);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
+    fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (e) {
-    throw new UsageError(`${file}: cannot read config: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UsageError(`${file}: config file not found (give one with --config, or run "soc2 init")`);
+    throw new UsageError(`${file}: cannot read config: ${code ?? (e as Error).message}`);
   }
-  return { ...parseConfig(text, file, collectors), baseDir: path.dirname(path.resolve(file)) };
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new UsageError(`${file}: the config must be a regular file, not ${st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isSocket() ? 'a socket' : 'a special file'}`);
+    if (st.size > MAX_CONFIG_BYTES) throw new UsageError(`${file}: config file is ${st.size} bytes; expected at most ${MAX_CONFIG_BYTES}`);
+    const buf = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+    let n = 0;
+    for (let r; n < buf.length && (r = readSync(fd, buf, n, buf.length - n, null)) > 0; ) n += r;
+    // the file grew since fstat
+    if (n > MAX_CONFIG_BYTES) throw new UsageError(`${file}: config file is over ${MAX_CONFIG_BYTES} bytes; expected at most ${MAX_CONFIG_BYTES}`);
+    return buf.subarray(0, n).toString('utf8');
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`${file}: cannot read config: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Collect needs at least one collector with a configured source of its kind; nothing to do is a usage error. */
+export function assertSomethingToCollect(loaded: LoadedConfig, collectors: Collector[]): void {
+  const { config } = loaded;
+  const chosen = config.collectors === 'all' ? collectors : collectors.filter((c) => (config.collectors as string[]).includes(c.meta.id));
+  if (chosen.length === 0) throw new UsageError(`${loaded.file}: collectors: no collector selected; nothing to collect`);
+  if (chosen.some((c) => config.sources[c.meta.source].length > 0)) return;
+  const kinds = [...new Set(chosen.map((c) => c.meta.source))].join(', ');
+  throw new UsageError(`${loaded.file}: sources: no ${kinds} source configured for the selected collectors (${chosen.map((c) => c.meta.id).join(', ')}); nothing to collect`);
 }

@@ -11,7 +11,16 @@ export const DEFAULT_NOT_APPROVED = ['pending', 'false', 'no', 'none', '-', ''] 
 
 export const CATEGORIES = ['security', 'availability', 'confidentiality', 'processing-integrity', 'privacy'] as const;
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD');
+/** YYYY-MM-DD naming a day that exists (2026-02-30 and 2026-13-45 do not) */
+export function isCalendarDate(s: string): boolean {
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
+
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
+  .refine(isCalendarDate, { message: 'expected a real calendar date as YYYY-MM-DD (that day does not exist)', abort: true });
 
 const awsSource = z.strictObject({
   name,
@@ -75,7 +84,12 @@ export const configSchema = z.strictObject({
       s3: z
         .strictObject({
           bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name'),
-          prefix: z.string().regex(/^[^/].*[^/]$|^$/, 'expected a key prefix without leading or trailing "/"').default(''),
+          // S3's rules: any UTF-8 key up to 1024 bytes; ours: no leading or trailing "/", no control characters
+          prefix: z
+            .string()
+            .regex(/^(?:[^/\p{Cc}](?:\P{Cc}*[^/\p{Cc}])?)?$/u, 'expected a key prefix without leading or trailing "/" or control characters')
+            .refine((p) => Buffer.byteLength(p) <= 900, 'expected a key prefix of at most 900 bytes (S3 keys are at most 1024, and the bundle path follows it)')
+            .default(''),
           region: z.string().optional(),
           objectLock: z.strictObject({ mode: z.enum(['COMPLIANCE', 'GOVERNANCE']), retainDays: z.number().int().min(1).max(36500) }).optional(),
         })

@@ -37,6 +37,36 @@ export class LockedError extends Error {
   }
 }
 
+/**
+ * The chain cannot continue as asked (a tip dated in the future, a link another collect already took):
+ * exit 3, like a collection with gaps, with the bundle ids named.
+ */
+export class ChainError extends Error {
+  readonly exitCode = ExitCode.gaps;
+  constructor(message: string) {
+    super(message);
+    this.name = 'ChainError';
+  }
+}
+
+/** The disk (or quota) is full: exit 1 with the path named, not an "internal error". */
+export class DiskFullError extends Error {
+  readonly exitCode = ExitCode.internal;
+  constructor(
+    readonly path: string,
+    readonly code: string,
+  ) {
+    super(`no space left on device while writing ${path}${code === 'EDQUOT' ? ' (disk quota exceeded)' : ''}; free some space and run the command again`);
+    this.name = 'DiskFullError';
+  }
+}
+
+/** `e` as a DiskFullError naming `path` when it is ENOSPC or EDQUOT; otherwise `e` unchanged. */
+export function asDiskFull(e: unknown, path: string): unknown {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT' ? new DiskFullError(path, code) : e;
+}
+
 /** A command finished and wants a non-zero exit without an error message (e.g. partial bundle). */
 export class CommandResult {
   constructor(readonly exitCode: number) {}

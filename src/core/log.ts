@@ -1,4 +1,5 @@
 import chalk from 'chalk';
+import { maskUserinfo } from './redact.js';
 import type { Logger } from './types.js';
 
 /** Environment variables whose values must never reach a log line, error message or bundle. */
@@ -21,7 +22,8 @@ export function printable(text: string, max = 2000): string {
 }
 
 export function redactKnown(text: string, secrets: string[]): string {
-  let out = text;
+  // a URI's userinfo is never printed, whether or not its value is a known secret
+  let out = maskUserinfo(text);
   for (const s of secrets) if (out.includes(s)) out = out.split(s).join('[REDACTED]');
   return out;
 }

@@ -11,6 +11,19 @@ const SECRET_KEY = /(^|[^a-z])(password|passwd|passphrase|secret|token|api[_-]?k
 /** Key names that are secret only as a whole: ODBC `Pwd`, pre-signed URL signatures (S3, GCS, Azure SAS `sig`). */
 const SECRET_WHOLE_KEY = /^(pwd|sig|signature|x-(amz|goog)-signature|x-(amz|goog)-security-token)$/i;
 
+/** `scheme://userinfo@`: the userinfo runs to the authority's last "@", as URL parsers read it */
+const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#]*@/gi;
+
+/** A URI (or text holding URIs) with every userinfo masked whole, user included: for what is printed. */
+export function maskUserinfo(text: string): string {
+  return text.replace(USERINFO, '$1***@');
+}
+
+/** True when a URI carries userinfo (a user, a password or a token before "@"). */
+export function hasUserinfo(uri: string): boolean {
+  return new RegExp(USERINFO.source, 'i').test(uri);
+}
+
 export function isSecretKey(key: string): boolean {
   if (SECRET_WHOLE_KEY.test(key)) return true;
   const k = key.replace(/([a-z0-9])([A-Z])/g, '$1_$2');
@@ -28,8 +41,9 @@ const whole = () => REDACTED;
 const RULES: Rule[] = [
   // PEM private keys (RSA, EC, OPENSSH, ENCRYPTED …), also when cut off before the END line
   { re: /-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[\s\S]*?(?:-----END \1PRIVATE KEY-----|$)/g, replace: whole },
-  // scheme://user:password@host — keeps the user, drops the password
-  { re: /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:@/?#]*):([^\s@/?#]+)@/gi, replace: (_m, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@` },
+  // scheme://user:password@host — keeps the user, drops the password up to the authority's last "@"
+  // (a raw "@" in a password is common: URL parsers take the last one as the end of the userinfo)
+  { re: /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:@/?#]*):([^\s/?#]+)@/gi, replace: (_m, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@` },
   // AWS access key ids (long-term and temporary)
   { re: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g, replace: whole },
   // Authorization header values

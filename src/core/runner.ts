@@ -11,7 +11,7 @@ import type { SigningKey } from '../bundle/sign.js';
 import { artifactReader, latestBundle, listQuarantine, sweepPartials } from '../bundle/store.js';
 import { BundleWriter } from '../bundle/writer.js';
 import type { Mappings } from '../mapping/index.js';
-import { describeError } from './errors.js';
+import { ChainError, describeError } from './errors.js';
 import { EvidenceHistory } from './history.js';
 import { dependencyOrder, producersOf } from './order.js';
 import { mapPool } from './pool.js';
@@ -36,11 +36,14 @@ export interface RunOptions {
    * The chain's tip in another store of this evidence (the S3 store), asked under the lock before
    * collecting: when it is newer than the local dir's, the new bundle links to it.
    */
-  remotePrevious?: (stream: string | null, local: { id: string; manifestSha256: string } | null) => Promise<RemoteTip | null>;
+  remotePrevious?: (stream: string | null, local: { id: string; manifestSha256: string } | null, evidenceDir: string) => Promise<RemoteTip | null>;
 }
 
+/** The bundle the new one links to, as the other store decides it (null: link to the local tip). */
 export interface RemoteTip {
   id: string;
+  /** where that bundle lives, for messages (`s3://bucket/prefix`) */
+  location?: string;
   manifestSha256: string;
   /** an evidence dir holding a checked copy of that bundle, so collectors see their previous artifacts */
   evidenceDir?: string;
@@ -56,6 +59,29 @@ export interface RunResult {
 
 export function newBundleId(at: Date): string {
   return at.toISOString().replace(/:/g, '-') + '-' + randomBytes(2).toString('hex');
+}
+
+/** how far in the future a tip may be dated before it is called a wrong clock or a planted object */
+export const MAX_CLOCK_SKEW_MS = 10 * 60_000;
+
+/** The time a bundle id was made (its UTC start time); NaN when the id does not carry one. */
+export function bundleIdTime(id: string): number {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})(\.\d{3})?Z/.exec(id);
+  return m ? Date.parse(`${m[1]}T${m[2]}:${m[3]}:${m[4]}${m[5] ?? ''}Z`) : NaN;
+}
+
+/**
+ * A new bundle's id must sort after its previous: readers order a chain by id, and a tip dated in the
+ * future would otherwise hide every later bundle. Refuses (exit 3) before anything is collected.
+ */
+export function assertFollows(prev: { id: string; where: string } | null, id: string, now: Date): void {
+  if (!prev || prev.id < id) return;
+  const ahead = bundleIdTime(prev.id) - now.getTime();
+  const why =
+    ahead > MAX_CLOCK_SKEW_MS
+      ? `the chain's tip ${prev.id} in ${prev.where} is dated more than ${MAX_CLOCK_SKEW_MS / 60_000} min after this machine's clock: a wrong clock where it was written, or a planted bundle`
+      : `the chain's tip ${prev.id} in ${prev.where} is not older than the bundle being written (clocks differ between the machines that collect)`;
+  throw new ChainError(`${why}; bundle ${id} would sort before its previous, so nothing was collected (fix the clock, or remove the tip if it was planted; "soc2 verify" shows the chain)`);
 }
 
 function ciIdentity(env: NodeJS.ProcessEnv): Identity['ci'] {
@@ -79,17 +105,18 @@ export async function runCollection(o: RunOptions): Promise<RunResult> {
     for (const p of swept.removed) o.log.warn(`removed unfinished bundle ${p} (no manifest) left by an interrupted collect`);
     for (const q of swept.quarantined) o.log.warn(`moved unfinished bundle ${q} to quarantine/: it holds a manifest, so it is kept for a person to decide`);
     const local = latestBundle(o.evidenceDir, stream);
-    const remote = o.remotePrevious ? await o.remotePrevious(stream, local && { id: local.id, manifestSha256: local.manifestSha256 }) : null;
-    const prev = remote && (!local || remote.id > local.id) ? remote : local;
+    const remote = o.remotePrevious ? await o.remotePrevious(stream, local && { id: local.id, manifestSha256: local.manifestSha256 }, o.evidenceDir) : null;
+    const prev = remote ?? local;
     const previousDirs = [o.evidenceDir, ...(remote?.evidenceDir ? [remote.evidenceDir] : [])];
     const startedAt = o.now();
     const id = newBundleId(startedAt);
+    assertFollows(prev && { id: prev.id, where: remote?.location ?? o.evidenceDir }, id, startedAt);
     const writer = await BundleWriter.create(o.evidenceDir, id);
     try {
       return { ...(await collectInto(o, writer, { id, startedAt, stream, prev, previousDirs })), quarantined: listQuarantine(o.evidenceDir) };
     } catch (e) {
       // an error before the manifest (e.g. a source's settings rejected): leave no unfinished bundle behind
-      rmSync(writer.partialDir, { recursive: true, force: true });
+      writer.discard();
       throw e;
     }
   } finally {
@@ -187,7 +214,7 @@ async function collectInto(
       gap: (g) => {
         const safe = redactGap(g);
         gaps.push(safe);
-        o.log.warn(`${c.meta.id} ${src.name}: ${safe.api}: ${safe.code}: ${safe.message}`);
+        if (!writer.diskFull) o.log.warn(`${c.meta.id} ${src.name}: ${safe.api}: ${safe.code}: ${safe.message}`);
       },
       countCall: (n = 1) => {
         counter.calls += n;
@@ -201,7 +228,7 @@ async function collectInto(
     } catch (e) {
       error = redactGap({ api: (e as { api?: string }).api ?? c.meta.id, ...describeError(e) });
       gaps.push(error);
-      o.log.warn(`${c.meta.id} ${src.name}: failed: ${error.code}: ${error.message}`);
+      if (!writer.diskFull) o.log.warn(`${c.meta.id} ${src.name}: failed: ${error.code}: ${error.message}`);
     }
     await sink.abortOpen('collector ended');
     entries.push({
@@ -241,6 +268,8 @@ async function collectInto(
     }
   }
   for (const p of prepared) await p.close();
+  // a full disk is not a gap of the source: the run stops, with one line naming the path
+  if (writer.diskFull) throw writer.diskFull;
 
   findings.sort((a, b) => a.check.localeCompare(b.check) || a.source.localeCompare(b.source) || JSON.stringify(a.scope).localeCompare(JSON.stringify(b.scope)));
   entries.sort((a, b) => a.id.localeCompare(b.id) || a.source.localeCompare(b.source) || JSON.stringify(a.scope).localeCompare(JSON.stringify(b.scope)));

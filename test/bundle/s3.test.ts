@@ -1,7 +1,7 @@
 // The S3 evidence store with the real @aws-sdk/client-s3 against moto's S3 (Object Lock included):
 // upload with checksums and retention, the chain continued from S3, verify from S3, tampering, streams.
 import { createHash, createPrivateKey } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import path from 'node:path';
 import {
@@ -14,7 +14,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createS3Client, findS3Tip, materializeEvidence, openS3Store, parseS3Location, uploadBundle, verifyS3 } from '../../src/bundle/s3.js';
+import { createS3Client, findS3Tip, linkClaimKey, materializeEvidence, openS3Store, parseS3Location, uploadBundle, verifyS3 } from '../../src/bundle/s3.js';
 import { generateSigningKeyPair } from '../../src/bundle/sign.js';
 import { listBundleDirs } from '../../src/bundle/store.js';
 import { verifyPath } from '../../src/bundle/verify.js';
@@ -174,7 +174,7 @@ describe.skipIf(!moto.ok)('S3 evidence store (moto)', () => {
         expect(until).toBeGreaterThan(t0 + 86_400_000 - 5_000);
         expect(until).toBeLessThan(Date.now() + 86_400_000 + 5_000);
       }
-      expect(r.out.s3.calls).toBe(1 + expected.length); // one ListObjectsV2 for the tip (none yet), one PutObject per file
+      expect(r.out.s3.calls).toBe(1 + expected.length + 1); // one ListObjectsV2 for the tip (none yet), one PutObject per file, one for the link's claim
       console.log(`[s3] collect of one bundle: ${r.out.s3.objects} objects, ${r.out.s3.bytes} bytes; tip lookup ${r.out.s3.lookupMs} ms, upload ${r.out.s3.ms} ms, ${r.out.s3.calls} S3 calls`);
     });
 
@@ -214,8 +214,8 @@ describe.skipIf(!moto.ok)('S3 evidence store (moto)', () => {
       // the previous bundle's artifacts were fetched (checked) for the collectors to compare with
       expect(r.stderr).toContain(`continuing the chain from s3://${LOCKED}/${prefix}: ${path.basename(first)}`);
       expect(r.stderr).not.toContain('could not fetch');
-      // ListObjectsV2 + the tip's manifest + each of its files, then one PutObject per object uploaded
-      expect(r.out.s3.calls).toBe(2 + firstManifest.files.length + r.out.s3.objects);
+      // ListObjectsV2 + the tip's manifest + each of its files, then one PutObject per object uploaded and the link's claim
+      expect(r.out.s3.calls).toBe(2 + firstManifest.files.length + r.out.s3.objects + 1);
       console.log(`[s3] collect from an empty dir: tip lookup + previous bundle fetched in ${r.out.s3.lookupMs} ms, upload ${r.out.s3.ms} ms, ${r.out.s3.calls} S3 calls`);
     });
 
@@ -307,9 +307,10 @@ describe.skipIf(!moto.ok)('S3 evidence store (moto)', () => {
       for (const d of dirs.slice(0, 3)) await uploadBundle(client, loc, d);
       const calls = counter.calls;
       await uploadBundle(client, loc, dirs[3]!);
-      const signedOrder = order.slice(-4).map((x) => x.split('/').slice(3).join('/'));
-      expect(signedOrder.slice(-2)).toEqual(['manifest.sig', 'manifest.json']);
-      expect(counter.calls - calls).toBe(5); // 2 artifacts + findings + signature + manifest: one PutObject each
+      const signedOrder = order.slice(-5).map((x) => x.split('/').slice(2).join('/'));
+      // the link is claimed after every other object, just before the manifest that finishes the bundle
+      expect(signedOrder.slice(-3)).toEqual([`${path.basename(dirs[3]!)}/manifest.sig`, `_links/${path.basename(dirs[2]!)}.json`, `${path.basename(dirs[3]!)}/manifest.json`]);
+      expect(counter.calls - calls).toBe(6); // 2 artifacts + findings + signature + claim + manifest: one PutObject each
       // an upload that stopped before its manifest: the tip stays at the last finished bundle
       await client.send(new PutObjectCommand({ Bucket: PLAIN, Key: 'paged/_default/2026-01-09T00-00-00Z-abcd/findings.json', Body: '[]\n' }));
       const tip = await findS3Tip(client, loc, null, { pageSize: 1 });
@@ -354,5 +355,173 @@ describe.skipIf(!moto.ok)('S3 evidence store (moto)', () => {
     expect(v.bundles).toHaveLength(2);
     // and a missing bucket is a usage error (exit 2)
     await expect(materializeEvidence('s3://no-such-evidence-bucket/x')).rejects.toMatchObject({ exitCode: 2, message: 's3://no-such-evidence-bucket/x: no such bucket' });
+  });
+  // -------------------------------------------------------------------------------------------
+  // the chain in S3 can neither stall nor fork (issue 14, part 2)
+
+  /** Puts a local bundle's files into S3 as an attacker, or a soc2 without link claims, would: no claim, no checks. */
+  const plant = async (bucket: string, prefix: string, bundleDir: string, stream = '_default') => {
+    const id = path.basename(bundleDir);
+    const files = readdirSync(bundleDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    for (const f of files) {
+      const rel = path.relative(bundleDir, path.join(f.parentPath, f.name)).split(path.sep).join('/');
+      const body = readFileSync(path.join(bundleDir, rel));
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}/${stream}/${id}/${rel}`, Body: body, ChecksumAlgorithm: 'SHA256', ChecksumSHA256: createHash('sha256').update(body).digest('base64') }));
+    }
+    return id;
+  };
+
+  it('a tip dated in the future (wrong clock or planted) stops collect with exit 3 naming both ids, never a silent exit 0', async () => {
+    const prefix = 'soc2/future';
+    const cfg = config('future.yaml', { prefix });
+    const out = path.join(dir, 'future');
+    const r0 = await collect(cfg, out);
+    expect(r0.code, r0.stderr).toBe(0);
+    // a machine whose clock says 2099 collects once, linking to the real tip, and uploads
+    const wrong = tmpDir();
+    cpSync(r0.out.bundle, path.join(wrong, path.basename(r0.out.bundle)), { recursive: true });
+    const futureDir = await writeTestBundle(wrong, new Date('2099-01-01T00:00:00Z'));
+    const { client } = createS3Client();
+    try {
+      await uploadBundle(client, { bucket: LOCKED, prefix }, futureDir, { objectLock: { mode: 'COMPLIANCE', retainDays: 1 } });
+    } finally {
+      client.destroy();
+    }
+    const future = path.basename(futureDir);
+    const keysBefore = await keysUnder(LOCKED, `${prefix}/`);
+    for (const where of [out, path.join(dir, 'future-fresh')]) {
+      const r = await collect(cfg, where);
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(new RegExp(`^soc2: the chain's tip ${future} in s3://${LOCKED}/${prefix} is dated more than 10 min after this machine's clock: a wrong clock where it was written, or a planted bundle; bundle \\S+ would sort before its previous, so nothing was collected`, 'm'));
+      expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('soc2:'))).toHaveLength(1);
+    }
+    expect(listBundleDirs(out).complete).toEqual([path.basename(r0.out.bundle)]);
+    expect(await keysUnder(LOCKED, `${prefix}/`)).toEqual(keysBefore);
+
+    // a few minutes of skew between two machines: still refused, since the new id would sort first
+    const skewPrefix = 'soc2/skew';
+    const skewed = tmpDir();
+    const ahead = await writeTestBundle(skewed, new Date(Date.now() + 3 * 60_000));
+    const { client: c2 } = createS3Client();
+    try {
+      await uploadBundle(c2, { bucket: LOCKED, prefix: skewPrefix }, ahead);
+    } finally {
+      c2.destroy();
+    }
+    const r = await collect(config('skew.yaml', { prefix: skewPrefix }), path.join(dir, 'skew'));
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toContain(`the chain's tip ${path.basename(ahead)} in s3://${LOCKED}/${skewPrefix} is not older than the bundle being written`);
+  });
+
+  it('two collects at once on one stream never fork the chain in S3: the loser keeps its bundle local and exits 3 (5 trials)', async () => {
+    const outcomes: string[] = [];
+    let loserDir: string | null = null;
+    let loserPrefix = '';
+    for (let t = 1; t <= 5; t++) {
+      const prefix = `soc2/race-${t}`;
+      const cfg = config(`race-${t}.yaml`, { prefix });
+      // even trials start from an existing tip, odd ones from an empty stream (both claim the first link)
+      if (t % 2 === 0) expect((await collect(cfg, path.join(dir, `race-${t}-seed`))).code).toBe(0);
+      const dirs = [path.join(dir, `race-${t}-a`), path.join(dir, `race-${t}-b`)];
+      const runs = await Promise.all(dirs.map((d) => collect(cfg, d)));
+      const codes = runs.map((r) => r.code);
+      outcomes.push(codes.join('/'));
+      for (const r of runs) {
+        expect([0, 3], r.stderr).toContain(r.code);
+        expect(r.out.status).toBe('complete');
+        if (r.code === 3) {
+          expect(r.out.s3.ok).toBe(false);
+          expect(r.out.s3.error).toMatch(/^bundle \S+ follows (\S+|\(the chain's start\)), but \S+ already follows it in S3 \(another collect got there first\); bundle \S+ is kept in \S+ only, not uploaded, so the chain in s3:\/\/\S+ does not fork; the next collect links to \S+$/);
+          expect(r.stderr).toContain('error: S3 evidence store: bundle ');
+          expect(listBundleDirs(path.dirname(r.out.bundle)).complete).toEqual([path.basename(r.out.bundle)]);
+          loserDir ??= path.dirname(r.out.bundle);
+          if (loserDir === path.dirname(r.out.bundle)) loserPrefix = prefix;
+        }
+      }
+      expect(codes).toContain(0);
+      const v = await verifyS3(`s3://${LOCKED}/${prefix}`, { requireObjectLock: 'COMPLIANCE' });
+      expect(v.problems, `trial ${t}`).toEqual([]);
+      expect(v.bundles).toHaveLength((t % 2 === 0 ? 1 : 0) + codes.filter((c) => c === 0).length);
+    }
+    console.log(`[s3] 5 trials of two concurrent collects on one stream (exit codes): ${outcomes.join(', ')}; no fork reached S3`);
+    // the loser's next collect links to the winner's bundle and uploads; its lost bundle stays local only
+    if (loserDir) {
+      const again = await collect(config('race-again.yaml', { prefix: loserPrefix }), loserDir);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).toMatch(/warning: local bundle\(s\) \S+ are not in the chain in s3:\/\/\S+ \(another collect continued it first\); they stay in \S+ and are never uploaded/);
+      expect(again.out.s3.bundles).toEqual([path.basename(again.out.bundle)]);
+      expect((await verifyS3(`s3://${LOCKED}/${loserPrefix}`)).problems).toEqual([]);
+    }
+  });
+
+  it('a fork already in S3 makes collect say so and exit 3 without uploading', async () => {
+    const prefix = 'soc2/forked';
+    const a = tmpDir();
+    const [first] = await writeChain(a, 1);
+    const b = tmpDir();
+    cpSync(first!, path.join(b, path.basename(first!)), { recursive: true });
+    const left = await writeTestBundle(a, new Date('2026-01-02T02:00:00Z'));
+    const right = await writeTestBundle(b, new Date('2026-01-02T03:00:00Z'));
+    for (const d of [first!, left, right]) await plant(PLAIN, prefix, d);
+    // soc2's own upload refuses the second branch: its link is claimed
+    const { client } = createS3Client();
+    try {
+      await uploadBundle(client, { bucket: PLAIN, prefix: 'soc2/claimed' }, first!);
+      await uploadBundle(client, { bucket: PLAIN, prefix: 'soc2/claimed' }, left);
+      await expect(uploadBundle(client, { bucket: PLAIN, prefix: 'soc2/claimed' }, right)).rejects.toMatchObject({ name: 'LinkTaken', winner: path.basename(left) });
+      const claim = await s3.send(new GetObjectCommand({ Bucket: PLAIN, Key: linkClaimKey({ bucket: PLAIN, prefix: 'soc2/claimed' }, null, path.basename(first!)) }));
+      expect(JSON.parse(await claim.Body!.transformToString())).toMatchObject({ previous: path.basename(first!), next: path.basename(left) });
+      expect(await keysUnder(PLAIN, `soc2/claimed/_default/${path.basename(right)}/`)).not.toContain(`soc2/claimed/_default/${path.basename(right)}/manifest.json`);
+    } finally {
+      client.destroy();
+    }
+    const keysBefore = await keysUnder(PLAIN, `${prefix}/`);
+    const r = await collect(config('forked.yaml', { bucket: PLAIN, prefix, lock: false }), path.join(dir, 'forked'));
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.out.s3.ok).toBe(false);
+    expect(r.out.s3.error).toContain(`the chain in s3://${PLAIN}/${prefix} forks: its tip ${path.basename(right)} follows ${path.basename(first!)}, which ${path.basename(left)} also follows or comes after`);
+    expect(await keysUnder(PLAIN, `${prefix}/`)).toEqual(keysBefore);
+  });
+
+  it('a claim whose upload stopped before its manifest: another machine is told which object blocks the link; the holder finishes it', async () => {
+    const prefix = 'soc2/stalled-claim';
+    const cfg = config('stalled-claim.yaml', { prefix, lock: false, bucket: PLAIN });
+    const holder = path.join(dir, 'stalled-holder');
+    const seed = await collect(cfg, holder);
+    expect(seed.code, seed.stderr).toBe(0);
+    // the holder's next collect was killed between claiming the link and writing manifest.json
+    const x = await writeTestBundle(holder, new Date());
+    const xid = path.basename(x);
+    await plant(PLAIN, prefix, x);
+    await s3.send(new DeleteObjectCommand({ Bucket: PLAIN, Key: `${prefix}/_default/${xid}/manifest.json` }));
+    const claimKey = linkClaimKey({ bucket: PLAIN, prefix }, null, path.basename(seed.out.bundle));
+    await s3.send(new PutObjectCommand({ Bucket: PLAIN, Key: claimKey, Body: JSON.stringify({ previous: path.basename(seed.out.bundle), next: xid }) }));
+
+    const other = await collect(cfg, path.join(dir, 'stalled-other'));
+    expect(other.code, other.stderr).toBe(3);
+    expect(other.out.s3.error).toContain(`${xid} claimed the link but its upload never finished (no manifest.json): the chain in S3 cannot continue until the machine holding ${xid} runs collect again, or s3://${PLAIN}/${claimKey} is deleted`);
+    const again = await collect(cfg, holder);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.out.s3.bundles).toEqual([xid, path.basename(again.out.bundle)]);
+    expect((await verifyS3(`s3://${PLAIN}/${prefix}`)).problems).toEqual([]);
+  });
+
+  it("the copy of S3's tip lives inside the evidence dir, never in /tmp, and a crashed run's copy is removed", async () => {
+    const prefix = 'soc2/temps';
+    const cfg = config('temps.yaml', { prefix });
+    expect((await collect(cfg, path.join(dir, 'temps-seed'))).code).toBe(0);
+    const fresh = path.join(dir, 'temps-fresh');
+    const leftover = path.join(fresh, '.soc2-s3-previous-Ab12Cd');
+    mkdirSync(path.join(leftover, 'x'), { recursive: true });
+    // no usable temp dir at all: a copy made in os.tmpdir() would fail
+    const r = await runCli(['collect', '--config', cfg, '--out', fresh, '--json', '--verbose'], { env: { ...env(), TMPDIR: path.join(dir, 'no-such-tmp') } });
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(r.stderr).toContain(`removing .soc2-s3-previous-Ab12Cd, left in ${fresh} by an interrupted collect`);
+    expect(r.stderr).toContain('continuing the chain from');
+    expect(r.stderr).not.toContain('could not fetch');
+    expect(manifestOf(out.bundle).previous).not.toBeNull();
+    expect(readdirSync(fresh).filter((n) => n.startsWith('.soc2-s3-previous-'))).toEqual([]);
   });
 });

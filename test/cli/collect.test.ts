@@ -1,10 +1,12 @@
 // collect end to end through the CLI: exit codes, the chain, locks and crash leftovers.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsEnv, cleanEnv, runCli, tmpDir, writeConfig } from '../helpers/cli.js';
 import { motoAvailable, startMoto, type Moto } from '../helpers/moto.js';
+import { writeTestBundle } from '../helpers/bundles.js';
 
 const moto = motoAvailable();
 
@@ -40,6 +42,59 @@ describe('collect: usage errors', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('SOC2_SIGNING_KEY: not a PEM private key');
     expect(r.stderr).not.toContain('CANARY42');
+  });
+
+  it('exits 2 on an empty selection: --only "," and sources: {} collect nothing', async () => {
+    const dir = tmpDir();
+    const cfg = writeConfig(dir, 'sources:\n  aws:\n    - name: main\n      regions: [us-east-1]\n');
+    const only = await runCli(['collect', '--config', cfg, '--only', ','], { env: awsEnv('http://127.0.0.1:9') });
+    expect(only.code, only.stderr).toBe(2);
+    expect(only.stderr.trim()).toBe('soc2: --only: expected comma-separated collector ids, got ","');
+    const empty = writeConfig(dir, 'sources: {}\n', 'empty.yaml');
+    const r = await runCli(['collect', '--config', empty, '--out', path.join(dir, 'ev')], { env: awsEnv('http://127.0.0.1:9') });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr.trim()).toMatch(new RegExp(`^soc2: ${empty}: sources: no aws, mlflow, vertex source configured for the selected collectors \\(.+\\); nothing to collect$`));
+    expect(existsSync(path.join(dir, 'ev'))).toBe(false);
+  });
+
+  it('exits 2 at once when the config is a FIFO, a device or a directory, reading nothing unbounded', async () => {
+    const dir = tmpDir();
+    const fifo = path.join(dir, 'soc2.config.yaml');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    for (const [file, what] of [[fifo, 'a FIFO'], ['/dev/zero', 'a device'], [dir, 'a directory']] as const) {
+      const t0 = Date.now();
+      const r = await runCli(['collect', '--config', file], { timeoutMs: 20_000 });
+      expect(r.code, `${file}: ${r.stderr}`).toBe(2);
+      expect(r.stderr.trim()).toBe(`soc2: ${file}: the config must be a regular file, not ${what}`);
+      expect(Date.now() - t0).toBeLessThan(15_000);
+    }
+  });
+
+  it('exits 2 naming the key when trackingUri carries userinfo, and never prints it', async () => {
+    const dir = tmpDir();
+    const cfg = writeConfig(dir, 'sources:\n  mlflow:\n    - name: m\n      trackingUri: https://alice:hunter2@mlflow.acme.example\n');
+    const r = await runCli(['collect', '--config', cfg]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${cfg}: sources.mlflow[0].trackingUri: credentials are never read from the config file`);
+    expect(r.stderr).not.toMatch(/alice|hunter2/);
+    // an MLFLOW_TRACKING_URI that is not http(s): the message shows it with the whole userinfo masked
+    const env = writeConfig(dir, 'sources:\n  mlflow:\n    - name: m\n', 'env.yaml');
+    const bad = await runCli(['collect', '--config', env, '--out', path.join(dir, 'ev')], { env: cleanEnv({ MLFLOW_TRACKING_URI: 'ftp://alice:p@ss@mlflow.acme.example' }) });
+    expect(bad.stderr).toContain('"ftp://***@mlflow.acme.example"');
+    expect(bad.stderr).not.toMatch(/alice|p@ss|ss@/);
+  });
+
+  it('exits 3 naming both ids when the local tip is dated after the bundle it would write, and collects nothing', async () => {
+    const dir = tmpDir();
+    const cfg = writeConfig(dir, 'sources:\n  aws:\n    - name: main\n      regions: [us-east-1]\n');
+    const ev = path.join(dir, 'evidence');
+    mkdirSync(ev);
+    const future = path.basename(await writeTestBundle(ev, new Date('2099-06-01T00:00:00Z')));
+    const r = await runCli(['collect', '--config', cfg, '--json'], { env: awsEnv('http://127.0.0.1:9') });
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim()).toMatch(new RegExp(`^soc2: the chain's tip ${future} in ${ev} is dated more than 10 min after this machine's clock: .+; bundle \\S+ would sort before its previous, so nothing was collected`));
+    expect(readdirSync(ev).filter((n) => !n.startsWith('.'))).toEqual([future]);
   });
 
   it('prints help and version with exit 0', async () => {
@@ -133,5 +188,38 @@ describe.skipIf(!moto.ok)('collect: chain, locks and leftovers (moto)', () => {
     expect(out.collectors[0].gaps[0].api).toBe('sts:GetCallerIdentity');
     const mf = JSON.parse(readFileSync(path.join(out.bundle, 'manifest.json'), 'utf8'));
     expect(mf.artifacts).toEqual([]);
+  });
+
+  // A tiny tmpfs as the evidence dir (root can mount one): the collect runs out of space half way.
+  it('disk full: exit 1 with one line naming the path, no "internal error", nothing that looks complete, no lock files', async (t) => {
+    const mnt = tmpDir('soc2-full-');
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt], { encoding: 'utf8' });
+    if (mounted.status !== 0) {
+      console.warn(`skipping the disk-full test: cannot mount a tmpfs (${(mounted.stderr || mounted.error?.message || '').trim()})`);
+      t.skip();
+      return;
+    }
+    try {
+      // leave a few pages free: enough for the lock and the first files, not for the bundle
+      const free = () => Number(spawnSync('df', ['--output=avail', '-B1', mnt], { encoding: 'utf8' }).stdout.trim().split('\n').pop());
+      writeFileSync(path.join(mnt, 'filler'), Buffer.alloc(free() - 12 * 1024));
+      const ev = path.join(mnt, 'evidence');
+      mkdirSync(ev);
+      const r = await runCli(['collect', '--config', cfg, '--out', ev, '--json'], { env: awsEnv(m.url) });
+      expect(r.code, r.stderr).toBe(1);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines, r.stderr).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`^soc2: no space left on device while writing ${ev}/\\S+; free some space and run the command again$`));
+      expect(r.stderr).not.toContain('internal error');
+      expect(readdirSync(ev)).toEqual([]);
+      // no room even for the lock: the lock's temp file is removed too
+      writeFileSync(path.join(mnt, 'filler-2'), Buffer.alloc(free()));
+      const full = await runCli(['collect', '--config', cfg, '--out', ev, '--json'], { env: awsEnv(m.url) });
+      expect(full.code, full.stderr).toBe(1);
+      expect(full.stderr.trim()).toBe(`soc2: no space left on device while writing ${ev}/.soc2.lock; free some space and run the command again`);
+      expect(readdirSync(ev)).toEqual([]);
+    } finally {
+      spawnSync('umount', [mnt]);
+    }
   });
 });

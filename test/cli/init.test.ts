@@ -26,6 +26,20 @@ describe('soc2 init', () => {
     expect(again.stderr).toContain('already exists; refusing to overwrite');
   });
 
+  it('never writes the tracking URI\'s userinfo: the URI without it, and a comment naming the variables', async () => {
+    const dir = tmpDir();
+    const e = { ...env(dir), MLFLOW_TRACKING_URI: 'https://alice:p@ss@mlflow.acme.example:5000/mlflow' };
+    const r = await runCli(['init'], { cwd: dir, env: e });
+    expect(r.code, r.stderr).toBe(0);
+    const text = readFileSync(path.join(dir, 'soc2.config.yaml'), 'utf8');
+    expect(text).not.toMatch(/alice|p@ss|ss@/);
+    expect(r.stdout + r.stderr).not.toMatch(/alice|p@ss|ss@/);
+    expect(text).toContain('MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD');
+    expect(r.stderr).toContain('its user and password left out');
+    const { config } = parseConfig(text, 'soc2.config.yaml', collectors);
+    expect(config.sources.mlflow[0]!.trackingUri).toBe('https://mlflow.acme.example:5000/mlflow');
+  });
+
   it('writes a daily GitHub workflow: OIDC to AWS and GCP, MLflow token from a secret, upload, failing on gaps', async () => {
     const dir = tmpDir();
     const r = await runCli(['init', '--ci', 'github'], { cwd: dir, env: env(dir) });

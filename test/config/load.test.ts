@@ -43,10 +43,24 @@ describe('config loader', () => {
     ['a: &a [1,1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\n', 'not valid YAML'],
     ['sources:\n  vertex:\n    - {name: v, project: acme-ml-prod, locations: [us-central1], insecure: true}\n', 'sources.vertex[0].insecure: needs apiEndpoint'],
     ['sources:\n  aws:\n    - {name: a, regions: [us-east-1], externalId: xyz}\n', 'sources.aws[0].externalId: only meaningful with assumeRoleArn'],
+    // dates that do not exist are refused at load, not when the report parses them
+    ['observationPeriod: {from: 2026-02-30, to: 2026-12-31}\n', 'observationPeriod.from: expected a real calendar date'],
+    ['observationPeriod: {from: 2026-01-01, to: 2026-13-45}\n', 'observationPeriod.to: expected a real calendar date'],
+    // credentials in the tracking URI are refused like a password key, without echoing them
+    ['sources:\n  mlflow:\n    - {name: m, trackingUri: "https://alice:s3cr3t@mlflow.acme.example"}\n', 'sources.mlflow[0].trackingUri: credentials are never read from the config file; remove the "user:password@" part and set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD'],
+    ['evidence:\n  s3: {bucket: acme-evidence, prefix: /soc2}\n', 'evidence.s3.prefix: expected a key prefix without leading or trailing "/"'],
+    ['evidence:\n  s3: {bucket: acme-evidence, prefix: soc2/}\n', 'evidence.s3.prefix: expected a key prefix without leading or trailing "/"'],
   ])('rejects %j with a message naming the path', (text, expected) => {
     const msg = errorOf(text);
     expect(msg).toContain(expected);
     expect(msg.startsWith('soc2.config.yaml')).toBe(true);
     expect(msg).not.toContain('\n');
+    expect(msg).not.toContain('s3cr3t');
+  });
+
+  it('accepts real dates, from = to, and S3 prefixes S3 accepts (one character included)', () => {
+    expect(parse('observationPeriod: {from: 2028-02-29, to: 2028-02-29}\n').config.observationPeriod).toEqual({ from: '2028-02-29', to: '2028-02-29' });
+    expect(errorOf('observationPeriod: {from: 2027-02-29, to: 2027-03-01}\n')).toContain('observationPeriod.from: expected a real calendar date');
+    for (const prefix of ['x', 'soc2/prod', 'a b/ü.7', '']) expect(parse(`evidence:\n  s3: {bucket: acme-evidence, prefix: ${JSON.stringify(prefix)}}\n`).config.evidence.s3!.prefix).toBe(prefix);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REDACTED, Redactor, isSecretKey, redactString } from '../../src/core/redact.js';
+import { REDACTED, Redactor, hasUserinfo, isSecretKey, maskUserinfo, redactString } from '../../src/core/redact.js';
 
 describe('credential redaction', () => {
   it('recognises secret-looking keys, camelCase included, but not hyperparameters', () => {
@@ -66,5 +66,19 @@ describe('credential redaction', () => {
     expect(r.url('https://discord.com/api/webhooks/123/tok', 'w').url).toBe(`https://discord.com/api/webhooks/123/${REDACTED}`);
     expect(r.url('https://x.io/hook/a1b2c3d4e5f6g7h8i9j0k1l2m3', 'w').url).toBe(`https://x.io/hook/${REDACTED}`);
     expect(r.counts.w).toBe(4);
+  });
+
+  it('masks a password up to the last "@" of the authority, where URL parsers end the userinfo', () => {
+    // a raw "@" inside the password: the mask used to stop at the first one and print the rest
+    expect(redactString('postgresql://trainer:p@ss@w0rd@db:5432/features')).toBe(`postgresql://trainer:${REDACTED}@db:5432/features`);
+    expect(redactString('see https://u:a@b@host/x and https://v:c@host2/y')).toBe(`see https://u:${REDACTED}@host/x and https://v:${REDACTED}@host2/y`);
+  });
+
+  it('maskUserinfo hides the whole userinfo of every URI in a printed line, user and token-only forms included', () => {
+    expect(maskUserinfo('MLFLOW_TRACKING_URI: "ftp://alice:p@ss@mlflow.acme.example/x" is not http(s)')).toBe('MLFLOW_TRACKING_URI: "ftp://***@mlflow.acme.example/x" is not http(s)');
+    expect(maskUserinfo('https://ghp_abcdefghijklmnop@github.com/acme/repo.git')).toBe('https://***@github.com/acme/repo.git');
+    expect(maskUserinfo('https://mlflow.acme.example/path?x=a@b')).toBe('https://mlflow.acme.example/path?x=a@b');
+    expect(hasUserinfo('https://alice@mlflow.acme.example')).toBe(true);
+    expect(hasUserinfo('https://mlflow.acme.example/a@b')).toBe(false);
   });
 });
