@@ -38,9 +38,14 @@ function arnMatches(pattern: string, arn: string): boolean {
 const appliesTo = (s: Record<string, unknown>, action: string) =>
   s.Action !== undefined ? list(s.Action).some((x) => glob(x, 'i').test(action)) : !list(s.NotAction).some((x) => glob(x, 'i').test(action));
 
+/** A Deny whose condition is one of the Allows' conditions: whenever that Allow applies, so does the Deny. */
+const correlated = (statements: Record<string, unknown>[]) =>
+  statements.some((d) => d.Effect === 'Deny' && d.Condition && statements.some((a) => a.Effect === 'Allow' && JSON.stringify(a.Condition) === JSON.stringify(d.Condition)));
+
 async function classify(p: PrincipalPolicies, action: string, bucket: string | undefined, ours: Verdict, oracle: Verdict, tags: Map<object, Set<Tag>>): Promise<Class> {
   const statements = [...p.identity.map((i) => i.doc), ...(p.boundary ? [p.boundary] : [])].flatMap((d: Doc) => d.Statement).filter((s) => appliesTo(s, action));
   const has = (t: Tag) => statements.some((s) => tags.get(s)?.has(t));
+  if (ours === 'none' && oracle === 'conditional' && correlated(statements)) return 'H';
   if (has('cross-segment')) return 'G';
   if (has('variable') || has('old-version')) return 'D';
   const groups = await resourceTypeGroups(action);
@@ -77,9 +82,10 @@ describe('ml-privileges against an independent IAM evaluator', () => {
           agree++;
           continue;
         }
-        const isHidden = mine === 'none';
-        if (isHidden) hidden++;
         const c = await classify(p, j.action, j.bucket, mine, theirs, scenario.tags);
+        // H with ours `none`: the oracle leaves the Allow conditional where the Deny's identical condition always fires with it (README: the oracle is wrong there)
+        const isHidden = mine === 'none' && c !== 'H';
+        if (isHidden) hidden++;
         const t = tally.get(c) ?? tally.set(c, { n: 0, hidden: 0, examples: [] }).get(c)!;
         t.n++;
         if (isHidden) t.hidden++;
@@ -87,12 +93,14 @@ describe('ml-privileges against an independent IAM evaluator', () => {
       }
     }
     const pct = (n: number) => `${((100 * n) / decisions).toFixed(2)} %`;
-    const lines = [`differential seed=${SEED}: ${decisions} decisions, agreement ${pct(agree)}, ${hidden} hidden (ours none, oracle access)`];
+    const lines = [`differential seed=${SEED}: ${decisions} decisions, agreement ${pct(agree)}, ${hidden} hidden (ours none, oracle access; H excepted)`];
     for (const c of Object.keys(CLASSES) as Class[]) {
       const t = tally.get(c);
       if (t) lines.push(`  ${c} ${CLASSES[c]}: ${t.n} (${pct(t.n)}), ${t.hidden} hidden${process.env.IAM_EVAL_VERBOSE ? `\n    ${t.examples.join('\n    ')}` : ''}`);
     }
     console.log(lines.join('\n'));
     expect(decisions).toBeGreaterThanOrEqual(5000);
+    expect(agree / decisions, lines.join('\n')).toBeGreaterThanOrEqual(0.99);
+    expect(hidden, lines.join('\n')).toBe(0);
   });
 });
