@@ -324,25 +324,54 @@ export const checks: Check[] = [
     reads: ['aws.iam.ml-privileges'],
     async run(i) {
       const approved = (i.settings as IamSettings).mlApprovedPrincipals;
-      const a = await i.artifacts.readJson<{ rows: { principal: string; action: string; resource: string; decision: string; via: string[] }[]; unknown?: { principal: string; missing: string[] }[] }>('aws.iam.ml-privileges');
-      const by = new Map<string, { actions: Set<string>; conditional: boolean }>();
-      for (const r of a.rows) {
-        const e = by.get(r.principal) ?? { actions: new Set<string>(), conditional: true };
-        e.actions.add(r.resource === '*' ? r.action : `${r.action} on ${r.resource}`);
-        if (r.decision === 'allowed') e.conditional = false;
-        by.set(r.principal, e);
-      }
+      const a = await i.artifacts.readJson<MlPrivileges>('aws.iam.ml-privileges');
+      const by = mlByPrincipal(a.rows);
       const ex: Exception[] = [];
-      for (const [principal, e] of by) {
+      for (const [principal, assets] of by) {
         if (approved.some((p) => matches(compilePattern(p, 'never'), principal))) continue;
-        ex.push({ resource: principal, reason: `${e.conditional ? 'conditionally ' : ''}allowed: ${[...e.actions].sort().join(', ')}` });
+        ex.push({ resource: principal, reason: describeMlAccess(assets) });
       }
       const held = by.size;
+      const perAsset = (a.assets ?? []).map((x) => `${x.asset} ${x.principals}`).join(', ');
       const unknown = (a.unknown ?? []).map((u) => ({ resource: u.principal, reason: `ML privileges unknown: ${u.missing.join(', ')} not in the authorization details` }));
       if (unknown.length) return { status: 'error', summary: `the ML privileges of ${unknown.length} principals cannot be told (policies or groups missing from the authorization details); ${ex.length} of ${held} principals holding ML privileges are not approved`, exceptions: [...unknown, ...ex] };
       return ex.length
-        ? { status: 'fail', summary: `${ex.length} of ${held} principals holding ML privileges are not in settings.aws-iam.mlApprovedPrincipals`, exceptions: ex }
-        : { status: 'pass', summary: `${held} principals hold ML privileges, all approved` };
+        ? { status: 'fail', summary: `${ex.length} of ${held} principals holding ML privileges are not in settings.aws-iam.mlApprovedPrincipals${perAsset ? `; principals per asset: ${perAsset}` : ''}`, exceptions: ex }
+        : { status: 'pass', summary: `${held} principals hold ML privileges, all approved${perAsset ? `; principals per asset: ${perAsset}` : ''}` };
     },
   },
 ];
+
+interface MlPrivilegeRow {
+  principal: string;
+  action: string;
+  resource: string;
+  asset?: string;
+  decision: string;
+  via: string[];
+}
+
+interface MlPrivileges {
+  rows: MlPrivilegeRow[];
+  assets?: { asset: string; principals: number }[];
+  unknown?: { principal: string; missing: string[] }[];
+}
+
+/** principal -> asset -> its rows, in artifact order. */
+function mlByPrincipal(rows: MlPrivilegeRow[]): Map<string, Map<string, MlPrivilegeRow[]>> {
+  const by = new Map<string, Map<string, MlPrivilegeRow[]>>();
+  for (const r of rows) {
+    const assets = by.get(r.principal) ?? by.set(r.principal, new Map()).get(r.principal)!;
+    const asset = r.asset ?? (r.resource === '*' ? r.action.split(':')[0]! : r.resource);
+    (assets.get(asset) ?? assets.set(asset, []).get(asset)!).push(r);
+  }
+  return by;
+}
+
+/** `ASSET: Action (via …), Action conditionally (via …); ASSET: …` — what an access reviewer needs to confirm or revoke. */
+function describeMlAccess(assets: Map<string, MlPrivilegeRow[]>): string {
+  const part = (r: MlPrivilegeRow) => `${r.action.split(':')[1] ?? r.action}${r.decision === 'allowed' ? '' : ' conditionally'} (via ${r.via.slice(0, 3).join(', ')}${r.via.length > 3 ? ` and ${r.via.length - 3} more` : ''})`;
+  const all = [...assets.values()].flat();
+  const lead = all.every((r) => r.decision !== 'allowed') ? 'conditionally allowed' : 'allowed';
+  return `${lead}: ${[...assets].map(([asset, rows]) => `${asset}: ${rows.map(part).join(', ')}`).join('; ')}`;
+}

@@ -114,7 +114,7 @@ async function collectMlPrivileges(ctx: AwsContext, s: IamSettings, ml: MlFeed):
     const r = await ml.result();
     await ctx.artifacts.json(
       'aws.iam.ml-privileges',
-      { actions: s.mlActions, bucketActions: s.mlBucketActions, buckets: ctx.source.trainingDataBuckets, principalsEvaluated: r.principalsEvaluated, unknown: r.unknown, notes: r.notes, rows: r.rows },
+      { actions: s.mlActions, bucketActions: s.mlBucketActions, buckets: ctx.source.trainingDataBuckets, principalsEvaluated: r.principalsEvaluated, unknown: r.unknown, notes: r.notes, assets: r.assets, rows: r.rows },
       { operations: [], complete: true, records: r.rows.length, notes: { derivedFrom: 'aws.iam.authorization-details', apiCalls: 0 } },
     );
   } catch (e) {

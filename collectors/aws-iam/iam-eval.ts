@@ -1,25 +1,43 @@
-// A small IAM identity-policy engine: wildcard patterns as token arrays, the three set questions the
-// evaluation needs (does a string match, do two patterns share a string, does one pattern contain
-// another), statements compiled against a fixed list of target actions, and the Allow/Deny decision
-// for one action on one target resource pattern. No SCPs, resource policies or session policies.
+// IAM request evaluation for "who can change ML assets": IAM wildcard patterns, ARN matching by
+// segment, policy variables, conditions judged against the keys an action's request carries, and the
+// decision "is some resource of the target allowed" computed exactly over the patterns (no sampling).
+//
+// AWS rules implemented (IAM User Guide):
+// - ARNs match segment by segment (reference_policies_elements_resource): partition, service, region
+//   and account are matched each on its own, so `*`/`?` there never match `:`; the resource part (the
+//   sixth segment onwards) is matched as a whole. An ARN written with fewer than six segments has its
+//   missing trailing segments read as `*`.
+// - policy variables (reference_policies_variables) are replaced by the principal's value; one with no
+//   value for this principal (`${aws:username}` for a role) makes that Resource entry match nothing; one
+//   whose value comes with the request (`${aws:PrincipalTag/x}`) is read as a wildcard and makes the
+//   statement depend on the request. In a `2008-10-17` policy variables are literal text.
+// - a condition key the request of an action never carries is absent (reference_policies_condition-
+//   single-vs-multi-valued / _elements_condition_operators): the operator is then false, except
+//   `...IfExists`, `Null: true`, `ForAllValues:` and the negated operators (StringNotEquals, ArnNotLike,
+//   ...), which are true. Keys the request may carry make the statement `conditional`.
 import { asList, type PolicyDocument, type Statement } from './policy.js';
 
+// ---- plain globs (action names, principal ARNs in settings) ----
+
 /** Pattern tokens: a UTF-16 code unit (>= 0) or one of these. */
-const STAR = -1; // `*`: any run of characters, possibly empty
-const QMARK = -2; // `?`: exactly one character
-const NEVER = -3; // a token no character satisfies (a policy variable where over-approximation means "matches nothing")
+const STAR_SEG = -1; // `*` inside an ARN segment: any run of characters but `:`
+const QMARK_SEG = -2; // `?` inside an ARN segment: one character but `:`
+const NEVER = -3; // matches nothing (a policy variable without a value for the principal)
+const STAR = -4; // `*`: any run of characters
+const QMARK = -5; // `?`: exactly one character
+const STAR_REGION = -6; // a region of a target: any run of `a-z`, `0-9`, `-`
+const COLON = 58;
+/** Characters no pattern spells: they stand for every character only wildcards accept, one that may be in a region name and one that may not. */
+const OTHER = -100;
+const OTHER_REGION = -101;
+const regionChar = (c: number) => c === OTHER_REGION || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45;
 export type Pattern = Int32Array;
 
 /**
- * How an unresolved policy variable (`${aws:username}`, ...) in a Resource/NotResource is read. We never
- * know its value, so each position takes the reading that can only over-report access:
- * an Allow's Resource and a Deny's NotResource read it as `*`; an Allow's NotResource and a Deny's
- * Resource read it as matching nothing.
+ * Tokenizes a plain IAM wildcard pattern (action names, principal ARNs). `${*}`, `${?}`, `${$}` are the
+ * literal escapes IAM defines; any other `${...}` is read as `*` ('star') or as matching nothing ('never').
  */
-export type VariableMode = 'star' | 'never';
-
-/** Tokenizes an IAM wildcard pattern. `${*}`, `${?}`, `${$}` are the literal escapes IAM defines. */
-export function compilePattern(text: string, variables: VariableMode = 'star'): Pattern {
+export function compilePattern(text: string, variables: 'star' | 'never' = 'star'): Pattern {
   const out: number[] = [];
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
@@ -28,8 +46,7 @@ export function compilePattern(text: string, variables: VariableMode = 'star'): 
       if (end > 0) {
         const inner = text.slice(i + 2, end);
         if (inner === '*' || inner === '?' || inner === '$') out.push(inner.charCodeAt(0));
-        else if (variables === 'star') out.push(STAR);
-        else out.push(NEVER);
+        else out.push(variables === 'star' ? STAR : NEVER);
         i = end;
         continue;
       }
@@ -44,35 +61,7 @@ export function compilePattern(text: string, variables: VariableMode = 'star'): 
 
 export const hasWildcard = (text: string) => /[*?]/.test(text);
 
-/** True when some string matches both patterns (the product of the two automata reaches its end). */
-export function intersects(a: Pattern, b: Pattern): boolean {
-  const la = a.length;
-  const lb = b.length;
-  const w = lb + 1;
-  const seen = new Uint8Array((la + 1) * w);
-  const stack: number[] = [0, 0];
-  while (stack.length) {
-    const j = stack.pop()!;
-    const i = stack.pop()!;
-    const k = i * w + j;
-    if (seen[k]) continue;
-    seen[k] = 1;
-    if (i === la && j === lb) return true;
-    const x = i < la ? a[i]! : undefined;
-    const y = j < lb ? b[j]! : undefined;
-    if (x === STAR) stack.push(i + 1, j);
-    if (y === STAR) stack.push(i, j + 1);
-    if (x === undefined || y === undefined || x === NEVER || y === NEVER) continue;
-    // consume one character both sides accept: any two non-literals share one; literals must be equal
-    if (x >= 0 && y >= 0 && x !== y) continue;
-    const ni = x === STAR ? i : i + 1;
-    const nj = y === STAR ? j : j + 1;
-    if (ni !== i || nj !== j) stack.push(ni, nj);
-  }
-  return false;
-}
-
-/** True when the literal string `s` matches `p` (greedy glob matching with one backtrack point, no allocation). */
+/** True when the literal string `s` matches the plain glob `p` (greedy matching with one backtrack point). */
 export function matches(p: Pattern, s: string): boolean {
   let i = 0;
   let j = 0;
@@ -95,84 +84,299 @@ export function matches(p: Pattern, s: string): boolean {
   return i === p.length;
 }
 
+// ---- resources ----
+
+/** A principal's value for a policy variable: a string, `null` when it has none, `undefined` when it comes with the request. */
+export type Resolver = (variable: string) => string | null | undefined;
+
+export interface CompiledResource {
+  tokens: Pattern;
+  /** a variable whose value comes with the request was read as a wildcard */
+  dependsOnRequest: boolean;
+  /** an ARN written with fewer than six segments (padded with `*`) */
+  short?: boolean;
+}
+
 /**
- * True when every string matching `inner` also matches `outer`. Sound, not complete: it looks for a
- * token alignment in which each `*` of `inner` is absorbed by a `*` of `outer`, each `?` by a `?` or
- * `*`, each literal by itself, `?` or `*`. A false "no" only ever makes the analysis over-report.
+ * Expands variables into literal code units and wildcard markers (STAR / QMARK); null when the entry
+ * can match nothing. A variable without a value for the principal is null in a Resource entry (`absent`
+ * 'never') and a wildcard in a NotResource entry (`absent` 'star'): either way the entry never proves a
+ * resource to be outside it.
  */
-export function covers(outer: Pattern, inner: Pattern): boolean {
-  if (inner.includes(NEVER)) return true; // inner matches nothing
-  const lo = outer.length;
-  const li = inner.length;
-  const w = li + 1;
-  const seen = new Uint8Array((lo + 1) * w);
-  const stack: number[] = [0, 0];
-  while (stack.length) {
-    const j = stack.pop()!;
-    const i = stack.pop()!;
-    const k = i * w + j;
-    if (seen[k]) continue;
-    seen[k] = 1;
-    if (i === lo && j === li) return true;
-    if (i === lo) continue;
-    const x = outer[i]!;
-    if (x === STAR) {
-      stack.push(i + 1, j);
-      if (j < li) stack.push(i, j + 1);
-      continue;
+function expandVariables(text: string, resolve: Resolver | null, absent: 'never' | 'star'): { units: number[]; dependsOnRequest: boolean } | null {
+  const units: number[] = [];
+  let dependsOnRequest = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (resolve && c === '$' && text[i + 1] === '{') {
+      const end = text.indexOf('}', i + 2);
+      if (end > 0) {
+        const inner = text.slice(i + 2, end);
+        i = end;
+        if (inner === '*' || inner === '?' || inner === '$') {
+          units.push(inner.charCodeAt(0));
+          continue;
+        }
+        const v = resolve(inner);
+        if (v === null && absent === 'never') return null;
+        if (v === null || v === undefined) {
+          if (v === undefined) dependsOnRequest = true;
+          units.push(STAR);
+        } else for (let k = 0; k < v.length; k++) units.push(v.charCodeAt(k));
+        continue;
+      }
     }
-    if (j === li) continue;
-    const y = inner[j]!;
-    if (x === QMARK ? y !== STAR : x >= 0 && y === x) stack.push(i + 1, j + 1);
+    units.push(c === '*' ? STAR : c === '?' ? QMARK : text.charCodeAt(i));
+  }
+  return { units, dependsOnRequest };
+}
+
+const NOTHING: Pattern = Int32Array.of(NEVER);
+
+const hasAbsentVariable = (text: string, resolve: Resolver) => [...text.matchAll(/\$\{([^}]*)\}/g)].some((m) => !['*', '?', '$'].includes(m[1]!) && resolve(m[1]!) === null);
+
+/**
+ * A NotResource entry whose variable has no value for the principal does not match, and does not prove
+ * a resource outside it either, on every resource of its kind: the entry is widened to its ARN up to the
+ * resource type (`arn:aws:sagemaker:*:111122223333:model-package/*`; an S3 entry to `arn:aws:s3:::*`),
+ * so its statement applies to none of them.
+ */
+function productPrefix(text: string): string {
+  const parts = text.split(':');
+  if (parts.length < 6) return text;
+  const head = parts.slice(0, 5);
+  const rest = parts.slice(5).join(':');
+  if (head[2] === 's3' && head[3] === '' && head[4] === '') return `${head.join(':')}:*`;
+  const cut = rest.search(/[/:]/);
+  const product = cut < 0 ? '' : rest.slice(0, cut + 1);
+  return product.includes('${') ? text : `${head.join(':')}:${product}*`;
+}
+
+/**
+ * Compiles one Resource/NotResource entry with ARN segment semantics: `*` alone is every resource; an
+ * `arn:` entry has its wildcards confined to their segment in the first five segments; anything else
+ * matches nothing. `resolve` is null for a `2008-10-17` policy (variables literal).
+ */
+export function compileResource(text: string, resolve: Resolver | null, notResource = false): CompiledResource {
+  if (text === '*') return { tokens: Int32Array.of(STAR), dependsOnRequest: false };
+  if (notResource && resolve && hasAbsentVariable(text, resolve)) text = productPrefix(text);
+  const e = expandVariables(text, resolve, notResource ? 'star' : 'never');
+  if (!e) return { tokens: NOTHING, dependsOnRequest: false };
+  const u = e.units;
+  if (!(u[0] === 97 && u[1] === 114 && u[2] === 110 && u[3] === COLON)) return { tokens: u.length === 1 && u[0] === STAR ? Int32Array.of(STAR) : NOTHING, dependsOnRequest: e.dependsOnRequest };
+  const out: number[] = [];
+  let segment = 0;
+  for (const x of u) {
+    if (x === COLON && segment < 5) segment++;
+    if (x === STAR) {
+      const t = segment < 5 ? STAR_SEG : STAR;
+      if (out[out.length - 1] !== t) out.push(t);
+    } else if (x === QMARK) out.push(segment < 5 ? QMARK_SEG : QMARK);
+    else out.push(x);
+  }
+  // a short ARN: its missing trailing segments are `*`
+  const short = segment < 5;
+  for (; segment < 5; segment++) out.push(COLON, segment < 4 ? STAR_SEG : STAR);
+  return { tokens: Int32Array.from(out), dependsOnRequest: e.dependsOnRequest, ...(short ? { short } : {}) };
+}
+
+/**
+ * The target ARNs of a resource type: its ARN format with partition and account filled, the region any
+ * region name (`a-z`, `0-9`, `-`: a pattern such as `us-east-1*model/*` in the region segment reaches no
+ * real region), every other `${...}` a wildcard.
+ */
+export function resourceTypeTarget(format: string, partition: string, account: string): Pattern {
+  const text = format.replace(/\$\{Partition\}/g, partition).replace(/\$\{Account\}/g, account).replace(/\$\{Region\}/g, '\u0000').replace(/\$\{[^}]*\}/g, '*');
+  return Int32Array.from(compileResource(text, null).tokens, (t) => (t === 0 ? STAR_REGION : t));
+}
+
+// ---- exact existence over patterns ----
+
+/** A constraint on the request's resource: it matches one of `patterns`, or (negated) none of them. */
+export interface ResourceSet {
+  patterns: Pattern[];
+  negated: boolean;
+}
+
+const closeInto = (p: Pattern, pos: number, out: Set<number>, base: number) => {
+  for (;;) {
+    out.add(base + pos);
+    const t = p[pos];
+    if (t === STAR || t === STAR_SEG || t === STAR_REGION) pos++;
+    else return;
+  }
+};
+
+const STRIDE = 4096; // positions per pattern in a state code (patterns are far shorter)
+/** Search budget: beyond it the answer is "yes" (a principal is listed, never hidden). */
+const MAX_STATES = 20_000;
+
+/**
+ * True when some string satisfies every set (positive: matches one of its patterns; negated: matches
+ * none). Breadth-first over the product of the sets' pattern automata, one subset per set; the
+ * alphabet is the literal characters the active tokens name, `:` and one character no pattern spells,
+ * which stands for all the others. Exact; a search over MAX_STATES states answers true.
+ */
+export function someResource(sets: ResourceSet[]): boolean {
+  if (sets.some((s) => !s.negated && s.patterns.length === 0)) return false;
+  const start: number[][] = sets.map((s) => {
+    const st = new Set<number>();
+    s.patterns.forEach((p, k) => closeInto(p, 0, st, k * STRIDE));
+    return [...st].sort((a, b) => a - b);
+  });
+  const key = (state: number[][]) => state.map((x) => x.join(',')).join('|');
+  const seen = new Set<string>([key(start)]);
+  const queue: number[][][] = [start];
+  const accepts = (s: ResourceSet, active: number[]) => active.some((c) => s.patterns[Math.floor(c / STRIDE)]!.length === c % STRIDE);
+  for (let q = 0; q < queue.length; q++) {
+    const state = queue[q]!;
+    if (sets.every((s, i) => accepts(s, state[i]!) !== s.negated)) return true;
+    if (seen.size > MAX_STATES) return true;
+    const alphabet = new Set<number>([OTHER, OTHER_REGION, COLON]);
+    for (let i = 0; i < sets.length; i++)
+      for (const c of state[i]!) {
+        const t = sets[i]!.patterns[Math.floor(c / STRIDE)]![c % STRIDE];
+        if (t !== undefined && t >= 0) alphabet.add(t);
+      }
+    next: for (const ch of alphabet) {
+      const nextState: number[][] = [];
+      for (let i = 0; i < sets.length; i++) {
+        const s = sets[i]!;
+        const out = new Set<number>();
+        for (const c of state[i]!) {
+          const k = Math.floor(c / STRIDE);
+          const p = s.patterns[k]!;
+          const pos = c % STRIDE;
+          const t = p[pos];
+          if (t === undefined || t === NEVER) continue;
+          const ok = t >= 0 ? t === ch : t === STAR_REGION ? regionChar(ch) : t === STAR || t === QMARK || ch !== COLON;
+          if (ok) closeInto(p, t === STAR || t === STAR_SEG || t === STAR_REGION ? pos : pos + 1, out, k * STRIDE);
+        }
+        if (!s.negated && out.size === 0) continue next; // a positive set that can no longer match
+        nextState.push([...out].sort((a, b) => a - b));
+      }
+      const k = key(nextState);
+      if (!seen.has(k)) {
+        seen.add(k);
+        queue.push(nextState);
+      }
+    }
   }
   return false;
 }
 
-/** A statement reduced to what the evaluation needs, against a fixed list of target actions and resources. */
-export interface CompiledStatement {
-  effect: 'Allow' | 'Deny';
-  /** lower-cased patterns; with `notAction` the statement applies to every action none of them matches */
-  actionPatterns: string[];
-  notAction: boolean;
-  resources: Pattern[];
-  notResource: boolean;
-  /** has a non-empty Condition block */
-  conditional: boolean;
-  /** per target action: 1 when the statement applies to it */
-  actions: Uint8Array;
-  /** per target resource: for an Allow, it reaches into the target; for a Deny, it contains the whole target */
-  reach: Uint8Array;
+// ---- conditions ----
+
+/** The condition keys an action's request can carry (lower-cased; `.../${TagKey}` style keys as prefixes). */
+export interface RequestKeys {
+  exact: Set<string>;
+  prefixes: string[];
 }
 
-const normalizeStatements = (doc: PolicyDocument | null | undefined): Statement[] => {
+/** Global keys that are not on every request: present only when the action (or resource type) lists them. */
+const ACTION_SPECIFIC_GLOBAL = /^aws:(requesttag\/|tagkeys$|resourcetag\/)/;
+
+function keyMayBePresent(key: string, keys: RequestKeys): boolean {
+  const k = key.toLowerCase();
+  if (k.startsWith('aws:') && !ACTION_SPECIFIC_GLOBAL.test(k)) return true;
+  return keys.exact.has(k) || keys.prefixes.some((p) => k.startsWith(p));
+}
+
+export type Truth = 'true' | 'false' | 'unknown';
+
+/** The value of an operator whose key is absent from the request. */
+function absentKey(operator: string, values: unknown): boolean {
+  const op = operator.toLowerCase();
+  if (op === 'null') return asList(values).some((v) => v.toLowerCase() === 'true');
+  if (op.endsWith('ifexists')) return true;
+  if (op.startsWith('forallvalues:')) return true;
+  if (op.startsWith('foranyvalue:')) return false;
+  return /^(string|arn|numeric|date|binary)not|^notipaddress/.test(op);
+}
+
+/** `Null: true` on a key of the request's own parameters (not a global `aws:` key): the caller can always send the request without it. */
+const callerCanOmit = (op: string, key: string, values: unknown) =>
+  op.toLowerCase() === 'null' && !key.toLowerCase().startsWith('aws:') && asList(values).every((v) => v.toLowerCase() === 'true');
+
+/** A Condition block for one action's request: every operator/key pair must hold. */
+export function conditionTruth(condition: unknown, keys: RequestKeys): Truth {
+  if (!condition || typeof condition !== 'object') return 'true';
+  let out: Truth = 'true';
+  for (const [op, block] of Object.entries(condition as Record<string, unknown>)) {
+    if (!block || typeof block !== 'object') continue;
+    for (const [key, values] of Object.entries(block as Record<string, unknown>)) {
+      if (callerCanOmit(op, key, values)) continue;
+      if (keyMayBePresent(key, keys)) out = 'unknown';
+      else if (!absentKey(op, values)) return 'false';
+    }
+  }
+  return out;
+}
+
+/** True when every operator/key/values of `inner` also appears in `outer`: whenever `outer` holds, so does `inner`. */
+export function conditionImplies(outer: unknown, inner: unknown): boolean {
+  if (!inner || typeof inner !== 'object') return true;
+  if (!outer || typeof outer !== 'object') return false;
+  const o = outer as Record<string, Record<string, unknown>>;
+  for (const [op, block] of Object.entries(inner as Record<string, Record<string, unknown>>)) {
+    for (const [key, values] of Object.entries(block ?? {})) {
+      const mine = o[op]?.[key];
+      if (mine === undefined || JSON.stringify(asList(mine).sort()) !== JSON.stringify(asList(values).sort())) return false;
+    }
+  }
+  return true;
+}
+
+// ---- statements ----
+
+export const normalizeStatements = (doc: PolicyDocument | null | undefined): Statement[] => {
   const st = (doc as { Statement?: unknown } | null | undefined)?.Statement;
   return (Array.isArray(st) ? st : st && typeof st === 'object' ? [st] : []) as Statement[];
 };
 
-/** An Allow's resource set shares at least one resource with the target. */
-function allowTouches(notResource: boolean, resources: Pattern[], target: Pattern): boolean {
-  return notResource ? !resources.some((u) => covers(u, target)) : resources.some((p) => intersects(p, target));
+/** A statement reduced to what the evaluation needs, for a fixed list of target actions. */
+export interface CompiledStatement {
+  /** unique per compiled statement: memoization key */
+  id: number;
+  effect: 'Allow' | 'Deny';
+  /** lower-cased patterns; with `notAction` the statement applies to every action none of them matches */
+  actionPatterns: string[];
+  notAction: boolean;
+  /** per target action: 1 when the statement applies to it */
+  actions: Uint8Array;
+  resources: ResourceSet;
+  /** a policy variable read from the request */
+  dependsOnRequest: boolean;
+  condition: Record<string, unknown> | undefined;
+  /** the raw Resource/NotResource entries contain `${` (compiled per principal) */
+  variables: boolean;
+  /** the Resource/NotResource entries as written, and which of the two */
+  entries: string[];
+  notResource: boolean;
+  /** 1-based position in its document, and its Sid */
+  index: number;
+  sid?: string;
 }
 
-/** A Deny's resource set contains `set` (a pattern). */
-function denyContains(notResource: boolean, resources: Pattern[], set: Pattern): boolean {
-  return notResource ? !resources.some((u) => intersects(u, set)) : resources.some((p) => covers(p, set));
-}
+let nextId = 1;
 
 /**
- * Compiles policy documents against fixed target actions (lower-cased `service:action`) and target
- * resource patterns, keeping only statements that apply to at least one target action, so an index of
- * thousands of policies stays small. Per-pattern results are memoized: accounts repeat patterns a lot.
- * Statements without Action/NotAction or without Resource/NotResource are invalid in IAM and dropped.
+ * A NotResource holding an ARN of fewer than six segments never proves a resource to be outside it (the
+ * entry is malformed), so its statement applies to no resource: a Deny that denies nothing, an Allow
+ * that grants nothing (see README, "remaining differences").
+ */
+const resourceSet = (compiled: CompiledResource[], negated: boolean): ResourceSet =>
+  negated && compiled.some((c) => c.short) ? { patterns: [], negated: false } : { patterns: compiled.map((c) => c.tokens), negated };
+
+/**
+ * Compiles statements for fixed target actions (lower-cased `service:action`), keeping only those that
+ * apply to at least one, so an index of thousands of policies stays small. Statements without
+ * Action/NotAction or without Resource/NotResource are invalid in IAM and dropped.
  */
 export class PolicyCompiler {
   private readonly actionCache = new Map<string, Uint8Array>();
-  private readonly resourceCache = new Map<string, { resources: Pattern[]; reach: Uint8Array }>();
 
-  constructor(
-    readonly targetActions: string[],
-    readonly targetResources: Pattern[],
-  ) {}
+  constructor(readonly targetActions: string[]) {}
 
   /** Which target actions a lower-cased action pattern matches (1 per index). */
   actionHits(pattern: string): Uint8Array {
@@ -185,53 +389,57 @@ export class PolicyCompiler {
     return hits;
   }
 
-  compile(doc: PolicyDocument | null | undefined): CompiledStatement[] {
+  /** `resolve` is used for statements with variables in a `2012-10-17` document; without one they are kept for `bind`. */
+  compile(doc: PolicyDocument | null | undefined, resolve?: Resolver): CompiledStatement[] {
     const out: CompiledStatement[] = [];
-    for (const s of normalizeStatements(doc)) {
-      if (!s || (s.Effect !== 'Allow' && s.Effect !== 'Deny')) continue;
-      if (s.Action === undefined && s.NotAction === undefined) continue;
-      if (s.Resource === undefined && s.NotResource === undefined) continue;
+    const literal = (doc as { Version?: string } | null | undefined)?.Version !== '2012-10-17';
+    normalizeStatements(doc).forEach((s, i) => {
+      if (!s || (s.Effect !== 'Allow' && s.Effect !== 'Deny')) return;
+      if (s.Action === undefined && s.NotAction === undefined) return;
+      if (s.Resource === undefined && s.NotResource === undefined) return;
       const notAction = s.Action === undefined;
       const actionPatterns = asList(notAction ? s.NotAction : s.Action).map((a) => a.toLowerCase());
       const actions = new Uint8Array(this.targetActions.length);
       for (const a of actionPatterns) {
         const hits = this.actionHits(a);
-        for (let i = 0; i < hits.length; i++) actions[i] |= hits[i]!;
+        for (let k = 0; k < hits.length; k++) actions[k] |= hits[k]!;
       }
-      if (notAction) for (let i = 0; i < actions.length; i++) actions[i] ^= 1;
-      if (!actions.includes(1)) continue;
-      const notResource = s.Resource === undefined;
-      const list = asList(notResource ? s.NotResource : s.Resource);
-      const key = `${s.Effect}|${notResource}|${JSON.stringify(list)}`;
-      let r = this.resourceCache.get(key);
-      if (!r) {
-        // see VariableMode: choose the reading of policy variables that can only over-report
-        const mode: VariableMode = (s.Effect === 'Allow') !== notResource ? 'star' : 'never';
-        const resources = list.map((x) => compilePattern(x, mode));
-        const reach = Uint8Array.from(this.targetResources, (t) => ((s.Effect === 'Allow' ? allowTouches(notResource, resources, t) : denyContains(notResource, resources, t)) ? 1 : 0));
-        r = { resources, reach };
-        this.resourceCache.set(key, r);
-      }
-      const { resources, reach } = r;
-      const cond = s.Condition;
-      const conditional = !!cond && typeof cond === 'object' && Object.keys(cond).length > 0;
-      out.push({ effect: s.Effect, actionPatterns, notAction, resources, notResource, conditional, actions, reach });
-    }
+      if (notAction) for (let k = 0; k < actions.length; k++) actions[k] ^= 1;
+      if (!actions.includes(1)) return;
+      const negated = s.Resource === undefined;
+      const entries = asList(negated ? s.NotResource : s.Resource);
+      const variables = !literal && entries.some((e) => e.includes('${'));
+      const compiled = entries.map((e) => compileResource(e, literal ? null : (resolve ?? (() => undefined)), negated));
+      const resources = resourceSet(compiled, negated);
+      const cond = s.Condition && typeof s.Condition === 'object' && Object.keys(s.Condition).length ? (s.Condition as Record<string, unknown>) : undefined;
+      out.push({
+        id: nextId++,
+        effect: s.Effect,
+        actionPatterns,
+        notAction,
+        actions,
+        resources,
+        dependsOnRequest: compiled.some((c) => c.dependsOnRequest),
+        condition: cond,
+        variables,
+        entries,
+        notResource: negated,
+        index: i + 1,
+        ...(typeof s.Sid === 'string' && s.Sid ? { sid: s.Sid } : {}),
+      });
+    });
     return out;
+  }
+
+  /** The statement with its variables replaced by one principal's values (the same object when it has none). */
+  bind(st: CompiledStatement, resolve: Resolver): CompiledStatement {
+    if (!st.variables) return st;
+    const compiled = st.entries.map((e) => compileResource(e, resolve, st.notResource));
+    return { ...st, id: nextId++, resources: resourceSet(compiled, st.notResource), dependsOnRequest: compiled.some((c) => c.dependsOnRequest) };
   }
 }
 
-/**
- * The Deny removes everything the Allow grants within target resource `r`: it contains the whole
- * target, or (for an Allow with a Resource list) every Allow pattern that reaches into the target.
- * Denies are judged one at a time, never as a union: two Denies that only together cover an Allow
- * leave it standing (over-reporting, never under-reporting).
- */
-export function denyOverrides(d: CompiledStatement, a: CompiledStatement, r: number, target: Pattern): boolean {
-  if (d.reach[r]) return true;
-  if (a.notResource) return false;
-  return a.resources.every((p) => !intersects(p, target) || denyContains(d.notResource, d.resources, p));
-}
+// ---- decisions ----
 
 export interface Sourced {
   statement: CompiledStatement;
@@ -239,33 +447,78 @@ export interface Sourced {
   via: string;
 }
 
+export type Verdict = 'allowed' | 'conditional' | 'none';
+
 export interface Decision {
-  decision: 'allowed' | 'conditional' | 'none';
-  /** the sources of the Allow statements that produce the decision, in first-seen order */
-  via: string[];
-  /** the Allow statements that produce the decision */
+  decision: Verdict;
+  /** the identity Allow statements that produce the decision, in first-seen order */
   grants: Sourced[];
+  /** the boundary Allow statements that admit it */
+  boundary: Sourced[];
 }
 
-/**
- * One target action on one target resource (by index; `target` is that resource's pattern). An Allow statement counts when it
- * applies to the action and reaches into the target; an unconditional Deny that overrides it (see
- * `denyOverrides`) removes it; a conditional Deny that would override it, or a Condition on the Allow,
- * makes it conditional. `allowed` when some unconditional Allow stands, else `conditional` when a
- * conditional one does, else `none` (implicit deny).
- */
-export function decide(statements: Sourced[], actionIndex: number, resourceIndex: number, target: Pattern): Decision {
-  const denies: CompiledStatement[] = [];
-  for (const s of statements) if (s.statement.effect === 'Deny' && s.statement.actions[actionIndex]) denies.push(s.statement);
-  const allowed: Sourced[] = [];
-  const conditional: Sourced[] = [];
-  for (const s of statements) {
-    const a = s.statement;
-    if (a.effect !== 'Allow' || !a.actions[actionIndex] || !a.reach[resourceIndex]) continue;
-    if (denies.some((d) => !d.conditional && denyOverrides(d, a, resourceIndex, target))) continue;
-    const cond = a.conditional || denies.some((d) => d.conditional && denyOverrides(d, a, resourceIndex, target));
-    (cond ? conditional : allowed).push(s);
+/** A statement for one action and one resource type: kept, kept as conditional, or dropped (its condition is false). */
+interface Judged {
+  s: Sourced;
+  conditional: boolean;
+}
+
+function judge(list: Sourced[], actionIndex: number, keys: RequestKeys, effect: 'Allow' | 'Deny'): Judged[] {
+  const out: Judged[] = [];
+  for (const s of list) {
+    const st = s.statement;
+    if (st.effect !== effect || !st.actions[actionIndex]) continue;
+    const t = conditionTruth(st.condition, keys);
+    if (t === 'false') continue;
+    out.push({ s, conditional: t === 'unknown' || st.dependsOnRequest });
   }
-  const grants = allowed.length ? allowed : conditional;
-  return { decision: allowed.length ? 'allowed' : conditional.length ? 'conditional' : 'none', via: [...new Set(grants.map((g) => g.via))], grants };
+  return out;
+}
+
+const ANY: ResourceSet = { patterns: [Int32Array.of(STAR)], negated: false };
+const avoid = (r: ResourceSet): ResourceSet => ({ patterns: r.patterns, negated: !r.negated });
+
+/**
+ * "Can the principal perform action `actionIndex` on some resource of `target`?" with identity statements
+ * and, when the principal has one, its permission boundary: some request must be allowed by an identity
+ * Allow and a boundary Allow and denied by no Deny of either. `allowed` when such a request exists with
+ * unconditional Allows and no Deny that could apply; `conditional` when it exists with no unconditional
+ * Deny (a conditional Deny whose condition the Allows' conditions imply counts as unconditional).
+ */
+export function decide(identity: Sourced[], boundary: Sourced[] | undefined, actionIndex: number, target: Pattern, keys: RequestKeys): Decision {
+  const allows = judge(identity, actionIndex, keys, 'Allow');
+  if (!allows.length) return { decision: 'none', grants: [], boundary: [] };
+  const bAllows = boundary ? judge(boundary, actionIndex, keys, 'Allow') : [];
+  if (boundary && !bAllows.length) return { decision: 'none', grants: [], boundary: [] };
+  const denies = [...judge(identity, actionIndex, keys, 'Deny'), ...(boundary ? judge(boundary, actionIndex, keys, 'Deny') : [])];
+  const t: ResourceSet = { patterns: [target], negated: false };
+  const pairs = (only: (j: Judged) => boolean) => {
+    const out: [Judged, Judged | undefined][] = [];
+    for (const a of allows.filter(only)) for (const b of boundary ? bAllows.filter(only) : [undefined]) out.push([a, b]);
+    return out;
+  };
+  const found = (list: [Judged, Judged | undefined][], denying: (a: Judged, b: Judged | undefined) => Judged[]) => {
+    const grants = new Set<Sourced>();
+    const bs = new Set<Sourced>();
+    for (const [a, b] of list) {
+      if (grants.has(a.s) && (!b || bs.has(b.s))) continue;
+      const sets = [t, a.s.statement.resources, b ? b.s.statement.resources : ANY, ...denying(a, b).map((d) => avoid(d.s.statement.resources))];
+      if (someResource(sets)) {
+        grants.add(a.s);
+        if (b) bs.add(b.s);
+      }
+    }
+    return { grants: allows.map((a) => a.s).filter((s) => grants.has(s)), boundary: bAllows.map((b) => b.s).filter((s) => bs.has(s)) };
+  };
+  const sure = found(
+    pairs((j) => !j.conditional),
+    () => denies,
+  );
+  if (sure.grants.length) return { decision: 'allowed', ...sure };
+  const maybe = found(
+    pairs(() => true),
+    (a, b) => denies.filter((d) => !d.conditional || (d.s.statement.condition && (conditionImplies(a.s.statement.condition, d.s.statement.condition) || (b && conditionImplies(b.s.statement.condition, d.s.statement.condition))))),
+  );
+  if (maybe.grants.length) return { decision: 'conditional', ...maybe };
+  return { decision: 'none', grants: [], boundary: [] };
 }

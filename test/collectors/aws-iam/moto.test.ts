@@ -99,6 +99,13 @@ describe.skipIf(!moto.ok)('aws-iam against moto', () => {
     expect(names('aws-iam.external-trust')).toEqual(['ext-auditor']);
     // admins can do everything, including every sensitive ML action
     expect(names('aws-iam.ml-privileges')).toEqual(['carol', 'erin']);
+    // for the access review: each asset, its actions and the deciding statement; principals per asset
+    const ml = finding('aws-iam.ml-privileges') as unknown as { summary: string; exceptions: { resource: string; reason: string }[] };
+    const erin = ml.exceptions.find((e) => e.resource.endsWith(':user/erin'))!;
+    expect(erin.reason).toMatch(/^allowed: sagemaker model-package: CreateModelPackage \(via group platform-admins: inline policy all \[1\]\), UpdateModelPackage/);
+    expect(erin.reason).toContain('sagemaker endpoint + endpoint-config: CreateEndpoint (via group platform-admins: inline policy all [1])');
+    expect(erin.reason).toContain('iam role: PassRole (via group platform-admins: inline policy all [1])');
+    expect(ml.summary).toMatch(/principals per asset: sagemaker model-package 2, .*iam role 2/);
     expect(finding('aws-iam.external-trust').exceptions[0]!.resource).toContain('ext-auditor');
     expect(finding('aws-iam.password-policy').status).toBe('fail');
     expect(finding('aws-iam.access-key-age').status).toBe('pass');
