@@ -7,7 +7,8 @@ import { redactString } from '../_shared/redact.js';
 
 export interface DataCaptureRecord {
   EnableCapture: boolean;
-  InitialSamplingPercentage: number | null;
+  /** the sampling in force (CurrentSamplingPercentage), else the configured InitialSamplingPercentage */
+  SamplingPercentage: number | null;
   DestinationS3Uri: string | null;
   KmsKeyId: string | null;
   /** Input, Output */
@@ -46,6 +47,8 @@ export interface VariantRecord {
 
 export interface ScheduleRecord {
   MonitoringScheduleName: string;
+  /** the endpoint the schedule watches (null: a batch-transform monitor) */
+  EndpointName: string | null;
   MonitoringScheduleArn: string | null;
   MonitoringScheduleStatus: string | null;
   /** DataQuality, ModelQuality, ModelBias, ModelExplainability */
@@ -66,32 +69,56 @@ export interface EndpointRecord {
   /** DescribeEndpoint's DataCaptureConfig (what is in force), else the config's */
   DataCaptureConfig: DataCaptureRecord | null;
   variants: VariantRecord[];
-  /** Model Monitor schedules attached to the endpoint (ListMonitoringSchedules EndpointName=…) */
-  monitoringSchedules: ScheduleRecord[];
+  /** Model Monitor schedules attached to the endpoint; null when ListMonitoringSchedules failed */
+  monitoringSchedules: ScheduleRecord[] | null;
+  /** set when DescribeEndpoint failed: the record holds only what the listing said */
+  error?: string;
 }
 
 const text = (v: string | undefined | null): string | null => (v ? redactString(v) : null);
 const num = (v: number | undefined | null): number | null => (typeof v === 'number' ? v : null);
 
+/**
+ * The data capture in force: DescribeEndpoint's summary (CurrentSamplingPercentage, status) where it
+ * says, the endpoint config's settings (InitialSamplingPercentage, CaptureOptions) for the rest.
+ */
 export function dataCaptureOf(e: DescribeEndpointCommandOutput | null, c: DescribeEndpointConfigCommandOutput | null): DataCaptureRecord | null {
-  const live = e?.DataCaptureConfig;
-  if (live)
-    return {
-      EnableCapture: live.EnableCapture === true,
-      InitialSamplingPercentage: num(live.CurrentSamplingPercentage),
-      DestinationS3Uri: text(live.DestinationS3Uri),
-      KmsKeyId: live.KmsKeyId ?? null,
-      CaptureModes: [],
-    };
-  const cfg = c?.DataCaptureConfig;
-  if (!cfg) return null;
+  // an empty object (moto sends `{}` for an endpoint without capture) says nothing
+  const said = <T extends { EnableCapture?: boolean | undefined; DestinationS3Uri?: string | undefined }>(x: T | undefined): T | undefined => (x && (x.EnableCapture !== undefined || x.DestinationS3Uri) ? x : undefined);
+  const live = said(e?.DataCaptureConfig);
+  const cfg = said(c?.DataCaptureConfig);
+  if (!live && !cfg) return null;
   return {
-    EnableCapture: cfg.EnableCapture !== false,
-    InitialSamplingPercentage: num(cfg.InitialSamplingPercentage),
-    DestinationS3Uri: text(cfg.DestinationS3Uri),
-    KmsKeyId: cfg.KmsKeyId ?? null,
-    CaptureModes: (cfg.CaptureOptions ?? []).map((o) => o.CaptureMode ?? '').filter(Boolean),
+    // a config's EnableCapture defaults to true when the DataCaptureConfig is given (API reference)
+    EnableCapture: live?.EnableCapture ?? (cfg ? cfg.EnableCapture !== false : false),
+    SamplingPercentage: num(live?.CurrentSamplingPercentage) ?? num(cfg?.InitialSamplingPercentage),
+    DestinationS3Uri: text(live?.DestinationS3Uri ?? cfg?.DestinationS3Uri),
+    KmsKeyId: live?.KmsKeyId ?? cfg?.KmsKeyId ?? null,
+    CaptureModes: (cfg?.CaptureOptions ?? []).map((o) => o.CaptureMode ?? '').filter(Boolean),
   };
+}
+
+/** Variants as they run: the config's (model, instance type) joined with DescribeEndpoint's (current counts) by name. */
+export function variantsOf(e: DescribeEndpointCommandOutput, c: DescribeEndpointConfigCommandOutput | null, modelOf: (name: string) => VariantRecord['model']): VariantRecord[] {
+  const live = new Map((e.ProductionVariants ?? []).map((v) => [v.VariantName ?? '', v]));
+  const configured = c?.ProductionVariants ?? [];
+  const names = [...new Set([...configured.map((v) => v.VariantName ?? ''), ...live.keys()])];
+  return names.map((name) => {
+    const cv = configured.find((v) => (v.VariantName ?? '') === name);
+    const lv = live.get(name);
+    const serverless = lv?.CurrentServerlessConfig ?? cv?.ServerlessConfig;
+    const modelName = cv?.ModelName ?? null;
+    return {
+      VariantName: name,
+      ModelName: modelName,
+      InstanceType: cv?.InstanceType ?? null,
+      InitialInstanceCount: num(cv?.InitialInstanceCount),
+      CurrentInstanceCount: num(lv?.CurrentInstanceCount),
+      DesiredInstanceCount: num(lv?.DesiredInstanceCount),
+      Serverless: serverless ? { MemorySizeInMB: num(serverless.MemorySizeInMB), MaxConcurrency: num(serverless.MaxConcurrency) } : null,
+      model: modelName ? modelOf(modelName) : null,
+    };
+  });
 }
 
 export function modelRecord(m: DescribeModelCommandOutput): ModelRecord {
@@ -109,6 +136,7 @@ export function modelRecord(m: DescribeModelCommandOutput): ModelRecord {
 export function scheduleRecord(s: MonitoringScheduleSummary): ScheduleRecord {
   return {
     MonitoringScheduleName: s.MonitoringScheduleName ?? '',
+    EndpointName: s.EndpointName ?? null,
     MonitoringScheduleArn: s.MonitoringScheduleArn ?? null,
     MonitoringScheduleStatus: s.MonitoringScheduleStatus ?? null,
     MonitoringType: s.MonitoringType ?? null,
