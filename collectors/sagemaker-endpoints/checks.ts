@@ -125,7 +125,7 @@ export const checks: Check[] = [
         }
         const active = e.monitoringSchedules.filter((m) => m.MonitoringScheduleStatus === 'Scheduled' && m.MonitoringType && (types as string[]).includes(m.MonitoringType));
         if (active.length) continue;
-        const other = e.monitoringSchedules.map((m) => `${m.MonitoringScheduleName} (${m.MonitoringType ?? '?'}, ${m.MonitoringScheduleStatus ?? '?'})`);
+        const other = [...e.monitoringSchedules].sort((a, b) => a.MonitoringScheduleName.localeCompare(b.MonitoringScheduleName)).map((m) => `${m.MonitoringScheduleName} (${m.MonitoringType ?? '?'}, ${m.MonitoringScheduleStatus ?? '?'})`);
         ex.push({ resource: arnOf(e), reason: other.length ? `no Scheduled ${types.join(' or ')} monitor; schedules: ${other.join(', ')}` : `no Model Monitor schedule watches this endpoint (${types.join(' or ')} needed)` });
       }
       return verdict(list.length, ex, unread, `all ${list.length} endpoints have a Scheduled ${types.join(' or ')} monitor`, (k) => `${k} of ${list.length} endpoints have no scheduled drift monitor`, skipped);

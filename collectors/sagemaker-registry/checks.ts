@@ -112,12 +112,15 @@ export const checks: Check[] = [
     async run(i) {
       const d = await i.artifacts.readJson<Deployments>(KIND.deployments);
       if (!d.endpointsCollected) return { status: 'not_applicable', summary: 'sagemaker-endpoints did not run for this account and region in this collection: what the endpoints serve is not known here', exceptions: [] };
-      const ex: Exception[] = d.variants.filter((v) => v.verdict !== 'approved').map((v) => ({ resource: `${v.EndpointArn ?? v.EndpointName}/${v.VariantName}`, reason: v.reason }));
-      if (d.variants.some((v) => v.verdict === 'model-unknown')) return { status: 'error', summary: `${ex.length} of ${d.variants.length} production variants are not shown to serve an Approved package; some models could not be read`, exceptions: ex };
-      if (d.variants.length === 0) return { status: 'not_applicable', summary: 'no endpoints in this region', exceptions: [] };
+      const serving = d.variants.filter((v) => v.verdict !== 'not-serving');
+      const ex: Exception[] = serving.filter((v) => v.verdict !== 'approved').map((v) => ({ resource: `${v.EndpointArn ?? v.EndpointName}/${v.VariantName}`, reason: v.reason }));
+      const left = d.variants.length - serving.length;
+      const tail = left ? `; ${left} variants of Failed or deleting endpoints left out` : '';
+      if (serving.some((v) => v.verdict === 'model-unknown')) return { status: 'error', summary: `${ex.length} of ${serving.length} production variants are not shown to serve an Approved package; some models could not be read${tail}`, exceptions: ex };
+      if (serving.length === 0) return { status: 'not_applicable', summary: `no serving endpoints in this region${tail}`, exceptions: [] };
       return ex.length
-        ? { status: 'fail', summary: `${ex.length} of ${d.variants.length} production variants serve a model that is not from an Approved package`, exceptions: ex }
-        : { status: 'pass', summary: `all ${d.variants.length} production variants serve Approved model packages`, exceptions: [] };
+        ? { status: 'fail', summary: `${ex.length} of ${serving.length} production variants serve a model that is not from an Approved package${tail}`, exceptions: ex }
+        : { status: 'pass', summary: `all ${serving.length} production variants serve Approved model packages${tail}`, exceptions: [] };
     },
   },
 ];

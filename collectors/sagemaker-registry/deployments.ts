@@ -6,7 +6,10 @@ import type { AwsContext } from '../define.js';
 import { ENDPOINTS_KIND, KIND } from './kinds.js';
 import type { PackageRecord } from './record.js';
 
-export type DeploymentVerdict = 'approved' | 'not-approved' | 'no-package' | 'unknown-package' | 'model-unknown';
+export type DeploymentVerdict = 'approved' | 'not-approved' | 'no-package' | 'unknown-package' | 'model-unknown' | 'not-serving';
+
+/** endpoint statuses in which an endpoint serves nothing (as sagemaker-endpoints' checks treat them) */
+const NOT_SERVING = new Set(['Failed', 'Deleting']);
 
 export interface DeploymentRecord {
   EndpointName: string;
@@ -31,6 +34,7 @@ const norm = (ref: string) => (ref.startsWith('arn:') ? ref.toLowerCase() : ref)
 
 export function judgeVariant(e: EndpointRecord, v: EndpointRecord['variants'][number], byRef: Map<string, PackageRecord>): DeploymentRecord {
   const base = { EndpointName: e.EndpointName, EndpointArn: e.EndpointArn, VariantName: v.VariantName, ModelName: v.ModelName };
+  if (e.EndpointStatus && NOT_SERVING.has(e.EndpointStatus)) return { ...base, packages: [], verdict: 'not-serving', reason: `the endpoint is ${e.EndpointStatus}: it serves nothing` };
   if (!v.model || 'error' in v.model) return { ...base, packages: [], verdict: 'model-unknown', reason: v.model ? `the model could not be read (${v.model.error})` : 'the variant names no model' };
   const refs = v.model.containers.map((c) => c.ModelPackageName).filter((x): x is string => !!x);
   if (!refs.length) return { ...base, packages: [], verdict: 'no-package', reason: `model ${v.model.ModelName} runs an image and model data directly, not a registered model package` };
