@@ -1,7 +1,8 @@
 // The demo company's observation period, day by day: what changes in the sandbox servers before
 // each daily collection. Days are placed as fractions of the period so any --days ≥ 10 tells the
 // same story: approved and unapproved promotions, an alias moved, secrets rotated and one that stops
-// rotating, an admin role appearing and going, MFA enabled late, inference logging turned off, one
+// rotating, an admin role appearing and going, MFA enabled late, inference logging turned off (Vertex
+// and SageMaker), a SageMaker package approved by its own author, one
 // day without collection and one day where a collector fails.
 import type { AwsSandbox } from '../sandbox/aws/index.js';
 import type { MlflowSandbox } from '../sandbox/mlflow/index.js';
@@ -93,6 +94,19 @@ export function playDay(w: DemoWorld, d: number, n: number): DayPlan {
   if (d === at(0.75)) {
     vx.moveAlias('2890145563217035264', 'champion', '1');
     events.push('Vertex: churn-predictor champion alias rolled back to v1, which has no approval label');
+  }
+
+  // SageMaker (us-east-1)
+  const sm = a.sagemaker?.['us-east-1'];
+  if (sm && d === at(0.2)) {
+    const churn = sm.modelPackages?.find((p) => p.group === 'churn-model' && p.version === 2);
+    if (churn) Object.assign(churn, { approval: 'Approved', lastModified: iso, lastModifiedBy: { iamArn: `arn:aws:sts::${ACCOUNT}:assumed-role/ml-engineer/dave`, sourceIdentity: 'dave@acme.ai' } });
+    events.push('SageMaker: churn-model v2 approved by dave, who registered it (no second approver, no bias report)');
+  }
+  if (sm && d === at(0.65)) {
+    const cfg = sm.endpointConfigs?.find((c) => c.name === 'fraud-detector-prod-cfg');
+    if (cfg?.dataCapture) cfg.dataCapture.enabled = false;
+    events.push('SageMaker: data capture turned off on endpoint fraud-detector-prod');
   }
 
   // IAM

@@ -1,5 +1,5 @@
 // The AWS sandbox: a loopback server speaking IAM, STS (awsQuery), Secrets Manager and
-// Organizations (awsJson1.1) for the real AWS SDK v3, with request recording and fault injection.
+// Organizations and SageMaker (awsJson1.1) for the real AWS SDK v3, with request recording and fault injection.
 export { startAwsSandbox } from './server.js';
 export type {
   AwsSandbox,
@@ -32,6 +32,14 @@ export type {
   SamlProviderSeed,
   SecretReplicaSeed,
   SecretSeed,
+  SageMakerRegionSeed,
+  SageMakerUserSeed,
+  ModelPackageGroupSeed,
+  ModelPackageSeed,
+  SageMakerModelSeed,
+  EndpointConfigSeed,
+  EndpointSeed,
+  MonitoringScheduleSeed,
   Tags,
   VirtualMfaSeed,
 } from './seed.js';

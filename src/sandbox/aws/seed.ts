@@ -208,6 +208,96 @@ export interface AwsAccountSeed {
   iam: IamSeed;
   /** Region → secrets. */
   secrets: Record<string, SecretSeed[]>;
+  /** Region → SageMaker resources (absent: none in any region). */
+  sagemaker?: Record<string, SageMakerRegionSeed>;
+}
+
+/** Who created or last modified a SageMaker resource (UserInfo on the wire). */
+export interface SageMakerUserSeed {
+  /** IAM identity ARN (IamIdentity.Arn), e.g. an assumed-role session */
+  iamArn?: string;
+  /** IamIdentity.SourceIdentity, set by the IdP on the role session */
+  sourceIdentity?: string;
+  /** Studio user profile name (with domainId) */
+  userProfile?: string;
+  domainId?: string;
+}
+
+export interface ModelPackageGroupSeed {
+  name: string;
+  description?: string;
+  created: IsoDate;
+  createdBy?: SageMakerUserSeed;
+  /** Absent: GetModelPackageGroupPolicy answers that no resource policy exists. */
+  policy?: PolicyDocument;
+  /** Default Completed. */
+  status?: 'Pending' | 'InProgress' | 'Completed' | 'Failed' | 'Deleting' | 'DeleteFailed';
+}
+
+export interface ModelPackageSeed {
+  group: string;
+  version: number;
+  approval: 'Approved' | 'Rejected' | 'PendingManualApproval';
+  approvalDescription?: string;
+  description?: string;
+  created: IsoDate;
+  createdBy?: SageMakerUserSeed;
+  /** Absent: never updated since created (LastModifiedTime/LastModifiedBy absent on the wire). */
+  lastModified?: IsoDate;
+  lastModifiedBy?: SageMakerUserSeed;
+  /** ModelMetrics section → report name → S3 URI, e.g. {ModelQuality: {Statistics: 's3://…'}} */
+  metrics?: Record<string, Record<string, string>>;
+  customerMetadata?: Record<string, string>;
+  image?: string;
+  modelDataUrl?: string;
+}
+
+export interface SageMakerModelSeed {
+  name: string;
+  created: IsoDate;
+  role: string;
+  networkIsolation?: boolean;
+  vpc?: { subnets: string[]; securityGroupIds: string[] };
+  containers: { image?: string; modelDataUrl?: string; modelPackage?: string }[];
+}
+
+export interface EndpointConfigSeed {
+  name: string;
+  created: IsoDate;
+  kmsKeyId?: string;
+  dataCapture?: { enabled?: boolean; samplingPercentage: number; destination: string; kmsKeyId?: string; modes?: ('Input' | 'Output')[] };
+  variants: { name: string; model: string; instanceType?: string; instances?: number; serverless?: { memoryMb: number; maxConcurrency: number } }[];
+}
+
+export interface EndpointSeed {
+  name: string;
+  config: string;
+  created: IsoDate;
+  lastModified?: IsoDate;
+  /** Default InService. */
+  status?: 'OutOfService' | 'Creating' | 'Updating' | 'SystemUpdating' | 'RollingBack' | 'InService' | 'Deleting' | 'Failed' | 'UpdateRollbackFailed';
+  /** variant → instances running now (default: the config's initial count) */
+  currentInstances?: Record<string, number>;
+}
+
+export interface MonitoringScheduleSeed {
+  name: string;
+  endpoint?: string;
+  type: 'DataQuality' | 'ModelQuality' | 'ModelBias' | 'ModelExplainability';
+  jobDefinition: string;
+  /** Default Scheduled. */
+  status?: 'Pending' | 'Failed' | 'Scheduled' | 'Stopped';
+  created: IsoDate;
+  lastModified?: IsoDate;
+}
+
+export interface SageMakerRegionSeed {
+  modelPackageGroups?: ModelPackageGroupSeed[];
+  modelPackages?: ModelPackageSeed[];
+  models?: SageMakerModelSeed[];
+  endpointConfigs?: EndpointConfigSeed[];
+  endpoints?: EndpointSeed[];
+  monitoringSchedules?: MonitoringScheduleSeed[];
 }
 
 export interface OrganizationAccountSeed {

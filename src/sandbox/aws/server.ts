@@ -1,5 +1,5 @@
 // The AWS sandbox: one loopback HTTP server (node:http only) speaking IAM and STS (awsQuery) and
-// Secrets Manager and Organizations (awsJson1.1), as the real AWS SDK v3 sends them: every call is
+// Secrets Manager, Organizations and SageMaker (awsJson1.1), as the real AWS SDK v3 sends them: every call is
 // `POST /`, routed on X-Amz-Target or on `Action=` of the form body. Signatures are not verified;
 // the access key id of the SigV4 credential scope picks the account, its region the region.
 // A test oracle: it imports nothing of the project but its own folder.
@@ -11,6 +11,7 @@ import { IAM_XMLNS, accessKeyId, handleIam, userArn, userId } from './iam.js';
 import { STS_XMLNS, handleSts, sessionArn } from './sts.js';
 import { handleSecrets } from './secrets.js';
 import { handleOrganizations } from './organizations.js';
+import { handleSageMaker } from './sagemaker.js';
 import type {
   AwsSandbox,
   AwsSandboxOptions,
@@ -89,7 +90,7 @@ function parseRequest(req: IncomingMessage, body: string): ParsedRequest {
     const prefix = dot < 0 ? target : target.slice(0, dot);
     const action = dot < 0 ? '' : target.slice(dot + 1);
     const service: AwsService | 'unknown' =
-      prefix === 'secretsmanager' ? 'secretsmanager' : prefix === 'AWSOrganizationsV20161128' ? 'organizations' : 'unknown';
+      prefix === 'secretsmanager' ? 'secretsmanager' : prefix === 'AWSOrganizationsV20161128' ? 'organizations' : prefix === 'SageMaker' ? 'sagemaker' : 'unknown';
     let json: Record<string, unknown> = {};
     let error: AwsError | undefined;
     if (body.trim() !== '') {
@@ -117,7 +118,7 @@ function parseRequest(req: IncomingMessage, body: string): ParsedRequest {
 
 /** Each service's own spelling of a fault. */
 function faultError(kind: FaultKind, service: AwsService | 'unknown', action: string, caller: Caller | undefined): AwsError {
-  const json = service === 'secretsmanager' || service === 'organizations';
+  const json = service === 'secretsmanager' || service === 'organizations' || service === 'sagemaker';
   const who = caller?.arn ?? 'arn:aws:iam::000000000000:user/unknown';
   switch (kind) {
     case 'throttle':
@@ -128,7 +129,7 @@ function faultError(kind: FaultKind, service: AwsService | 'unknown', action: st
     case 'error500':
       if (service === 'secretsmanager') return new AwsError('InternalServiceError', 'An error occurred on the server side.', 500);
       if (service === 'organizations') return new AwsError('ServiceException', 'AWS Organizations can\'t complete your request because of an internal service error. Try again later.', 500);
-      if (service === 'sts') return new AwsError('InternalFailure', 'An internal error has occurred.', 500);
+      if (service === 'sts' || service === 'sagemaker') return new AwsError('InternalFailure', 'An internal error has occurred.', 500);
       return new AwsError('ServiceFailure', 'Request processing has failed because of an unknown error, exception or failure.', 500);
     case 'error503':
       return json
@@ -136,8 +137,8 @@ function faultError(kind: FaultKind, service: AwsService | 'unknown', action: st
         : new AwsError('ServiceUnavailable', 'Service Unavailable', 503);
     case 'deny':
       if (service === 'organizations') return new AwsError('AccessDeniedException', "You don't have permissions to access this resource.");
-      if (service === 'secretsmanager') {
-        return new AwsError('AccessDeniedException', `User: ${who} is not authorized to perform: secretsmanager:${action} because no identity-based policy allows the secretsmanager:${action} action`);
+      if (service === 'secretsmanager' || service === 'sagemaker') {
+        return new AwsError('AccessDeniedException', `User: ${who} is not authorized to perform: ${service}:${action} because no identity-based policy allows the ${service}:${action} action`);
       }
       return new AwsError('AccessDenied', `User: ${who} is not authorized to perform: ${service}:${action} on resource: *`, 403);
     case 'expiredToken':
@@ -253,7 +254,7 @@ function errorReply(p: ParsedRequest, err: AwsError, rid: string): Reply {
 function dispatch(p: ParsedRequest, ctx: HandlerContext): Reply {
   if (p.protocol === 'json') {
     const json = p.json ?? {};
-    const result = p.service === 'secretsmanager' ? handleSecrets(p.action, json, ctx) : handleOrganizations(p.action, json, ctx);
+    const result = p.service === 'secretsmanager' ? handleSecrets(p.action, json, ctx) : p.service === 'sagemaker' ? handleSageMaker(p.action, json, ctx) : handleOrganizations(p.action, json, ctx);
     return { status: 200, contentType: 'application/x-amz-json-1.1', body: JSON.stringify(result) };
   }
   const form = p.form ?? new URLSearchParams();
@@ -300,7 +301,7 @@ export async function startAwsSandbox(opts: AwsSandboxOptions): Promise<AwsSandb
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const arrived = Date.now();
     if (req.method !== 'POST') {
-      const body = JSON.stringify({ sandbox: 'aws', services: ['iam', 'sts', 'secretsmanager', 'organizations'] });
+      const body = JSON.stringify({ sandbox: 'aws', services: ['iam', 'sts', 'secretsmanager', 'organizations', 'sagemaker'] });
       res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
       res.end(body);
       return;

@@ -2,7 +2,7 @@
 
 import type { AwsAccountSeed, AwsSeed } from './seed.js';
 
-export type AwsService = 'iam' | 'sts' | 'secretsmanager' | 'organizations';
+export type AwsService = 'iam' | 'sts' | 'secretsmanager' | 'organizations' | 'sagemaker';
 
 export type FaultKind =
   | 'throttle'
@@ -19,7 +19,7 @@ export type FaultKind =
 export interface Fault {
   /** Action name (`ListSecrets`); undefined = any action. */
   action?: string;
-  /** Service (`iam`, `sts`, `secretsmanager`, `organizations`); undefined = any. */
+  /** Service (`iam`, `sts`, `secretsmanager`, `organizations`, `sagemaker`); undefined = any. */
   service?: string;
   kind: FaultKind;
   /** Applies to the first N matching calls; default Infinity. */

@@ -2,6 +2,7 @@
 // (standard strategy, 3 attempts) with a short fixed backoff so the suite stays fast.
 import { IAMClient } from '@aws-sdk/client-iam';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { STSClient } from '@aws-sdk/client-sts';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
@@ -31,6 +32,9 @@ export function sts(endpoint: string, credentials: Creds = TEST_CREDS, maxAttemp
 }
 export function secrets(endpoint: string, region = 'us-east-1', credentials: Creds = TEST_CREDS, maxAttempts = 3): SecretsManagerClient {
   return new SecretsManagerClient(common(endpoint, region, credentials, maxAttempts));
+}
+export function sagemaker(endpoint: string, region = 'us-east-1', credentials: Creds = TEST_CREDS, maxAttempts = 3): SageMakerClient {
+  return new SageMakerClient(common(endpoint, region, credentials, maxAttempts));
 }
 export function orgs(endpoint: string, credentials: Creds = TEST_CREDS, maxAttempts = 3): OrganizationsClient {
   return new OrganizationsClient(common(endpoint, 'us-east-1', credentials, maxAttempts));

@@ -1,0 +1,298 @@
+// SageMaker over awsJson1.1 (`X-Amz-Target: SageMaker.<Action>`), written from the SageMaker API
+// reference: the registry (model package groups, their resource policies, versioned model packages)
+// and inference (endpoints, endpoint configs, models, Model Monitor schedules), read actions only.
+// Resources live per account and region. ARNs fold names to lower case, as SageMaker's do. Lists page
+// with MaxResults 1–100 (default 10) and an opaque NextToken bound to the query.
+
+import type { AwsAccountSeed, ModelPackageGroupSeed, ModelPackageSeed, SageMakerRegionSeed, SageMakerUserSeed } from './seed.js';
+import type { HandlerContext } from './types.js';
+import { AwsError, decodeToken, documentText, encodeToken, epochSeconds } from './wire.js';
+
+const arn = (ctx: HandlerContext, type: string, id: string) => `arn:aws:sagemaker:${ctx.region}:${ctx.caller.account.id}:${type}/${id.toLowerCase()}`;
+
+function region(acct: AwsAccountSeed, r: string): SageMakerRegionSeed {
+  return acct.sagemaker?.[r] ?? {};
+}
+
+function pageSize(raw: unknown, ctx: HandlerContext): number {
+  let n = 10;
+  if (raw !== undefined && raw !== null) {
+    if (typeof raw !== 'number' || !Number.isInteger(raw)) throw new AwsError('ValidationException', `1 validation error detected: Value '${String(raw)}' at 'maxResults' failed to satisfy constraint: Member must be an integer`);
+    if (raw < 1 || raw > 100) throw new AwsError('ValidationException', `1 validation error detected: Value '${raw}' at 'maxResults' failed to satisfy constraint: Member must have value ${raw < 1 ? 'greater than or equal to 1' : 'less than or equal to 100'}`);
+    n = raw;
+  }
+  const cap = ctx.runtime.opts.maxPageItems;
+  return cap !== undefined && cap > 0 ? Math.min(n, cap) : n;
+}
+
+function enumParam(body: Record<string, unknown>, key: string, allowed: readonly string[]): string | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string' || !allowed.includes(v)) {
+    const field = key[0]!.toLowerCase() + key.slice(1);
+    throw new AwsError('ValidationException', `1 validation error detected: Value '${String(v)}' at '${field}' failed to satisfy constraint: Member must satisfy enum value set: [${allowed.join(', ')}]`);
+  }
+  return v;
+}
+
+/** One page of `items` (already filtered and sorted) for `scope`; the token names the offset and the query. */
+function page<T>(items: T[], body: Record<string, unknown>, ctx: HandlerContext, scope: string): { slice: T[]; next?: string } {
+  const size = pageSize(body['MaxResults'], ctx);
+  let from = 0;
+  const token = body['NextToken'];
+  if (typeof token === 'string' && token !== '') {
+    const off = decodeToken(token, scope);
+    if (off === undefined) throw new AwsError('ValidationException', 'Invalid pagination token because of mismatched request parameters or expired token.');
+    from = off;
+  }
+  const slice = items.slice(from, from + size);
+  return from + slice.length < items.length ? { slice, next: encodeToken(from + slice.length, scope) } : { slice };
+}
+
+function sorted<T>(items: T[], key: (t: T) => string | number, order: string): T[] {
+  const dir = order === 'Descending' ? -1 : 1;
+  return [...items].sort((a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    return ka < kb ? -dir : ka > kb ? dir : 0;
+  });
+}
+
+const scopeOf = (action: string, ctx: HandlerContext, body: Record<string, unknown>) => {
+  const q = Object.fromEntries(Object.entries(body).filter(([k]) => k !== 'NextToken' && k !== 'MaxResults').sort(([a], [b]) => (a < b ? -1 : 1)));
+  return `${action}:${ctx.caller.account.id}:${ctx.region}:${JSON.stringify(q)}`;
+};
+
+function userInfo(u: SageMakerUserSeed | undefined, ctx: HandlerContext): Record<string, unknown> | undefined {
+  if (!u) return undefined;
+  const out: Record<string, unknown> = {};
+  if (u.userProfile) {
+    out['UserProfileArn'] = arn(ctx, 'user-profile', `${u.domainId ?? 'd-sandbox'}/${u.userProfile}`);
+    out['UserProfileName'] = u.userProfile;
+    out['DomainId'] = u.domainId ?? 'd-sandbox';
+  }
+  if (u.iamArn) out['IamIdentity'] = { Arn: u.iamArn, PrincipalId: `AROA${u.iamArn.length}SANDBOX:${u.iamArn.split('/').pop()}`, ...(u.sourceIdentity ? { SourceIdentity: u.sourceIdentity } : {}) };
+  return out;
+}
+
+// ── registry ────────────────────────────────────────────────────────────────────────────────
+
+const groupArn = (ctx: HandlerContext, g: ModelPackageGroupSeed) => arn(ctx, 'model-package-group', g.name);
+const packageArn = (ctx: HandlerContext, p: ModelPackageSeed) => arn(ctx, 'model-package', `${p.group}/${p.version}`);
+
+function findGroup(ctx: HandlerContext, name: unknown): ModelPackageGroupSeed {
+  if (typeof name !== 'string' || name === '') throw new AwsError('ValidationException', "1 validation error detected: Value null at 'modelPackageGroupName' failed to satisfy constraint: Member must not be null");
+  const groups = region(ctx.caller.account, ctx.region).modelPackageGroups ?? [];
+  const g = groups.find((x) => x.name === name || groupArn(ctx, x) === name.toLowerCase());
+  if (!g) throw new AwsError('ValidationException', `ModelPackageGroup ${arn(ctx, 'model-package-group', name)} does not exist.`);
+  return g;
+}
+
+function listModelPackageGroups(body: Record<string, unknown>, ctx: HandlerContext): unknown {
+  const sortBy = enumParam(body, 'SortBy', ['Name', 'CreationTime']) ?? 'CreationTime';
+  const order = enumParam(body, 'SortOrder', ['Ascending', 'Descending']) ?? 'Ascending';
+  const contains = typeof body['NameContains'] === 'string' ? (body['NameContains'] as string) : undefined;
+  const groups = (region(ctx.caller.account, ctx.region).modelPackageGroups ?? []).filter((g) => !contains || g.name.includes(contains));
+  const { slice, next } = page(sorted(groups, (g) => (sortBy === 'Name' ? g.name : Date.parse(g.created)), order), body, ctx, scopeOf('ListModelPackageGroups', ctx, body));
+  return {
+    ModelPackageGroupSummaryList: slice.map((g) => ({
+      ModelPackageGroupName: g.name,
+      ModelPackageGroupArn: groupArn(ctx, g),
+      ...(g.description !== undefined ? { ModelPackageGroupDescription: g.description } : {}),
+      CreationTime: epochSeconds(g.created),
+      ModelPackageGroupStatus: g.status ?? 'Completed',
+    })),
+    ...(next ? { NextToken: next } : {}),
+  };
+}
+
+function getModelPackageGroupPolicy(body: Record<string, unknown>, ctx: HandlerContext): unknown {
+  const g = findGroup(ctx, body['ModelPackageGroupName']);
+  if (!g.policy) throw new AwsError('ValidationException', `Cannot find resource policy for ${groupArn(ctx, g)}.`);
+  return { ResourcePolicy: documentText(g.policy) };
+}
+
+function packageSummary(p: ModelPackageSeed, ctx: HandlerContext): Record<string, unknown> {
+  return {
+    ModelPackageGroupName: p.group,
+    ModelPackageVersion: p.version,
+    ModelPackageArn: packageArn(ctx, p),
+    ...(p.description !== undefined ? { ModelPackageDescription: p.description } : {}),
+    CreationTime: epochSeconds(p.created),
+    ModelPackageStatus: 'Completed',
+    ModelApprovalStatus: p.approval,
+  };
+}
+
+function listModelPackages(body: Record<string, unknown>, ctx: HandlerContext): unknown {
+  const status = enumParam(body, 'ModelApprovalStatus', ['Approved', 'Rejected', 'PendingManualApproval']);
+  const group = typeof body['ModelPackageGroupName'] === 'string' ? (body['ModelPackageGroupName'] as string) : undefined;
+  // a group implies its versioned packages; otherwise the default is Unversioned (API reference)
+  const type = group ? 'Versioned' : (enumParam(body, 'ModelPackageType', ['Versioned', 'Unversioned', 'Both']) ?? 'Unversioned');
+  const sortBy = enumParam(body, 'SortBy', ['Name', 'CreationTime']) ?? 'CreationTime';
+  const order = enumParam(body, 'SortOrder', ['Ascending', 'Descending']) ?? 'Ascending';
+  const groupName = group ? findGroup(ctx, group).name : undefined;
+  // every seeded package belongs to a group: all are Versioned
+  const all = type === 'Unversioned' ? [] : (region(ctx.caller.account, ctx.region).modelPackages ?? []).filter((p) => (!status || p.approval === status) && (!groupName || p.group === groupName));
+  const { slice, next } = page(sorted(all, (p) => (sortBy === 'Name' ? `${p.group}/${String(p.version).padStart(9, '0')}` : Date.parse(p.created)), order), body, ctx, scopeOf('ListModelPackages', ctx, body));
+  return { ModelPackageSummaryList: slice.map((p) => packageSummary(p, ctx)), ...(next ? { NextToken: next } : {}) };
+}
+
+function describeModelPackage(body: Record<string, unknown>, ctx: HandlerContext): unknown {
+  const name = body['ModelPackageName'];
+  if (typeof name !== 'string' || name === '') throw new AwsError('ValidationException', "1 validation error detected: Value null at 'modelPackageName' failed to satisfy constraint: Member must not be null");
+  const p = (region(ctx.caller.account, ctx.region).modelPackages ?? []).find((x) => packageArn(ctx, x) === name.toLowerCase());
+  if (!p) throw new AwsError('ValidationException', `ModelPackage ${name} does not exist.`);
+  const metrics: Record<string, unknown> = {};
+  for (const [section, reports] of Object.entries(p.metrics ?? {})) metrics[section] = Object.fromEntries(Object.entries(reports).map(([k, uri]) => [k, { ContentType: 'application/json', S3Uri: uri }]));
+  const created = userInfo(p.createdBy, ctx);
+  const modified = userInfo(p.lastModifiedBy, ctx);
+  return {
+    ...packageSummary(p, ctx),
+    InferenceSpecification: { Containers: [{ Image: p.image ?? `${ctx.caller.account.id}.dkr.ecr.${ctx.region}.amazonaws.com/${p.group}:${p.version}`, ...(p.modelDataUrl ? { ModelDataUrl: p.modelDataUrl } : {}) }], SupportedContentTypes: ['application/json'], SupportedResponseMIMETypes: ['application/json'] },
+    ModelPackageStatusDetails: { ValidationStatuses: [], ImageScanStatuses: [] },
+    CertifyForMarketplace: false,
+    ...(p.approvalDescription !== undefined ? { ApprovalDescription: p.approvalDescription } : {}),
+    ...(created ? { CreatedBy: created } : {}),
+    ...(p.lastModified ? { LastModifiedTime: epochSeconds(p.lastModified) } : {}),
+    ...(modified ? { LastModifiedBy: modified } : {}),
+    ...(Object.keys(metrics).length ? { ModelMetrics: metrics } : {}),
+    ...(p.customerMetadata ? { CustomerMetadataProperties: p.customerMetadata } : {}),
+  };
+}
+
+// ── inference ───────────────────────────────────────────────────────────────────────────────
+
+function named<T extends { name: string }>(list: T[] | undefined, name: unknown, param: string, notFound: (n: string) => string): T {
+  if (typeof name !== 'string' || name === '') throw new AwsError('ValidationException', `1 validation error detected: Value null at '${param}' failed to satisfy constraint: Member must not be null`);
+  const hit = (list ?? []).find((x) => x.name === name);
+  if (!hit) throw new AwsError('ValidationException', notFound(name));
+  return hit;
+}
+
+function listEndpoints(body: Record<string, unknown>, ctx: HandlerContext): unknown {
+  const sortBy = enumParam(body, 'SortBy', ['Name', 'CreationTime', 'Status']) ?? 'CreationTime';
+  const order = enumParam(body, 'SortOrder', ['Ascending', 'Descending']) ?? 'Descending';
+  const status = typeof body['StatusEquals'] === 'string' ? body['StatusEquals'] : undefined;
+  const list = (region(ctx.caller.account, ctx.region).endpoints ?? []).filter((e) => !status || (e.status ?? 'InService') === status);
+  const { slice, next } = page(sorted(list, (e) => (sortBy === 'Name' ? e.name : sortBy === 'Status' ? (e.status ?? 'InService') : Date.parse(e.created)), order), body, ctx, scopeOf('ListEndpoints', ctx, body));
+  return {
+    Endpoints: slice.map((e) => ({ EndpointName: e.name, EndpointArn: arn(ctx, 'endpoint', e.name), CreationTime: epochSeconds(e.created), LastModifiedTime: epochSeconds(e.lastModified ?? e.created), EndpointStatus: e.status ?? 'InService' })),
+    ...(next ? { NextToken: next } : {}),
+  };
+}
+
+function describeEndpoint(body: Record<string, unknown>, ctx: HandlerContext): unknown {
+  const r = region(ctx.caller.account, ctx.region);
+  const e = named(r.endpoints, body['EndpointName'], 'endpointName', (n) => `Could not find endpoint "${arn(ctx, 'endpoint', n)}".`);
+  const cfg = (r.endpointConfigs ?? []).find((c) => c.name === e.config);
+  const dc = cfg?.dataCapture;
+  return {
+    EndpointName: e.name,
+    EndpointArn: arn(ctx, 'endpoint', e.name),
+    EndpointConfigName: e.config,
+    ProductionVariants: (cfg?.variants ?? []).map((v) => {
+      const n = e.currentInstances?.[v.name] ?? v.instances ?? 1;
+      return {
+        VariantName: v.name,
+        CurrentWeight: 1,
+        DesiredWeight: 1,
+        ...(v.serverless ? { CurrentServerlessConfig: { MemorySizeInMB: v.serverless.memoryMb, MaxConcurrency: v.serverless.maxConcurrency } } : { CurrentInstanceCount: n, DesiredInstanceCount: n }),
+      };
+    }),
+    ...(dc ? { DataCaptureConfig: { EnableCapture: dc.enabled !== false, CaptureStatus: dc.enabled !== false ? 'Started' : 'Stopped', CurrentSamplingPercentage: dc.samplingPercentage, DestinationS3Uri: dc.destination, ...(dc.kmsKeyId ? { KmsKeyId: dc.kmsKeyId } : {}) } } : {}),
+    EndpointStatus: e.status ?? 'InService',
+    CreationTime: epochSeconds(e.created),
+    LastModifiedTime: epochSeconds(e.lastModified ?? e.created),
+  };
+}
+
+function describeEndpointConfig(body: Record<string, unknown>, ctx: HandlerContext): unknown {
+  const c = named(region(ctx.caller.account, ctx.region).endpointConfigs, body['EndpointConfigName'], 'endpointConfigName', (n) => `Could not find endpoint configuration "${arn(ctx, 'endpoint-config', n)}".`);
+  const dc = c.dataCapture;
+  return {
+    EndpointConfigName: c.name,
+    EndpointConfigArn: arn(ctx, 'endpoint-config', c.name),
+    ProductionVariants: c.variants.map((v) => ({
+      VariantName: v.name,
+      ModelName: v.model,
+      InitialVariantWeight: 1,
+      ...(v.serverless ? { ServerlessConfig: { MemorySizeInMB: v.serverless.memoryMb, MaxConcurrency: v.serverless.maxConcurrency } } : { InstanceType: v.instanceType ?? 'ml.m5.large', InitialInstanceCount: v.instances ?? 1 }),
+    })),
+    ...(dc
+      ? {
+          DataCaptureConfig: {
+            EnableCapture: dc.enabled !== false,
+            InitialSamplingPercentage: dc.samplingPercentage,
+            DestinationS3Uri: dc.destination,
+            ...(dc.kmsKeyId ? { KmsKeyId: dc.kmsKeyId } : {}),
+            CaptureOptions: (dc.modes ?? ['Input', 'Output']).map((m) => ({ CaptureMode: m })),
+          },
+        }
+      : {}),
+    ...(c.kmsKeyId ? { KmsKeyId: c.kmsKeyId } : {}),
+    CreationTime: epochSeconds(c.created),
+  };
+}
+
+function describeModel(body: Record<string, unknown>, ctx: HandlerContext): unknown {
+  const m = named(region(ctx.caller.account, ctx.region).models, body['ModelName'], 'modelName', (n) => `Could not find model "${arn(ctx, 'model', n)}".`);
+  const containers = m.containers.map((c) => ({ ...(c.image ? { Image: c.image } : {}), ...(c.modelDataUrl ? { ModelDataUrl: c.modelDataUrl } : {}), ...(c.modelPackage ? { ModelPackageName: c.modelPackage } : {}) }));
+  return {
+    ModelName: m.name,
+    ModelArn: arn(ctx, 'model', m.name),
+    ...(containers.length === 1 ? { PrimaryContainer: containers[0] } : { Containers: containers }),
+    ExecutionRoleArn: m.role,
+    ...(m.vpc ? { VpcConfig: { Subnets: m.vpc.subnets, SecurityGroupIds: m.vpc.securityGroupIds } } : {}),
+    EnableNetworkIsolation: m.networkIsolation === true,
+    CreationTime: epochSeconds(m.created),
+  };
+}
+
+function listMonitoringSchedules(body: Record<string, unknown>, ctx: HandlerContext): unknown {
+  const sortBy = enumParam(body, 'SortBy', ['Name', 'CreationTime', 'Status']) ?? 'CreationTime';
+  const order = enumParam(body, 'SortOrder', ['Ascending', 'Descending']) ?? 'Descending';
+  const status = enumParam(body, 'StatusEquals', ['Pending', 'Failed', 'Scheduled', 'Stopped']);
+  const type = enumParam(body, 'MonitoringTypeEquals', ['DataQuality', 'ModelQuality', 'ModelBias', 'ModelExplainability']);
+  const endpoint = typeof body['EndpointName'] === 'string' && body['EndpointName'] !== '' ? body['EndpointName'] : undefined;
+  const list = (region(ctx.caller.account, ctx.region).monitoringSchedules ?? []).filter((s) => (!status || (s.status ?? 'Scheduled') === status) && (!type || s.type === type) && (!endpoint || s.endpoint === endpoint));
+  const { slice, next } = page(sorted(list, (s) => (sortBy === 'Name' ? s.name : sortBy === 'Status' ? (s.status ?? 'Scheduled') : Date.parse(s.created)), order), body, ctx, scopeOf('ListMonitoringSchedules', ctx, body));
+  return {
+    MonitoringScheduleSummaries: slice.map((s) => ({
+      MonitoringScheduleName: s.name,
+      MonitoringScheduleArn: arn(ctx, 'monitoring-schedule', s.name),
+      CreationTime: epochSeconds(s.created),
+      LastModifiedTime: epochSeconds(s.lastModified ?? s.created),
+      MonitoringScheduleStatus: s.status ?? 'Scheduled',
+      ...(s.endpoint ? { EndpointName: s.endpoint } : {}),
+      MonitoringJobDefinitionName: s.jobDefinition,
+      MonitoringType: s.type,
+    })),
+    ...(next ? { NextToken: next } : {}),
+  };
+}
+
+export function handleSageMaker(action: string, body: Record<string, unknown>, ctx: HandlerContext): unknown {
+  switch (action) {
+    case 'ListModelPackageGroups':
+      return listModelPackageGroups(body, ctx);
+    case 'GetModelPackageGroupPolicy':
+      return getModelPackageGroupPolicy(body, ctx);
+    case 'ListModelPackages':
+      return listModelPackages(body, ctx);
+    case 'DescribeModelPackage':
+      return describeModelPackage(body, ctx);
+    case 'ListEndpoints':
+      return listEndpoints(body, ctx);
+    case 'DescribeEndpoint':
+      return describeEndpoint(body, ctx);
+    case 'DescribeEndpointConfig':
+      return describeEndpointConfig(body, ctx);
+    case 'DescribeModel':
+      return describeModel(body, ctx);
+    case 'ListMonitoringSchedules':
+      return listMonitoringSchedules(body, ctx);
+    default:
+      throw new AwsError('UnknownOperationException', `Unknown operation ${action}`);
+  }
+}

@@ -1,0 +1,75 @@
+// A SageMaker account for the AWS sandbox, shared by the sagemaker-registry and sagemaker-endpoints
+// suites: a registry large enough to page (120 groups, 250 packages), a few packages whose approval
+// story is known, and endpoints with and without capture, keys, redundancy and monitors.
+import type { AwsSeed, ModelPackageSeed, SageMakerRegionSeed } from '../../src/sandbox/aws/index.js';
+
+export const SM_ACCOUNT = '111122223333';
+export const SM_REGION = 'us-east-1';
+export const GROUPS = 120;
+export const PACKAGES = 250;
+const role = (who: string) => `arn:aws:sts::${SM_ACCOUNT}:assumed-role/ml-engineer/${who}`;
+export const pkgArn = (group: string, v: number) => `arn:aws:sagemaker:${SM_REGION}:${SM_ACCOUNT}:model-package/${group.toLowerCase()}/${v}`;
+export const endpointArn = (name: string) => `arn:aws:sagemaker:${SM_REGION}:${SM_ACCOUNT}:endpoint/${name}`;
+export const user = (who: string) => ({ iamArn: role(who), sourceIdentity: who });
+const metrics = { ModelQuality: { Statistics: 's3://reports/quality.json' }, Bias: { Report: 's3://reports/bias.json' } };
+const t = (h: number) => new Date(Date.parse('2026-06-01T00:00:00Z') + h * 3_600_000).toISOString();
+
+/** 5 known packages in group "fraud", then pending filler spread over group-000 … group-119. */
+function packages(): ModelPackageSeed[] {
+  const known: ModelPackageSeed[] = [
+    // approved by bob, created by alice, with metrics: passes everything
+    { group: 'fraud', version: 1, approval: 'Approved', created: t(0), createdBy: user('alice'), lastModified: t(1), lastModifiedBy: user('bob'), metrics },
+    // created and approved by alice
+    { group: 'fraud', version: 2, approval: 'Approved', created: t(2), createdBy: user('alice'), lastModified: t(3), lastModifiedBy: user('alice'), metrics },
+    { group: 'fraud', version: 3, approval: 'Rejected', created: t(4), createdBy: user('alice'), lastModified: t(5), lastModifiedBy: user('bob') },
+    // the newest: registered already Approved, no metrics
+    { group: 'fraud', version: 4, approval: 'Approved', created: t(6), createdBy: user('alice') },
+    // awaiting approval (approved between two collections by some tests)
+    { group: 'churn', version: 1, approval: 'PendingManualApproval', created: t(7), createdBy: user('carol') },
+  ];
+  const filler = Array.from({ length: PACKAGES - known.length }, (_, i): ModelPackageSeed => ({ group: `group-${String(i % (GROUPS - 2)).padStart(3, '0')}`, version: Math.floor(i / (GROUPS - 2)) + 1, approval: 'PendingManualApproval', created: t(10 + i), createdBy: user('dave') }));
+  return [...known, ...filler];
+}
+
+function region(): SageMakerRegionSeed {
+  const groups = ['fraud', 'churn', ...Array.from({ length: GROUPS - 2 }, (_, i) => `group-${String(i).padStart(3, '0')}`)];
+  return {
+    modelPackageGroups: groups.map((name, i) => ({ name, created: t(-100 + i), createdBy: user('alice'), ...(name === 'fraud' ? { policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999988887777:root' }, Action: 'sagemaker:DescribeModelPackage', Resource: '*' }] } } : {}) })),
+    modelPackages: packages(),
+    models: [
+      { name: 'fraud-v1', created: t(20), role: `arn:aws:iam::${SM_ACCOUNT}:role/exec`, networkIsolation: true, vpc: { subnets: ['subnet-a', 'subnet-b'], securityGroupIds: ['sg-1'] }, containers: [{ modelPackage: pkgArn('fraud', 1) }] },
+      { name: 'churn-v1', created: t(21), role: `arn:aws:iam::${SM_ACCOUNT}:role/exec`, containers: [{ modelPackage: pkgArn('churn', 1) }] },
+      { name: 'adhoc', created: t(22), role: `arn:aws:iam::${SM_ACCOUNT}:role/exec`, containers: [{ image: `${SM_ACCOUNT}.dkr.ecr.${SM_REGION}.amazonaws.com/adhoc:1`, modelDataUrl: 's3://scratch/adhoc.tar.gz' }] },
+    ],
+    endpointConfigs: [
+      { name: 'fraud-cfg', created: t(30), kmsKeyId: 'arn:aws:kms:us-east-1:111122223333:key/fraud', dataCapture: { samplingPercentage: 100, destination: 's3://capture/fraud/', kmsKeyId: 'arn:aws:kms:us-east-1:111122223333:key/capture' }, variants: [{ name: 'AllTraffic', model: 'fraud-v1', instanceType: 'ml.m5.xlarge', instances: 2 }] },
+      { name: 'churn-cfg', created: t(31), dataCapture: { samplingPercentage: 10, destination: 's3://capture/churn/' }, variants: [{ name: 'AllTraffic', model: 'churn-v1', instanceType: 'ml.c5.large', instances: 1 }] },
+      { name: 'adhoc-cfg', created: t(32), variants: [{ name: 'serverless', model: 'adhoc', serverless: { memoryMb: 2048, maxConcurrency: 5 } }] },
+    ],
+    endpoints: [
+      { name: 'fraud', config: 'fraud-cfg', created: t(40), currentInstances: { AllTraffic: 2 } },
+      { name: 'churn', config: 'churn-cfg', created: t(41) },
+      { name: 'adhoc', config: 'adhoc-cfg', created: t(42) },
+      { name: 'old', config: 'churn-cfg', created: t(43), status: 'Failed' },
+    ],
+    monitoringSchedules: [
+      { name: 'fraud-data-quality', endpoint: 'fraud', type: 'DataQuality', jobDefinition: 'fraud-dq', created: t(50) },
+      { name: 'churn-bias', endpoint: 'churn', type: 'ModelBias', jobDefinition: 'churn-bias', created: t(51) },
+      { name: 'churn-quality', endpoint: 'churn', type: 'ModelQuality', jobDefinition: 'churn-mq', status: 'Stopped', created: t(52) },
+    ],
+  };
+}
+
+export function sagemakerSeed(): AwsSeed {
+  return {
+    accounts: [
+      {
+        id: SM_ACCOUNT,
+        callerArn: `arn:aws:sts::${SM_ACCOUNT}:assumed-role/soc2-evidence-collector/ci`,
+        iam: { users: [], groups: [], roles: [], managedPolicies: [], passwordPolicy: null, root: { mfa: true, accessKeys: [] }, samlProviders: [], oidcProviders: [] },
+        secrets: {},
+        sagemaker: { [SM_REGION]: region() },
+      },
+    ],
+  };
+}
