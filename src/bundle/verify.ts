@@ -232,6 +232,8 @@ async function verifyBundle(dir: string, name: string, trusted: TrustedKey[], pr
 }
 
 function checkChain(items: Checked[], problems: Problem[]): void {
+  // bundles present but unreadable (their own problem says why): a link to one cannot be checked, but it is not missing
+  const unread = new Set(items.filter((c) => !c.manifest).map((c) => c.id));
   const byStream = new Map<string, Checked[]>();
   for (const c of items) {
     if (!c.manifest) continue;
@@ -247,6 +249,10 @@ function checkChain(items: Checked[], problems: Problem[]): void {
         const other = seenPrev.get(prev.id);
         if (other) problems.push({ bundle: c.id, file: MANIFEST, message: `chain forks: ${other} also follows ${prev.id}` });
         seenPrev.set(prev.id, c.id);
+      }
+      if (prev && unread.has(prev.id)) {
+        problems.push({ bundle: c.id, file: MANIFEST, message: `chain link not checked: previous bundle ${prev.id} could not be read` });
+        return;
       }
       if (i === 0) {
         if (prev) problems.push({ bundle: c.id, file: MANIFEST, message: `chain broken: previous bundle ${prev.id} is missing from the evidence dir` });

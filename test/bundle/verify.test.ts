@@ -227,6 +227,8 @@ describe('verify: hostile trees are problems naming the file, never a crash', ()
     expect(process.memoryUsage().rss - rss).toBeLessThan(100 * 1024 * 1024);
     expect(r.problems).toContainEqual({ bundle: path.basename(s[0]!), file: 'manifest.json', message: 'is too large (3221225472 bytes; the limit is 64 MiB)' });
     expect(r.problems).toContainEqual({ bundle: path.basename(s[1]!), file: 'manifest.sig', message: 'is too large (1073741824 bytes; the limit is 4096 bytes)' });
+    // the bundle is there, only unreadable: its successor's link is unchecked, not "missing"
+    expect(r.problems).toContainEqual({ bundle: path.basename(s[1]!), file: 'manifest.json', message: `chain link not checked: previous bundle ${path.basename(s[0]!)} could not be read` });
     expect((await runCli(['verify', signed])).code).toBe(4);
   });
 
