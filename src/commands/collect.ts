@@ -4,7 +4,7 @@ import { collectors as registry } from '../../collectors/registry.js';
 import { assertSomethingToCollect, loadConfig } from '../config/load.js';
 import { loadSigningKey } from '../bundle/sign.js';
 import { ExitCode, UsageError } from '../core/errors.js';
-import { createLogger, secretValues } from '../core/log.js';
+import { createLogger, redactKnown, secretValues } from '../core/log.js';
 import { runCollection } from '../core/runner.js';
 import { lintMappings, loadMappings } from '../mapping/index.js';
 import '../clients/preparers.js';
@@ -38,7 +38,10 @@ export async function collectCommand(o: CollectOptions, env: NodeJS.ProcessEnv =
   if (!Number.isFinite(lockWaitMs) || lockWaitMs < 0) throw new UsageError(`--lock-wait: expected a number of seconds, got "${o.lockWait}"`);
   const evidenceDir = path.resolve(o.out ?? path.resolve(loaded.baseDir, loaded.config.evidence.dir));
   const quiet = !!o.json || !process.stderr.isTTY || !!env.CI;
-  const log = createLogger({ quiet, verbose: o.verbose, secrets: secretValues(env) });
+  const secrets = secretValues(env);
+  const log = createLogger({ quiet, verbose: o.verbose, secrets });
+  // human lines on stderr: known secrets and every URI's userinfo masked, like the log
+  const say = (line: string) => process.stderr.write(redactKnown(line, secrets) + '\n');
 
   // the write-once S3 copy: the chain continues from its tip, and the bundle is uploaded after it completes
   const s3cfg = loaded.config.evidence.s3;
@@ -52,7 +55,7 @@ export async function collectCommand(o: CollectOptions, env: NodeJS.ProcessEnv =
     await store?.close();
   }
   const { dir, manifest, findings } = run;
-  if (upload && !upload.ok) process.stderr.write(`${chalk.red('error')}: S3 evidence store: ${upload.error}\n`);
+  if (upload && !upload.ok) say(`${chalk.red('error')}: S3 evidence store: ${upload.error}`);
   else if (upload) log.info(`uploaded ${upload.bundles.length} bundle(s), ${upload.objects} objects to ${upload.location} in ${upload.ms} ms (${upload.calls} S3 calls)`);
   const s = manifest.findings.summary;
   if (o.json) {
@@ -67,9 +70,9 @@ export async function collectCommand(o: CollectOptions, env: NodeJS.ProcessEnv =
     );
   } else {
     const colour = manifest.status === 'complete' ? chalk.green : chalk.yellow;
-    process.stderr.write(`${colour(manifest.status)}: ${manifest.artifacts.length} artifacts, ${manifest.collectors.length} collector runs, findings ${s.pass} pass / ${s.fail} fail / ${s.error} error\n`);
-    for (const c of manifest.collectors) for (const g of c.gaps) process.stderr.write(`${chalk.yellow('gap')}: ${c.id} ${c.source} ${Object.values(c.scope).join('/')}: ${g.api}: ${g.code}: ${g.message}\n`);
-    for (const f of findings.filter((f) => f.status === 'fail')) process.stderr.write(`${chalk.red('fail')}: ${f.check} (${f.source}): ${f.summary}\n`);
+    say(`${colour(manifest.status)}: ${manifest.artifacts.length} artifacts, ${manifest.collectors.length} collector runs, findings ${s.pass} pass / ${s.fail} fail / ${s.error} error`);
+    for (const c of manifest.collectors) for (const g of c.gaps) say(`${chalk.yellow('gap')}: ${c.id} ${c.source} ${Object.values(c.scope).join('/')}: ${g.api}: ${g.code}: ${g.message}`);
+    for (const f of findings.filter((f) => f.status === 'fail')) say(`${chalk.red('fail')}: ${f.check} (${f.source}): ${f.summary}`);
     process.stdout.write(dir + '\n');
   }
   // a bundle missing from the write-once store is a gap in the evidence, like a failed collector
