@@ -4,7 +4,7 @@ import { collectors as registry } from '../../collectors/registry.js';
 import { assertSomethingToCollect, loadConfig } from '../config/load.js';
 import { loadSigningKey } from '../bundle/sign.js';
 import { ExitCode, UsageError } from '../core/errors.js';
-import { createLogger, secretValues } from '../core/log.js';
+import { createLogger, redactKnown, secretValues } from '../core/log.js';
 import { runCollection } from '../core/runner.js';
 import { lintMappings, loadMappings } from '../mapping/index.js';
 import '../clients/preparers.js';
@@ -38,7 +38,10 @@ export async function collectCommand(o: CollectOptions, env: NodeJS.ProcessEnv =
   if (!Number.isFinite(lockWaitMs) || lockWaitMs < 0) throw new UsageError(`--lock-wait: expected a number of seconds, got "${o.lockWait}"`);
   const evidenceDir = path.resolve(o.out ?? path.resolve(loaded.baseDir, loaded.config.evidence.dir));
   const quiet = !!o.json || !process.stderr.isTTY || !!env.CI;
-  const log = createLogger({ quiet, verbose: o.verbose, secrets: secretValues(env) });
+  const secrets = secretValues(env);
+  const log = createLogger({ quiet, verbose: o.verbose, secrets });
+  // human lines on stderr: known secrets and every URI's userinfo masked, like the log
+  const say = (line: string) => process.stderr.write(redactKnown(line, secrets) + '\n');
 
   // the write-once S3 copy: the chain continues from its tip, and the bundle is uploaded after it completes
   const s3cfg = loaded.config.evidence.s3;
@@ -53,7 +56,7 @@ export async function collectCommand(o: CollectOptions, env: NodeJS.ProcessEnv =
   }
   const { dir, manifest, findings } = run;
   const quarantined = run.quarantined ?? [];
-  if (upload && !upload.ok) process.stderr.write(`${chalk.red('error')}: S3 evidence store: ${upload.error}\n`);
+  if (upload && !upload.ok) say(`${chalk.red('error')}: S3 evidence store: ${upload.error}`);
   else if (upload) log.info(`uploaded ${upload.bundles.length} bundle(s), ${upload.objects} objects to ${upload.location} in ${upload.ms} ms (${upload.calls} S3 calls)`);
   const s = manifest.findings.summary;
   if (o.json) {
@@ -69,13 +72,13 @@ export async function collectCommand(o: CollectOptions, env: NodeJS.ProcessEnv =
     );
   } else {
     const colour = manifest.status === 'complete' ? chalk.green : chalk.yellow;
-    process.stderr.write(`${colour(manifest.status)}: ${manifest.artifacts.length} artifacts, ${manifest.collectors.length} collector runs, findings ${s.pass} pass / ${s.fail} fail / ${s.error} error\n`);
-    for (const c of manifest.collectors) for (const g of c.gaps) process.stderr.write(`${chalk.yellow('gap')}: ${c.id} ${c.source} ${Object.values(c.scope).join('/')}: ${g.api}: ${g.code}: ${g.message}\n`);
-    for (const f of findings.filter((f) => f.status === 'fail')) process.stderr.write(`${chalk.red('fail')}: ${f.check} (${f.source}): ${f.summary}\n`);
+    say(`${colour(manifest.status)}: ${manifest.artifacts.length} artifacts, ${manifest.collectors.length} collector runs, findings ${s.pass} pass / ${s.fail} fail / ${s.error} error`);
+    for (const c of manifest.collectors) for (const g of c.gaps) say(`${chalk.yellow('gap')}: ${c.id} ${c.source} ${Object.values(c.scope).join('/')}: ${g.api}: ${g.code}: ${g.message}`);
+    for (const f of findings.filter((f) => f.status === 'fail')) say(`${chalk.red('fail')}: ${f.check} (${f.source}): ${f.summary}`);
     process.stdout.write(dir + '\n');
   }
   // a .partial dir with a manifest may be a finished bundle taken out of the chain: a gap until a person decides
-  for (const q of quarantined) process.stderr.write(`${chalk.yellow('gap')}: evidence dir: quarantine/${q}: a leftover .partial bundle with a manifest, moved aside (never deleted); move it back as <id>/ if it belongs to the chain, or remove it\n`);
+  for (const q of quarantined) say(`${chalk.yellow('gap')}: evidence dir: quarantine/${q}: a leftover .partial bundle with a manifest, moved aside (never deleted); move it back as <id>/ if it belongs to the chain, or remove it`);
   // a bundle missing from the write-once store is a gap in the evidence, like a failed collector
   if (manifest.status !== 'complete' || (upload && !upload.ok) || quarantined.length) return ExitCode.gaps;
   if (o.failOnFindings && s.fail > 0) return ExitCode.findingsFailed;

@@ -87,7 +87,7 @@ export const configSchema = z.strictObject({
           // S3's rules: any UTF-8 key up to 1024 bytes; ours: no leading or trailing "/", no control characters
           prefix: z
             .string()
-            .regex(/^(?:[^/\p{Cc}](?:\P{Cc}*[^/\p{Cc}])?)?$/u, 'expected a key prefix without leading or trailing "/" or control characters')
+            .regex(/^(?:[^/\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]*[^/\u0000-\u001f\u007f-\u009f])?)?$/, 'expected a key prefix without leading or trailing "/" or control characters')
             .refine((p) => Buffer.byteLength(p) <= 900, 'expected a key prefix of at most 900 bytes (S3 keys are at most 1024, and the bundle path follows it)')
             .default(''),
           region: z.string().optional(),

@@ -33,8 +33,9 @@ export interface RunOptions {
   lockWaitMs?: number;
   signal?: AbortSignal;
   /**
-   * The chain's tip in another store of this evidence (the S3 store), asked under the lock before
-   * collecting: when it is newer than the local dir's, the new bundle links to it.
+   * What the new bundle links to, as another store of this evidence (the S3 store) decides it, asked
+   * under the lock before collecting: its tip, or the local tip when the local chain leads to it;
+   * null links to the local tip. Either way the new id must sort after it (assertFollows).
    */
   remotePrevious?: (stream: string | null, local: { id: string; manifestSha256: string } | null, evidenceDir: string) => Promise<RemoteTip | null>;
 }

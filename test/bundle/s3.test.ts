@@ -398,6 +398,13 @@ describe.skipIf(!moto.ok)('S3 evidence store (moto)', () => {
     }
     expect(listBundleDirs(out).complete).toEqual([path.basename(r0.out.bundle)]);
     expect(await keysUnder(LOCKED, `${prefix}/`)).toEqual(keysBefore);
+    // the way out under COMPLIANCE: delete markers on the planted manifest and on the claim it made
+    await s3.send(new DeleteObjectCommand({ Bucket: LOCKED, Key: `${prefix}/_default/${future}/manifest.json` }));
+    await s3.send(new DeleteObjectCommand({ Bucket: LOCKED, Key: linkClaimKey({ bucket: LOCKED, prefix }, null, path.basename(r0.out.bundle)) }));
+    const after = await collect(cfg, out);
+    expect(after.code, after.stderr).toBe(0);
+    expect(manifestOf(after.out.bundle).previous.id).toBe(path.basename(r0.out.bundle));
+    expect(after.out.s3.bundles).toEqual([path.basename(after.out.bundle)]);
 
     // a few minutes of skew between two machines: still refused, since the new id would sort first
     const skewPrefix = 'soc2/skew';
