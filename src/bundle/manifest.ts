@@ -5,6 +5,8 @@ export const BUNDLE_FORMAT = 'soc2-evidence-bundle/1';
 export const MANIFEST = 'manifest.json';
 export const SIGNATURE = 'manifest.sig';
 export const FINDINGS = 'findings.json';
+/** the redacted config in force (src/config/expected.ts) */
+export const CONFIG_FILE = 'config.json';
 export const PARTIAL_SUFFIX = '.partial';
 /** bundle id: UTC start time to the millisecond + 4 hex, so ids sort by time even for runs a second apart */
 export const BUNDLE_ID = /^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}(\.\d{3})?Z-[0-9a-f]{4}$/;
@@ -54,7 +56,8 @@ export interface Manifest {
   startedAt: string;
   finishedAt: string;
   status: BundleStatus;
-  config: { sha256: string; scope: string[] };
+  /** sha256 of the config file's bytes; path: its redacted copy in the bundle (absent in older bundles) */
+  config: { sha256: string; scope: string[]; path?: string };
   identity: Identity;
   collectors: CollectorEntry[];
   artifacts: ArtifactEntry[];

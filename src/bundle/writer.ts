@@ -5,7 +5,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, open, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ArtifactDecl, ArtifactSink, NdjsonArtifact, OperationRecord, Provenance, Target } from '../core/types.js';
-import { FINDINGS, MANIFEST, PARTIAL_SUFFIX, SIGNATURE, type ArtifactEntry, type FileEntry, type Manifest } from './manifest.js';
+import { CONFIG_FILE, FINDINGS, MANIFEST, PARTIAL_SUFFIX, SIGNATURE, type ArtifactEntry, type FileEntry, type Manifest } from './manifest.js';
 import { signManifest, type SigningKey } from './sign.js';
 
 export interface SinkOptions {
@@ -149,6 +149,13 @@ export class BundleWriter {
 
   async writeFindings(findings: unknown[]): Promise<FileEntry> {
     const f = await this.writeWhole(FINDINGS, JSON.stringify(findings, null, 2) + '\n');
+    this.files.push(f);
+    return f;
+  }
+
+  /** config.json: the redacted config in force (src/config/expected.ts). */
+  async writeConfig(stored: unknown): Promise<FileEntry> {
+    const f = await this.writeWhole(CONFIG_FILE, JSON.stringify(stored, null, 2) + '\n');
     this.files.push(f);
     return f;
   }
