@@ -6,7 +6,8 @@ import { listBundleDirs, readManifest } from '../bundle/store.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { CATEGORIES } from '../config/schema.js';
 import { ExitCode, UsageError } from '../core/errors.js';
-import { loadMappings } from '../mapping/index.js';
+import { lintRegister, loadRegister, type Register } from '../mapping/controls.js';
+import { loadMappings, type Mappings } from '../mapping/index.js';
 import { buildReport } from '../report/aggregate.js';
 import { parseDateFlag } from '../report/dates.js';
 import { FORMATS, writeReport, type Format } from '../report/index.js';
@@ -88,6 +89,7 @@ async function reportFrom(
   if (complete.length + partial.length === 0) throw new UsageError(`${where}: no evidence bundles found`);
 
   const mappings = loadMappings(loaded ? loaded.config.mappings.map((m) => path.resolve(loaded.baseDir, m)) : []);
+  const register = await registerOf(loaded, configFile, mappings);
   const scope = loaded ? loaded.config.scope : scopeFromBundles(evidenceDir);
   const outDir = path.resolve(o.out ?? 'report');
   const rel = path.relative(evidenceDir, outDir);
@@ -99,6 +101,7 @@ async function reportFrom(
     scope,
     organization: loaded?.config.organization ?? null,
     mappings,
+    register,
     allowUnverified: !!o.allowUnverified,
     sample,
     now: now(),
@@ -143,4 +146,13 @@ async function reportFrom(
     out.write(`wrote ${written.length} file(s) to ${outDir}${written.includes('index.html') ? ` (open ${path.join(outDir, 'index.html')})` : ''}\n`);
   }
   return ExitCode.ok;
+}
+
+/** The config's control register (`controls:`), else the shipped one; linted when a config is given. */
+async function registerOf(loaded: LoadedConfig | null, configFile: string | undefined, mappings: Mappings): Promise<Register> {
+  if (!loaded?.config.controls) return loadRegister();
+  const register = loadRegister(path.resolve(loaded.baseDir, loaded.config.controls), `${configFile}: controls: `);
+  const problems = lintRegister(register, mappings, (await import('../../collectors/registry.js')).collectors);
+  if (problems.length) throw new UsageError(`${configFile}: controls: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`);
+  return register;
 }
