@@ -141,7 +141,8 @@ async function reportFrom(
     const out = process.stdout;
     out.write(`${m.organization ?? 'report'}: ${s.bundles} bundle(s), ${m.window.from} to ${m.window.to}; integrity ${m.integrity.ok ? 'verified' : 'NOT VERIFIED (--allow-unverified)'}\n`);
     out.write(`continuity: ${s.daysWithCompleteBundle} of ${s.days} day(s) with a complete bundle${m.continuity.daysWithoutComplete.length ? `; without: ${m.continuity.daysWithoutComplete.slice(0, 10).join(', ')}${m.continuity.daysWithoutComplete.length > 10 ? ', …' : ''}` : ''}\n`);
-    out.write(`criteria: ${s.criteria.covered} of ${s.criteria.inScope} covered (${s.criteria.pass} pass, ${s.criteria.fail} fail, ${s.criteria.error} error, ${s.criteria.collected} collected); ${s.criteria.manual} need manual evidence\n`);
+    out.write(`controls over the period: ${s.controls.total} (${s.controls.effective} effective every day, ${s.controls.deviations} with deviations, ${s.controls.notTested} not tested on some days, ${s.controls.manual} manual only)\n`);
+    out.write(`criteria: ${s.criteria.covered} of ${s.criteria.inScope} covered over the period (${s.criteria.pass} effective, ${s.criteria.fail} with deviations, ${s.criteria.notTested} not tested on some days, ${s.criteria.collected} collected); ${s.criteria.manual} need manual evidence\n`);
     out.write(`exceptions: ${s.exceptions.total} (${s.exceptions.open} open); populations: ${s.populations.promotions} promotions, ${s.populations.privilegedAccess} privileged-access changes, ${s.populations.secretRotations} secret rotations${sample ? ` (sampled ${sample.n}, seed ${sample.seed})` : ''}\n`);
     out.write(`wrote ${written.length} file(s) to ${outDir}${written.includes('index.html') ? ` (open ${path.join(outDir, 'index.html')})` : ''}\n`);
   }

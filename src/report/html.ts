@@ -234,12 +234,12 @@ function controlsHtml(m: ReportModel, o: HtmlOptions, max: number): string {
       const dev = table(
         ['Day', 'Check', 'Source / scope', 'Summary', 'Findings'],
         c.period.deviations.map((d) => [day(d.date), `<code>${h(d.check)}</code>`, scopeOf(d), h(d.summary), d.findingsFile ? ref(d.findingsFile, o, 'findings') : '—']),
-        { empty: 'No deviation in the period.', max },
+        { empty: 'No deviation in the period.', max: Math.min(max, 100), more: 'control-results.csv and report.json hold all of them' },
       );
       const untested = table(
         ['Day', 'Check', 'Source / scope', 'Status', 'Why'],
         c.notTested.map((d) => [day(d.date), `<code>${h(d.check)}</code>`, scopeOf(d), badge(d.status === 'missing' ? 'missing' : 'error'), h(d.summary)]),
-        { empty: 'Every expected test instance ran.', max },
+        { empty: 'Every expected test instance ran.', max: Math.min(max, 50), more: 'control-results.csv and report.json hold all of them' },
       );
       const latest = c.latest ? `<p class="kv">Latest state only (${h(c.latest.date)}, not the period conclusion): ${h(DAY_LABEL[c.latest.status])}</p>` : '';
       const manual = c.manual.length ? `<p class="kv">Manual evidence requested: ${c.manual.map((t) => `<b>${h(t.id)}</b> — ${h(t.request)}`).join('; ')}</p>` : '';
