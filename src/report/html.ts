@@ -373,7 +373,7 @@ ${grid(
   const automated = m.criteria.filter((x) => x.automated);
   const manual = m.criteria.filter((x) => !x.automated);
   const overview = table(
-    ['Criterion', 'Title', 'Over the period', 'Conclusion', 'Days with evidence', 'Pass rate', 'Open exceptions'],
+    ['Criterion', 'Title', 'Conclusion (period)', 'Over the period', 'Days with evidence', 'Pass rate', 'Open exceptions'],
     m.criteria.map((x) => [
       x.automated ? `<a href="#crit-${h(x.id)}"><b>${h(x.id)}</b></a>` : `<b>${h(x.id)}</b>`,
       h(x.title),
