@@ -92,7 +92,7 @@ export function manifestShapeProblem(m: unknown): string | null {
   if (!optional(m.stream, (v) => typeof v === 'string')) return 'stream is not a string';
   if (!optional(m.organization, (v) => typeof v === 'string')) return 'organization is not a string';
   if (!optional(m.tool, isObject)) return 'tool is not an object';
-  if (!optional(m.config, (v) => isObject(v) && optional(v.scope, Array.isArray))) return 'config is not {sha256, scope[]}';
+  if (!optional(m.config, (v) => isObject(v) && optional(v.scope, Array.isArray) && optional(v.path, (p) => typeof p === 'string'))) return 'config is not {sha256, scope[], path?}';
   if (!optional(m.findings, (v) => isObject(v) && optional(v.path, (x) => typeof x === 'string'))) return 'findings is not {path, summary}';
   if (!optional(m.previous, (v) => isObject(v) && typeof v.id === 'string' && typeof v.manifestSha256 === 'string')) return 'previous is not {id, manifestSha256}';
   if (!optional(m.signing, (v) => isObject(v) && typeof v.keyId === 'string' && typeof v.publicKey === 'string')) return 'signing is not {algorithm, keyId, publicKey}';
