@@ -18,9 +18,6 @@ import {
   type ArtifactRow,
   type BundleRow,
   type ContinuityDay,
-  type CriterionReport,
-  type EvidenceKind,
-  type EvidenceStatus,
   type ExceptionRow,
   type FileRef,
   type FindingBrief,
@@ -35,7 +32,8 @@ import {
 } from './model.js';
 import { CONFIG_FORMAT, type ExpectedUnit } from '../config/expected.js';
 import { loadRegister, type Control } from '../mapping/controls.js';
-import { ControlsAggregator, criterionPeriod } from './controls.js';
+import { ControlsAggregator } from './controls.js';
+import { criterionReports, type CritAgg, type DayAgg } from './criteria.js';
 import { CoverageAggregator } from './coverage.js';
 import { readChecked } from './read.js';
 import { drawSample } from './sample.js';
@@ -115,33 +113,6 @@ function worst(statuses: Iterable<string>): 'pass' | 'fail' | 'error' | null {
     else if (s === 'pass' && w === null) w = 'pass';
   }
   return w;
-}
-
-interface DayAgg {
-  pass: number;
-  fail: number;
-  error: number;
-  collected: boolean;
-}
-
-interface KindAgg {
-  artifacts: number;
-  bundles: number;
-  lastBundle: string;
-  firstDate: string;
-  lastDate: string;
-  latest: EvidenceKind['latest'];
-}
-
-interface CritAgg {
-  days: Map<string, DayAgg>;
-  kinds: Map<string, KindAgg>;
-  kindsSeen: Set<string>;
-  checksSeen: Set<string>;
-  latest: CriterionReport['latest'];
-  pass: number;
-  fail: number;
-  error: number;
 }
 
 interface Series {
@@ -615,58 +586,7 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
   const lastBundleDay = bundles.length ? bundles[bundles.length - 1]!.date : null;
   const controls = controlsAgg.controls(register.controls, inScope, days, lastBundleDay && lastBundleDay <= window.through ? lastBundleDay : null, coverage);
 
-  const calendarRows: ReportModel['calendar']['rows'] = [];
-  const criteriaOut: CriterionReport[] = criteria.map((c) => {
-    const a = agg.get(c.id)!;
-    const artifactKinds = [...new Set([...[...kindMap].filter(([, s]) => s.has(c.id)).map(([k]) => k), ...a.kindsSeen])].sort();
-    const checks = [...new Set([...[...checkMap].filter(([, s]) => s.has(c.id)).map(([k]) => k), ...a.checksSeen])].sort();
-    const automated = artifactKinds.length + checks.length > 0;
-    const evDays = [...a.days.entries()].filter(([, d]) => d.collected || d.pass + d.fail + d.error > 0).map(([d]) => d).sort();
-    const addressing = controls.filter((x) => x.criteria.includes(c.id));
-    const { cells: periodCells, period } = criterionPeriod(days, addressing);
-    const fallback: EvidenceStatus = evDays.length ? 'collected' : automated ? 'no-evidence' : 'manual';
-    const status: EvidenceStatus = period.conclusion === 'effective' ? 'pass' : period.conclusion === 'deviations' ? 'fail' : period.conclusion === 'not-tested' ? 'not-tested' : fallback;
-    const ex = exceptions.filter((e) => e.criteria.includes(c.id));
-    const cells: EvidenceStatus[] = days.map((d) => {
-      const x = a.days.get(d);
-      if (!x) return automated ? 'no-evidence' : 'manual';
-      return x.fail ? 'fail' : x.error ? 'error' : x.pass ? 'pass' : x.collected ? 'collected' : automated ? 'no-evidence' : 'manual';
-    });
-    calendarRows.push({ criterion: c.id, cells });
-    const total = a.pass + a.fail + a.error;
-    return {
-      id: c.id,
-      category: c.category,
-      family: c.family,
-      title: c.title,
-      automated,
-      status,
-      artifactKinds,
-      checks,
-      controls: input.mappings.controls.filter((x) => x.criteria.includes(c.id)).map((x) => x.id),
-      addressedBy: addressing.map((x) => x.id),
-      supportedBy: controls.filter((x) => x.supports.includes(c.id)).map((x) => x.id),
-      period,
-      periodCells,
-      daysWithEvidence: evDays.length,
-      firstEvidence: evDays[0] ?? null,
-      lastEvidence: evDays[evDays.length - 1] ?? null,
-      latest: a.latest,
-      passRate: {
-        pass: a.pass,
-        fail: a.fail,
-        error: a.error,
-        rate: total ? a.pass / total : null,
-        days: [...a.days.entries()]
-          .filter(([, d]) => d.pass + d.fail + d.error > 0)
-          .sort(([x], [y]) => x.localeCompare(y))
-          .map(([date, d]) => ({ date, pass: d.pass, fail: d.fail, error: d.error })),
-      },
-      exceptions: ex.map((e) => e.id),
-      openExceptions: ex.filter((e) => e.status === 'open').length,
-      evidence: [...a.kinds.entries()].sort(([x], [y]) => x.localeCompare(y)).map(([kind, k]) => ({ kind, artifacts: k.artifacts, bundles: k.bundles, firstDate: k.firstDate, lastDate: k.lastDate, latest: k.latest })),
-    };
-  });
+  const { criteria: criteriaOut, calendarRows } = criterionReports({ criteria, agg, kindMap, checkMap, controls, exceptions, days, userControls: input.mappings.controls });
 
   // 5. continuity
   const cdays = [...continuityDays.values()];

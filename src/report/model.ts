@@ -153,7 +153,7 @@ export interface PeriodResult {
   /** days on which nothing was expected of it (e.g. no source of its checks configured) */
   daysNotApplicable: number;
   occurrences: { expected: number; tested: number; pass: number; fail: number; error: number; missing: number; notApplicable: number };
-  /** every failed instance of the period, oldest first */
+  /** every failed instance of the period, oldest first (for a criterion: empty, they are under its controls) */
   deviations: TestInstance[];
 }
 
