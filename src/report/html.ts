@@ -32,7 +32,7 @@ const STATUS_FILL: Record<EvidenceStatus, string> = {
 };
 const DAY_FILL: Record<DayStatus, string> = { pass: '#2e7d32', fail: '#c62828', error: '#ef8f00', missing: '#ffffff', 'not-applicable': '#f4f4f4', manual: '#f4f4f4' };
 const DAY_LABEL: Record<DayStatus, string> = { pass: 'operated effectively', fail: 'deviation', error: 'not tested (could not evaluate)', missing: 'not tested (expected test missing)', 'not-applicable': 'nothing expected', manual: 'manual' };
-const CONCLUSION: Record<ControlReport['period']['conclusion'], string> = { effective: 'pass', deviations: 'fail', 'not-tested': 'not-tested', 'not-applicable': 'no-evidence', manual: 'manual' };
+const CONCLUSION: Record<ControlReport['period']['conclusion'], EvidenceStatus | 'not-applicable'> = { effective: 'pass', deviations: 'fail', 'not-tested': 'not-tested', 'not-applicable': 'not-applicable', manual: 'manual' };
 const RUN_FILL = { complete: '#2e7d32', partial: '#ef8f00', failed: '#c62828', none: '#ffffff' } as const;
 
 const pct = (r: number | null) => (r === null ? '—' : `${(r * 100).toFixed(r === 1 || r === 0 ? 0 : 1)}%`);
@@ -42,7 +42,7 @@ const num = (n: number) => n.toLocaleString('en-US');
 const ts = (v: string | null) => (v ? `<span class="nw">${h(v.replace('T', ' ').replace(/\.\d{3}Z$/, 'Z'))}</span>` : '—');
 const day = (v: string) => `<span class="nw">${h(v)}</span>`;
 
-function badge(s: EvidenceStatus | 'missing' | 'open' | 'resolved' | 'complete' | 'partial' | 'failed' | 'gained' | 'lost' | 'approved' | 'unapproved'): string {
+function badge(s: EvidenceStatus | 'missing' | 'not-applicable' | 'open' | 'resolved' | 'complete' | 'partial' | 'failed' | 'gained' | 'lost' | 'approved' | 'unapproved'): string {
   const label = (STATUS_LABEL as Record<string, string>)[s] ?? s.charAt(0).toUpperCase() + s.slice(1);
   return `<span class="badge b-${h(s)}">${h(label)}</span>`;
 }
@@ -225,7 +225,7 @@ function controlsHtml(m: ReportModel, o: HtmlOptions, max: number): string {
   const scopeOf = (i: { source: string; scope: Record<string, string> }) => h(`${i.source} ${scopeLabel(i.scope)}`.trim());
   const overview = table(
     ['Control', 'Title', 'Owner', 'Frequency', 'Addresses', 'Conclusion', 'Over the period'],
-    m.controls.map((c) => [`<a href="#ctl-${h(c.id)}"><b>${h(c.id)}</b></a>`, h(c.title), h(c.owner), h(c.frequency), h(c.criteria.join(', ')), badge(CONCLUSION[c.period.conclusion] as EvidenceStatus), h(c.period.text)]),
+    m.controls.map((c) => [`<a href="#ctl-${h(c.id)}"><b>${h(c.id)}</b></a>`, h(c.title), h(c.owner), h(c.frequency), h(c.criteria.join(', ')), badge(CONCLUSION[c.period.conclusion]), h(c.period.text)]),
     { empty: 'No control of the register addresses a criterion in scope.' },
   );
   const rows = m.controls.map((c) => ({ label: c.id, cells: c.cells.map((st, i) => ({ fill: DAY_FILL[st], ...(st === 'missing' ? { stroke: '#c62828' } : {}), title: `${c.id} ${m.calendar.days[i]}: ${DAY_LABEL[st]}` })) }));
@@ -243,7 +243,7 @@ function controlsHtml(m: ReportModel, o: HtmlOptions, max: number): string {
       );
       const latest = c.latest ? `<p class="kv">Latest state only (${h(c.latest.date)}, not the period conclusion): ${h(DAY_LABEL[c.latest.status])}</p>` : '';
       const manual = c.manual.length ? `<p class="kv">Manual evidence requested: ${c.manual.map((t) => `<b>${h(t.id)}</b> — ${h(t.request)}`).join('; ')}</p>` : '';
-      return `<article class="criterion" id="ctl-${h(c.id)}"><h3><span class="id">${h(c.id)}</span> ${h(c.title)} ${badge(CONCLUSION[c.period.conclusion] as EvidenceStatus)}</h3>
+      return `<article class="criterion" id="ctl-${h(c.id)}"><h3><span class="id">${h(c.id)}</span> ${h(c.title)} ${badge(CONCLUSION[c.period.conclusion])}</h3>
 <p>${h(c.description)}</p>
 <p class="kv">Owner ${h(c.owner)} · ${h(c.frequency)} · addresses ${h(c.criteria.join(', '))}${c.supports.length ? ` · supports ${h(c.supports.join(', '))}` : ''} · checks ${c.checks.map((k) => `<code>${h(k)}</code>`).join(', ') || '—'} · from <code>${h(c.file)}</code></p>
 <p><b>Over the period:</b> ${h(c.period.text)}. ${num(c.period.occurrences.tested)} of ${num(c.period.occurrences.expected)} expected test instances ran (${num(c.period.occurrences.fail)} failed, ${num(c.period.occurrences.error)} could not be evaluated, ${num(c.period.occurrences.missing)} missing).</p>
