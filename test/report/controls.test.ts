@@ -147,3 +147,31 @@ describe('expected coverage', () => {
     expect(oscalState(m, 'CC4.1')).toBe('not-satisfied');
   });
 });
+
+describe('a partial run', () => {
+  it('an instance whose evidence had gaps is an error: the day is not tested, and CC4.1 names the gap', async () => {
+    const ev = path.join(tmpDir('soc2-part-'), 'evidence');
+    const expected: ExpectedUnit[] = [{ source: 'main', system: 'aws', collector: 'aws-iam', scope: {} }];
+    for (let d = 1; d <= 2; d++)
+      await writeDay(
+        ev,
+        {
+          at: at(d),
+          build: async (b) => {
+            if (d === 2) b.gap(iam(A), { api: 'iam:GetAccountSummary', code: 'AccessDenied', message: 'denied' });
+            b.finding(iam(A), 'aws-iam.root-mfa', d === 2 ? 'error' : 'pass');
+          },
+        },
+        { expected },
+      );
+    const m = await report(ev);
+    expect(m.bundles.map((b) => b.status)).toEqual(['complete', 'failed']);
+    expect(m.coverage.days[1]).toMatchObject({ covered: 0, error: 1, missing: 0, errorUnits: ['main/aws-iam'] });
+    const mfa = m.controls.find((c) => c.id === 'R-MFA')!;
+    expect(mfa.cells).toEqual(['pass', 'error']);
+    expect(mfa.period).toMatchObject({ conclusion: 'not-tested', daysNotTested: [date(2)], occurrences: { expected: 2, tested: 1, error: 1 } });
+    const con = m.controls.find((c) => c.id === 'R-CON')!;
+    expect(con.period.deviations.map((x) => x.summary)).toEqual(['1 of 1 expected units not fully collected: main/aws-iam with gaps']);
+  });
+});
+
