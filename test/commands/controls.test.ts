@@ -1,6 +1,8 @@
 // soc2 controls: every criterion with the register controls addressing it.
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, tmpDir } from '../helpers/cli.js';
+import { repoRoot, runCli, tmpDir, writeConfig } from '../helpers/cli.js';
+import { writeDay } from '../report/fixtures.js';
 
 describe('soc2 controls', () => {
   it('lists the register controls of each criterion; CC4.1 comes from collection continuity, CC1.3 is manual', async () => {
@@ -12,5 +14,16 @@ describe('soc2 controls', () => {
     expect(by['CC6.1']!.register).toEqual(expect.arrayContaining(['IAM-01', 'IAM-02', 'SEC-01']));
     expect(by['CC1.3']!.checks).toEqual([]);
     expect(out.manual).toContain('CC1.3');
+  });
+});
+
+describe('soc2 report with the config\'s control register', () => {
+  it('an over-claiming register is a one-line usage error naming the config, the file and the control', async () => {
+    const dir = tmpDir();
+    await writeDay(path.join(dir, 'evidence'), { at: new Date(Date.UTC(2026, 4, 1, 2)), build: async () => undefined });
+    const cfg = writeConfig(dir, `controls: ${path.join(repoRoot, 'fixtures', 'controls', 'over-claim.yaml')}\n`);
+    const r = await runCli(['report', '--config', cfg, '--out', path.join(dir, 'report')], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(`soc2: ${cfg}: controls: over-claim.yaml: control X-02: unknown check aws-iam.no-such-check (and 3 more)`);
   });
 });
