@@ -5,6 +5,8 @@ export const BUNDLE_FORMAT = 'soc2-evidence-bundle/1';
 export const MANIFEST = 'manifest.json';
 export const SIGNATURE = 'manifest.sig';
 export const FINDINGS = 'findings.json';
+/** the redacted config in force (src/config/expected.ts) */
+export const CONFIG_FILE = 'config.json';
 export const PARTIAL_SUFFIX = '.partial';
 /** where collect moves a leftover `<id>.partial` that holds a manifest (never deleted: it may be a real bundle) */
 export const QUARANTINE = 'quarantine';
@@ -60,7 +62,8 @@ export interface Manifest {
   startedAt: string;
   finishedAt: string;
   status: BundleStatus;
-  config: { sha256: string; scope: string[] };
+  /** sha256 of the config file's bytes; path: its redacted copy in the bundle (absent in older bundles) */
+  config: { sha256: string; scope: string[]; path?: string };
   identity: Identity;
   collectors: CollectorEntry[];
   artifacts: ArtifactEntry[];
@@ -95,7 +98,7 @@ export function manifestShapeProblem(m: unknown): string | null {
   if (!optional(m.stream, (v) => typeof v === 'string')) return 'stream is not a string';
   if (!optional(m.organization, (v) => typeof v === 'string')) return 'organization is not a string';
   if (!optional(m.tool, isObject)) return 'tool is not an object';
-  if (!optional(m.config, (v) => isObject(v) && optional(v.scope, Array.isArray))) return 'config is not {sha256, scope[]}';
+  if (!optional(m.config, (v) => isObject(v) && optional(v.scope, Array.isArray) && optional(v.path, (p) => typeof p === 'string'))) return 'config is not {sha256, scope[], path?}';
   if (!optional(m.findings, (v) => isObject(v) && optional(v.path, (x) => typeof x === 'string'))) return 'findings is not {path, summary}';
   if (!optional(m.previous, (v) => isObject(v) && typeof v.id === 'string' && typeof v.manifestSha256 === 'string')) return 'previous is not {id, manifestSha256}';
   if (!optional(m.signing, (v) => isObject(v) && typeof v.keyId === 'string' && typeof v.publicKey === 'string')) return 'signing is not {algorithm, keyId, publicKey}';

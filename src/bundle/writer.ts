@@ -6,7 +6,7 @@ import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { DiskFullError, asDiskFull } from '../core/errors.js';
 import path from 'node:path';
 import type { ArtifactDecl, ArtifactSink, NdjsonArtifact, OperationRecord, Provenance, Target } from '../core/types.js';
-import { FINDINGS, MANIFEST, PARTIAL_SUFFIX, SIGNATURE, type ArtifactEntry, type FileEntry, type Manifest } from './manifest.js';
+import { CONFIG_FILE, FINDINGS, MANIFEST, PARTIAL_SUFFIX, SIGNATURE, type ArtifactEntry, type FileEntry, type Manifest } from './manifest.js';
 import { signManifest, type SigningKey } from './sign.js';
 
 export interface SinkOptions {
@@ -183,6 +183,13 @@ export class BundleWriter {
 
   async writeFindings(findings: unknown[]): Promise<FileEntry> {
     const f = await this.writeWhole(FINDINGS, JSON.stringify(findings, null, 2) + '\n');
+    this.files.push(f);
+    return f;
+  }
+
+  /** config.json: the redacted config in force (src/config/expected.ts). */
+  async writeConfig(stored: unknown): Promise<FileEntry> {
+    const f = await this.writeWhole(CONFIG_FILE, JSON.stringify(stored, null, 2) + '\n');
     this.files.push(f);
     return f;
   }

@@ -22,14 +22,15 @@ export interface CollectOptions {
 
 export async function collectCommand(o: CollectOptions, env: NodeJS.ProcessEnv = process.env, now: () => Date = () => new Date()): Promise<number> {
   const loaded = loadConfig(o.config, registry);
+  let only: string[] | undefined;
   if (o.only !== undefined) {
     const ids = o.only.split(',').map((s) => s.trim()).filter(Boolean);
     if (ids.length === 0) throw new UsageError(`--only: expected comma-separated collector ids, got ${JSON.stringify(o.only)}`);
     const known = new Set(registry.map((c) => c.meta.id));
     for (const id of ids) if (!known.has(id)) throw new UsageError(`--only: unknown collector "${id}"; expected one of ${[...known].join(', ')}`);
-    loaded.config.collectors = ids;
+    only = ids;
   }
-  assertSomethingToCollect(loaded, registry);
+  assertSomethingToCollect(loaded, registry, only);
   const mappings = loadMappings(loaded.config.mappings.map((m) => path.resolve(loaded.baseDir, m)));
   const problems = lintMappings(mappings, registry);
   if (problems.length) throw new UsageError(`mappings are inconsistent: ${problems[0]}`);
@@ -49,7 +50,7 @@ export async function collectCommand(o: CollectOptions, env: NodeJS.ProcessEnv =
   let upload: import('../bundle/s3.js').S3UploadReport | null = null;
   let run: Awaited<ReturnType<typeof runCollection>>;
   try {
-    run = await runCollection({ loaded, collectors: registry, mappings, evidenceDir, now, signKey, log, env, lockWaitMs, ...(store ? { remotePrevious: store.remotePrevious } : {}) });
+    run = await runCollection({ loaded, collectors: registry, mappings, evidenceDir, now, signKey, log, env, lockWaitMs, only, ...(store ? { remotePrevious: store.remotePrevious } : {}) });
     if (store) upload = await store.uploadPending(evidenceDir, loaded.config.evidence.stream ?? null);
   } finally {
     await store?.close();

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { collectors as registry } from '../../collectors/registry.js';
 import { loadConfig } from '../config/load.js';
 import { ExitCode } from '../core/errors.js';
+import { loadRegister } from '../mapping/controls.js';
 import { criteriaInScope, loadMappings } from '../mapping/index.js';
 
 export interface ControlRow {
@@ -13,16 +14,20 @@ export interface ControlRow {
   artifacts: string[];
   checks: string[];
   controls: string[];
+  /** register controls addressing it (config `controls:`, else the shipped controls/) */
+  register: string[];
   automated: boolean;
 }
 
 export function controlRows(configFile: string | undefined): { scope: string[]; rows: ControlRow[] } {
   let scope = ['security'];
   let userFiles: string[] = [];
+  let register = loadRegister();
   if (configFile && existsSync(configFile)) {
     const loaded = loadConfig(configFile, registry);
     scope = ['security', ...loaded.config.scope.filter((s) => s !== 'security')];
     userFiles = loaded.config.mappings.map((m) => path.resolve(loaded.baseDir, m));
+    if (loaded.config.controls) register = loadRegister(path.resolve(loaded.baseDir, loaded.config.controls), `${configFile}: controls: `);
   }
   const m = loadMappings(userFiles);
   const inScope = new Set(criteriaInScope(m, scope).map((c) => c.id));
@@ -30,7 +35,8 @@ export function controlRows(configFile: string | undefined): { scope: string[]; 
     const artifacts = Object.entries(m.artifacts).filter(([, e]) => e.criteria.includes(c.id)).map(([k]) => k);
     const checks = Object.entries(m.checks).filter(([, e]) => e.criteria.includes(c.id)).map(([k]) => k);
     const controls = m.controls.filter((x) => x.criteria.includes(c.id)).map((x) => x.id);
-    return { id: c.id, category: c.category, title: c.title, inScope: inScope.has(c.id), artifacts, checks, controls, automated: artifacts.length + checks.length > 0 };
+    const addressing = register.controls.filter((x) => x.criteria.includes(c.id)).map((x) => x.id);
+    return { id: c.id, category: c.category, title: c.title, inScope: inScope.has(c.id), artifacts, checks, controls, register: addressing, automated: artifacts.length + checks.length > 0 };
   });
   return { scope, rows };
 }
@@ -49,6 +55,7 @@ export async function controlsCommand(o: { config: string; json?: boolean; all?:
       if (r.checks.length) process.stdout.write(`       checks:    ${r.checks.join(', ')}\n`);
       if (r.artifacts.length) process.stdout.write(`       artifacts: ${r.artifacts.join(', ')}\n`);
     } else process.stdout.write('       no automated evidence: needs manual evidence\n');
+    if (r.register.length) process.stdout.write(`       controls:  ${r.register.join(', ')}\n`);
     if (r.controls.length) process.stdout.write(`       your controls: ${r.controls.join(', ')}\n`);
   }
   const manual = shown.filter((r) => !r.automated).length;

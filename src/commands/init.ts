@@ -1,10 +1,11 @@
 // `soc2 init`: a commented config from what the environment already says (no API calls), and
 // with --ci a scheduled workflow that collects every day and fails visibly on gaps.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { toolVersion } from '../core/paths.js';
+import { DEFAULT_REGISTER } from '../mapping/controls.js';
 
 export interface Detected {
   awsProfile?: string;
@@ -216,6 +217,7 @@ export async function initCommand(o: { config: string; ci?: string; force?: bool
   if (!existsSync(o.config) || o.force) {
     const d = detect(env);
     write(o.config, configTemplate(d, o.organization));
+    writeStarterRegister(o.config, write);
     const mlflowNote = d.mlflowTrackingUri && (withoutUserinfo(d.mlflowTrackingUri).stripped ? 'MLFLOW_TRACKING_URI (its user and password left out: set MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD)' : 'MLFLOW_TRACKING_URI');
     const found = [d.awsRegion && `AWS region ${d.awsRegion}`, d.awsProfile && `AWS profile ${d.awsProfile}`, mlflowNote, d.gcpProject && `GCP project ${d.gcpProject}`].filter(Boolean);
     process.stderr.write(found.length ? `detected: ${found.join(', ')} (no API was called)\n` : 'nothing detected; edit the sources in the file\n');
@@ -224,4 +226,14 @@ export async function initCommand(o: { config: string; ci?: string; force?: bool
   if (o.ci === 'github') write(path.join('.github', 'workflows', 'soc2-evidence.yml'), githubWorkflow(rel));
   if (o.ci === 'gitlab') write('soc2-evidence.gitlab-ci.yml', gitlabPipeline(rel));
   return ExitCode.ok;
+}
+
+/**
+ * A starter copy of the shipped control register beside the config (`controls/`), and `controls:` in
+ * the config pointing at it, so the register is the user's to edit (owners, frequencies, manual tests).
+ */
+function writeStarterRegister(configFile: string, write: (file: string, text: string) => void): void {
+  const dir = path.join(path.dirname(configFile), 'controls');
+  for (const f of readdirSync(DEFAULT_REGISTER).filter((n) => n.endsWith('.yaml')).sort()) write(path.join(dir, f), readFileSync(path.join(DEFAULT_REGISTER, f), 'utf8'));
+  appendFileSync(configFile, '# the entity control register: a starter copy of the default one; set owners, frequencies, manual tests\ncontrols: controls\n');
 }

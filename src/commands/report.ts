@@ -7,7 +7,8 @@ import type { TrustedKey } from '../bundle/trust.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { CATEGORIES } from '../config/schema.js';
 import { ExitCode, UsageError, VerificationError } from '../core/errors.js';
-import { loadMappings } from '../mapping/index.js';
+import { lintRegister, loadRegister, type Register } from '../mapping/controls.js';
+import { loadMappings, type Mappings } from '../mapping/index.js';
 import { buildReport } from '../report/aggregate.js';
 import { parseDateFlag } from '../report/dates.js';
 import { FORMATS, refuseOutInsideEvidence, writeReport, type Format } from '../report/index.js';
@@ -123,6 +124,7 @@ async function reportFrom(
   if (complete.length + partial.length === 0) throw new UsageError(`${where}: no evidence bundles found`);
 
   const mappings = loadMappings(loaded ? loaded.config.mappings.map((m) => path.resolve(loaded.baseDir, m)) : []);
+  const register = await registerOf(loaded, configFile, mappings);
   const scope = loaded ? loaded.config.scope : scopeFromBundles(evidenceDir);
   const outDir = path.resolve(o.out ?? 'report');
   refuseOutInsideEvidence(outDir, evidenceDir);
@@ -133,6 +135,7 @@ async function reportFrom(
     scope,
     organization: loaded?.config.organization ?? null,
     mappings,
+    register,
     allowUnverified: !!o.allowUnverified,
     sample,
     now: now(),
@@ -180,7 +183,8 @@ async function reportFrom(
     out.write(`${m.organization ?? 'report'}: ${s.bundles} bundle(s), ${m.window.from} to ${m.window.to}; integrity ${m.integrity.ok ? integrityLine(m.integrity) : `${integrityLine(m.integrity)} (--allow-unverified)`}\n`);
     if (m.integrity.writeOnce.source === 's3') out.write(`write-once storage: ${writeOnceLine(m.integrity)}\n`);
     out.write(`continuity: ${s.daysWithCompleteBundle} of ${s.days} day(s) with a complete bundle${m.continuity.daysWithoutComplete.length ? `; without: ${m.continuity.daysWithoutComplete.slice(0, 10).join(', ')}${m.continuity.daysWithoutComplete.length > 10 ? ', …' : ''}` : ''}\n`);
-    out.write(`criteria: ${s.criteria.covered} of ${s.criteria.inScope} covered (${s.criteria.pass} pass, ${s.criteria.fail} fail, ${s.criteria.error} error, ${s.criteria.collected} collected); ${s.criteria.manual} need manual evidence\n`);
+    out.write(`controls over the period: ${s.controls.total} (${s.controls.effective} effective every day, ${s.controls.deviations} with deviations, ${s.controls.notTested} not tested on some days, ${s.controls.manual} manual only)\n`);
+    out.write(`criteria: ${s.criteria.covered} of ${s.criteria.inScope} covered over the period (${s.criteria.pass} effective, ${s.criteria.fail} with deviations, ${s.criteria.notTested} not tested on some days, ${s.criteria.collected} collected); ${s.criteria.manual} need manual evidence\n`);
     out.write(`exceptions: ${s.exceptions.total} (${s.exceptions.open} open); populations: ${s.populations.promotions} promotions, ${s.populations.privilegedAccess} privileged-access changes, ${s.populations.secretRotations} secret rotations${sample ? ` (sampled ${sample.n}, seed ${sample.seed})` : ''}\n`);
     out.write(`wrote ${written.length} file(s) to ${outDir}${written.includes('index.html') ? ` (open ${path.join(outDir, 'index.html')})` : ''}\n`);
   }
@@ -200,4 +204,13 @@ function integritySummary(ig: Integrity) {
     unsigned: ig.trust.unsigned,
     writeOnce: ig.writeOnce.source === 's3' ? { source: 's3', objects: ig.writeOnce.objects, locked: ig.writeOnce.locked, modes: ig.writeOnce.modes } : { source: 'local' },
   };
+}
+
+/** The config's control register (`controls:`), else the shipped one; linted when a config is given. */
+async function registerOf(loaded: LoadedConfig | null, configFile: string | undefined, mappings: Mappings): Promise<Register> {
+  if (!loaded?.config.controls) return loadRegister();
+  const register = loadRegister(path.resolve(loaded.baseDir, loaded.config.controls), `${configFile}: controls: `);
+  const problems = lintRegister(register, mappings, (await import('../../collectors/registry.js')).collectors);
+  if (problems.length) throw new UsageError(`${configFile}: controls: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`);
+  return register;
 }

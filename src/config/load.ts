@@ -184,9 +184,10 @@ function readConfigText(file: string): string {
 }
 
 /** Collect needs at least one collector with a configured source of its kind; nothing to do is a usage error. */
-export function assertSomethingToCollect(loaded: LoadedConfig, collectors: Collector[]): void {
+export function assertSomethingToCollect(loaded: LoadedConfig, collectors: Collector[], only?: string[]): void {
   const { config } = loaded;
-  const chosen = config.collectors === 'all' ? collectors : collectors.filter((c) => (config.collectors as string[]).includes(c.meta.id));
+  // `--only` picks among all collectors, as the runner does; otherwise the config's selection
+  const chosen = only ? collectors.filter((c) => only.includes(c.meta.id)) : config.collectors === 'all' ? collectors : collectors.filter((c) => (config.collectors as string[]).includes(c.meta.id));
   if (chosen.length === 0) throw new UsageError(`${loaded.file}: collectors: no collector selected; nothing to collect`);
   if (chosen.some((c) => config.sources[c.meta.source].length > 0)) return;
   const kinds = [...new Set(chosen.map((c) => c.meta.source))].join(', ');

@@ -116,6 +116,8 @@ export const configSchema = z.strictObject({
   settings: z.record(z.string(), z.unknown()).default({}),
   /** extra mapping files: the user's own control IDs → criteria → our artifact kinds and checks */
   mappings: z.array(z.string().min(1)).default([]),
+  /** the entity control register: a YAML file or a directory of *.yaml; default the shipped controls/ */
+  controls: z.string().min(1).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

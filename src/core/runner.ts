@@ -4,9 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { CONFIG_FORMAT, expectedUnits, redactedConfig, type StoredConfig } from '../config/expected.js';
 import type { LoadedConfig } from '../config/load.js';
 import { acquireLock } from '../bundle/lock.js';
-import { BUNDLE_FORMAT, PARTIAL_SUFFIX, type ArtifactEntry, type BundleStatus, type CollectorEntry, type Identity, type Manifest } from '../bundle/manifest.js';
+import { BUNDLE_FORMAT, CONFIG_FILE, PARTIAL_SUFFIX, type ArtifactEntry, type BundleStatus, type CollectorEntry, type Identity, type Manifest } from '../bundle/manifest.js';
 import type { SigningKey } from '../bundle/sign.js';
 import { artifactReader, latestBundle, listQuarantine, sweepPartials } from '../bundle/store.js';
 import { BundleWriter } from '../bundle/writer.js';
@@ -32,6 +33,8 @@ export interface RunOptions {
   env: NodeJS.ProcessEnv;
   lockWaitMs?: number;
   signal?: AbortSignal;
+  /** `--only`: collect just these collectors; the bundle still records what the config expects */
+  only?: string[];
   /**
    * What the new bundle links to, as another store of this evidence (the S3 store) decides it, asked
    * under the lock before collecting: its tip, or the local tip when the local chain leads to it;
@@ -133,7 +136,8 @@ async function collectInto(
   const { config } = o.loaded;
   const { id, startedAt, stream, prev } = b;
   const identity: Identity = { aws: [], gcp: [], mlflow: [], ci: ciIdentity(o.env) };
-  const chosen = config.collectors === 'all' ? o.collectors : o.collectors.filter((c) => (config.collectors as string[]).includes(c.meta.id));
+  const configured = config.collectors === 'all' ? o.collectors : o.collectors.filter((c) => (config.collectors as string[]).includes(c.meta.id));
+  const chosen = o.only ? o.collectors.filter((c) => o.only!.includes(c.meta.id)) : configured;
   // producers first: a collector reading another's artifacts of this run waits for it (meta.reads)
   const selected = dependencyOrder(chosen);
   const producers = producersOf(selected);
@@ -275,6 +279,7 @@ async function collectInto(
   findings.sort((a, b) => a.check.localeCompare(b.check) || a.source.localeCompare(b.source) || JSON.stringify(a.scope).localeCompare(JSON.stringify(b.scope)));
   entries.sort((a, b) => a.id.localeCompare(b.id) || a.source.localeCompare(b.source) || JSON.stringify(a.scope).localeCompare(JSON.stringify(b.scope)));
   await writer.writeFindings(findings);
+  await writer.writeConfig(storedConfig(o));
   const summary: Record<FindingStatus, number> = { pass: 0, fail: 0, error: 0, not_applicable: 0 };
   for (const f of findings) summary[f.status]++;
   // failed = nothing at all was collected; partial = some evidence, with gaps
@@ -290,7 +295,7 @@ async function collectInto(
       startedAt: startedAt.toISOString(),
       finishedAt: o.now().toISOString(),
       status,
-      config: { sha256: o.loaded.sha256, scope: ['security', ...config.scope.filter((s) => s !== 'security')] },
+      config: { sha256: o.loaded.sha256, scope: ['security', ...config.scope.filter((s) => s !== 'security')], path: CONFIG_FILE },
       identity,
       collectors: entries,
       findings: { path: 'findings.json', summary },
@@ -300,6 +305,12 @@ async function collectInto(
     o.signKey,
   );
   return { dir, manifest, findings };
+}
+
+/** config.json: the redacted config in force and the units it expects (whatever `--only` picked). */
+function storedConfig(o: RunOptions): StoredConfig {
+  const planned = o.collectors.map((c) => ({ id: c.meta.id, source: c.meta.source, scope: c.meta.scope }));
+  return { format: CONFIG_FORMAT, sha256: o.loaded.sha256, config: redactedConfig(o.loaded.config), only: o.only ?? null, expected: expectedUnits(o.loaded.config, planned) };
 }
 
 /** Gaps land in the manifest and the log: a credential in an error message (a URI, a token) never does. */

@@ -17,7 +17,12 @@ export const CATEGORY_OF_SCOPE: Record<string, string> = {
 };
 
 const criterion = z.strictObject({ id: z.string(), category: z.string(), family: z.string(), title: z.string() });
-const mappingEntry = z.strictObject({ criteria: z.array(z.string()).min(1), rationale: z.string().min(10) });
+// primary: the evidence tests the criterion; supporting: it only corroborates it (see the file's header)
+const mappingEntry = z
+  .strictObject({ primary: z.array(z.string()), supporting: z.array(z.string()).default([]), rationale: z.string().min(10) })
+  .refine((e) => e.primary.length + e.supporting.length > 0, 'expected at least one primary or supporting criterion')
+  .refine((e) => !e.primary.some((c) => e.supporting.includes(c)), 'a criterion is either primary or supporting, not both')
+  .transform((e) => ({ ...e, criteria: [...e.primary, ...e.supporting] }));
 const mappingFile = z.strictObject({
   artifacts: z.record(z.string(), mappingEntry),
   checks: z.record(z.string(), mappingEntry),
@@ -34,10 +39,23 @@ const userMappingFile = z.strictObject({ controls: z.array(userControl).min(1) }
 export type Criterion = z.infer<typeof criterion>;
 export type UserControl = z.infer<typeof userControl>;
 
+/** One mapping entry; `criteria` is primary then supporting (what bundles record). */
+export interface MappingEntry {
+  primary: string[];
+  supporting: string[];
+  criteria: string[];
+  rationale: string;
+}
+
+/** Checks the report computes itself (not a collector's): lint knows them, mappings map them. */
+export const REPORT_CHECKS: Record<string, string> = {
+  'soc2.collection-continuity': 'Every expected source × collector × scope collected every day',
+};
+
 export interface Mappings {
   catalog: Criterion[];
-  artifacts: Record<string, { criteria: string[]; rationale: string }>;
-  checks: Record<string, { criteria: string[]; rationale: string }>;
+  artifacts: Record<string, MappingEntry>;
+  checks: Record<string, MappingEntry>;
   controls: UserControl[];
 }
 
@@ -74,7 +92,7 @@ export function lintMappings(m: Mappings, collectors: Collector[]): string[] {
   const ids = new Set(m.catalog.map((c) => c.id));
   if (ids.size !== m.catalog.length) errors.push('tsc-2017.yaml: duplicate criterion ids');
   const kinds = new Set(collectors.flatMap((c) => c.meta.artifacts.map((a) => a.kind)));
-  const checks = new Set(collectors.flatMap((c) => c.checks.map((k) => k.id)));
+  const checks = new Set([...collectors.flatMap((c) => c.checks.map((k) => k.id)), ...Object.keys(REPORT_CHECKS)]);
   for (const [kind, e] of Object.entries(m.artifacts)) {
     if (!kinds.has(kind)) errors.push(`soc2-ml.yaml: artifacts.${kind}: no collector writes this artifact kind`);
     for (const c of e.criteria) if (!ids.has(c)) errors.push(`soc2-ml.yaml: artifacts.${kind}: unknown criterion ${c}`);

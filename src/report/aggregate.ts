@@ -19,9 +19,6 @@ import {
   type ArtifactRow,
   type BundleRow,
   type ContinuityDay,
-  type CriterionReport,
-  type EvidenceKind,
-  type EvidenceStatus,
   type ExceptionRow,
   type FileRef,
   type FindingBrief,
@@ -35,6 +32,11 @@ import {
   type RotationRow,
 } from './model.js';
 import { inRequestedWindow, integrityOf, unverifiedStamp } from './integrity.js';
+import { CONFIG_FORMAT, type ExpectedUnit } from '../config/expected.js';
+import { loadRegister, type Control } from '../mapping/controls.js';
+import { ControlsAggregator } from './controls.js';
+import { criterionReports, type CritAgg, type DayAgg } from './criteria.js';
+import { CoverageAggregator } from './coverage.js';
 import { readChecked } from './read.js';
 import { drawSample } from './sample.js';
 
@@ -59,6 +61,8 @@ export interface ReportInput {
   scope: string[];
   organization: string | null;
   mappings: Mappings;
+  /** the entity control register (src/mapping/controls.ts); default the shipped controls/ */
+  register?: { from: string; controls: Control[] };
   allowUnverified: boolean;
   sample?: { n: number; seed: string };
   now?: Date;
@@ -115,33 +119,6 @@ function worst(statuses: Iterable<string>): 'pass' | 'fail' | 'error' | null {
     else if (s === 'pass' && w === null) w = 'pass';
   }
   return w;
-}
-
-interface DayAgg {
-  pass: number;
-  fail: number;
-  error: number;
-  collected: boolean;
-}
-
-interface KindAgg {
-  artifacts: number;
-  bundles: number;
-  lastBundle: string;
-  firstDate: string;
-  lastDate: string;
-  latest: EvidenceKind['latest'];
-}
-
-interface CritAgg {
-  days: Map<string, DayAgg>;
-  kinds: Map<string, KindAgg>;
-  kindsSeen: Set<string>;
-  checksSeen: Set<string>;
-  latest: CriterionReport['latest'];
-  pass: number;
-  fail: number;
-  error: number;
 }
 
 interface Series {
@@ -249,6 +226,9 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
   const rotationNotes: string[] = [];
   const rotationInfo: string[] = [];
   const rotationChains = new Map<string, LogChain>();
+  const register = input.register ?? loadRegister();
+  const coverage = new CoverageAggregator();
+  const controlsAgg = new ControlsAggregator();
   const toolVersions = new Set<string>();
   const organization = input.organization;
   let manifestOrg: string | null = null;
@@ -350,6 +330,7 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
       for (const g of list) gaps.push({ collector: c.id, source: c.source, scope: withoutSource(c.scope), api: String(g.api), code: String(g.code), message: String(g.message) });
     }
     if (status !== 'complete' || gaps.length) partialRuns.push({ bundle: id, date, status: status === 'complete' ? 'partial' : status, manifest: manifestRef, gaps });
+    coverage.addBundle(date, manifest.stream ?? null, collectors, await readStoredConfig(dir, id, manifest, ref, addProblem));
 
     // artifacts: the index, evidence per criterion and day, and the small derived logs
     const readLog = async (a: ArtifactEntry): Promise<unknown> => {
@@ -493,6 +474,7 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
       const crits = critOf(checkMap, f.check, f.criteria);
       const scope = withoutSource(f.scope);
       const brief: FindingBrief = { check: f.check, source: String(f.source ?? ''), scope, status: st, summary: String(f.summary ?? ''), exceptions: Array.isArray(f.exceptions) ? f.exceptions.length : 0 };
+      if (st === 'pass' || st === 'fail' || st === 'error' || st === 'not_applicable') controlsAgg.addFinding(date, f.check, { source: brief.source, scope, status: st, summary: brief.summary, exceptions: brief.exceptions, findingsFile: findingsRef });
       for (const c of crits) {
         const ca = agg.get(c)!;
         ca.checksSeen.add(f.check);
@@ -594,51 +576,12 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
   });
   exceptions.sort((a, b) => a.firstSeen.date.localeCompare(b.firstSeen.date) || a.check.localeCompare(b.check) || a.resource.localeCompare(b.resource));
 
-  const calendarRows: ReportModel['calendar']['rows'] = [];
-  const criteriaOut: CriterionReport[] = criteria.map((c) => {
-    const a = agg.get(c.id)!;
-    const artifactKinds = [...new Set([...[...kindMap].filter(([, s]) => s.has(c.id)).map(([k]) => k), ...a.kindsSeen])].sort();
-    const checks = [...new Set([...[...checkMap].filter(([, s]) => s.has(c.id)).map(([k]) => k), ...a.checksSeen])].sort();
-    const automated = artifactKinds.length + checks.length > 0;
-    const evDays = [...a.days.entries()].filter(([, d]) => d.collected || d.pass + d.fail + d.error > 0).map(([d]) => d).sort();
-    const status: EvidenceStatus = a.latest ? a.latest.status : evDays.length ? 'collected' : automated ? 'no-evidence' : 'manual';
-    const ex = exceptions.filter((e) => e.criteria.includes(c.id));
-    const cells: EvidenceStatus[] = days.map((d) => {
-      const x = a.days.get(d);
-      if (!x) return automated ? 'no-evidence' : 'manual';
-      return x.fail ? 'fail' : x.error ? 'error' : x.pass ? 'pass' : x.collected ? 'collected' : automated ? 'no-evidence' : 'manual';
-    });
-    calendarRows.push({ criterion: c.id, cells });
-    const total = a.pass + a.fail + a.error;
-    return {
-      id: c.id,
-      category: c.category,
-      family: c.family,
-      title: c.title,
-      automated,
-      status,
-      artifactKinds,
-      checks,
-      controls: input.mappings.controls.filter((x) => x.criteria.includes(c.id)).map((x) => x.id),
-      daysWithEvidence: evDays.length,
-      firstEvidence: evDays[0] ?? null,
-      lastEvidence: evDays[evDays.length - 1] ?? null,
-      latest: a.latest,
-      passRate: {
-        pass: a.pass,
-        fail: a.fail,
-        error: a.error,
-        rate: total ? a.pass / total : null,
-        days: [...a.days.entries()]
-          .filter(([, d]) => d.pass + d.fail + d.error > 0)
-          .sort(([x], [y]) => x.localeCompare(y))
-          .map(([date, d]) => ({ date, pass: d.pass, fail: d.fail, error: d.error })),
-      },
-      exceptions: ex.map((e) => e.id),
-      openExceptions: ex.filter((e) => e.status === 'open').length,
-      evidence: [...a.kinds.entries()].sort(([x], [y]) => x.localeCompare(y)).map(([kind, k]) => ({ kind, artifacts: k.artifacts, bundles: k.bundles, firstDate: k.firstDate, lastDate: k.lastDate, latest: k.latest })),
-    };
-  });
+  // 4b. coverage and controls over the period: criteria conclude from the controls addressing them
+  coverage.finish(days);
+  const lastBundleDay = bundles.length ? bundles[bundles.length - 1]!.date : null;
+  const controls = controlsAgg.controls(register.controls, inScope, days, lastBundleDay && lastBundleDay <= window.through ? lastBundleDay : null, coverage);
+
+  const { criteria: criteriaOut, calendarRows } = criterionReports({ criteria, agg, kindMap, checkMap, controls, exceptions, days, userControls: input.mappings.controls });
 
   // 5. continuity
   const cdays = [...continuityDays.values()];
@@ -687,23 +630,35 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
       daysWithoutCompleteBundle: daysWithoutComplete.length,
       criteria: {
         inScope: crit.length,
-        covered: crit.filter((c) => c.status === 'pass' || c.status === 'fail' || c.status === 'error' || c.status === 'collected').length,
+        covered: crit.filter((c) => c.status === 'pass' || c.status === 'fail' || c.status === 'error' || c.status === 'not-tested' || c.status === 'collected').length,
         automated: crit.filter((c) => c.automated).length,
         manual: crit.filter((c) => !c.automated).length,
         pass: crit.filter((c) => c.status === 'pass').length,
         fail: crit.filter((c) => c.status === 'fail').length,
         error: crit.filter((c) => c.status === 'error').length,
+        notTested: crit.filter((c) => c.status === 'not-tested').length,
         collected: crit.filter((c) => c.status === 'collected').length,
         noEvidence: crit.filter((c) => c.status === 'no-evidence').length,
       },
+      controls: {
+        total: controls.length,
+        effective: controls.filter((c) => c.period.conclusion === 'effective').length,
+        deviations: controls.filter((c) => c.period.conclusion === 'deviations').length,
+        notTested: controls.filter((c) => c.period.conclusion === 'not-tested').length,
+        notApplicable: controls.filter((c) => c.period.conclusion === 'not-applicable').length,
+        manual: controls.filter((c) => c.period.conclusion === 'manual').length,
+      },
+      register: register.from,
       exceptions: { total: exceptions.length, open: exceptions.filter((e) => e.status === 'open').length, resolved: exceptions.filter((e) => e.status === 'resolved').length },
       populations: { promotions: promoList.length, privilegedAccess: privilegeRows.length, secretRotations: rotList.length },
       toolVersions: [...toolVersions].sort(),
     },
     bundles,
     continuity: { days: cdays, daysWithoutBundle: cdays.filter((d) => d.bundles.length === 0).map((d) => d.date), daysWithoutComplete, longestGap, partialRuns },
+    coverage: coverage.model(days),
+    controls,
     criteria: criteriaOut,
-    calendar: { days, rows: calendarRows },
+    calendar: { days, rows: calendarRows, controls: controls.map((c) => ({ control: c.id, cells: c.cells })) },
     exceptions,
     artifacts,
     populations: {
@@ -753,6 +708,37 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
     },
   };
   return { ok: true, model };
+}
+
+/**
+ * config.json of a bundle (the redacted config in force and the units it expects), hashed against the
+ * manifest as it is read; null for bundles written before it existed (no manifest.config.path).
+ */
+async function readStoredConfig(
+  dir: string,
+  id: string,
+  manifest: Manifest,
+  ref: (bundle: string, p: string, sha256: string) => FileRef,
+  addProblem: (p: Problem) => void,
+): Promise<{ file: FileRef; expected: ExpectedUnit[] } | null> {
+  const p = manifest.config?.path;
+  if (typeof p !== 'string') return null;
+  const entry = manifest.files.find((f) => f.path === p);
+  if (!entry) {
+    addProblem({ bundle: id, file: p, message: 'the config copy named by manifest.config.path is not listed in the manifest' });
+    return null;
+  }
+  try {
+    const { text, ok } = await readChecked(dir, entry.path, entry.sha256, { lenient: true });
+    if (!ok) addProblem({ bundle: id, file: entry.path, message: 'content changed: SHA-256 does not match the manifest (found while reading it for the report)' });
+    const stored = JSON.parse(text) as { format?: unknown; expected?: unknown };
+    if (stored.format !== CONFIG_FORMAT || !Array.isArray(stored.expected)) throw new Error(`not a ${CONFIG_FORMAT} document`);
+    const expected = stored.expected.filter((u): u is ExpectedUnit => !!u && typeof u === 'object' && typeof u.source === 'string' && typeof u.collector === 'string' && !!u.scope && typeof u.scope === 'object');
+    return { file: ref(id, entry.path, entry.sha256), expected };
+  } catch (e) {
+    addProblem({ bundle: id, file: entry.path, message: `cannot be read: ${(e as Error).message.split('\n')[0]}` });
+    return null;
+  }
 }
 
 /** Bundle ids of an evidence dir (for commands that need to know whether there is anything at all). */

@@ -60,7 +60,28 @@ export function renderCsv(m: ReportModel): CsvFile[] {
     },
     {
       path: 'continuity.csv',
-      text: csv(['date', 'bundles', 'complete', 'partial', 'failed', 'bundle_ids'], m.continuity.days.map((d) => [d.date, d.bundles.length, d.complete, d.partial, d.failed, d.bundles.join(' ')])),
+      text: csv(
+        ['date', 'bundles', 'complete', 'partial', 'failed', 'bundle_ids', 'expected_basis', 'expected_units', 'covered_units', 'units_with_gaps', 'missing_units', 'not_collected'],
+        m.continuity.days.map((d, i) => {
+          const c = m.coverage.days[i]!;
+          return [d.date, d.bundles.length, d.complete, d.partial, d.failed, d.bundles.join(' '), c.basis, c.expected, c.covered, c.error, c.missing, [...c.missingUnits, ...c.errorUnits].join('; ')];
+        }),
+      ),
+    },
+    {
+      path: 'controls.csv',
+      text: csv(
+        ['control', 'title', 'owner', 'frequency', 'criteria', 'supports', 'checks', 'manual_tests', 'conclusion', 'days', 'days_effective', 'days_with_deviations', 'days_not_tested', 'instances_expected', 'instances_tested', 'instances_failed', 'instances_error', 'instances_missing', 'summary'],
+        m.controls.map((c) => [c.id, c.title, c.owner, c.frequency, c.criteria.join(' '), c.supports.join(' '), c.checks.join(' '), c.manual.map((t) => t.id).join(' '), c.period.conclusion, c.period.days, c.period.daysEffective, c.period.daysWithDeviations.join(' '), c.period.daysNotTested.join(' '), c.period.occurrences.expected, c.period.occurrences.tested, c.period.occurrences.fail, c.period.occurrences.error, c.period.occurrences.missing, c.period.text]),
+      ),
+    },
+    {
+      // every instance that was not a pass: the deviations and the days not tested, with their evidence
+      path: 'control-results.csv',
+      text: csv(
+        ['control', 'date', 'check', 'source', 'scope', 'status', 'exceptions', 'summary', 'findings', 'findings_sha256'],
+        m.controls.flatMap((c) => [...c.period.deviations, ...c.notTested].sort((a, b) => a.date.localeCompare(b.date) || a.check.localeCompare(b.check)).map((i) => [c.id, i.date, i.check, i.source, scopeLabel(i.scope), i.status, i.exceptions, i.summary, i.findingsFile?.href, i.findingsFile?.sha256])),
+      ),
     },
   ];
 }

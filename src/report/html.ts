@@ -1,7 +1,7 @@
 // index.html: one self-contained page rendered from the report model. Inline CSS and SVG only: no
 // scripts, fonts, images or requests (a Content-Security-Policy forbids them too), readable printed.
 // Every collected string goes through h().
-import type { CriterionReport, EvidenceStatus, ExceptionRow, FileRef, Population, ReportModel } from './model.js';
+import type { ControlReport, CriterionReport, DayStatus, EvidenceStatus, ExceptionRow, FileRef, Population, ReportModel } from './model.js';
 import { scopeLabel } from './aggregate.js';
 import { h, hrefOf } from './escape.js';
 import { integrityLine, keyCounts, writeOnceLine } from './integrity.js';
@@ -15,6 +15,7 @@ export interface HtmlOptions {
 
 const STATUS_LABEL: Record<EvidenceStatus, string> = {
   pass: 'Pass',
+  'not-tested': 'Not tested every day',
   fail: 'Fail',
   error: 'Error',
   collected: 'Collected',
@@ -23,12 +24,16 @@ const STATUS_LABEL: Record<EvidenceStatus, string> = {
 };
 const STATUS_FILL: Record<EvidenceStatus, string> = {
   pass: '#2e7d32',
+  'not-tested': '#f6c26b',
   fail: '#c62828',
   error: '#ef8f00',
   collected: '#6d9eeb',
   'no-evidence': '#dadce0',
   manual: '#f4f4f4',
 };
+const DAY_FILL: Record<DayStatus, string> = { pass: '#2e7d32', fail: '#c62828', error: '#ef8f00', missing: '#ffffff', 'not-applicable': '#f4f4f4', manual: '#f4f4f4' };
+const DAY_LABEL: Record<DayStatus, string> = { pass: 'operated effectively', fail: 'deviation', error: 'not tested (could not evaluate)', missing: 'not tested (expected test missing)', 'not-applicable': 'nothing expected', manual: 'manual' };
+const CONCLUSION: Record<ControlReport['period']['conclusion'], EvidenceStatus | 'not-applicable'> = { effective: 'pass', deviations: 'fail', 'not-tested': 'not-tested', 'not-applicable': 'not-applicable', manual: 'manual' };
 const RUN_FILL = { complete: '#2e7d32', partial: '#ef8f00', failed: '#c62828', none: '#ffffff' } as const;
 
 const pct = (r: number | null) => (r === null ? '—' : `${(r * 100).toFixed(r === 1 || r === 0 ? 0 : 1)}%`);
@@ -38,7 +43,7 @@ const num = (n: number) => n.toLocaleString('en-US');
 const ts = (v: string | null) => (v ? `<span class="nw">${h(v.replace('T', ' ').replace(/\.\d{3}Z$/, 'Z'))}</span>` : '—');
 const day = (v: string) => `<span class="nw">${h(v)}</span>`;
 
-function badge(s: EvidenceStatus | 'open' | 'resolved' | 'complete' | 'partial' | 'failed' | 'gained' | 'lost' | 'approved' | 'unapproved'): string {
+function badge(s: EvidenceStatus | 'missing' | 'not-applicable' | 'open' | 'resolved' | 'complete' | 'partial' | 'failed' | 'gained' | 'lost' | 'approved' | 'unapproved'): string {
   const label = (STATUS_LABEL as Record<string, string>)[s] ?? s.charAt(0).toUpperCase() + s.slice(1);
   return `<span class="badge b-${h(s)}">${h(label)}</span>`;
 }
@@ -179,6 +184,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-sp
 .badge { display: inline-block; font-size: 11px; font-weight: 700; padding: 1px 7px; border-radius: 10px; border: 1px solid; white-space: nowrap; }
 .b-pass, .b-complete, .b-resolved, .b-approved { color: #1b5e20; background: #e6f4ea; border-color: #8bc59a; }
 .b-fail, .b-failed, .b-open, .b-gained, .b-unapproved { color: #9f1c14; background: #fce8e6; border-color: #eea49d; }
+.b-not-tested { color: #6b4a00; background: #fff6dc; border-color: #f6c26b; }
 .b-error, .b-partial { color: #8a4b00; background: #fef3e0; border-color: #f3c16f; }
 .b-collected, .b-lost { color: #174ea6; background: #e8f0fe; border-color: #a5c1f3; }
 .b-no-evidence { color: #3c4043; background: #f1f3f4; border-color: #c4c7c5; }
@@ -214,6 +220,43 @@ footer { margin-top: 48px; border-top: 1px solid var(--rule); padding-top: 10px;
 }
 @media (max-width: 760px) { .stats { grid-template-columns: repeat(2, 1fr); } dl.facts { grid-template-columns: 1fr; } main { padding: 16px; } }
 `;
+
+/** The controls section: one row per control, its days on a grid, then deviations and days not tested. */
+function controlsHtml(m: ReportModel, o: HtmlOptions, max: number): string {
+  const scopeOf = (i: { source: string; scope: Record<string, string> }) => h(`${i.source} ${scopeLabel(i.scope)}`.trim());
+  const overview = table(
+    ['Control', 'Title', 'Owner', 'Frequency', 'Addresses', 'Conclusion', 'Over the period'],
+    m.controls.map((c) => [`<a href="#ctl-${h(c.id)}"><b>${h(c.id)}</b></a>`, h(c.title), h(c.owner), h(c.frequency), h(c.criteria.join(', ')), badge(CONCLUSION[c.period.conclusion]), h(c.period.text)]),
+    { empty: 'No control of the register addresses a criterion in scope.' },
+  );
+  const rows = m.controls.map((c) => ({ label: c.id, cells: c.cells.map((st, i) => ({ fill: DAY_FILL[st], ...(st === 'missing' ? { stroke: '#c62828' } : {}), title: `${c.id} ${m.calendar.days[i]}: ${DAY_LABEL[st]}` })) }));
+  const details = m.controls
+    .map((c) => {
+      const dev = table(
+        ['Day', 'Check', 'Source / scope', 'Summary', 'Findings'],
+        c.period.deviations.map((d) => [day(d.date), `<code>${h(d.check)}</code>`, scopeOf(d), h(d.summary), d.findingsFile ? ref(d.findingsFile, o, 'findings') : '—']),
+        { empty: 'No deviation in the period.', max: Math.min(max, 100), more: 'control-results.csv and report.json hold all of them' },
+      );
+      const untested = table(
+        ['Day', 'Check', 'Source / scope', 'Status', 'Why'],
+        c.notTested.map((d) => [day(d.date), `<code>${h(d.check)}</code>`, scopeOf(d), badge(d.status === 'missing' ? 'missing' : 'error'), h(d.summary)]),
+        { empty: 'Every expected test instance ran.', max: Math.min(max, 50), more: 'control-results.csv and report.json hold all of them' },
+      );
+      const latest = c.latest ? `<p class="kv">Latest state only (${h(c.latest.date)}, not the period conclusion): ${h(DAY_LABEL[c.latest.status])}</p>` : '';
+      const manual = c.manual.length ? `<p class="kv">Manual evidence requested: ${c.manual.map((t) => `<b>${h(t.id)}</b> — ${h(t.request)}`).join('; ')}</p>` : '';
+      return `<article class="criterion" id="ctl-${h(c.id)}"><h3><span class="id">${h(c.id)}</span> ${h(c.title)} ${badge(CONCLUSION[c.period.conclusion])}</h3>
+<p>${h(c.description)}</p>
+<p class="kv">Owner ${h(c.owner)} · ${h(c.frequency)} · addresses ${h(c.criteria.join(', '))}${c.supports.length ? ` · supports ${h(c.supports.join(', '))}` : ''} · checks ${c.checks.map((k) => `<code>${h(k)}</code>`).join(', ') || '—'} · from <code>${h(c.file)}</code></p>
+<p><b>Over the period:</b> ${h(c.period.text)}. ${num(c.period.occurrences.tested)} of ${num(c.period.occurrences.expected)} expected test instances ran (${num(c.period.occurrences.fail)} failed, ${num(c.period.occurrences.error)} could not be evaluated, ${num(c.period.occurrences.missing)} missing).</p>
+${manual}${latest}<h4>Deviations</h4>${dev}<h4>Instances not tested</h4>${untested}</article>`;
+    })
+    .join('\n');
+  return `<p>Every day of the window, every expected test instance of a control (check × source × scope, expected from the config in force that day) is pass, fail, error or missing. A day is effective when all passed; one failure makes it a deviation; an error or a missing instance leaves it not tested. A criterion concludes from the controls that address it over the whole period, never from the newest bundle.</p>
+${legend([[DAY_FILL.pass, DAY_LABEL.pass], [DAY_FILL.fail, DAY_LABEL.fail], [DAY_FILL.error, DAY_LABEL.error], [DAY_FILL.missing, DAY_LABEL.missing, '#c62828'], [DAY_FILL['not-applicable'], 'nothing expected / manual']])}
+${grid(m.calendar.days, rows, { titles: m.calendar.days.length * rows.length <= 6000, caption: 'Controls by day' })}
+${overview}
+${details}`;
+}
 
 export function renderHtml(m: ReportModel, o: HtmlOptions): string {
   const max = o.maxRows ?? 1000;
@@ -260,13 +303,14 @@ ${stat('Secret rotations', num(s.populations.secretRotations), m.populations.sec
 <dt>Trust services categories</dt><dd>${h(m.scope.join(', '))}</dd>
 <dt>Integrity</dt><dd>${ig.ok && ig.trust.mode === 'trusted' ? badge('pass') : badge('fail')} ${h(integrityLine(ig))}</dd>
 <dt>Write-once storage</dt><dd>${h(writeOnceLine(ig))}</dd>
-<dt>Criteria in scope</dt><dd>${num(s.criteria.inScope)}: ${num(s.criteria.covered)} with automated evidence in the window (${num(s.criteria.pass)} pass, ${num(s.criteria.fail)} fail, ${num(s.criteria.error)} error, ${num(s.criteria.collected)} collected without an automated test), ${num(s.criteria.noEvidence)} mapped but without evidence, ${num(s.criteria.manual)} needing manual evidence</dd>
+<dt>Controls</dt><dd>${num(s.controls.total)} (register <code>${h(s.register)}</code>), judged over the whole period: ${num(s.controls.effective)} operated effectively every day, ${num(s.controls.deviations)} with deviations, ${num(s.controls.notTested)} not tested on some days, ${num(s.controls.notApplicable)} with nothing expected, ${num(s.controls.manual)} manual only</dd>
+<dt>Criteria in scope</dt><dd>${num(s.criteria.inScope)}, concluded over the period from their controls: ${num(s.criteria.pass)} effective every day, ${num(s.criteria.fail)} with deviations, ${num(s.criteria.notTested)} not tested on some days, ${num(s.criteria.collected)} with evidence but no control testing it, ${num(s.criteria.noEvidence)} mapped but without evidence, ${num(s.criteria.manual)} needing manual evidence</dd>
 <dt>Collected by</dt><dd>soc2 ${h(s.toolVersions.join(', ') || '—')}</dd>
 <dt>Report generated by</dt><dd>soc2 ${h(m.tool.version)} at ${h(m.generatedAt)}</dd>
 </dl>`,
   );
 
-  const toc = `<nav class="toc" aria-label="Contents"><b>Contents</b><ol><li><a href="#summary">Summary</a></li><li><a href="#continuity">Collection continuity (CC4.1)</a></li><li><a href="#calendar">Coverage calendar</a></li><li><a href="#criteria">Criteria</a></li><li><a href="#exceptions">Exceptions</a></li><li><a href="#populations">Populations and samples</a></li><li><a href="#bundles">Appendix: bundles and integrity</a></li></ol></nav>`;
+  const toc = `<nav class="toc" aria-label="Contents"><b>Contents</b><ol><li><a href="#summary">Summary</a></li><li><a href="#continuity">Collection continuity (CC4.1)</a></li><li><a href="#calendar">Coverage calendar</a></li><li><a href="#controls">Controls over the period</a></li><li><a href="#criteria">Criteria</a></li><li><a href="#exceptions">Exceptions</a></li><li><a href="#populations">Populations and samples</a></li><li><a href="#bundles">Appendix: bundles and integrity</a></li></ol></nav>`;
 
   // continuity
   const c = m.continuity;
@@ -280,6 +324,19 @@ ${stat('Secret rotations', num(s.populations.secretRotations), m.populations.sec
     `<p>Evidence was collected on <b>${num(c.days.length - c.daysWithoutBundle.length)}</b> of ${num(c.days.length)} days; <b>${num(c.days.length - c.daysWithoutComplete.length)}</b> days have at least one complete bundle.${c.longestGap ? ` The longest stretch without a complete bundle is ${plural(c.longestGap.days, 'day')} (${h(c.longestGap.from)}${c.longestGap.days > 1 ? ` to ${h(c.longestGap.to)}` : ''}).` : ' Collection never stopped.'}</p>
 ${grid(c.days.map((d) => d.date), [{ label: 'Bundles', cells: runCells }], { titles: true, caption: 'Bundles per day' })}
 ${legend([[RUN_FILL.complete, 'complete bundle'], [RUN_FILL.partial, 'partial only (gaps)'], [RUN_FILL.failed, 'failed only'], [RUN_FILL.none, 'no bundle', '#c62828']])}
+<h3>Expected coverage</h3>
+<p>${h(m.coverage.method)}</p>
+${table(
+  ['System', 'Source', 'Units expected', 'Days complete', 'Days with something missing'],
+  m.coverage.systems.map((x) => [h(x.system), h(x.source), num(x.units), num(x.daysComplete), x.daysIncomplete.length ? x.daysIncomplete.map((d) => `<code>${h(d)}</code>`).join(', ') : '—']),
+  { empty: 'Nothing was expected (no config in force).', num: [2, 3] },
+)}
+${table(
+  ['Day', 'Expected', 'Collected', 'With gaps', 'Missing', 'Not collected'],
+  m.coverage.days.filter((d) => d.missing + d.error > 0).map((d) => [day(d.date), num(d.expected), num(d.covered), num(d.error), num(d.missing), h([...d.missingUnits.map((k) => `${k} (missing)`), ...d.errorUnits.map((k) => `${k} (gaps)`)].join('; '))]),
+  { empty: 'Every expected unit was collected every day.', max, num: [1, 2, 3, 4] },
+)}
+${m.coverage.notes.map((n) => `<p class="muted">${h(n)}</p>`).join('\n')}
 <h3>Days without a complete bundle</h3>
 ${c.daysWithoutComplete.length ? `<p>${c.daysWithoutComplete.map((d) => { const x = c.days.find((y) => y.date === d)!; return `<code>${h(d)}</code>${x.bundles.length ? ` (${x.partial ? 'partial' : 'failed'})` : ' (none)'}`; }).join(', ')}</p>` : '<p class="muted">None: every day of the window has a complete bundle.</p>'}
 <h3>Partial and failed runs</h3>
@@ -315,26 +372,29 @@ ${grid(
     'breakable',
   );
 
+  const controls = section('controls', 'Controls over the period', controlsHtml(m, o, max), 'breakable');
+
   // criteria
   const automated = m.criteria.filter((x) => x.automated);
   const manual = m.criteria.filter((x) => !x.automated);
   const overview = table(
-    ['Criterion', 'Title', 'Status', 'Days with evidence', 'Pass rate', 'Open exceptions'],
+    ['Criterion', 'Title', 'Conclusion (period)', 'Over the period', 'Days with evidence', 'Pass rate', 'Open exceptions'],
     m.criteria.map((x) => [
       x.automated ? `<a href="#crit-${h(x.id)}"><b>${h(x.id)}</b></a>` : `<b>${h(x.id)}</b>`,
       h(x.title),
       badge(x.status),
+      x.addressedBy.length ? `${h(x.period.text)}<br><span class="muted">controls ${h(x.addressedBy.join(', '))}</span>` : '<span class="muted">no control of the register addresses it</span>',
       x.automated ? `${num(x.daysWithEvidence)}/${num(m.window.days)}` : '—',
       pct(x.passRate.rate),
       x.automated && x.checks.length ? num(x.openExceptions) : '—',
     ]),
-    { num: [3, 4, 5] },
+    { num: [4, 5, 6] },
   );
   const details = automated
     .map((x) => {
       const ex = x.exceptions.map((id) => exById.get(id)!).filter(Boolean);
       const latest = x.latest
-        ? `<h4>Latest result — ${h(x.latest.date)}, bundle <code>${h(x.latest.bundle)}</code></h4>${table(
+        ? `<h4>Latest state only — ${h(x.latest.date)}, bundle <code>${h(x.latest.bundle)}</code> (not the period conclusion)</h4>${table(
             ['Check', 'Source', 'Scope', 'Status', 'Summary'],
             x.latest.findings.map((f) => [`<code>${h(f.check)}</code>`, h(f.source), h(scopeLabel(f.scope)), badge(f.status === 'not_applicable' ? 'no-evidence' : f.status), h(f.summary)]),
           )}<p class="kv">From ${ref(x.latest.findingsFile, o)} · SHA-256 ${sha(x.latest.findingsFile.sha256)}</p>`
@@ -358,6 +418,7 @@ ${grid(
         : '<p class="muted">No artifact mapped to this criterion was collected in the window.</p>';
       return `<article class="criterion" id="crit-${h(x.id)}"><h3><span class="id">${h(x.id)}</span> ${h(x.title)} ${badge(x.status)}</h3>
 <p class="kv">${h(x.family)} · evidence on <b>${num(x.daysWithEvidence)}</b> of ${num(m.window.days)} days${x.firstEvidence ? ` (${h(x.firstEvidence)} to ${h(x.lastEvidence)})` : ''} · ${x.passRate.pass + x.passRate.fail + x.passRate.error ? `checks passed <b>${pct(x.passRate.rate)}</b> of ${num(x.passRate.pass + x.passRate.fail + x.passRate.error)} runs (${num(x.passRate.fail)} fail, ${num(x.passRate.error)} error)` : 'no automated check ran'}${x.controls.length ? ` · your controls: ${h(x.controls.join(', '))}` : ''}</p>
+<p><b>Over the period:</b> ${x.addressedBy.length ? `${h(x.period.text)} (controls ${h(x.addressedBy.join(', '))})` : 'no control of the register addresses it'}${x.supportedBy.length ? `; supported by ${h(x.supportedBy.join(', '))}` : ''}</p>
 <p class="kv">Mapped checks: ${x.checks.length ? x.checks.map((k) => `<code>${h(k)}</code>`).join(', ') : '—'}<br>Mapped artifact kinds: ${x.artifactKinds.length ? x.artifactKinds.map((k) => `<code>${h(k)}</code>`).join(', ') : '—'}</p>
 ${passRateBars(x, m.calendar.days)}
 ${latest}
@@ -501,6 +562,7 @@ ${summary}
 ${toc}
 ${continuity}
 ${calendar}
+${controls}
 ${criteria}
 ${exceptions}
 ${populations}

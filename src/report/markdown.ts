@@ -6,7 +6,7 @@ import { integrityLine, writeOnceLine } from './integrity.js';
 import type { EvidenceStatus, FileRef, Population, ReportModel } from './model.js';
 
 const pct = (r: number | null) => (r === null ? '—' : `${(r * 100).toFixed(r === 1 || r === 0 ? 0 : 1)}%`);
-const LABEL: Record<EvidenceStatus, string> = { pass: 'PASS', fail: 'FAIL', error: 'ERROR', collected: 'collected', 'no-evidence': 'no evidence', manual: 'manual' };
+const LABEL: Record<EvidenceStatus, string> = { pass: 'PASS', 'not-tested': 'NOT TESTED EVERY DAY', fail: 'FAIL', error: 'ERROR', collected: 'collected', 'no-evidence': 'no evidence', manual: 'manual' };
 
 function table(head: string[], rows: string[][], empty = '_None._', max = 1000): string {
   if (!rows.length) return empty + '\n';
@@ -40,7 +40,8 @@ export function renderMarkdown(m: ReportModel): string {
         ['Write-once storage', md(writeOnceLine(m.integrity))],
         ['Bundles', `${s.bundles} (${s.complete} complete, ${s.partial} partial, ${s.failed} failed)`],
         ['Days with a complete bundle', `${s.daysWithCompleteBundle} of ${s.days}`],
-        ['Criteria covered', `${s.criteria.covered} of ${s.criteria.inScope} in scope (${s.criteria.pass} pass, ${s.criteria.fail} fail, ${s.criteria.error} error, ${s.criteria.collected} collected, ${s.criteria.noEvidence} no evidence, ${s.criteria.manual} manual)`],
+        ['Controls (over the period)', `${s.controls.total}: ${s.controls.effective} effective every day, ${s.controls.deviations} with deviations, ${s.controls.notTested} not tested on some days, ${s.controls.notApplicable} nothing expected, ${s.controls.manual} manual only (register ${code(s.register)})`],
+        ['Criteria (over the period)', `${s.criteria.inScope} in scope: ${s.criteria.pass} effective every day, ${s.criteria.fail} with deviations, ${s.criteria.notTested} not tested on some days, ${s.criteria.collected} collected without a control, ${s.criteria.noEvidence} no evidence, ${s.criteria.manual} manual`],
         ['Exceptions', `${s.exceptions.total} (${s.exceptions.open} open, ${s.exceptions.resolved} resolved)`],
         ['Populations', `${s.populations.promotions} model promotions, ${s.populations.privilegedAccess} privileged-access changes, ${s.populations.secretRotations} secret rotations`],
         ['Collected by', md(`soc2 ${s.toolVersions.join(', ')}`)],
@@ -57,6 +58,11 @@ export function renderMarkdown(m: ReportModel): string {
   if (stamp) L.push(stamp);
   L.push(`Evidence was collected on ${c.days.length - c.daysWithoutBundle.length} of ${c.days.length} days; ${c.days.length - c.daysWithoutComplete.length} have a complete bundle.${c.longestGap ? ` Longest stretch without a complete bundle: ${c.longestGap.days} day(s), ${c.longestGap.from} to ${c.longestGap.to}.` : ' Collection never stopped.'}`, '');
   L.push(`Days without a complete bundle: ${c.daysWithoutComplete.length ? c.daysWithoutComplete.join(', ') : 'none'}.`, '');
+  L.push('### Expected coverage', '', md(m.coverage.method), '');
+  L.push(table(['System', 'Source', 'Units expected', 'Days complete', 'Days with something missing'], m.coverage.systems.map((x) => [md(x.system), md(x.source), String(x.units), String(x.daysComplete), x.daysIncomplete.join(', ') || '—'])));
+  L.push(table(['Day', 'Expected', 'Collected', 'With gaps', 'Missing', 'Not collected'], m.coverage.days.filter((d) => d.missing + d.error > 0).map((d) => [d.date, String(d.expected), String(d.covered), String(d.error), String(d.missing), md([...d.missingUnits.map((k) => `${k} (missing)`), ...d.errorUnits.map((k) => `${k} (gaps)`)].join('; '))]), '_Every expected unit was collected every day._'));
+  for (const n of m.coverage.notes) L.push(`- ${md(n)}`);
+  L.push('');
   L.push('### Partial and failed runs', '');
   L.push(
     table(
@@ -68,15 +74,25 @@ export function renderMarkdown(m: ReportModel): string {
   L.push('## Coverage by day', '');
   if (stamp) L.push(stamp);
   L.push('One character per day: `P` pass, `F` fail, `E` error, `c` collected without a test, `.` no evidence, blank: manual.', '');
-  const ch: Record<EvidenceStatus, string> = { pass: 'P', fail: 'F', error: 'E', collected: 'c', 'no-evidence': '.', manual: ' ' };
+  const ch: Record<EvidenceStatus, string> = { pass: 'P', 'not-tested': 'n', fail: 'F', error: 'E', collected: 'c', 'no-evidence': '.', manual: ' ' };
   L.push('```', `${'day'.padEnd(7)} ${m.calendar.days.map((d) => (d.endsWith('-01') ? '|' : d.slice(9, 10))).join('')}`, ...m.calendar.rows.map((r) => `${r.criterion.padEnd(7)} ${r.cells.map((x) => ch[x]).join('')}`), '```', '');
+
+  L.push('## Controls over the period', '');
+  if (stamp) L.push(stamp);
+  L.push('Every day, every expected test instance (check × source × scope, from the config in force) is pass, fail, error or missing; one failure makes the day a deviation, an error or a missing instance leaves it not tested.', '');
+  L.push(table(['Control', 'Title', 'Owner', 'Frequency', 'Addresses', 'Conclusion', 'Over the period'], m.controls.map((x) => [`**${md(x.id)}**`, md(x.title), md(x.owner), x.frequency, x.criteria.join(', '), x.period.conclusion, md(x.period.text)])));
+  for (const x of m.controls.filter((y) => y.period.deviations.length || y.notTested.length)) {
+    L.push(`### ${md(x.id)} ${md(x.title)} — ${x.period.conclusion}`, '', md(x.period.text), '');
+    if (x.latest) L.push(`Latest state only (${x.latest.date}, not the period conclusion): ${x.latest.status}.`, '');
+    L.push(table(['Day', 'Check', 'Source / scope', 'Status', 'Summary'], [...x.period.deviations, ...x.notTested].sort((a, b) => a.date.localeCompare(b.date)).map((d) => [d.date, code(d.check), md(`${d.source} ${scopeLabel(d.scope)}`.trim()), d.status, md(d.summary)]), '', 200));
+  }
 
   L.push('## Criteria', '');
   if (stamp) L.push(stamp);
   L.push(
     table(
-      ['Criterion', 'Title', 'Status', 'Days with evidence', 'Pass rate', 'Open exceptions'],
-      m.criteria.map((x) => [`**${x.id}**`, md(x.title), LABEL[x.status], x.automated ? `${x.daysWithEvidence}/${m.window.days}` : '—', pct(x.passRate.rate), x.automated ? String(x.openExceptions) : '—']),
+      ['Criterion', 'Title', 'Status', 'Over the period', 'Days with evidence', 'Pass rate', 'Open exceptions'],
+      m.criteria.map((x) => [`**${x.id}**`, md(x.title), LABEL[x.status], x.addressedBy.length ? md(`${x.period.text} (controls ${x.addressedBy.join(', ')})`) : '—', x.automated ? `${x.daysWithEvidence}/${m.window.days}` : '—', pct(x.passRate.rate), x.automated ? String(x.openExceptions) : '—']),
     ),
   );
   const exById = new Map(m.exceptions.map((e) => [e.id, e]));
@@ -85,7 +101,8 @@ export function renderMarkdown(m: ReportModel): string {
     L.push(`- Mapped checks: ${x.checks.map(code).join(', ') || '—'}`);
     L.push(`- Mapped artifact kinds: ${x.artifactKinds.map(code).join(', ') || '—'}`);
     L.push(`- Evidence on ${x.daysWithEvidence} of ${m.window.days} days${x.firstEvidence ? ` (${x.firstEvidence} to ${x.lastEvidence})` : ''}; checks passed ${pct(x.passRate.rate)} of ${x.passRate.pass + x.passRate.fail + x.passRate.error} runs`);
-    if (x.latest) L.push(`- Latest (${x.latest.date}, ${code(x.latest.bundle)}): ${x.latest.findings.map((f) => `${code(f.check)} ${md(f.source)} ${md(scopeLabel(f.scope))}: ${f.status}`).join('; ')} — ${link(x.latest.findingsFile)}`);
+    if (x.addressedBy.length) L.push(`- Over the period: ${md(x.period.text)} (controls ${md(x.addressedBy.join(', '))})`);
+    if (x.latest) L.push(`- Latest state only (${x.latest.date}, ${code(x.latest.bundle)}): ${x.latest.findings.map((f) => `${code(f.check)} ${md(f.source)} ${md(scopeLabel(f.scope))}: ${f.status}`).join('; ')} — ${link(x.latest.findingsFile)}`);
     L.push('');
     const ex = x.exceptions.map((id) => exById.get(id)!).filter(Boolean);
     if (ex.length) L.push(table(['Resource', 'Check', 'First seen', 'Last seen', 'Resolved', 'Status'], ex.map((e) => [code(e.resource), code(e.check), e.firstSeen.date, e.lastSeen.date, e.resolved?.date ?? '—', e.status]), '', 200));

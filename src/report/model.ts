@@ -4,13 +4,15 @@
 import type { TrustSummary, WriteOnceSummary } from '../bundle/trust.js';
 import type { Problem } from '../bundle/verify.js';
 
-export const REPORT_FORMAT = 'soc2-report/1';
+// 2: criteria conclude over the whole period from the control register; coverage knows what was expected
+export const REPORT_FORMAT = 'soc2-report/2';
 
 /** Status of a criterion (or of one criterion on one day). */
 export type EvidenceStatus =
-  | 'pass' // every check mapped to it passed
-  | 'fail' // at least one mapped check failed
-  | 'error' // a mapped check could not be evaluated (evidence incomplete), none failed
+  | 'pass' // its controls operated effectively on every day of the period
+  | 'not-tested' // no deviation, but on some days an expected test was missing or could not be evaluated
+  | 'fail' // a control addressing it deviated on at least one day of the period
+  | 'error' // (a calendar cell) a mapped check could not be evaluated that day, none failed
   | 'collected' // evidence mapped to it was collected, but no automated check tests it
   | 'no-evidence' // evidence is mapped to it, but none was collected (in the window / that day)
   | 'manual'; // nothing automated is mapped to it: needs manual evidence
@@ -124,6 +126,108 @@ export interface EvidenceKind {
   latest: (FileRef & { records: number; complete: boolean; collectedAt: string; source: string; scope: Record<string, string> })[];
 }
 
+/** One expected test instance on one day: check × source × scope. */
+export type InstanceStatus = 'pass' | 'fail' | 'error' | 'missing' | 'not_applicable';
+
+/** A control's (or criterion's) state on one day; error and missing are "not tested". */
+export type DayStatus = 'pass' | 'fail' | 'error' | 'missing' | 'not-applicable' | 'manual';
+
+export interface TestInstance {
+  date: string;
+  check: string;
+  source: string;
+  scope: Record<string, string>;
+  status: InstanceStatus;
+  summary: string;
+  exceptions: number;
+  /** the bundle whose findings.json holds the result (null when missing) */
+  findingsFile: FileRef | null;
+}
+
+/** How a control (or a criterion) operated over the whole period. */
+export interface PeriodResult {
+  conclusion: 'effective' | 'deviations' | 'not-tested' | 'not-applicable' | 'manual';
+  /** "operated effectively on 28 of 30 days; 2 deviations: …; 1 day not tested: …" */
+  text: string;
+  /** days of the window counted (window.through) */
+  days: number;
+  /** days on which every expected test instance passed (or did not apply) */
+  daysEffective: number;
+  /** days with at least one failed instance */
+  daysWithDeviations: string[];
+  /** days without a deviation on which an expected instance was missing or errored */
+  daysNotTested: string[];
+  /** days on which nothing was expected of it (e.g. no source of its checks configured) */
+  daysNotApplicable: number;
+  occurrences: { expected: number; tested: number; pass: number; fail: number; error: number; missing: number; notApplicable: number };
+  /** every failed instance of the period, oldest first (for a criterion: empty, they are under its controls) */
+  deviations: TestInstance[];
+}
+
+export interface ControlReport {
+  id: string;
+  title: string;
+  description: string;
+  owner: string;
+  frequency: string;
+  /** in-scope criteria it addresses (its conclusion rolls up into them) */
+  criteria: string[];
+  /** in-scope criteria it only supports */
+  supports: string[];
+  checks: string[];
+  manual: { id: string; request: string }[];
+  /** register file it came from (base name) */
+  file: string;
+  period: PeriodResult;
+  /** one per calendar day */
+  cells: DayStatus[];
+  /** instances that were missing or errored, oldest first (the days not tested, with what) */
+  notTested: TestInstance[];
+  /** the LATEST STATE only: the newest day of the window with a bundle; not the period conclusion */
+  latest: { date: string; status: DayStatus; instances: TestInstance[] } | null;
+}
+
+export interface CoverageUnit {
+  key: string;
+  source: string;
+  system: string;
+  collector: string;
+  /** what the config fixes (a key it cannot know, e.g. the caller's account, matches any value) */
+  scope: Record<string, string>;
+  /** days it was expected, collected without gaps, collected with gaps, not collected */
+  expected: number;
+  covered: number;
+  error: number;
+  missing: number;
+  missingDates: string[];
+  errorDates: string[];
+}
+
+export interface CoverageDay {
+  date: string;
+  /** config: a bundle of the day stored its config; carried: the config of an earlier (or the first later) day;
+   *  observed: no bundle of the window stores its config, so what was ever collected is expected */
+  basis: 'config' | 'carried' | 'observed' | 'none';
+  /** config.json files the expectation came from */
+  configs: FileRef[];
+  expected: number;
+  covered: number;
+  error: number;
+  missing: number;
+  /** keys of the units not collected / collected with gaps */
+  missingUnits: string[];
+  errorUnits: string[];
+}
+
+export interface Coverage {
+  method: string;
+  units: CoverageUnit[];
+  days: CoverageDay[];
+  /** per system × source: days on which everything expected of it was collected */
+  systems: { system: string; source: string; units: number; daysComplete: number; daysIncomplete: string[] }[];
+  notes: string[];
+}
+
 export interface CriterionReport {
   id: string;
   category: string;
@@ -136,10 +240,18 @@ export interface CriterionReport {
   checks: string[];
   /** the user's own control ids mapped to it (config `mappings`) */
   controls: string[];
+  /** register controls addressing it: the period conclusion rolls up from them */
+  addressedBy: string[];
+  /** register controls that only support it */
+  supportedBy: string[];
+  /** how its controls operated over the whole period; `status` follows it */
+  period: PeriodResult;
+  /** per calendar day: worst day status of the controls addressing it */
+  periodCells: DayStatus[];
   daysWithEvidence: number;
   firstEvidence: string | null;
   lastEvidence: string | null;
-  /** the newest bundle with findings mapped to this criterion; status = worst of them */
+  /** LATEST STATE only: the newest bundle with findings mapped to this criterion; status = worst of them */
   latest: { bundle: string; date: string; status: 'pass' | 'fail' | 'error' | 'collected'; findings: FindingBrief[]; findingsFile: FileRef } | null;
   passRate: {
     pass: number;
@@ -321,17 +433,24 @@ export interface ReportModel {
     days: number;
     daysWithCompleteBundle: number;
     daysWithoutCompleteBundle: number;
-    criteria: { inScope: number; covered: number; automated: number; manual: number; pass: number; fail: number; error: number; collected: number; noEvidence: number };
+    criteria: { inScope: number; covered: number; automated: number; manual: number; pass: number; fail: number; error: number; notTested: number; collected: number; noEvidence: number };
+    controls: { total: number; effective: number; deviations: number; notTested: number; notApplicable: number; manual: number };
+    /** register the controls came from */
+    register: string;
     exceptions: { total: number; open: number; resolved: number };
     populations: { promotions: number; privilegedAccess: number; secretRotations: number };
     toolVersions: string[];
   };
   bundles: BundleRow[];
   continuity: Continuity;
+  coverage: Coverage;
+  controls: ControlReport[];
   criteria: CriterionReport[];
   calendar: {
     days: string[];
     rows: { criterion: string; cells: EvidenceStatus[] }[];
+    /** per control, per day */
+    controls: { control: string; cells: DayStatus[] }[];
   };
   exceptions: ExceptionRow[];
   artifacts: ArtifactRow[];

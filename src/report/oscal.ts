@@ -110,24 +110,31 @@ export function renderOscal(m: ReportModel, o: { linkBase: string }): Record<str
     if (m.criteria.some((x) => x.id === 'CC4.1')) relate(['CC4.1'], id);
   }
 
+  // a finding's state follows the criterion's conclusion over the whole period (its controls, every day),
+  // never the newest bundle: satisfied only when its controls operated effectively on every day
+  const concluded = (c: (typeof m.criteria)[number]) => c.period.conclusion === 'effective' || c.period.conclusion === 'deviations' || c.period.conclusion === 'not-tested';
   const findings: Record<string, unknown>[] = [];
   for (const c of m.criteria) {
-    if (!c.latest || c.latest.status === 'collected') continue;
-    const st = c.latest.status;
-    const runs = c.passRate.pass + c.passRate.fail + c.passRate.error;
+    if (!concluded(c)) continue;
+    const p = c.period;
+    const latest = c.latest ? ` Latest state only (bundle ${c.latest.bundle}, ${c.latest.date}): ${c.latest.status}.` : '';
     findings.push({
       uuid: randomUUID(),
       title: `${c.id} ${c.title}`,
-      description: `Latest automated result ${st} (bundle ${c.latest.bundle}, ${c.latest.date}). Over the window the mapped checks passed ${c.passRate.pass} of ${runs} run(s); evidence on ${c.daysWithEvidence} of ${m.window.days} day(s); ${c.exceptions.length} exception(s), ${c.openExceptions} open.`,
+      description: `Over the period ${m.window.from} to ${m.window.through} (controls ${c.addressedBy.join(', ')}): ${p.text}. ${p.occurrences.tested} of ${p.occurrences.expected} expected test instances ran, ${p.occurrences.fail} failed; ${c.exceptions.length} exception(s), ${c.openExceptions} open.${latest}`,
       target: {
         type: 'objective-id',
         'target-id': controlId(c.id),
-        status: { state: st === 'pass' ? 'satisfied' : 'not-satisfied', reason: st === 'error' ? 'other' : st, ...(st === 'error' ? { remarks: 'A mapped check could not be evaluated because its evidence was incomplete.' } : {}) },
+        status: {
+          state: p.conclusion === 'effective' ? 'satisfied' : 'not-satisfied',
+          reason: p.conclusion === 'effective' ? 'pass' : p.conclusion === 'deviations' ? 'fail' : 'other',
+          ...(p.conclusion === 'not-tested' ? { remarks: `No deviation, but not tested on ${p.daysNotTested.length} day(s): an expected test instance was missing or could not be evaluated.` } : {}),
+        },
       },
       'related-observations': [...(obsByCriterion.get(c.id) ?? [])].map((u) => ({ 'observation-uuid': u })),
     });
   }
-  const untested = m.criteria.filter((c) => !c.latest || c.latest.status === 'collected').map((c) => c.id);
+  const untested = m.criteria.filter((c) => !concluded(c)).map((c) => c.id);
 
   const remarks = m.integrity.stamp ?? undefined;
   return {
@@ -152,7 +159,7 @@ export function renderOscal(m: ReportModel, o: { linkBase: string }): Record<str
           'reviewed-controls': { 'control-selections': [{ 'include-controls': m.criteria.map((c) => ({ 'control-id': controlId(c.id) })) }] },
           observations,
           findings,
-          remarks: `${remarks ? remarks + '\n\n' : ''}Findings are given only for criteria an automated check tested in the window. Without an automated determination: ${untested.map(controlId).join(', ') || 'none'} (evidence collected without a test, mapped but not collected, or needing manual evidence; see report.json).`,
+          remarks: `${remarks ? remarks + '\n\n' : ''}Findings are given only for criteria a control of the register tested automatically in the window; their state is the conclusion over the whole period. Without an automated determination: ${untested.map(controlId).join(', ') || 'none'} (evidence collected without a test, mapped but not collected, or needing manual evidence; see report.json).`,
         },
       ],
       'back-matter': { resources },

@@ -224,4 +224,35 @@ describe.skipIf(!moto.ok)('collect: chain, locks and leftovers (moto)', () => {
       spawnSync('umount', [mnt]);
     }
   });
+
+  it('stores the redacted config in force and what it expects, so an --only run is missing the rest in the report', async () => {
+    const d = tmpDir();
+    const c = writeConfig(
+      d,
+      'sources:\n  aws:\n    - name: main\n      regions: [us-east-1, eu-west-1]\n      assumeRoleArn: arn:aws:iam::123456789012:role/soc2-collector\n      externalId: CANARY-pw-42\n  mlflow:\n    - name: registry\n      trackingUri: https://mlflow.invalid\ncollectors: [aws-iam, aws-secrets-manager, mlflow-registry]\n',
+    );
+    const r = await runCli(['collect', '--config', c, '--json', '--only', 'aws-iam'], { env: awsEnv(m.url) });
+    expect(r.code, r.stderr).toBe(0);
+    const bundle = JSON.parse(r.stdout).bundle;
+    const mf = JSON.parse(readFileSync(path.join(bundle, 'manifest.json'), 'utf8'));
+    expect(mf.config.path).toBe('config.json');
+    expect(mf.files.map((f: { path: string }) => f.path)).toContain('config.json');
+    const text = readFileSync(path.join(bundle, 'config.json'), 'utf8');
+    expect(text).not.toContain('CANARY-pw-42');
+    const stored = JSON.parse(text);
+    expect(stored.config.sources.aws[0].externalId).toBe('[REDACTED]');
+    expect(stored.only).toEqual(['aws-iam']);
+    // what the config selects, not what --only ran: IAM once, Secrets Manager per region, the registry
+    expect(stored.expected).toEqual([
+      { source: 'main', system: 'aws', collector: 'aws-iam', scope: {} },
+      { source: 'main', system: 'aws', collector: 'aws-secrets-manager', scope: { region: 'us-east-1' } },
+      { source: 'main', system: 'aws', collector: 'aws-secrets-manager', scope: { region: 'eu-west-1' } },
+      { source: 'registry', system: 'mlflow', collector: 'mlflow-registry', scope: {} },
+    ]);
+    const rep = await runCli(['report', '--evidence', path.join(d, 'evidence'), '--out', path.join(d, 'report'), '--format', 'json']);
+    expect(rep.code, rep.stderr).toBe(0);
+    const model = JSON.parse(readFileSync(path.join(d, 'report', 'report.json'), 'utf8'));
+    expect(model.coverage.days[0]).toMatchObject({ basis: 'config', expected: 4, covered: 1, missing: 3, missingUnits: ['main/aws-secrets-manager region=us-east-1', 'main/aws-secrets-manager region=eu-west-1', 'registry/mlflow-registry'] });
+    expect(model.controls.find((x: { id: string }) => x.id === 'MON-02').period.conclusion).toBe('deviations');
+  });
 });

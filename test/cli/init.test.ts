@@ -4,6 +4,8 @@ import YAML from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { collectors } from '../../collectors/registry.js';
 import { parseConfig } from '../../src/config/load.js';
+import { lintRegister, loadRegister } from '../../src/mapping/controls.js';
+import { loadMappings } from '../../src/mapping/index.js';
 import { cleanEnv, runCli, tmpDir } from '../helpers/cli.js';
 
 const env = (home: string) => cleanEnv({ HOME: home, AWS_REGION: 'eu-west-1', AWS_PROFILE: 'ml-prod', MLFLOW_TRACKING_URI: 'https://mlflow.acme.example', GOOGLE_CLOUD_PROJECT: 'acme-ml-prod' });
@@ -21,6 +23,11 @@ describe('soc2 init', () => {
     expect(config.sources.aws[0]).toMatchObject({ regions: ['eu-west-1'], profile: 'ml-prod' });
     expect(config.sources.mlflow[0]!.trackingUri).toBe('https://mlflow.acme.example');
     expect(config.sources.vertex[0]!.project).toBe('acme-ml-prod');
+    // the starter control register beside it, referenced by the config, lints like the shipped one
+    expect(config.controls).toBe('controls');
+    const register = loadRegister(path.join(dir, 'controls'));
+    expect(lintRegister(register, loadMappings(), collectors)).toEqual([]);
+    expect(register.controls.map((c) => c.id)).toEqual(loadRegister().controls.map((c) => c.id));
     const again = await runCli(['init'], { cwd: dir, env: env(dir) });
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('already exists; refusing to overwrite');

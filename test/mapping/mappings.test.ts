@@ -75,3 +75,35 @@ describe('collector folders', () => {
     for (const section of ['artifacts', 'checks']) for (const [k, v] of Object.entries<any>(raw[section])) expect(v.rationale.length, k).toBeGreaterThan(20);
   });
 });
+
+describe('mapping review (issue 15)', () => {
+  const m = loadMappings();
+  it.each([
+    ['aws-iam.admin-principals', 'CC1.3'],
+    ['vertex-endpoints.inference-logging', 'CC7.3'],
+    ['vertex-endpoints.inference-logging', 'PI1.2'],
+    ['vertex-endpoints.inference-logging', 'PI1.4'],
+    ['mlflow-registry.failed-registrations', 'CC7.1'],
+    ['aws-iam.external-trust', 'CC9.2'],
+    ['aws-iam.access-key-age', 'CC6.2'],
+    ['aws-iam.password-policy', 'CC6.2'],
+    ['aws-secrets-manager.rotation-enabled', 'CC6.2'],
+    ['aws-secrets-manager.rotated-on-schedule', 'CC6.2'],
+  ])('%s no longer claims %s', (check, criterion) => {
+    expect(m.checks[check]!.criteria).not.toContain(criterion);
+  });
+
+  it('a single logging flag only supports CC7.2; continuity is the primary evidence of CC4.1', () => {
+    expect(m.checks['vertex-endpoints.inference-logging']).toMatchObject({ primary: [], supporting: ['CC7.2'] });
+    expect(m.checks['soc2.collection-continuity']!.primary).toEqual(['CC4.1']);
+  });
+
+  it('every entry says which criteria are primary and which supporting', () => {
+    const raw = YAML.parse(readFileSync(path.join(repoRoot, 'mappings', 'soc2-ml.yaml'), 'utf8'));
+    for (const section of ['artifacts', 'checks'])
+      for (const [k, v] of Object.entries<any>(raw[section])) {
+        expect(Object.keys(v).sort(), k).toEqual(['primary', 'rationale', 'supporting']);
+        expect(v.primary.length + v.supporting.length, k).toBeGreaterThan(0);
+      }
+  });
+});

@@ -12,6 +12,7 @@ import type { SigningKey } from '../../src/bundle/sign.js';
 import { latestBundle } from '../../src/bundle/store.js';
 import { BundleWriter } from '../../src/bundle/writer.js';
 import { newBundleId } from '../../src/core/runner.js';
+import { CONFIG_FORMAT, type ExpectedUnit, type StoredConfig } from '../../src/config/expected.js';
 import type { Finding, FindingStatus, Gap } from '../../src/core/types.js';
 import { loadMappings } from '../../src/mapping/index.js';
 
@@ -40,16 +41,16 @@ const EXTRA_CRITERIA: Record<string, string[]> = {
 const criteriaOfKind = (kind: string) => mappings.artifacts[kind]?.criteria ?? EXTRA_CRITERIA[kind] ?? [];
 const criteriaOfCheck = (check: string) => mappings.checks[check]?.criteria ?? [];
 
-interface Target {
+export interface Target {
   collector: string;
   source: string;
   system: string;
   scope: Record<string, string>;
   segments: string[];
 }
-const IAM: Target = { collector: 'aws-iam', source: 'main', system: 'aws', scope: { account: ACCOUNT }, segments: [ACCOUNT] };
-const SM: Target = { collector: 'aws-secrets-manager', source: 'main', system: 'aws', scope: { account: ACCOUNT, region: 'us-east-1' }, segments: [ACCOUNT, 'us-east-1'] };
-const MLF: Target = { collector: 'mlflow-registry', source: 'mlflow-main', system: 'mlflow', scope: { server: 'https://mlflow.example.com' }, segments: [] };
+export const IAM: Target = { collector: 'aws-iam', source: 'main', system: 'aws', scope: { account: ACCOUNT }, segments: [ACCOUNT] };
+export const SM: Target = { collector: 'aws-secrets-manager', source: 'main', system: 'aws', scope: { account: ACCOUNT, region: 'us-east-1' }, segments: [ACCOUNT, 'us-east-1'] };
+export const MLF: Target = { collector: 'mlflow-registry', source: 'mlflow-main', system: 'mlflow', scope: { server: 'https://mlflow.example.com' }, segments: [] };
 
 export interface DaySpec {
   at: Date;
@@ -97,6 +98,7 @@ export class Builder {
     e.gaps.push(g);
   }
   finding(t: Target, check: string, status: FindingStatus, exceptions: { resource: string; reason: string }[] = [], summary?: string): void {
+    this.entry(t);
     this.findings.push({
       check,
       title: check,
@@ -113,14 +115,25 @@ export class Builder {
   }
 }
 
-export async function writeDay(evidenceDir: string, spec: DaySpec, o: { key?: SigningKey | null; organization?: string | null } = {}): Promise<string> {
+export interface DayOptions {
+  key?: SigningKey | null;
+  organization?: string | null;
+  /** write config.json expecting these units (as `soc2 collect` does); without it, a bundle of before config.json */
+  expected?: ExpectedUnit[];
+  stream?: string | null;
+  only?: string[];
+}
+
+export async function writeDay(evidenceDir: string, spec: DaySpec, o: DayOptions = {}): Promise<string> {
   mkdirSync(evidenceDir, { recursive: true });
-  const prev = latestBundle(evidenceDir, null);
+  const stream = o.stream ?? null;
+  const prev = latestBundle(evidenceDir, stream);
   const id = newBundleId(spec.at);
   const w = await BundleWriter.create(evidenceDir, id);
   const b = new Builder(w, spec.at, id);
   await spec.build(b);
   await w.writeFindings(b.findings);
+  if (o.expected) await w.writeConfig({ format: CONFIG_FORMAT, sha256: createHash('sha256').update('config').digest('hex'), config: { sources: {} }, only: o.only ?? null, expected: o.expected } satisfies StoredConfig);
   const collectors = [...b.collectors.values()];
   const anyGap = collectors.some((c) => c.status === 'error');
   const anyOk = collectors.some((c) => c.status === 'ok');
@@ -130,13 +143,13 @@ export async function writeDay(evidenceDir: string, spec: DaySpec, o: { key?: Si
     {
       format: BUNDLE_FORMAT,
       id,
-      stream: null,
+      stream,
       tool: { name: 'soc2', version: '0.1.0' },
       organization: o.organization === undefined ? 'Acme ML' : o.organization,
       startedAt: spec.at.toISOString(),
       finishedAt: new Date(spec.at.getTime() + 60_000).toISOString(),
       status: !anyGap ? 'complete' : anyOk ? 'partial' : 'failed',
-      config: { sha256: createHash('sha256').update('config').digest('hex'), scope: ['security', 'confidentiality'] },
+      config: { sha256: createHash('sha256').update('config').digest('hex'), scope: ['security', 'confidentiality'], ...(o.expected ? { path: 'config.json' } : {}) },
       identity: { aws: [{ source: 'main', account: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:role/soc2-collector` }], gcp: [], mlflow: [], ci: null },
       collectors,
       findings: { path: 'findings.json', summary },
