@@ -244,15 +244,15 @@ describe.skipIf(!moto.ok)('collect: chain, locks and leftovers (moto)', () => {
     expect(stored.only).toEqual(['aws-iam']);
     // what the config selects, not what --only ran: IAM once, Secrets Manager per region, the registry
     expect(stored.expected).toEqual([
-      { source: 'main', system: 'aws', collector: 'aws-iam', scope: {} },
-      { source: 'main', system: 'aws', collector: 'aws-secrets-manager', scope: { region: 'us-east-1' } },
-      { source: 'main', system: 'aws', collector: 'aws-secrets-manager', scope: { region: 'eu-west-1' } },
+      { source: 'main', system: 'aws', collector: 'aws-iam', scope: { account: '123456789012' } },
+      { source: 'main', system: 'aws', collector: 'aws-secrets-manager', scope: { account: '123456789012', region: 'us-east-1' } },
+      { source: 'main', system: 'aws', collector: 'aws-secrets-manager', scope: { account: '123456789012', region: 'eu-west-1' } },
       { source: 'registry', system: 'mlflow', collector: 'mlflow-registry', scope: {} },
     ]);
     const rep = await runCli(['report', '--evidence', path.join(d, 'evidence'), '--out', path.join(d, 'report'), '--format', 'json']);
     expect(rep.code, rep.stderr).toBe(0);
     const model = JSON.parse(readFileSync(path.join(d, 'report', 'report.json'), 'utf8'));
-    expect(model.coverage.days[0]).toMatchObject({ basis: 'config', expected: 4, covered: 1, missing: 3, missingUnits: ['main/aws-secrets-manager region=us-east-1', 'main/aws-secrets-manager region=eu-west-1', 'registry/mlflow-registry'] });
+    expect(model.coverage.days[0]).toMatchObject({ basis: 'config', expected: 4, covered: 1, missing: 3, missingUnits: ['main/aws-secrets-manager account=123456789012 region=us-east-1', 'main/aws-secrets-manager account=123456789012 region=eu-west-1', 'registry/mlflow-registry'] });
     expect(model.controls.find((x: { id: string }) => x.id === 'MON-02').period.conclusion).toBe('deviations');
   });
 });
