@@ -4,18 +4,11 @@
 import type { Check, CheckInput, CheckResult, Exception } from '../../src/core/types.js';
 import type { EndpointsSettings } from './index.js';
 import { KIND } from './kinds.js';
+import { hasLocalStorage } from '../_shared/sagemaker.js';
 import type { EndpointRecord, VariantRecord } from './record.js';
 
 const NOT_SERVING = new Set(['Failed', 'Deleting']);
 
-/**
- * Instance types with local NVMe instance storage: SageMaker refuses a KmsKeyId for them and
- * encrypts that storage with the instance's hardware module (DescribeEndpointConfig's KmsKeyId
- * reference). The `d` families (m5d, c5d, r5d, g4dn, p3dn, p4d, p4de …) and the GPU/Trainium
- * families that ship with instance store only.
- */
-const LOCAL_STORAGE = /^ml\.([a-z]+\d+[a-z]*d[a-z]*|g5|g6|g6e|p5|p5e|p5en|trn1|trn1n)\./;
-export const hasLocalStorage = (instanceType: string | null) => !!instanceType && LOCAL_STORAGE.test(instanceType);
 
 async function serving(i: CheckInput): Promise<{ list: EndpointRecord[]; skipped: number }> {
   const load = async () => {

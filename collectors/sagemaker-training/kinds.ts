@@ -1,0 +1,6 @@
+// The artifact kinds of sagemaker-training, apart from index.ts so checks can import them without a cycle.
+export const KIND = {
+  trainingJobs: 'aws.sagemaker.training-jobs',
+  notebooks: 'aws.sagemaker.notebook-instances',
+  domains: 'aws.sagemaker.studio-domains',
+} as const;
