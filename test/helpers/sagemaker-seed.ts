@@ -31,9 +31,38 @@ function packages(): ModelPackageSeed[] {
   return [...known, ...filler];
 }
 
+export const JOBS_IN_WINDOW = 150;
+export const JOBS_BEFORE_WINDOW = 20;
+export const HYPERPARAMETER_CANARY = 'CANARY-hp-7d1f0c9e';
+const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString();
+
+/** Jobs of the last 20 days (the first isolated and keyed, the rest open), and some older than 30 days. */
+function trainingJobs(): NonNullable<SageMakerRegionSeed['trainingJobs']> {
+  const job = (i: number, age: number) => ({
+    name: `train-${String(i).padStart(4, '0')}`,
+    created: daysAgo(age),
+    role: `arn:aws:iam::${SM_ACCOUNT}:role/train`,
+    channels: [{ name: 'train', s3Uri: `s3://training-data/job-${i}/` }],
+    outputPath: 's3://models/',
+    instanceType: 'ml.m5.xlarge',
+    instances: 1,
+    hyperParameters: { api_key: HYPERPARAMETER_CANARY },
+  });
+  const recent = Array.from({ length: JOBS_IN_WINDOW }, (_, i) => job(i, 20 - (i * 19) / JOBS_IN_WINDOW));
+  recent[0] = { ...recent[0]!, networkIsolation: true, outputKmsKeyId: 'k', volumeKmsKeyId: 'k' } as (typeof recent)[number];
+  const old = Array.from({ length: JOBS_BEFORE_WINDOW }, (_, i) => job(JOBS_IN_WINDOW + i, 40 + i));
+  return [...recent, ...old];
+}
+
 function region(): SageMakerRegionSeed {
   const groups = ['fraud', 'churn', ...Array.from({ length: GROUPS - 2 }, (_, i) => `group-${String(i).padStart(3, '0')}`)];
   return {
+    trainingJobs: trainingJobs(),
+    notebookInstances: [
+      { name: 'research', created: t(0), instanceType: 'ml.t3.medium', role: `arn:aws:iam::${SM_ACCOUNT}:role/nb` },
+      { name: 'locked', created: t(1), instanceType: 'ml.t3.medium', role: `arn:aws:iam::${SM_ACCOUNT}:role/nb`, directInternetAccess: 'Disabled', rootAccess: 'Disabled', kmsKeyId: 'k', subnetId: 'subnet-a' },
+    ],
+    domains: [{ id: 'd-abc123', name: 'studio', created: t(0), vpcId: 'vpc-1', subnetIds: ['subnet-a'], authMode: 'SSO', appNetworkAccessType: 'VpcOnly', kmsKeyId: 'k' }],
     modelPackageGroups: groups.map((name, i) => ({ name, created: t(-100 + i), createdBy: user('alice'), ...(name === 'fraud' ? { policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999988887777:root' }, Action: 'sagemaker:DescribeModelPackage', Resource: '*' }] } } : {}) })),
     modelPackages: packages(),
     models: [
