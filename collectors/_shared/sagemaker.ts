@@ -1,9 +1,16 @@
 // What the SageMaker collectors share: a paged SageMaker listing through ctx.paginate with its
 // operation record, ISO timestamps, and who a SageMaker `UserInfo` (CreatedBy / LastModifiedBy)
 // names. The SDK client itself is made in each collector's collect.ts (loaded on first use).
+import { z } from 'zod';
 import { describeError, RepeatedTokenError } from '../../src/core/errors.js';
 import type { OperationRecord } from '../../src/core/types.js';
 import type { AwsContext } from '../define.js';
+
+/**
+ * The `describeCallsPerSecond` setting of every SageMaker collector: Describe* calls started per
+ * second (SageMaker's Describe quotas are per account and region).
+ */
+export const describeCallsPerSecond = z.number().positive().max(10_000).default(20);
 
 /** Page size asked of every SageMaker list call (the APIs allow 1–100). */
 export const PAGE_SIZE = 100;

@@ -23,25 +23,40 @@ import { domainRecord, notebookRecord, trainingJobRecord } from './record.js';
 
 const MAX_POOL = 16;
 
-interface Inventory<S, R> {
+interface Inventory<S, D, R> {
   kind: string;
   list: OperationRecord;
   describe: OperationRecord;
   fetch(token: string | undefined): Promise<{ NextToken?: string | undefined; items: S[] }>;
-  /** the record of one summary, from its describe (which records its own failure) */
-  record(s: S): Promise<R & { error?: string }>;
+  /** the item's name, for a gap */
+  name(s: S): string;
+  send(s: S): Promise<D>;
+  /** the record: from the describe's answer, or (null) from the summary with the error */
+  build(s: S, d: D | null, error?: string): R & { error?: string };
   periodCovered?: { from: string; to: string };
 }
 
+interface Calls {
+  call: ReturnType<typeof counted>;
+  gaps: ReturnType<typeof itemGaps>;
+}
+
 /** One listing to its last page, one describe per item with a bounded pool, one ndjson artifact. */
-async function inventory<S, R>(ctx: AwsContext, inv: Inventory<S, R>): Promise<void> {
+async function inventory<S, D, R>(ctx: AwsContext, c: Calls, inv: Inventory<S, D, R>): Promise<void> {
   const out = await ctx.artifacts.ndjson(inv.kind);
   const pool = Math.min(MAX_POOL, Math.max(1, ctx.concurrency));
   const n = { records: 0, describeErrors: 0 };
+  const record = async (s: S) => {
+    try {
+      return inv.build(s, await c.call(inv.describe, () => inv.send(s)));
+    } catch (e) {
+      return inv.build(s, null, c.gaps.add(inv.describe.api, inv.name(s), e).code);
+    }
+  };
   let complete = true;
   try {
     await listAll(ctx, inv.list, inv.fetch, async (page) => {
-      for (const r of await mapPool(page.items, pool, inv.record)) {
+      for (const r of await mapPool(page.items, pool, record)) {
         n.records++;
         if (r.error) n.describeErrors++;
         await out.write(r);
@@ -56,67 +71,50 @@ async function inventory<S, R>(ctx: AwsContext, inv: Inventory<S, R>): Promise<v
 
 export async function collect(ctx: AwsContext): Promise<void> {
   const s = ctx.settings as TrainingSettings;
-  const call = counted(rateLimiter(s.describeCallsPerSecond, ctx.signal));
   const sm = makeClient(SageMakerClient, ctx.aws);
   const opts = { abortSignal: ctx.signal };
-  const gaps = itemGaps((g) => ctx.gap(g), { noun: 'items', where: `${KIND.trainingJobs} / ${KIND.notebooks} / ${KIND.domains}` });
+  const c: Calls = { call: counted(rateLimiter(s.describeCallsPerSecond, ctx.signal)), gaps: itemGaps((g) => ctx.gap(g), { noun: 'items', where: `${KIND.trainingJobs} / ${KIND.notebooks} / ${KIND.domains}` }) };
   const now = ctx.now();
   const after = new Date(now.getTime() - s.lookbackDays * DAY_MS);
-  const jobParams = { CreationTimeAfter: after.toISOString(), MaxResults: PAGE_SIZE };
   try {
-    const jobsDescribe = op('sagemaker:DescribeTrainingJob', { TrainingJobName: '<each training job>' });
-    await inventory(ctx, {
+    await inventory(ctx, c, {
       kind: KIND.trainingJobs,
-      list: op('sagemaker:ListTrainingJobs', jobParams),
-      describe: jobsDescribe,
+      list: op('sagemaker:ListTrainingJobs', { CreationTimeAfter: after.toISOString(), MaxResults: PAGE_SIZE }),
+      describe: op('sagemaker:DescribeTrainingJob', { TrainingJobName: '<each training job>' }),
       periodCovered: { from: after.toISOString(), to: now.toISOString() },
       fetch: async (NextToken) => {
         const p = await sm.send(new ListTrainingJobsCommand({ CreationTimeAfter: after, MaxResults: PAGE_SIZE, NextToken }), opts);
         return { NextToken: p.NextToken, items: p.TrainingJobSummaries ?? [] };
       },
-      record: async (j) => {
-        try {
-          return trainingJobRecord(j, await call(jobsDescribe, () => sm.send(new DescribeTrainingJobCommand({ TrainingJobName: j.TrainingJobName }), opts)));
-        } catch (e) {
-          return trainingJobRecord(j, null, gaps.add(jobsDescribe.api, j.TrainingJobName ?? '?', e).code);
-        }
-      },
+      name: (j) => j.TrainingJobName ?? '?',
+      send: (j) => sm.send(new DescribeTrainingJobCommand({ TrainingJobName: j.TrainingJobName }), opts),
+      build: trainingJobRecord,
     });
-    const nbDescribe = op('sagemaker:DescribeNotebookInstance', { NotebookInstanceName: '<each notebook instance>' });
-    await inventory(ctx, {
+    await inventory(ctx, c, {
       kind: KIND.notebooks,
       list: op('sagemaker:ListNotebookInstances', { MaxResults: PAGE_SIZE }),
-      describe: nbDescribe,
+      describe: op('sagemaker:DescribeNotebookInstance', { NotebookInstanceName: '<each notebook instance>' }),
       fetch: async (NextToken) => {
         const p = await sm.send(new ListNotebookInstancesCommand({ MaxResults: PAGE_SIZE, NextToken }), opts);
         return { NextToken: p.NextToken, items: p.NotebookInstances ?? [] };
       },
-      record: async (nb) => {
-        try {
-          return notebookRecord(nb, await call(nbDescribe, () => sm.send(new DescribeNotebookInstanceCommand({ NotebookInstanceName: nb.NotebookInstanceName }), opts)));
-        } catch (e) {
-          return notebookRecord(nb, null, gaps.add(nbDescribe.api, nb.NotebookInstanceName ?? '?', e).code);
-        }
-      },
+      name: (nb) => nb.NotebookInstanceName ?? '?',
+      send: (nb) => sm.send(new DescribeNotebookInstanceCommand({ NotebookInstanceName: nb.NotebookInstanceName }), opts),
+      build: notebookRecord,
     });
-    const domainDescribe = op('sagemaker:DescribeDomain', { DomainId: '<each domain>' });
-    await inventory(ctx, {
+    await inventory(ctx, c, {
       kind: KIND.domains,
       list: op('sagemaker:ListDomains', { MaxResults: PAGE_SIZE }),
-      describe: domainDescribe,
+      describe: op('sagemaker:DescribeDomain', { DomainId: '<each domain>' }),
       fetch: async (NextToken) => {
         const p = await sm.send(new ListDomainsCommand({ MaxResults: PAGE_SIZE, NextToken }), opts);
         return { NextToken: p.NextToken, items: p.Domains ?? [] };
       },
-      record: async (d) => {
-        try {
-          return domainRecord(d, await call(domainDescribe, () => sm.send(new DescribeDomainCommand({ DomainId: d.DomainId }), opts)));
-        } catch (e) {
-          return domainRecord(d, null, gaps.add(domainDescribe.api, d.DomainId ?? '?', e).code);
-        }
-      },
+      name: (d) => d.DomainId ?? '?',
+      send: (d) => sm.send(new DescribeDomainCommand({ DomainId: d.DomainId }), opts),
+      build: domainRecord,
     });
-    gaps.flush();
+    c.gaps.flush();
   } finally {
     sm.destroy();
   }

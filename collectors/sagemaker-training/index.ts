@@ -5,6 +5,7 @@
 // Studio domain (network access type, KMS). The calls live in collect.ts, loaded on first use.
 import { z } from 'zod';
 import { defineCollector, type AwsContext } from '../define.js';
+import { describeCallsPerSecond } from '../_shared/sagemaker.js';
 import { checks } from './checks.js';
 import { KIND } from './kinds.js';
 
@@ -13,8 +14,7 @@ export { KIND } from './kinds.js';
 export const settings = z.strictObject({
   /** training jobs created in the last N days are collected */
   lookbackDays: z.number().int().min(1).max(3650).default(30),
-  /** Describe* calls started per second (SageMaker's Describe quotas are per account and region) */
-  describeCallsPerSecond: z.number().positive().max(10_000).default(20),
+  describeCallsPerSecond,
 });
 export type TrainingSettings = z.infer<typeof settings>;
 
