@@ -19,7 +19,8 @@ import { itemGaps } from '../_shared/item-gaps.js';
 import { counted, listAll, listingGap, op, PAGE_SIZE } from '../_shared/sagemaker.js';
 import type { TrainingSettings } from './index.js';
 import { KIND } from './kinds.js';
-import { domainRecord, notebookRecord, trainingJobRecord } from './record.js';
+import { writeLineage } from './lineage.js';
+import { domainRecord, notebookRecord, trainingJobRecord, type TrainingJobRecord } from './record.js';
 
 const MAX_POOL = 16;
 
@@ -34,6 +35,8 @@ interface Inventory<S, D, R> {
   /** the record: from the describe's answer, or (null) from the summary with the error */
   build(s: S, d: D | null, error?: string): R & { error?: string };
   periodCovered?: { from: string; to: string };
+  /** sees every record written */
+  keep?(r: R): void;
 }
 
 interface Calls {
@@ -42,7 +45,7 @@ interface Calls {
 }
 
 /** One listing to its last page, one describe per item with a bounded pool, one ndjson artifact. */
-async function inventory<S, D, R>(ctx: AwsContext, c: Calls, inv: Inventory<S, D, R>): Promise<void> {
+async function inventory<S, D, R>(ctx: AwsContext, c: Calls, inv: Inventory<S, D, R>): Promise<boolean> {
   const out = await ctx.artifacts.ndjson(inv.kind);
   const pool = Math.min(MAX_POOL, Math.max(1, ctx.concurrency));
   const n = { records: 0, describeErrors: 0 };
@@ -59,6 +62,7 @@ async function inventory<S, D, R>(ctx: AwsContext, c: Calls, inv: Inventory<S, D
       for (const r of await mapPool(page.items, pool, record)) {
         n.records++;
         if (r.error) n.describeErrors++;
+        inv.keep?.(r);
         await out.write(r);
       }
     });
@@ -67,6 +71,7 @@ async function inventory<S, D, R>(ctx: AwsContext, c: Calls, inv: Inventory<S, D
     complete = false;
   }
   await out.finish({ operations: [{ ...inv.list }, { ...inv.describe }], complete, ...(inv.periodCovered ? { periodCovered: inv.periodCovered } : {}), notes: { ...n, ...(complete ? {} : { stoppedAfterPages: inv.list.pages }) } });
+  return complete;
 }
 
 export async function collect(ctx: AwsContext): Promise<void> {
@@ -76,8 +81,9 @@ export async function collect(ctx: AwsContext): Promise<void> {
   const c: Calls = { call: counted(rateLimiter(s.describeCallsPerSecond, ctx.signal)), gaps: itemGaps((g) => ctx.gap(g), { noun: 'items', where: `${KIND.trainingJobs} / ${KIND.notebooks} / ${KIND.domains}` }) };
   const now = ctx.now();
   const after = new Date(now.getTime() - s.lookbackDays * DAY_MS);
+  const jobs: TrainingJobRecord[] = [];
   try {
-    await inventory(ctx, c, {
+    const jobsComplete = await inventory(ctx, c, {
       kind: KIND.trainingJobs,
       list: op('sagemaker:ListTrainingJobs', { CreationTimeAfter: after.toISOString(), MaxResults: PAGE_SIZE }),
       describe: op('sagemaker:DescribeTrainingJob', { TrainingJobName: '<each training job>' }),
@@ -89,7 +95,9 @@ export async function collect(ctx: AwsContext): Promise<void> {
       name: (j) => j.TrainingJobName ?? '?',
       send: (j) => sm.send(new DescribeTrainingJobCommand({ TrainingJobName: j.TrainingJobName }), opts),
       build: trainingJobRecord,
+      keep: (j) => jobs.push(j),
     });
+    await writeLineage(ctx, jobs, jobsComplete, `${s.lookbackDays} days`);
     await inventory(ctx, c, {
       kind: KIND.notebooks,
       list: op('sagemaker:ListNotebookInstances', { MaxResults: PAGE_SIZE }),

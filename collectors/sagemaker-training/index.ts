@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { defineCollector, type AwsContext } from '../define.js';
 import { describeCallsPerSecond } from '../_shared/sagemaker.js';
 import { checks } from './checks.js';
-import { KIND } from './kinds.js';
+import { KIND, PACKAGES_KIND } from './kinds.js';
 
 export { KIND } from './kinds.js';
 
@@ -25,6 +25,8 @@ export default defineCollector<AwsContext>({
     source: 'aws',
     scope: 'regional',
     settings,
+    // the model packages sagemaker-registry listed in this collection, for the lineage join
+    reads: [PACKAGES_KIND],
     permissions: ['sagemaker:ListTrainingJobs', 'sagemaker:DescribeTrainingJob', 'sagemaker:ListNotebookInstances', 'sagemaker:DescribeNotebookInstance', 'sagemaker:ListDomains', 'sagemaker:DescribeDomain'],
     artifacts: [
       {
@@ -37,6 +39,11 @@ export default defineCollector<AwsContext>({
         kind: KIND.notebooks,
         file: 'notebook-instances.ndjson',
         description: 'One record per notebook instance: status, instance type, DirectInternetAccess, RootAccess, KMS key, subnet and security groups, role.',
+      },
+      {
+        kind: KIND.lineage,
+        file: 'training-lineage.json',
+        description: 'Lineage of each model package sagemaker-registry found in this collection: its model data, the training job of the window that produced it (by S3ModelArtifacts) and that job’s input data channels, or why none is known.',
       },
       {
         kind: KIND.domains,

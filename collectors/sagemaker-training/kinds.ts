@@ -3,4 +3,8 @@ export const KIND = {
   trainingJobs: 'aws.sagemaker.training-jobs',
   notebooks: 'aws.sagemaker.notebook-instances',
   domains: 'aws.sagemaker.studio-domains',
+  lineage: 'aws.sagemaker.training-lineage',
 } as const;
+
+/** what sagemaker-registry writes, read through ctx.run (see meta.reads) */
+export const PACKAGES_KIND = 'aws.sagemaker.model-packages';

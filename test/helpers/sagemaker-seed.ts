@@ -17,10 +17,10 @@ const t = (h: number) => new Date(Date.parse('2026-06-01T00:00:00Z') + h * 3_600
 /** 5 known packages in group "fraud", then pending filler spread over group-000 … group-119. */
 function packages(): ModelPackageSeed[] {
   const known: ModelPackageSeed[] = [
-    // approved by bob, created by alice, with metrics: passes everything
-    { group: 'fraud', version: 1, approval: 'Approved', created: t(0), createdBy: user('alice'), lastModified: t(1), lastModifiedBy: user('bob'), metrics },
+    // approved by bob, created by alice, with metrics: passes everything; trained by job train-0000
+    { group: 'fraud', version: 1, approval: 'Approved', created: t(0), createdBy: user('alice'), lastModified: t(1), lastModifiedBy: user('bob'), metrics, modelDataUrl: 's3://models/train-0000/output/model.tar.gz' },
     // created and approved by alice
-    { group: 'fraud', version: 2, approval: 'Approved', created: t(2), createdBy: user('alice'), lastModified: t(3), lastModifiedBy: user('alice'), metrics },
+    { group: 'fraud', version: 2, approval: 'Approved', created: t(2), createdBy: user('alice'), lastModified: t(3), lastModifiedBy: user('alice'), metrics, modelDataUrl: 's3://models/trained-elsewhere/model.tar.gz' },
     { group: 'fraud', version: 3, approval: 'Rejected', created: t(4), createdBy: user('alice'), lastModified: t(5), lastModifiedBy: user('bob') },
     // the newest: registered already Approved, no metrics
     { group: 'fraud', version: 4, approval: 'Approved', created: t(6), createdBy: user('alice') },

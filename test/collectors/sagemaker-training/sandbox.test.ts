@@ -5,7 +5,7 @@ import collector from '../../../collectors/sagemaker-training/index.js';
 import { startAwsSandbox, type AwsSandbox } from '../../../src/sandbox/aws/index.js';
 import { bundleText, collectBundle } from '../../helpers/collected.js';
 import { awsEnv, tmpDir, writeConfig } from '../../helpers/cli.js';
-import { HYPERPARAMETER_CANARY, JOBS_IN_WINDOW, SM_REGION, sagemakerSeed } from '../../helpers/sagemaker-seed.js';
+import { HYPERPARAMETER_CANARY, JOBS_IN_WINDOW, PACKAGES, SM_REGION, pkgArn, sagemakerSeed } from '../../helpers/sagemaker-seed.js';
 
 const DIR = `sagemaker-training/${SM_REGION}`;
 
@@ -19,8 +19,12 @@ describe('sagemaker-training against the AWS sandbox', () => {
   });
   beforeEach(() => sb.reset());
 
-  const collect = () =>
-    collectBundle(writeConfig(tmpDir(), `sources:\n  aws:\n    - name: main\n      regions: [${SM_REGION}]\ncollectors: [sagemaker-training]\nevidence:\n  dir: evidence\nsettings:\n  sagemaker-training:\n    describeCallsPerSecond: 10000\n`), awsEnv(sb.url), 'main');
+  const collect = (collectors = '[sagemaker-training]') =>
+    collectBundle(
+      writeConfig(tmpDir(), `sources:\n  aws:\n    - name: main\n      regions: [${SM_REGION}]\ncollectors: ${collectors}\nevidence:\n  dir: evidence\nsettings:\n  sagemaker-training:\n    describeCallsPerSecond: 10000\n  sagemaker-registry:\n    describeCallsPerSecond: 10000\n`),
+      awsEnv(sb.url),
+      'main',
+    );
   const count = (a: string) => sb.requests.filter((q) => q.action === a).length;
 
   it('lists the jobs of the window only, every page, one describe each, declared calls only', async () => {
@@ -53,5 +57,28 @@ describe('sagemaker-training against the AWS sandbox', () => {
     expect(b.ndjson(`${DIR}/notebook-instances.ndjson`).map((n) => n.error)).toEqual(['AccessDeniedException', 'AccessDeniedException']);
     expect(b.findings.find((x) => x.check === 'sagemaker-training.notebook-exposure').status).toBe('error');
     expect(b.findings.find((x) => x.check === 'sagemaker-training.network-isolation').status).toBe('fail');
+  });
+
+  it('links a registered package to the training job that produced it and that job’s datasets', async () => {
+    const b = await collect('[sagemaker-registry, sagemaker-training]');
+    expect(b.code, b.stderr).toBe(0);
+    const l = b.json(`${DIR}/training-lineage.json`);
+    expect(l.registryCollected).toBe(true);
+    expect(l.packages).toHaveLength(PACKAGES);
+    expect(l.packages.find((p: any) => p.ModelPackageArn === pkgArn('fraud', 1))).toEqual({
+      ModelPackageArn: pkgArn('fraud', 1),
+      ModelApprovalStatus: 'Approved',
+      modelData: ['s3://models/train-0000/output/model.tar.gz'],
+      TrainingJobName: 'train-0000',
+      TrainingJobArn: `arn:aws:sagemaker:${SM_REGION}:111122223333:training-job/train-0000`,
+      datasets: [{ ChannelName: 'train', S3Uri: 's3://training-data/job-0/', FileSystem: null }],
+    });
+    expect(l.packages.find((p: any) => p.ModelPackageArn === pkgArn('fraud', 2)).reason).toContain('no training job of the window (30 days) produced');
+    expect(b.provenance(`${DIR}/training-lineage.json`)).toMatchObject({ complete: true, notes: { linked: 1 } });
+  });
+
+  it('without sagemaker-registry in the collection, the lineage says so and holds nothing', async () => {
+    const b = await collect();
+    expect(b.json(`${DIR}/training-lineage.json`)).toEqual({ registryCollected: false, packages: [] });
   });
 });
