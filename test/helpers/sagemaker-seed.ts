@@ -1,7 +1,10 @@
 // A SageMaker account for the AWS sandbox, shared by the sagemaker-registry and sagemaker-endpoints
 // suites: a registry large enough to page (120 groups, 250 packages), a few packages whose approval
 // story is known, and endpoints with and without capture, keys, redundancy and monitors.
-import type { AwsSeed, ModelPackageSeed, SageMakerRegionSeed } from '../../src/sandbox/aws/index.js';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { startAwsSandbox, type AwsSandbox, type AwsSeed, type ModelPackageSeed, type SageMakerRegionSeed } from '../../src/sandbox/aws/index.js';
+import { awsEnv, tmpDir, writeConfig } from './cli.js';
+import { collectBundle, type CollectedBundle } from './collected.js';
 
 export const SM_ACCOUNT = '111122223333';
 export const SM_REGION = 'us-east-1';
@@ -101,4 +104,30 @@ export function sagemakerSeed(): AwsSeed {
       },
     ],
   };
+}
+
+/** A sandbox with sagemakerSeed() for a suite: started once, reset before each test, closed after. */
+export function useSageMakerSandbox(opts: { maxPageItems?: number } = {}): () => AwsSandbox {
+  let sb: AwsSandbox;
+  beforeAll(async () => {
+    sb = await startAwsSandbox({ seed: sagemakerSeed(), ...opts });
+  });
+  afterAll(async () => {
+    await sb?.close();
+  });
+  beforeEach(() => sb.reset());
+  return () => sb;
+}
+
+/**
+ * Collects `collectors` from the sandbox through the CLI (no rate limit of our own: the sandbox has
+ * none); `extra` is YAML added under `settings.sagemaker-endpoints`.
+ */
+export function collectSageMaker(sb: AwsSandbox, collectors: string[], o: { dir?: string; endpoints?: string } = {}): Promise<CollectedBundle> {
+  const fast = (id: string, extra = '') => `  ${id}:\n    describeCallsPerSecond: 10000\n${extra}`;
+  const cfg = writeConfig(
+    o.dir ?? tmpDir(),
+    `sources:\n  aws:\n    - name: main\n      regions: [${SM_REGION}]\ncollectors: [${collectors.join(', ')}]\nevidence:\n  dir: evidence\nsettings:\n${fast('sagemaker-registry')}${fast('sagemaker-endpoints', o.endpoints)}${fast('sagemaker-training')}`,
+  );
+  return collectBundle(cfg, awsEnv(sb.url), 'main');
 }

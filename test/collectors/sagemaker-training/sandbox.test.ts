@@ -1,30 +1,20 @@
 // sagemaker-training against the AWS sandbox through the real CLI: the look-back window (older jobs
 // are not listed), paging with the minimum calls, hyperparameters never copied, and a denied describe.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import collector from '../../../collectors/sagemaker-training/index.js';
-import { startAwsSandbox, type AwsSandbox } from '../../../src/sandbox/aws/index.js';
-import { bundleText, collectBundle } from '../../helpers/collected.js';
-import { awsEnv, tmpDir, writeConfig } from '../../helpers/cli.js';
-import { HYPERPARAMETER_CANARY, JOBS_IN_WINDOW, PACKAGES, SM_REGION, pkgArn, sagemakerSeed } from '../../helpers/sagemaker-seed.js';
+import type { AwsSandbox } from '../../../src/sandbox/aws/index.js';
+import { bundleText } from '../../helpers/collected.js';
+import { HYPERPARAMETER_CANARY, JOBS_IN_WINDOW, PACKAGES, SM_REGION, collectSageMaker, pkgArn, useSageMakerSandbox } from '../../helpers/sagemaker-seed.js';
 
 const DIR = `sagemaker-training/${SM_REGION}`;
 
 describe('sagemaker-training against the AWS sandbox', () => {
+  const sandbox = useSageMakerSandbox();
   let sb: AwsSandbox;
-  beforeAll(async () => {
-    sb = await startAwsSandbox({ seed: sagemakerSeed() });
+  beforeEach(() => {
+    sb = sandbox();
   });
-  afterAll(async () => {
-    await sb?.close();
-  });
-  beforeEach(() => sb.reset());
-
-  const collect = (collectors = '[sagemaker-training]') =>
-    collectBundle(
-      writeConfig(tmpDir(), `sources:\n  aws:\n    - name: main\n      regions: [${SM_REGION}]\ncollectors: ${collectors}\nevidence:\n  dir: evidence\nsettings:\n  sagemaker-training:\n    describeCallsPerSecond: 10000\n  sagemaker-registry:\n    describeCallsPerSecond: 10000\n`),
-      awsEnv(sb.url),
-      'main',
-    );
+  const collect = (collectors = ['sagemaker-training']) => collectSageMaker(sb, collectors);
   const count = (a: string) => sb.requests.filter((q) => q.action === a).length;
 
   it('lists the jobs of the window only, every page, one describe each, declared calls only', async () => {
@@ -60,7 +50,7 @@ describe('sagemaker-training against the AWS sandbox', () => {
   });
 
   it('links a registered package to the training job that produced it and that job’s datasets', async () => {
-    const b = await collect('[sagemaker-registry, sagemaker-training]');
+    const b = await collect(['sagemaker-registry', 'sagemaker-training']);
     expect(b.code, b.stderr).toBe(0);
     const l = b.json(`${DIR}/training-lineage.json`);
     expect(l.registryCollected).toBe(true);
