@@ -1,8 +1,16 @@
 // What the SageMaker collectors share: a paged SageMaker listing through ctx.paginate with its
 // operation record, ISO timestamps, and who a SageMaker `UserInfo` (CreatedBy / LastModifiedBy)
 // names. The SDK client itself is made in each collector's collect.ts (loaded on first use).
+import { z } from 'zod';
+import { describeError, RepeatedTokenError } from '../../src/core/errors.js';
 import type { OperationRecord } from '../../src/core/types.js';
 import type { AwsContext } from '../define.js';
+
+/**
+ * The `describeCallsPerSecond` setting of every SageMaker collector: Describe* calls started per
+ * second (SageMaker's Describe quotas are per account and region).
+ */
+export const describeCallsPerSecond = z.number().positive().max(10_000).default(20);
 
 /** Page size asked of every SageMaker list call (the APIs allow 1–100). */
 export const PAGE_SIZE = 100;
@@ -37,6 +45,23 @@ export async function listAll<P extends { NextToken?: string | undefined }>(ctx:
     },
     onPage,
   );
+}
+
+/** A failed listing (or a looping token) becomes a gap; anything else (the disk) fails the collector. */
+export function listingGap(ctx: AwsContext, api: string, e: unknown): void {
+  if (!(e instanceof ListingError) && !(e instanceof RepeatedTokenError)) throw e;
+  ctx.gap({ api, ...describeError(e instanceof ListingError ? e.cause : e) });
+}
+
+/** One describe call under the rate limit (`slot`), counted in its operation record. */
+export function counted(slot: () => Promise<void>) {
+  return async <T>(o: OperationRecord, fn: () => Promise<T>): Promise<T> => {
+    await slot();
+    o.calls = (o.calls ?? 0) + 1;
+    const r = await fn();
+    o.pages++;
+    return r;
+  };
 }
 
 export const iso = (d: Date | string | number | null | undefined): string | null => {
@@ -79,3 +104,12 @@ export function identityOf(u: UserRecord | null): string | null {
   if (!u) return null;
   return u.IamIdentity?.SourceIdentity || u.IamIdentity?.Arn || u.UserProfileArn || (u.UserProfileName ? `user-profile ${u.DomainId ?? '?'}/${u.UserProfileName}` : null) || u.IamIdentity?.PrincipalId || null;
 }
+
+/**
+ * Instance types with local NVMe instance storage: SageMaker refuses a KMS key for their storage
+ * (endpoint config KmsKeyId, training VolumeKmsKeyId) and encrypts it with the instance's hardware
+ * module (API reference). The `d` families (m5d, c5d, r5d, g4dn, p3dn, p4d, p4de …) and the GPU/Trainium
+ * families that ship with instance store only.
+ */
+const LOCAL_STORAGE = /^ml\.([a-z]+\d+[a-z]*d[a-z]*|g5|g6|g6e|p5|p5e|p5en|trn1|trn1n)\./;
+export const hasLocalStorage = (instanceType: string | null) => !!instanceType && LOCAL_STORAGE.test(instanceType);

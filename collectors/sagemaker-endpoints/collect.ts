@@ -12,11 +12,10 @@ import {
   type EndpointSummary,
 } from '@aws-sdk/client-sagemaker';
 import { makeClient } from '../../src/clients/aws.js';
-import { describeError, RepeatedTokenError } from '../../src/core/errors.js';
 import { mapPool } from '../../src/core/pool.js';
 import { rateLimiter } from '../../src/core/rate-limit.js';
 import { itemGaps } from '../_shared/item-gaps.js';
-import { iso, listAll, ListingError, op, PAGE_SIZE } from '../_shared/sagemaker.js';
+import { counted, iso, listAll, listingGap, op, PAGE_SIZE } from '../_shared/sagemaker.js';
 import type { AwsContext } from '../define.js';
 import type { EndpointsSettings } from './index.js';
 import { KIND } from './kinds.js';
@@ -24,11 +23,6 @@ import { dataCaptureOf, modelRecord, scheduleRecord, variantsOf, type EndpointRe
 
 const MAX_POOL = 16;
 export const LIST_PARAMS = { MaxResults: PAGE_SIZE } as const;
-
-function listingGap(ctx: AwsContext, api: string, e: unknown): void {
-  if (!(e instanceof ListingError) && !(e instanceof RepeatedTokenError)) throw e;
-  ctx.gap({ api, ...describeError(e instanceof ListingError ? e.cause : e) });
-}
 
 /** Runs `fn` once per key; later callers share its promise (one Describe per distinct config or model). */
 function once<T>(fn: (key: string) => Promise<T>): (key: string) => Promise<T> {
@@ -42,7 +36,6 @@ function once<T>(fn: (key: string) => Promise<T>): (key: string) => Promise<T> {
 
 export async function collect(ctx: AwsContext): Promise<void> {
   const s = ctx.settings as EndpointsSettings;
-  const slot = rateLimiter(s.describeCallsPerSecond, ctx.signal);
   const sm = makeClient(SageMakerClient, ctx.aws);
   const opts = { abortSignal: ctx.signal };
   const pool = Math.min(MAX_POOL, Math.max(1, ctx.concurrency));
@@ -52,13 +45,7 @@ export async function collect(ctx: AwsContext): Promise<void> {
   const configOp = op('sagemaker:DescribeEndpointConfig', { EndpointConfigName: '<each distinct endpoint config>' });
   const modelOp = op('sagemaker:DescribeModel', { ModelName: '<each distinct model>' });
   const gaps = itemGaps((g) => ctx.gap(g), { noun: 'items', where: KIND.endpoints });
-  const call = async <T>(o: typeof endpointOp, fn: () => Promise<T>): Promise<T> => {
-    await slot();
-    o.calls!++;
-    const r = await fn();
-    o.pages++;
-    return r;
-  };
+  const call = counted(rateLimiter(s.describeCallsPerSecond, ctx.signal));
   try {
     // ── Model Monitor schedules, all of the region in one listing ──
     const schedulesOut = await ctx.artifacts.ndjson(KIND.monitoringSchedules);

@@ -7,6 +7,7 @@
 // The calls live in collect.ts, loaded on first use.
 import { z } from 'zod';
 import { defineCollector, type AwsContext } from '../define.js';
+import { describeCallsPerSecond } from '../_shared/sagemaker.js';
 import { checks } from './checks.js';
 import { KIND, MONITORING_TYPES } from './kinds.js';
 
@@ -21,8 +22,7 @@ export const settings = z.strictObject({
   minSamplingPercentage: z.number().min(0).max(100).default(100),
   /** monitoring types each endpoint needs a Scheduled monitor of (drift-monitoring); one of them suffices */
   driftMonitoringTypes: z.array(z.enum(MONITORING_TYPES)).min(1).default(['DataQuality', 'ModelQuality']),
-  /** Describe* calls started per second (SageMaker's Describe quotas are per account and region) */
-  describeCallsPerSecond: z.number().positive().max(10_000).default(20),
+  describeCallsPerSecond,
 });
 export type EndpointsSettings = z.infer<typeof settings>;
 

@@ -11,12 +11,11 @@ import {
   type ModelPackageSummary,
 } from '@aws-sdk/client-sagemaker';
 import { makeClient } from '../../src/clients/aws.js';
-import { describeError, RepeatedTokenError } from '../../src/core/errors.js';
 import { mapPool } from '../../src/core/pool.js';
 import { rateLimiter } from '../../src/core/rate-limit.js';
 import { itemGaps } from '../_shared/item-gaps.js';
 import { writePromotionLog, type PromotionEvent } from '../_shared/promotions.js';
-import { identityOf, listAll, ListingError, op, PAGE_SIZE } from '../_shared/sagemaker.js';
+import { counted, identityOf, listAll, listingGap, op, PAGE_SIZE } from '../_shared/sagemaker.js';
 import type { AwsContext } from '../define.js';
 import { writeDeployments } from './deployments.js';
 import { KIND } from './kinds.js';
@@ -48,15 +47,9 @@ function parsePolicy(text: string | undefined): PolicyField {
   }
 }
 
-/** A failed listing becomes a gap; anything else (the disk) fails the collector. */
-function listingGap(ctx: AwsContext, api: string, e: unknown): void {
-  if (!(e instanceof ListingError) && !(e instanceof RepeatedTokenError)) throw e;
-  ctx.gap({ api, ...describeError(e instanceof ListingError ? e.cause : e) });
-}
-
 export async function collect(ctx: AwsContext): Promise<void> {
   const s = ctx.settings as RegistrySettings;
-  const slot = rateLimiter(s.describeCallsPerSecond, ctx.signal);
+  const call = counted(rateLimiter(s.describeCallsPerSecond, ctx.signal));
   const sm = makeClient(SageMakerClient, ctx.aws);
   const opts = { abortSignal: ctx.signal };
   const pool = Math.min(MAX_POOL, Math.max(1, ctx.concurrency));
@@ -75,10 +68,7 @@ export async function collect(ctx: AwsContext): Promise<void> {
         const records = await mapPool(page.ModelPackageGroupSummaryList ?? [], pool, async (g) => {
           let rp: PolicyField;
           try {
-            await slot();
-            policyOp.calls!++;
-            const r = await sm.send(new GetModelPackageGroupPolicyCommand({ ModelPackageGroupName: g.ModelPackageGroupName }), opts);
-            policyOp.pages++;
+            const r = await call(policyOp, () => sm.send(new GetModelPackageGroupPolicyCommand({ ModelPackageGroupName: g.ModelPackageGroupName }), opts));
             rp = parsePolicy(r.ResourcePolicy);
           } catch (e) {
             rp = isNoPolicy(e) ? null : { error: gaps.add(policyOp.api, g.ModelPackageGroupName ?? '?', e).code };
@@ -105,11 +95,7 @@ export async function collect(ctx: AwsContext): Promise<void> {
     let packagesOk = true;
     const describe = async (p: ModelPackageSummary): Promise<PackageRecord> => {
       try {
-        await slot();
-        describeOp.calls!++;
-        const d = await sm.send(new DescribeModelPackageCommand({ ModelPackageName: p.ModelPackageArn }), opts);
-        describeOp.pages++;
-        return packageRecord(p, d);
+        return packageRecord(p, await call(describeOp, () => sm.send(new DescribeModelPackageCommand({ ModelPackageName: p.ModelPackageArn }), opts)));
       } catch (e) {
         return packageRecord(p, null, gaps.add(describeOp.api, p.ModelPackageArn ?? '?', e).code);
       }

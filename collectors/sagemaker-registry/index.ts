@@ -7,6 +7,7 @@
 // The calls live in collect.ts, loaded on first use (the SDK takes a while to load).
 import { z } from 'zod';
 import { defineCollector, type AwsContext } from '../define.js';
+import { describeCallsPerSecond } from '../_shared/sagemaker.js';
 import { checks } from './checks.js';
 import { ENDPOINTS_KIND, KIND, METRIC_SECTIONS } from './kinds.js';
 
@@ -15,8 +16,7 @@ export { KIND, ENDPOINTS_KIND, METRIC_SECTIONS, type MetricSection } from './kin
 export const settings = z.strictObject({
   /** ModelMetrics sections an Approved package must carry (validation-evidence) */
   requiredMetrics: z.array(z.enum(METRIC_SECTIONS)).default(['ModelQuality', 'Bias']),
-  /** DescribeModelPackage and GetModelPackageGroupPolicy calls started per second (SageMaker's Describe* quotas are per account and region) */
-  describeCallsPerSecond: z.number().positive().max(10_000).default(20),
+  describeCallsPerSecond,
 });
 export type RegistrySettings = z.infer<typeof settings>;
 

@@ -1,7 +1,10 @@
 // A SageMaker account for the AWS sandbox, shared by the sagemaker-registry and sagemaker-endpoints
 // suites: a registry large enough to page (120 groups, 250 packages), a few packages whose approval
 // story is known, and endpoints with and without capture, keys, redundancy and monitors.
-import type { AwsSeed, ModelPackageSeed, SageMakerRegionSeed } from '../../src/sandbox/aws/index.js';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { startAwsSandbox, type AwsSandbox, type AwsSeed, type ModelPackageSeed, type SageMakerRegionSeed } from '../../src/sandbox/aws/index.js';
+import { awsEnv, tmpDir, writeConfig } from './cli.js';
+import { collectBundle, type CollectedBundle } from './collected.js';
 
 export const SM_ACCOUNT = '111122223333';
 export const SM_REGION = 'us-east-1';
@@ -17,10 +20,10 @@ const t = (h: number) => new Date(Date.parse('2026-06-01T00:00:00Z') + h * 3_600
 /** 5 known packages in group "fraud", then pending filler spread over group-000 … group-119. */
 function packages(): ModelPackageSeed[] {
   const known: ModelPackageSeed[] = [
-    // approved by bob, created by alice, with metrics: passes everything
-    { group: 'fraud', version: 1, approval: 'Approved', created: t(0), createdBy: user('alice'), lastModified: t(1), lastModifiedBy: user('bob'), metrics },
+    // approved by bob, created by alice, with metrics: passes everything; trained by job train-0000
+    { group: 'fraud', version: 1, approval: 'Approved', created: t(0), createdBy: user('alice'), lastModified: t(1), lastModifiedBy: user('bob'), metrics, modelDataUrl: 's3://models/train-0000/output/model.tar.gz' },
     // created and approved by alice
-    { group: 'fraud', version: 2, approval: 'Approved', created: t(2), createdBy: user('alice'), lastModified: t(3), lastModifiedBy: user('alice'), metrics },
+    { group: 'fraud', version: 2, approval: 'Approved', created: t(2), createdBy: user('alice'), lastModified: t(3), lastModifiedBy: user('alice'), metrics, modelDataUrl: 's3://models/trained-elsewhere/model.tar.gz' },
     { group: 'fraud', version: 3, approval: 'Rejected', created: t(4), createdBy: user('alice'), lastModified: t(5), lastModifiedBy: user('bob') },
     // the newest: registered already Approved, no metrics
     { group: 'fraud', version: 4, approval: 'Approved', created: t(6), createdBy: user('alice') },
@@ -31,9 +34,38 @@ function packages(): ModelPackageSeed[] {
   return [...known, ...filler];
 }
 
+export const JOBS_IN_WINDOW = 150;
+export const JOBS_BEFORE_WINDOW = 20;
+export const HYPERPARAMETER_CANARY = 'CANARY-hp-7d1f0c9e';
+const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString();
+
+/** Jobs of the last 20 days (the first isolated and keyed, the rest open), and some older than 30 days. */
+function trainingJobs(): NonNullable<SageMakerRegionSeed['trainingJobs']> {
+  const job = (i: number, age: number) => ({
+    name: `train-${String(i).padStart(4, '0')}`,
+    created: daysAgo(age),
+    role: `arn:aws:iam::${SM_ACCOUNT}:role/train`,
+    channels: [{ name: 'train', s3Uri: `s3://training-data/job-${i}/` }],
+    outputPath: 's3://models/',
+    instanceType: 'ml.m5.xlarge',
+    instances: 1,
+    hyperParameters: { api_key: HYPERPARAMETER_CANARY },
+  });
+  const recent = Array.from({ length: JOBS_IN_WINDOW }, (_, i) => job(i, 20 - (i * 19) / JOBS_IN_WINDOW));
+  recent[0] = { ...recent[0]!, networkIsolation: true, outputKmsKeyId: 'k', volumeKmsKeyId: 'k' } as (typeof recent)[number];
+  const old = Array.from({ length: JOBS_BEFORE_WINDOW }, (_, i) => job(JOBS_IN_WINDOW + i, 40 + i));
+  return [...recent, ...old];
+}
+
 function region(): SageMakerRegionSeed {
   const groups = ['fraud', 'churn', ...Array.from({ length: GROUPS - 2 }, (_, i) => `group-${String(i).padStart(3, '0')}`)];
   return {
+    trainingJobs: trainingJobs(),
+    notebookInstances: [
+      { name: 'research', created: t(0), instanceType: 'ml.t3.medium', role: `arn:aws:iam::${SM_ACCOUNT}:role/nb` },
+      { name: 'locked', created: t(1), instanceType: 'ml.t3.medium', role: `arn:aws:iam::${SM_ACCOUNT}:role/nb`, directInternetAccess: 'Disabled', rootAccess: 'Disabled', kmsKeyId: 'k', subnetId: 'subnet-a' },
+    ],
+    domains: [{ id: 'd-abc123', name: 'studio', created: t(0), vpcId: 'vpc-1', subnetIds: ['subnet-a'], authMode: 'SSO', appNetworkAccessType: 'VpcOnly', kmsKeyId: 'k' }],
     modelPackageGroups: groups.map((name, i) => ({ name, created: t(-100 + i), createdBy: user('alice'), ...(name === 'fraud' ? { policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999988887777:root' }, Action: 'sagemaker:DescribeModelPackage', Resource: '*' }] } } : {}) })),
     modelPackages: packages(),
     models: [
@@ -72,4 +104,30 @@ export function sagemakerSeed(): AwsSeed {
       },
     ],
   };
+}
+
+/** A sandbox with sagemakerSeed() for a suite: started once, reset before each test, closed after. */
+export function useSageMakerSandbox(opts: { maxPageItems?: number } = {}): () => AwsSandbox {
+  let sb: AwsSandbox;
+  beforeAll(async () => {
+    sb = await startAwsSandbox({ seed: sagemakerSeed(), ...opts });
+  });
+  afterAll(async () => {
+    await sb?.close();
+  });
+  beforeEach(() => sb.reset());
+  return () => sb;
+}
+
+/**
+ * Collects `collectors` from the sandbox through the CLI (no rate limit of our own: the sandbox has
+ * none); `extra` is YAML added under `settings.sagemaker-endpoints`.
+ */
+export function collectSageMaker(sb: AwsSandbox, collectors: string[], o: { dir?: string; endpoints?: string } = {}): Promise<CollectedBundle> {
+  const fast = (id: string, extra = '') => `  ${id}:\n    describeCallsPerSecond: 10000\n${extra}`;
+  const cfg = writeConfig(
+    o.dir ?? tmpDir(),
+    `sources:\n  aws:\n    - name: main\n      regions: [${SM_REGION}]\ncollectors: [${collectors.join(', ')}]\nevidence:\n  dir: evidence\nsettings:\n${fast('sagemaker-registry')}${fast('sagemaker-endpoints', o.endpoints)}${fast('sagemaker-training')}`,
+  );
+  return collectBundle(cfg, awsEnv(sb.url), 'main');
 }

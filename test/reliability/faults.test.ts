@@ -49,7 +49,7 @@ const has = (id: string) => registry.some((c) => c.meta.id === id);
 
 // ── the seeds: small, but paged (AWS pages of 5 items, MLflow registered models over two pages of 100) ──
 
-const awsSeed: AwsSeed = generateAwsCompany({ users: 9, groups: 3, roles: 8, policies: 5, secretsPerRegion: 12, regions: ['us-east-1'], seed: 7 });
+const awsSeed: AwsSeed = generateAwsCompany({ users: 9, groups: 3, roles: 8, policies: 5, secretsPerRegion: 12, regions: ['us-east-1'], seed: 7, sagemaker: { groups: 3, packagesPerGroup: 4, endpoints: 7, trainingJobs: 8 } });
 const awsAccount = awsSeed.accounts[0]!;
 const mlflowSeed: MlflowSeed = generateMlflowCompany({ models: 105, versionsPerModel: 1, productionShare: 0.3, seed: 7 });
 const vertexSeed: VertexSeed = generateVertexCompany({ models: 6, versionsPerModel: 2, endpoints: 3, locations: 1, seed: 7 });
@@ -59,6 +59,9 @@ const LOCATION = vertexSeed.locations[0]!;
 const SEED_COUNTS: Record<string, number> = {
   'artifacts/main/aws-iam/authorization-details.ndjson': awsAccount.iam.users.length + awsAccount.iam.groups.length + awsAccount.iam.roles.length + awsAccount.iam.managedPolicies.length,
   'artifacts/main/aws-secrets-manager/us-east-1/secrets.ndjson': awsAccount.secrets!['us-east-1']!.length,
+  'artifacts/main/sagemaker-registry/us-east-1/model-packages.ndjson': awsAccount.sagemaker!['us-east-1']!.modelPackages!.length,
+  'artifacts/main/sagemaker-endpoints/us-east-1/endpoints.ndjson': awsAccount.sagemaker!['us-east-1']!.endpoints!.length,
+  'artifacts/main/sagemaker-training/us-east-1/training-jobs.ndjson': awsAccount.sagemaker!['us-east-1']!.trainingJobs!.length,
   'artifacts/registry/mlflow-registry/models.ndjson': mlflowSeed.registeredModels.length,
   'artifacts/registry/mlflow-registry/versions.ndjson': mlflowSeed.modelVersions.length,
   [`artifacts/ml/vertex-registry/${LOCATION}/models.ndjson`]: vertexSeed.models.length,
@@ -152,14 +155,15 @@ function suites<C extends string>(h: Harness, collectors: readonly C[], cases: (
   }
 }
 
-// ── AWS: IAM (awsQuery, XML) and Secrets Manager (awsJson 1.1) ──
+// ── AWS: IAM (awsQuery, XML), Secrets Manager and SageMaker (awsJson 1.1) ──
 
 describe('faults × AWS collectors (sandbox, in process)', () => {
   let sb: AwsSandbox;
   const saved = { ...process.env };
   const h: Harness = {
     source: 'aws',
-    config: (c) => `sources:\n  aws:\n    - name: main\n      regions: [us-east-1]\ncollectors: [${c}]\n`,
+    // the generated training jobs are dated around the generator's 2026-01-01: a window that reaches them
+    config: (c) => `sources:\n  aws:\n    - name: main\n      regions: [us-east-1]\ncollectors: [${c}]\nsettings:\n  sagemaker-training:\n    lookbackDays: 3650\n`,
     env: () => process.env,
     reset: () => sb.reset(),
     // a reply delayed past the client's timeout is still sleeping: recorded, not yet answered (status 0)
@@ -180,6 +184,9 @@ describe('faults × AWS collectors (sandbox, in process)', () => {
   const targets = {
     'aws-iam': { action: 'GetAccountAuthorizationDetails', service: 'iam', api: /^iam:GetAccountAuthorizationDetails$/, second: 'GenerateCredentialReport', secondApi: /^iam:GenerateCredentialReport$/ },
     'aws-secrets-manager': { action: 'ListSecrets', service: 'secretsmanager', api: /^secretsmanager:ListSecrets$/, second: 'GetResourcePolicy', secondApi: /^secretsmanager:GetResourcePolicy arn:aws:secretsmanager:/ },
+    'sagemaker-registry': { action: 'ListModelPackages', service: 'sagemaker', api: /^sagemaker:ListModelPackages$/, second: 'GetModelPackageGroupPolicy', secondApi: /^sagemaker:GetModelPackageGroupPolicy model-/ },
+    'sagemaker-endpoints': { action: 'ListEndpoints', service: 'sagemaker', api: /^sagemaker:ListEndpoints$/, second: 'ListMonitoringSchedules', secondApi: /^sagemaker:ListMonitoringSchedules$/ },
+    'sagemaker-training': { action: 'ListTrainingJobs', service: 'sagemaker', api: /^sagemaker:ListTrainingJobs$/, second: 'DescribeTrainingJob', secondApi: /^sagemaker:DescribeTrainingJob train-/ },
   } as const;
   const cases = (collector: keyof typeof targets): Case[] => {
     const t = targets[collector];

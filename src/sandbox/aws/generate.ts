@@ -9,6 +9,7 @@ import type {
   IamRoleSeed,
   IamUserSeed,
   ManagedPolicySeed,
+  SageMakerRegionSeed,
   SecretSeed,
 } from './seed.js';
 
@@ -26,6 +27,8 @@ export interface GenerateAwsCompanyOptions {
   seed?: number;
   /** Reference "now" of the generated dates (default 2026-01-01). */
   now?: string;
+  /** SageMaker resources per region (default none): the registry, endpoints and training jobs of the last 30 days. */
+  sagemaker?: { groups: number; packagesPerGroup: number; endpoints: number; trainingJobs: number };
 }
 
 /** mulberry32: small, fast, deterministic. */
@@ -180,6 +183,8 @@ export function generateAwsCompany(o: GenerateAwsCompanyOptions): AwsSeed {
       secrets[region] = list;
     }
 
+    const sagemaker = o.sagemaker ? Object.fromEntries(o.regions.map((region, ri) => [region, sageMakerRegion(id, region, o.sagemaker!, prng((o.seed ?? 1) * 7919 + ai * 31 + ri), nowMs)])) : undefined;
+
     return {
       id,
       alias: `gen-${ai}`,
@@ -204,6 +209,7 @@ export function generateAwsCompany(o: GenerateAwsCompanyOptions): AwsSeed {
         oidcProviders: [{ url: 'token.actions.githubusercontent.com' }],
       },
       secrets,
+      ...(sagemaker ? { sagemaker } : {}),
     };
   });
 
@@ -216,4 +222,79 @@ export function generateAwsCompany(o: GenerateAwsCompanyOptions): AwsSeed {
     seed.assumableRoles = accountIds.map((id) => `arn:aws:iam::${id}:role/soc2-audit`);
   }
   return seed;
+}
+
+/**
+ * One region's SageMaker: groups of versioned packages (most Approved by a second person with
+ * metrics, some pending, some registered already Approved), endpoints serving the newest package of a
+ * group (some without capture, keys, redundancy or monitor) and training jobs of the last 30 days. Its
+ * own PRNG, so adding it changes nothing else of a generated company.
+ */
+function sageMakerRegion(account: string, region: string, o: NonNullable<GenerateAwsCompanyOptions['sagemaker']>, rnd: () => number, nowMs: number): SageMakerRegionSeed {
+  const chance = (p: number) => rnd() < p;
+  const at = (daysBack: number) => new Date(nowMs - daysBack * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const who = (name: string) => ({ iamArn: `arn:aws:sts::${account}:assumed-role/ml-engineer/${name}`, sourceIdentity: name });
+  const groupName = (g: number) => `model-${String(g).padStart(4, '0')}`;
+  const out: Required<Pick<SageMakerRegionSeed, 'modelPackageGroups' | 'modelPackages' | 'models' | 'endpointConfigs' | 'endpoints' | 'monitoringSchedules' | 'trainingJobs'>> = {
+    modelPackageGroups: [],
+    modelPackages: [],
+    models: [],
+    endpointConfigs: [],
+    endpoints: [],
+    monitoringSchedules: [],
+    trainingJobs: [],
+  };
+  for (let g = 0; g < o.groups; g++) {
+    out.modelPackageGroups.push({ name: groupName(g), created: at(800 - g), createdBy: who('platform'), ...(chance(0.2) ? { policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'sagemaker:DescribeModelPackage', Resource: '*' }] } } : {}) });
+    for (let v = 1; v <= o.packagesPerGroup; v++) {
+      const created = at(700 - g - v * 5);
+      const r = rnd();
+      const metrics = chance(0.85) ? { ModelQuality: { Statistics: `s3://ml-reports/${groupName(g)}/${v}/quality.json` }, Bias: { Report: `s3://ml-reports/${groupName(g)}/${v}/bias.json` } } : undefined;
+      out.modelPackages.push({
+        group: groupName(g),
+        version: v,
+        created,
+        createdBy: who('trainer'),
+        ...(r < 0.1
+          ? { approval: 'Approved' as const }
+          : r < 0.8
+            ? { approval: 'Approved' as const, lastModified: created, lastModifiedBy: who(chance(0.9) ? 'approver' : 'trainer') }
+            : r < 0.9
+              ? { approval: 'Rejected' as const, lastModified: created, lastModifiedBy: who('approver') }
+              : { approval: 'PendingManualApproval' as const }),
+        ...(metrics ? { metrics } : {}),
+        modelDataUrl: `s3://ml-models/${groupName(g)}/${v}/model.tar.gz`,
+      });
+    }
+  }
+  for (let e = 0; e < o.endpoints; e++) {
+    const group = groupName(e % Math.max(1, o.groups));
+    const name = `endpoint-${String(e).padStart(4, '0')}`;
+    const version = Math.max(1, o.packagesPerGroup);
+    out.models.push({ name: `${name}-model`, created: at(30), role: `arn:aws:iam::${account}:role/inference`, networkIsolation: chance(0.5), containers: [o.groups > 0 ? { modelPackage: `arn:aws:sagemaker:${region}:${account}:model-package/${group}/${version}` } : { image: 'img', modelDataUrl: 's3://x/model.tar.gz' }] });
+    out.endpointConfigs.push({
+      name: `${name}-config`,
+      created: at(30),
+      ...(chance(0.7) ? { kmsKeyId: `arn:aws:kms:${region}:${account}:key/endpoints` } : {}),
+      ...(chance(0.7) ? { dataCapture: { samplingPercentage: chance(0.8) ? 100 : 20, destination: `s3://inference-logs/${name}/` } } : {}),
+      variants: [{ name: 'AllTraffic', model: `${name}-model`, instanceType: 'ml.m5.xlarge', instances: chance(0.7) ? 2 : 1 }],
+    });
+    out.endpoints.push({ name, config: `${name}-config`, created: at(29) });
+    if (chance(0.6)) out.monitoringSchedules.push({ name: `${name}-data-quality`, endpoint: name, type: 'DataQuality', jobDefinition: `${name}-dq`, created: at(28) });
+  }
+  for (let t = 0; t < o.trainingJobs; t++) {
+    const isolated = chance(0.6);
+    out.trainingJobs.push({
+      name: `train-${String(t).padStart(5, '0')}`,
+      created: at(29 * rnd()),
+      role: `arn:aws:iam::${account}:role/training`,
+      channels: [{ name: 'train', s3Uri: `s3://training-data/set-${t % 50}/` }],
+      outputPath: 's3://ml-models/',
+      ...(chance(0.7) ? { outputKmsKeyId: 'k', volumeKmsKeyId: 'k' } : {}),
+      instanceType: 'ml.m5.xlarge',
+      instances: chance(0.2) ? 2 : 1,
+      ...(isolated ? { networkIsolation: true } : {}),
+    });
+  }
+  return out;
 }

@@ -40,6 +40,9 @@ export type {
   EndpointConfigSeed,
   EndpointSeed,
   MonitoringScheduleSeed,
+  TrainingJobSeed,
+  NotebookInstanceSeed,
+  StudioDomainSeed,
   Tags,
   VirtualMfaSeed,
 } from './seed.js';

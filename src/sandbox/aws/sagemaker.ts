@@ -1,6 +1,7 @@
 // SageMaker over awsJson1.1 (`X-Amz-Target: SageMaker.<Action>`), written from the SageMaker API
 // reference: the registry (model package groups, their resource policies, versioned model packages)
-// and inference (endpoints, endpoint configs, models, Model Monitor schedules), read actions only.
+// inference (endpoints, endpoint configs, models, Model Monitor schedules) and training environments
+// (training jobs, notebook instances, Studio domains), read actions only.
 // Resources live per account and region. ARNs fold names to lower case, as SageMaker's do. Lists page
 // with MaxResults 1–100 (default 10) and an opaque NextToken bound to the query.
 
@@ -272,6 +273,112 @@ function listMonitoringSchedules(body: Record<string, unknown>, ctx: HandlerCont
   };
 }
 
+// ── training environments ───────────────────────────────────────────────────────────────────
+
+/** An awsJson timestamp parameter (epoch seconds) as epoch ms, or undefined. */
+function timeParam(body: Record<string, unknown>, key: string): number | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number') throw new AwsError('SerializationException', `Expected a timestamp for ${key}`);
+  return v * 1000;
+}
+
+function listTrainingJobs(body: Record<string, unknown>, ctx: HandlerContext): unknown {
+  const sortBy = enumParam(body, 'SortBy', ['Name', 'CreationTime', 'Status']) ?? 'CreationTime';
+  const order = enumParam(body, 'SortOrder', ['Ascending', 'Descending']) ?? 'Ascending';
+  const status = enumParam(body, 'StatusEquals', ['InProgress', 'Completed', 'Failed', 'Stopping', 'Stopped']);
+  const after = timeParam(body, 'CreationTimeAfter');
+  const before = timeParam(body, 'CreationTimeBefore');
+  const list = (region(ctx.caller.account, ctx.region).trainingJobs ?? []).filter((j) => {
+    const t = Date.parse(j.created);
+    return (after === undefined || t > after) && (before === undefined || t < before) && (!status || (j.status ?? 'Completed') === status);
+  });
+  const { slice, next } = page(sorted(list, (j) => (sortBy === 'Name' ? j.name : sortBy === 'Status' ? (j.status ?? 'Completed') : Date.parse(j.created)), order), body, ctx, scopeOf('ListTrainingJobs', ctx, body));
+  return {
+    TrainingJobSummaries: slice.map((j) => ({ TrainingJobName: j.name, TrainingJobArn: arn(ctx, 'training-job', j.name), CreationTime: epochSeconds(j.created), LastModifiedTime: epochSeconds(j.created), TrainingJobStatus: j.status ?? 'Completed' })),
+    ...(next ? { NextToken: next } : {}),
+  };
+}
+
+function describeTrainingJob(body: Record<string, unknown>, ctx: HandlerContext): unknown {
+  const j = named(region(ctx.caller.account, ctx.region).trainingJobs, body['TrainingJobName'], 'trainingJobName', () => 'Requested resource not found.');
+  return {
+    TrainingJobName: j.name,
+    TrainingJobArn: arn(ctx, 'training-job', j.name),
+    TrainingJobStatus: j.status ?? 'Completed',
+    SecondaryStatus: j.status ?? 'Completed',
+    ...(j.hyperParameters ? { HyperParameters: j.hyperParameters } : {}),
+    AlgorithmSpecification: { TrainingImage: `${ctx.caller.account.id}.dkr.ecr.${ctx.region}.amazonaws.com/train:latest`, TrainingInputMode: 'File' },
+    RoleArn: j.role,
+    InputDataConfig: j.channels.map((c) => ({ ChannelName: c.name, DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: c.s3Uri } } })),
+    OutputDataConfig: { S3OutputPath: j.outputPath, ...(j.outputKmsKeyId ? { KmsKeyId: j.outputKmsKeyId } : {}) },
+    ResourceConfig: { InstanceType: j.instanceType, InstanceCount: j.instances, VolumeSizeInGB: 50, ...(j.volumeKmsKeyId ? { VolumeKmsKeyId: j.volumeKmsKeyId } : {}) },
+    ...(j.vpc ? { VpcConfig: { Subnets: j.vpc.subnets, SecurityGroupIds: j.vpc.securityGroupIds } } : {}),
+    StoppingCondition: { MaxRuntimeInSeconds: 86400 },
+    CreationTime: epochSeconds(j.created),
+    ...((j.status ?? 'Completed') === 'Completed' ? { ModelArtifacts: { S3ModelArtifacts: `${j.outputPath.replace(/\/$/, '')}/${j.name}/output/model.tar.gz` } } : {}),
+    EnableNetworkIsolation: j.networkIsolation === true,
+    EnableInterContainerTrafficEncryption: j.interContainerEncryption === true,
+  };
+}
+
+function listNotebookInstances(body: Record<string, unknown>, ctx: HandlerContext): unknown {
+  const sortBy = enumParam(body, 'SortBy', ['Name', 'CreationTime', 'Status']) ?? 'Name';
+  const order = enumParam(body, 'SortOrder', ['Ascending', 'Descending']) ?? 'Ascending';
+  const list = region(ctx.caller.account, ctx.region).notebookInstances ?? [];
+  const { slice, next } = page(sorted(list, (n) => (sortBy === 'Name' ? n.name : sortBy === 'Status' ? (n.status ?? 'InService') : Date.parse(n.created)), order), body, ctx, scopeOf('ListNotebookInstances', ctx, body));
+  return {
+    NotebookInstances: slice.map((n) => ({ NotebookInstanceName: n.name, NotebookInstanceArn: arn(ctx, 'notebook-instance', n.name), NotebookInstanceStatus: n.status ?? 'InService', InstanceType: n.instanceType, CreationTime: epochSeconds(n.created), LastModifiedTime: epochSeconds(n.created) })),
+    ...(next ? { NextToken: next } : {}),
+  };
+}
+
+function describeNotebookInstance(body: Record<string, unknown>, ctx: HandlerContext): unknown {
+  const n = named(region(ctx.caller.account, ctx.region).notebookInstances, body['NotebookInstanceName'], 'notebookInstanceName', () => 'RecordNotFound');
+  return {
+    NotebookInstanceArn: arn(ctx, 'notebook-instance', n.name),
+    NotebookInstanceName: n.name,
+    NotebookInstanceStatus: n.status ?? 'InService',
+    InstanceType: n.instanceType,
+    RoleArn: n.role,
+    ...(n.subnetId ? { SubnetId: n.subnetId } : {}),
+    ...(n.securityGroups ? { SecurityGroups: n.securityGroups } : {}),
+    ...(n.kmsKeyId ? { KmsKeyId: n.kmsKeyId } : {}),
+    DirectInternetAccess: n.directInternetAccess ?? 'Enabled',
+    RootAccess: n.rootAccess ?? 'Enabled',
+    VolumeSizeInGB: 5,
+    CreationTime: epochSeconds(n.created),
+    LastModifiedTime: epochSeconds(n.created),
+  };
+}
+
+function listDomains(body: Record<string, unknown>, ctx: HandlerContext): unknown {
+  const list = sorted(region(ctx.caller.account, ctx.region).domains ?? [], (d) => Date.parse(d.created), 'Descending');
+  const { slice, next } = page(list, body, ctx, scopeOf('ListDomains', ctx, body));
+  return {
+    Domains: slice.map((d) => ({ DomainArn: arn(ctx, 'domain', d.id), DomainId: d.id, DomainName: d.name, Status: d.status ?? 'InService', CreationTime: epochSeconds(d.created), LastModifiedTime: epochSeconds(d.created), Url: `https://${d.id}.studio.${ctx.region}.sagemaker.aws` })),
+    ...(next ? { NextToken: next } : {}),
+  };
+}
+
+function describeDomain(body: Record<string, unknown>, ctx: HandlerContext): unknown {
+  const id = body['DomainId'];
+  const d = (region(ctx.caller.account, ctx.region).domains ?? []).find((x) => x.id === id);
+  if (!d) throw new AwsError('ResourceNotFound', `Cannot find Domain ${arn(ctx, 'domain', String(id))}`);
+  return {
+    DomainArn: arn(ctx, 'domain', d.id),
+    DomainId: d.id,
+    DomainName: d.name,
+    Status: d.status ?? 'InService',
+    CreationTime: epochSeconds(d.created),
+    AuthMode: d.authMode,
+    AppNetworkAccessType: d.appNetworkAccessType ?? 'PublicInternetOnly',
+    VpcId: d.vpcId,
+    SubnetIds: d.subnetIds,
+    ...(d.kmsKeyId ? { KmsKeyId: d.kmsKeyId } : {}),
+  };
+}
+
 export function handleSageMaker(action: string, body: Record<string, unknown>, ctx: HandlerContext): unknown {
   switch (action) {
     case 'ListModelPackageGroups':
@@ -292,6 +399,18 @@ export function handleSageMaker(action: string, body: Record<string, unknown>, c
       return describeModel(body, ctx);
     case 'ListMonitoringSchedules':
       return listMonitoringSchedules(body, ctx);
+    case 'ListTrainingJobs':
+      return listTrainingJobs(body, ctx);
+    case 'DescribeTrainingJob':
+      return describeTrainingJob(body, ctx);
+    case 'ListNotebookInstances':
+      return listNotebookInstances(body, ctx);
+    case 'DescribeNotebookInstance':
+      return describeNotebookInstance(body, ctx);
+    case 'ListDomains':
+      return listDomains(body, ctx);
+    case 'DescribeDomain':
+      return describeDomain(body, ctx);
     default:
       throw new AwsError('UnknownOperationException', `Unknown operation ${action}`);
   }

@@ -291,7 +291,59 @@ export interface MonitoringScheduleSeed {
   lastModified?: IsoDate;
 }
 
+export interface TrainingJobSeed {
+  name: string;
+  created: IsoDate;
+  /** Default Completed. */
+  status?: 'InProgress' | 'Completed' | 'Failed' | 'Stopping' | 'Stopped';
+  role: string;
+  channels: { name: string; s3Uri: string }[];
+  outputPath: string;
+  outputKmsKeyId?: string;
+  volumeKmsKeyId?: string;
+  instanceType: string;
+  instances: number;
+  vpc?: { subnets: string[]; securityGroupIds: string[] };
+  networkIsolation?: boolean;
+  interContainerEncryption?: boolean;
+  /** the job's hyperparameters, sent by DescribeTrainingJob (collectors must never copy them) */
+  hyperParameters?: Record<string, string>;
+}
+
+export interface NotebookInstanceSeed {
+  name: string;
+  created: IsoDate;
+  instanceType: string;
+  role: string;
+  /** Default Enabled, as AWS's. */
+  directInternetAccess?: 'Enabled' | 'Disabled';
+  /** Default Enabled, as AWS's. */
+  rootAccess?: 'Enabled' | 'Disabled';
+  kmsKeyId?: string;
+  subnetId?: string;
+  securityGroups?: string[];
+  /** Default InService. */
+  status?: 'Pending' | 'InService' | 'Stopping' | 'Stopped' | 'Failed' | 'Deleting' | 'Updating';
+}
+
+export interface StudioDomainSeed {
+  id: string;
+  name: string;
+  created: IsoDate;
+  /** Default PublicInternetOnly, as AWS's. */
+  appNetworkAccessType?: 'PublicInternetOnly' | 'VpcOnly';
+  kmsKeyId?: string;
+  vpcId: string;
+  subnetIds: string[];
+  authMode: 'SSO' | 'IAM';
+  /** Default InService. */
+  status?: 'Deleting' | 'Failed' | 'InService' | 'Pending' | 'Updating' | 'Update_Failed' | 'Delete_Failed';
+}
+
 export interface SageMakerRegionSeed {
+  trainingJobs?: TrainingJobSeed[];
+  notebookInstances?: NotebookInstanceSeed[];
+  domains?: StudioDomainSeed[];
   modelPackageGroups?: ModelPackageGroupSeed[];
   modelPackages?: ModelPackageSeed[];
   models?: SageMakerModelSeed[];

@@ -2,38 +2,27 @@
 // service implements ListMonitoringSchedules: monitors scheduled, stopped and missing, paging of
 // endpoints, one describe per distinct config and model, serverless and Failed endpoints, and a
 // denied schedule listing (unknown, never "none").
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import endpointsCollector from '../../../collectors/sagemaker-endpoints/index.js';
-import { startAwsSandbox, type AwsSandbox } from '../../../src/sandbox/aws/index.js';
-import { collectBundle } from '../../helpers/collected.js';
-import { awsEnv, tmpDir, writeConfig } from '../../helpers/cli.js';
-import { SM_REGION, endpointArn, pkgArn, sagemakerSeed } from '../../helpers/sagemaker-seed.js';
+import type { AwsSandbox } from '../../../src/sandbox/aws/index.js';
+import { SM_REGION, collectSageMaker, endpointArn, pkgArn, useSageMakerSandbox } from '../../helpers/sagemaker-seed.js';
 
 const DIR = `sagemaker-endpoints/${SM_REGION}`;
 
 describe('sagemaker-endpoints against the AWS sandbox', () => {
+  // pages of 2: the 4 endpoints and 3 schedules take 2 pages each
+  const sandbox = useSageMakerSandbox({ maxPageItems: 2 });
   let sb: AwsSandbox;
-  beforeAll(async () => {
-    // pages of 2: the 4 endpoints and 3 schedules take 2 pages each
-    sb = await startAwsSandbox({ seed: sagemakerSeed(), maxPageItems: 2 });
+  beforeEach(() => {
+    sb = sandbox();
   });
-  afterAll(async () => {
-    await sb?.close();
-  });
-  beforeEach(() => sb.reset());
-
-  const collect = (collectors = '[sagemaker-endpoints, sagemaker-registry]', extra = '') =>
-    collectBundle(
-      writeConfig(tmpDir(), `sources:\n  aws:\n    - name: main\n      regions: [${SM_REGION}]\ncollectors: ${collectors}\nevidence:\n  dir: evidence\nsettings:\n  sagemaker-endpoints:\n    describeCallsPerSecond: 10000\n${extra}  sagemaker-registry:\n    describeCallsPerSecond: 10000\n`),
-      awsEnv(sb.url),
-      'main',
-    );
+  const collect = (collectors = ['sagemaker-endpoints', 'sagemaker-registry'], endpoints = '') => collectSageMaker(sb, collectors, { endpoints });
   const finding = (b: Awaited<ReturnType<typeof collect>>, id: string) => b.findings.find((f) => f.check === id)!;
   const byResource = (b: Awaited<ReturnType<typeof collect>>, id: string) => Object.fromEntries(finding(b, id).exceptions.map((e: any) => [e.resource, e.reason]));
   const count = (a: string) => sb.requests.filter((q) => q.action === a).length;
 
   it('pages endpoints and schedules, describes each distinct config and model once, declared read calls only', async () => {
-    const b = await collect('[sagemaker-endpoints]');
+    const b = await collect(['sagemaker-endpoints']);
     expect(b.code, b.stderr).toBe(0);
     expect(b.ndjson(`${DIR}/endpoints.ndjson`).map((e) => e.EndpointName).sort()).toEqual(['adhoc', 'churn', 'fraud', 'old']);
     expect(b.ndjson(`${DIR}/monitoring-schedules.ndjson`)).toHaveLength(3);
@@ -45,7 +34,7 @@ describe('sagemaker-endpoints against the AWS sandbox', () => {
   });
 
   it('records capture, keys, instance counts, network isolation and monitors per endpoint', async () => {
-    const b = await collect('[sagemaker-endpoints]');
+    const b = await collect(['sagemaker-endpoints']);
     const by = Object.fromEntries(b.ndjson(`${DIR}/endpoints.ndjson`).map((e) => [e.EndpointName, e]));
     expect(by.fraud).toMatchObject({
       config: { KmsKeyId: 'arn:aws:kms:us-east-1:111122223333:key/fraud' },
@@ -58,7 +47,7 @@ describe('sagemaker-endpoints against the AWS sandbox', () => {
   });
 
   it('judges each check over the serving endpoints (the Failed one left out)', async () => {
-    const b = await collect('[sagemaker-endpoints]');
+    const b = await collect(['sagemaker-endpoints']);
     expect(byResource(b, 'sagemaker-endpoints.inference-logging')).toEqual({
       [endpointArn('churn')]: 'data capture samples 10% of requests (required 100%) to s3://capture/churn/',
       [endpointArn('adhoc')]: 'data capture is not enabled: no inference requests or responses are logged',
@@ -76,7 +65,7 @@ describe('sagemaker-endpoints against the AWS sandbox', () => {
   });
 
   it('restricts redundancy to productionEndpoints', async () => {
-    const b = await collect('[sagemaker-endpoints]', '    productionEndpoints: [fraud*]\n');
+    const b = await collect(['sagemaker-endpoints'], '    productionEndpoints: [fraud*]\n');
     expect(finding(b, 'sagemaker-endpoints.redundancy')).toMatchObject({ status: 'pass', summary: expect.stringContaining('1 production endpoints (productionEndpoints: fraud*)') });
   });
 
@@ -95,7 +84,7 @@ describe('sagemaker-endpoints against the AWS sandbox', () => {
 
   it('a denied ListMonitoringSchedules makes the monitors unknown and drift-monitoring error, the rest still judged', async () => {
     sb.faults.add({ service: 'sagemaker', action: 'ListMonitoringSchedules', kind: 'deny' });
-    const b = await collect('[sagemaker-endpoints]');
+    const b = await collect(['sagemaker-endpoints']);
     expect(b.code).toBe(3);
     expect(b.manifest.collectors[0].gaps).toEqual([{ api: 'sagemaker:ListMonitoringSchedules', code: 'AccessDeniedException', message: expect.stringContaining('not authorized') }]);
     for (const e of b.ndjson(`${DIR}/endpoints.ndjson`)) expect(e.monitoringSchedules).toBeNull();

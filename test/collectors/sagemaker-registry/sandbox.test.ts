@@ -1,29 +1,22 @@
 // sagemaker-registry against the AWS sandbox through the real CLI: paging over 120 groups and 250
 // packages with exactly the minimum calls, policies present and absent, IAM identities with a
 // separate approver, the promotion log with its actor, and denials and throttling as gaps or retries.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import collectors from '../../../collectors/sagemaker-registry/index.js';
-import { startAwsSandbox, type AwsSandbox } from '../../../src/sandbox/aws/index.js';
-import { collectBundle } from '../../helpers/collected.js';
-import { awsEnv, tmpDir, writeConfig } from '../../helpers/cli.js';
-import { GROUPS, PACKAGES, SM_REGION, pkgArn, sagemakerSeed, user } from '../../helpers/sagemaker-seed.js';
+import type { AwsSandbox } from '../../../src/sandbox/aws/index.js';
+import { tmpDir } from '../../helpers/cli.js';
+import { GROUPS, PACKAGES, SM_REGION, collectSageMaker, pkgArn, useSageMakerSandbox, user } from '../../helpers/sagemaker-seed.js';
 
 const DIR = `sagemaker-registry/${SM_REGION}`;
 const READ_ONLY = /^(List|Describe|Get)/;
 
 describe('sagemaker-registry against the AWS sandbox', () => {
+  const sandbox = useSageMakerSandbox();
   let sb: AwsSandbox;
-  beforeAll(async () => {
-    sb = await startAwsSandbox({ seed: sagemakerSeed() });
+  beforeEach(() => {
+    sb = sandbox();
   });
-  afterAll(async () => {
-    await sb?.close();
-  });
-  beforeEach(() => sb.reset());
-
-  const config = (dir = tmpDir()) =>
-    writeConfig(dir, `sources:\n  aws:\n    - name: main\n      regions: [${SM_REGION}]\ncollectors: [sagemaker-registry]\nevidence:\n  dir: evidence\nsettings:\n  sagemaker-registry:\n    describeCallsPerSecond: 10000\n`);
-  const collect = (cfg = config()) => collectBundle(cfg, awsEnv(sb.url), 'main');
+  const collect = (dir?: string) => collectSageMaker(sb, ['sagemaker-registry'], { ...(dir ? { dir } : {}) });
   const finding = (b: Awaited<ReturnType<typeof collect>>, id: string) => b.findings.find((f) => f.check === `sagemaker-registry.${id}`)!;
   const sm = () => sb.requests.filter((q) => q.service === 'sagemaker');
 
@@ -67,11 +60,11 @@ describe('sagemaker-registry against the AWS sandbox', () => {
   });
 
   it('logs an approval between two collections with the approver as actor', async () => {
-    const cfg = config();
-    const first = await collect(cfg);
+    const dir = tmpDir();
+    const first = await collect(dir);
     const churn = sb.state.accounts[0]!.sagemaker![SM_REGION]!.modelPackages!.find((p) => p.group === 'churn')!;
     Object.assign(churn, { approval: 'Approved', lastModified: new Date().toISOString(), lastModifiedBy: user('erin') });
-    const second = await collect(cfg);
+    const second = await collect(dir);
     const log = second.json(`${DIR}/promotions.json`);
     expect(log.previousBundle).toBe(first.manifest.id);
     expect(log.events).toEqual([

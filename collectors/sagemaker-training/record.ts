@@ -1,0 +1,120 @@
+// The records sagemaker-training writes, built from the Describe* answers by an explicit allow-list
+// of fields. Hyperparameters and environment variables are never copied (they may hold credentials).
+import type { DescribeDomainCommandOutput, DescribeNotebookInstanceCommandOutput, DescribeTrainingJobCommandOutput, DomainDetails, NotebookInstanceSummary, TrainingJobSummary } from '@aws-sdk/client-sagemaker';
+import { iso } from '../_shared/sagemaker.js';
+import { redactString } from '../_shared/redact.js';
+
+const text = (v: string | undefined | null): string | null => (v ? redactString(v) : null);
+const vpc = (v: { Subnets?: string[] | undefined; SecurityGroupIds?: string[] | undefined } | undefined) =>
+  v && (v.Subnets?.length || v.SecurityGroupIds?.length) ? { Subnets: v.Subnets ?? [], SecurityGroupIds: v.SecurityGroupIds ?? [] } : null;
+
+export interface TrainingJobRecord {
+  TrainingJobName: string;
+  TrainingJobArn: string | null;
+  TrainingJobStatus: string | null;
+  CreationTime: string | null;
+  TrainingEndTime: string | null;
+  RoleArn: string | null;
+  /** input data channels: name and S3 URI (or the file system) */
+  channels: { ChannelName: string; S3Uri: string | null; FileSystem: string | null }[];
+  OutputS3Path: string | null;
+  OutputKmsKeyId: string | null;
+  VolumeKmsKeyId: string | null;
+  InstanceType: string | null;
+  InstanceCount: number | null;
+  VpcConfig: { Subnets: string[]; SecurityGroupIds: string[] } | null;
+  EnableNetworkIsolation: boolean;
+  EnableInterContainerTrafficEncryption: boolean;
+  S3ModelArtifacts: string | null;
+  /** set when DescribeTrainingJob failed: the record holds only what the listing said */
+  error?: string;
+}
+
+export function trainingJobRecord(s: TrainingJobSummary, d: DescribeTrainingJobCommandOutput | null, error?: string): TrainingJobRecord {
+  const rc = d?.ResourceConfig;
+  return {
+    TrainingJobName: s.TrainingJobName ?? d?.TrainingJobName ?? '',
+    TrainingJobArn: s.TrainingJobArn ?? d?.TrainingJobArn ?? null,
+    TrainingJobStatus: d?.TrainingJobStatus ?? s.TrainingJobStatus ?? null,
+    CreationTime: iso(d?.CreationTime ?? s.CreationTime),
+    TrainingEndTime: iso(d?.TrainingEndTime ?? s.TrainingEndTime),
+    RoleArn: d?.RoleArn ?? null,
+    channels: (d?.InputDataConfig ?? []).map((c) => ({
+      ChannelName: c.ChannelName ?? '',
+      S3Uri: text(c.DataSource?.S3DataSource?.S3Uri),
+      FileSystem: c.DataSource?.FileSystemDataSource ? `${c.DataSource.FileSystemDataSource.FileSystemType ?? '?'}:${c.DataSource.FileSystemDataSource.FileSystemId ?? '?'}${c.DataSource.FileSystemDataSource.DirectoryPath ?? ''}` : null,
+    })),
+    OutputS3Path: text(d?.OutputDataConfig?.S3OutputPath),
+    OutputKmsKeyId: d?.OutputDataConfig?.KmsKeyId || null,
+    VolumeKmsKeyId: rc?.VolumeKmsKeyId || null,
+    InstanceType: rc?.InstanceType ?? rc?.InstanceGroups?.[0]?.InstanceType ?? null,
+    InstanceCount: rc?.InstanceCount ?? (rc?.InstanceGroups?.length ? rc.InstanceGroups.reduce((n, g) => n + (g.InstanceCount ?? 0), 0) : null),
+    VpcConfig: vpc(d?.VpcConfig),
+    EnableNetworkIsolation: d?.EnableNetworkIsolation === true,
+    EnableInterContainerTrafficEncryption: d?.EnableInterContainerTrafficEncryption === true,
+    S3ModelArtifacts: text(d?.ModelArtifacts?.S3ModelArtifacts),
+    ...(error !== undefined ? { error } : {}),
+  };
+}
+
+export interface NotebookRecord {
+  NotebookInstanceName: string;
+  NotebookInstanceArn: string | null;
+  NotebookInstanceStatus: string | null;
+  InstanceType: string | null;
+  /** Enabled | Disabled; null when unknown (describe failed) */
+  DirectInternetAccess: string | null;
+  RootAccess: string | null;
+  KmsKeyId: string | null;
+  SubnetId: string | null;
+  SecurityGroups: string[];
+  RoleArn: string | null;
+  CreationTime: string | null;
+  error?: string;
+}
+
+export function notebookRecord(s: NotebookInstanceSummary, d: DescribeNotebookInstanceCommandOutput | null, error?: string): NotebookRecord {
+  return {
+    NotebookInstanceName: s.NotebookInstanceName ?? '',
+    NotebookInstanceArn: s.NotebookInstanceArn ?? null,
+    NotebookInstanceStatus: d?.NotebookInstanceStatus ?? s.NotebookInstanceStatus ?? null,
+    InstanceType: d?.InstanceType ?? s.InstanceType ?? null,
+    DirectInternetAccess: d?.DirectInternetAccess ?? null,
+    RootAccess: d?.RootAccess ?? null,
+    KmsKeyId: d?.KmsKeyId || null,
+    SubnetId: d?.SubnetId || null,
+    SecurityGroups: d?.SecurityGroups ?? [],
+    RoleArn: d?.RoleArn ?? null,
+    CreationTime: iso(d?.CreationTime ?? s.CreationTime),
+    ...(error !== undefined ? { error } : {}),
+  };
+}
+
+export interface DomainRecord {
+  DomainId: string;
+  DomainName: string | null;
+  DomainArn: string | null;
+  Status: string | null;
+  /** PublicInternetOnly | VpcOnly; null when unknown */
+  AppNetworkAccessType: string | null;
+  KmsKeyId: string | null;
+  VpcId: string | null;
+  SubnetIds: string[];
+  AuthMode: string | null;
+  error?: string;
+}
+
+export function domainRecord(s: DomainDetails, d: DescribeDomainCommandOutput | null, error?: string): DomainRecord {
+  return {
+    DomainId: s.DomainId ?? d?.DomainId ?? '',
+    DomainName: s.DomainName ?? d?.DomainName ?? null,
+    DomainArn: s.DomainArn ?? d?.DomainArn ?? null,
+    Status: d?.Status ?? s.Status ?? null,
+    AppNetworkAccessType: d?.AppNetworkAccessType ?? null,
+    KmsKeyId: d?.KmsKeyId || null,
+    VpcId: d?.VpcId ?? null,
+    SubnetIds: d?.SubnetIds ?? [],
+    AuthMode: d?.AuthMode ?? null,
+    ...(error !== undefined ? { error } : {}),
+  };
+}
