@@ -398,7 +398,8 @@ export class MlAccessAnalysis {
     const unknown: MlAccessResult['unknown'] = [];
     // target patterns per partition:account, decisions per job and statement ids (principals share policies)
     const targets = new Map<string, Pattern[][][]>();
-    const memo = new Map<string, { decision: Verdict; grants: number[]; boundary: number[] }>();
+    const memo = new Map<string, JobDecision>();
+    const plans = new Map<string, JobDecision[]>();
 
     for (const r of this.principals) {
       const resolve = resolverFor(r);
@@ -442,36 +443,16 @@ export class MlAccessAnalysis {
       let t = targets.get(where);
       if (!t) targets.set(where, (t = jobs.map((j) => j.groups.map((g) => g.map((x) => (x.format ? resourceTypeTarget(x.format, partition, account) : Int32Array.of(42)))))));
 
+      // principals with the same statements (the same attached policies, no inline ones) share one plan
+      const pkey = `${where}|${statements.map((s) => s.statement.id).join(',')}|${boundary ? boundary.map((s) => s.statement.id).join(',') : '-'}`;
+      let plan = plans.get(pkey);
+      if (!plan) plans.set(pkey, (plan = jobs.map((job, ji) => planJob(job, t![ji]!, statements, boundary, memo, `${ji}|${where}`))));
       for (let ji = 0; ji < jobs.length; ji++) {
         const job = jobs[ji]!;
-        const mine = statements.filter((s) => s.statement.actions[job.action]);
-        const bMine = boundary?.filter((s) => s.statement.actions[job.action]);
-        const key = `${ji}|${where}|${mine.map((s) => s.statement.id).join(',')}|${bMine ? bMine.map((s) => s.statement.id).join(',') : '-'}`;
-        let d = memo.get(key);
-        if (!d) {
-          d = { decision: 'allowed', grants: [], boundary: [] };
-          const gIds = new Set<Sourced>();
-          const bIds = new Set<Sourced>();
-          for (let gi = 0; gi < job.groups.length; gi++) {
-            // any type of the group; the best decision wins
-            let best: ReturnType<typeof decide> = { decision: 'none', grants: [], boundary: [] };
-            job.groups[gi]!.forEach((type, ti) => {
-              if (best.decision === 'allowed') return;
-              const one = decide(mine, bMine, job.action, t![ji]![gi]![ti]!, type.keys);
-              if (one.decision === 'allowed' || (one.decision === 'conditional' && best.decision === 'none')) best = one;
-            });
-            if (best.decision === 'none' || (best.decision === 'conditional' && d.decision === 'allowed')) d.decision = best.decision;
-            if (best.decision === 'none') break;
-            for (const g of best.grants) gIds.add(g);
-            for (const b of best.boundary) bIds.add(b);
-          }
-          d.grants = d.decision === 'none' ? [] : mine.flatMap((s, i) => (gIds.has(s) ? [i] : []));
-          d.boundary = d.decision === 'none' || !bMine ? [] : bMine.flatMap((s, i) => (bIds.has(s) ? [i] : []));
-          memo.set(key, d);
-        }
+        const d = plan[ji]!;
         if (d.decision === 'none') continue;
-        const grants = d.grants.map((i) => mine[i]!);
-        const via = [...new Set([...grants, ...d.boundary.map((i) => bMine![i]!)].map((g) => `${g.via} ${statementRef(g.statement)}`))];
+        const grants = d.grants.map((i) => statements[i]!);
+        const via = [...new Set([...grants, ...d.boundary.map((i) => boundary![i]!)].map((g) => `${g.via} ${statementRef(g.statement)}`))];
         const action = targetActions[job.action]!;
         rows.push({ principal: r.arn, type: r.type, action, resource: job.resource, asset: job.asset, decision: d.decision, via });
         for (const g of grants) {
@@ -505,6 +486,48 @@ export class MlAccessAnalysis {
     notes.push(...(await wildcardNotes(wildcards)));
     return { rows, assets: countAssets(rows), principalsEvaluated, unknown, notes };
   }
+}
+
+/** A job's decision; `grants` and `boundary` are positions in the statement lists it was decided on. */
+interface JobDecision {
+  decision: Verdict;
+  grants: number[];
+  boundary: number[];
+}
+
+/**
+ * One job for one principal's statements: every resource-type group must be allowed (the worst group
+ * decides), within a group the best type. Memoized on the ids of the statements that apply to the action.
+ */
+function planJob(job: Job, targets: Pattern[][], statements: Sourced[], boundary: Sourced[] | undefined, memo: Map<string, JobDecision>, where: string): JobDecision {
+  const at: number[] = [];
+  statements.forEach((s, i) => s.statement.actions[job.action] && at.push(i));
+  const bAt: number[] = [];
+  boundary?.forEach((s, i) => s.statement.actions[job.action] && bAt.push(i));
+  const mine = at.map((i) => statements[i]!);
+  const bMine = boundary ? bAt.map((i) => boundary[i]!) : undefined;
+  const key = `${where}|${mine.map((s) => s.statement.id).join(',')}|${bMine ? bMine.map((s) => s.statement.id).join(',') : '-'}`;
+  let d = memo.get(key);
+  if (!d) {
+    let decision: Verdict = 'allowed';
+    const g = new Set<Sourced>();
+    const b = new Set<Sourced>();
+    for (let gi = 0; gi < job.groups.length && decision !== 'none'; gi++) {
+      let best: ReturnType<typeof decide> = { decision: 'none', grants: [], boundary: [] };
+      job.groups[gi]!.forEach((type, ti) => {
+        if (best.decision === 'allowed') return;
+        const one = decide(mine, bMine, job.action, targets[gi]![ti]!, type.keys);
+        if (one.decision === 'allowed' || (one.decision === 'conditional' && best.decision === 'none')) best = one;
+      });
+      if (best.decision === 'none' || best.decision === 'conditional') decision = best.decision;
+      for (const x of best.grants) g.add(x);
+      for (const x of best.boundary) b.add(x);
+    }
+    d = decision === 'none' ? { decision, grants: [], boundary: [] } : { decision, grants: mine.flatMap((s, i) => (g.has(s) ? [i] : [])), boundary: bMine ? bMine.flatMap((s, i) => (b.has(s) ? [i] : [])) : [] };
+    memo.set(key, d);
+  }
+  // positions in `mine` -> positions in the principal's own lists
+  return { decision: d.decision, grants: d.grants.map((i) => at[i]!), boundary: d.boundary.map((i) => bAt[i]!) };
 }
 
 /** Principals per asset (a principal counts once per asset, as allowed when any of its actions on it is). */
