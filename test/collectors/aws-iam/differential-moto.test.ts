@@ -27,7 +27,7 @@ import type { AuthorizationRecord } from '../../../collectors/aws-iam/ml-access.
 import { DEFAULT_BUCKET_ACTIONS, DEFAULT_ML_ACTIONS } from '../../../collectors/aws-iam/ml-access.js';
 import { awsEnv, runCli, tmpDir, writeConfig } from '../../helpers/cli.js';
 import { motoAvailable, startMoto, type Moto } from '../../helpers/moto.js';
-import { oracleDecision, principalPolicies, type Verdict } from './iam-oracle.js';
+import { allStatements, correlated, oracleDecision, principalPolicies, type Verdict } from './iam-oracle.js';
 import { ACCT, BUCKETS, generateScenario } from './iam-scenario.js';
 
 const moto = motoAvailable();
@@ -174,13 +174,14 @@ describe.skipIf(!moto.ok)(`ml-privileges end to end through moto against an inde
         const mine = ours.get(`${p.arn} ${j.action} ${j.target}`) ?? 'none';
         const theirs = await oracleDecision(p, j.action, j.bucket);
         if (mine === theirs) agree++;
-        else (mine === 'none' ? hidden : over).push(`${p.arn} ${j.action} ${j.target}: ours ${mine}, oracle ${theirs}`);
+        // ours none, oracle conditional, with a Deny carrying an Allow's own condition: class H, where the oracle is wrong (README)
+        else if (mine === 'none' && !(theirs === 'conditional' && correlated(allStatements(p)))) hidden.push(`${p.arn} ${j.action} ${j.target}: ours ${mine}, oracle ${theirs}`);
+        else over.push(`${p.arn} ${j.action} ${j.target}: ours ${mine}, oracle ${theirs}`);
       }
     }
     console.log(`differential through moto seed=${SEED}: ${decisions} decisions, agreement ${((100 * agree) / decisions).toFixed(2)} %, ${hidden.length} hidden${[...hidden, ...over].length ? `\n  ${[...hidden, ...over].slice(0, 5).join('\n  ')}` : ''}`);
     expect(decisions).toBeGreaterThan(1000);
     expect(agree / decisions).toBeGreaterThanOrEqual(0.99);
-    // an H disagreement (the oracle's, see README) could show here as "hidden": list them to judge
-    expect(hidden.filter((h) => !/oracle conditional$/.test(h))).toEqual([]);
+    expect(hidden).toEqual([]);
   });
 });
