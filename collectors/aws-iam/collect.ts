@@ -1,5 +1,6 @@
 // The calls of aws-iam (see index.ts): one paginated GetAccountAuthorizationDetails feeding the
-// ML-privilege analysis, the credential report, and the account's settings and providers.
+// ML-privilege analysis (with, when enabled, each training bucket's policy), the credential report,
+// and the account's settings and providers.
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import {
   GenerateCredentialReportCommand,
