@@ -333,8 +333,11 @@ export const checks: Check[] = [
       }
       const held = by.size;
       const perAsset = (a.assets ?? []).map((x) => `${x.asset} ${x.principals}`).join(', ');
-      const unknown = (a.unknown ?? []).map((u) => ({ resource: u.principal, reason: `ML privileges unknown: ${u.missing.join(', ')} not in the authorization details` }));
-      if (unknown.length) return { status: 'error', summary: `the ML privileges of ${unknown.length} principals cannot be told (policies or groups missing from the authorization details); ${ex.length} of ${held} principals holding ML privileges are not approved`, exceptions: [...unknown, ...ex] };
+      const unknown = [
+        ...(a.unknown ?? []).map((u) => ({ resource: u.principal, reason: `ML privileges unknown: ${u.missing.join(', ')} not in the authorization details` })),
+        ...(a.unreadBucketPolicies ?? []).map((b) => ({ resource: `arn:aws:s3:::${b}`, reason: 'bucket policy could not be read: the principals it grants writes to are unknown' })),
+      ];
+      if (unknown.length) return { status: 'error', summary: `the ML privileges of ${unknown.length} principals or buckets cannot be told (policies or groups missing from the authorization details, or an unread bucket policy); ${ex.length} of ${held} principals holding ML privileges are not approved`, exceptions: [...unknown, ...ex] };
       return ex.length
         ? { status: 'fail', summary: `${ex.length} of ${held} principals holding ML privileges are not in settings.aws-iam.mlApprovedPrincipals${perAsset ? `; principals per asset: ${perAsset}` : ''}`, exceptions: ex }
         : { status: 'pass', summary: `${held} principals hold ML privileges, all approved${perAsset ? `; principals per asset: ${perAsset}` : ''}` };
@@ -355,6 +358,7 @@ interface MlPrivileges {
   rows: MlPrivilegeRow[];
   assets?: { asset: string; principals: number }[];
   unknown?: { principal: string; missing: string[] }[];
+  unreadBucketPolicies?: string[];
 }
 
 /** principal -> asset -> its rows, in artifact order. */

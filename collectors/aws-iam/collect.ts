@@ -1,5 +1,6 @@
 // The calls of aws-iam (see index.ts): one paginated GetAccountAuthorizationDetails feeding the
-// ML-privilege analysis, the credential report, and the account's settings and providers.
+// ML-privilege analysis (with, when enabled, each training bucket's policy), the credential report,
+// and the account's settings and providers.
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import {
   GenerateCredentialReportCommand,
@@ -14,6 +15,7 @@ import {
   type GetAccountAuthorizationDetailsCommandOutput,
   type GetCredentialReportCommandOutput,
 } from '@aws-sdk/client-iam';
+import { GetBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { makeClient, truncatedMarker } from '../../src/clients/aws.js';
 import { describeError } from '../../src/core/errors.js';
 import type { OperationRecord } from '../../src/core/types.js';
@@ -21,7 +23,7 @@ import type { AwsContext } from '../define.js';
 import type { IamSettings } from './index.js';
 import { MalformedCredentialReport, parseCredentialReport } from './credential-report.js';
 import { MlAccessAnalysis, type AuthorizationRecord, type MlAccessOptions } from './ml-access.js';
-import { decodePolicyDocument } from './policy.js';
+import { decodePolicyDocument, type PolicyDocument } from './policy.js';
 
 const FILTERS = ['User', 'Role', 'Group', 'LocalManagedPolicy', 'AWSManagedPolicy'] as const;
 
@@ -65,6 +67,10 @@ function mlFeed(o: MlAccessOptions) {
         analysis = null;
       }
     },
+    /** a training bucket's policy (null: it has none), or `undefined` when it could not be read */
+    bucketPolicy(bucket: string, doc: PolicyDocument | null | undefined): void {
+      analysis?.setBucketPolicy(bucket, doc);
+    },
     /** once: hands the analysis over, so its index (about 10 MB for a large account) is freed with it */
     async result() {
       await ready;
@@ -107,15 +113,77 @@ async function collectAuthorizationDetails(ctx: AwsContext, iam: IAMClient, ml: 
   }
 }
 
+/** S3 follows a bucket to its region: a training bucket need not be in the source's first region. */
+class RegionFollowingS3 extends S3Client {
+  constructor(config: ConstructorParameters<typeof S3Client>[0]) {
+    super({ ...config, followRegionRedirects: true });
+  }
+}
+
+/**
+ * s3:GetBucketPolicy of each training-data bucket named without wildcards: the resource policy the
+ * ml-privileges analysis adds to the identity side (a grant to a principal of this account or of
+ * another, a Deny). NoSuchBucketPolicy is the answer "no policy"; any other failure is a gap, and the
+ * analysis marks that bucket's rows incomplete.
+ */
+/** The answer's policy document; one without a Statement is not a bucket policy (a gap, never "grants nothing"). */
+function bucketPolicy(text: string | undefined): PolicyDocument {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text ?? '');
+  } catch {
+    raw = undefined;
+  }
+  if (!raw || typeof raw !== 'object' || !('Statement' in raw)) throw Object.assign(new Error('the answer is not a bucket policy (no Statement)'), { name: 'MalformedBucketPolicy' });
+  return decodePolicyDocument(text)!;
+}
+
+interface BucketPolicies {
+  policies: Record<string, { present: boolean; policy: PolicyDocument | null }>;
+  operations: OperationRecord[];
+  complete: boolean;
+}
+
+async function collectBucketPolicies(ctx: AwsContext, s: IamSettings, ml: MlFeed): Promise<BucketPolicies> {
+  const buckets = s.readTrainingBucketPolicies ? ctx.source.trainingDataBuckets.filter((b) => !/[*?]/.test(b)) : [];
+  if (!buckets.length) return { policies: {}, operations: [], complete: true };
+  const s3 = makeClient(RegionFollowingS3, ctx.aws);
+  const out: Record<string, { present: boolean; policy: PolicyDocument | null }> = {};
+  const ops: OperationRecord[] = [];
+  let complete = true;
+  try {
+    for (const Bucket of buckets) {
+      ops.push({ api: 's3:GetBucketPolicy', params: { Bucket }, pages: 1 });
+      try {
+        const r = await s3.send(new GetBucketPolicyCommand({ Bucket }), { abortSignal: ctx.signal });
+        out[Bucket] = { present: true, policy: bucketPolicy(r.Policy) };
+      } catch (e) {
+        if ((e as { name?: string }).name === 'NoSuchBucketPolicy') out[Bucket] = { present: false, policy: null };
+        else {
+          complete = false;
+          const d = describeError(e);
+          ctx.gap({ api: 's3:GetBucketPolicy', ...d, message: `${Bucket}: ${d.message}` });
+          ml.bucketPolicy(Bucket, undefined);
+          continue;
+        }
+      }
+      ml.bucketPolicy(Bucket, out[Bucket]!.policy);
+    }
+    return { policies: out, operations: ops, complete };
+  } finally {
+    s3.destroy();
+  }
+}
+
 /** Derived from the authorization details just written (fed to `ml` while writing them): no extra API call, no re-read. */
-async function collectMlPrivileges(ctx: AwsContext, s: IamSettings, ml: MlFeed): Promise<void> {
+async function collectMlPrivileges(ctx: AwsContext, s: IamSettings, ml: MlFeed, buckets: BucketPolicies): Promise<void> {
   if (!ctx.written.complete('aws.iam.authorization-details')) return; // the gap is already recorded
   try {
     const r = await ml.result();
     await ctx.artifacts.json(
       'aws.iam.ml-privileges',
-      { actions: s.mlActions, bucketActions: s.mlBucketActions, buckets: ctx.source.trainingDataBuckets, principalsEvaluated: r.principalsEvaluated, unknown: r.unknown, notes: r.notes, assets: r.assets, rows: r.rows },
-      { operations: [], complete: true, records: r.rows.length, notes: { derivedFrom: 'aws.iam.authorization-details', apiCalls: 0 } },
+      { actions: s.mlActions, bucketActions: s.mlBucketActions, buckets: ctx.source.trainingDataBuckets, principalsEvaluated: r.principalsEvaluated, unknown: r.unknown, unreadBucketPolicies: r.unreadBucketPolicies, bucketPolicies: buckets.policies, notes: r.notes, assets: r.assets, rows: r.rows },
+      { operations: buckets.operations, complete: buckets.complete, records: r.rows.length, notes: { derivedFrom: 'aws.iam.authorization-details', apiCalls: buckets.operations.length } },
     );
   } catch (e) {
     ctx.gap({ api: 'settings.aws-iam.mlActions', ...describeError(e) });
@@ -231,7 +299,7 @@ export async function collect(ctx: AwsContext): Promise<void> {
   const ml = mlFeed({ actions: s.mlActions, bucketActions: s.mlBucketActions, buckets: ctx.source.trainingDataBuckets });
   try {
     await Promise.all([
-      collectAuthorizationDetails(ctx, iam, ml).then(() => collectMlPrivileges(ctx, s, ml)),
+      ml.ready.then(() => Promise.all([collectAuthorizationDetails(ctx, iam, ml), collectBucketPolicies(ctx, s, ml)])).then(([, buckets]) => collectMlPrivileges(ctx, s, ml, buckets)),
       collectCredentialReport(ctx, iam, s),
       collectPasswordPolicy(ctx, iam),
       collectSimple(ctx, 'aws.iam.account-summary', 'iam:GetAccountSummary', async () => accountSummary(await iam.send(new GetAccountSummaryCommand({}), { abortSignal: ctx.signal }))),

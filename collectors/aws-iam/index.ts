@@ -25,6 +25,12 @@ export const settings = z.strictObject({
   mlActions: z.array(z.string().regex(/^[a-z0-9-]+:[A-Za-z0-9]+$/, 'expected service:Action without wildcards')).default(DEFAULT_ML_ACTIONS),
   /** object actions on sources.aws[].trainingDataBuckets */
   mlBucketActions: z.array(z.string().regex(/^s3:[A-Za-z]+$/, 'expected an s3 action such as s3:PutObject')).default(DEFAULT_BUCKET_ACTIONS),
+  /**
+   * read each training bucket's policy (s3:GetBucketPolicy) into ml-privileges: grants to principals of
+   * this account or others, and Denies. Off by default until the project's AWS sandbox (demo, bench)
+   * serves S3 bucket policies; on, a bucket whose policy cannot be read is a gap and ml-privileges says error.
+   */
+  readTrainingBucketPolicies: z.boolean().default(false),
   /** principals approved to hold ML privileges (ARNs; * and ? wildcards); others are exceptions */
   mlApprovedPrincipals: z.array(z.string().min(1)).default([]),
 });
@@ -46,6 +52,7 @@ export default defineCollector<AwsContext>({
       'iam:ListVirtualMFADevices',
       'iam:ListSAMLProviders',
       'iam:ListOpenIDConnectProviders',
+      's3:GetBucketPolicy',
     ],
     artifacts: [
       { kind: 'aws.iam.authorization-details', file: 'authorization-details.ndjson', description: 'Every user, group, role and managed policy with decoded policy documents (one record per line)' },
@@ -55,7 +62,7 @@ export default defineCollector<AwsContext>({
       { kind: 'aws.iam.account-summary', file: 'account-summary.json', description: 'GetAccountSummary: root MFA, root access keys, entity counts' },
       { kind: 'aws.iam.virtual-mfa-devices', file: 'virtual-mfa-devices.json', description: 'Virtual MFA devices and the users they are assigned to' },
       { kind: 'aws.iam.identity-providers', file: 'identity-providers.json', description: 'SAML and OIDC identity providers (federated sign-in)' },
-      { kind: 'aws.iam.ml-privileges', file: 'ml-privileges.json', description: 'Users and roles whose identity policies allow sensitive ML actions or writes to training-data buckets (derived, no extra calls)' },
+      { kind: 'aws.iam.ml-privileges', file: 'ml-privileges.json', description: 'Principals whose identity policies, boundaries and training-bucket policies allow sensitive ML actions or writes to training-data buckets (derived from the authorization details; and the policies of the training buckets, s3:GetBucketPolicy)' },
     ],
   },
   checks,

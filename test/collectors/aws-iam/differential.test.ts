@@ -4,8 +4,8 @@
 // training bucket). Disagreements are put in the classes of issue 16 (A–H), first matching class wins.
 import { describe, expect, it } from 'vitest';
 import { analyzeMlAccess, DEFAULT_BUCKET_ACTIONS, DEFAULT_ML_ACTIONS } from '../../../collectors/aws-iam/ml-access.js';
-import { ACCT, BUCKETS, generateScenario, type Doc, type Tag } from './iam-scenario.js';
-import { oracleDecision, principalPolicies, resourceTypeGroups, witnesses, type PrincipalPolicies, type Verdict } from './iam-oracle.js';
+import { ACCT, BUCKETS, generateScenario, type Tag } from './iam-scenario.js';
+import { allStatements, correlated, oracleDecision, principalPolicies, resourceTypeGroups, witnesses, type PrincipalPolicies, type Verdict } from './iam-oracle.js';
 
 const SEED = process.env.IAM_EVAL_SEED ? Number(process.env.IAM_EVAL_SEED) : Math.floor(Math.random() * 2 ** 31);
 
@@ -38,12 +38,8 @@ function arnMatches(pattern: string, arn: string): boolean {
 const appliesTo = (s: Record<string, unknown>, action: string) =>
   s.Action !== undefined ? list(s.Action).some((x) => glob(x, 'i').test(action)) : !list(s.NotAction).some((x) => glob(x, 'i').test(action));
 
-/** A Deny whose condition is one of the Allows' conditions: whenever that Allow applies, so does the Deny. */
-const correlated = (statements: Record<string, unknown>[]) =>
-  statements.some((d) => d.Effect === 'Deny' && d.Condition && statements.some((a) => a.Effect === 'Allow' && JSON.stringify(a.Condition) === JSON.stringify(d.Condition)));
-
 async function classify(p: PrincipalPolicies, action: string, bucket: string | undefined, ours: Verdict, oracle: Verdict, tags: Map<object, Set<Tag>>): Promise<Class> {
-  const statements = [...p.identity.map((i) => i.doc), ...(p.boundary ? [p.boundary] : [])].flatMap((d: Doc) => d.Statement).filter((s) => appliesTo(s, action));
+  const statements = allStatements(p).filter((s) => appliesTo(s, action));
   const has = (t: Tag) => statements.some((s) => tags.get(s)?.has(t));
   if (ours === 'none' && oracle === 'conditional' && correlated(statements)) return 'H';
   if (has('cross-segment')) return 'G';

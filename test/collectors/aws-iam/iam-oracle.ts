@@ -144,3 +144,10 @@ export async function oracleDecision(p: PrincipalPolicies, action: string, bucke
   }
   return out;
 }
+
+/** A Deny whose condition is one of the Allows' conditions: whenever that Allow applies, so does the Deny (class H, where the oracle is wrong). */
+export const correlated = (statements: Record<string, unknown>[]) =>
+  statements.some((d) => d.Effect === 'Deny' && d.Condition && statements.some((a) => a.Effect === 'Allow' && JSON.stringify(a.Condition) === JSON.stringify(d.Condition)));
+
+/** The statements of a principal's documents (identity and boundary). */
+export const allStatements = (p: PrincipalPolicies) => [...p.identity.map((i) => i.doc), ...(p.boundary ? [p.boundary] : [])].flatMap((d) => d.Statement);

@@ -390,7 +390,7 @@ describe('analyzeMlAccess', () => {
     const res = await analyzeMlAccess(source([role('b', { inline: { p: doc(allow('*')) } }), user('a', { inline: { p: doc(allow('*')) } }), group('g'), policy('P', [{ doc: doc(allow('*')), isDefault: true }])]), OPTS);
     expect(res.principalsEvaluated).toBe(2);
     expect(res.rows.map((r) => `${r.principal.split(':').pop()} ${r.action}`)).toEqual(['role/b', 'user/a'].flatMap((p) => [CMP, UMP, PASS, PUT].map((a) => `${p} ${a}`)));
-    expect(res.notes[0]).toMatch(/evaluated 2 users and roles .* SCPs, resource and session policies are not evaluated/);
+    expect(res.notes[0]).toMatch(/evaluated 2 users and roles .* SCPs, other resource policies and session policies are not evaluated/);
   });
 
   it('reports the concrete action count of a service wildcard from iam-data', async () => {
@@ -455,6 +455,46 @@ describe('analyzeMlAccess', () => {
     const a = await MlAccessAnalysis.create(OPTS);
     for (const r of recs) a.add(structuredClone(r));
     expect(await a.result()).toEqual(res);
+  });
+});
+
+describe('training-bucket policies', () => {
+  const OTHER = '444455556666';
+  const bp = (...Statement: Record<string, unknown>[]) => ({ 'training-data': { Version: '2012-10-17', Statement } as never });
+  const run = (records: AuthorizationRecord[], bucketPolicies: Record<string, never> | Record<string, undefined>) =>
+    analyzeMlAccess(source(records), { actions: [], bucketActions: [PUT], buckets: ['training-data'], bucketPolicies });
+  const writer = (AWS: unknown, extra: Record<string, unknown> = {}) => ({ Effect: 'Allow', Principal: { AWS }, Action: PUT, Resource: BUCKET, ...extra });
+
+  it('an Allow naming a role grants it without any identity policy; naming only the account grants nothing alone', async () => {
+    const res = await run([role('loader'), role('other'), user('u')], bp({ Sid: 'Loader', ...writer(arn('role', 'loader')) }, writer(`arn:aws:iam::${ACCT}:root`)));
+    expect(compact(res.rows)).toEqual([`role/loader ${PUT} ${BUCKET} allowed`]);
+    expect(res.rows[0]!.via).toEqual(['bucket policy training-data [Loader]']);
+  });
+
+  it('a Deny in the bucket policy removes an identity grant; a Deny naming the account applies to all its principals', async () => {
+    const records = [role('a', { inline: { p: doc(allow('s3:*')) } }), role('b', { inline: { p: doc(allow('s3:*')) } }), role('c', { inline: { p: doc(allow('s3:*')) } })];
+    const res = await run(records, bp({ Effect: 'Deny', Principal: { AWS: arn('role', 'a') }, Action: 's3:*', Resource: BUCKET }));
+    expect(compact(res.rows)).toEqual([`role/b ${PUT} ${BUCKET} allowed`, `role/c ${PUT} ${BUCKET} allowed`]);
+    const all = await run(records, bp({ Effect: 'Deny', Principal: { AWS: ACCT }, Action: 's3:*', Resource: BUCKET, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+    expect(compact(all.rows)).toEqual(['a', 'b', 'c'].map((n) => `role/${n} ${PUT} ${BUCKET} conditional`));
+  });
+
+  it('a boundary limits a grant to a role, not one to a user named by its ARN', async () => {
+    const records = [role('r', { boundary: pol('NoS3') }), user('u', { boundary: pol('NoS3') }), policy('NoS3', [{ doc: doc(allow('sagemaker:*')), isDefault: true }])];
+    const res = await run(records, bp(writer([arn('role', 'r'), arn('user', 'u')])));
+    expect(compact(res.rows)).toEqual([`user/u ${PUT} ${BUCKET} allowed`]);
+  });
+
+  it('another account and anyone are listed: another account conditionally (its own policies must allow too); `*` grants principals of this account too', async () => {
+    const res = await run([role('r')], bp(writer([`arn:aws:iam::${OTHER}:role/etl`, OTHER]), { Effect: 'Allow', Principal: '*', Action: 's3:PutObject', Resource: 'arn:aws:s3:::training-data/public/*' }));
+    expect(res.rows.map((r) => `${r.type} ${r.principal} ${r.decision}`).sort()).toEqual(['anyone * allowed', `external ${OTHER} conditional`, `external arn:aws:iam::${OTHER}:role/etl conditional`, `role ${arn('role', 'r')} allowed`]);
+    expect(res.assets).toEqual([{ asset: 's3 bucket training-data', principals: 4, allowed: 2, conditional: 2 }]);
+  });
+
+  it('a policy that could not be read is named, with a note', async () => {
+    const res = await run([role('r')], { 'training-data': undefined });
+    expect(res.unreadBucketPolicies).toEqual(['training-data']);
+    expect(res.notes).toContainEqual(expect.stringMatching(/^the bucket policy of training-data could not be read/));
   });
 });
 

@@ -15,6 +15,7 @@ import {
   CreateGroupCommand,
   AddUserToGroupCommand,
 } from '@aws-sdk/client-iam';
+import { CreateBucketCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsEnv, runCli, tmpDir, writeConfig } from '../../helpers/cli.js';
 import { motoAvailable, startMoto, type Moto } from '../../helpers/moto.js';
@@ -61,10 +62,31 @@ describe.skipIf(!moto.ok)('aws-iam against moto', () => {
       }),
     );
     iam.destroy();
+    // the training bucket's policy lets sagemaker-exec write (no identity policy does) and anyone write under public/
+    const s3 = new S3Client({ region: 'us-east-1', endpoint: m.url, forcePathStyle: true, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    await s3.send(new CreateBucketCommand({ Bucket: 'training-data' }));
+    await s3.send(new CreateBucketCommand({ Bucket: 'features' }));
+    const exec = 'arn:aws:iam::123456789012:role/sagemaker-exec';
+    await s3.send(
+      new PutBucketPolicyCommand({
+        Bucket: 'training-data',
+        Policy: doc({ Version: '2012-10-17', Statement: [{ Sid: 'ExecWrites', Effect: 'Allow', Principal: { AWS: exec }, Action: 's3:PutObject', Resource: 'arn:aws:s3:::training-data/*' }, { Sid: 'OtherAccount', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999988887777:root' }, Action: 's3:PutObject', Resource: 'arn:aws:s3:::training-data/*' }] }),
+      }),
+    );
+    s3.destroy();
 
     dir = tmpDir();
     // the collectors moto serves completely (the SageMaker ones need calls moto lacks)
-    const cfg = writeConfig(dir, 'sources:\n  aws:\n    - name: main\n      regions: [us-east-1]\ncollectors: [aws-iam, aws-secrets-manager]\n');
+    const cfg = writeConfig(dir, 'sources:
+  aws:
+    - name: main
+      regions: [us-east-1]
+      trainingDataBuckets: [training-data, features]
+collectors: [aws-iam, aws-secrets-manager]
+settings:
+  aws-iam:
+    readTrainingBucketPolicies: true
+');
     result = await runCli(['collect', '--config', cfg, '--json'], { env: awsEnv(m.url) });
     bundle = JSON.parse(result.stdout).bundle;
   });
@@ -99,14 +121,17 @@ describe.skipIf(!moto.ok)('aws-iam against moto', () => {
     expect(names('aws-iam.user-inline-policies')).toEqual(['dave']);
     expect(names('aws-iam.external-trust')).toEqual(['ext-auditor']);
     // admins can do everything, including every sensitive ML action
-    expect(names('aws-iam.ml-privileges')).toEqual(['carol', 'erin']);
+    // and the training bucket's policy grants sagemaker-exec and another account (a bucket without a policy grants nothing)
+    expect(names('aws-iam.ml-privileges')).toEqual(['999988887777', 'carol', 'erin', 'sagemaker-exec']);
     // for the access review: each asset, its actions and the deciding statement; principals per asset
     const ml = finding('aws-iam.ml-privileges') as unknown as { summary: string; exceptions: { resource: string; reason: string }[] };
     const erin = ml.exceptions.find((e) => e.resource.endsWith(':user/erin'))!;
     expect(erin.reason).toMatch(/^allowed: sagemaker model-package: CreateModelPackage \(via group platform-admins: inline policy all \[1\]\), UpdateModelPackage/);
     expect(erin.reason).toContain('sagemaker endpoint + endpoint-config: CreateEndpoint (via group platform-admins: inline policy all [1])');
     expect(erin.reason).toContain('iam role: PassRole (via group platform-admins: inline policy all [1])');
-    expect(ml.summary).toMatch(/principals per asset: sagemaker model-package 2, .*iam role 2/);
+    expect(ml.summary).toMatch(/principals per asset: sagemaker model-package 2, .*iam role 2, s3 bucket training-data 4, s3 bucket features 2/);
+    expect(ml.exceptions.find((e) => e.resource.endsWith('role/sagemaker-exec'))!.reason).toBe('allowed: s3 bucket training-data: PutObject (via bucket policy training-data [ExecWrites])');
+    expect(ml.exceptions.find((e) => e.resource === '999988887777')!.reason).toBe('conditionally allowed: s3 bucket training-data: PutObject conditionally (via bucket policy training-data [OtherAccount])');
     expect(finding('aws-iam.external-trust').exceptions[0]!.resource).toContain('ext-auditor');
     expect(finding('aws-iam.password-policy').status).toBe('fail');
     expect(finding('aws-iam.access-key-age').status).toBe('pass');
