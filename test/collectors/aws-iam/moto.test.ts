@@ -77,16 +77,7 @@ describe.skipIf(!moto.ok)('aws-iam against moto', () => {
 
     dir = tmpDir();
     // the collectors moto serves completely (the SageMaker ones need calls moto lacks)
-    const cfg = writeConfig(dir, 'sources:
-  aws:
-    - name: main
-      regions: [us-east-1]
-      trainingDataBuckets: [training-data, features]
-collectors: [aws-iam, aws-secrets-manager]
-settings:
-  aws-iam:
-    readTrainingBucketPolicies: true
-');
+    const cfg = writeConfig(dir, 'sources:\n  aws:\n    - name: main\n      regions: [us-east-1]\n      trainingDataBuckets: [training-data, features]\ncollectors: [aws-iam, aws-secrets-manager]\nsettings:\n  aws-iam:\n    readTrainingBucketPolicies: true\n');
     result = await runCli(['collect', '--config', cfg, '--json'], { env: awsEnv(m.url) });
     bundle = JSON.parse(result.stdout).bundle;
   });
