@@ -1,7 +1,7 @@
 // The differential test end to end: a generated account loaded into moto through the real SDK,
 // `soc2 collect --only aws-iam`, and the ml-privileges artifact compared decision by decision with the
 // independent evaluator on the authorization details as collected. What moto keeps of the generated
-// account is compared too (it drops user permission boundaries). Seed: IAM_EVAL_SEED (printed).
+// account is compared too (it drops user permission boundaries). Seed: IAM_EVAL_SEED (printed; default 1, `random` draws one).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
@@ -31,7 +31,7 @@ import { allStatements, correlated, oracleDecision, principalPolicies, type Verd
 import { ACCT, BUCKETS, generateScenario } from './iam-scenario.js';
 
 const moto = motoAvailable();
-const SEED = process.env.IAM_EVAL_SEED ? Number(process.env.IAM_EVAL_SEED) : Math.floor(Math.random() * 2 ** 31);
+const SEED = process.env.IAM_EVAL_SEED === 'random' ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.IAM_EVAL_SEED ?? 1);
 const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'sagemaker.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
 
 /** Loads the generated account; returns what moto refused (policy documents it rejects). */
