@@ -5,8 +5,10 @@ import awsIam from './aws-iam/index.js';
 import awsSecretsManager from './aws-secrets-manager/index.js';
 import mlflowLineage from './mlflow-lineage/index.js';
 import mlflowRegistry from './mlflow-registry/index.js';
+import prometheusAvailability from './prometheus-availability/index.js';
 import vertexEndpoints from './vertex-endpoints/index.js';
 import vertexLineage from './vertex-lineage/index.js';
 import vertexRegistry from './vertex-registry/index.js';
 
 export const collectors: Collector<any>[] = [awsIam, awsSecretsManager, mlflowRegistry, mlflowLineage, vertexRegistry, vertexLineage, vertexEndpoints];
+collectors.push(prometheusAvailability);

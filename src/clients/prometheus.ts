@@ -64,18 +64,19 @@ function statusCode(status: number): string {
 }
 
 /** Reads the API envelope of one answer; throws PrometheusApiError for anything but success. */
-function readEnvelope<T>(api: string, status: number, text: string, isPlainApi: boolean): ApiAnswer<T> {
+function readEnvelope<T>(call: string, status: number, text: string, isPlainApi: boolean): ApiAnswer<T> {
+  const api = call.split(' ')[0]!;
   let body: Envelope | unknown;
   try {
     body = JSON.parse(text);
   } catch {
     const what = status >= 200 && status < 300 ? 'an answer that is not JSON' : `HTTP ${status}`;
-    throw new PrometheusApiError(api, status >= 200 && status < 300 ? 'BAD_RESPONSE' : statusCode(status), `${api} answered ${what}: ${short(text) || '(empty body)'}`, status);
+    throw new PrometheusApiError(api, status >= 200 && status < 300 ? 'BAD_RESPONSE' : statusCode(status), `${call} answered ${what}: ${short(text) || '(empty body)'}`, status);
   }
   // Alertmanager's v2 API answers bare JSON (arrays, objects), not the Prometheus envelope
   if (!isPlainApi) {
     if (status >= 200 && status < 300) return { data: body as T, warnings: [] };
-    throw new PrometheusApiError(api, statusCode(status), `${api} answered HTTP ${status}: ${short(text)}`, status);
+    throw new PrometheusApiError(api, statusCode(status), `${call} answered HTTP ${status}: ${short(text)}`, status);
   }
   const env = (body && typeof body === 'object' ? body : {}) as Envelope;
   if (env.status === 'success' && status >= 200 && status < 300) {
@@ -84,9 +85,9 @@ function readEnvelope<T>(api: string, status: number, text: string, isPlainApi: 
   }
   if (env.status === 'error') {
     const code = typeof env.errorType === 'string' && env.errorType ? env.errorType : statusCode(status);
-    throw new PrometheusApiError(api, code, `${api} answered HTTP ${status} ${code}: ${short(String(env.error ?? ''))}`, status);
+    throw new PrometheusApiError(api, code, `${call} answered HTTP ${status} ${code}: ${short(String(env.error ?? ''))}`, status);
   }
-  throw new PrometheusApiError(api, status >= 200 && status < 300 ? 'BAD_RESPONSE' : statusCode(status), `${api} answered HTTP ${status} without the API's status field: ${short(text)}`, status);
+  throw new PrometheusApiError(api, status >= 200 && status < 300 ? 'BAD_RESPONSE' : statusCode(status), `${call} answered HTTP ${status} without the API's status field: ${short(text)}`, status);
 }
 
 function joinUrl(base: string, path: string, params: Record<string, string>): URL {
@@ -115,7 +116,7 @@ export function createPrometheusClient(o: PrometheusClientOptions): PrometheusCl
         } catch (e) {
           const timedOut = (e as { name?: string }).name === 'TimeoutError';
           const net = classifyNetworkError(e);
-          last = new PrometheusApiError(api, timedOut ? 'TIMEOUT' : (net.code ?? 'NETWORK_ERROR'), timedOut ? `${api}: no answer from ${server} within ${o.timeoutMs} ms` : `${api}: ${server} could not be reached (${net.code ?? (e as Error).message})`);
+          last = new PrometheusApiError(api, timedOut ? 'TIMEOUT' : (net.code ?? 'NETWORK_ERROR'), timedOut ? `${api} (GET ${path}): no answer from ${server} within ${o.timeoutMs} ms` : `${api} (GET ${path}): ${server} could not be reached (${net.code ?? (e as Error).message})`);
           if (!timedOut && net.kind !== 'transient') throw last;
           if (attempt < ATTEMPTS) await abortableSleep(backoffDelay(attempt, base, 8000));
           continue;
@@ -125,7 +126,7 @@ export function createPrometheusClient(o: PrometheusClientOptions): PrometheusCl
           await abortableSleep(parseRetryAfter(res.headers.get('retry-after'), 30_000) ?? backoffDelay(attempt, base, 8000));
           continue;
         }
-        return readEnvelope<T>(api, res.status, text, prometheusApi);
+        return readEnvelope<T>(`${api} (GET ${path})`, res.status, text, prometheusApi);
       }
       throw last ?? new PrometheusApiError(api, 'RETRIES_EXHAUSTED', `${api}: ${ATTEMPTS} attempts failed`);
     },
