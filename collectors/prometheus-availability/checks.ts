@@ -41,7 +41,7 @@ export const checks: Check[] = [
       const a = await i.artifacts.readJson<RulesArtifact>(RULES);
       const ex: Exception[] = a.services
         .filter((s) => s.coveringRules.length === 0)
-        .map((s) => ({ resource: s.service, reason: `no alerting rule (not in error) selects ${s.metrics.join(', ') || 'its metrics'}${s.jobs.length ? ` with job ${s.jobs.map((j) => `${j.op}"${j.value}"`).join(' or ')}` : ''}` }));
+        .map((s) => ({ resource: s.service, reason: `no alerting rule (not in error) selects ${s.metrics.join(', ') || 'its metrics'}${s.jobs.length ? ` with ${s.jobs.map((j) => `job${j.op}"${j.value}"`).join(' or ')}` : ''}` }));
       if (a.services.length === 0) return { status: 'not_applicable', summary: 'no service configured', exceptions: [] };
       if (ex.length) return { status: 'fail', summary: `${ex.length} of ${a.services.length} services have no covering alerting rule (${ex.map((e) => e.resource).join(', ')})`, exceptions: ex };
       return { status: 'pass', summary: `all ${a.services.length} services are covered: ${a.services.map((s) => `${s.service} by ${s.coveringRules.join(', ')}`).join('; ')}`, exceptions: [] };
