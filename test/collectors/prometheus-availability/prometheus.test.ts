@@ -176,15 +176,21 @@ describe.skipIf(!available.ok)('prometheus-availability against the real Prometh
     const TOKEN = 'prom-test-token-4f9a1c';
     let proxy: Server;
     let proxyUrl: string;
-    let answer: 'forward' | 403 = 'forward';
+    let answer: 'forward' | 403 | 'flaky' | 'warnings' = 'forward';
+    let failuresLeft = 0;
 
     beforeAll(async () => {
       // an auth gateway as commonly put in front of Prometheus: 401 without the bearer token
       proxy = createServer(async (req, res) => {
         if (req.headers.authorization !== `Bearer ${TOKEN}`) return res.writeHead(401, { 'content-type': 'text/plain' }).end('Unauthorized\n');
         if (answer === 403) return res.writeHead(403, { 'content-type': 'text/plain' }).end('Forbidden: tenant has no read access\n');
+        const range = req.url!.startsWith('/api/v1/query_range');
+        if (answer === 'flaky' && range && failuresLeft-- > 0) return res.writeHead(503, { 'retry-after': '0', 'content-type': 'text/plain' }).end('upstream busy\n');
         const up = await fetch(prom.url + req.url);
-        res.writeHead(up.status, { 'content-type': up.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await up.arrayBuffer()));
+        let body = Buffer.from(await up.arrayBuffer());
+        // as a Thanos querier does when a store did not answer: the data, and a warning that it is partial
+        if (answer === 'warnings' && range) body = Buffer.from(JSON.stringify({ ...JSON.parse(body.toString()), warnings: ['No StoreAPIs matched for this query'] }));
+        res.writeHead(up.status, { 'content-type': up.headers.get('content-type') ?? 'application/json' }).end(body);
       });
       await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
       proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
@@ -214,6 +220,27 @@ describe.skipIf(!available.ok)('prometheus-availability against the real Prometh
       expect(forbidden.code).toBe(3);
       expect(forbidden.manifest.collectors.flatMap((c: any) => c.gaps ?? [])).toContainEqual(expect.objectContaining({ api: 'prometheus:Rules', code: 'PERMISSION_DENIED', message: expect.stringContaining('Forbidden: tenant has no read access') }));
       expect(finding(forbidden, `${C}.alerting-covered`).status).toBe('error');
+    });
+
+    it('retries a 503 with Retry-After and counts the retries', async () => {
+      answer = 'flaky';
+      failuresLeft = 2;
+      const r = await collect(tmpDir('soc2-prom-retry-'), proxyUrl, { services: ['inference'], extra: bearer }, cleanEnv({ PROM_TOKEN: TOKEN }));
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.manifest.status).toBe('complete');
+      const c = r.manifest.collectors.find((x: any) => x.id === C);
+      // 1 daily query + 1 rules + 5 ALERTS pages, and the two refused attempts
+      expect(c).toMatchObject({ apiCalls: 9, retries: 2 });
+    });
+
+    it('an answer with warnings is a gap: its data may be partial', async () => {
+      answer = 'warnings';
+      const r = await collect(tmpDir('soc2-prom-warn-'), proxyUrl, { services: ['inference'], extra: bearer }, cleanEnv({ PROM_TOKEN: TOKEN }));
+      expect(r.code).toBe(3);
+      const gaps = r.manifest.collectors.flatMap((x: any) => x.gaps ?? []);
+      expect(gaps.map((g: any) => g.code)).toEqual(['PARTIAL_RESPONSE', 'PARTIAL_RESPONSE']);
+      expect(gaps[0].message).toContain('No StoreAPIs matched for this query');
+      expect(finding(r, `${C}.slo-met`).status).toBe('error');
     });
 
     it('a token variable that is not set is a usage error naming the key, exit 2', async () => {
