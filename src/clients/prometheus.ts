@@ -90,9 +90,13 @@ function readEnvelope<T>(call: string, status: number, text: string, isPlainApi:
   throw new PrometheusApiError(api, status >= 200 && status < 300 ? 'BAD_RESPONSE' : statusCode(status), `${call} answered HTTP ${status} without the API's status field: ${short(text)}`, status);
 }
 
+/** RFC 3986 encoding: a space is %20 and a "+" (a PromQL operator) %2B, never "+", so a SigV4 signature matches what the server decodes. */
+const rfc3986 = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
 function joinUrl(base: string, path: string, params: Record<string, string>): URL {
   const u = new URL(base.replace(/\/+$/, '') + path);
-  for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
+  const q = Object.entries(params).map(([k, v]) => `${rfc3986(k)}=${rfc3986(v)}`);
+  if (q.length) u.search = q.join('&');
   return u;
 }
 

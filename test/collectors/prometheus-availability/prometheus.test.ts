@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleText, collectBundle, type CollectedBundle } from '../../helpers/collected.js';
 import { cleanEnv, repoRoot, runCli, tmpDir, writeConfig } from '../../helpers/cli.js';
 import { prometheusAvailable, startPrometheus, type PrometheusServer, type Sample } from '../../helpers/prometheus.js';
+import { sigv4Mismatch } from '../../helpers/sigv4.js';
+import { collectors } from '../../../collectors/registry.js';
 
 const SOURCE = 'metrics';
 const DAY = 86_400;
@@ -178,11 +180,19 @@ describe.skipIf(!available.ok)('prometheus-availability against the real Prometh
     let proxyUrl: string;
     let answer: 'forward' | 403 | 'flaky' | 'warnings' = 'forward';
     let failuresLeft = 0;
+    let sigv4 = false;
+    const seen: string[] = [];
+    const AKID = 'AKIAPROMTEST00000001';
+    const SECRET = 'prom-test-secret-key-9b2e';
 
     beforeAll(async () => {
       // an auth gateway as commonly put in front of Prometheus: 401 without the bearer token
       proxy = createServer(async (req, res) => {
-        if (req.headers.authorization !== `Bearer ${TOKEN}`) return res.writeHead(401, { 'content-type': 'text/plain' }).end('Unauthorized\n');
+        seen.push(new URL(req.url!, 'http://x').pathname);
+        if (sigv4) {
+          const why = sigv4Mismatch(req, { accessKeyId: AKID, secret: SECRET, region: 'us-east-1', service: 'aps' });
+          if (why) return res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ message: why }));
+        } else if (req.headers.authorization !== `Bearer ${TOKEN}`) return res.writeHead(401, { 'content-type': 'text/plain' }).end('Unauthorized\n');
         if (answer === 403) return res.writeHead(403, { 'content-type': 'text/plain' }).end('Forbidden: tenant has no read access\n');
         const range = req.url!.startsWith('/api/v1/query_range');
         if (answer === 'flaky' && range && failuresLeft-- > 0) return res.writeHead(503, { 'retry-after': '0', 'content-type': 'text/plain' }).end('upstream busy\n');
@@ -241,6 +251,37 @@ describe.skipIf(!available.ok)('prometheus-availability against the real Prometh
       expect(gaps.map((g: any) => g.code)).toEqual(['PARTIAL_RESPONSE', 'PARTIAL_RESPONSE']);
       expect(gaps[0].message).toContain('No StoreAPIs matched for this query');
       expect(finding(r, `${C}.slo-met`).status).toBe('error');
+    });
+
+    it('signs every request with SigV4 from the AWS credential chain (Amazon Managed Prometheus)', async () => {
+      answer = 'forward';
+      sigv4 = true;
+      try {
+        const extra = ['auth:', '  type: sigv4', '  region: us-east-1'];
+        // a query with spaces and a "+" operator: the signature must cover exactly what the server decodes
+        const raw = ['- name: inference', '  query: (avg_over_time(probe_success{job="inference"}[1d]) + 0) * 1', '  target: 0.999'];
+        const ok = await collect(tmpDir('soc2-prom-sigv4-'), proxyUrl, { raw, extra }, cleanEnv({ AWS_ACCESS_KEY_ID: AKID, AWS_SECRET_ACCESS_KEY: SECRET }));
+        expect(ok.code, JSON.stringify(ok.manifest.collectors)).toBe(0);
+        expect(finding(ok, `${C}.slo-met`).status).toBe('pass');
+        expect(bundleText(ok.bundle)).not.toContain(SECRET);
+        const bad = await collect(tmpDir('soc2-prom-sigv4-bad-'), proxyUrl, { raw, extra }, cleanEnv({ AWS_ACCESS_KEY_ID: AKID, AWS_SECRET_ACCESS_KEY: 'not-the-secret' }));
+        expect(bad.code).toBe(3);
+        expect(bad.manifest.collectors.flatMap((x: any) => x.gaps ?? [])).toContainEqual(expect.objectContaining({ api: 'prometheus:QueryRange', code: 'PERMISSION_DENIED', message: expect.stringContaining('signature we calculated does not match') }));
+      } finally {
+        sigv4 = false;
+      }
+    });
+
+    it('calls only what soc2 permissions declares for the source', async () => {
+      const declared = new Set(collectors.find((c) => c.meta.id === C)!.meta.permissions);
+      const ACTION: Record<string, string> = { '/api/v1/query_range': 'prometheus:QueryRange', '/api/v1/rules': 'prometheus:Rules' };
+      expect(seen.length).toBeGreaterThan(0);
+      for (const p of new Set(seen)) expect(declared.has(ACTION[p] ?? p), p).toBe(true);
+      const dir = tmpDir('soc2-prom-perm-');
+      const r = await runCli(['permissions', '--config', config(dir, proxyUrl, { services: ['inference'] }), '--format', 'markdown'], { env: cleanEnv() });
+      expect(r.code, r.stderr).toBe(0);
+      for (const a of declared) expect(r.stdout).toContain(`\`${a}\``);
+      expect(r.stdout).toContain('## Prometheus');
     });
 
     it('a token variable that is not set is a usage error naming the key, exit 2', async () => {
