@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleText, collectBundle, type CollectedBundle } from '../../helpers/collected.js';
 import { cleanEnv, repoRoot, runCli, tmpDir, writeConfig } from '../../helpers/cli.js';
-import { prometheusAvailable, startPrometheus, type PrometheusServer, type Sample } from '../../helpers/prometheus.js';
+import { alertmanagerAvailable, prometheusAvailable, startAlertmanager, startPrometheus, type PrometheusServer, type Sample } from '../../helpers/prometheus.js';
 import { sigv4Mismatch } from '../../helpers/sigv4.js';
 import { collectors } from '../../../collectors/registry.js';
 
@@ -73,6 +73,8 @@ const finding = (r: CollectedBundle, id: string) => r.findings.find((f) => f.che
 const C = 'prometheus-availability';
 
 const available = prometheusAvailable();
+const withAlertmanager = available.ok ? alertmanagerAvailable() : { ok: false };
+const ALERTMANAGER_CONFIG = readFileSync(path.join(repoRoot, 'fixtures/prometheus/alertmanager.yml'), 'utf8');
 
 describe.skipIf(!available.ok)('prometheus-availability against the real Prometheus', () => {
   let prom: PrometheusServer;
@@ -151,6 +153,26 @@ describe.skipIf(!available.ok)('prometheus-availability against the real Prometh
     // 35 days at 60 s are 50,401 points per series: five requests of at most 11,000
     expect(all.provenance(`${C}/incidents.ndjson`).operations[0]).toMatchObject({ api: 'prometheus:QueryRange', pages: 5, calls: 5 });
   });
+
+  it('without alertmanagerUrl, says the receivers were not collected', () => {
+    expect(all.json(`${C}/receivers.json`)).toEqual({ configured: false, receivers: [] });
+  });
+
+  it.skipIf(!withAlertmanager.ok)('collects the receiver names from the real Alertmanager, and its absence is a gap', async () => {
+    const am = await startAlertmanager(ALERTMANAGER_CONFIG);
+    try {
+      const r = await collect(tmpDir('soc2-prom-am-'), prom.url, { services: ['inference'], extra: [`alertmanagerUrl: ${am.url}`] });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.json(`${C}/receivers.json`)).toEqual({ configured: true, server: am.url, receivers: [{ name: 'oncall-pager' }, { name: 'ml-platform-chat' }] });
+      // receiver settings (webhook URLs, keys) are never read
+      expect(bundleText(r.bundle)).not.toContain('hooks.example.com');
+    } finally {
+      await am.stop();
+    }
+    const gone = await collect(tmpDir('soc2-prom-am-gone-'), prom.url, { services: ['inference'], extra: [`alertmanagerUrl: ${am.url}`] });
+    expect(gone.code).toBe(3);
+    expect(gone.manifest.collectors.flatMap((x: any) => x.gaps ?? [])).toEqual([expect.objectContaining({ api: 'alertmanager:Receivers', code: 'ECONNREFUSED' })]);
+  }, 120_000);
 
   it('the server itself refuses a range query over its 11,000-points limit', async () => {
     const start = todaySec - LOOKBACK * DAY;
