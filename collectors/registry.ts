@@ -5,6 +5,7 @@ import awsIam from './aws-iam/index.js';
 import awsSecretsManager from './aws-secrets-manager/index.js';
 import mlflowLineage from './mlflow-lineage/index.js';
 import mlflowRegistry from './mlflow-registry/index.js';
+import prometheusAvailability from './prometheus-availability/index.js';
 import sagemakerEndpoints from './sagemaker-endpoints/index.js';
 import sagemakerRegistry from './sagemaker-registry/index.js';
 import sagemakerTraining from './sagemaker-training/index.js';
@@ -12,4 +13,4 @@ import vertexEndpoints from './vertex-endpoints/index.js';
 import vertexLineage from './vertex-lineage/index.js';
 import vertexRegistry from './vertex-registry/index.js';
 
-export const collectors: Collector<any>[] = [awsIam, awsSecretsManager, mlflowRegistry, mlflowLineage, vertexRegistry, vertexLineage, vertexEndpoints, sagemakerEndpoints, sagemakerRegistry, sagemakerTraining];
+export const collectors: Collector<any>[] = [awsIam, awsSecretsManager, mlflowRegistry, mlflowLineage, vertexRegistry, vertexLineage, vertexEndpoints, sagemakerEndpoints, sagemakerRegistry, sagemakerTraining, prometheusAvailability];

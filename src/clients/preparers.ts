@@ -1,13 +1,15 @@
-// Registers the source preparers that live beside their clients (MLflow, Vertex), so the core
+// Registers the source preparers that live beside their clients (MLflow, Vertex, Prometheus), so the core
 // runner does not import every client library. An MLflow source gets one circuit shared by all its
 // clients, and one target per workspace on a multi-tenant server.
-import type { MlflowSourceConfig, VertexSourceConfig } from '../config/schema.js';
+import type { MlflowSourceConfig, PrometheusSourceConfig, VertexSourceConfig } from '../config/schema.js';
+import { UsageError } from '../core/errors.js';
 import { Circuit, Circuits } from '../core/circuit.js';
 import { describeError } from '../core/errors.js';
 import { registerPreparer, type PreparedSource, type PreparedTarget } from '../core/sources.js';
 import type { Gap } from '../core/types.js';
 import { createMlflowClient, MlflowEndpointNotSupported, mlflowClientOptionsFromEnv, type MlflowClient, type MlflowClientOptions } from './mlflow.js';
 import type { VertexClients } from './vertex.js';
+import { basicAuthorizer, bearerAuthorizer, createPrometheusClient, sigv4Authorizer, type Authorizer, type PrometheusClient } from './prometheus.js';
 
 /** Which workspaces of the server this collection covers (multi-tenant servers only). */
 export interface MlflowWorkspaceScope {
@@ -142,5 +144,56 @@ registerPreparer('vertex', async (_config, _kind, source: VertexSourceConfig, o)
     close: async () => {
       await Promise.all([...byLocation.values()].map((c) => c.close()));
     },
+  };
+});
+
+export interface PrometheusContextExtras {
+  prometheus: PrometheusClient;
+  /** the Alertmanager of the source, when alertmanagerUrl is configured */
+  alertmanager: PrometheusClient | null;
+}
+
+/** The authorizer a Prometheus source's auth asks for; a missing environment variable is a usage error. */
+async function prometheusAuthorizer(source: PrometheusSourceConfig, where: string, env: NodeJS.ProcessEnv): Promise<Authorizer | undefined> {
+  const a = source.auth;
+  if (!a) return undefined;
+  const read = (key: string, name: string) => {
+    const v = env[name];
+    if (v === undefined || v === '') throw new UsageError(`${where}.auth.${key}: environment variable ${name} is not set (it must hold the credential)`);
+    return v;
+  };
+  if (a.type === 'bearer') return bearerAuthorizer(read('tokenEnv', a.tokenEnv));
+  if (a.type === 'basic') return basicAuthorizer(read('usernameEnv', a.usernameEnv), read('passwordEnv', a.passwordEnv));
+  return sigv4Authorizer({ region: a.region, service: a.service, ...(a.profile ? { profile: a.profile } : {}) });
+}
+
+registerPreparer('prometheus', async (config, _kind, source: PrometheusSourceConfig, o): Promise<PreparedSource> => {
+  const where = `sources.prometheus[${config.sources.prometheus.indexOf(source)}]`;
+  const authorize = await prometheusAuthorizer(source, where, o.env);
+  const base = { timeoutMs: source.requestTimeoutSeconds * 1000, ...(authorize ? { authorize } : {}) };
+  const server = createPrometheusClient({ ...base, baseUrl: source.url }).server;
+  return {
+    kind: 'prometheus',
+    name: source.name,
+    system: 'prometheus',
+    settings: source,
+    failures: [],
+    setupCalls: { calls: 0, retries: 0 },
+    targets: () => [
+      {
+        target: { kind: 'prometheus', source: source.name, server, pathSegments: [] },
+        scope: { server },
+        extras: (counter) => {
+          const onCall = (c: { attempt: number }) => {
+            counter.calls++;
+            if (c.attempt > 1) counter.retries++;
+          };
+          const prometheus = createPrometheusClient({ ...base, baseUrl: source.url, onCall });
+          const alertmanager = source.alertmanagerUrl ? createPrometheusClient({ ...base, baseUrl: source.alertmanagerUrl, onCall }) : null;
+          return { prometheus, alertmanager } satisfies PrometheusContextExtras;
+        },
+      },
+    ],
+    close: async () => undefined,
   };
 });

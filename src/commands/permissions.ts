@@ -18,6 +18,7 @@ export interface PermissionsDoc {
   } | null;
   gcp: { permissions: string[]; note: string } | null;
   mlflow: { endpoints: string[]; note: string } | null;
+  prometheus: { endpoints: string[]; note: string } | null;
 }
 
 export function buildPermissions(selected: Collector[], o: { organization: boolean; account?: string }): PermissionsDoc {
@@ -63,6 +64,9 @@ export function buildPermissions(selected: Collector[], o: { organization: boole
       : null,
     gcp: of('vertex').length ? { permissions: of('vertex'), note: 'Grant a custom role with exactly these permissions (roles/aiplatform.viewer is a broader predefined alternative).' } : null,
     mlflow: of('mlflow').length ? { endpoints: of('mlflow'), note: 'Read access to the model registry and experiments (Databricks: CAN_READ on models and experiments).' } : null,
+    prometheus: of('prometheus').length
+      ? { endpoints: of('prometheus'), note: 'Read-only query access: GET /api/v1/query_range and /api/v1/rules (and the Alertmanager\'s GET /api/v2/receivers when alertmanagerUrl is set). Amazon Managed Prometheus: aps:QueryMetrics, aps:ListRules and aps:ListAlertManagerReceivers on the workspace.' }
+      : null,
   };
 }
 
@@ -75,6 +79,7 @@ function markdown(d: PermissionsDoc): string {
   }
   if (d.gcp) out.push('## Google Cloud (Vertex AI)', '', d.gcp.note, '', ...d.gcp.permissions.map((p) => `- \`${p}\``), '');
   if (d.mlflow) out.push('## MLflow', '', d.mlflow.note, '', ...d.mlflow.endpoints.map((p) => `- \`${p}\``), '');
+  if (d.prometheus) out.push('## Prometheus', '', d.prometheus.note, '', ...d.prometheus.endpoints.map((p) => `- \`${p}\``), '');
   return out.join('\n');
 }
 

@@ -104,7 +104,7 @@ function protoKeyPath(raw: unknown): PropertyKey[] | null {
 
 function applyRules(config: Config, file: string, collectors: Collector[]): Record<string, unknown> {
   const seen = new Map<string, string>();
-  for (const kind of ['aws', 'mlflow', 'vertex'] as const) {
+  for (const kind of ['aws', 'mlflow', 'vertex', 'prometheus'] as const) {
     config.sources[kind].forEach((s, i) => {
       const where = `sources.${kind}[${i}].name`;
       const before = seen.get(s.name);

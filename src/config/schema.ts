@@ -71,6 +71,45 @@ const vertexSource = z.strictObject({
   requestTimeoutSeconds: z.number().positive().max(3600).default(60),
 });
 
+const envVarName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected the NAME of an environment variable that holds the credential (never the credential itself)');
+
+/** Prometheus-compatible HTTP API (Prometheus, Thanos, Mimir, Amazon Managed Prometheus). */
+const prometheusSource = z.strictObject({
+  name,
+  /** base URL of the API: requests go to <url>/api/v1/… (Mimir: https://host/prometheus) */
+  url: z.url().refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), 'expected a URL without credentials in it (use auth with environment variables)'),
+  auth: z
+    .discriminatedUnion('type', [
+      z.strictObject({ type: z.literal('bearer'), tokenEnv: envVarName }),
+      z.strictObject({ type: z.literal('basic'), usernameEnv: envVarName, passwordEnv: envVarName }),
+      // Amazon Managed Prometheus: requests signed with the AWS SDK's default credential chain
+      z.strictObject({ type: z.literal('sigv4'), region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as us-east-1'), profile: z.string().min(1).optional(), service: z.string().min(1).default('aps') }),
+    ])
+    .optional(),
+  /** Alertmanager base URL: its receivers (GET /api/v2/receivers) are collected when given; same auth */
+  alertmanagerUrl: z.url().optional(),
+  services: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        /** PromQL giving the service's availability (0..1) over the day ending at each evaluation time, e.g. avg_over_time(probe_success{job="inference"}[1d]) */
+        query: z.string().min(1),
+        /** the SLO: every day of the window at or above it, e.g. 0.999 */
+        target: z.number().gt(0).max(1),
+      }),
+    )
+    .min(1)
+    .refine((a) => new Set(a.map((s) => s.name)).size === a.length, 'expected unique service names'),
+  /** complete UTC days before the collection day that are measured */
+  lookbackDays: z.number().int().min(1).max(400).default(30),
+  /** resolution of the firing-alert ranges (the incidents), in seconds */
+  incidentStepSeconds: z.number().int().min(1).max(3600).default(60),
+  /** seconds per HTTP attempt (4 attempts per call) */
+  requestTimeoutSeconds: z.number().positive().max(3600).default(30),
+});
+
 export const configSchema = z.strictObject({
   $schema: z.string().optional(),
   organization: z.string().min(1).optional(),
@@ -109,8 +148,9 @@ export const configSchema = z.strictObject({
       aws: z.array(awsSource).default([]),
       mlflow: z.array(mlflowSource).default([]),
       vertex: z.array(vertexSource).default([]),
+      prometheus: z.array(prometheusSource).default([]),
     })
-    .default({ aws: [], mlflow: [], vertex: [] }),
+    .default({ aws: [], mlflow: [], vertex: [], prometheus: [] }),
   collectors: z.union([z.literal('all'), z.array(z.string().min(1)).min(1)]).default('all'),
   /** per-collector thresholds, validated against each collector's own settings schema */
   settings: z.record(z.string(), z.unknown()).default({}),
@@ -124,3 +164,4 @@ export type Config = z.infer<typeof configSchema>;
 export type AwsSourceConfig = z.infer<typeof awsSource>;
 export type MlflowSourceConfig = z.infer<typeof mlflowSource>;
 export type VertexSourceConfig = z.infer<typeof vertexSource>;
+export type PrometheusSourceConfig = z.infer<typeof prometheusSource>;

@@ -147,7 +147,7 @@ async function collectInto(
 
   const kinds = new Set(selected.map((c) => c.meta.source));
   const prepared: PreparedSource[] = [];
-  for (const kind of ['aws', 'mlflow', 'vertex'] as SourceKind[]) {
+  for (const kind of ['aws', 'mlflow', 'vertex', 'prometheus'] as SourceKind[]) {
     if (!kinds.has(kind)) continue;
     for (const s of config.sources[kind]) {
       o.log.info(`preparing ${kind} source ${s.name}`);

@@ -2,7 +2,7 @@
 // collectors/ exports one Collector and collectors/registry.ts lists them.
 import type { z } from 'zod';
 
-export type SourceKind = 'aws' | 'mlflow' | 'vertex';
+export type SourceKind = 'aws' | 'mlflow' | 'vertex' | 'prometheus';
 
 /** Where one run of a collector points: a source, and within it an account/region/location. */
 export interface Target {
