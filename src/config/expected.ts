@@ -10,7 +10,7 @@ import { Redactor } from '../core/redact.js';
 export interface ExpectedUnit {
   /** source name from the config */
   source: string;
-  system: 'aws' | 'mlflow' | 'vertex';
+  system: 'aws' | 'mlflow' | 'vertex' | 'prometheus';
   collector: string;
   scope: Record<string, string>;
 }
@@ -18,7 +18,7 @@ export interface ExpectedUnit {
 /** The part of a collector's meta the plan needs (the report never loads the registry). */
 export interface PlannedCollector {
   id: string;
-  source: 'aws' | 'mlflow' | 'vertex';
+  source: 'aws' | 'mlflow' | 'vertex' | 'prometheus';
   scope: 'global' | 'regional';
 }
 
@@ -57,6 +57,7 @@ export function expectedUnits(config: Config, collectors: PlannedCollector[]): E
       for (const s of config.sources.mlflow) for (const w of s.workspaces ?? [undefined]) out.push({ source: s.name, system: 'mlflow', collector: c.id, scope: w ? { workspace: w } : {} });
     if (c.source === 'vertex')
       for (const s of config.sources.vertex) for (const location of c.scope === 'regional' ? s.locations : s.locations.slice(0, 1)) out.push({ source: s.name, system: 'vertex', collector: c.id, scope: { project: s.project, location } });
+    if (c.source === 'prometheus') for (const s of config.sources.prometheus) out.push({ source: s.name, system: 'prometheus', collector: c.id, scope: {} });
   }
   return out;
 }

@@ -28,8 +28,8 @@ const covers = (collected: Record<string, string>, expected: Record<string, stri
 /** An entry that failed (e.g. an account's AssumeRole) concerns a unit when no key they share differs. */
 const concerns = (failed: Record<string, string>, expected: Record<string, string>) => Object.entries(failed).every(([k, v]) => !(k in expected) || expected[k] === v);
 
-/** Collector ids start with their system (aws-iam, mlflow-registry, vertex-endpoints). */
-const systemOf = (collector: string): ExpectedUnit['system'] => (collector.startsWith('mlflow') ? 'mlflow' : collector.startsWith('vertex') ? 'vertex' : 'aws');
+/** Collector ids start with their system (aws-iam, mlflow-registry, vertex-endpoints, prometheus-availability; sagemaker-* is AWS). */
+const systemOf = (collector: string): ExpectedUnit['system'] => (collector.startsWith('mlflow') ? 'mlflow' : collector.startsWith('vertex') ? 'vertex' : collector.startsWith('prometheus') ? 'prometheus' : 'aws');
 
 export class CoverageAggregator {
   private readonly byDay = new Map<string, DayInput>();

@@ -53,7 +53,7 @@ describe('collect: usage errors', () => {
     const empty = writeConfig(dir, 'sources: {}\n', 'empty.yaml');
     const r = await runCli(['collect', '--config', empty, '--out', path.join(dir, 'ev')], { env: awsEnv('http://127.0.0.1:9') });
     expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr.trim()).toMatch(new RegExp(`^soc2: ${empty}: sources: no aws, mlflow, vertex source configured for the selected collectors \\(.+\\); nothing to collect$`));
+    expect(r.stderr.trim()).toMatch(new RegExp(`^soc2: ${empty}: sources: no aws, mlflow, vertex, prometheus source configured for the selected collectors \\(.+\\); nothing to collect$`));
     expect(existsSync(path.join(dir, 'ev'))).toBe(false);
   });
 
