@@ -294,18 +294,22 @@ function absentKey(operator: string, values: unknown): boolean {
   return /^(string|arn|numeric|date|binary)not|^notipaddress/.test(op);
 }
 
-/** `Null: true` on a key of the request's own parameters (not a global `aws:` key): the caller can always send the request without it. */
+/**
+ * `Null: true` on a key of the request's own parameters (not a global `aws:` key): the caller can always
+ * send the request without it, so it holds for an Allow. Never for a Deny: the caller can as well send the
+ * key and escape the Deny, which then only makes the access conditional.
+ */
 const callerCanOmit = (op: string, key: string, values: unknown) =>
   op.toLowerCase() === 'null' && !key.toLowerCase().startsWith('aws:') && asList(values).every((v) => v.toLowerCase() === 'true');
 
 /** A Condition block for one action's request: every operator/key pair must hold. */
-export function conditionTruth(condition: unknown, keys: RequestKeys): Truth {
+export function conditionTruth(condition: unknown, keys: RequestKeys, effect: 'Allow' | 'Deny' = 'Allow'): Truth {
   if (!condition || typeof condition !== 'object') return 'true';
   let out: Truth = 'true';
   for (const [op, block] of Object.entries(condition as Record<string, unknown>)) {
     if (!block || typeof block !== 'object') continue;
     for (const [key, values] of Object.entries(block as Record<string, unknown>)) {
-      if (callerCanOmit(op, key, values)) continue;
+      if (effect === 'Allow' && callerCanOmit(op, key, values)) continue;
       if (keyMayBePresent(key, keys)) out = 'unknown';
       else if (!absentKey(op, values)) return 'false';
     }
@@ -468,7 +472,7 @@ function judge(list: Sourced[], actionIndex: number, keys: RequestKeys, effect: 
   for (const s of list) {
     const st = s.statement;
     if (st.effect !== effect || !st.actions[actionIndex]) continue;
-    const t = conditionTruth(st.condition, keys);
+    const t = conditionTruth(st.condition, keys, effect);
     if (t === 'false') continue;
     out.push({ s, conditional: t === 'unknown' || st.dependsOnRequest });
   }

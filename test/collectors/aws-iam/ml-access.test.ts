@@ -289,6 +289,13 @@ const cases: Case[] = [
     rows: [],
   },
   {
+    // found by the differential test (seed 1820285197): the Deny holds only for requests without the
+    // header, and the caller may send it, so the write is possible — conditional, never "none"
+    name: 'a Deny on a request key being absent (Null true) is escaped by sending the key: conditional',
+    records: [role('r', { inline: { p: doc(deny('s3:PutObject', '*', { Condition: { Null: { 's3:x-amz-server-side-encryption': 'true' } } }), allow('s3:*', 'arn:aws:s3:::*')) } })],
+    rows: rowsOf('role/r', [PUT, BUCKET, 'conditional']),
+  },
+  {
     name: 'a single Statement object (not an array) is accepted',
     records: [user('u', { inline: { p: { Version: '2012-10-17', Statement: allow(CMP) as never } } })],
     rows: rowsOf('user/u', [CMP, '*', 'allowed']),
