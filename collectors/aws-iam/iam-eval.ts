@@ -303,7 +303,7 @@ const callerCanOmit = (op: string, key: string, values: unknown) =>
   op.toLowerCase() === 'null' && !key.toLowerCase().startsWith('aws:') && asList(values).every((v) => v.toLowerCase() === 'true');
 
 /** A Condition block for one action's request: every operator/key pair must hold. */
-export function conditionTruth(condition: unknown, keys: RequestKeys, effect: 'Allow' | 'Deny' = 'Allow'): Truth {
+export function conditionTruth(condition: unknown, keys: RequestKeys, effect: 'Allow' | 'Deny'): Truth {
   if (!condition || typeof condition !== 'object') return 'true';
   let out: Truth = 'true';
   for (const [op, block] of Object.entries(condition as Record<string, unknown>)) {

@@ -37,14 +37,17 @@ export function isNoPolicy(e: unknown): boolean {
   return err?.name === 'ValidationException' && /resource policy/i.test(err.message ?? '') && /(cannot find|not found|does not (exist|have))/i.test(err.message ?? '');
 }
 
+/** The group's policy as an object; an answer that is not a JSON object throws, so it becomes a gap like any failed read. */
 function parsePolicy(text: string | undefined): PolicyField {
   if (!text) return null;
+  let v: unknown;
   try {
-    const v = JSON.parse(text) as unknown;
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : { error: 'UnparseablePolicy' };
+    v = JSON.parse(text);
   } catch {
-    return { error: 'UnparseablePolicy' };
+    v = undefined;
   }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw Object.assign(new Error('the answer is not a JSON policy document'), { name: 'UnparseablePolicy' });
+  return v as Record<string, unknown>;
 }
 
 export async function collect(ctx: AwsContext): Promise<void> {

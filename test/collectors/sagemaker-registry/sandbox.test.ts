@@ -47,6 +47,16 @@ describe('sagemaker-registry against the AWS sandbox', () => {
     expect(b.manifest.collectors[0].gaps).toEqual([]);
   });
 
+  it('a policy answer that is not a JSON document is a gap naming the group, never a silent "unreadable" record', async () => {
+    sb.faults.add({ service: 'sagemaker', action: 'GetModelPackageGroupPolicy', kind: 'rewrite', body: (body) => (body.includes('ResourcePolicy') ? JSON.stringify({ ResourcePolicy: 'not a policy' }) : body) });
+    const b = await collect();
+    expect(b.code).toBe(3);
+    expect(b.manifest.collectors[0].gaps).toContainEqual({ api: 'sagemaker:GetModelPackageGroupPolicy fraud', code: 'UnparseablePolicy', message: 'the answer is not a JSON policy document' });
+    const groups = Object.fromEntries(b.ndjson(`${DIR}/model-package-groups.ndjson`).map((g) => [g.ModelPackageGroupName, g]));
+    expect(groups.fraud.resourcePolicy).toEqual({ error: 'UnparseablePolicy' });
+    expect(groups.churn.resourcePolicy).toBeNull();
+  });
+
   it('judges the known packages: created Approved, same approver, missing metrics', async () => {
     const b = await collect();
     expect(finding(b, 'approval-required').exceptions).toEqual([{ resource: pkgArn('fraud', 4), reason: expect.stringContaining('fraud v4 was registered already Approved') }]);
