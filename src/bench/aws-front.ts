@@ -1,12 +1,14 @@
 // One AWS endpoint for the benchmark made of one sandbox per region, so that rate limits are per
 // account AND per region as in AWS (the sandbox's own token buckets are per account only). Requests
-// are routed on their SigV4 credential scope: Secrets Manager goes to the sandbox of the signed
-// region, everything else (IAM, STS: global) to the home region's sandbox, which alone holds IAM.
+// are routed on their SigV4 credential scope: Secrets Manager and SageMaker go to the sandbox of the
+// signed region, everything else (IAM, STS: global) to the home region's sandbox, which alone holds IAM.
 // The front only forwards bytes: it parses nothing but the Authorization header.
 import type { IncomingMessage } from 'node:http';
 import { startAwsSandbox, type AwsSandbox, type AwsSeed, type RecordedRequest } from '../sandbox/aws/index.js';
 import { startTimingProxy, type Exchange } from './proxy.js';
 
+/** services whose requests go to the sandbox of the signed region */
+const REGIONAL = new Set(['secretsmanager', 'sagemaker']);
 const SCOPE = /Credential=[^/,\s]+\/\d{8}\/([^/,\s]+)\/([^/,\s]+)\/aws4_request/;
 
 export interface AwsFront {
@@ -29,7 +31,7 @@ export interface AwsFrontOptions {
   rateLimits: Record<string, number>;
 }
 
-/** The seed a regional sandbox serves: the account's secrets of that region; IAM only at home. */
+/** The seed a regional sandbox serves: the account's secrets and SageMaker of that region; IAM only at home. */
 function regionalSeed(seed: AwsSeed, region: string, home: boolean): AwsSeed {
   return {
     ...seed,
@@ -37,6 +39,7 @@ function regionalSeed(seed: AwsSeed, region: string, home: boolean): AwsSeed {
       ...a,
       iam: home ? a.iam : { users: [], groups: [], roles: [], managedPolicies: [], passwordPolicy: null, root: a.iam.root, samlProviders: [], oidcProviders: [] },
       secrets: { [region]: a.secrets[region] ?? [] },
+      ...(a.sagemaker?.[region] ? { sagemaker: { [region]: a.sagemaker[region] } } : {}),
     })),
   };
 }
@@ -50,7 +53,7 @@ export async function startAwsFront(o: AwsFrontOptions): Promise<AwsFront> {
   const pick = (req: IncomingMessage): { name: string; port: number } => {
     const auth = req.headers.authorization ?? '';
     const m = SCOPE.exec(Array.isArray(auth) ? auth[0]! : auth);
-    const region = m && m[2] === 'secretsmanager' && sandboxes.has(m[1]!) ? m[1]! : home;
+    const region = m && REGIONAL.has(m[2]!) && sandboxes.has(m[1]!) ? m[1]! : home;
     return { name: region, port: sandboxes.get(region)!.port };
   };
   const proxy = await startTimingProxy(pick);

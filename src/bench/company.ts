@@ -20,6 +20,8 @@ export interface CompanySpec {
   aws: { roles: number; users: number; groups: number; policies: number; secrets: number; regions: string[] };
   mlflow: { models: number; versionsPerModel: number; productionShare: number };
   vertex: { models: number; versionsPerModel: number; endpoints: number };
+  /** SageMaker in the home region only (the other regions have none); absent: no SageMaker anywhere */
+  sagemaker?: { groups: number; packagesPerGroup: number; endpoints: number; trainingJobs: number };
 }
 
 export const LARGE: CompanySpec = {
@@ -27,6 +29,8 @@ export const LARGE: CompanySpec = {
   aws: { roles: 5000, users: 2000, groups: 500, policies: 20000, secrets: 5000, regions: AWS_REGIONS },
   mlflow: { models: 500, versionsPerModel: 40, productionShare: 0.6 },
   vertex: { models: 300, versionsPerModel: 10, endpoints: 50 },
+  // issue 17: 100 groups × 30 packages, 200 endpoints, 5,000 training jobs in the look-back window
+  sagemaker: { groups: 100, packagesPerGroup: 30, endpoints: 200, trainingJobs: 5000 },
 };
 
 /** 1/20 of the large company (the same 40 versions per MLflow model), for CI. */
@@ -35,6 +39,7 @@ export const QUICK: CompanySpec = {
   aws: { roles: 250, users: 100, groups: 25, policies: 1000, secrets: 250, regions: AWS_REGIONS },
   mlflow: { models: 25, versionsPerModel: 40, productionShare: 0.6 },
   vertex: { models: 15, versionsPerModel: 10, endpoints: 5 },
+  sagemaker: { groups: 5, packagesPerGroup: 30, endpoints: 10, trainingJobs: 250 },
 };
 
 /** The company whose daily bundles feed the report benchmark. */
@@ -82,9 +87,20 @@ export function generateCompany(spec: CompanySpec): Company {
     a.accessKeyIds = [...(a.accessKeyIds ?? []), ACCESS_KEY_ID];
     for (const [region, list] of Object.entries(a.secrets)) for (const s of list) s.arnSuffix ??= arnSuffix(`${a.id}:${region}:${s.name}`);
   }
+  if (spec.sagemaker) addSageMaker(aws, spec.sagemaker, regions[0]!);
   const mlflow = generateMlflowCompany({ models: spec.mlflow.models, versionsPerModel: spec.mlflow.versionsPerModel, productionShare: spec.mlflow.productionShare, seed: 7 });
   const vertex = generateVertexCompany({ models: spec.vertex.models, versionsPerModel: spec.vertex.versionsPerModel, endpoints: spec.vertex.endpoints, locations: 1, seed: 7 });
   return { spec, aws, mlflow, vertex };
+}
+
+/**
+ * The SageMaker account, in the home region only: generated with today as its "now" (the training
+ * jobs are of the last 29 days, and the collector's look-back window ends at the real clock), with
+ * nothing else of the company changed (its own generator run, its own PRNG).
+ */
+function addSageMaker(aws: AwsSeed, sm: NonNullable<CompanySpec['sagemaker']>, home: string): void {
+  const gen = generateAwsCompany({ roles: 0, users: 0, groups: 0, policies: 0, secretsPerRegion: 0, regions: [home], seed: 7, now: new Date().toISOString(), sagemaker: sm });
+  aws.accounts[0]!.sagemaker = { [home]: gen.accounts[0]!.sagemaker![home]! };
 }
 
 /** Sizes that matter for the call counts, for results.json. */
@@ -98,6 +114,9 @@ export function describeCompany(c: Company): Record<string, unknown> {
       roles: a.iam.roles.length,
       managedPolicies: a.iam.managedPolicies.length,
       secretsPerRegion: Object.fromEntries(Object.entries(a.secrets).map(([r, s]) => [r, s.length])),
+      sagemaker: Object.fromEntries(
+        Object.entries(a.sagemaker ?? {}).map(([r, x]) => [r, { modelPackageGroups: x.modelPackageGroups?.length ?? 0, modelPackages: x.modelPackages?.length ?? 0, endpoints: x.endpoints?.length ?? 0, monitoringSchedules: x.monitoringSchedules?.length ?? 0, trainingJobs: x.trainingJobs?.length ?? 0 }]),
+      ),
     },
     mlflow: { registeredModels: c.mlflow.registeredModels.length, modelVersions: c.mlflow.modelVersions.length, runs: c.mlflow.runs.length, experiments: c.mlflow.experiments.length },
     vertex: {
@@ -132,7 +151,35 @@ export const AWS_RATE_LIMITS: Record<string, number> = {
   // published: ListSecrets 100 per second; DescribeSecret 10,000 per second (with GetSecretValue)
   'secretsmanager:ListSecrets': 100,
   'secretsmanager:DescribeSecret': 10000,
+  // SageMaker, per account and region (awsJson ThrottlingException). AWS's General Reference page
+  // "Amazon SageMaker AI endpoints and quotas" (docs.aws.amazon.com/general/latest/gr/sagemaker.html)
+  // and the SageMaker quota pages say the control-plane API throttling limits are per account and
+  // region and not adjustable, but print no per-API figure; the one figure found stated is Service
+  // Quotas' "Rate of ListTrainingJobs requests": 2 per second, not adjustable (quoted in
+  // aws-solutions/deepracer-on-aws#87, 2026). The others are conservative values of the order seen
+  // in practice: 10/s for listings, 20/s for each Describe/Get (the collectors' default pace,
+  // describeCallsPerSecond, is 20 per second for all their describes together).
+  'sagemaker:ListTrainingJobs': 2,
+  'sagemaker:ListModelPackageGroups': 10,
+  'sagemaker:ListModelPackages': 10,
+  'sagemaker:ListEndpoints': 10,
+  'sagemaker:ListMonitoringSchedules': 10,
+  'sagemaker:ListNotebookInstances': 10,
+  'sagemaker:ListDomains': 10,
+  'sagemaker:GetModelPackageGroupPolicy': 20,
+  'sagemaker:DescribeModelPackage': 20,
+  'sagemaker:DescribeEndpoint': 20,
+  'sagemaker:DescribeEndpointConfig': 20,
+  'sagemaker:DescribeModel': 20,
+  'sagemaker:DescribeTrainingJob': 20,
+  'sagemaker:DescribeNotebookInstance': 20,
+  'sagemaker:DescribeDomain': 20,
 };
+
+/** The SageMaker collectors' default `describeCallsPerSecond` (collectors/_shared/sagemaker.ts): one pace for all of a collector's describes in a region. */
+export const SAGEMAKER_DESCRIBE_PACE = 20;
+/** sagemaker-training's default `lookbackDays`. */
+export const SAGEMAKER_LOOKBACK_DAYS = 30;
 
 /** The MLflow sandbox's one limiter: requests per rolling second for the whole server (429 REQUEST_LIMIT_EXCEEDED). */
 export const MLFLOW_RATE_LIMIT = 20;
@@ -344,6 +391,106 @@ export function vertexEndpointsCost(seed: VertexSeed, p: CostParams): CollectorC
   ]);
 }
 
+// ───────────────────────────── SageMaker (per account × region, regions in parallel) ─────────────────────────────
+
+/** Pages of a SageMaker listing at MaxResults 100: an empty listing still takes one call. */
+const smPages = (n: number) => Math.max(1, ceil(n, 100));
+
+/**
+ * The terms every SageMaker collector shares: per region, its listings in sequence, its describes
+ * at the API's rate limits, and at the collector's own pace (one limiter for all its describes).
+ */
+function sageMakerTerms(region: string, lists: Record<string, number>, describes: Record<string, number>, L: number): CostTerm[] {
+  const listCalls = sum(Object.values(lists));
+  const describeCalls = sum(Object.values(describes));
+  const terms: CostTerm[] = [{ what: `${region}: ${listCalls} listing pages in sequence × ${L} ms`, ms: listCalls * L }];
+  if (describeCalls > 0) terms.push({ what: `${region}: ${describeCalls} Describe/Get at the collector's default describeCallsPerSecond ${SAGEMAKER_DESCRIBE_PACE}/s (evenly spaced)`, ms: ((describeCalls - 1) / SAGEMAKER_DESCRIBE_PACE) * 1000 + L });
+  for (const [api, n] of Object.entries({ ...lists, ...describes })) {
+    const rate = AWS_RATE_LIMITS[api];
+    if (rate && n > burstOf(rate)) terms.push({ what: `${region}: ${n} ${api.slice('sagemaker:'.length)} at ${rate}/s (burst ${burstOf(rate)})`, ms: rateTerm(n, rate, L) });
+  }
+  return terms;
+}
+
+function addTo(total: Record<string, number>, part: Record<string, number>): void {
+  for (const [k, v] of Object.entries(part)) total[k] = (total[k] ?? 0) + v;
+}
+
+const smRegion = (seed: AwsSeed, region: string) => seed.accounts[0]!.sagemaker?.[region] ?? {};
+
+/** ListModelPackageGroups, one policy per group, one listing of every versioned package, one DescribeModelPackage per package. */
+export function sagemakerRegistryCost(seed: AwsSeed, regions: string[], p: CostParams): CollectorCost {
+  const minimum: Record<string, number> = {};
+  const terms: CostTerm[] = [];
+  const per: string[] = [];
+  for (const r of regions) {
+    const sm = smRegion(seed, r);
+    const g = sm.modelPackageGroups?.length ?? 0;
+    const pk = sm.modelPackages?.length ?? 0;
+    const lists = { 'sagemaker:ListModelPackageGroups': smPages(g), 'sagemaker:ListModelPackages': smPages(pk) };
+    const describes = { 'sagemaker:GetModelPackageGroupPolicy': g, 'sagemaker:DescribeModelPackage': pk };
+    addTo(minimum, { ...lists, ...describes });
+    terms.push(...sageMakerTerms(r, lists, describes, p.latencyMs));
+    per.push(`${r}: ⌈${g}/100⌉ + ${g} + ⌈${pk}/100⌉ + ${pk}`);
+  }
+  return finish(
+    'sagemaker-registry',
+    minimum,
+    `per region ⌈groups/100⌉ ListModelPackageGroups pages + one GetModelPackageGroupPolicy per group + ⌈packages/100⌉ pages of one ListModelPackages over every group and status + one DescribeModelPackage per package (the summaries carry neither the policy nor CreatedBy, LastModifiedBy, metrics) (${per.join('; ')}); regions run in parallel`,
+    terms,
+  );
+}
+
+/** ListMonitoringSchedules, ListEndpoints, one DescribeEndpoint per endpoint, one DescribeEndpointConfig per distinct config, one DescribeModel per distinct model. */
+export function sagemakerEndpointsCost(seed: AwsSeed, regions: string[], p: CostParams): CollectorCost {
+  const minimum: Record<string, number> = {};
+  const terms: CostTerm[] = [];
+  const per: string[] = [];
+  for (const r of regions) {
+    const sm = smRegion(seed, r);
+    const endpoints = sm.endpoints ?? [];
+    const configNames = new Set(endpoints.map((e) => e.config));
+    const configs = (sm.endpointConfigs ?? []).filter((c) => configNames.has(c.name));
+    const models = new Set(configs.flatMap((c) => c.variants.map((v) => v.model)));
+    const lists = { 'sagemaker:ListMonitoringSchedules': smPages(sm.monitoringSchedules?.length ?? 0), 'sagemaker:ListEndpoints': smPages(endpoints.length) };
+    const describes = { 'sagemaker:DescribeEndpoint': endpoints.length, 'sagemaker:DescribeEndpointConfig': configs.length, 'sagemaker:DescribeModel': models.size };
+    addTo(minimum, { ...lists, ...describes });
+    terms.push(...sageMakerTerms(r, lists, describes, p.latencyMs));
+    per.push(`${r}: ${lists['sagemaker:ListMonitoringSchedules']} + ${lists['sagemaker:ListEndpoints']} + ${endpoints.length} + ${configs.length} + ${models.size}`);
+  }
+  return finish(
+    'sagemaker-endpoints',
+    minimum,
+    `per region ⌈schedules/100⌉ ListMonitoringSchedules + ⌈endpoints/100⌉ ListEndpoints pages + one DescribeEndpoint per endpoint + one DescribeEndpointConfig per distinct config + one DescribeModel per distinct model (capture, variants, KMS and the served package are in none of the summaries) (${per.join('; ')}); regions run in parallel`,
+    terms,
+  );
+}
+
+/** Training jobs of the look-back window, notebook instances and Studio domains: each listing to its end with one describe per item. */
+export function sagemakerTrainingCost(seed: AwsSeed, regions: string[], p: CostParams, nowMs = Date.now()): CollectorCost {
+  const minimum: Record<string, number> = {};
+  const terms: CostTerm[] = [];
+  const per: string[] = [];
+  const after = nowMs - SAGEMAKER_LOOKBACK_DAYS * 86_400_000;
+  for (const r of regions) {
+    const sm = smRegion(seed, r);
+    const jobs = (sm.trainingJobs ?? []).filter((j) => Date.parse(j.created) > after).length;
+    const nb = sm.notebookInstances?.length ?? 0;
+    const dom = sm.domains?.length ?? 0;
+    const lists = { 'sagemaker:ListTrainingJobs': smPages(jobs), 'sagemaker:ListNotebookInstances': smPages(nb), 'sagemaker:ListDomains': smPages(dom) };
+    const describes = { 'sagemaker:DescribeTrainingJob': jobs, 'sagemaker:DescribeNotebookInstance': nb, 'sagemaker:DescribeDomain': dom };
+    addTo(minimum, { ...lists, ...describes });
+    terms.push(...sageMakerTerms(r, lists, describes, p.latencyMs));
+    per.push(`${r}: ⌈${jobs}/100⌉ + ${jobs} + ⌈${nb}/100⌉ + ${nb} + ⌈${dom}/100⌉ + ${dom}`);
+  }
+  return finish(
+    'sagemaker-training',
+    minimum,
+    `per region ⌈jobs in the ${SAGEMAKER_LOOKBACK_DAYS}-day window/100⌉ ListTrainingJobs pages + one DescribeTrainingJob per job, and the same for notebook instances and Studio domains (channels, KMS, VPC, isolation are in no summary) (${per.join('; ')}); regions run in parallel`,
+    terms,
+  );
+}
+
 export function costs(c: Company, p: CostParams): Record<string, CollectorCost> {
   const list = [
     iamCost(c.aws, p),
@@ -353,6 +500,9 @@ export function costs(c: Company, p: CostParams): Record<string, CollectorCost> 
     vertexRegistryCost(c.vertex, p),
     vertexLineageCost(c.vertex, p),
     vertexEndpointsCost(c.vertex, p),
+    sagemakerRegistryCost(c.aws, c.spec.aws.regions, p),
+    sagemakerEndpointsCost(c.aws, c.spec.aws.regions, p),
+    sagemakerTrainingCost(c.aws, c.spec.aws.regions, p),
   ];
   return Object.fromEntries(list.map((x) => [x.id, x]));
 }

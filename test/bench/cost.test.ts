@@ -41,11 +41,43 @@ describe('cost model', () => {
     for (const x of Object.values(c)) expect(x.lowerBoundMs).toBe(Math.max(...x.terms.map((t) => t.ms)));
   });
 
+  test('the large SageMaker account is the one issue 17 asks for, in the home region only', () => {
+    const sm = large.aws.accounts[0]!.sagemaker!;
+    expect(Object.keys(sm)).toEqual(['us-east-1']);
+    const home = sm['us-east-1']!;
+    expect(home.modelPackageGroups).toHaveLength(100);
+    expect(home.modelPackages).toHaveLength(3000);
+    expect(home.endpoints).toHaveLength(200);
+    // every job falls inside the collector's 30-day look-back window, which ends at the real clock
+    const windowStart = Date.now() - 30 * 86_400_000;
+    expect(home.trainingJobs!.filter((j) => Date.parse(j.created) > windowStart)).toHaveLength(5000);
+  });
+
+  test('SageMaker minimum: the listings at 100 per page, one describe per item the listings cannot tell', () => {
+    // home region ⌈100/100⌉ + 100 policies + ⌈3000/100⌉ + 3000 describes; the two empty regions one page of each listing
+    expect(c['sagemaker-registry']!.minimum).toEqual({ 'sagemaker:ListModelPackageGroups': 3, 'sagemaker:ListModelPackages': 32, 'sagemaker:GetModelPackageGroupPolicy': 100, 'sagemaker:DescribeModelPackage': 3000 });
+    expect(c['sagemaker-registry']!.minimumTotal).toBe(3135);
+    // 200 endpoints, each with its own config and model; ⌈112 schedules/100⌉ = 2 pages at home
+    expect(c['sagemaker-endpoints']!.minimum).toEqual({ 'sagemaker:ListMonitoringSchedules': 4, 'sagemaker:ListEndpoints': 4, 'sagemaker:DescribeEndpoint': 200, 'sagemaker:DescribeEndpointConfig': 200, 'sagemaker:DescribeModel': 200 });
+    // ⌈5000/100⌉ = 50 pages + 2 empty regions; notebook and domain listings: one empty page per region
+    expect(c['sagemaker-training']!.minimum['sagemaker:ListTrainingJobs']).toBe(52);
+    expect(c['sagemaker-training']!.minimumTotal).toBe(5058);
+  });
+
+  test('SageMaker lower bound: the collectors\' one describe pace of 20/s binds before the per-API limits', () => {
+    // 3,100 policy + package describes evenly spaced at 20/s, the last answered after 20 ms
+    expect(c['sagemaker-registry']!.lowerBoundMs).toBe(Math.round((3099 / 20) * 1000 + 20));
+    expect(c['sagemaker-training']!.lowerBoundMs).toBe(Math.round((4999 / 20) * 1000 + 20));
+    expect(c['sagemaker-training']!.terms.map((t) => t.what)).toContain('us-east-1: 50 ListTrainingJobs at 2/s (burst 2)');
+  });
+
   test('the quick company is a twentieth of it', () => {
     const q = generateCompany(QUICK);
     expect(q.aws.accounts[0]!.iam.roles).toHaveLength(250);
     expect(Object.values(q.aws.accounts[0]!.secrets).flat()).toHaveLength(250);
     expect(q.mlflow.modelVersions).toHaveLength(1000);
+    const sm = q.aws.accounts[0]!.sagemaker!['us-east-1']!;
+    expect([sm.modelPackages!.length, sm.endpoints!.length, sm.trainingJobs!.length]).toEqual([150, 10, 250]);
   });
 });
 
