@@ -13,6 +13,8 @@ import { loadConfig } from '../config/load.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import { runCollection } from '../core/runner.js';
+import type { Finding } from '../core/types.js';
+import { DEMO_ML_APPROVED_PRINCIPALS, healthyBaseline } from '../demo/baseline.js';
 import { DEMO_START, playDay, type DemoWorld } from '../demo/scenario.js';
 import { lintMappings, loadMappings } from '../mapping/index.js';
 import { loadAwsFixture, startAwsSandbox } from '../sandbox/aws/index.js';
@@ -57,8 +59,15 @@ sources:
       requireCmek: true
 settings:
   aws-iam:
-    mlApprovedPrincipals: ['arn:aws:iam::111122223333:role/AmazonSageMaker-ExecutionRole-*', 'arn:aws:iam::111122223333:user/alice']
+    mlApprovedPrincipals: [${DEMO_ML_APPROVED_PRINCIPALS.map((p) => `'${p}'`).join(', ')}]
 `;
+}
+
+/** Distinct checks that failed, and distinct checks judged (pass, fail or error), in one day's findings. */
+export function checkTally(findings: Pick<Finding, 'check' | 'status'>[]): { failing: number; judged: number } {
+  const judged = new Set(findings.filter((f) => f.status !== 'not_applicable').map((f) => f.check));
+  const failing = new Set(findings.filter((f) => f.status === 'fail').map((f) => f.check));
+  return { failing: failing.size, judged: judged.size };
 }
 
 export async function demoCommand(o: DemoOptions): Promise<number> {
@@ -77,10 +86,13 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
   mkdirSync(out, { recursive: true });
 
   const clock = { now: start };
-  const vertexSeed = loadVertexFixture('small-company');
+  const seeds = { aws: loadAwsFixture('small-company'), mlflow: loadMlflowFixture('small-company'), vertex: loadVertexFixture('small-company') };
+  // the fixtures' standing findings remediated: the company is healthy until the story says otherwise
+  healthyBaseline(seeds, start);
+  const vertexSeed = seeds.vertex;
   const [aws, mlflow, vertex] = await Promise.all([
-    startAwsSandbox({ seed: loadAwsFixture('small-company') }),
-    startMlflowSandbox({ seed: loadMlflowFixture('small-company'), now: () => clock.now.getTime() }),
+    startAwsSandbox({ seed: seeds.aws }),
+    startMlflowSandbox({ seed: seeds.mlflow, now: () => clock.now.getTime() }),
     startVertexSandbox({ seed: vertexSeed, now: () => clock.now.getTime() }),
   ]);
   const world: DemoWorld = { aws, mlflow, vertex, clock };
@@ -109,6 +121,8 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
     say(chalk.bold(`Acme ML (demo): ${days} days from ${start.toISOString().slice(0, 10)}, collected from sandbox AWS ${aws.url}, MLflow ${mlflow.url}, Vertex ${vertex.endpoint}`));
     let collected = 0;
     let partial = 0;
+    /** distinct failing checks of each collected day */
+    const tallies: number[] = [];
     for (let d = 0; d < days; d++) {
       clock.now = new Date(start.getTime() + d * 86_400_000);
       const plan = playDay(world, d, days);
@@ -126,9 +140,12 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
       if (r.manifest.status !== 'complete') partial++;
       const s = r.manifest.findings.summary;
       const status = r.manifest.status === 'complete' ? chalk.green('complete') : chalk.yellow(r.manifest.status);
-      say(`${date}  ${status}  ${s.pass} pass / ${s.fail} fail / ${s.error} error${plan.events.length ? '  — ' + plan.events.join('; ') : ''}`);
+      const t = checkTally(r.findings);
+      tallies.push(t.failing);
+      say(`${date}  ${status}  ${s.pass} pass / ${s.fail} fail / ${s.error} error, ${t.failing} of ${t.judged} checks failing${plan.events.length ? '  — ' + plan.events.join('; ') : ''}`);
     }
 
+    say(`checks failing per day: ${tallies[0]} on the first day, at most ${Math.max(...tallies)}, ${tallies[tallies.length - 1]} on the last day: the company starts healthy, so the failures are the story's events`);
     const v = await verifyPath(evidenceDir, { trustedKeys });
     say(v.ok ? chalk.green(`verified: ${v.bundles.length} bundles, every hash, signature and chain link intact, every one signed by the demo key ${k.keyId}`) : chalk.red(`verification found ${v.problems.length} problems`));
     if (!v.ok) return ExitCode.verifyFailed;

@@ -1,5 +1,6 @@
 // The demo company's observation period, day by day: what changes in the sandbox servers before
-// each daily collection. Days are placed as fractions of the period so any --days ≥ 10 tells the
+// each daily collection. The company starts healthy (baseline.ts), so these events are what the
+// report shows as deviations. Days are placed as fractions of the period so any --days ≥ 10 tells the
 // same story: approved and unapproved promotions, an alias moved, secrets rotated and one that stops
 // rotating, an admin role appearing and going, MFA enabled late, inference logging turned off (Vertex
 // and SageMaker), a SageMaker package approved by its own author, one
@@ -45,18 +46,25 @@ export function playDay(w: DemoWorld, d: number, n: number): DayPlan {
   const a = account(w);
   const plan: DayPlan = { day: d, skip: false, events };
 
-  // Secrets: used ones are read every day; rds rotates weekly until it silently stops.
-  for (const s of a.secrets['us-east-1'] ?? []) {
-    if (s.name === 'prod/mlflow/db-password' || s.name === 'prod/openai/api-key' || s.name === 'prod/feature-store/snowflake') s.lastAccessed = iso;
-    if (s.name.startsWith('rds!db') && d % 7 === 0 && d < at(0.25)) {
-      s.lastRotated = iso;
-      s.lastChanged = iso;
-      events.push(`secret ${s.name} rotated`);
-    }
-    if (s.name === 'prod/mlflow/db-password' && s.lastRotated && now.getTime() - Date.parse(s.lastRotated) >= 30 * DAY_MS) {
-      s.lastRotated = iso;
-      s.lastChanged = iso;
-      events.push(`secret ${s.name} rotated (30-day schedule)`);
+  // Secrets: every one is read every day and rotates on its schedule, except the rds one: it rotates
+  // weekly (its own schedule expression) until it silently stops.
+  for (const list of Object.values(a.secrets)) {
+    for (const s of list) {
+      s.lastAccessed = iso;
+      if (s.name.startsWith('rds!db')) {
+        if (d % 7 === 0 && d < at(0.25)) {
+          s.lastRotated = iso;
+          s.lastChanged = iso;
+          events.push(`secret ${s.name} rotated`);
+        }
+        continue;
+      }
+      const days = s.rotation?.enabled ? s.rotation.days : undefined;
+      if (days && s.lastRotated && now.getTime() - Date.parse(s.lastRotated) >= days * DAY_MS) {
+        s.lastRotated = iso;
+        s.lastChanged = iso;
+        events.push(`secret ${s.name} rotated (${days}-day schedule)`);
+      }
     }
   }
   if (d === at(0.25)) events.push('rds rotation Lambda starts failing: the secret stops rotating');
@@ -85,7 +93,9 @@ export function playDay(w: DemoWorld, d: number, n: number): DayPlan {
   if (d === at(0.3)) {
     const v = vx.addVersion('1467238951083851776', { labels: { team: 'risk', 'approved-by': 'maria-chen', 'change-ticket': 'chg-1107' }, aliases: [] });
     vx.moveAlias('1467238951083851776', 'production', v.versionId);
-    events.push(`Vertex: fraud-detector v${v.versionId} registered, approved and given the production alias (moved from v3)`);
+    // deployed where the production traffic goes, so that endpoint's logging is judged from here on
+    vx.deployModel('5580311923841662976', { modelId: '1467238951083851776', versionId: v.versionId });
+    events.push(`Vertex: fraud-detector v${v.versionId} registered, approved, given the production alias (moved from v3) and deployed to fraud-detector-prod; it was trained outside the pipeline, so no dataset lineage`);
   }
   if (d === at(0.55)) {
     vx.setEndpointLogging('5580311923841662976', false);

@@ -26,6 +26,28 @@ describe('soc2 demo', () => {
     // every collector ran on every day it collected
     const m = JSON.parse(readFileSync(path.join(out, 'evidence', bundles[0]!, 'manifest.json'), 'utf8'));
     expect(new Set(m.collectors.map((c: { id: string }) => c.id))).toEqual(new Set(['aws-iam', 'aws-secrets-manager', 'mlflow-registry', 'mlflow-lineage', 'vertex-registry', 'vertex-lineage', 'vertex-endpoints', 'sagemaker-endpoints', 'sagemaker-registry', 'sagemaker-training']));
+    // mostly healthy: on the first day only carol's missing MFA (a story event: she enables it later) fails
+    const failing = (b: string) => {
+      const findings = JSON.parse(readFileSync(path.join(out, 'evidence', b, 'findings.json'), 'utf8')) as { check: string; status: string }[];
+      return [...new Set(findings.filter((f) => f.status === 'fail').map((f) => f.check))].sort();
+    };
+    expect(failing(bundles[0]!)).toEqual(['aws-iam.console-users-mfa']);
+    expect(r.stderr).toMatch(/^2026-11-28 .*, 1 of 41 checks failing/m);
+    // by the last day the story's events are what fails, one check (or a few) per event
+    expect(failing(bundles[bundles.length - 1]!)).toEqual([
+      'mlflow-lineage.classification-tagged', // churn-model v5 made champion: no approval, no run, no tags
+      'mlflow-lineage.datasets-recorded',
+      'mlflow-lineage.git-commit-recorded',
+      'mlflow-registry.production-approved',
+      'mlflow-registry.production-traceable',
+      'sagemaker-endpoints.inference-logging', // data capture turned off on fraud-detector-prod
+      'sagemaker-registry.separation-of-duties', // churn-model v2 approved by dave, who registered it
+      'sagemaker-registry.validation-evidence', // … without a bias report
+      'vertex-endpoints.inference-logging', // logging turned off on fraud-detector-prod
+      'vertex-lineage.datasets-traced', // fraud-detector v4 trained outside the pipeline
+      'vertex-registry.production-approved', // churn-predictor champion rolled back to an unapproved v1
+    ]);
+    expect(r.stderr).toContain("checks failing per day: 1 on the first day, at most 11, 11 on the last day: the company starts healthy, so the failures are the story's events");
     expect(existsSync(path.join(out, 'report', 'oscal', 'assessment-results.json'))).toBe(true);
     const v = await runCli(['verify', path.join(out, 'evidence'), '--public-key', path.join(out, 'demo-signing-key.pub.pem')]);
     expect(v.code, v.stdout).toBe(0);
