@@ -57,6 +57,9 @@ export interface CollectorRow {
   load: [number, number];
 }
 
+/** the permission names the collector declares, by HTTP path */
+const PROMETHEUS_APIS: Record<string, string> = { '/api/v1/query_range': 'prometheus:QueryRange', '/api/v1/rules': 'prometheus:Rules', '/api/v2/receivers': 'alertmanager:Receivers' };
+
 const AWS_THROTTLE = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException']);
 
 /** What the servers recorded since the last reset, attributed to the collector's source. */
@@ -88,6 +91,8 @@ export function recorded(w: World, source: string): { calls: number; throttled: 
       add(r.path.slice(API_PREFIX.length), r.at);
       if (r.status === 429) throttled++;
     }
+  } else if (source === 'prometheus') {
+    for (const x of 'url' in w.prometheus ? w.prometheus.front.exchanges : []) add(PROMETHEUS_APIS[x.path.split('?')[0]!] ?? `prometheus:${x.path.split('?')[0]}`, x.at);
   } else {
     for (const r of w.vertex.requests) {
       add(`${r.service}.${r.method}`, r.at);
@@ -96,7 +101,11 @@ export function recorded(w: World, source: string): { calls: number; throttled: 
   }
   // from the first request's arrival to the last one's answer
   // time with at least one call in flight: timed at the HTTP fronts; for Vertex (gRPC) arrival + latency
-  const timed = source === 'aws' ? w.aws.exchanges : source === 'mlflow' ? w.mlflowFront.exchanges : w.vertex.requests.map((r) => ({ at: r.at, end: r.at + w.latencyMs }));
+  const timed =
+    source === 'aws' ? w.aws.exchanges
+    : source === 'mlflow' ? w.mlflowFront.exchanges
+    : source === 'prometheus' ? ('url' in w.prometheus ? w.prometheus.front.exchanges : [])
+    : w.vertex.requests.map((r) => ({ at: r.at, end: r.at + w.latencyMs }));
   const waitMs = inFlightMs(timed);
   // every call of the run, setup included: the first arrival and the last answer
   const firstAt = Math.min(...timed.map((x) => x.at));

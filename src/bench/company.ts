@@ -22,6 +22,8 @@ export interface CompanySpec {
   vertex: { models: number; versionsPerModel: number; endpoints: number };
   /** SageMaker in the home region only (the other regions have none); absent: no SageMaker anywhere */
   sagemaker?: { groups: number; packagesPerGroup: number; endpoints: number; trainingJobs: number };
+  /** services with an SLO on the real Prometheus (src/bench/prometheus.ts); absent: no Prometheus source */
+  prometheus?: { services: number; lookbackDays: number };
 }
 
 export const LARGE: CompanySpec = {
@@ -31,6 +33,7 @@ export const LARGE: CompanySpec = {
   vertex: { models: 300, versionsPerModel: 10, endpoints: 50 },
   // issue 17: 100 groups × 30 packages, 200 endpoints, 5,000 training jobs in the look-back window
   sagemaker: { groups: 100, packagesPerGroup: 30, endpoints: 200, trainingJobs: 5000 },
+  prometheus: { services: 100, lookbackDays: 30 },
 };
 
 /** 1/20 of the large company (the same 40 versions per MLflow model), for CI. */
@@ -40,6 +43,8 @@ export const QUICK: CompanySpec = {
   mlflow: { models: 25, versionsPerModel: 40, productionShare: 0.6 },
   vertex: { models: 15, versionsPerModel: 10, endpoints: 5 },
   sagemaker: { groups: 5, packagesPerGroup: 30, endpoints: 10, trainingJobs: 250 },
+  // a week: promtool writes one block per 2 hours of history, so backfilling 31 days takes minutes
+  prometheus: { services: 5, lookbackDays: 7 },
 };
 
 /** The company whose daily bundles feed the report benchmark. */
@@ -119,6 +124,7 @@ export function describeCompany(c: Company): Record<string, unknown> {
       ),
     },
     mlflow: { registeredModels: c.mlflow.registeredModels.length, modelVersions: c.mlflow.modelVersions.length, runs: c.mlflow.runs.length, experiments: c.mlflow.experiments.length },
+    ...(c.spec.prometheus ? { prometheus: { services: c.spec.prometheus.services, lookbackDays: c.spec.prometheus.lookbackDays, historyDays: c.spec.prometheus.lookbackDays + 1, sampleSeconds: 300 } } : {}),
     vertex: {
       models: c.vertex.models.length,
       versions: c.vertex.models.reduce((n, m) => n + m.versions.length, 0),
@@ -491,6 +497,30 @@ export function sagemakerTrainingCost(seed: AwsSeed, regions: string[], p: CostP
   );
 }
 
+// ───────────────────────────── Prometheus (the real server) ─────────────────────────────
+
+/** Prometheus refuses a range query whose series would hold more points (web/api/v1/api.go). */
+const PROMETHEUS_MAX_POINTS = 11_000;
+
+/**
+ * One query_range per service (its own query, step 1 day over the look-back window), the firing alerts
+ * over the window at the 60 s incident step in as few requests as the 11,000-points limit allows,
+ * and the rule groups once. No Alertmanager in the bench.
+ */
+export function prometheusCost(services: number, p: CostParams, o: { lookbackDays?: number; incidentStepSeconds?: number } = {}): CollectorCost {
+  const days = o.lookbackDays ?? 30;
+  const step = o.incidentStepSeconds ?? 60;
+  const alertRequests = ceil((days * 86_400) / step + 1, PROMETHEUS_MAX_POINTS);
+  const minimum = { 'prometheus:QueryRange': services + alertRequests, 'prometheus:Rules': 1 };
+  const calls = sum(Object.values(minimum));
+  return finish(
+    'prometheus-availability',
+    minimum,
+    `one query_range per service (${services}) + ⌈(${days} days / ${step} s + 1) / 11,000 points⌉ = ${alertRequests} for ALERTS{alertstate="firing"} + 1 rules`,
+    [{ what: `${calls} calls in sequence × ${p.latencyMs} ms`, ms: calls * p.latencyMs }],
+  );
+}
+
 export function costs(c: Company, p: CostParams): Record<string, CollectorCost> {
   const list = [
     iamCost(c.aws, p),
@@ -503,6 +533,7 @@ export function costs(c: Company, p: CostParams): Record<string, CollectorCost> 
     sagemakerRegistryCost(c.aws, c.spec.aws.regions, p),
     sagemakerEndpointsCost(c.aws, c.spec.aws.regions, p),
     sagemakerTrainingCost(c.aws, c.spec.aws.regions, p),
+    ...(c.spec.prometheus ? [prometheusCost(c.spec.prometheus.services, p, { lookbackDays: c.spec.prometheus.lookbackDays })] : []),
   ];
   return Object.fromEntries(list.map((x) => [x.id, x]));
 }

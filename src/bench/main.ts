@@ -146,7 +146,9 @@ async function main(): Promise<number> {
   let report: ReportResult | null = null;
   const timeoutMs = o.quick ? 120_000 : 30 * 60_000;
   if (!o.reportOnly) {
-    const world = await startWorld(company, { latencyMs: o.latencyMs, rateLimits: true });
+    const wantPrometheus = !o.only || o.only.includes('prometheus-availability');
+    const world = await startWorld(company, { latencyMs: o.latencyMs, rateLimits: true, prometheus: wantPrometheus });
+    if (wantPrometheus) log('url' in world.prometheus ? `Prometheus ${world.prometheus.url}: ${world.prometheus.services.length} services, ${world.prometheus.samples} samples backfilled in ${secs(world.prometheus.backfillMs)}` : `Prometheus not running: ${world.prometheus.missing}`);
     log(`sandboxes up: AWS ${world.aws.url} (${company.spec.aws.regions.length} regional servers), MLflow ${world.mlflow.url}, Vertex ${world.vertex.endpoint}`);
     const configFile = writeConfig(world, workDir, { concurrency: o.concurrency, organization: `Bench ML (${spec.name})` });
     try {
@@ -157,6 +159,11 @@ async function main(): Promise<number> {
         if (o.only && !o.only.includes(id)) continue;
         if (!cost[id]) {
           skipped.push({ id, reason: 'no cost model in src/bench/company.ts' });
+          continue;
+        }
+        if (c.meta.source === 'prometheus' && !('url' in world.prometheus)) {
+          skipped.push({ id, reason: world.prometheus.missing });
+          log(`collector ${id}: skipped: ${world.prometheus.missing}`);
           continue;
         }
         log(`collector ${id}: running (minimum ${cost[id]!.minimumTotal} calls, lower bound ${secs(cost[id]!.lowerBoundMs)})…`);

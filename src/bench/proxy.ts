@@ -20,11 +20,13 @@ export interface TimingProxy {
   close(): Promise<void>;
 }
 
-export async function startTimingProxy(pick: (req: IncomingMessage) => { name: string; port: number }): Promise<TimingProxy> {
+/** `delayMs`: added before each request is forwarded (the bench's per-request latency, for a real server that has none). */
+export async function startTimingProxy(pick: (req: IncomingMessage) => { name: string; port: number }, o: { delayMs?: number } = {}): Promise<TimingProxy> {
   const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
   const exchanges: Exchange[] = [];
-  const server = createServer((req, res) => {
+  const server = createServer(async (req, res) => {
     const at = Date.now();
+    if (o.delayMs) await new Promise((r) => setTimeout(r, o.delayMs));
     const target = pick(req);
     const up = request({ host: '127.0.0.1', port: target.port, method: req.method, path: req.url, headers: req.headers, agent }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { startMlflowSandbox, type MlflowSandbox } from '../sandbox/mlflow/index.js';
 import { startVertexSandbox, type VertexSandbox } from '../sandbox/vertex/index.js';
 import { startAwsFront, type AwsFront } from './aws-front.js';
+import { prometheusMissing, startBenchPrometheus, type BenchPrometheus } from './prometheus.js';
 import { startTimingProxy, type TimingProxy } from './proxy.js';
 import { ACCESS_KEY_ID, AWS_RATE_LIMITS, MLFLOW_RATE_LIMIT, SECRET_ACCESS_KEY, PRODUCTION_ALIASES_MLFLOW, PRODUCTION_ALIASES_VERTEX, type Company } from './company.js';
 
@@ -17,6 +18,8 @@ export interface World {
   /** the timing front the config points at (in front of `mlflow`) */
   mlflowFront: TimingProxy;
   vertex: VertexSandbox;
+  /** the real Prometheus with the company's services, or why it is not running */
+  prometheus: BenchPrometheus | { missing: string };
   latencyMs: number;
   rateLimited: boolean;
 }
@@ -27,6 +30,8 @@ export interface WorldOptions {
   rateLimits: boolean;
   /** injected clock for the MLflow and Vertex mutators */
   now?: () => number;
+  /** start the real Prometheus (when installed) for the company's services */
+  prometheus?: boolean;
 }
 
 export async function startWorld(company: Company, o: WorldOptions): Promise<World> {
@@ -36,12 +41,21 @@ export async function startWorld(company: Company, o: WorldOptions): Promise<Wor
     startVertexSandbox({ seed: company.vertex, latencyMs: o.latencyMs, ...(o.now ? { now: o.now } : {}) }),
   ]);
   const mlflowFront = await startTimingProxy(() => ({ name: 'mlflow', port: mlflow.port }));
-  return { company, aws, mlflow, mlflowFront, vertex, latencyMs: o.latencyMs, rateLimited: o.rateLimits };
+  return { company, aws, mlflow, mlflowFront, vertex, prometheus: await prometheusOf(company, o), latencyMs: o.latencyMs, rateLimited: o.rateLimits };
 }
+
+async function prometheusOf(company: Company, o: WorldOptions): Promise<World['prometheus']> {
+  const spec = company.spec.prometheus;
+  if (!o.prometheus || !spec) return { missing: 'the company has no Prometheus services' };
+  const missing = prometheusMissing();
+  return missing ? { missing } : startBenchPrometheus({ ...spec, latencyMs: o.latencyMs });
+}
+
+const running = (w: World): BenchPrometheus | null => ('url' in w.prometheus ? w.prometheus : null);
 
 export async function stopWorld(w: World): Promise<void> {
   await w.mlflowFront.close();
-  await Promise.all([w.aws.close(), w.mlflow.close(), w.vertex.close()]);
+  await Promise.all([w.aws.close(), w.mlflow.close(), w.vertex.close(), running(w)?.close()]);
 }
 
 /** Clears what every server recorded (and the AWS rate buckets and credential reports). */
@@ -50,6 +64,8 @@ export function resetRecordings(w: World): void {
   w.mlflow.requests.length = 0;
   w.mlflowFront.exchanges.length = 0;
   w.vertex.requests.length = 0;
+  const p = running(w);
+  if (p) p.front.exchanges.length = 0;
 }
 
 export function configYaml(w: World, o: { concurrency: number; organization: string }): string {
@@ -77,6 +93,19 @@ sources:
       insecure: true
       productionAliases: [${PRODUCTION_ALIASES_VERTEX.join(', ')}]
       approvalLabels: [approved-by]
+${prometheusYaml(w)}`;
+}
+
+function prometheusYaml(w: World): string {
+  const p = running(w);
+  if (!p) return '';
+  const services = p.services.map((s) => `        - {name: ${s.name}, query: 'avg_over_time(probe_success{job="${s.job}"}[1d])', target: 0.999}`);
+  return `  prometheus:
+    - name: metrics
+      url: ${p.url}
+      lookbackDays: ${p.lookbackDays}
+      services:
+${services.join('\n')}
 `;
 }
 

@@ -1,7 +1,7 @@
 // The benchmark's cost model and bookkeeping (fast: no servers, no child processes). The benchmark
 // itself runs with `npm run bench` (CI: `npm run bench -- --quick`), never in the test suite.
-import { describe, expect, test } from 'vitest';
-import { costs, generateCompany, LARGE, QUICK } from '../../src/bench/company.js';
+import { describe, expect, test, vi } from 'vitest';
+import { costs, generateCompany, LARGE, prometheusCost, QUICK } from '../../src/bench/company.js';
 import { markdown, type Results } from '../../src/bench/output.js';
 import { inFlightMs } from '../../src/bench/proxy.js';
 
@@ -71,6 +71,14 @@ describe('cost model', () => {
     expect(c['sagemaker-training']!.terms.map((t) => t.what)).toContain('us-east-1: 50 ListTrainingJobs at 2/s (burst 2)');
   });
 
+  test('Prometheus minimum: a query per service, the firing alerts in as few requests as 11,000 points allow, the rules once', () => {
+    // 30 days at 60 s are 43,201 points: 4 requests
+    expect(c['prometheus-availability']!.minimum).toEqual({ 'prometheus:QueryRange': 100 + 4, 'prometheus:Rules': 1 });
+    // a week at 60 s: 10,081 points, one request
+    expect(prometheusCost(5, { latencyMs: 5, concurrency: 8 }, { lookbackDays: 7 }).minimumTotal).toBe(5 + 1 + 1);
+    expect(prometheusCost(5, { latencyMs: 5, concurrency: 8 }, { lookbackDays: 8 }).minimum['prometheus:QueryRange']).toBe(5 + 2);
+  });
+
   test('the quick company is a twentieth of it', () => {
     const q = generateCompany(QUICK);
     expect(q.aws.accounts[0]!.iam.roles).toHaveLength(250);
@@ -78,6 +86,20 @@ describe('cost model', () => {
     expect(q.mlflow.modelVersions).toHaveLength(1000);
     const sm = q.aws.accounts[0]!.sagemaker!['us-east-1']!;
     expect([sm.modelPackages!.length, sm.endpoints!.length, sm.trainingJobs!.length]).toEqual([150, 10, 250]);
+  });
+});
+
+describe('the real Prometheus', () => {
+  test('where Debian\'s prometheus is absent the bench names what is missing (and skips the collector with it)', async () => {
+    process.env.SOC2_PROMETHEUS_BIN = '/nonexistent/prometheus';
+    vi.resetModules();
+    try {
+      const { prometheusMissing } = await import('../../src/bench/prometheus.js');
+      expect(prometheusMissing()).toMatch(/^\/nonexistent\/prometheus( and \S+)? not installed \(apt-get install prometheus\)$/);
+    } finally {
+      delete process.env.SOC2_PROMETHEUS_BIN;
+      vi.resetModules();
+    }
   });
 });
 
