@@ -124,7 +124,7 @@ export function describeCompany(c: Company): Record<string, unknown> {
       ),
     },
     mlflow: { registeredModels: c.mlflow.registeredModels.length, modelVersions: c.mlflow.modelVersions.length, runs: c.mlflow.runs.length, experiments: c.mlflow.experiments.length },
-    ...(c.spec.prometheus ? { prometheus: { services: c.spec.prometheus.services, lookbackDays: c.spec.prometheus.lookbackDays, historyDays: c.spec.prometheus.lookbackDays + 1, sampleSeconds: 300 } } : {}),
+    ...(c.spec.prometheus ? { prometheus: { services: c.spec.prometheus.services, lookbackDays: c.spec.prometheus.lookbackDays, historyDays: c.spec.prometheus.lookbackDays + 1, sampleSeconds: 900 } } : {}),
     vertex: {
       models: c.vertex.models.length,
       versions: c.vertex.models.reduce((n, m) => n + m.versions.length, 0),

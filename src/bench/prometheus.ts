@@ -14,8 +14,8 @@ import { startTimingProxy, type TimingProxy } from './proxy.js';
 const BIN = process.env.SOC2_PROMETHEUS_BIN ?? '/usr/bin/prometheus';
 const PROMTOOL = process.env.SOC2_PROMTOOL_BIN ?? '/usr/bin/promtool';
 const DAY_S = 86_400;
-/** probes every 5 minutes, offset from midnight so that no sample sits on a day boundary */
-const SAMPLE_S = 300;
+/** probes every 15 minutes (promtool's backfill time grows with the samples), offset from midnight so that no sample sits on a day boundary */
+export const SAMPLE_S = 900;
 const OFFSET_S = 150;
 const OUTAGE_S = 20 * 60;
 
@@ -45,7 +45,7 @@ function outageOf(i: number, fromSec: number, days: number): [number, number] {
   return [start, start + OUTAGE_S];
 }
 
-/** OpenMetrics text: probe_success of every service every 5 minutes, and ALERTS once a minute while an outage lasts. */
+/** OpenMetrics text: probe_success of every service every 15 minutes, and ALERTS once a minute while an outage lasts. */
 function history(services: number, fromSec: number, toSec: number, days: number): { text: string; samples: number } {
   const out: string[] = ['# TYPE probe_success gauge'];
   let samples = 0;
@@ -92,7 +92,7 @@ export async function startBenchPrometheus(o: { services: number; lookbackDays: 
   writeFileSync(path.join(dir, 'rules.yml'), rules(o.services));
   writeFileSync(path.join(dir, 'prometheus.yml'), 'global:\n  evaluation_interval: 1m\nrule_files:\n  - rules.yml\n');
   const t0 = Date.now();
-  const backfill = spawnSync(PROMTOOL, ['tsdb', 'create-blocks-from', 'openmetrics', path.join(dir, 'history.om'), data], { encoding: 'utf8', timeout: 300_000 });
+  const backfill = spawnSync(PROMTOOL, ['tsdb', 'create-blocks-from', 'openmetrics', path.join(dir, 'history.om'), data], { encoding: 'utf8', timeout: 1_200_000 });
   if (backfill.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`promtool backfill failed: ${(backfill.stderr || backfill.error?.message || '').slice(-800)}`);

@@ -48,7 +48,13 @@ async function prometheusOf(company: Company, o: WorldOptions): Promise<World['p
   const spec = company.spec.prometheus;
   if (!o.prometheus || !spec) return { missing: 'the company has no Prometheus services' };
   const missing = prometheusMissing();
-  return missing ? { missing } : startBenchPrometheus({ ...spec, latencyMs: o.latencyMs });
+  if (missing) return { missing };
+  try {
+    return await startBenchPrometheus({ ...spec, latencyMs: o.latencyMs });
+  } catch (e) {
+    // the other collectors are still measured; the row says why this one is not
+    return { missing: `the real Prometheus did not start: ${e instanceof Error ? e.message : String(e)}` };
+  }
 }
 
 const running = (w: World): BenchPrometheus | null => ('url' in w.prometheus ? w.prometheus : null);

@@ -63,6 +63,10 @@ settings:
 `;
 }
 
+/** Why the demo has no availability story: the collector needs a real Prometheus, the demo ships no fake. */
+export const PROMETHEUS_SKIPPED =
+  'not in the demo: it reads a real Prometheus server (Debian\'s prometheus package; the tests and the bench use it where it is installed), which a fresh clone does not have, and the demo runs no imitation of one';
+
 /** Distinct checks that failed, and distinct checks judged (pass, fail or error), in one day's findings. */
 export function checkTally(findings: Pick<Finding, 'check' | 'status'>[]): { failing: number; judged: number } {
   const judged = new Set(findings.filter((f) => f.status !== 'not_applicable').map((f) => f.check));
@@ -119,6 +123,7 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
     const log = createLogger({ quiet: true, secrets: [], write: () => undefined });
 
     say(chalk.bold(`Acme ML (demo): ${days} days from ${start.toISOString().slice(0, 10)}, collected from sandbox AWS ${aws.url}, MLflow ${mlflow.url}, Vertex ${vertex.endpoint}`));
+    say(`prometheus-availability: ${PROMETHEUS_SKIPPED}`);
     let collected = 0;
     let partial = 0;
     /** distinct failing checks of each collected day */

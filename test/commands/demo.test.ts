@@ -12,6 +12,7 @@ describe('soc2 demo', () => {
     // the process exited by itself (runCli would have killed it at the timeout): no server left behind
     expect(r.stdout.trim().split('\n').pop()).toBe(path.join(out, 'report', 'index.html'));
     expect(r.stderr).toMatch(/verified: 9 bundles/);
+    expect(r.stderr).toContain('prometheus-availability: not in the demo: it reads a real Prometheus server');
     expect(r.stderr).toMatch(/skipped/);
     expect(r.stderr).toMatch(/partial/);
     const bundles = readdirSync(path.join(out, 'evidence')).filter((d) => !d.startsWith('.'));
