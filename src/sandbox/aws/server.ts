@@ -12,6 +12,7 @@ import { STS_XMLNS, handleSts, sessionArn } from './sts.js';
 import { handleSecrets } from './secrets.js';
 import { handleOrganizations } from './organizations.js';
 import { handleSageMaker } from './sagemaker.js';
+import { handleCloudTrail } from './cloudtrail.js';
 import type {
   AwsSandbox,
   AwsSandboxOptions,
@@ -86,11 +87,20 @@ function parseRequest(req: IncomingMessage, body: string): ParsedRequest {
   const scopeService = scope?.[4];
   const target = header(req, 'x-amz-target');
   if (target) {
-    const dot = target.indexOf('.');
+    // the action follows the last dot (CloudTrail's prefix is dotted: com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101)
+    const dot = target.lastIndexOf('.');
     const prefix = dot < 0 ? target : target.slice(0, dot);
     const action = dot < 0 ? '' : target.slice(dot + 1);
     const service: AwsService | 'unknown' =
-      prefix === 'secretsmanager' ? 'secretsmanager' : prefix === 'AWSOrganizationsV20161128' ? 'organizations' : prefix === 'SageMaker' ? 'sagemaker' : 'unknown';
+      prefix === 'secretsmanager'
+        ? 'secretsmanager'
+        : prefix === 'AWSOrganizationsV20161128'
+          ? 'organizations'
+          : prefix === 'SageMaker'
+            ? 'sagemaker'
+            : prefix === 'CloudTrail_20131101' || prefix.endsWith('.CloudTrail_20131101')
+              ? 'cloudtrail'
+              : 'unknown';
     let json: Record<string, unknown> = {};
     let error: AwsError | undefined;
     if (body.trim() !== '') {
@@ -118,7 +128,7 @@ function parseRequest(req: IncomingMessage, body: string): ParsedRequest {
 
 /** Each service's own spelling of a fault. */
 function faultError(kind: FaultKind, service: AwsService | 'unknown', action: string, caller: Caller | undefined): AwsError {
-  const json = service === 'secretsmanager' || service === 'organizations' || service === 'sagemaker';
+  const json = service === 'secretsmanager' || service === 'organizations' || service === 'sagemaker' || service === 'cloudtrail';
   const who = caller?.arn ?? 'arn:aws:iam::000000000000:user/unknown';
   switch (kind) {
     case 'throttle':
@@ -129,7 +139,7 @@ function faultError(kind: FaultKind, service: AwsService | 'unknown', action: st
     case 'error500':
       if (service === 'secretsmanager') return new AwsError('InternalServiceError', 'An error occurred on the server side.', 500);
       if (service === 'organizations') return new AwsError('ServiceException', 'AWS Organizations can\'t complete your request because of an internal service error. Try again later.', 500);
-      if (service === 'sts' || service === 'sagemaker') return new AwsError('InternalFailure', 'An internal error has occurred.', 500);
+      if (service === 'sts' || service === 'sagemaker' || service === 'cloudtrail') return new AwsError('InternalFailure', 'An internal error has occurred.', 500);
       return new AwsError('ServiceFailure', 'Request processing has failed because of an unknown error, exception or failure.', 500);
     case 'error503':
       return json
@@ -137,7 +147,7 @@ function faultError(kind: FaultKind, service: AwsService | 'unknown', action: st
         : new AwsError('ServiceUnavailable', 'Service Unavailable', 503);
     case 'deny':
       if (service === 'organizations') return new AwsError('AccessDeniedException', "You don't have permissions to access this resource.");
-      if (service === 'secretsmanager' || service === 'sagemaker') {
+      if (service === 'secretsmanager' || service === 'sagemaker' || service === 'cloudtrail') {
         return new AwsError('AccessDeniedException', `User: ${who} is not authorized to perform: ${service}:${action} because no identity-based policy allows the ${service}:${action} action`);
       }
       return new AwsError('AccessDenied', `User: ${who} is not authorized to perform: ${service}:${action} on resource: *`, 403);
@@ -254,7 +264,7 @@ function errorReply(p: ParsedRequest, err: AwsError, rid: string): Reply {
 function dispatch(p: ParsedRequest, ctx: HandlerContext): Reply {
   if (p.protocol === 'json') {
     const json = p.json ?? {};
-    const result = p.service === 'secretsmanager' ? handleSecrets(p.action, json, ctx) : p.service === 'sagemaker' ? handleSageMaker(p.action, json, ctx) : handleOrganizations(p.action, json, ctx);
+    const result = p.service === 'secretsmanager' ? handleSecrets(p.action, json, ctx) : p.service === 'sagemaker' ? handleSageMaker(p.action, json, ctx) : p.service === 'cloudtrail' ? handleCloudTrail(p.action, json, ctx) : handleOrganizations(p.action, json, ctx);
     return { status: 200, contentType: 'application/x-amz-json-1.1', body: JSON.stringify(result) };
   }
   const form = p.form ?? new URLSearchParams();
@@ -273,7 +283,8 @@ export async function startAwsSandbox(opts: AwsSandboxOptions): Promise<AwsSandb
   const runtime: Runtime = { opts, sessions: new Map(), credentialReports: new Map() };
   const requests: RecordedRequest[] = [];
   let faults: ActiveFault[] = [];
-  const buckets = new TokenBuckets(opts.rateLimits);
+  // CloudTrail's LookupEvents quota (2 per second per account and region) holds unless a test sets its own
+  const buckets = new TokenBuckets({ 'cloudtrail:LookupEvents': 2, ...opts.rateLimits });
 
   /** Consumes matching faults: the summed latency, and the first other fault. */
   function takeFaults(service: string, action: string): { delay: number; fault?: Fault } {
@@ -301,7 +312,7 @@ export async function startAwsSandbox(opts: AwsSandboxOptions): Promise<AwsSandb
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const arrived = Date.now();
     if (req.method !== 'POST') {
-      const body = JSON.stringify({ sandbox: 'aws', services: ['iam', 'sts', 'secretsmanager', 'organizations', 'sagemaker'] });
+      const body = JSON.stringify({ sandbox: 'aws', services: ['iam', 'sts', 'secretsmanager', 'organizations', 'sagemaker', 'cloudtrail'] });
       res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
       res.end(body);
       return;
