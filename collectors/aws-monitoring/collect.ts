@@ -111,12 +111,16 @@ export function arnMatches(pattern: string, arn: string): boolean {
   return re.test(arn);
 }
 
-/** The data stores to cover: settings.dataStores and the buckets of the training jobs' S3 channels. */
-export function dataStoresOf(s: MonitoringSettings, jobs: TrainingJobRecord[]): Map<string, Set<string>> {
+/** The data stores to cover: settings.dataStores, the source's trainingDataBuckets and the buckets of the training jobs' S3 channels. */
+export function dataStoresOf(s: MonitoringSettings, sourceBuckets: string[], jobs: TrainingJobRecord[], region: string, homeRegion: string): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
   const add = (arn: string, from: string) => out.set(arn, (out.get(arn) ?? new Set()).add(from));
-  for (const a of s.dataStores) add(a, 'settings.dataStores');
-  if (s.trainingDataBuckets) {
+  // an ARN with a region is judged there; a regionless one (S3) in the source's first region, since
+  // where the bucket lives is not known here (a training job's bucket is in its job's region)
+  const here = (arn: string) => (arn.split(':')[3] || homeRegion) === region;
+  for (const a of s.dataStores) if (here(a)) add(a, 'settings.dataStores');
+  if (region === homeRegion) for (const b of sourceBuckets) add(`arn:aws:s3:::${b}`, 'trainingDataBuckets of the source');
+  if (s.trainingJobBuckets) {
     for (const j of jobs) {
       for (const c of j.channels) {
         const m = /^s3:\/\/([^/]+)/.exec(c.S3Uri ?? '');
@@ -198,7 +202,7 @@ async function backups(ctx: AwsContext, s: MonitoringSettings, jobs: TrainingJob
   }
   gaps.flush();
   await out.finish({ operations: [{ ...plansOp }, { ...selOp }, { ...getOp }], complete: ok, notes: { plans: plans.length, selections: plans.reduce((n, p) => n + (Array.isArray(p.selections) ? p.selections.length : 0), 0) } });
-  const stores = dataStoresOf(s, jobs);
+  const stores = dataStoresOf(s, ctx.source.trainingDataBuckets ?? [], jobs, ctx.aws.region, ctx.source.regions[0] ?? ctx.aws.region);
   const cov: BackupCoverageArtifact = {
     plansComplete: ok,
     unreadPlans: plans.filter((p) => !Array.isArray(p.selections) || p.selections.some((x) => x.error)).map((p) => p.BackupPlanArn ?? p.BackupPlanId),
@@ -208,7 +212,7 @@ async function backups(ctx: AwsContext, s: MonitoringSettings, jobs: TrainingJob
     operations: [],
     complete: ok,
     records: cov.dataStores.length,
-    notes: { derivedFrom: [`${KIND.backupPlans} of this bundle`, s.trainingDataBuckets ? (trainingPath ?? `${TRAINING_KIND}: sagemaker-training did not run for this account and region`) : 'trainingDataBuckets: false', `settings.dataStores (${s.dataStores.length})`] },
+    notes: { derivedFrom: [`${KIND.backupPlans} of this bundle`, `trainingDataBuckets of the source (${(ctx.source.trainingDataBuckets ?? []).length})`, s.trainingJobBuckets ? (trainingPath ?? `${TRAINING_KIND}: sagemaker-training did not run for this account and region`) : 'trainingJobBuckets: false', `settings.dataStores (${s.dataStores.length})`] },
   });
 }
 

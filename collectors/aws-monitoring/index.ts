@@ -1,7 +1,7 @@
 // Monitoring of the AWS ML platform, per account × region: CloudWatch alarms (DescribeAlarms, every
 // page) joined with the SageMaker endpoints sagemaker-endpoints found in this collection; AWS Backup
-// plans and their selections, and which data stores (settings.dataStores and the S3 buckets the
-// training jobs of this collection read) they cover; ECR image scan findings (critical/high) for the
+// plans and their selections, and which data stores (settings.dataStores, the source's
+// trainingDataBuckets and the S3 buckets the training jobs of this collection read) they cover; ECR image scan findings (critical/high) for the
 // images the training jobs and endpoints of this collection run.
 // The calls live in collect.ts, loaded on first use.
 import { z } from 'zod';
@@ -14,8 +14,8 @@ export { KIND, ENDPOINTS_KIND, TRAINING_KIND } from './kinds.js';
 export const settings = z.strictObject({
   /** ARNs of data stores AWS Backup must cover besides the training data buckets found in this collection (arn:aws:s3:::bucket, DynamoDB tables, EFS …) */
   dataStores: z.array(z.string().regex(/^arn:aws[a-z-]*:[a-z0-9-]+:/, 'expected a resource ARN')).default([]),
-  /** whether the S3 buckets the training jobs of this collection read count as data stores to back up */
-  trainingDataBuckets: z.boolean().default(true),
+  /** whether the S3 buckets the training jobs of this collection read count as data stores to back up (the source's trainingDataBuckets always do) */
+  trainingJobBuckets: z.boolean().default(true),
   /** scan finding severities that fail image-vulnerabilities */
   severities: z.array(z.enum(['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL', 'UNDEFINED'])).min(1).default(['CRITICAL', 'HIGH']),
 });

@@ -212,6 +212,15 @@ export interface AwsAccountSeed {
   sagemaker?: Record<string, SageMakerRegionSeed>;
   /** CloudTrail trails and the event history LookupEvents answers from (absent: no trail, no events). */
   cloudtrail?: CloudTrailSeed;
+  /** Region → CloudWatch alarms, AWS Backup plans and ECR images with their scans. */
+  monitoring?: Record<string, MonitoringRegionSeed>;
+}
+
+export interface MonitoringRegionSeed {
+  alarms?: { name: string; metric: string; namespace?: string; dimensions?: Record<string, string>; actions?: string[]; actionsEnabled?: boolean; state?: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA' }[];
+  backupPlans?: { id: string; name: string; created?: IsoDate; selections?: { id: string; name: string; role?: string; resources?: string[]; notResources?: string[]; tags?: { key: string; value: string }[]; conditions?: { key: string; value: string }[] }[] }[];
+  /** ECR images; absent `scan`: never scanned (ScanNotFoundException). */
+  images?: { repository: string; tag?: string; digest?: string; scan?: { status?: string; completedAt?: IsoDate; findings?: { name: string; severity: 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW' | 'INFORMATIONAL' | 'UNDEFINED'; package?: string }[] } }[];
 }
 
 export interface CloudTrailSeed {

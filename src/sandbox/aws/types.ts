@@ -2,7 +2,7 @@
 
 import type { AwsAccountSeed, AwsSeed } from './seed.js';
 
-export type AwsService = 'iam' | 'sts' | 'secretsmanager' | 'organizations' | 'sagemaker' | 'cloudtrail';
+export type AwsService = 'iam' | 'sts' | 'secretsmanager' | 'organizations' | 'sagemaker' | 'cloudtrail' | 'cloudwatch' | 'ecr' | 'backup';
 
 export type FaultKind =
   | 'throttle'
