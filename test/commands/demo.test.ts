@@ -25,7 +25,7 @@ describe('soc2 demo', () => {
     expect(report.populations.privilegedAccess.rows.length).toBeGreaterThan(0);
     // every collector ran on every day it collected
     const m = JSON.parse(readFileSync(path.join(out, 'evidence', bundles[0]!, 'manifest.json'), 'utf8'));
-    expect(new Set(m.collectors.map((c: { id: string }) => c.id))).toEqual(new Set(['aws-iam', 'aws-secrets-manager', 'mlflow-registry', 'mlflow-lineage', 'vertex-registry', 'vertex-lineage', 'vertex-endpoints', 'sagemaker-endpoints', 'sagemaker-registry', 'sagemaker-training']));
+    expect(new Set(m.collectors.map((c: { id: string }) => c.id))).toEqual(new Set(['aws-iam', 'aws-secrets-manager', 'mlflow-registry', 'mlflow-lineage', 'vertex-registry', 'vertex-lineage', 'vertex-endpoints', 'sagemaker-endpoints', 'sagemaker-registry', 'sagemaker-training', 'aws-audit-trail', 'aws-monitoring']));
     expect(existsSync(path.join(out, 'report', 'oscal', 'assessment-results.json'))).toBe(true);
     const v = await runCli(['verify', path.join(out, 'evidence'), '--public-key', path.join(out, 'demo-signing-key.pub.pem')]);
     expect(v.code, v.stdout).toBe(0);
