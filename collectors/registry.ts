@@ -9,8 +9,10 @@ import prometheusAvailability from './prometheus-availability/index.js';
 import sagemakerEndpoints from './sagemaker-endpoints/index.js';
 import sagemakerRegistry from './sagemaker-registry/index.js';
 import sagemakerTraining from './sagemaker-training/index.js';
+import awsAuditTrail from './aws-audit-trail/index.js';
+import awsMonitoring from './aws-monitoring/index.js';
 import vertexEndpoints from './vertex-endpoints/index.js';
 import vertexLineage from './vertex-lineage/index.js';
 import vertexRegistry from './vertex-registry/index.js';
 
-export const collectors: Collector<any>[] = [awsIam, awsSecretsManager, mlflowRegistry, mlflowLineage, vertexRegistry, vertexLineage, vertexEndpoints, sagemakerEndpoints, sagemakerRegistry, sagemakerTraining, prometheusAvailability];
+export const collectors: Collector<any>[] = [awsIam, awsSecretsManager, mlflowRegistry, mlflowLineage, vertexRegistry, vertexLineage, vertexEndpoints, sagemakerEndpoints, sagemakerRegistry, sagemakerTraining, prometheusAvailability, awsAuditTrail, awsMonitoring];

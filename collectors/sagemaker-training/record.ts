@@ -26,6 +26,8 @@ export interface TrainingJobRecord {
   EnableNetworkIsolation: boolean;
   EnableInterContainerTrafficEncryption: boolean;
   S3ModelArtifacts: string | null;
+  /** the container image the job ran (AlgorithmSpecification.TrainingImage); null for a built-in algorithm named by AlgorithmName, or when unknown */
+  TrainingImage?: string | null;
   /** set when DescribeTrainingJob failed: the record holds only what the listing said */
   error?: string;
 }
@@ -53,6 +55,7 @@ export function trainingJobRecord(s: TrainingJobSummary, d: DescribeTrainingJobC
     EnableNetworkIsolation: d?.EnableNetworkIsolation === true,
     EnableInterContainerTrafficEncryption: d?.EnableInterContainerTrafficEncryption === true,
     S3ModelArtifacts: text(d?.ModelArtifacts?.S3ModelArtifacts),
+    TrainingImage: d?.AlgorithmSpecification?.TrainingImage ?? null,
     ...(error !== undefined ? { error } : {}),
   };
 }

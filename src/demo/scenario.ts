@@ -106,11 +106,17 @@ export function playDay(w: DemoWorld, d: number, n: number): DayPlan {
     events.push('Vertex: churn-predictor champion alias rolled back to v1, which has no approval label');
   }
 
+  // CloudTrail: one multi-region trail all period; the changes below that it records carry their actor
+  a.cloudtrail ??= { trails: [{ name: 'acme-trail', homeRegion: 'us-east-1', bucket: 'acme-cloudtrail-logs', multiRegion: true, logFileValidation: true, kmsKeyId: `arn:aws:kms:us-east-1:${ACCOUNT}:key/cloudtrail` }], events: {} };
+  const trail = (name: string, source: string, who: string, resource: { type: string; name: string }) =>
+    (a.cloudtrail!.events!['us-east-1'] ??= []).push({ name, source, time: iso, userIdentity: { type: 'AssumedRole', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/ml-engineer/${who}`, accountId: ACCOUNT }, resources: [resource] });
+
   // SageMaker (us-east-1)
   const sm = a.sagemaker?.['us-east-1'];
   if (sm && d === at(0.2)) {
     const churn = sm.modelPackages?.find((p) => p.group === 'churn-model' && p.version === 2);
     if (churn) Object.assign(churn, { approval: 'Approved', lastModified: iso, lastModifiedBy: { iamArn: `arn:aws:sts::${ACCOUNT}:assumed-role/ml-engineer/dave`, sourceIdentity: 'dave@acme.ai' } });
+    trail('UpdateModelPackage', 'sagemaker.amazonaws.com', 'dave', { type: 'AWS::SageMaker::ModelPackage', name: `arn:aws:sagemaker:us-east-1:${ACCOUNT}:model-package/churn-model/2` });
     events.push('SageMaker: churn-model v2 approved by dave, who registered it (no second approver, no bias report)');
   }
   if (sm && d === at(0.65)) {
@@ -128,7 +134,8 @@ export function playDay(w: DemoWorld, d: number, n: number): DayPlan {
       trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }] },
       attachedPolicies: ['arn:aws:iam::aws:policy/AdministratorAccess'],
     } as (typeof iam.roles)[number]);
-    events.push('IAM: role ml-hotfix-admin created with AdministratorAccess');
+    trail('AttachRolePolicy', 'iam.amazonaws.com', 'erin', { type: 'AWS::IAM::Role', name: 'ml-hotfix-admin' });
+    events.push('IAM: role ml-hotfix-admin created with AdministratorAccess (CloudTrail: erin attached the policy)');
   }
   if (d === at(0.7)) {
     iam.roles = iam.roles.filter((r) => r.name !== 'ml-hotfix-admin');

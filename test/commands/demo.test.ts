@@ -26,7 +26,7 @@ describe('soc2 demo', () => {
     expect(report.populations.privilegedAccess.rows.length).toBeGreaterThan(0);
     // every collector ran on every day it collected
     const m = JSON.parse(readFileSync(path.join(out, 'evidence', bundles[0]!, 'manifest.json'), 'utf8'));
-    expect(new Set(m.collectors.map((c: { id: string }) => c.id))).toEqual(new Set(['aws-iam', 'aws-secrets-manager', 'mlflow-registry', 'mlflow-lineage', 'vertex-registry', 'vertex-lineage', 'vertex-endpoints', 'sagemaker-endpoints', 'sagemaker-registry', 'sagemaker-training']));
+    expect(new Set(m.collectors.map((c: { id: string }) => c.id))).toEqual(new Set(['aws-iam', 'aws-secrets-manager', 'mlflow-registry', 'mlflow-lineage', 'vertex-registry', 'vertex-lineage', 'vertex-endpoints', 'sagemaker-endpoints', 'sagemaker-registry', 'sagemaker-training', 'aws-audit-trail', 'aws-monitoring']));
     // mostly healthy: on the first day only carol's missing MFA (a story event: she enables it later) fails
     const failing = (b: string) => {
       const findings = JSON.parse(readFileSync(path.join(out, 'evidence', b, 'findings.json'), 'utf8')) as { check: string; status: string }[];

@@ -210,6 +210,58 @@ export interface AwsAccountSeed {
   secrets: Record<string, SecretSeed[]>;
   /** Region → SageMaker resources (absent: none in any region). */
   sagemaker?: Record<string, SageMakerRegionSeed>;
+  /** CloudTrail trails and the event history LookupEvents answers from (absent: no trail, no events). */
+  cloudtrail?: CloudTrailSeed;
+  /** Region → CloudWatch alarms, AWS Backup plans and ECR images with their scans. */
+  monitoring?: Record<string, MonitoringRegionSeed>;
+}
+
+export interface MonitoringRegionSeed {
+  alarms?: { name: string; metric: string; namespace?: string; dimensions?: Record<string, string>; actions?: string[]; actionsEnabled?: boolean; state?: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA' }[];
+  backupPlans?: { id: string; name: string; created?: IsoDate; selections?: { id: string; name: string; role?: string; resources?: string[]; notResources?: string[]; tags?: { key: string; value: string }[]; conditions?: { key: string; value: string }[] }[] }[];
+  /** ECR images; absent `scan`: never scanned (ScanNotFoundException). */
+  images?: { repository: string; tag?: string; digest?: string; scan?: { status?: string; completedAt?: IsoDate; findings?: { name: string; severity: 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW' | 'INFORMATIONAL' | 'UNDEFINED'; package?: string }[] } }[];
+}
+
+export interface CloudTrailSeed {
+  trails?: TrailSeed[];
+  /** Region → management events recorded there (IAM's, a global service's, are recorded in us-east-1). */
+  events?: Record<string, CloudTrailEventSeed[]>;
+}
+
+export interface TrailSeed {
+  name: string;
+  homeRegion: string;
+  bucket: string;
+  multiRegion?: boolean;
+  organization?: boolean;
+  /** Default true. */
+  logging?: boolean;
+  logFileValidation?: boolean;
+  kmsKeyId?: string;
+  /** Absent: the default selector (all management events, read and write), as CloudTrail gives a new trail. */
+  eventSelectors?: { ReadWriteType?: 'ReadOnly' | 'WriteOnly' | 'All'; IncludeManagementEvents?: boolean; DataResources?: { Type: string; Values: string[] }[] }[];
+  advancedEventSelectors?: { Name?: string; FieldSelectors: { Field: string; Equals?: string[]; NotEquals?: string[] }[] }[];
+}
+
+/** One event of the CloudTrail event history; the fields of CloudTrailEvent's JSON AWS sends. */
+export interface CloudTrailEventSeed {
+  /** Derived when absent. */
+  id?: string;
+  name: string;
+  /** e.g. `sagemaker.amazonaws.com` */
+  source: string;
+  time: IsoDate;
+  /** CloudTrailEvent's userIdentity, as AWS writes it (type, arn, userName, principalId, sessionContext …). */
+  userIdentity: Record<string, unknown>;
+  /** The summary's Username (the IAM user, or the role session name); derived from userIdentity when absent. */
+  username?: string;
+  resources?: { type: string; name: string }[];
+  readOnly?: boolean;
+  accessKeyId?: string;
+  /** Sent inside CloudTrailEvent as AWS does; collectors must not copy them. */
+  requestParameters?: Record<string, unknown>;
+  responseElements?: Record<string, unknown>;
 }
 
 /** Who created or last modified a SageMaker resource (UserInfo on the wire). */

@@ -12,6 +12,8 @@ import { STS_XMLNS, handleSts, sessionArn } from './sts.js';
 import { handleSecrets } from './secrets.js';
 import { handleOrganizations } from './organizations.js';
 import { handleSageMaker } from './sagemaker.js';
+import { handleCloudTrail } from './cloudtrail.js';
+import { backupAction, handleBackup, handleCloudWatch, handleEcr } from './monitoring.js';
 import type {
   AwsSandbox,
   AwsSandboxOptions,
@@ -30,7 +32,9 @@ const SCOPE = /Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_requ
 
 interface ParsedRequest {
   service: AwsService | 'unknown';
-  protocol: 'query' | 'json';
+  protocol: 'query' | 'json' | 'rest';
+  /** restJson1 (Backup): the plan and selection of the path */
+  path?: { planId?: string; selectionId?: string };
   action: string;
   form?: URLSearchParams;
   json?: Record<string, unknown>;
@@ -46,6 +50,7 @@ interface Reply {
   contentType: string;
   body: string;
   error?: string;
+  headers?: Record<string, string>;
 }
 
 interface ActiveFault {
@@ -84,13 +89,32 @@ function parseRequest(req: IncomingMessage, body: string): ParsedRequest {
   const accessKey = scope?.[1];
   const region = scope?.[3] ?? 'us-east-1';
   const scopeService = scope?.[4];
+  const url = new URL(req.url ?? '/', 'http://sandbox');
+  const rest = backupAction(req.method ?? 'GET', url.pathname);
+  if (rest) {
+    const params: Record<string, unknown> = Object.fromEntries(url.searchParams);
+    return { service: 'backup', protocol: 'rest', action: rest.action, path: { ...(rest.planId ? { planId: rest.planId } : {}), ...(rest.selectionId ? { selectionId: rest.selectionId } : {}) }, params, accessKeyId: accessKey, region };
+  }
   const target = header(req, 'x-amz-target');
   if (target) {
-    const dot = target.indexOf('.');
+    // the action follows the last dot (CloudTrail's prefix is dotted: com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101)
+    const dot = target.lastIndexOf('.');
     const prefix = dot < 0 ? target : target.slice(0, dot);
     const action = dot < 0 ? '' : target.slice(dot + 1);
     const service: AwsService | 'unknown' =
-      prefix === 'secretsmanager' ? 'secretsmanager' : prefix === 'AWSOrganizationsV20161128' ? 'organizations' : prefix === 'SageMaker' ? 'sagemaker' : 'unknown';
+      prefix === 'secretsmanager'
+        ? 'secretsmanager'
+        : prefix === 'AWSOrganizationsV20161128'
+          ? 'organizations'
+          : prefix === 'SageMaker'
+            ? 'sagemaker'
+            : prefix === 'CloudTrail_20131101' || prefix.endsWith('.CloudTrail_20131101')
+              ? 'cloudtrail'
+              : prefix === 'GraniteServiceVersion20100801'
+                ? 'cloudwatch'
+                : prefix === 'AmazonEC2ContainerRegistry_V20150921'
+                  ? 'ecr'
+                  : 'unknown';
     let json: Record<string, unknown> = {};
     let error: AwsError | undefined;
     if (body.trim() !== '') {
@@ -118,7 +142,7 @@ function parseRequest(req: IncomingMessage, body: string): ParsedRequest {
 
 /** Each service's own spelling of a fault. */
 function faultError(kind: FaultKind, service: AwsService | 'unknown', action: string, caller: Caller | undefined): AwsError {
-  const json = service === 'secretsmanager' || service === 'organizations' || service === 'sagemaker';
+  const json = service !== 'iam' && service !== 'sts' && service !== 'unknown';
   const who = caller?.arn ?? 'arn:aws:iam::000000000000:user/unknown';
   switch (kind) {
     case 'throttle':
@@ -129,7 +153,7 @@ function faultError(kind: FaultKind, service: AwsService | 'unknown', action: st
     case 'error500':
       if (service === 'secretsmanager') return new AwsError('InternalServiceError', 'An error occurred on the server side.', 500);
       if (service === 'organizations') return new AwsError('ServiceException', 'AWS Organizations can\'t complete your request because of an internal service error. Try again later.', 500);
-      if (service === 'sts' || service === 'sagemaker') return new AwsError('InternalFailure', 'An internal error has occurred.', 500);
+      if (service === 'sts' || service === 'sagemaker' || service === 'cloudtrail' || service === 'cloudwatch' || service === 'ecr') return new AwsError('InternalFailure', 'An internal error has occurred.', 500);
       return new AwsError('ServiceFailure', 'Request processing has failed because of an unknown error, exception or failure.', 500);
     case 'error503':
       return json
@@ -137,7 +161,8 @@ function faultError(kind: FaultKind, service: AwsService | 'unknown', action: st
         : new AwsError('ServiceUnavailable', 'Service Unavailable', 503);
     case 'deny':
       if (service === 'organizations') return new AwsError('AccessDeniedException', "You don't have permissions to access this resource.");
-      if (service === 'secretsmanager' || service === 'sagemaker') {
+      if (service === 'backup') return new AwsError('AccessDeniedException', `User: ${who} is not authorized to perform: backup:${action}`, 403);
+      if (service === 'secretsmanager' || service === 'sagemaker' || service === 'cloudtrail' || service === 'cloudwatch' || service === 'ecr') {
         return new AwsError('AccessDeniedException', `User: ${who} is not authorized to perform: ${service}:${action} because no identity-based policy allows the ${service}:${action} action`);
       }
       return new AwsError('AccessDenied', `User: ${who} is not authorized to perform: ${service}:${action} on resource: *`, 403);
@@ -239,6 +264,9 @@ function xmlns(service: AwsService | 'unknown'): string {
 }
 
 function errorReply(p: ParsedRequest, err: AwsError, rid: string): Reply {
+  if (p.protocol === 'rest') {
+    return { status: err.status, contentType: 'application/json', body: JSON.stringify({ Code: err.code, Message: err.message }), error: err.code, headers: { 'x-amzn-ErrorType': err.code } };
+  }
   if (p.protocol === 'json') {
     const messageKey = p.service === 'organizations' ? 'Message' : 'message';
     return {
@@ -252,10 +280,11 @@ function errorReply(p: ParsedRequest, err: AwsError, rid: string): Reply {
 }
 
 function dispatch(p: ParsedRequest, ctx: HandlerContext): Reply {
+  if (p.protocol === 'rest') return { status: 200, contentType: 'application/json', body: JSON.stringify(handleBackup(p.action, p.params, ctx, p.path?.planId, p.path?.selectionId)) };
   if (p.protocol === 'json') {
     const json = p.json ?? {};
-    const result = p.service === 'secretsmanager' ? handleSecrets(p.action, json, ctx) : p.service === 'sagemaker' ? handleSageMaker(p.action, json, ctx) : handleOrganizations(p.action, json, ctx);
-    return { status: 200, contentType: 'application/x-amz-json-1.1', body: JSON.stringify(result) };
+    const result = p.service === 'secretsmanager' ? handleSecrets(p.action, json, ctx) : p.service === 'sagemaker' ? handleSageMaker(p.action, json, ctx) : p.service === 'cloudtrail' ? handleCloudTrail(p.action, json, ctx) : p.service === 'cloudwatch' ? handleCloudWatch(p.action, json, ctx) : p.service === 'ecr' ? handleEcr(p.action, json, ctx) : handleOrganizations(p.action, json, ctx);
+    return { status: 200, contentType: p.service === 'cloudwatch' ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1', body: JSON.stringify(result) };
   }
   const form = p.form ?? new URLSearchParams();
   const inner = p.service === 'sts' ? handleSts(p.action, form, ctx) : handleIam(p.action, form, ctx);
@@ -273,7 +302,8 @@ export async function startAwsSandbox(opts: AwsSandboxOptions): Promise<AwsSandb
   const runtime: Runtime = { opts, sessions: new Map(), credentialReports: new Map() };
   const requests: RecordedRequest[] = [];
   let faults: ActiveFault[] = [];
-  const buckets = new TokenBuckets(opts.rateLimits);
+  // CloudTrail's LookupEvents quota (2 per second per account and region) holds unless a test sets its own
+  const buckets = new TokenBuckets({ 'cloudtrail:LookupEvents': 2, ...opts.rateLimits });
 
   /** Consumes matching faults: the summed latency, and the first other fault. */
   function takeFaults(service: string, action: string): { delay: number; fault?: Fault } {
@@ -300,8 +330,8 @@ export async function startAwsSandbox(opts: AwsSandboxOptions): Promise<AwsSandb
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const arrived = Date.now();
-    if (req.method !== 'POST') {
-      const body = JSON.stringify({ sandbox: 'aws', services: ['iam', 'sts', 'secretsmanager', 'organizations', 'sagemaker'] });
+    if (req.method !== 'POST' && !backupAction(req.method ?? 'GET', new URL(req.url ?? '/', 'http://sandbox').pathname)) {
+      const body = JSON.stringify({ sandbox: 'aws', services: ['iam', 'sts', 'secretsmanager', 'organizations', 'sagemaker', 'cloudtrail', 'cloudwatch', 'ecr', 'backup'] });
       res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
       res.end(body);
       return;
@@ -370,6 +400,7 @@ export async function startAwsSandbox(opts: AwsSandboxOptions): Promise<AwsSandb
       'Content-Type': reply.contentType,
       'x-amzn-RequestId': rid,
       Date: new Date().toUTCString(),
+      ...(reply.headers ?? {}),
     };
     if (fault?.kind === 'malformed' && reply.status === 200) {
       record.fault = 'malformed';

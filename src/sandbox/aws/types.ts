@@ -2,7 +2,7 @@
 
 import type { AwsAccountSeed, AwsSeed } from './seed.js';
 
-export type AwsService = 'iam' | 'sts' | 'secretsmanager' | 'organizations' | 'sagemaker';
+export type AwsService = 'iam' | 'sts' | 'secretsmanager' | 'organizations' | 'sagemaker' | 'cloudtrail' | 'cloudwatch' | 'ecr' | 'backup';
 
 export type FaultKind =
   | 'throttle'
@@ -60,7 +60,7 @@ export interface AwsSandboxOptions {
   host?: string;
   /** Added to every answer. */
   latencyMs?: number;
-  /** Action (or `service:Action`, or `*`) → requests per second, per account (and region, but for IAM, STS, Organizations); beyond it the service's throttling error. */
+  /** Action (or `service:Action`, or `*`) → requests per second, per account (and region, but for IAM, STS, Organizations); beyond it the service's throttling error. CloudTrail's LookupEvents quota, 2 per second per account and region, applies unless `cloudtrail:LookupEvents` is given. */
   rateLimits?: Record<string, number>;
   /** Polls answered "in progress" (GenerateCredentialReport INPROGRESS, GetCredentialReport ReportInProgress) between STARTED and the report (default 0). */
   credentialReportPolls?: number;
