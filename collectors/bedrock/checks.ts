@@ -57,8 +57,9 @@ export const checks: Check[] = [
     reads: [KIND.customModels, KIND.customizationJobs],
     async run(i) {
       const models = await all<CustomModelRecord>(i, KIND.customModels);
-      const have = new Set(models.map((m) => m.modelArn));
-      const pending = (await all<CustomizationJobRecord>(i, KIND.customizationJobs)).filter((j) => !j.outputModelArn || !have.has(j.outputModelArn));
+      // a job's model is known by the model's jobArn or the job's outputModelArn
+      const have = new Set(models.flatMap((m) => [m.modelArn, m.jobArn]));
+      const pending = (await all<CustomizationJobRecord>(i, KIND.customizationJobs)).filter((j) => !have.has(j.jobArn) && !(j.outputModelArn && have.has(j.outputModelArn)));
       const j = merge(judgeEach(models, (m) => m.modelArn, modelEncryption), judgeEach(pending, (x) => x.jobArn, jobEncryption));
       return verdict(j, {
         pass: `${models.length} custom models and ${pending.length} customization jobs without a model yet use customer KMS keys`,
