@@ -119,7 +119,8 @@ async function readBucket(ctx: AwsContext, s3: RegionFollowingS3, ops: Ops, gaps
       if (st === 403 && owner === 'another-account') return { ...base, owner, ...none };
       const c = st === 404 ? 'NoSuchBucket' : st === 403 ? 'AccessDenied' : code(e);
       gaps.add('s3:HeadBucket', `${Bucket} (named in ${f.refs[0]?.from ?? 'lineage'})`, Object.assign(new Error(st === 404 ? 'the bucket does not exist' : describeError(e).message), { name: c }));
-      return { ...base, owner, ...none, error: c };
+      // nobody's bucket, or one we may not even see: judged as unreadable, never left out
+      return { ...base, owner: 'unknown', ...none, error: c };
     }
     if (owner === 'another-account') return { ...base, owner, ...none };
   }

@@ -15,7 +15,7 @@ export interface PublicAccessBlock {
 
 export interface BucketRecord {
   Bucket: string;
-  /** this-account: in this account's ListBuckets; another-account: not, yet it exists; unknown: ListBuckets failed */
+  /** this-account: in this account's ListBuckets; another-account: not, yet it exists; unknown: ListBuckets failed, or the bucket could not be read (see error) */
   owner: 'this-account' | 'another-account' | 'unknown';
   region: string | null;
   /** where the bucket was named (the first few), and how many times in all */
