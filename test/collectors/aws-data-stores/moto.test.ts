@@ -13,6 +13,7 @@ import collector from '../../../collectors/aws-data-stores/index.js';
 import { collectBundle, type CollectedBundle } from '../../helpers/collected.js';
 import { awsEnv, tmpDir, writeConfig } from '../../helpers/cli.js';
 import { motoAvailable, startMoto, type Moto } from '../../helpers/moto.js';
+import { freePort } from '../../helpers/net.js';
 
 const moto = motoAvailable();
 const REGION = 'us-east-1';
@@ -158,5 +159,16 @@ describe.skipIf(!moto.ok)('aws-data-stores against moto', () => {
     const r = await collectBundle(config('raw-*'), awsEnv(m.url, { AWS_MAX_ATTEMPTS: '1' }), 'main');
     expect(r.json(`${DIR}/account.json`).publicAccessBlock).toEqual({ BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true });
     expect(r.findings.find((f) => f.check === 'aws-data-stores.public-access')).toMatchObject({ status: 'pass', exceptions: [] });
+  }, 60_000);
+
+  it('S3 and KMS refusing connections: gaps naming the calls, every finding error, never pass', async () => {
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const r = await collectBundle(config('ml-training-data'), awsEnv(m.url, { AWS_MAX_ATTEMPTS: '1', AWS_ENDPOINT_URL_S3: dead, AWS_ENDPOINT_URL_S3_CONTROL: dead, AWS_ENDPOINT_URL_KMS: dead }), 'main');
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('s3:ListBuckets');
+    expect(r.json(`${DIR}/account.json`)).toMatchObject({ bucketsOwned: null, publicAccessBlock: { error: expect.any(String) } });
+    const recs = Object.fromEntries(r.ndjson(`${DIR}/buckets.ndjson`).map((x) => [x.Bucket, x]));
+    expect(recs['ml-training-data']).toMatchObject({ owner: 'unknown', error: expect.any(String) });
+    for (const id of ['encryption-at-rest', 'encryption-in-transit', 'public-access', 'external-access', 'key-rotation']) expect(r.findings.find((f) => f.check === `aws-data-stores.${id}`).status, id).toBe('error');
   }, 60_000);
 });
