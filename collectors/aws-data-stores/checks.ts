@@ -5,7 +5,7 @@ import type { Check, CheckInput } from '../../src/core/types.js';
 import { describeGrant, externalGrants } from '../_shared/resource-policy.js';
 import { judgeEach, merge, verdict, type Judgement } from '../_shared/sagemaker-checks.js';
 import { KIND } from './kinds.js';
-import { secureTransportStatement } from './policy.js';
+import { secureTransportStatement, withoutPinned } from './policy.js';
 import { failed, type AccountRecord, type BucketRecord, type KeyRecord, type PublicAccessBlock } from './record.js';
 
 async function buckets(i: CheckInput): Promise<{ own: BucketRecord[]; other: BucketRecord[] }> {
@@ -58,17 +58,20 @@ function publicAccess(b: BucketRecord, account: AccountRecord['publicAccessBlock
   return `${b.Bucket}: public access is not blocked (${missing.join(', ')} off for the bucket and the account)`;
 }
 
+/** this account and the trusted ones */
+const inside = (own: string | undefined, trusted: Set<string>) => new Set([...(own ? [own] : []), ...trusted]);
+
 function external(b: BucketRecord, own: string | undefined, trusted: Set<string>): Judgement {
   const u = unreadable(b, 'policy', 'GetBucketPolicy');
   if (u !== undefined) return u;
-  const grants = b.policy && 'document' in b.policy ? externalGrants(b.policy.document, own).filter((g) => !g.account || !trusted.has(g.account)) : [];
+  const grants = b.policy && 'document' in b.policy ? externalGrants(withoutPinned(b.policy.document, inside(own, trusted)), own).filter((g) => !g.account || !trusted.has(g.account)) : [];
   return grants.length ? grants.map((g) => `bucket ${b.Bucket}: ${describeGrant(g)}`) : null;
 }
 
 function keyExternal(k: KeyRecord, own: string | undefined, trusted: Set<string>): Judgement {
   if (k.error) return { unread: `DescribeKey failed (${k.error})` };
   if (failed(k.policy)) return { unread: `GetKeyPolicy failed (${k.policy.error})` };
-  const grants = k.policy && 'document' in k.policy ? externalGrants(k.policy.document, own).filter((g) => !g.account || !trusted.has(g.account)) : [];
+  const grants = k.policy && 'document' in k.policy ? externalGrants(withoutPinned(k.policy.document, inside(own, trusted)), own).filter((g) => !g.account || !trusted.has(g.account)) : [];
   return grants.length ? grants.map((g) => `key ${k.KeyArn}: ${describeGrant(g)}`) : null;
 }
 

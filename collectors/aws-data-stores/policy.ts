@@ -42,3 +42,19 @@ export function secureTransportStatement(doc: unknown, bucket: string): string |
   const i = st.findIndex((s) => s.Effect === 'Deny' && everyone(s.Principal) && coversObjectIo(strings(s.Action)) && coversObjects(strings(s.Resource), bucket) && deniesInsecure(s.Condition));
   return i < 0 ? null : typeof st[i]!.Sid === 'string' ? (st[i]!.Sid as string) : `#${i}`;
 }
+
+/** condition keys that pin the calling principal to an account (AWS managed keys use kms:CallerAccount with Principal "*") */
+const ACCOUNT_KEYS = new Set(['kms:calleraccount', 'aws:principalaccount']);
+
+/** An Allow whose StringEquals on the caller's account names only `accounts`: not a grant outside them. */
+function pinnedTo(s: Statement, accounts: Set<string>): boolean {
+  const block = (s.Condition as Record<string, unknown> | null)?.StringEquals;
+  if (!block || typeof block !== 'object') return false;
+  return Object.entries(block as Record<string, unknown>).some(([k, v]) => ACCOUNT_KEYS.has(k.toLowerCase()) && strings(v).length > 0 && strings(v).every((a) => accounts.has(a)));
+}
+
+/** The policy without the Allow statements pinned to `accounts` (for externalGrants). */
+export function withoutPinned(doc: unknown, accounts: Set<string>): unknown {
+  if (!doc || typeof doc !== 'object') return doc;
+  return { ...(doc as object), Statement: statements(doc).filter((s) => !(s.Effect === 'Allow' && pinnedTo(s, accounts))) };
+}

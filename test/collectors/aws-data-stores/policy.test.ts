@@ -1,6 +1,6 @@
 // The TLS-only statement of a bucket policy, and the bucket an S3 URI names: what counts and what does not.
 import { describe, expect, it } from 'vitest';
-import { secureTransportStatement } from '../../../collectors/aws-data-stores/policy.js';
+import { secureTransportStatement, withoutPinned } from '../../../collectors/aws-data-stores/policy.js';
 import { bucketOf } from '../../../collectors/_shared/s3.js';
 
 const deny = (o: Record<string, unknown> = {}) => ({ Sid: 'TlsOnly', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: ['arn:aws:s3:::data', 'arn:aws:s3:::data/*'], Condition: { Bool: { 'aws:SecureTransport': 'false' } }, ...o });
@@ -35,5 +35,17 @@ describe('bucketOf', () => {
     expect(bucketOf('https://ml-data.s3.amazonaws.com/x')).toBeNull();
     expect(bucketOf('s3://UPPER/x')).toBeNull();
     expect(bucketOf(42)).toBeNull();
+  });
+});
+
+describe('withoutPinned', () => {
+  // the policy AWS writes on an AWS managed key (aws/s3): everyone, narrowed to the account's callers
+  const managed = doc({ Sid: 'Allow access through S3', Effect: 'Allow', Principal: { AWS: '*' }, Action: ['kms:Encrypt', 'kms:Decrypt'], Resource: '*', Condition: { StringEquals: { 'kms:CallerAccount': '123456789012', 'kms:ViaService': 's3.us-east-1.amazonaws.com' } } });
+  it('drops an Allow pinned to the own (or a trusted) account, keeps one pinned elsewhere', () => {
+    expect((withoutPinned(managed, new Set(['123456789012'])) as any).Statement).toEqual([]);
+    expect((withoutPinned(managed, new Set(['999999999999'])) as any).Statement).toHaveLength(1);
+    const mixed = doc({ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalAccount': ['123456789012', '999999999999'] } } });
+    expect((withoutPinned(mixed, new Set(['123456789012'])) as any).Statement).toHaveLength(1);
+    expect((withoutPinned(mixed, new Set(['123456789012', '999999999999'])) as any).Statement).toEqual([]);
   });
 });
