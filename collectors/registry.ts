@@ -1,8 +1,10 @@
 // The explicit list of collectors. A test keeps this list, the folders, their README.md files and
 // mappings/soc2-ml.yaml in step.
 import type { Collector } from '../src/core/types.js';
+import awsDataStores from './aws-data-stores/index.js';
 import awsIam from './aws-iam/index.js';
 import awsSecretsManager from './aws-secrets-manager/index.js';
+import bedrock from './bedrock/index.js';
 import mlflowLineage from './mlflow-lineage/index.js';
 import mlflowRegistry from './mlflow-registry/index.js';
 import prometheusAvailability from './prometheus-availability/index.js';
@@ -15,4 +17,4 @@ import vertexEndpoints from './vertex-endpoints/index.js';
 import vertexLineage from './vertex-lineage/index.js';
 import vertexRegistry from './vertex-registry/index.js';
 
-export const collectors: Collector<any>[] = [awsIam, awsSecretsManager, mlflowRegistry, mlflowLineage, vertexRegistry, vertexLineage, vertexEndpoints, sagemakerEndpoints, sagemakerRegistry, sagemakerTraining, prometheusAvailability, awsAuditTrail, awsMonitoring];
+export const collectors: Collector<any>[] = [awsIam, awsSecretsManager, mlflowRegistry, mlflowLineage, vertexRegistry, vertexLineage, vertexEndpoints, sagemakerEndpoints, sagemakerRegistry, sagemakerTraining, prometheusAvailability, awsAuditTrail, awsMonitoring, bedrock, awsDataStores];

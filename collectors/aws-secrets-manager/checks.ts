@@ -4,7 +4,7 @@
 import type { Check, CheckInput, CheckResult, Exception } from '../../src/core/types.js';
 import { DAY_MS } from '../define.js';
 import type { SecretsSettings } from './index.js';
-import { describeGrant, externalGrants } from './policy.js';
+import { describeGrant, externalGrants } from '../_shared/resource-policy.js';
 import type { SecretRecord } from './record.js';
 
 const KIND = 'aws.secretsmanager.secrets';

@@ -2,7 +2,7 @@
 // dates, schedule expressions, unusual principals, failed policy reads) are written as records here.
 import { describe, expect, it } from 'vitest';
 import collector from '../../../collectors/aws-secrets-manager/index.js';
-import { externalGrants } from '../../../collectors/aws-secrets-manager/policy.js';
+import { externalGrants } from '../../../collectors/_shared/resource-policy.js';
 import { kmsKind, toRecord, type SecretRecord } from '../../../collectors/aws-secrets-manager/record.js';
 import type { ArtifactReader, CheckResult } from '../../../src/core/types.js';
 

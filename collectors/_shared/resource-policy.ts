@@ -1,4 +1,4 @@
-// Reads a secret's resource policy for grants that reach outside the account: Allow statements
+// Reads a resource policy (a secret's, a bucket's, a KMS key's) for grants that reach outside the account: Allow statements
 // whose principal is `*`, another account (12-digit id or an IAM/STS ARN of another account), a
 // principal id AWS could not resolve to an account, or any Allow with NotPrincipal.
 
@@ -23,7 +23,7 @@ type Statement = {
   Condition?: unknown;
 };
 
-const list = (v: unknown): unknown[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
+export const list = (v: unknown): unknown[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
 const strings = (v: unknown): string[] => list(v).filter((x): x is string => typeof x === 'string');
 
 /** The account id a principal string belongs to, or null when it names no account. */
