@@ -89,6 +89,21 @@ function healthySageMaker(aws: AwsSeed): void {
   for (const n of sm.notebookInstances ?? []) Object.assign(n, { directInternetAccess: 'Disabled', rootAccess: 'Disabled', kmsKeyId: n.kmsKeyId ?? SM_KEY, subnetId: n.subnetId ?? 'subnet-0a1', securityGroups: n.securityGroups ?? ['sg-0nb'] });
 }
 
+/** Monitoring: an alarm that pages on-call on each endpoint's 5XX errors, every S3 bucket in a daily backup plan, the training image scanned clean. */
+function healthyMonitoring(aws: AwsSeed, start: Date): void {
+  const a = aws.accounts.find((x) => x.id === ACCOUNT)!;
+  const sm = a.sagemaker?.['us-east-1'];
+  const onCall = `arn:aws:sns:us-east-1:${ACCOUNT}:ml-on-call`;
+  a.monitoring = {
+    ...(a.monitoring ?? {}),
+    'us-east-1': {
+      alarms: (sm?.endpoints ?? []).map((e) => ({ name: `${e.name}-5xx`, metric: 'Invocation5XXErrors', namespace: 'AWS/SageMaker', dimensions: { EndpointName: e.name, VariantName: 'AllTraffic' }, actions: [onCall], actionsEnabled: true, state: 'OK' as const })),
+      backupPlans: [{ id: 'acme-daily-backup', name: 'acme-daily', created: isoDaysBefore(start, 200), selections: [{ id: 'ml-data', name: 'ml-data-buckets', role: `arn:aws:iam::${ACCOUNT}:role/service-role/AWSBackupDefaultServiceRole`, resources: ['arn:aws:s3:::*'] }] }],
+      images: [{ repository: 'train', tag: 'latest', digest: 'sha256:5e1f0c0ffee0000000000000000000000000000000000000000000000000abc', scan: { status: 'COMPLETE', completedAt: isoDaysBefore(start, 1), findings: [{ name: 'CVE-2024-0001', severity: 'LOW', package: 'zlib' }] } }],
+    },
+  };
+}
+
 /** MLflow: the production versions approved by a second person and classified, the failed registration retried. */
 function healthyMlflow(ml: MlflowSeed): void {
   const version = (name: string, v: string) => ml.modelVersions.find((x) => x.name === name && x.version === v);
@@ -133,6 +148,7 @@ export function healthyBaseline(seeds: { aws: AwsSeed; mlflow: MlflowSeed; verte
   healthyIam(seeds.aws, start);
   healthySecrets(seeds.aws, start);
   healthySageMaker(seeds.aws);
+  healthyMonitoring(seeds.aws, start);
   healthyMlflow(seeds.mlflow);
   healthyVertex(seeds.vertex);
 }

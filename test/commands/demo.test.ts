@@ -33,7 +33,7 @@ describe('soc2 demo', () => {
       return [...new Set(findings.filter((f) => f.status === 'fail').map((f) => f.check))].sort();
     };
     expect(failing(bundles[0]!)).toEqual(['aws-iam.console-users-mfa']);
-    expect(r.stderr).toMatch(/^2026-11-28 .*, 1 of 41 checks failing/m);
+    expect(r.stderr).toMatch(/^2026-11-28 .*, 1 of 45 checks failing/m);
     // by the last day the story's events are what fails, one check (or a few) per event
     expect(failing(bundles[bundles.length - 1]!)).toEqual([
       'mlflow-lineage.classification-tagged', // churn-model v5 made champion: no approval, no run, no tags

@@ -119,7 +119,7 @@ describe('criteria', () => {
     // (external trust, private endpoints) were never tested in these bundles, so the period says so
     expect(cc66.latest).toMatchObject({ bundle: id(7), date: '2026-03-07', status: 'fail' });
     expect(cc66.status).toBe('not-tested');
-    expect(cc66.addressedBy).toEqual(['IAM-06', 'NET-01', 'NET-02']);
+    expect(cc66.addressedBy).toEqual(['IAM-06', 'NET-01', 'NET-02', 'STORE-02']);
     expect(cc66.latest!.findingsFile).toEqual({ bundle: id(7), path: 'findings.json', href: `evidence/${id(7)}/findings.json`, sha256: sha(path.join(dirs[7]!, 'findings.json')) });
     expect(cc66.checks).toEqual(expect.arrayContaining(['aws-iam.root-mfa', 'aws-iam.console-users-mfa']));
     const row = m.calendar.rows.find((r) => r.criterion === 'CC6.6')!;
