@@ -132,6 +132,7 @@ async function reportFrom(
   const outcome = await buildReport({
     evidenceDir,
     window: { from, to, period: loaded?.config.observationPeriod },
+    timeliness: loaded?.config.timeliness,
     scope,
     organization: loaded?.config.organization ?? null,
     mappings,

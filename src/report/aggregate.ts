@@ -39,6 +39,8 @@ import { criterionReports, type CritAgg, type DayAgg } from './criteria.js';
 import { CoverageAggregator } from './coverage.js';
 import { readChecked } from './read.js';
 import { drawSample } from './sample.js';
+import { ipeOf } from './ipe.js';
+import { timelinessExceptions } from './timeliness.js';
 
 /** Checks whose exceptions are privileged principals: changes between runs form a population. */
 export const PRIVILEGE_CHECKS: Record<string, 'admin' | 'ml'> = {
@@ -65,6 +67,8 @@ export interface ReportInput {
   register?: { from: string; controls: Control[] };
   allowUnverified: boolean;
   sample?: { n: number; seed: string };
+  /** config `timeliness`: the largest age of source data at collection before it is an exception (default 4 h) */
+  timeliness?: { maxSourceAgeHours?: number };
   now?: Date;
   /** the keys the reader trusts (none: self-consistency only, which fails signed evidence) */
   trustedKeys?: TrustedKey[];
@@ -356,6 +360,7 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
         collectedAt,
         periodCovered: a.provenance?.periodCovered ?? null,
         criteria: crits,
+        ...ipeOf(manifest, a), // IPE attributes and source time (src/report/ipe.ts)
       });
       for (const c of crits) {
         const ca = agg.get(c)!;
@@ -574,6 +579,7 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
     const last = r.periods[r.periods.length - 1]!;
     return { ...r, firstSeen: first.firstSeen, lastSeen: last.lastSeen, resolved: last.resolved, status: last.resolved ? ('resolved' as const) : ('open' as const) };
   });
+  exceptions.push(...timelinessExceptions(artifacts, input.timeliness?.maxSourceAgeHours)); // stale source data (src/report/timeliness.ts)
   exceptions.sort((a, b) => a.firstSeen.date.localeCompare(b.firstSeen.date) || a.check.localeCompare(b.check) || a.resource.localeCompare(b.resource));
 
   // 4b. coverage and controls over the period: criteria conclude from the controls addressing them

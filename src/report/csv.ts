@@ -2,6 +2,7 @@
 // exceptions, artifacts and continuity tables. RFC 4180 with CRLF; cells guarded against formulas.
 import { scopeLabel } from './aggregate.js';
 import { csv } from './escape.js';
+import { operationsLabel } from './ipe.js';
 import type { Population, ReportModel } from './model.js';
 
 export interface CsvFile {
@@ -54,8 +55,9 @@ export function renderCsv(m: ReportModel): CsvFile[] {
     {
       path: 'artifacts.csv',
       text: csv(
-        ['bundle', 'date', 'path', 'href', 'sha256', 'bytes', 'kind', 'source', 'collector', 'scope', 'records', 'complete', 'collected_at', 'criteria'],
-        m.artifacts.map((a) => [a.bundle, a.date, a.path, a.href, a.sha256, a.bytes, a.kind, a.source, a.collector, scopeLabel(a.scope), a.records, a.complete, a.collectedAt, a.criteria.join(' ')]),
+        // IPE columns follow the original ones (src/report/ipe.ts)
+        ['bundle', 'date', 'path', 'href', 'sha256', 'bytes', 'kind', 'source', 'collector', 'scope', 'records', 'complete', 'collected_at', 'criteria', 'system', 'identity', 'operations', 'pages', 'period_from', 'period_to', 'source_time', 'source_time_field', 'source_age_hours', 'tool_version', 'tool_build', 'ci_provider', 'ci_run_id', 'ci_run_url'],
+        m.artifacts.map((a) => [a.bundle, a.date, a.path, a.href, a.sha256, a.bytes, a.kind, a.source, a.collector, scopeLabel(a.scope), a.records, a.complete, a.collectedAt, a.criteria.join(' '), a.system, a.identity, operationsLabel(a.operations), a.operations.reduce((n, x) => n + x.pages, 0), a.periodCovered?.from, a.periodCovered?.to, a.sourceTime, a.sourceTimeField, a.sourceAgeHours, a.toolVersion, a.toolBuild, a.ci?.provider, a.ci?.runId, a.ci?.url]),
       ),
     },
     {

@@ -299,7 +299,28 @@ export interface ExceptionRow {
   evidence: FileRef;
 }
 
-export interface ArtifactRow extends FileRef {
+/** IPE attributes of an artifact (src/report/ipe.ts), from its bundle's manifest */
+export interface ArtifactIpe {
+  /** aws | gcp | mlflow | prometheus … (provenance.system) */
+  system: string;
+  /** the caller ARN / GCP principal / MLflow user that collected it; "unknown" when not recorded */
+  identity: string;
+  /** every API operation behind it, with its parameters and the pages read */
+  operations: { api: string; params: Record<string, unknown>; pages: number; calls?: number }[];
+  toolVersion: string;
+  /** git commit the collecting tool was built from (+modified when built from a changed tree), or "unknown" */
+  toolBuild: string;
+  /** the CI run that collected it (null: not run in CI) */
+  ci: { provider: string; runId: string | null; url: string | null } | null;
+  /** when the source says it produced the data (null: the source does not say) */
+  sourceTime: string | null;
+  /** the provenance field sourceTime was read from */
+  sourceTimeField: string | null;
+  /** hours from sourceTime to collectedAt */
+  sourceAgeHours: number | null;
+}
+
+export interface ArtifactRow extends FileRef, ArtifactIpe {
   date: string;
   kind: string;
   source: string;
