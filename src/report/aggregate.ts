@@ -38,7 +38,7 @@ import { ControlsAggregator } from './controls.js';
 import { criterionReports, type CritAgg, type DayAgg } from './criteria.js';
 import { CoverageAggregator } from './coverage.js';
 import { readChecked } from './read.js';
-import { drawSample } from './sample.js';
+import { populationSample, samplingRecord, type SamplingRequest } from './sampling.js';
 import { ipeOf } from './ipe.js';
 import { timelinessExceptions } from './timeliness.js';
 
@@ -67,6 +67,8 @@ export interface ReportInput {
   register?: { from: string; controls: Control[] };
   allowUnverified: boolean;
   sample?: { n: number; seed: string };
+  /** --seed / --sampled-by (/ --sample N): draw samples sized by control frequency; none without it */
+  sampling?: SamplingRequest;
   /** config `timeliness`: the largest age of source data at collection before it is an exception (default 4 h) */
   timeliness?: { maxSourceAgeHours?: number };
   now?: Date;
@@ -608,7 +610,9 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
   const rotList = [...rotationRows.values()].sort((a, b) => a.rotatedAt.localeCompare(b.rotatedAt) || a.key.localeCompare(b.key));
   privilegeRows.sort((a, b) => a.bundle.localeCompare(b.bundle) || a.key.localeCompare(b.key));
   const privilegeSources = [...new Map(privilegeRows.map((r) => [r.artifact.href, r.artifact])).values()];
-  const sample = <R extends { key: string }>(name: string, rows: R[]) => (input.sample ? drawSample(name, rows, input.sample.n, input.sample.seed) : null);
+  // sizes by control frequency, drawn only with a seed (src/report/sampling.ts)
+  const samplingReq = input.sampling ?? (input.sample ? { seed: input.sample.seed, sampledBy: 'not recorded', at: now.toISOString(), n: input.sample.n } : undefined);
+  const sample = <R extends { key: string }>(name: string, rows: R[]) => populationSample(name, rows, samplingReq, register.controls);
   const anyPrivilegeRun = privilegeBaselines.length > 0;
   if (!anyPrivilegeRun) privilegeNotes.push('no run of aws-iam.admin-principals or aws-iam.ml-privileges in the window: this population was not collected.');
   if (!promotionSources.length) promotionNotes.push('no artifact of a *.promotions kind in the window: this population was not collected (no registry collector ran).');
@@ -667,6 +671,7 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
     calendar: { days, rows: calendarRows, controls: controls.map((c) => ({ control: c.id, cells: c.cells })) },
     exceptions,
     artifacts,
+    sampling: samplingRecord(samplingReq, controls, register.controls, days),
     populations: {
       promotions: {
         name: 'promotions',

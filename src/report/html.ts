@@ -481,7 +481,8 @@ ${extra}${sample}
   const populations = section(
     'populations',
     'Populations and samples',
-    `<p>Complete populations for the window, taken from the systems of record, for sampling by the auditor.${P.promotions.sample ? ` A reproducible sample was drawn from each (method <code>${h(P.promotions.sample.method)}</code>, seed <code>${h(P.promotions.sample.seed)}</code>).` : ' Run with --sample N --seed S to draw a reproducible sample.'}</p>
+    `<p>Complete populations for the window, taken from the systems of record, for sampling by the auditor.${m.sampling.drawn ? ` Reproducible samples were drawn (method <code>${h(m.sampling.method)}</code>, seed <code>${h(m.sampling.seed ?? '')}</code>, chosen by ${h(m.sampling.sampledBy ?? '')} at ${ts(m.sampling.at)}); sizes follow the control’s frequency (sampling.csv).` : ` No samples: ${h(m.sampling.reason ?? '')}.`}</p>
+${samplingHtml(m)}
 ${pop(
   P.promotions,
   ['When (window end)', 'Model', 'Version', 'Event', 'To production', 'Actor', 'Approval', 'Evidence'],
@@ -602,4 +603,13 @@ function ipeAppendix(m: ReportModel, o: HtmlOptions, section: (id: string, title
 ${table(['Bundle', 'Artifact', 'System / scope', 'Collected by', 'API operations', 'Complete', 'Records', 'Collected at', 'Source time', 'Period covered', 'Tool (build)', 'CI run'], rows, { max: 400, num: [6], more: 'artifacts.csv and report.json hold every artifact', cls: 'breakable' })}`,
     'breakable',
   );
+}
+
+/** the per-control samples of the days tested, and the formula to re-perform every sample */
+function samplingHtml(m: ReportModel): string {
+  const S = m.sampling;
+  if (!S.drawn) return '';
+  return `<h3>Samples of control occurrences (days tested)</h3>
+<p class="kv">Formula: ${h(S.formula)}</p>
+${table(['Control', 'Frequency', 'Population', 'Occurrences', 'Sample', 'Size set by', 'Selected'], S.controls.map((c) => [`<code>${h(c.control)}</code>`, h(c.frequency), `<code>${h(c.population)}</code>`, num(c.populationSize), num(c.size), h(c.basis), c.keys.map((k) => `<span class="nw">${h(k.slice(c.control.length + 1))}</span>`).join(', ') || '—']), { num: [3, 4] })}`;
 }

@@ -3,6 +3,7 @@
 // both together and bump REPORT_FORMAT when a field changes meaning or goes away.
 import type { TrustSummary, WriteOnceSummary } from '../bundle/trust.js';
 import type { Problem } from '../bundle/verify.js';
+import type { SamplingRecord } from './sampling.js';
 
 // 2: criteria conclude over the whole period from the control register; coverage knows what was expected
 export const REPORT_FORMAT = 'soc2-report/2';
@@ -343,6 +344,10 @@ export interface Sample {
   size: number;
   /** keys of the selected rows, in selection order (rank) */
   keys: string[];
+  /** how the size was set (frequency rule, register override or --sample N) */
+  basis?: string;
+  /** the register control whose population this is */
+  control?: string | null;
 }
 
 export interface Population<R> {
@@ -475,5 +480,7 @@ export interface ReportModel {
   };
   exceptions: ExceptionRow[];
   artifacts: ArtifactRow[];
+  /** who drew samples, when, with which seed; per-control samples of the days tested (src/report/sampling.ts) */
+  sampling: SamplingRecord;
   populations: Populations;
 }
