@@ -14,6 +14,7 @@ import { parseDateFlag } from '../report/dates.js';
 import { FORMATS, refuseOutInsideEvidence, writeReport, type Format } from '../report/index.js';
 import { integrityLine, writeOnceLine } from '../report/integrity.js';
 import type { Integrity } from '../report/model.js';
+import { loadCarveOuts } from '../report/carve-outs.js';
 import type { SamplingRequest } from '../report/sampling.js';
 import { trustedKeysFor } from './verify.js';
 
@@ -145,6 +146,7 @@ async function reportFrom(
     evidenceDir,
     window: { from, to, period: loaded?.config.observationPeriod },
     timeliness: loaded?.config.timeliness,
+    carveOuts: loaded?.config.subserviceOrganizations ? loadCarveOuts(path.resolve(loaded.baseDir, loaded.config.subserviceOrganizations), `${configFile}: subserviceOrganizations: `) : undefined,
     scope,
     organization: loaded?.config.organization ?? null,
     mappings,

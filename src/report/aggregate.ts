@@ -40,6 +40,7 @@ import { CoverageAggregator } from './coverage.js';
 import { readChecked } from './read.js';
 import { populationSample, samplingRecord, type SamplingRequest } from './sampling.js';
 import { ipeOf } from './ipe.js';
+import { applyCarveOuts, loadCarveOuts, type CarveOutSet } from './carve-outs.js';
 import { timelinessExceptions } from './timeliness.js';
 
 /** Checks whose exceptions are privileged principals: changes between runs form a population. */
@@ -69,6 +70,8 @@ export interface ReportInput {
   sample?: { n: number; seed: string };
   /** --seed / --sampled-by (/ --sample N): draw samples sized by control frequency; none without it */
   sampling?: SamplingRequest;
+  /** config `subserviceOrganizations` (default mappings/subservice-organizations.yaml) */
+  carveOuts?: CarveOutSet;
   /** config `timeliness`: the largest age of source data at collection before it is an exception (default 4 h) */
   timeliness?: { maxSourceAgeHours?: number };
   now?: Date;
@@ -718,6 +721,7 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
       },
     },
   };
+  applyCarveOuts(model, input.carveOuts ?? loadCarveOuts()); // subservice organizations (src/report/carve-outs.ts)
   return { ok: true, model };
 }
 

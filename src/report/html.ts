@@ -2,6 +2,7 @@
 // scripts, fonts, images or requests (a Content-Security-Policy forbids them too), readable printed.
 // Every collected string goes through h().
 import type { ControlReport, CriterionReport, DayStatus, EvidenceStatus, ExceptionRow, FileRef, Population, ReportModel } from './model.js';
+import path from 'node:path';
 import { scopeLabel } from './aggregate.js';
 import { h, hrefOf } from './escape.js';
 import { integrityLine, keyCounts, writeOnceLine } from './integrity.js';
@@ -381,7 +382,7 @@ ${grid(
     ['Criterion', 'Title', 'Conclusion (period)', 'Over the period', 'Days with evidence', 'Pass rate', 'Open exceptions'],
     m.criteria.map((x) => [
       x.automated ? `<a href="#crit-${h(x.id)}"><b>${h(x.id)}</b></a>` : `<b>${h(x.id)}</b>`,
-      h(x.title),
+      `${h(x.title)}${x.carvedOut ? ` <span class="badge b-manual" title="${h(x.carvedOut.note)}">Carved out (physical): ${h(x.carvedOut.organizations.join(', '))}</span>` : ''}`,
       badge(x.status),
       x.addressedBy.length ? `${h(x.period.text)}<br><span class="muted">controls ${h(x.addressedBy.join(', '))}</span>` : '<span class="muted">no control of the register addresses it</span>',
       x.automated ? `${num(x.daysWithEvidence)}/${num(m.window.days)}` : '—',
@@ -441,7 +442,8 @@ ${
 ${overview}
 ${details}
 <h3>Criteria that need manual evidence (${num(manual.length)})</h3>
-${table(['Criterion', 'Category', 'Title'], manual.map((x) => [`<b>${h(x.id)}</b>`, h(x.category), h(x.title)]), { empty: 'None.' })}`,
+${table(['Criterion', 'Category', 'Title'], manual.map((x) => [`<b>${h(x.id)}</b>`, h(x.category), `${h(x.title)}${x.carvedOut ? `<br><span class="muted">${h(x.carvedOut.note)}</span>` : ''}`]), { empty: 'None.' })}
+${carveOutsHtml(m)}`,
     'breakable',
   );
 
@@ -612,4 +614,25 @@ function samplingHtml(m: ReportModel): string {
   return `<h3>Samples of control occurrences (days tested)</h3>
 <p class="kv">Formula: ${h(S.formula)}</p>
 ${table(['Control', 'Frequency', 'Population', 'Occurrences', 'Sample', 'Size set by', 'Selected'], S.controls.map((c) => [`<code>${h(c.control)}</code>`, h(c.frequency), `<code>${h(c.population)}</code>`, num(c.populationSize), num(c.size), h(c.basis), c.keys.map((k) => `<span class="nw">${h(k.slice(c.control.length + 1))}</span>`).join(', ') || '—']), { num: [3, 4] })}`;
+}
+
+/** the subservice organizations (carve-out method), their expected controls and the user-entity controls asked of the entity */
+function carveOutsHtml(m: ReportModel): string {
+  const c = m.carveOuts;
+  if (!c) return '';
+  const orgs = c.organizations;
+  return `<h3 id="carve-outs">Subservice organizations (carve-out method)</h3>
+<p>The controls these organizations operate are not in the scope of this report; the criteria normally met there are labelled “carved out” above and are relied on through each organization’s own SOC 2 report. In use: an artifact of the window came from a system running on it. List: <code>${h(path.basename(c.from))}</code>.</p>
+${table(
+  ['Organization', 'In use', 'Services', 'Criteria met there', 'Expected of it (complementary subservice organization controls)', 'Complementary user-entity controls (ours)', 'Their report'],
+  orgs.map((o) => [
+    `<b>${h(o.name)}</b> <code>${h(o.id)}</code>`,
+    o.inUse ? 'yes' : 'no',
+    h(o.services),
+    h(o.criteria.join(', ')),
+    o.expectedControls.map((x) => h(x)).join('<br>') || '—',
+    o.userEntityControls.map((u) => `<code>${h(u.id)}</code> ${h(u.text)}${u.controls.length ? ` <span class="muted">(${h(u.controls.join(', '))})</span>` : ' <span class="muted">(no control of the register)</span>'}`).join('<br>') || '—',
+    h(o.report),
+  ]),
+)}`;
 }

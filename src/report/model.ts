@@ -3,6 +3,7 @@
 // both together and bump REPORT_FORMAT when a field changes meaning or goes away.
 import type { TrustSummary, WriteOnceSummary } from '../bundle/trust.js';
 import type { Problem } from '../bundle/verify.js';
+import type { CarveOutReport } from './carve-outs.js';
 import type { SamplingRecord } from './sampling.js';
 
 // 2: criteria conclude over the whole period from the control register; coverage knows what was expected
@@ -263,6 +264,8 @@ export interface CriterionReport {
     /** one entry per day on which a mapped check ran */
     days: { date: string; pass: number; fail: number; error: number }[];
   };
+  /** set when its (physical) parts are normally met at a subservice organization in use (src/report/carve-outs.ts) */
+  carvedOut?: { organizations: string[]; note: string };
   /** ids of rows in `exceptions` raised by checks mapped to this criterion */
   exceptions: string[];
   openExceptions: number;
@@ -483,4 +486,6 @@ export interface ReportModel {
   /** who drew samples, when, with which seed; per-control samples of the days tested (src/report/sampling.ts) */
   sampling: SamplingRecord;
   populations: Populations;
+  /** subservice organizations presented with the carve-out method (set by applyCarveOuts) */
+  carveOuts?: CarveOutReport;
 }
