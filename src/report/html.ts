@@ -596,7 +596,8 @@ function ipeAppendix(m: ReportModel, o: HtmlOptions, section: (id: string, title
     a.sourceTime ? `${ts(a.sourceTime)}<br>${h(String(a.sourceAgeHours))} h before` : '—',
     a.periodCovered ? `${ts(a.periodCovered.from)} – ${ts(a.periodCovered.to)}` : '—',
     `${h(a.toolVersion)}<br><code>${h(a.toolBuild.slice(0, 12))}</code>`,
-    a.ci ? (a.ci.url ? `<a href="${hrefOf(a.ci.url)}">${h(a.ci.provider)} ${h(a.ci.runId ?? '')}</a>` : h(`${a.ci.provider} ${a.ci.runId ?? ''}`)) : '—',
+    // only an http(s) URL becomes a link (a CI variable could hold anything, e.g. javascript:)
+    a.ci ? (a.ci.url && /^https?:\/\/[^\s"'<>]+$/.test(a.ci.url) ? `<a href="${h(a.ci.url)}">${h(a.ci.provider)} ${h(a.ci.runId ?? '')}</a>` : h(`${a.ci.provider} ${a.ci.runId ?? ''}${a.ci.url ? ` ${a.ci.url}` : ''}`)) : '—',
   ]);
   return section(
     'ipe',

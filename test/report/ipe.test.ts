@@ -10,6 +10,7 @@ import { readBuildInfo } from '../../src/core/build-info.js';
 import { ciIdentity } from '../../src/core/runner.js';
 import { loadMappings } from '../../src/mapping/index.js';
 import { buildReport, type ReportInput } from '../../src/report/aggregate.js';
+import { renderHtml } from '../../src/report/html.js';
 import { writeReport } from '../../src/report/index.js';
 import type { ReportModel } from '../../src/report/model.js';
 import { repoRoot, tmpDir } from '../helpers/cli.js';
@@ -104,10 +105,18 @@ describe('IPE per artifact', () => {
     const html = readFileSync(path.join(out, 'index.html'), 'utf8');
     const appendix = html.slice(html.indexOf('<section id="ipe"'));
     expect(appendix).toContain('Appendix: information produced by the entity');
-    expect(appendix).toContain(`href="${RUN.split('/').map(encodeURIComponent).join('/')}"`);
+    expect(appendix).toContain(`<a href="${RUN}">github 4242</a>`);
     expect(appendix).toContain(COMMIT.slice(0, 12));
     expect(appendix).toContain(`arn:aws:iam::${ACCOUNT}:role/soc2-collector`);
     expect(appendix).toContain('6 h before');
+  });
+
+  it('a CI URL that is not http(s) is shown as text, never as a link', () => {
+    const evil = structuredClone(m);
+    evil.artifacts[0]!.ci = { provider: 'github', runId: '1', url: 'javascript:alert(1)' };
+    const html = renderHtml(evil, { linkBase: '' });
+    expect(html).not.toContain('href="javascript:');
+    expect(html).toContain('github 1 javascript:alert(1)');
   });
 });
 
