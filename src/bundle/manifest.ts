@@ -1,4 +1,5 @@
 // Bundle format 1: the manifest shape and the path rules shared by the writer and the verifier.
+import type { BuildInfo } from '../core/build-info.js';
 import type { FindingStatus, Gap, Provenance } from '../core/types.js';
 
 export const BUNDLE_FORMAT = 'soc2-evidence-bundle/1';
@@ -57,7 +58,8 @@ export interface Manifest {
   format: typeof BUNDLE_FORMAT;
   id: string;
   stream: string | null;
-  tool: { name: string; version: string };
+  /** build: the git commit the tool was built from (src/core/build-info.ts); absent in older bundles */
+  tool: { name: string; version: string; build?: BuildInfo };
   organization: string | null;
   startedAt: string;
   finishedAt: string;

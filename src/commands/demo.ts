@@ -159,7 +159,7 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
 
     const { reportCommand } = await import('./report.js');
     const reportDir = path.join(out, 'report');
-    const code = await reportCommand({ config: configFile, evidence: evidenceDir, out: reportDir, publicKey: [publicKeyFile], sample: '5', seed: 'demo', json: false }, () => new Date(last.getTime() + 6 * 3600_000));
+    const code = await reportCommand({ config: configFile, evidence: evidenceDir, out: reportDir, publicKey: [publicKeyFile], seed: 'demo', sampledBy: 'soc2 demo (the demo chooses its own seed)', json: false }, () => new Date(last.getTime() + 6 * 3600_000));
     if (code !== ExitCode.ok) return code;
     const secs = ((Date.now() - t0) / 1000).toFixed(1);
     say(`${collected} bundles (${partial} partial), 1 day without collection; demo took ${secs} s`);

@@ -14,7 +14,8 @@ import { parseDateFlag } from '../report/dates.js';
 import { FORMATS, refuseOutInsideEvidence, writeReport, type Format } from '../report/index.js';
 import { integrityLine, writeOnceLine } from '../report/integrity.js';
 import type { Integrity } from '../report/model.js';
-import { randomSeed } from '../report/sample.js';
+import { loadCarveOuts } from '../report/carve-outs.js';
+import type { SamplingRequest } from '../report/sampling.js';
 import { trustedKeysFor } from './verify.js';
 
 export const DEFAULT_CONFIG = './soc2.config.yaml';
@@ -28,6 +29,7 @@ export interface ReportOptions {
   format?: string;
   sample?: string;
   seed?: string;
+  sampledBy?: string;
   allowUnverified?: boolean;
   /** trusted Ed25519 public key files (--public-key, repeatable); default signing.trustedKeys */
   publicKey?: string[];
@@ -57,17 +59,28 @@ function scopeFromBundles(evidenceDir: string): string[] {
   return ['security'];
 }
 
+/**
+ * --seed S --sampled-by NAME draws samples (sizes by control frequency; --sample N sets one size for the
+ * event populations); the seed is never chosen by the tool, and who chose it is recorded with the time.
+ */
+function samplingFlags(o: ReportOptions, now: () => Date): SamplingRequest | undefined {
+  if (o.sample !== undefined && (!/^\d+$/.test(o.sample) || Number(o.sample) < 1)) throw new UsageError(`--sample: expected a positive whole number of rows, got "${o.sample}"`);
+  if (o.seed === undefined) {
+    if (o.sample !== undefined) throw new UsageError('--sample: samples are drawn only with --seed S --sampled-by NAME (the seed is recorded with who chose it)');
+    if (o.sampledBy !== undefined) throw new UsageError('--sampled-by: only meaningful with --seed S');
+    return undefined;
+  }
+  if (!o.seed.trim()) throw new UsageError('--seed: expected a non-empty seed');
+  if (o.sampledBy === undefined || !o.sampledBy.trim()) throw new UsageError('--seed: give --sampled-by NAME too: the report records who chose the seed');
+  return { seed: o.seed, sampledBy: o.sampledBy.trim(), at: now().toISOString(), ...(o.sample !== undefined ? { n: Number(o.sample) } : {}) };
+}
+
 export async function reportCommand(o: ReportOptions, now: () => Date = () => new Date()): Promise<number> {
   const from = parseDateFlag('--from', o.from);
   const to = parseDateFlag('--to', o.to);
   if (from && to && from > to) throw new UsageError(`--from: ${from} is after --to ${to}`);
   const formats = parseFormats(o.format);
-  let sample: { n: number; seed: string } | undefined;
-  if (o.sample !== undefined) {
-    if (!/^\d+$/.test(o.sample) || Number(o.sample) < 1) throw new UsageError(`--sample: expected a positive whole number of rows, got "${o.sample}"`);
-    if (o.seed !== undefined && !o.seed.trim()) throw new UsageError('--seed: expected a non-empty seed');
-    sample = { n: Number(o.sample), seed: o.seed ?? randomSeed() };
-  } else if (o.seed !== undefined) throw new UsageError('--seed: only meaningful with --sample N');
+  const sample = samplingFlags(o, now);
 
   const configFile = o.config ?? (existsSync(DEFAULT_CONFIG) ? DEFAULT_CONFIG : undefined);
   if (!configFile && !o.evidence) throw new UsageError(`--evidence: give the evidence directory, or a config file with --config (${DEFAULT_CONFIG} was not found)`);
@@ -110,7 +123,7 @@ async function reportFrom(
     formats: Format[];
     from?: string;
     to?: string;
-    sample?: { n: number; seed: string };
+    sample?: SamplingRequest;
     now: () => Date;
     trustedKeys: TrustedKey[];
     writeOnce: Integrity['writeOnce'];
@@ -132,12 +145,14 @@ async function reportFrom(
   const outcome = await buildReport({
     evidenceDir,
     window: { from, to, period: loaded?.config.observationPeriod },
+    timeliness: loaded?.config.timeliness,
+    carveOuts: loaded?.config.subserviceOrganizations ? loadCarveOuts(path.resolve(loaded.baseDir, loaded.config.subserviceOrganizations), `${configFile}: subserviceOrganizations: `) : undefined,
     scope,
     organization: loaded?.config.organization ?? null,
     mappings,
     register,
     allowUnverified: !!o.allowUnverified,
-    sample,
+    sampling: sample,
     now: now(),
     trustedKeys: c.trustedKeys,
     writeOnce: c.writeOnce,
@@ -185,7 +200,7 @@ async function reportFrom(
     out.write(`continuity: ${s.daysWithCompleteBundle} of ${s.days} day(s) with a complete bundle${m.continuity.daysWithoutComplete.length ? `; without: ${m.continuity.daysWithoutComplete.slice(0, 10).join(', ')}${m.continuity.daysWithoutComplete.length > 10 ? ', …' : ''}` : ''}\n`);
     out.write(`controls over the period: ${s.controls.total} (${s.controls.effective} effective every day, ${s.controls.deviations} with deviations, ${s.controls.notTested} not tested on some days, ${s.controls.manual} manual only)\n`);
     out.write(`criteria: ${s.criteria.covered} of ${s.criteria.inScope} covered over the period (${s.criteria.pass} effective, ${s.criteria.fail} with deviations, ${s.criteria.notTested} not tested on some days, ${s.criteria.collected} collected); ${s.criteria.manual} need manual evidence\n`);
-    out.write(`exceptions: ${s.exceptions.total} (${s.exceptions.open} open); populations: ${s.populations.promotions} promotions, ${s.populations.privilegedAccess} privileged-access changes, ${s.populations.secretRotations} secret rotations${sample ? ` (sampled ${sample.n}, seed ${sample.seed})` : ''}\n`);
+    out.write(`exceptions: ${s.exceptions.total} (${s.exceptions.open} open); populations: ${s.populations.promotions} promotions, ${s.populations.privilegedAccess} privileged-access changes, ${s.populations.secretRotations} secret rotations${sample ? ` (sampled by ${sample.sampledBy}, seed ${sample.seed})` : ''}\n`);
     out.write(`wrote ${written.length} file(s) to ${outDir}${written.includes('index.html') ? ` (open ${path.join(outDir, 'index.html')})` : ''}\n`);
   }
   return ExitCode.ok;

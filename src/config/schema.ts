@@ -158,6 +158,10 @@ export const configSchema = z.strictObject({
   mappings: z.array(z.string().min(1)).default([]),
   /** the entity control register: a YAML file or a directory of *.yaml; default the shipped controls/ */
   controls: z.string().min(1).optional(),
+  /** subservice organizations carved out (YAML, like mappings/subservice-organizations.yaml); default that file */
+  subserviceOrganizations: z.string().min(1).optional(),
+  /** source data older than this at collection (e.g. a cached IAM credential report) is an exception on its artifact */
+  timeliness: z.strictObject({ maxSourceAgeHours: z.number().positive().max(8760).default(4) }).default({ maxSourceAgeHours: 4 }),
 });
 
 export type Config = z.infer<typeof configSchema>;

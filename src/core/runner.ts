@@ -18,6 +18,7 @@ import { dependencyOrder, producersOf } from './order.js';
 import { mapPool } from './pool.js';
 import { redactString } from './redact.js';
 import { paginator } from './paginate.js';
+import { readBuildInfo } from './build-info.js';
 import { toolVersion } from './paths.js';
 import { prepareSource, type PreparedSource, type PreparedTarget } from './sources.js';
 import type { BaseContext, Collector, Finding, FindingStatus, Gap, Logger, RunArtifact, RunArtifacts, SourceKind } from './types.js';
@@ -88,10 +89,12 @@ export function assertFollows(prev: { id: string; where: string } | null, id: st
   throw new ChainError(`${why}; bundle ${id} would sort before its previous, so nothing was collected (fix the clock, or remove the tip if it was planted; "soc2 verify" shows the chain)`);
 }
 
-function ciIdentity(env: NodeJS.ProcessEnv): Identity['ci'] {
+/** the CI run collecting, from the CI's own variables (null outside CI) */
+export function ciIdentity(env: NodeJS.ProcessEnv): Identity['ci'] {
   if (env.GITHUB_ACTIONS === 'true')
     return { provider: 'github', runId: env.GITHUB_RUN_ID, ...(env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? { url: `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` } : {}) };
-  if (env.GITLAB_CI === 'true') return { provider: 'gitlab', runId: env.CI_PIPELINE_ID, ...(env.CI_PIPELINE_URL ? { url: env.CI_PIPELINE_URL } : {}) };
+  // the job, not the pipeline: the job's log is where the collect run is
+  if (env.GITLAB_CI === 'true') return { provider: 'gitlab', runId: env.CI_JOB_ID ?? env.CI_PIPELINE_ID, ...(env.CI_JOB_URL ? { url: env.CI_JOB_URL } : env.CI_PIPELINE_URL ? { url: env.CI_PIPELINE_URL } : {}) };
   if (env.CI) return { provider: 'ci', ...(env.BUILD_ID ? { runId: env.BUILD_ID } : {}) };
   return null;
 }
@@ -290,7 +293,7 @@ async function collectInto(
       format: BUNDLE_FORMAT,
       id,
       stream,
-      tool: { name: 'soc2', version: toolVersion },
+      tool: { name: 'soc2', version: toolVersion, build: readBuildInfo() },
       organization: config.organization ?? null,
       startedAt: startedAt.toISOString(),
       finishedAt: o.now().toISOString(),

@@ -24,6 +24,8 @@ const control = z
     frequency: z.enum(FREQUENCIES),
     criteria: z.array(z.string()).min(1),
     supports: z.array(z.string()).default([]),
+    /** overrides the sample size the frequency gives (src/report/sampling.ts) */
+    sampleSize: z.number().int().min(1).max(1000).optional(),
     tests: z
       .strictObject({ checks: z.array(z.string().min(1)).default([]), manual: z.array(manualTest).default([]) })
       .refine((t) => t.checks.length + t.manual.length > 0, 'expected at least one check or manual test'),

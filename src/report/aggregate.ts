@@ -38,7 +38,10 @@ import { ControlsAggregator } from './controls.js';
 import { criterionReports, type CritAgg, type DayAgg } from './criteria.js';
 import { CoverageAggregator } from './coverage.js';
 import { readChecked } from './read.js';
-import { drawSample } from './sample.js';
+import { populationSample, samplingRecord, type SamplingRequest } from './sampling.js';
+import { ipeOf } from './ipe.js';
+import { applyCarveOuts, loadCarveOuts, type CarveOutSet } from './carve-outs.js';
+import { timelinessExceptions } from './timeliness.js';
 
 /** Checks whose exceptions are privileged principals: changes between runs form a population. */
 export const PRIVILEGE_CHECKS: Record<string, 'admin' | 'ml'> = {
@@ -65,6 +68,12 @@ export interface ReportInput {
   register?: { from: string; controls: Control[] };
   allowUnverified: boolean;
   sample?: { n: number; seed: string };
+  /** --seed / --sampled-by (/ --sample N): draw samples sized by control frequency; none without it */
+  sampling?: SamplingRequest;
+  /** config `subserviceOrganizations` (default mappings/subservice-organizations.yaml) */
+  carveOuts?: CarveOutSet;
+  /** config `timeliness`: the largest age of source data at collection before it is an exception (default 4 h) */
+  timeliness?: { maxSourceAgeHours?: number };
   now?: Date;
   /** the keys the reader trusts (none: self-consistency only, which fails signed evidence) */
   trustedKeys?: TrustedKey[];
@@ -356,6 +365,7 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
         collectedAt,
         periodCovered: a.provenance?.periodCovered ?? null,
         criteria: crits,
+        ...ipeOf(manifest, a), // IPE attributes and source time (src/report/ipe.ts)
       });
       for (const c of crits) {
         const ca = agg.get(c)!;
@@ -574,6 +584,7 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
     const last = r.periods[r.periods.length - 1]!;
     return { ...r, firstSeen: first.firstSeen, lastSeen: last.lastSeen, resolved: last.resolved, status: last.resolved ? ('resolved' as const) : ('open' as const) };
   });
+  exceptions.push(...timelinessExceptions(artifacts, input.timeliness?.maxSourceAgeHours)); // stale source data (src/report/timeliness.ts)
   exceptions.sort((a, b) => a.firstSeen.date.localeCompare(b.firstSeen.date) || a.check.localeCompare(b.check) || a.resource.localeCompare(b.resource));
 
   // 4b. coverage and controls over the period: criteria conclude from the controls addressing them
@@ -602,7 +613,9 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
   const rotList = [...rotationRows.values()].sort((a, b) => a.rotatedAt.localeCompare(b.rotatedAt) || a.key.localeCompare(b.key));
   privilegeRows.sort((a, b) => a.bundle.localeCompare(b.bundle) || a.key.localeCompare(b.key));
   const privilegeSources = [...new Map(privilegeRows.map((r) => [r.artifact.href, r.artifact])).values()];
-  const sample = <R extends { key: string }>(name: string, rows: R[]) => (input.sample ? drawSample(name, rows, input.sample.n, input.sample.seed) : null);
+  // sizes by control frequency, drawn only with a seed (src/report/sampling.ts)
+  const samplingReq = input.sampling ?? (input.sample ? { seed: input.sample.seed, sampledBy: 'not recorded', at: now.toISOString(), n: input.sample.n } : undefined);
+  const sample = <R extends { key: string }>(name: string, rows: R[]) => populationSample(name, rows, samplingReq, register.controls);
   const anyPrivilegeRun = privilegeBaselines.length > 0;
   if (!anyPrivilegeRun) privilegeNotes.push('no run of aws-iam.admin-principals or aws-iam.ml-privileges in the window: this population was not collected.');
   if (!promotionSources.length) promotionNotes.push('no artifact of a *.promotions kind in the window: this population was not collected (no registry collector ran).');
@@ -661,6 +674,7 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
     calendar: { days, rows: calendarRows, controls: controls.map((c) => ({ control: c.id, cells: c.cells })) },
     exceptions,
     artifacts,
+    sampling: samplingRecord(samplingReq, controls, register.controls, days),
     populations: {
       promotions: {
         name: 'promotions',
@@ -707,6 +721,7 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
       },
     },
   };
+  applyCarveOuts(model, input.carveOuts ?? loadCarveOuts()); // subservice organizations (src/report/carve-outs.ts)
   return { ok: true, model };
 }
 

@@ -2,6 +2,7 @@
 // exceptions, artifacts and continuity tables. RFC 4180 with CRLF; cells guarded against formulas.
 import { scopeLabel } from './aggregate.js';
 import { csv } from './escape.js';
+import { operationsLabel } from './ipe.js';
 import type { Population, ReportModel } from './model.js';
 
 export interface CsvFile {
@@ -44,6 +45,7 @@ export function renderCsv(m: ReportModel): CsvFile[] {
       ['key', 'bundle', 'date', 'source', 'arn', 'name', 'account', 'region', 'rotated_at', 'previous_rotated_at', 'artifact', 'artifact_sha256', 'bundle_verified'],
       (r) => [r.key, r.bundle, r.date, r.source, r.arn, r.name, r.account, r.region, r.rotatedAt, r.previousRotatedAt, r.artifact.href, r.artifact.sha256, r.bundleVerified],
     ),
+    ...samplingCsv(m),
     {
       path: 'exceptions.csv',
       text: csv(
@@ -54,8 +56,9 @@ export function renderCsv(m: ReportModel): CsvFile[] {
     {
       path: 'artifacts.csv',
       text: csv(
-        ['bundle', 'date', 'path', 'href', 'sha256', 'bytes', 'kind', 'source', 'collector', 'scope', 'records', 'complete', 'collected_at', 'criteria'],
-        m.artifacts.map((a) => [a.bundle, a.date, a.path, a.href, a.sha256, a.bytes, a.kind, a.source, a.collector, scopeLabel(a.scope), a.records, a.complete, a.collectedAt, a.criteria.join(' ')]),
+        // IPE columns follow the original ones (src/report/ipe.ts)
+        ['bundle', 'date', 'path', 'href', 'sha256', 'bytes', 'kind', 'source', 'collector', 'scope', 'records', 'complete', 'collected_at', 'criteria', 'system', 'identity', 'operations', 'pages', 'period_from', 'period_to', 'source_time', 'source_time_field', 'source_age_hours', 'tool_version', 'tool_build', 'ci_provider', 'ci_run_id', 'ci_run_url'],
+        m.artifacts.map((a) => [a.bundle, a.date, a.path, a.href, a.sha256, a.bytes, a.kind, a.source, a.collector, scopeLabel(a.scope), a.records, a.complete, a.collectedAt, a.criteria.join(' '), a.system, a.identity, operationsLabel(a.operations), a.operations.reduce((n, x) => n + x.pages, 0), a.periodCovered?.from, a.periodCovered?.to, a.sourceTime, a.sourceTimeField, a.sourceAgeHours, a.toolVersion, a.toolBuild, a.ci?.provider, a.ci?.runId, a.ci?.url]),
       ),
     },
     {
@@ -84,4 +87,30 @@ export function renderCsv(m: ReportModel): CsvFile[] {
       ),
     },
   ];
+}
+
+/**
+ * sampling.csv: one row per sample drawn (population name as used in the rank formula, its CSV, size
+ * and how it was set, seed, who chose it and when); populations/control-occurrences.csv: every day each
+ * control was tested (its occurrences), with the population name of its control; and its sample.
+ */
+function samplingCsv(m: ReportModel): CsvFile[] {
+  const S = m.sampling;
+  const P = m.populations;
+  const events = [P.promotions, P.privilegedAccess, P.secretRotations].filter((p) => p.sample);
+  const rows = [
+    ...events.map((p) => [p.name, `populations/${p.name}.csv`, p.sample!.control ?? '', 'per-event', S.seed, S.sampledBy, S.at, p.sample!.method, p.sample!.populationSize, p.sample!.size, p.sample!.basis ?? '']),
+    ...S.controls.map((c) => [c.population, 'populations/control-occurrences.csv', c.control, c.frequency, S.seed, S.sampledBy, S.at, c.method, c.populationSize, c.size, c.basis]),
+  ];
+  const occurrences = m.controls.flatMap((c) => c.cells.flatMap((st, i) => (st === 'pass' || st === 'fail' ? [[`control:${c.id}`, `${c.id}/${m.calendar.days[i]}`, c.id, m.calendar.days[i], st]] : [])));
+  const files: CsvFile[] = [
+    { path: 'sampling.csv', text: csv(['population', 'population_csv', 'control', 'frequency', 'seed', 'sampled_by', 'drawn_at', 'method', 'population_size', 'size', 'size_basis'], rows) },
+    { path: 'populations/control-occurrences.csv', text: csv(['population', 'key', 'control', 'date', 'status'], occurrences) },
+  ];
+  if (S.drawn)
+    files.push({
+      path: 'populations/control-occurrences-sample.csv',
+      text: csv(['population', 'rank', 'key', 'seed'], S.controls.flatMap((c) => c.keys.map((k, i) => [c.population, i + 1, k, c.seed]))),
+    });
+  return files;
 }

@@ -8,7 +8,9 @@ import { renderCsv } from './csv.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import type { ReportModel } from './model.js';
-import { renderOscal } from './oscal.js';
+import { catalogRef, renderOscal } from './oscal.js';
+import { readOscalCatalog } from './oscal-catalog.js';
+import { CATALOG_HREF, PLAN_HREF, renderAssessmentPlan } from './oscal-plan.js';
 
 export const FORMATS = ['html', 'md', 'csv', 'json', 'oscal'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -88,6 +90,12 @@ export async function writeReport(m: ReportModel, outDir: string, formats: reado
   if (formats.includes('html')) await put('index.html', renderHtml(m, { linkBase: relativeBase(out, evidenceParent) }));
   if (formats.includes('md')) await put('report.md', renderMarkdown(m));
   if (formats.includes('csv')) for (const f of renderCsv(m)) await put(f.path, f.text);
-  if (formats.includes('oscal')) await put('oscal/assessment-results.json', JSON.stringify(renderOscal(m, { linkBase: relativeBase(path.join(out, 'oscal'), evidenceParent) }), null, 2) + '\n');
+  if (formats.includes('oscal')) {
+    // the catalog ships as data (mappings/); the report carries a copy so its OSCAL files resolve offline
+    const ref = catalogRef();
+    await put(`oscal/${CATALOG_HREF}`, readOscalCatalog().text);
+    await put(`oscal/${PLAN_HREF}`, JSON.stringify(renderAssessmentPlan(m, ref), null, 2) + '\n');
+    await put('oscal/assessment-results.json', JSON.stringify(renderOscal(m, { linkBase: relativeBase(path.join(out, 'oscal'), evidenceParent), ...ref }), null, 2) + '\n');
+  }
   return written;
 }

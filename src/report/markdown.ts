@@ -123,6 +123,9 @@ export function renderMarkdown(m: ReportModel): string {
 
   L.push('## Populations and samples', '');
   if (stamp) L.push(stamp);
+  // who drew the samples, with which seed and when; sizes and the formula are in sampling.csv / docs/report.md
+  const S = m.sampling;
+  L.push(S.drawn ? `Samples drawn by ${md(S.sampledBy ?? '')} at ${md(S.at ?? '')} with seed \`${md(S.seed ?? '')}\` (method \`${S.method}\`; sizes by control frequency, see sampling.csv). ${md(S.formula)}` : `No samples: ${md(S.reason ?? '')}.`, '');
   const pop = <R extends { key: string }>(p: Population<R>, head: string[], cells: (r: R) => string[]) => {
     L.push(`### ${p.title}: ${p.size} rows (${p.collected ? (p.complete ? 'complete' : 'see completeness notes') : 'not collected'})`, '', md(p.description), '');
     L.push(`Built from ${p.sources.length} artifact(s); full population in \`populations/${p.name}.csv\`.`, '');
@@ -151,6 +154,13 @@ export function renderMarkdown(m: ReportModel): string {
   ]);
   pop(P.privilegedAccess, ['From', 'To', 'Principal', 'Change', 'Privilege', 'Source', 'Reason'], (r) => [`${r.fromDate} ${code(r.fromBundle)}`, `${r.date} ${code(r.bundle)}`, code(r.principal), r.change, r.privilege, md(`${r.source} ${scopeLabel(r.scope)}`), md(r.reason)]);
   pop(P.secretRotations, ['Rotated at', 'Secret', 'ARN', 'Previous rotation', 'Bundle', 'Artifact'], (r) => [md(r.rotatedAt), md(r.name ?? ''), code(r.arn), md(r.previousRotatedAt ?? '—'), code(r.bundle), code(r.artifact.path)]);
+
+  if (m.carveOuts) {
+    L.push('## Subservice organizations (carve-out method)', '');
+    L.push(table(['Organization', 'In use', 'Criteria met there', 'Complementary user-entity controls'], m.carveOuts.organizations.map((o) => [md(o.name), o.inUse ? 'yes' : 'no', o.criteria.join(', '), md(o.userEntityControls.map((u) => `${u.id}: ${u.text}`).join(' '))])));
+    const carved = m.criteria.filter((c) => c.carvedOut);
+    if (carved.length) L.push('', `Carved out (physical parts): ${carved.map((c) => `**${c.id}** (${c.carvedOut!.organizations.join(', ')})`).join(', ')}.`, '');
+  }
 
   L.push('## Appendix: bundles', '');
   if (stamp) L.push(stamp);

@@ -3,6 +3,8 @@
 // both together and bump REPORT_FORMAT when a field changes meaning or goes away.
 import type { TrustSummary, WriteOnceSummary } from '../bundle/trust.js';
 import type { Problem } from '../bundle/verify.js';
+import type { CarveOutReport } from './carve-outs.js';
+import type { SamplingRecord } from './sampling.js';
 
 // 2: criteria conclude over the whole period from the control register; coverage knows what was expected
 export const REPORT_FORMAT = 'soc2-report/2';
@@ -262,6 +264,8 @@ export interface CriterionReport {
     /** one entry per day on which a mapped check ran */
     days: { date: string; pass: number; fail: number; error: number }[];
   };
+  /** set when its (physical) parts are normally met at a subservice organization in use (src/report/carve-outs.ts) */
+  carvedOut?: { organizations: string[]; note: string };
   /** ids of rows in `exceptions` raised by checks mapped to this criterion */
   exceptions: string[];
   openExceptions: number;
@@ -299,7 +303,28 @@ export interface ExceptionRow {
   evidence: FileRef;
 }
 
-export interface ArtifactRow extends FileRef {
+/** IPE attributes of an artifact (src/report/ipe.ts), from its bundle's manifest */
+export interface ArtifactIpe {
+  /** aws | gcp | mlflow | prometheus … (provenance.system) */
+  system: string;
+  /** the caller ARN / GCP principal / MLflow user that collected it; "unknown" when not recorded */
+  identity: string;
+  /** every API operation behind it, with its parameters and the pages read */
+  operations: { api: string; params: Record<string, unknown>; pages: number; calls?: number }[];
+  toolVersion: string;
+  /** git commit the collecting tool was built from (+modified when built from a changed tree), or "unknown" */
+  toolBuild: string;
+  /** the CI run that collected it (null: not run in CI) */
+  ci: { provider: string; runId: string | null; url: string | null } | null;
+  /** when the source says it produced the data (null: the source does not say) */
+  sourceTime: string | null;
+  /** the provenance field sourceTime was read from */
+  sourceTimeField: string | null;
+  /** hours from sourceTime to collectedAt */
+  sourceAgeHours: number | null;
+}
+
+export interface ArtifactRow extends FileRef, ArtifactIpe {
   date: string;
   kind: string;
   source: string;
@@ -322,6 +347,10 @@ export interface Sample {
   size: number;
   /** keys of the selected rows, in selection order (rank) */
   keys: string[];
+  /** how the size was set (frequency rule, register override or --sample N) */
+  basis?: string;
+  /** the register control whose population this is */
+  control?: string | null;
 }
 
 export interface Population<R> {
@@ -454,5 +483,9 @@ export interface ReportModel {
   };
   exceptions: ExceptionRow[];
   artifacts: ArtifactRow[];
+  /** who drew samples, when, with which seed; per-control samples of the days tested (src/report/sampling.ts) */
+  sampling: SamplingRecord;
   populations: Populations;
+  /** subservice organizations presented with the carve-out method (set by applyCarveOuts) */
+  carveOuts?: CarveOutReport;
 }

@@ -44,7 +44,7 @@ describe('a fresh clone needs nothing outside the repository', () => {
   });
 
   it('the recorded facts the tests need are in fixtures/', () => {
-    for (const f of ['fixtures/reference/tsc-2017.yaml', 'fixtures/mlflow/recorded-2.12/INDEX.txt', 'fixtures/oscal/oscal_assessment-results_schema-1.1.2.json'])
+    for (const f of ['fixtures/reference/tsc-2017.yaml', 'fixtures/mlflow/recorded-2.12/INDEX.txt', 'fixtures/oscal/oscal_assessment-results_schema-1.1.2.json', 'fixtures/oscal/oscal_assessment-plan_schema-1.1.2.json', 'fixtures/oscal/oscal_catalog_schema-1.1.2.json'])
       expect(statSync(path.join(repoRoot, f)).size, f).toBeGreaterThan(0);
   });
 });

@@ -30,7 +30,7 @@ async function freshEvidence(): Promise<{ root: string; ev: string; dirs: Record
 describe('report: flags and exit codes', () => {
   it('writes every output and prints {out, bundles, window, integrity, criteria} with --json', async () => {
     const out = path.join(root, 'out-json');
-    const r = await runCli(['report', '--evidence', ev, '--out', out, '--json', '--sample', '2', '--seed', '42']);
+    const r = await runCli(['report', '--evidence', ev, '--out', out, '--json', '--sample', '2', '--seed', '42', '--sampled-by', 'A. Auditor']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
@@ -61,7 +61,9 @@ describe('report: flags and exit codes', () => {
       [['--format', 'html,pdf'], '--format: unknown format "pdf"'],
       [['--sample', '0'], '--sample: expected a positive whole number of rows, got "0"'],
       [['--sample', 'ten'], '--sample: expected a positive whole number'],
-      [['--seed', '7'], '--seed: only meaningful with --sample N'],
+      [['--seed', '7'], '--seed: give --sampled-by NAME too'],
+      [['--sample', '2'], '--sample: samples are drawn only with --seed S --sampled-by NAME'],
+      [['--sampled-by', 'A. Auditor'], '--sampled-by: only meaningful with --seed S'],
       [['--out', path.join(ev, 'x')], 'is inside the evidence directory'],
     ];
     const results = await Promise.all(cases.map(([flags]) => runCli(['report', '--evidence', ev, ...(flags.includes('--out') ? [] : ['--out', path.join(root, 'never')]), ...flags])));

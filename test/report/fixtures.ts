@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { BUNDLE_FORMAT, type CollectorEntry } from '../../src/bundle/manifest.js';
+import { BUNDLE_FORMAT, type CollectorEntry, type Manifest } from '../../src/bundle/manifest.js';
 import type { SigningKey } from '../../src/bundle/sign.js';
 import { latestBundle } from '../../src/bundle/store.js';
 import { BundleWriter } from '../../src/bundle/writer.js';
@@ -84,8 +84,8 @@ export class Builder {
       now: () => this.at,
     });
   }
-  async json(t: Target, kind: string, file: string, value: unknown, complete = true): Promise<void> {
-    await this.sink(t, kind, file).json(kind, value, { operations: [{ api: `${t.collector}:Read`, params: {}, pages: 1 }], complete });
+  async json(t: Target, kind: string, file: string, value: unknown, complete = true, notes?: Record<string, unknown>): Promise<void> {
+    await this.sink(t, kind, file).json(kind, value, { operations: [{ api: `${t.collector}:Read`, params: {}, pages: 1 }], complete, ...(notes ? { notes } : {}) });
   }
   async ndjson(t: Target, kind: string, file: string, records: unknown[], complete = true): Promise<void> {
     const nd = await this.sink(t, kind, file).ndjson(kind);
@@ -122,6 +122,9 @@ export interface DayOptions {
   expected?: ExpectedUnit[];
   stream?: string | null;
   only?: string[];
+  /** the manifest's tool (default soc2 0.1.0 without a build) and CI run (default none) */
+  tool?: Manifest['tool'];
+  ci?: Manifest['identity']['ci'];
 }
 
 export async function writeDay(evidenceDir: string, spec: DaySpec, o: DayOptions = {}): Promise<string> {
@@ -144,13 +147,13 @@ export async function writeDay(evidenceDir: string, spec: DaySpec, o: DayOptions
       format: BUNDLE_FORMAT,
       id,
       stream,
-      tool: { name: 'soc2', version: '0.1.0' },
+      tool: o.tool ?? { name: 'soc2', version: '0.1.0' },
       organization: o.organization === undefined ? 'Acme ML' : o.organization,
       startedAt: spec.at.toISOString(),
       finishedAt: new Date(spec.at.getTime() + 60_000).toISOString(),
       status: !anyGap ? 'complete' : anyOk ? 'partial' : 'failed',
       config: { sha256: createHash('sha256').update('config').digest('hex'), scope: ['security', 'confidentiality'], ...(o.expected ? { path: 'config.json' } : {}) },
-      identity: { aws: [{ source: 'main', account: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:role/soc2-collector` }], gcp: [], mlflow: [], ci: null },
+      identity: { aws: [{ source: 'main', account: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:role/soc2-collector` }], gcp: [], mlflow: [], ci: o.ci ?? null },
       collectors,
       findings: { path: 'findings.json', summary },
       previous: prev ? { id: prev.id, manifestSha256: prev.manifestSha256 } : null,
