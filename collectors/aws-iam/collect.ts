@@ -24,6 +24,7 @@ import type { IamSettings } from './index.js';
 import { MalformedCredentialReport, parseCredentialReport } from './credential-report.js';
 import { MlAccessAnalysis, type AuthorizationRecord, type MlAccessOptions } from './ml-access.js';
 import { decodePolicyDocument, type PolicyDocument } from './policy.js';
+import { readScps, type ScpEvidence } from './scp.js';
 
 const FILTERS = ['User', 'Role', 'Group', 'LocalManagedPolicy', 'AWSManagedPolicy'] as const;
 
@@ -70,6 +71,10 @@ function mlFeed(o: MlAccessOptions) {
     /** a training bucket's policy (null: it has none), or `undefined` when it could not be read */
     bucketPolicy(bucket: string, doc: PolicyDocument | null | undefined): void {
       analysis?.setBucketPolicy(bucket, doc);
+    },
+    /** the account's SCPs, applied to the decisions */
+    scps(e: ScpEvidence): void {
+      analysis?.setScps(e);
     },
     /** once: hands the analysis over, so its index (about 10 MB for a large account) is freed with it */
     async result() {
@@ -175,15 +180,33 @@ async function collectBucketPolicies(ctx: AwsContext, s: IamSettings, ml: MlFeed
   }
 }
 
+/**
+ * With `organization` configured: the SCPs on the account's OU path (scp.ts), written as
+ * `aws.iam.service-control-policies` and handed to the analysis. A failed call is a gap, and the
+ * artifact (incomplete) says which; the analysis then makes every decision `error`.
+ */
+async function collectScps(ctx: AwsContext, ml: MlFeed): Promise<{ operations: OperationRecord[]; complete: boolean }> {
+  const r = await readScps(ctx);
+  if (!r) return { operations: [], complete: true };
+  const { evidence, operations } = r;
+  const complete = evidence.status !== 'error';
+  if (evidence.status === 'error') ctx.gap(evidence.error);
+  ml.scps(evidence);
+  const policies = new Set(evidence.levels.flatMap((l) => l.policies.map((p) => p.id))).size;
+  await ctx.artifacts.json('aws.iam.service-control-policies', evidence, { operations, complete, records: evidence.levels.length, notes: { levels: evidence.levels.length, policies } });
+  return { operations, complete };
+}
+
 /** Derived from the authorization details just written (fed to `ml` while writing them): no extra API call, no re-read. */
-async function collectMlPrivileges(ctx: AwsContext, s: IamSettings, ml: MlFeed, buckets: BucketPolicies): Promise<void> {
+async function collectMlPrivileges(ctx: AwsContext, s: IamSettings, ml: MlFeed, buckets: BucketPolicies, scps: { operations: OperationRecord[]; complete: boolean }): Promise<void> {
   if (!ctx.written.complete('aws.iam.authorization-details')) return; // the gap is already recorded
   try {
     const r = await ml.result();
+    const operations = [...buckets.operations, ...scps.operations];
     await ctx.artifacts.json(
       'aws.iam.ml-privileges',
-      { actions: s.mlActions, bucketActions: s.mlBucketActions, buckets: ctx.source.trainingDataBuckets, principalsEvaluated: r.principalsEvaluated, unknown: r.unknown, unreadBucketPolicies: r.unreadBucketPolicies, bucketPolicies: buckets.policies, notes: r.notes, assets: r.assets, rows: r.rows },
-      { operations: buckets.operations, complete: buckets.complete, records: r.rows.length, notes: { derivedFrom: 'aws.iam.authorization-details', apiCalls: buckets.operations.length } },
+      { actions: s.mlActions, bucketActions: s.mlBucketActions, buckets: ctx.source.trainingDataBuckets, principalsEvaluated: r.principalsEvaluated, unknown: r.unknown, unreadBucketPolicies: r.unreadBucketPolicies, bucketPolicies: buckets.policies, ...(r.scp ? { scp: r.scp } : {}), notes: r.notes, assets: r.assets, rows: r.rows },
+      { operations, complete: buckets.complete && scps.complete, records: r.rows.length, notes: { derivedFrom: r.scp ? 'aws.iam.authorization-details, aws.iam.service-control-policies' : 'aws.iam.authorization-details', apiCalls: operations.length } },
     );
   } catch (e) {
     ctx.gap({ api: 'settings.aws-iam.mlActions', ...describeError(e) });
@@ -299,7 +322,7 @@ export async function collect(ctx: AwsContext): Promise<void> {
   const ml = mlFeed({ actions: s.mlActions, bucketActions: s.mlBucketActions, buckets: ctx.source.trainingDataBuckets });
   try {
     await Promise.all([
-      ml.ready.then(() => Promise.all([collectAuthorizationDetails(ctx, iam, ml), collectBucketPolicies(ctx, s, ml)])).then(([, buckets]) => collectMlPrivileges(ctx, s, ml, buckets)),
+      ml.ready.then(() => Promise.all([collectAuthorizationDetails(ctx, iam, ml), collectBucketPolicies(ctx, s, ml), collectScps(ctx, ml)])).then(([, buckets, scps]) => collectMlPrivileges(ctx, s, ml, buckets, scps)),
       collectCredentialReport(ctx, iam, s),
       collectPasswordPolicy(ctx, iam),
       collectSimple(ctx, 'aws.iam.account-summary', 'iam:GetAccountSummary', async () => accountSummary(await iam.send(new GetAccountSummaryCommand({}), { abortSignal: ctx.signal }))),

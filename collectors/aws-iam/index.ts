@@ -53,6 +53,11 @@ export default defineCollector<AwsContext>({
       'iam:ListSAMLProviders',
       'iam:ListOpenIDConnectProviders',
       's3:GetBucketPolicy',
+      // with `organization`: the SCPs of each account's OU path, with the organization's credentials
+      'organizations:DescribeOrganization',
+      'organizations:ListParents',
+      'organizations:ListPoliciesForTarget',
+      'organizations:DescribePolicy',
     ],
     artifacts: [
       { kind: 'aws.iam.authorization-details', file: 'authorization-details.ndjson', description: 'Every user, group, role and managed policy with decoded policy documents (one record per line)' },
@@ -62,6 +67,7 @@ export default defineCollector<AwsContext>({
       { kind: 'aws.iam.account-summary', file: 'account-summary.json', description: 'GetAccountSummary: root MFA, root access keys, entity counts' },
       { kind: 'aws.iam.virtual-mfa-devices', file: 'virtual-mfa-devices.json', description: 'Virtual MFA devices and the users they are assigned to' },
       { kind: 'aws.iam.identity-providers', file: 'identity-providers.json', description: 'SAML and OIDC identity providers (federated sign-in)' },
+      { kind: 'aws.iam.service-control-policies', file: 'service-control-policies.json', description: 'With an organization configured: the account\'s OU path (root, OUs, account) and the service control policies attached at each level, with their content, or why SCPs do not apply (management account, SCPs not enabled)' },
       { kind: 'aws.iam.ml-privileges', file: 'ml-privileges.json', description: 'Principals whose identity policies, boundaries and training-bucket policies allow sensitive ML actions or writes to training-data buckets (derived from the authorization details; and the policies of the training buckets, s3:GetBucketPolicy)' },
     ],
   },
