@@ -31,6 +31,7 @@ interface Principal {
 }
 
 const AUTHORIZATION_DETAILS = 'aws.iam.authorization-details';
+const SCPS = 'aws.iam.service-control-policies';
 
 /**
  * One consumer of the shared pass. Its first error is kept and thrown by its own check only, as when
@@ -274,6 +275,9 @@ export const checks: Check[] = [
     reads: [AUTHORIZATION_DETAILS],
     async run(i) {
       const { holders, unknown } = await adminHolders(i);
+      // in a member account SCPs cap what Allow * grants: unread, what these principals can do is unknown
+      if ((i.source as { organization?: unknown } | undefined)?.organization && !i.artifacts.complete(SCPS))
+        return { status: 'error', summary: `the service control policies of this account could not be read (see the gaps), so what Allow * on * grants here is unknown; ${holders.length} principals hold it`, exceptions: holders };
       if (unknown.length) return { status: 'error', summary: `${unknown.length} principals reference policies or groups missing from the authorization details, so whether they hold Allow * on * is unknown; ${holders.length} principals hold it`, exceptions: [...unknown, ...holders] };
       return result(holders, 'no user, group or role holds Allow * on *', (n) => `${n} principals hold Allow * on * (directly, via groups or attached policies)`);
     },

@@ -397,7 +397,7 @@ describe('analyzeMlAccess', () => {
     const res = await analyzeMlAccess(source([role('b', { inline: { p: doc(allow('*')) } }), user('a', { inline: { p: doc(allow('*')) } }), group('g'), policy('P', [{ doc: doc(allow('*')), isDefault: true }])]), OPTS);
     expect(res.principalsEvaluated).toBe(2);
     expect(res.rows.map((r) => `${r.principal.split(':').pop()} ${r.action}`)).toEqual(['role/b', 'user/a'].flatMap((p) => [CMP, UMP, PASS, PUT].map((a) => `${p} ${a}`)));
-    expect(res.notes[0]).toMatch(/evaluated 2 users and roles .* SCPs, other resource policies and session policies are not evaluated/);
+    expect(res.notes[0]).toMatch(/evaluated 2 users and roles .* SCPs \(no organization configured\), other resource policies and session policies are not evaluated/);
   });
 
   it('reports the concrete action count of a service wildcard from iam-data', async () => {
@@ -495,7 +495,7 @@ describe('training-bucket policies', () => {
   it('another account and anyone are listed: another account conditionally (its own policies must allow too); `*` grants principals of this account too', async () => {
     const res = await run([role('r')], bp(writer([`arn:aws:iam::${OTHER}:role/etl`, OTHER]), { Effect: 'Allow', Principal: '*', Action: 's3:PutObject', Resource: 'arn:aws:s3:::training-data/public/*' }));
     expect(res.rows.map((r) => `${r.type} ${r.principal} ${r.decision}`).sort()).toEqual(['anyone * allowed', `external ${OTHER} conditional`, `external arn:aws:iam::${OTHER}:role/etl conditional`, `role ${arn('role', 'r')} allowed`]);
-    expect(res.assets).toEqual([{ asset: 's3 bucket training-data', principals: 4, allowed: 2, conditional: 2 }]);
+    expect(res.assets).toEqual([{ asset: 's3 bucket training-data', principals: 4, allowed: 2, conditional: 2, unknown: 0 }]);
   });
 
   it('a policy that could not be read is named, with a note', async () => {
