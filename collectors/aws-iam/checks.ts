@@ -340,6 +340,7 @@ export const checks: Check[] = [
       const unknown = [
         ...(a.unknown ?? []).map((u) => ({ resource: u.principal, reason: `ML privileges unknown: ${u.missing.join(', ')} not in the authorization details` })),
         ...(a.unreadBucketPolicies ?? []).map((b) => ({ resource: `arn:aws:s3:::${b}`, reason: 'bucket policy could not be read: the principals it grants writes to are unknown' })),
+        ...(a.unreadGroupPolicies ?? []).map((g) => ({ resource: g, reason: 'model package group policy could not be read: the other accounts it grants access to are unknown' })),
       ];
       if (unknown.length) return { status: 'error', summary: `the ML privileges of ${unknown.length} principals or buckets cannot be told (policies or groups missing from the authorization details, or an unread bucket policy); ${ex.length} of ${held} principals holding ML privileges are not approved`, exceptions: [...unknown, ...ex] };
       return ex.length
@@ -363,6 +364,7 @@ interface MlPrivileges {
   assets?: { asset: string; principals: number }[];
   unknown?: { principal: string; missing: string[] }[];
   unreadBucketPolicies?: string[];
+  unreadGroupPolicies?: string[];
 }
 
 /** principal -> asset -> its rows, in artifact order. */

@@ -72,6 +72,10 @@ function mlFeed(o: MlAccessOptions) {
     bucketPolicy(bucket: string, doc: PolicyDocument | null | undefined): void {
       analysis?.setBucketPolicy(bucket, doc);
     },
+    /** a model package group's resource policy (null: none; undefined: could not be read) */
+    groupPolicy(arn: string, doc: PolicyDocument | null | undefined): void {
+      analysis?.setGroupPolicy(arn, doc);
+    },
     /** the account's SCPs, applied to the decisions */
     scps(e: ScpEvidence): void {
       analysis?.setScps(e);
@@ -197,16 +201,46 @@ async function collectScps(ctx: AwsContext, ml: MlFeed): Promise<{ operations: O
   return { operations, complete };
 }
 
+export const GROUPS_KIND = 'aws.sagemaker.model-package-groups';
+
+/**
+ * The model package groups' resource policies, as sagemaker-registry recorded them in this bundle for
+ * this account (every region it ran in): no call of aws-iam's own. A group whose policy read failed, or
+ * a region whose listing is incomplete, leaves grants unknown (the artifact says so and is incomplete);
+ * sagemaker-registry not running is stated in the notes.
+ */
+async function collectGroupPolicies(ctx: AwsContext, ml: MlFeed): Promise<{ complete: boolean; notes: string[] }> {
+  const found = ctx.run.find(GROUPS_KIND, { source: ctx.target.source, account: ctx.aws.account });
+  if (!found.length) return { complete: true, notes: ['model package group policies not evaluated: sagemaker-registry did not run for this account in this bundle'] };
+  let complete = true;
+  const notes: string[] = [];
+  for (const art of found) {
+    if (!art.complete) {
+      complete = false;
+      notes.push(`the model package groups of ${art.scope.region ?? 'a region'} are incomplete (${art.path}): grants of the groups missing from it are unknown`);
+    }
+    for await (const g of art.iterate<{ ModelPackageGroupName: string; ModelPackageGroupArn: string | null; resourcePolicy: Record<string, unknown> | null }>()) {
+      const arn = g.ModelPackageGroupArn ?? `arn:aws:sagemaker:${art.scope.region}:${ctx.aws.account}:model-package-group/${g.ModelPackageGroupName}`;
+      const rp = g.resourcePolicy;
+      if (rp && 'error' in rp) complete = false;
+      ml.groupPolicy(arn, rp && 'error' in rp ? undefined : (rp as PolicyDocument | null));
+    }
+  }
+  return { complete, notes };
+}
+
 /** Derived from the authorization details just written (fed to `ml` while writing them): no extra API call, no re-read. */
 async function collectMlPrivileges(ctx: AwsContext, s: IamSettings, ml: MlFeed, buckets: BucketPolicies, scps: { operations: OperationRecord[]; complete: boolean }): Promise<void> {
   if (!ctx.written.complete('aws.iam.authorization-details')) return; // the gap is already recorded
   try {
+    const groups = await collectGroupPolicies(ctx, ml);
     const r = await ml.result();
+    r.notes.push(...groups.notes);
     const operations = [...buckets.operations, ...scps.operations];
     await ctx.artifacts.json(
       'aws.iam.ml-privileges',
-      { actions: s.mlActions, bucketActions: s.mlBucketActions, buckets: ctx.source.trainingDataBuckets, principalsEvaluated: r.principalsEvaluated, unknown: r.unknown, unreadBucketPolicies: r.unreadBucketPolicies, bucketPolicies: buckets.policies, ...(r.scp ? { scp: r.scp } : {}), notes: r.notes, assets: r.assets, rows: r.rows },
-      { operations, complete: buckets.complete && scps.complete, records: r.rows.length, notes: { derivedFrom: r.scp ? 'aws.iam.authorization-details, aws.iam.service-control-policies' : 'aws.iam.authorization-details', apiCalls: operations.length } },
+      { actions: s.mlActions, bucketActions: s.mlBucketActions, buckets: ctx.source.trainingDataBuckets, principalsEvaluated: r.principalsEvaluated, unknown: r.unknown, unreadBucketPolicies: r.unreadBucketPolicies, unreadGroupPolicies: r.unreadGroupPolicies, bucketPolicies: buckets.policies, ...(r.scp ? { scp: r.scp } : {}), notes: r.notes, assets: r.assets, rows: r.rows },
+      { operations, complete: buckets.complete && scps.complete && groups.complete, records: r.rows.length, notes: { derivedFrom: ['aws.iam.authorization-details', ...(r.scp ? ['aws.iam.service-control-policies'] : []), ...(ctx.run.find(GROUPS_KIND, { source: ctx.target.source, account: ctx.aws.account }).length ? [GROUPS_KIND] : [])].join(', '), apiCalls: operations.length } },
     );
   } catch (e) {
     ctx.gap({ api: 'settings.aws-iam.mlActions', ...describeError(e) });

