@@ -239,7 +239,7 @@ async function collectMlPrivileges(ctx: AwsContext, s: IamSettings, ml: MlFeed, 
     const operations = [...buckets.operations, ...scps.operations];
     await ctx.artifacts.json(
       'aws.iam.ml-privileges',
-      { actions: s.mlActions, bucketActions: s.mlBucketActions, buckets: ctx.source.trainingDataBuckets, principalsEvaluated: r.principalsEvaluated, unknown: r.unknown, unreadBucketPolicies: r.unreadBucketPolicies, unreadGroupPolicies: r.unreadGroupPolicies, bucketPolicies: buckets.policies, ...(r.scp ? { scp: r.scp } : {}), notes: r.notes, assets: r.assets, rows: r.rows },
+      { actions: s.mlActions, bucketActions: s.mlBucketActions, buckets: ctx.source.trainingDataBuckets, principalsEvaluated: r.principalsEvaluated, unknown: r.unknown, unreadBucketPolicies: r.unreadBucketPolicies, unreadGroupPolicies: r.unreadGroupPolicies, bucketPolicies: buckets.policies, ...(r.scp ? { scp: r.scp } : {}), notes: r.notes, assets: r.assets, principals: r.principals, rows: r.rows },
       { operations, complete: buckets.complete && scps.complete && groups.complete, records: r.rows.length, notes: { derivedFrom: ['aws.iam.authorization-details', ...(r.scp ? ['aws.iam.service-control-policies'] : []), ...(ctx.run.find(GROUPS_KIND, { source: ctx.target.source, account: ctx.aws.account }).length ? [GROUPS_KIND] : [])].join(', '), apiCalls: operations.length } },
     );
   } catch (e) {

@@ -92,8 +92,24 @@ export interface MlAssetCount {
   unknown: number;
 }
 
+/** The access-review view of the rows: per principal, each ML asset it can change, the decision and why. */
+export interface MlPrincipalReview {
+  principal: string;
+  type: MlAccessRow['type'];
+  assets: {
+    asset: string;
+    /** the strongest decision over the asset's actions (allowed > conditional > error) */
+    decision: MlAccessRow['decision'];
+    actions: { action: string; decision: MlAccessRow['decision'] }[];
+    /** the deciding statements of those actions, in the rows' order, each once */
+    via: string[];
+  }[];
+}
+
 export interface MlAccessResult {
   rows: MlAccessRow[];
+  /** the rows grouped per principal and asset, for an access review */
+  principals: MlPrincipalReview[];
   /** per asset, how many principals can change it */
   assets: MlAssetCount[];
   /** users plus roles */
@@ -617,7 +633,7 @@ export class MlAccessAnalysis {
     const unreadGroupPolicies = [...this.groupPolicies].filter(([, l]) => l === undefined).map(([g]) => g);
     if (this.groupPolicies.size) notes.push(`${this.groupPolicies.size - unreadGroupPolicies.length} model package group policies read (sagemaker-registry): grants to other accounts or anyone are rows of type external/anyone on the group; grants to this account's principals are not added to their rows`);
     for (const g of unreadGroupPolicies) notes.push(`the resource policy of model package group ${g} could not be read: grants it makes to other accounts are not in the rows`);
-    return { rows, assets: countAssets(rows), principalsEvaluated, unknown, unreadBucketPolicies, unreadGroupPolicies, ...(scp ? { scp } : {}), notes };
+    return { rows, principals: reviewView(rows), assets: countAssets(rows), principalsEvaluated, unknown, unreadBucketPolicies, unreadGroupPolicies, ...(scp ? { scp } : {}), notes };
   }
 
   /**
@@ -784,6 +800,26 @@ function planJob(job: Job, targets: Pattern[][], statements: Sourced[], boundary
   }
   // positions in `mine` -> positions in the principal's own lists
   return { decision: d.decision, grants: d.grants.map((i) => at[i]!), boundary: d.boundary.map((i) => bAt[i]!), resource: d.resource, scp: d.scp };
+}
+
+const strongest = (a: MlAccessRow['decision'], b: MlAccessRow['decision']) => (a === 'allowed' || b === 'allowed' ? 'allowed' : a === 'conditional' || b === 'conditional' ? 'conditional' : 'error');
+
+/** Rows grouped per principal (first-seen order), then per asset. */
+function reviewView(rows: MlAccessRow[]): MlPrincipalReview[] {
+  const by = new Map<string, { review: MlPrincipalReview; assets: Map<string, MlPrincipalReview['assets'][number]> }>();
+  for (const r of rows) {
+    let p = by.get(r.principal);
+    if (!p) by.set(r.principal, (p = { review: { principal: r.principal, type: r.type, assets: [] }, assets: new Map() }));
+    let a = p.assets.get(r.asset);
+    if (!a) {
+      p.assets.set(r.asset, (a = { asset: r.asset, decision: r.decision, actions: [], via: [] }));
+      p.review.assets.push(a);
+    }
+    a.decision = strongest(a.decision, r.decision);
+    a.actions.push({ action: r.action, decision: r.decision });
+    for (const v of r.via) if (!a.via.includes(v)) a.via.push(v);
+  }
+  return [...by.values()].map((p) => p.review);
 }
 
 /** Principals per asset (a principal counts once per asset, as allowed when any of its actions on it is). */

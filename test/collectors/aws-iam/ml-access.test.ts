@@ -564,6 +564,28 @@ describe('service control policies', () => {
   });
 });
 
+describe('access review view', () => {
+  it('groups each principal\'s rows per asset with the strongest decision, the actions and the deciding statements once each', async () => {
+    const records = [
+      user('u', { inline: { p: doc({ Sid: 'Reg', ...allow(['sagemaker:CreateModelPackage', 'sagemaker:UpdateModelPackage'], `arn:aws:sagemaker:*:${ACCT}:model-package/*`) }), q: doc({ Sid: 'Mfa', ...allow(PUT, BUCKET, COND) }) } }),
+      role('r', { inline: { p: doc(allow(PUT, BUCKET)) } }),
+    ];
+    const res = await analyzeMlAccess(source(records), OPTS);
+    expect(res.principals).toEqual([
+      {
+        principal: arn('user', 'u'),
+        type: 'user',
+        assets: [
+          { asset: 'sagemaker model-package', decision: 'allowed', actions: [{ action: CMP, decision: 'allowed' }, { action: UMP, decision: 'allowed' }], via: ['inline policy p [Reg]'] },
+          { asset: 's3 bucket training-data', decision: 'conditional', actions: [{ action: PUT, decision: 'conditional' }], via: ['inline policy q [Mfa]'] },
+        ],
+      },
+      { principal: arn('role', 'r'), type: 'role', assets: [{ asset: 's3 bucket training-data', decision: 'allowed', actions: [{ action: PUT, decision: 'allowed' }], via: ['inline policy p [1]'] }] },
+    ]);
+    expect(res.assets.find((a) => a.asset === 's3 bucket training-data')).toEqual({ asset: 's3 bucket training-data', principals: 2, allowed: 1, conditional: 1, unknown: 0 });
+  });
+});
+
 describe('model package group policies', () => {
   const OTHER = '444455556666';
   const GROUP = `arn:aws:sagemaker:us-east-1:${ACCT}:model-package-group/fraud`;
