@@ -29,7 +29,8 @@ export interface ScpLevel {
  * What SCPs mean for this account's principals:
  * - `applied`: the levels (root first, the account last), each of which must allow a request;
  * - `management-account`: SCPs never restrict the management account;
- * - `not-enabled`: the SERVICE_CONTROL_POLICY type is not enabled in the organization;
+ * - `not-enabled`: the SERVICE_CONTROL_POLICY type is not enabled in the organization (ListPoliciesForTarget
+ *   answered PolicyTypeNotEnabledException, or some level has no SCP at all, which AWS allows only then);
  * - `error`: a call failed; the account's ML-privilege decisions are unknown.
  */
 export type ScpEvidence =
@@ -149,6 +150,9 @@ export async function readScps(ctx: AwsContext): Promise<{ evidence: ScpEvidence
     managementAccount = await reader.managementAccount();
     if (managementAccount === account) return { evidence: { status: 'management-account', account, managementAccount, levels: [] }, operations: reader.operations };
     const levels = await reader.levels(account);
+    // with SCPs enabled no root, OU or account can be left without one (AWS refuses to detach the last):
+    // a level without any means the policy type is off, not "nothing is allowed"
+    if (levels.some((l) => !l.policies.length)) return { evidence: { status: 'not-enabled', account, managementAccount, levels }, operations: reader.operations };
     return { evidence: { status: 'applied', account, managementAccount, levels }, operations: reader.operations };
   } catch (e) {
     const name = (e as { name?: string }).name ?? '';

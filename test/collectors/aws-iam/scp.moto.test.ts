@@ -74,6 +74,7 @@ describe.skipIf(!moto.ok)('aws-iam: service control policies (moto)', () => {
   let prod = '';
   let lab = '';
   let denied = '';
+  let bare = '';
   let rootId = '';
   let mlOu = '';
   let prodOu = '';
@@ -101,6 +102,7 @@ describe.skipIf(!moto.ok)('aws-iam: service control policies (moto)', () => {
     prod = await account('ml-prod', prodOu);
     lab = await account('lab', rootId);
     denied = await account('denied', mlOu);
+    bare = await account('bare', rootId);
     const scp = async (name: string, content: unknown, target: string) => {
       const id = (await org.send(new CreatePolicyCommand({ Name: name, Description: name, Type: 'SERVICE_CONTROL_POLICY', Content: doc(content) }))).Policy!.PolicySummary!.Id!;
       await org.send(new AttachPolicyCommand({ PolicyId: id, TargetId: target }));
@@ -111,11 +113,13 @@ describe.skipIf(!moto.ok)('aws-iam: service control policies (moto)', () => {
     await scp('DenyModelDeletion', { Version: '2012-10-17', Statement: [{ Sid: 'NoDelete', Effect: 'Deny', Action: 'sagemaker:DeleteModelPackage*', Resource: '*' }] }, mlOu);
     await scp('SageMakerOnly', { Version: '2012-10-17', Statement: [{ Sid: 'SageMaker', Effect: 'Allow', Action: 'sagemaker:*', Resource: '*' }] }, prodOu);
     await org.send(new DetachPolicyCommand({ PolicyId: 'p-FullAWSAccess', TargetId: prodOu }));
+    // an account left without any SCP: only possible with the policy type disabled (moto allows it anyway)
+    await org.send(new DetachPolicyCommand({ PolicyId: 'p-FullAWSAccess', TargetId: bare }));
     org.destroy();
 
     // in every account: user `admin` with Allow * on *; in ml-prod also a service-linked role with it
     const sts = new STSClient({ region: 'us-east-1', endpoint: m.url, credentials: creds });
-    for (const acct of [MANAGEMENT, prod, lab, denied]) {
+    for (const acct of [MANAGEMENT, prod, lab, denied, bare]) {
       const c = acct === MANAGEMENT ? creds : (await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${acct}:role/OrganizationAccountAccessRole`, RoleSessionName: 'seed' }))).Credentials!;
       const iam = new IAMClient({ region: 'us-east-1', endpoint: m.url, credentials: 'AccessKeyId' in c ? { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken } : c });
       const admin = await iam.send(new CreateIamPolicyCommand({ PolicyName: 'Admin', PolicyDocument: doc({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }) }));
@@ -178,6 +182,11 @@ describe.skipIf(!moto.ok)('aws-iam: service control policies (moto)', () => {
     const mgmt = art(MANAGEMENT, 'service-control-policies.json');
     expect(mgmt).toMatchObject({ status: 'management-account', levels: [] });
     expect(actions(MANAGEMENT, ':user/admin')).toEqual(expect.arrayContaining(['sagemaker:DeleteModelPackage', 'iam:PassRole']));
+  });
+
+  it('a level without any SCP is read as SCPs not applying, never as nothing allowed', () => {
+    expect(art(bare, 'service-control-policies.json')).toMatchObject({ status: 'not-enabled' });
+    expect(actions(bare, ':user/admin')).toEqual(expect.arrayContaining(['sagemaker:DeleteModelPackage', 'iam:PassRole']));
   });
 
   it('asks once per OU, root and policy for the whole run, whatever the number of accounts', () => {
