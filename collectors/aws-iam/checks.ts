@@ -380,7 +380,7 @@ function mlByPrincipal(rows: MlPrivilegeRow[]): Map<string, Map<string, MlPrivil
 
 /** `ASSET: Action (via …), Action conditionally (via …); ASSET: …` — what an access reviewer needs to confirm or revoke. */
 function describeMlAccess(assets: Map<string, MlPrivilegeRow[]>): string {
-  const part = (r: MlPrivilegeRow) => `${r.action.split(':')[1] ?? r.action}${r.decision === 'allowed' ? '' : ' conditionally'} (via ${r.via.slice(0, 3).join(', ')}${r.via.length > 3 ? ` and ${r.via.length - 3} more` : ''})`;
+  const part = (r: MlPrivilegeRow) => `${r.action.split(':')[1] ?? r.action}${r.decision === 'allowed' ? '' : r.decision === 'error' ? ' (unknown: SCPs unread)' : ' conditionally'} (via ${r.via.slice(0, 3).join(', ')}${r.via.length > 3 ? ` and ${r.via.length - 3} more` : ''})`;
   const all = [...assets.values()].flat();
   const lead = all.every((r) => r.decision !== 'allowed') ? 'conditionally allowed' : 'allowed';
   return `${lead}: ${[...assets].map(([asset, rows]) => `${asset}: ${rows.map(part).join(', ')}`).join('; ')}`;
