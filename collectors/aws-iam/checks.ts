@@ -31,6 +31,7 @@ interface Principal {
 }
 
 const AUTHORIZATION_DETAILS = 'aws.iam.authorization-details';
+const SCPS = 'aws.iam.service-control-policies';
 
 /**
  * One consumer of the shared pass. Its first error is kept and thrown by its own check only, as when
@@ -274,6 +275,9 @@ export const checks: Check[] = [
     reads: [AUTHORIZATION_DETAILS],
     async run(i) {
       const { holders, unknown } = await adminHolders(i);
+      // in a member account SCPs cap what Allow * grants: unread, what these principals can do is unknown
+      if ((i.source as { organization?: unknown } | undefined)?.organization && !i.artifacts.complete(SCPS))
+        return { status: 'error', summary: `the service control policies of this account could not be read (see the gaps), so what Allow * on * grants here is unknown; ${holders.length} principals hold it`, exceptions: holders };
       if (unknown.length) return { status: 'error', summary: `${unknown.length} principals reference policies or groups missing from the authorization details, so whether they hold Allow * on * is unknown; ${holders.length} principals hold it`, exceptions: [...unknown, ...holders] };
       return result(holders, 'no user, group or role holds Allow * on *', (n) => `${n} principals hold Allow * on * (directly, via groups or attached policies)`);
     },
@@ -336,6 +340,7 @@ export const checks: Check[] = [
       const unknown = [
         ...(a.unknown ?? []).map((u) => ({ resource: u.principal, reason: `ML privileges unknown: ${u.missing.join(', ')} not in the authorization details` })),
         ...(a.unreadBucketPolicies ?? []).map((b) => ({ resource: `arn:aws:s3:::${b}`, reason: 'bucket policy could not be read: the principals it grants writes to are unknown' })),
+        ...(a.unreadGroupPolicies ?? []).map((g) => ({ resource: g, reason: 'model package group policy could not be read: the other accounts it grants access to are unknown' })),
       ];
       if (unknown.length) return { status: 'error', summary: `the ML privileges of ${unknown.length} principals or buckets cannot be told (policies or groups missing from the authorization details, or an unread bucket policy); ${ex.length} of ${held} principals holding ML privileges are not approved`, exceptions: [...unknown, ...ex] };
       return ex.length
@@ -359,6 +364,7 @@ interface MlPrivileges {
   assets?: { asset: string; principals: number }[];
   unknown?: { principal: string; missing: string[] }[];
   unreadBucketPolicies?: string[];
+  unreadGroupPolicies?: string[];
 }
 
 /** principal -> asset -> its rows, in artifact order. */
@@ -374,7 +380,7 @@ function mlByPrincipal(rows: MlPrivilegeRow[]): Map<string, Map<string, MlPrivil
 
 /** `ASSET: Action (via …), Action conditionally (via …); ASSET: …` — what an access reviewer needs to confirm or revoke. */
 function describeMlAccess(assets: Map<string, MlPrivilegeRow[]>): string {
-  const part = (r: MlPrivilegeRow) => `${r.action.split(':')[1] ?? r.action}${r.decision === 'allowed' ? '' : ' conditionally'} (via ${r.via.slice(0, 3).join(', ')}${r.via.length > 3 ? ` and ${r.via.length - 3} more` : ''})`;
+  const part = (r: MlPrivilegeRow) => `${r.action.split(':')[1] ?? r.action}${r.decision === 'allowed' ? '' : r.decision === 'error' ? ' (unknown: SCPs unread)' : ' conditionally'} (via ${r.via.slice(0, 3).join(', ')}${r.via.length > 3 ? ` and ${r.via.length - 3} more` : ''})`;
   const all = [...assets.values()].flat();
   const lead = all.every((r) => r.decision !== 'allowed') ? 'conditionally allowed' : 'allowed';
   return `${lead}: ${[...assets].map(([asset, rows]) => `${asset}: ${rows.map(part).join(', ')}`).join('; ')}`;

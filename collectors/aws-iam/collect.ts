@@ -24,6 +24,7 @@ import type { IamSettings } from './index.js';
 import { MalformedCredentialReport, parseCredentialReport } from './credential-report.js';
 import { MlAccessAnalysis, type AuthorizationRecord, type MlAccessOptions } from './ml-access.js';
 import { decodePolicyDocument, type PolicyDocument } from './policy.js';
+import { readScps, type ScpEvidence } from './scp.js';
 
 const FILTERS = ['User', 'Role', 'Group', 'LocalManagedPolicy', 'AWSManagedPolicy'] as const;
 
@@ -70,6 +71,14 @@ function mlFeed(o: MlAccessOptions) {
     /** a training bucket's policy (null: it has none), or `undefined` when it could not be read */
     bucketPolicy(bucket: string, doc: PolicyDocument | null | undefined): void {
       analysis?.setBucketPolicy(bucket, doc);
+    },
+    /** a model package group's resource policy (null: none; undefined: could not be read) */
+    groupPolicy(arn: string, doc: PolicyDocument | null | undefined): void {
+      analysis?.setGroupPolicy(arn, doc);
+    },
+    /** the account's SCPs, applied to the decisions */
+    scps(e: ScpEvidence): void {
+      analysis?.setScps(e);
     },
     /** once: hands the analysis over, so its index (about 10 MB for a large account) is freed with it */
     async result() {
@@ -175,15 +184,63 @@ async function collectBucketPolicies(ctx: AwsContext, s: IamSettings, ml: MlFeed
   }
 }
 
+/**
+ * With `organization` configured: the SCPs on the account's OU path (scp.ts), written as
+ * `aws.iam.service-control-policies` and handed to the analysis. A failed call is a gap, and the
+ * artifact (incomplete) says which; the analysis then makes every decision `error`.
+ */
+async function collectScps(ctx: AwsContext, ml: MlFeed): Promise<{ operations: OperationRecord[]; complete: boolean }> {
+  const r = await readScps(ctx);
+  if (!r) return { operations: [], complete: true };
+  const { evidence, operations } = r;
+  const complete = evidence.status !== 'error';
+  if (evidence.status === 'error') ctx.gap(evidence.error);
+  ml.scps(evidence);
+  const policies = new Set(evidence.levels.flatMap((l) => l.policies.map((p) => p.id))).size;
+  await ctx.artifacts.json('aws.iam.service-control-policies', evidence, { operations, complete, records: evidence.levels.length, notes: { levels: evidence.levels.length, policies } });
+  return { operations, complete };
+}
+
+export const GROUPS_KIND = 'aws.sagemaker.model-package-groups';
+
+/**
+ * The model package groups' resource policies, as sagemaker-registry recorded them in this bundle for
+ * this account (every region it ran in): no call of aws-iam's own. A group whose policy read failed, or
+ * a region whose listing is incomplete, leaves grants unknown (the artifact says so and is incomplete);
+ * sagemaker-registry not running is stated in the notes.
+ */
+async function collectGroupPolicies(ctx: AwsContext, ml: MlFeed): Promise<{ complete: boolean; notes: string[] }> {
+  const found = ctx.run.find(GROUPS_KIND, { source: ctx.target.source, account: ctx.aws.account });
+  if (!found.length) return { complete: true, notes: ['model package group policies not evaluated: sagemaker-registry did not run for this account in this bundle'] };
+  let complete = true;
+  const notes: string[] = [];
+  for (const art of found) {
+    if (!art.complete) {
+      complete = false;
+      notes.push(`the model package groups of ${art.scope.region ?? 'a region'} are incomplete (${art.path}): grants of the groups missing from it are unknown`);
+    }
+    for await (const g of art.iterate<{ ModelPackageGroupName: string; ModelPackageGroupArn: string | null; resourcePolicy: Record<string, unknown> | null }>()) {
+      const arn = g.ModelPackageGroupArn ?? `arn:aws:sagemaker:${art.scope.region}:${ctx.aws.account}:model-package-group/${g.ModelPackageGroupName}`;
+      const rp = g.resourcePolicy;
+      if (rp && 'error' in rp) complete = false;
+      ml.groupPolicy(arn, rp && 'error' in rp ? undefined : (rp as PolicyDocument | null));
+    }
+  }
+  return { complete, notes };
+}
+
 /** Derived from the authorization details just written (fed to `ml` while writing them): no extra API call, no re-read. */
-async function collectMlPrivileges(ctx: AwsContext, s: IamSettings, ml: MlFeed, buckets: BucketPolicies): Promise<void> {
+async function collectMlPrivileges(ctx: AwsContext, s: IamSettings, ml: MlFeed, buckets: BucketPolicies, scps: { operations: OperationRecord[]; complete: boolean }): Promise<void> {
   if (!ctx.written.complete('aws.iam.authorization-details')) return; // the gap is already recorded
   try {
+    const groups = await collectGroupPolicies(ctx, ml);
     const r = await ml.result();
+    r.notes.push(...groups.notes);
+    const operations = [...buckets.operations, ...scps.operations];
     await ctx.artifacts.json(
       'aws.iam.ml-privileges',
-      { actions: s.mlActions, bucketActions: s.mlBucketActions, buckets: ctx.source.trainingDataBuckets, principalsEvaluated: r.principalsEvaluated, unknown: r.unknown, unreadBucketPolicies: r.unreadBucketPolicies, bucketPolicies: buckets.policies, notes: r.notes, assets: r.assets, rows: r.rows },
-      { operations: buckets.operations, complete: buckets.complete, records: r.rows.length, notes: { derivedFrom: 'aws.iam.authorization-details', apiCalls: buckets.operations.length } },
+      { actions: s.mlActions, bucketActions: s.mlBucketActions, buckets: ctx.source.trainingDataBuckets, principalsEvaluated: r.principalsEvaluated, unknown: r.unknown, unreadBucketPolicies: r.unreadBucketPolicies, unreadGroupPolicies: r.unreadGroupPolicies, bucketPolicies: buckets.policies, ...(r.scp ? { scp: r.scp } : {}), notes: r.notes, assets: r.assets, principals: r.principals, rows: r.rows },
+      { operations, complete: buckets.complete && scps.complete && groups.complete, records: r.rows.length, notes: { derivedFrom: ['aws.iam.authorization-details', ...(r.scp ? ['aws.iam.service-control-policies'] : []), ...(ctx.run.find(GROUPS_KIND, { source: ctx.target.source, account: ctx.aws.account }).length ? [GROUPS_KIND] : [])].join(', '), apiCalls: operations.length } },
     );
   } catch (e) {
     ctx.gap({ api: 'settings.aws-iam.mlActions', ...describeError(e) });
@@ -299,7 +356,7 @@ export async function collect(ctx: AwsContext): Promise<void> {
   const ml = mlFeed({ actions: s.mlActions, bucketActions: s.mlBucketActions, buckets: ctx.source.trainingDataBuckets });
   try {
     await Promise.all([
-      ml.ready.then(() => Promise.all([collectAuthorizationDetails(ctx, iam, ml), collectBucketPolicies(ctx, s, ml)])).then(([, buckets]) => collectMlPrivileges(ctx, s, ml, buckets)),
+      ml.ready.then(() => Promise.all([collectAuthorizationDetails(ctx, iam, ml), collectBucketPolicies(ctx, s, ml), collectScps(ctx, ml)])).then(([, buckets, scps]) => collectMlPrivileges(ctx, s, ml, buckets, scps)),
       collectCredentialReport(ctx, iam, s),
       collectPasswordPolicy(ctx, iam),
       collectSimple(ctx, 'aws.iam.account-summary', 'iam:GetAccountSummary', async () => accountSummary(await iam.send(new GetAccountSummaryCommand({}), { abortSignal: ctx.signal }))),

@@ -459,6 +459,8 @@ export interface Decision {
   grants: Sourced[];
   /** the boundary Allow statements that admit it */
   boundary: Sourced[];
+  /** per SCP level (root first), the SCP Allow statements that admit it */
+  scp: Sourced[][];
 }
 
 /** A statement for one action and one resource type: kept, kept as conditional, or dropped (its condition is false). */
@@ -479,50 +481,57 @@ function judge(list: Sourced[], actionIndex: number, keys: RequestKeys, effect: 
   return out;
 }
 
-const ANY: ResourceSet = { patterns: [Int32Array.of(STAR)], negated: false };
 const avoid = (r: ResourceSet): ResourceSet => ({ patterns: r.patterns, negated: !r.negated });
+
+const NONE: Decision = { decision: 'none', grants: [], boundary: [], scp: [] };
+
+/** Every choice of one element per list (the lists are short: a few Allows per policy level). */
+function* product<T>(lists: T[][], prefix: T[] = []): Generator<T[]> {
+  if (prefix.length === lists.length) {
+    yield prefix;
+    return;
+  }
+  for (const x of lists[prefix.length]!) yield* product(lists, [...prefix, x]);
+}
 
 /**
  * "Can the principal perform action `actionIndex` on some resource of `target`?" with identity statements
- * and, when the principal has one, its permission boundary: some request must be allowed by an identity
- * Allow and a boundary Allow and denied by no Deny of either. `allowed` when such a request exists with
- * unconditional Allows and no Deny that could apply; `conditional` when it exists with no unconditional
- * Deny (a conditional Deny whose condition the Allows' conditions imply counts as unconditional).
+ * and the limits on them: the principal's permission boundary, when it has one, and the SCPs of each level
+ * of its account's OU path (`scp`, root first). Some request must be allowed by an identity Allow, by an
+ * Allow of the boundary and of every SCP level, and denied by no Deny of any of them. `allowed` when such
+ * a request exists with unconditional Allows and no Deny that could apply; `conditional` when it exists
+ * with no unconditional Deny (a conditional Deny whose condition an Allow of the request implies counts as
+ * unconditional).
  */
-export function decide(identity: Sourced[], boundary: Sourced[] | undefined, actionIndex: number, target: Pattern, keys: RequestKeys): Decision {
+export function decide(identity: Sourced[], boundary: Sourced[] | undefined, actionIndex: number, target: Pattern, keys: RequestKeys, scp: Sourced[][] = []): Decision {
   const allows = judge(identity, actionIndex, keys, 'Allow');
-  if (!allows.length) return { decision: 'none', grants: [], boundary: [] };
-  const bAllows = boundary ? judge(boundary, actionIndex, keys, 'Allow') : [];
-  if (boundary && !bAllows.length) return { decision: 'none', grants: [], boundary: [] };
-  const denies = [...judge(identity, actionIndex, keys, 'Deny'), ...(boundary ? judge(boundary, actionIndex, keys, 'Deny') : [])];
+  if (!allows.length) return NONE;
+  const limits = [...(boundary ? [boundary] : []), ...scp];
+  const limitAllows = limits.map((l) => judge(l, actionIndex, keys, 'Allow'));
+  if (limitAllows.some((l) => !l.length)) return NONE;
+  const denies = [identity, ...limits].flatMap((l) => judge(l, actionIndex, keys, 'Deny'));
   const t: ResourceSet = { patterns: [target], negated: false };
-  const pairs = (only: (j: Judged) => boolean) => {
-    const out: [Judged, Judged | undefined][] = [];
-    for (const a of allows.filter(only)) for (const b of boundary ? bAllows.filter(only) : [undefined]) out.push([a, b]);
-    return out;
-  };
-  const found = (list: [Judged, Judged | undefined][], denying: (a: Judged, b: Judged | undefined) => Judged[]) => {
-    const grants = new Set<Sourced>();
-    const bs = new Set<Sourced>();
-    for (const [a, b] of list) {
-      if (grants.has(a.s) && (!b || bs.has(b.s))) continue;
-      const sets = [t, a.s.statement.resources, b ? b.s.statement.resources : ANY, ...denying(a, b).map((d) => avoid(d.s.statement.resources))];
-      if (someResource(sets)) {
-        grants.add(a.s);
-        if (b) bs.add(b.s);
-      }
+  const found = (only: (j: Judged) => boolean, denying: (chosen: Judged[]) => Judged[]) => {
+    const lists = [allows, ...limitAllows].map((l) => l.filter(only));
+    const hit = lists.map(() => new Set<Sourced>());
+    for (const chosen of product(lists)) {
+      if (chosen.every((j, i) => hit[i]!.has(j.s))) continue;
+      const sets = [t, ...chosen.map((j) => j.s.statement.resources), ...denying(chosen).map((d) => avoid(d.s.statement.resources))];
+      if (someResource(sets)) chosen.forEach((j, i) => hit[i]!.add(j.s));
     }
-    return { grants: allows.map((a) => a.s).filter((s) => grants.has(s)), boundary: bAllows.map((b) => b.s).filter((s) => bs.has(s)) };
+    const keep = (list: Judged[], i: number) => list.map((j) => j.s).filter((s) => hit[i]!.has(s));
+    const limitHits = limitAllows.map((l, i) => keep(l, i + 1));
+    return { grants: keep(allows, 0), boundary: boundary ? limitHits[0]! : [], scp: boundary ? limitHits.slice(1) : limitHits };
   };
   const sure = found(
-    pairs((j) => !j.conditional),
+    (j) => !j.conditional,
     () => denies,
   );
   if (sure.grants.length) return { decision: 'allowed', ...sure };
   const maybe = found(
-    pairs(() => true),
-    (a, b) => denies.filter((d) => !d.conditional || (d.s.statement.condition && (conditionImplies(a.s.statement.condition, d.s.statement.condition) || (b && conditionImplies(b.s.statement.condition, d.s.statement.condition))))),
+    () => true,
+    (chosen) => denies.filter((d) => !d.conditional || (d.s.statement.condition && chosen.some((c) => conditionImplies(c.s.statement.condition, d.s.statement.condition)))),
   );
   if (maybe.grants.length) return { decision: 'conditional', ...maybe };
-  return { decision: 'none', grants: [], boundary: [] };
+  return NONE;
 }

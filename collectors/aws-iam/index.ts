@@ -42,6 +42,8 @@ export default defineCollector<AwsContext>({
     title: 'AWS IAM: principals, policies, credentials and account settings',
     source: 'aws',
     scope: 'global',
+    // model package group policies, from sagemaker-registry's runs of the same account (no call of ours)
+    reads: ['aws.sagemaker.model-package-groups'],
     settings,
     permissions: [
       'iam:GetAccountAuthorizationDetails',
@@ -53,6 +55,11 @@ export default defineCollector<AwsContext>({
       'iam:ListSAMLProviders',
       'iam:ListOpenIDConnectProviders',
       's3:GetBucketPolicy',
+      // with `organization`: the SCPs of each account's OU path, with the organization's credentials
+      'organizations:DescribeOrganization',
+      'organizations:ListParents',
+      'organizations:ListPoliciesForTarget',
+      'organizations:DescribePolicy',
     ],
     artifacts: [
       { kind: 'aws.iam.authorization-details', file: 'authorization-details.ndjson', description: 'Every user, group, role and managed policy with decoded policy documents (one record per line)' },
@@ -62,7 +69,8 @@ export default defineCollector<AwsContext>({
       { kind: 'aws.iam.account-summary', file: 'account-summary.json', description: 'GetAccountSummary: root MFA, root access keys, entity counts' },
       { kind: 'aws.iam.virtual-mfa-devices', file: 'virtual-mfa-devices.json', description: 'Virtual MFA devices and the users they are assigned to' },
       { kind: 'aws.iam.identity-providers', file: 'identity-providers.json', description: 'SAML and OIDC identity providers (federated sign-in)' },
-      { kind: 'aws.iam.ml-privileges', file: 'ml-privileges.json', description: 'Principals whose identity policies, boundaries and training-bucket policies allow sensitive ML actions or writes to training-data buckets (derived from the authorization details; and the policies of the training buckets, s3:GetBucketPolicy)' },
+      { kind: 'aws.iam.service-control-policies', file: 'service-control-policies.json', description: 'With an organization configured: the account\'s OU path (root, OUs, account) and the service control policies attached at each level, with their content, or why SCPs do not apply (management account, SCPs not enabled)' },
+      { kind: 'aws.iam.ml-privileges', file: 'ml-privileges.json', description: 'Principals whose identity policies, boundaries, SCPs and training-bucket policies allow sensitive ML actions or writes to training-data buckets, and other accounts granted access by model package group policies; per row and per principal and asset, the decision and its deciding statements (derived from the authorization details; the SCPs; the policies of the training buckets, s3:GetBucketPolicy; the group policies sagemaker-registry read)' },
     ],
   },
   checks,

