@@ -158,6 +158,14 @@ export const configSchema = z.strictObject({
   mappings: z.array(z.string().min(1)).default([]),
   /** the entity control register: a YAML file or a directory of *.yaml; default the shipped controls/ */
   controls: z.string().min(1).optional(),
+  report: z
+    .strictObject({
+      /** management responses to exceptions (responses.yaml, relative to the config) */
+      responses: z.string().min(1).optional(),
+      /** an exception without a response older than this many days is listed as overdue */
+      responseDueDays: z.number().int().min(0).max(3650).default(30),
+    })
+    .optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

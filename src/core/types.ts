@@ -208,6 +208,12 @@ export interface Check {
   severity: 'low' | 'medium' | 'high' | 'critical';
   /** artifact kinds the check reads; a missing or incomplete one makes the finding `error` */
   reads: string[];
+  /**
+   * how the report tracks its exceptions: `state` (default) — a setting or principal that is open while
+   * listed and resolved when a later run no longer lists it; `event` — something that happened (an
+   * unapproved promotion, a missed rotation): a deviation that never resolves by itself
+   */
+  exceptions?: ExceptionType;
   run(input: CheckInput): Promise<CheckResult> | CheckResult;
 }
 
@@ -229,4 +235,8 @@ export interface Finding {
   collector: string;
   source: string;
   scope: Record<string, string>;
+  /** the check's `exceptions` declaration when it is `event` (absent: state) */
+  exceptionType?: ExceptionType;
 }
+
+export type ExceptionType = 'state' | 'event';

@@ -28,6 +28,7 @@ import { ExceptionsAggregator, exceptionsOf } from './exceptions.js';
 import { PopulationsAggregator } from './populations.js';
 import { artifactRow } from './artifacts.js';
 import { readChecked } from './read.js';
+import { applyResponses, DEFAULT_RESPONSE_DUE_DAYS, type ResponseEntry } from './responses.js';
 import { bundleVisit, scopeLabel, withoutSource, type BundleVisit } from './visit.js';
 
 export { PRIVILEGE_CHECKS, PROMOTIONS_SUFFIX, ROTATIONS_KIND } from './populations.js';
@@ -55,6 +56,11 @@ export interface ReportInput {
   trustedKeys?: TrustedKey[];
   /** S3 Object Lock seen per object when the evidence was read from s3:// */
   writeOnce?: Integrity['writeOnce'];
+  /** management responses to exceptions (src/report/responses.ts) and after how many days one is due */
+  responses?: { file: string; entries: ResponseEntry[] };
+  responseDueDays?: number;
+  /** checks declared `exceptions: 'event'` (the collector registry), for findings that do not say so themselves */
+  eventChecks?: ReadonlySet<string>;
 }
 
 export type ReportOutcome = { ok: true; model: ReportModel } | { ok: false; integrity: Integrity; window: ReportModel['window']; bundles: number };
@@ -85,6 +91,7 @@ interface Aggregators {
   exceptions: ExceptionsAggregator;
   populations: PopulationsAggregator;
   artifacts: ArtifactRow[];
+  eventChecks: ReadonlySet<string>;
 }
 
 export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
@@ -125,6 +132,7 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
     exceptions: new ExceptionsAggregator(),
     populations: new PopulationsAggregator(window.from),
     artifacts: [],
+    eventChecks: input.eventChecks ?? new Set(),
   };
   for (const id of windowIds) {
     const dir = path.join(evidenceDir, id);
@@ -138,7 +146,8 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
 
   // 3. over the period: coverage, then controls from it, criteria from the controls
   const continuity = ag.continuity.finish(badBundles);
-  const exceptions = ag.exceptions.finish();
+  const exceptions = ag.exceptions.finish(window.through);
+  const responses = applyResponses(exceptions, input.responses?.entries ?? [], { file: input.responses?.file ?? null, dueDays: input.responseDueDays ?? DEFAULT_RESPONSE_DUE_DAYS });
   ag.coverage.finish(days);
   const lastBundleDay = ag.continuity.lastDay();
   const controls = ag.controls.controls(register.controls, ag.criteria.inScope, days, lastBundleDay && lastBundleDay <= window.through ? lastBundleDay : null, ag.coverage);
@@ -167,7 +176,14 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
       criteria: criteriaSummary(criteria),
       controls: controlsSummary(controls),
       register: register.from,
-      exceptions: { total: exceptions.length, open: exceptions.filter((e) => e.status === 'open').length, resolved: exceptions.filter((e) => e.status === 'resolved').length },
+      exceptions: {
+        total: exceptions.length,
+        open: exceptions.filter((e) => e.status === 'open').length,
+        resolved: exceptions.filter((e) => e.status === 'resolved').length,
+        events: exceptions.filter((e) => e.type === 'event').length,
+        incompleteEvidence: exceptions.filter((e) => e.incompleteEvidence > 0).length,
+        withoutResponseOverdue: responses.overdue.length,
+      },
       populations: { promotions: populations.promotions.size, privilegedAccess: populations.privilegedAccess.size, secretRotations: populations.secretRotations.size },
       toolVersions: [...ag.continuity.toolVersions].sort(),
     },
@@ -178,6 +194,7 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
     criteria,
     calendar: { days, rows: calendarRows, controls: controls.map((c) => ({ control: c.id, cells: c.cells })) },
     exceptions,
+    responses,
     artifacts: ag.artifacts,
     populations,
   };
@@ -226,7 +243,8 @@ async function visitBundle(v: BundleVisit, manifestSha: string, ag: Aggregators)
     ag.criteria.addFinding(date, brief, crits);
     const listed = exceptionsOf(f.exceptions);
     ag.populations.addPrivilegeRun(v, { check: f.check, source: brief.source, scope, status: st, holders: listed, findingsFile: findings.file });
-    ag.exceptions.addRun({ check: f.check, title: String(f.title ?? f.check), severity: String(f.severity ?? ''), source: brief.source, scope, status: st, criteria: crits, exceptions: listed, date, bundle: id, findingsFile: findings.file });
+    const type = f.exceptionType === 'event' || ag.eventChecks.has(f.check) ? 'event' : 'state';
+    ag.exceptions.addRun({ check: f.check, title: String(f.title ?? f.check), severity: String(f.severity ?? ''), source: brief.source, scope, status: st, type, criteria: crits, exceptions: listed, date, bundle: id, findingsFile: findings.file });
   }
   ag.criteria.endBundle(id, date, findings.file);
 }

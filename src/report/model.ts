@@ -297,6 +297,41 @@ export interface ExceptionRow {
   periods: ExceptionPeriod[];
   /** findings.json of the bundle it was last seen in */
   evidence: FileRef;
+  /** state: open while listed, resolved when a later run no longer lists it; event: a deviation that happened, never resolved by later runs */
+  type: 'state' | 'event';
+  /** occurrences listed by a run that ended in `error`: found on incomplete evidence */
+  incompleteEvidence: number;
+  /** days from firstSeen to the window's last counted day */
+  ageDays: number;
+  /** management's response from the responses file, null when none */
+  response: ExceptionResponse | null;
+  /** no response and older than the responses' due days */
+  responseOverdue: boolean;
+}
+
+/** One entry of responses.yaml (src/report/responses.ts), joined to the exceptions it names. */
+export interface ExceptionResponse {
+  response: string;
+  owner: string;
+  rootCause: string | null;
+  remediation: string | null;
+  ticket: string | null;
+  respondedAt: string | null;
+  /** where in the responses file it is (`responses[3]`) */
+  entry: string;
+}
+
+export interface ResponsesSummary {
+  /** the responses file read, null when none is configured */
+  file: string | null;
+  /** an exception without a response older than this many days is listed in `overdue` */
+  dueDays: number;
+  /** exceptions that have a response */
+  answered: number;
+  /** ids of exceptions without a response older than dueDays, oldest first */
+  overdue: string[];
+  /** entries of the file that match no exception of the window (`responses[2]: check … resource …`) */
+  unmatched: string[];
 }
 
 export interface ArtifactRow extends FileRef {
@@ -437,7 +472,7 @@ export interface ReportModel {
     controls: { total: number; effective: number; deviations: number; notTested: number; notApplicable: number; manual: number };
     /** register the controls came from */
     register: string;
-    exceptions: { total: number; open: number; resolved: number };
+    exceptions: { total: number; open: number; resolved: number; events: number; incompleteEvidence: number; withoutResponseOverdue: number };
     populations: { promotions: number; privilegedAccess: number; secretRotations: number };
     toolVersions: string[];
   };
@@ -453,6 +488,8 @@ export interface ReportModel {
     controls: { control: string; cells: DayStatus[] }[];
   };
   exceptions: ExceptionRow[];
+  /** management responses joined to the exceptions, and the exceptions still waiting for one */
+  responses: ResponsesSummary;
   artifacts: ArtifactRow[];
   populations: Populations;
 }
