@@ -29,6 +29,35 @@ export interface ArtifactDecl {
   description: string;
 }
 
+/** How a row field is read from an event of a derived log: its path, type and the log field used when the event lacks it. */
+export interface PopulationField {
+  /** dotted path into the event, e.g. `approval.approver` */
+  from: string;
+  type: 'string' | 'string?' | 'boolean' | 'record';
+  /** `window.from` / `window.to`: the log's window when the event has no value */
+  orLog?: 'window.from' | 'window.to';
+}
+
+/**
+ * A population this collector's artifacts feed (the report builds every one with one generic builder,
+ * src/report/populations.ts). `chain: 'log'`: the artifact of `kind` is a derived log
+ * `{baseline, window: {from, to}, previousBundle?, events[]}` and each complete log continues the
+ * previous complete log of the same source × collector × folder; a break is a blind window.
+ */
+export interface PopulationDecl {
+  /** the report population the rows join (`promotions`, `secret-rotations`) */
+  population: string;
+  kind: string;
+  chain: 'log';
+  /** row fields whose values, joined with `|`, identify one change (the dedupe and sampling key);
+   *  `$source`, `$collector` and `$series` (the artifact's folder) name the log's series */
+  key: string[];
+  /** row field → where it comes from in an event */
+  fields: Record<string, PopulationField>;
+  /** row field naming who made the change, when the system records it ("unknown" otherwise) */
+  actor?: string;
+}
+
 export interface CollectorMeta {
   id: string;
   title: string;
@@ -46,6 +75,8 @@ export interface CollectorMeta {
    * or left its artifact incomplete, and say in its provenance which way it went.
    */
   reads?: string[];
+  /** the populations its derived logs feed (promotions, rotations) */
+  populations?: PopulationDecl[];
 }
 
 export interface OperationRecord {

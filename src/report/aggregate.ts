@@ -25,13 +25,13 @@ import { CriteriaAggregator } from './criteria.js';
 import { CoverageAggregator } from './coverage.js';
 import { ContinuityAggregator } from './continuity.js';
 import { ExceptionsAggregator, exceptionsOf } from './exceptions.js';
-import { PopulationsAggregator } from './populations.js';
+import { declaredPopulations, PopulationsAggregator, type DeclaredPopulation } from './populations.js';
 import { artifactRow } from './artifacts.js';
 import { readChecked } from './read.js';
 import { applyResponses, DEFAULT_RESPONSE_DUE_DAYS, type ResponseEntry } from './responses.js';
 import { bundleVisit, scopeLabel, withoutSource, type BundleVisit } from './visit.js';
 
-export { PRIVILEGE_CHECKS, PROMOTIONS_SUFFIX, ROTATIONS_KIND } from './populations.js';
+export { PRIVILEGE_CHECKS } from './populations.js';
 export { scopeLabel };
 
 export interface WindowRequest {
@@ -61,6 +61,8 @@ export interface ReportInput {
   responseDueDays?: number;
   /** checks declared `exceptions: 'event'` (the collector registry), for findings that do not say so themselves */
   eventChecks?: ReadonlySet<string>;
+  /** the populations the collectors declare (meta.populations); default: read from the collector registry */
+  populations?: DeclaredPopulation[];
 }
 
 export type ReportOutcome = { ok: true; model: ReportModel } | { ok: false; integrity: Integrity; window: ReportModel['window']; bundles: number };
@@ -130,7 +132,7 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
     criteria: new CriteriaAggregator(input.mappings, input.scope),
     controls: new ControlsAggregator(),
     exceptions: new ExceptionsAggregator(),
-    populations: new PopulationsAggregator(window.from),
+    populations: new PopulationsAggregator(window.from, input.populations ?? (await declaredPopulations())),
     artifacts: [],
     eventChecks: input.eventChecks ?? new Set(),
   };
@@ -152,7 +154,8 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
   const lastBundleDay = ag.continuity.lastDay();
   const controls = ag.controls.controls(register.controls, ag.criteria.inScope, days, lastBundleDay && lastBundleDay <= window.through ? lastBundleDay : null, ag.coverage);
   const { criteria, calendarRows } = ag.criteria.reports({ controls, exceptions, days });
-  const populations = ag.populations.finish(badBundles, input.sample);
+  const coverage = ag.coverage.model(days);
+  const populations = ag.populations.finish(badBundles, input.sample, window.through, coverage.units);
   if (!integrity.ok) integrity.stamp = unverifiedStamp(integrity, badBundles.size);
 
   const bundles = ag.continuity.bundles;
@@ -189,7 +192,7 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
     },
     bundles,
     continuity,
-    coverage: ag.coverage.model(days),
+    coverage,
     controls,
     criteria,
     calendar: { days, rows: calendarRows, controls: controls.map((c) => ({ control: c.id, cells: c.cells })) },

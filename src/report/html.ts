@@ -476,6 +476,7 @@ ${responsesHtml(m)}`,
 <p>${h(p.description)}</p>
 <p class="kv">Built from ${plural(p.sources.length, 'artifact')} of the window; deduplicated across bundles; every row names its bundle and artifact. Full population: <code>populations/${h(p.name)}.csv</code>.</p>
 ${p.notes.length ? `<h4>Completeness notes</h4><ul class="notes">${p.notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul>` : ''}
+${p.blindWindows.length ? `<h4>Blind windows</h4>${table(['From', 'To', 'Series', 'Why'], p.blindWindows.map((b) => [ts(b.from), ts(b.to), h(b.series), h(b.reason)]))}` : ''}
 ${p.info.length ? `<h4>Source notes</h4><ul class="notes muted">${p.info.map((n) => `<li>${h(n)}</li>`).join('')}</ul>` : ''}
 ${extra}${sample}
 <h4>Population</h4>${table(head, p.rows.map(cells), { empty: 'No rows in the window.', max })}`;

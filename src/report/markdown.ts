@@ -140,6 +140,7 @@ export function renderMarkdown(m: ReportModel): string {
     for (const n of p.notes) L.push(`- ${md(n)}`);
     for (const n of p.info) L.push(`- (covered) ${md(n)}`);
     if (p.notes.length + p.info.length) L.push('');
+    if (p.blindWindows.length) L.push(table(['Blind window from', 'to', 'Series', 'Why'], p.blindWindows.map((b) => [md(b.from), md(b.to), md(b.series), md(b.reason)])));
     if (p.sample) {
       const byKey = new Map(p.rows.map((r) => [r.key, r]));
       L.push(`Sample: ${p.sample.size} of ${p.sample.populationSize}, method \`${p.sample.method}\`, seed \`${md(p.sample.seed)}\`.`, '');

@@ -371,11 +371,22 @@ export interface Population<R> {
   notes: string[];
   /** facts about the sources that do not make it incomplete (e.g. an incomplete log covered by the next) */
   info: string[];
+  /** the intervals in which changes would not be in the evidence (chain breaks, incomplete logs, days after the last log); complete only when none */
+  blindWindows: BlindWindow[];
   size: number;
   /** the artifacts the rows were read from */
   sources: FileRef[];
   rows: R[];
   sample: Sample | null;
+}
+
+export interface BlindWindow {
+  /** the log series (source/collector and scope) it concerns */
+  series: string;
+  /** ISO timestamps (or dates) bounding the interval */
+  from: string;
+  to: string;
+  reason: string;
 }
 
 interface RowProvenance {

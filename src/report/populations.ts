@@ -2,8 +2,9 @@
 // collectors' derived logs (which must chain across bundles without a hole), and privileged-access
 // changes between consecutive runs of the privilege checks.
 import type { ArtifactEntry } from '../bundle/manifest.js';
-import { stableScope } from './coverage.js';
-import type { FileRef, Populations, PrivilegeChangeRow, PromotionBaseline, PromotionRow, RotationRow } from './model.js';
+import { stableScope, unitKey } from './coverage.js';
+import type { PopulationDecl, PopulationField } from '../core/types.js';
+import type { BlindWindow, CoverageUnit, FileRef, Populations, PrivilegeChangeRow, PromotionBaseline, PromotionRow, RotationRow } from './model.js';
 import { drawSample } from './sample.js';
 import { artifactDir, scopeLabel, str, type BundleVisit } from './visit.js';
 
@@ -12,11 +13,12 @@ export const PRIVILEGE_CHECKS: Record<string, 'admin' | 'ml'> = {
   'aws-iam.admin-principals': 'admin',
   'aws-iam.ml-privileges': 'ml',
 };
-export const ROTATIONS_KIND = 'aws.secretsmanager.rotations';
-export const PROMOTIONS_SUFFIX = '.promotions';
 
 interface LogChain {
   last: { bundle: string; to: string | null } | null;
+  /** days of the newest complete log and the newest incomplete one */
+  lastDay?: string;
+  pendingDay?: string;
   /** logs marked incomplete since `last` */
   pending: { bundle: string; from: string | null; to: string | null }[];
   label: string;
@@ -34,10 +36,11 @@ function isLogShape(v: unknown): v is DerivedLog {
   return !!v && typeof v === 'object' && !Array.isArray(v) && Array.isArray((v as { events?: unknown }).events);
 }
 
-/** Notes (what makes a population incomplete) and info (facts that do not) of one population. */
+/** Notes (what makes a population incomplete), info (facts that do not) and the blind windows of one population. */
 interface Notes {
   notes: string[];
   info: string[];
+  blind: BlindWindow[];
 }
 
 /**
@@ -61,19 +64,31 @@ export class LogChains {
     const w = { from: str(log.window?.from), to: str(log.window?.to) };
     if (!complete) {
       c.pending.push({ bundle, from: w.from, to: w.to });
+      c.pendingDay = date;
       return;
     }
     const prevId = log.previousBundle !== undefined ? str(log.previousBundle) : undefined;
-    const hole = (p: { bundle: string; from: string | null; to: string | null }) =>
-      `${label}: the ${what} log of ${p.bundle} is marked incomplete and no later complete log covers it; changes between ${p.from ?? 'the previous collection'} and ${p.to ?? p.bundle} may be missing.`;
+    const blind = (from: string | null, to: string | null, reason: string) => this.out.blind.push({ series: label, from: from ?? this.windowFrom, to: to ?? bundle, reason });
+    const hole = (p: { bundle: string; from: string | null; to: string | null }) => {
+      blind(p.from ?? c!.last?.to ?? null, p.to, `the ${what} log of ${p.bundle} is marked incomplete and no later complete log covers it`);
+      return `${label}: the ${what} log of ${p.bundle} is marked incomplete and no later complete log covers it; changes between ${p.from ?? 'the previous collection'} and ${p.to ?? p.bundle} may be missing.`;
+    };
     if (log.baseline === true) {
-      if (c.last) notes.push(`${label}: ${bundle} starts a new baseline after ${c.last.bundle}; changes between ${c.last.to ?? c.last.bundle} and ${w.to ?? bundle} are not in the evidence.`);
-      else if (date > this.windowFrom) notes.push(`${label}: the first ${what} log in the window is a baseline taken ${date}; changes between ${this.windowFrom} and then are not in the evidence.`);
+      if (c.last) {
+        notes.push(`${label}: ${bundle} starts a new baseline after ${c.last.bundle}; changes between ${c.last.to ?? c.last.bundle} and ${w.to ?? bundle} are not in the evidence.`);
+        blind(c.last.to ?? c.last.bundle, w.to, `${bundle} starts a new baseline after ${c.last.bundle}`);
+      } else if (date > this.windowFrom) {
+        notes.push(`${label}: the first ${what} log in the window is a baseline taken ${date}; changes between ${this.windowFrom} and then are not in the evidence.`);
+        blind(this.windowFrom, w.to ?? date, `the first ${what} log in the window is a baseline`);
+      }
       for (const p of c.pending) notes.push(hole(p));
     } else {
       if (c.last) {
         const linked = prevId !== undefined ? prevId === c.last.bundle : w.from === c.last.to;
-        if (!linked) notes.push(`${label}: the ${what} log of ${bundle} follows ${prevId ?? w.from ?? 'nothing'}, not the previous complete log in the window (${c.last.bundle}); changes in between may be missing.`);
+        if (!linked) {
+          notes.push(`${label}: the ${what} log of ${bundle} follows ${prevId ?? w.from ?? 'nothing'}, not the previous complete log in the window (${c.last.bundle}); changes in between may be missing.`);
+          blind(c.last.to ?? c.last.bundle, w.from ?? w.to, `the ${what} log of ${bundle} does not continue ${c.last.bundle}`);
+        }
       }
       for (const p of c.pending) {
         const covered = prevId !== undefined ? prevId !== null && prevId < p.bundle : w.from !== null && (p.from === null || w.from <= p.from);
@@ -83,116 +98,127 @@ export class LogChains {
     }
     c.pending = [];
     c.last = { bundle, to: w.to };
+    c.lastDay = date;
   }
 
-  /** Incomplete logs no later complete log covered: holes. */
-  close(): void {
-    for (const c of this.chains.values())
-      for (const p of c.pending) this.out.notes.push(`${c.label}: the ${c.what} log of ${p.bundle} is marked incomplete and no later complete log in the window covers it; changes between ${p.from ?? 'the previous collection'} and ${p.to ?? p.bundle} may be missing.`);
+  /** Incomplete logs no later complete log covered, and whole days after a series' last log: blind windows. */
+  close(through: string): void {
+    for (const c of this.chains.values()) {
+      for (const p of c.pending) {
+        this.out.notes.push(`${c.label}: the ${c.what} log of ${p.bundle} is marked incomplete and no later complete log in the window covers it; changes between ${p.from ?? 'the previous collection'} and ${p.to ?? p.bundle} may be missing.`);
+        this.out.blind.push({ series: c.label, from: p.from ?? c.last?.to ?? this.windowFrom, to: p.to ?? p.bundle, reason: `the ${c.what} log of ${p.bundle} is marked incomplete and no later complete log in the window covers it` });
+      }
+      const lastDay = [c.lastDay, c.pendingDay].filter((d): d is string => !!d).sort().pop();
+      if (lastDay && lastDay < through) {
+        this.out.notes.push(`${c.label}: no ${c.what} log after ${lastDay}; changes from ${c.last?.to ?? lastDay} through ${through} are not in the evidence.`);
+        this.out.blind.push({ series: c.label, from: c.last?.to ?? lastDay, to: `${through}T23:59:59.999Z`, reason: `no ${c.what} log after ${lastDay}` });
+      }
+    }
   }
 }
+
+/** Every population the collectors declare in their meta (the registry is loaded for it only). */
+export async function declaredPopulations(): Promise<DeclaredPopulation[]> {
+  const { collectors } = await import('../../collectors/registry.js');
+  return collectors.flatMap((c) => (c.meta.populations ?? []).map((p) => ({ ...p, collector: c.meta.id })));
+}
+
+/** A declaration and the collector that made it (to know which expected units should have fed it). */
+export type DeclaredPopulation = PopulationDecl & { collector?: string };
 
 interface PrivilegeSeries {
   lastRun: { bundle: string; date: string } | null;
   current: Map<string, string>;
 }
 
+/** One declared population being built: its rows by key, the logs read, notes, blind windows. */
+interface LogPopulation {
+  name: string;
+  decls: DeclaredPopulation[];
+  /** source, collector and scope of every log read */
+  seen: { source: string; collector: string; scope: Record<string, string> }[];
+  rows: Map<string, Record<string, unknown> & { key: string; bundle: string }>;
+  sources: FileRef[];
+  out: Notes;
+  chains: LogChains;
+  baselines: PromotionBaseline[];
+  /** rows whose actor field the system did not record */
+  unknownActors: number;
+}
+
+const get = (o: unknown, p: string): unknown => p.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
+
+/** A row field from an event, typed as declared; the log's window when the event has none. */
+function fieldOf(f: PopulationField, e: unknown, w: { from: string | null; to: string }): unknown {
+  let v = get(e, f.from);
+  if ((v === undefined || v === null) && f.orLog) v = f.orLog === 'window.from' ? w.from : w.to;
+  if (f.type === 'boolean') return v === true;
+  if (f.type === 'record') return v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)])) : {};
+  if (f.type === 'string?') return str(v);
+  return String(v ?? (f.from === 'type' ? 'unknown' : ''));
+}
+
 export class PopulationsAggregator {
-  private readonly promotionRows = new Map<string, PromotionRow>();
-  private readonly promotionBaselines: PromotionBaseline[] = [];
-  private readonly promotionSources: FileRef[] = [];
-  private readonly promotion: Notes = { notes: [], info: [] };
-  private readonly promotionChains: LogChains;
-  private readonly rotationRows = new Map<string, RotationRow>();
-  private readonly rotationSources: FileRef[] = [];
-  private readonly rotation: Notes = { notes: [], info: [] };
-  private readonly rotationChains: LogChains;
+  private readonly byKind = new Map<string, LogPopulation>();
+  private readonly logPops = new Map<string, LogPopulation>();
   private readonly privilegeRows: PrivilegeChangeRow[] = [];
   private readonly privilegeBaselines: Populations['privilegedAccess']['baselines'] = [];
   private readonly privilegeNotes: string[] = [];
   private readonly privilegeSeries = new Map<string, PrivilegeSeries>();
 
-  constructor(windowFrom: string) {
-    this.promotionChains = new LogChains(windowFrom, this.promotion);
-    this.rotationChains = new LogChains(windowFrom, this.rotation);
+  /** `decls`: every population the collectors declare (their meta.populations). */
+  constructor(
+    private readonly windowFrom: string,
+    decls: DeclaredPopulation[],
+  ) {
+    for (const d of decls) {
+      let p = this.logPops.get(d.population);
+      if (!p) {
+        const out: Notes = { notes: [], info: [], blind: [] };
+        this.logPops.set(d.population, (p = { name: d.population, decls: [], seen: [], rows: new Map(), sources: [], out, chains: new LogChains(windowFrom, out), baselines: [], unknownActors: 0 }));
+      }
+      p.decls.push(d);
+      this.byKind.set(d.kind, p);
+    }
   }
 
-  /** A derived log artifact (promotions, rotations) of the bundle; other kinds are ignored. */
+  /** An artifact of the bundle: the derived logs of a declared population feed its rows; other kinds are ignored. */
   async addArtifact(v: BundleVisit, a: ArtifactEntry, fr: FileRef, scope: Record<string, string>, collectedAt: string): Promise<void> {
-    if (!a.kind.endsWith(PROMOTIONS_SUFFIX) && a.kind !== ROTATIONS_KIND) return;
-    const isPromo = a.kind !== ROTATIONS_KIND;
-    (isPromo ? this.promotionSources : this.rotationSources).push(fr);
-    const notes = isPromo ? this.promotion.notes : this.rotation.notes;
+    const pop = this.byKind.get(a.kind);
+    if (!pop) return;
+    const decl = pop.decls.find((d) => d.kind === a.kind)!;
+    const what = WHAT[pop.name] ?? pop.name;
+    pop.sources.push(fr);
+    pop.seen.push({ source: a.source, collector: a.collector, scope });
     let log: unknown;
     try {
       log = await v.readJson(a.path, a.sha256);
     } catch (e) {
-      notes.push(`${fr.href}: cannot be read (${(e as Error).message.split('\n')[0]}); its events are missing from the population.`);
+      pop.out.notes.push(`${fr.href}: cannot be read (${(e as Error).message.split('\n')[0]}); its events are missing from the population.`);
+      pop.out.blind.push({ series: `${a.source}/${a.collector}`, from: v.date, to: v.date, reason: `${fr.href} cannot be read` });
       return;
     }
     if (!isLogShape(log)) {
-      notes.push(`${fr.href}: not a ${isPromo ? 'promotion' : 'rotation'} log ({baseline, window, events[]}); skipped.`);
+      pop.out.notes.push(`${fr.href}: not a ${what} log ({baseline, window, events[]}); skipped.`);
+      pop.out.blind.push({ series: `${a.source}/${a.collector}`, from: v.date, to: v.date, reason: `${fr.href} is not a ${what} log` });
       return;
     }
-    const seriesKey = `${a.source}\n${a.collector}\n${artifactDir(a.path)}`;
+    const series = artifactDir(a.path);
     const label = `${a.source}/${a.collector}${scopeLabel(scope) ? ` (${scopeLabel(scope)})` : ''}`;
     const w = { from: str(log.window?.from), to: str(log.window?.to) ?? collectedAt };
-    const logComplete = a.provenance?.complete === true;
-    if (isPromo) {
-      this.promotionChains.add('promotion', seriesKey, label, v.id, v.date, log, logComplete);
-      if (log.baseline === true) this.promotionBaselines.push({ bundle: v.id, date: v.date, source: a.source, collector: a.collector, artifact: fr, window: w });
-      for (const raw of log.events) this.addPromotion(v, a, fr, w, (raw ?? {}) as Record<string, any>);
-    } else {
-      this.rotationChains.add('rotation', seriesKey, label, v.id, v.date, log, logComplete);
-      for (const raw of log.events) this.addRotation(v, a, fr, (raw ?? {}) as Record<string, any>);
+    pop.chains.add(what, `${a.source}\n${a.collector}\n${series}`, label, v.id, v.date, log, a.provenance?.complete === true);
+    if (log.baseline === true) pop.baselines.push({ bundle: v.id, date: v.date, source: a.source, collector: a.collector, artifact: fr, window: w });
+    const special: Record<string, string> = { $source: a.source, $collector: a.collector, $series: series };
+    for (const e of log.events) {
+      const fields = Object.fromEntries(Object.entries(decl.fields).map(([name, f]) => [name, fieldOf(f, e ?? {}, w)]));
+      const key = decl.key.map((k) => String(special[k] ?? fields[k] ?? '')).join('|');
+      if (pop.rows.has(key)) continue;
+      if (decl.actor && fields[decl.actor] === null) {
+        fields[decl.actor] = 'unknown';
+        pop.unknownActors++;
+      }
+      pop.rows.set(key, { key, bundle: v.id, date: v.date, artifact: fr, bundleVerified: v.verified(), source: a.source, collector: a.collector, ...fields });
     }
-  }
-
-  private addPromotion(v: BundleVisit, a: ArtifactEntry, fr: FileRef, w: { from: string | null; to: string }, e: Record<string, any>): void {
-    const rowKey = [a.source, a.collector, artifactDir(a.path), e.type, e.model, e.version, e.alias ?? '', e.from ?? '', e.to ?? '', e.windowFrom ?? w.from ?? '', e.windowTo ?? w.to].map((x) => String(x ?? '')).join('|');
-    if (this.promotionRows.has(rowKey)) return;
-    this.promotionRows.set(rowKey, {
-      key: rowKey,
-      bundle: v.id,
-      date: v.date,
-      artifact: fr,
-      bundleVerified: v.verified(),
-      source: a.source,
-      collector: a.collector,
-      type: String(e.type ?? 'unknown'),
-      model: String(e.model ?? ''),
-      version: String(e.version ?? ''),
-      alias: str(e.alias),
-      from: str(e.from),
-      to: str(e.to),
-      toProduction: e.toProduction === true,
-      windowFrom: String(e.windowFrom ?? w.from ?? ''),
-      windowTo: String(e.windowTo ?? w.to),
-      actor: str(e.actor?.user),
-      actorSource: str(e.actor?.source),
-      approved: e.approval?.approved === true,
-      approver: str(e.approval?.approver),
-      approvalTags: e.approval?.tags && typeof e.approval.tags === 'object' ? Object.fromEntries(Object.entries(e.approval.tags).map(([k, val]) => [k, String(val)])) : {},
-    });
-  }
-
-  private addRotation(v: BundleVisit, a: ArtifactEntry, fr: FileRef, e: Record<string, any>): void {
-    const rowKey = `${String(e.arn ?? '')}|${String(e.rotatedAt ?? '')}`;
-    if (this.rotationRows.has(rowKey)) return;
-    this.rotationRows.set(rowKey, {
-      key: rowKey,
-      bundle: v.id,
-      date: v.date,
-      artifact: fr,
-      bundleVerified: v.verified(),
-      source: a.source,
-      arn: String(e.arn ?? ''),
-      name: str(e.name),
-      account: str(e.account),
-      region: str(e.region),
-      rotatedAt: String(e.rotatedAt ?? ''),
-      previousRotatedAt: str(e.previousRotatedAt),
-    });
   }
 
   /** A run of a privilege check: principals that appeared or disappeared since its previous run. */
@@ -232,37 +258,61 @@ export class PopulationsAggregator {
     s.lastRun = { bundle: v.id, date: v.date };
   }
 
-  finish(badBundles: Set<string>, sampling: { n: number; seed: string } | undefined): Populations {
-    for (const r of this.promotionRows.values()) r.bundleVerified = !badBundles.has(r.bundle);
-    for (const r of this.rotationRows.values()) r.bundleVerified = !badBundles.has(r.bundle);
+  /** `expected`: the coverage units of the window; one that should have fed a population but left no log in it is blind for the whole window. */
+  finish(badBundles: Set<string>, sampling: { n: number; seed: string } | undefined, through: string, expected: CoverageUnit[] = []): Populations {
+    for (const p of this.logPops.values()) {
+      for (const r of p.rows.values()) r.bundleVerified = !badBundles.has(r.bundle);
+      p.chains.close(through);
+      const feeders = new Set(p.decls.map((d) => d.collector).filter(Boolean));
+      for (const u of expected) {
+        if (!feeders.has(u.collector) || u.expected === 0) continue;
+        if (p.seen.some((s) => s.source === u.source && s.collector === u.collector && Object.entries(u.scope).every(([k, v]) => s.scope[k] === v))) continue;
+        const what = WHAT[p.name] ?? p.name;
+        p.out.notes.push(`${unitKey(u)}: expected on ${u.expected} day(s) but no ${what} log of it is in the window; its changes are not in the evidence.`);
+        p.out.blind.push({ series: unitKey(u), from: this.windowFrom, to: `${through}T23:59:59.999Z`, reason: `expected but no ${what} log of it is in the window` });
+      }
+    }
     for (const r of this.privilegeRows) r.bundleVerified = !badBundles.has(r.bundle);
-    this.promotionChains.close();
-    this.rotationChains.close();
-    const promoList = [...this.promotionRows.values()].sort((a, b) => a.windowTo.localeCompare(b.windowTo) || a.key.localeCompare(b.key));
-    const rotList = [...this.rotationRows.values()].sort((a, b) => a.rotatedAt.localeCompare(b.rotatedAt) || a.key.localeCompare(b.key));
+    const sample = <R extends { key: string }>(name: string, rows: R[]) => (sampling ? drawSample(name, rows, sampling.n, sampling.seed) : null);
+    const logPopulation = <R extends { key: string }>(name: string, order: string, description: string, title: string) => {
+      const p: Omit<LogPopulation, 'chains'> = this.logPops.get(name) ?? { name, decls: [], seen: [], rows: new Map(), sources: [], out: { notes: [], info: [], blind: [] }, baselines: [], unknownActors: 0 };
+      const rows = [...p.rows.values()].sort((a, b) => String(a[order]).localeCompare(String(b[order])) || a.key.localeCompare(b.key)) as unknown as R[];
+      const collected = p.sources.length > 0;
+      if (!collected) p.out.notes.push(`no ${p.decls.length ? p.decls.map((d) => d.kind).join(' or ') : `${name}`} artifact in the window: this population was not collected.`);
+      if (p.unknownActors) p.out.info.push(`actor "unknown" on ${p.unknownActors} of ${rows.length} rows: the system does not record who made the change (an audit-log source such as CloudTrail would); the change is known to the window between two collections.`);
+      return {
+        name,
+        title,
+        description,
+        collected,
+        complete: collected && p.out.notes.length === 0 && p.out.blind.length === 0,
+        notes: p.out.notes,
+        info: p.out.info,
+        blindWindows: p.out.blind,
+        size: rows.length,
+        sources: p.sources,
+        rows,
+        sample: sample(name, rows),
+        baselines: p.baselines,
+      };
+    };
     const privilegeRows = this.privilegeRows.sort((a, b) => a.bundle.localeCompare(b.bundle) || a.key.localeCompare(b.key));
     const privilegeSources = [...new Map(privilegeRows.map((r) => [r.artifact.href, r.artifact])).values()];
-    const sample = <R extends { key: string }>(name: string, rows: R[]) => (sampling ? drawSample(name, rows, sampling.n, sampling.seed) : null);
     const anyPrivilegeRun = this.privilegeBaselines.length > 0;
     if (!anyPrivilegeRun) this.privilegeNotes.push('no run of aws-iam.admin-principals or aws-iam.ml-privileges in the window: this population was not collected.');
-    if (!this.promotionSources.length) this.promotion.notes.push('no artifact of a *.promotions kind in the window: this population was not collected (no registry collector ran).');
-    if (!this.rotationSources.length) this.rotation.notes.push(`no ${ROTATIONS_KIND} artifact in the window: this population was not collected.`);
+    const { baselines: _rotationBaselines, ...secretRotations } = logPopulation<RotationRow>(
+      'secret-rotations',
+      'rotatedAt',
+      'Every rotation of an AWS Secrets Manager secret observed between consecutive collections (LastRotatedDate moved), from the aws.secretsmanager.rotations logs.',
+      'Secret rotations',
+    );
     return {
-      promotions: {
-        name: 'promotions',
-        title: 'Model promotions',
-        description:
-          'Every change to registered model versions, stages and aliases (MLflow, Vertex AI) between consecutive collections, from the registry collectors’ promotion logs; with the approval tags/labels and the actor where the registry records them. Baseline logs (a registry’s first snapshot) contribute no events.',
-        collected: this.promotionSources.length > 0,
-        complete: this.promotionSources.length > 0 && this.promotion.notes.length === 0,
-        notes: this.promotion.notes,
-        info: this.promotion.info,
-        size: promoList.length,
-        sources: this.promotionSources,
-        rows: promoList,
-        sample: sample('promotions', promoList),
-        baselines: this.promotionBaselines,
-      },
+      promotions: logPopulation<PromotionRow>(
+        'promotions',
+        'windowTo',
+        'Every change to registered model versions, stages and aliases (MLflow, Vertex AI) between consecutive collections, from the registry collectors’ promotion logs; with the approval tags/labels and the actor where the registry records them. Baseline logs (a registry’s first snapshot) contribute no events.',
+        'Model promotions',
+      ),
       privilegedAccess: {
         name: 'privileged-access',
         title: 'Privileged-access changes',
@@ -272,25 +322,17 @@ export class PopulationsAggregator {
         complete: anyPrivilegeRun && this.privilegeNotes.length === 0,
         notes: this.privilegeNotes,
         info: [],
+        blindWindows: [],
         size: privilegeRows.length,
         sources: privilegeSources,
         rows: privilegeRows,
         sample: sample('privileged-access', privilegeRows),
         baselines: this.privilegeBaselines,
       },
-      secretRotations: {
-        name: 'secret-rotations',
-        title: 'Secret rotations',
-        description: 'Every rotation of an AWS Secrets Manager secret observed between consecutive collections (LastRotatedDate moved), from the aws.secretsmanager.rotations logs.',
-        collected: this.rotationSources.length > 0,
-        complete: this.rotationSources.length > 0 && this.rotation.notes.length === 0,
-        notes: this.rotation.notes,
-        info: this.rotation.info,
-        size: rotList.length,
-        sources: this.rotationSources,
-        rows: rotList,
-        sample: sample('secret-rotations', rotList),
-      },
+      secretRotations,
     };
   }
 }
+
+/** The word for one log of a population, in notes. */
+const WHAT: Record<string, string> = { promotions: 'promotion', 'secret-rotations': 'rotation' };
