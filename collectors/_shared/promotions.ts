@@ -260,7 +260,7 @@ export async function writePromotionLog<R>(ctx: BaseContext, s: PromotionLogSpec
 }
 
 /** The promotions population a registry's promotion log feeds (declared in the collector's meta). */
-export function promotionsPopulation(kind: string): PopulationDecl {
+export function promotionsPopulation(kind: string, actorEvents?: PopulationDecl['actorEvents']): PopulationDecl {
   return {
     population: 'promotions',
     kind,
@@ -283,5 +283,6 @@ export function promotionsPopulation(kind: string): PopulationDecl {
       approvalTags: { from: 'approval.tags', type: 'record' },
     },
     actor: 'actor',
+    ...(actorEvents ? { actorEvents } : {}),
   };
 }

@@ -31,7 +31,8 @@ export default defineCollector<AwsContext>({
     // the endpoints sagemaker-endpoints listed in this collection, for deployed-approved
     reads: [ENDPOINTS_KIND],
     permissions: ['sagemaker:ListModelPackageGroups', 'sagemaker:ListModelPackages', 'sagemaker:DescribeModelPackage', 'sagemaker:GetModelPackageGroupPolicy'],
-    populations: [promotionsPopulation(KIND.promotions)],
+    // who changed a package's approval status is not in the registry; CloudTrail (aws-audit-trail) records it
+    populations: [promotionsPopulation(KIND.promotions, { kind: 'aws.cloudtrail.events', eventNames: ['UpdateModelPackage', 'CreateModelPackage'], resource: 'model-package/{model}/{version}' })],
     artifacts: [
       {
         kind: KIND.groups,

@@ -56,6 +56,13 @@ export interface PopulationDecl {
   fields: Record<string, PopulationField>;
   /** row field naming who made the change, when the system records it ("unknown" otherwise) */
   actor?: string;
+  /**
+   * an audit log that can name the actor of a row whose actor is unknown: an event of artifact `kind`
+   * (NDJSON `{eventId, eventTime, eventName, account, actor: {arn, userName}, resources: [{name}]}`)
+   * named in `eventNames`, in the row's window, of the row's account, on a resource whose name ends
+   * with `resource` (`{field}` replaced by the row's values; case-insensitive)
+   */
+  actorEvents?: { kind: string; eventNames: string[]; resource: string };
 }
 
 export interface CollectorMeta {

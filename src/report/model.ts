@@ -412,6 +412,8 @@ export interface PromotionRow extends RowProvenance {
   windowTo: string;
   actor: string | null;
   actorSource: string | null;
+  /** the exact time of the change, when an audit-log event named its actor */
+  actorEventTime?: string;
   approved: boolean;
   approver: string | null;
   approvalTags: Record<string, string>;

@@ -5,6 +5,7 @@ import type { ArtifactEntry } from '../bundle/manifest.js';
 import { stableScope, unitKey } from './coverage.js';
 import type { PopulationDecl, PopulationField } from '../core/types.js';
 import type { BlindWindow, CoverageUnit, FileRef, Populations, PrivilegeChangeRow, PromotionBaseline, PromotionRow, RotationRow } from './model.js';
+import { iterateNdjson } from './read.js';
 import { drawSample } from './sample.js';
 import { artifactDir, scopeLabel, str, type BundleVisit } from './visit.js';
 
@@ -142,9 +143,24 @@ interface LogPopulation {
   out: Notes;
   chains: LogChains;
   baselines: PromotionBaseline[];
-  /** rows whose actor field the system did not record */
+  /** rows whose actor field the system did not record, and those an audit log then named */
   unknownActors: number;
+  actorsFromAudit: number;
 }
+
+/** An audit-log event kept for naming actors: only those some declaration asks for. */
+interface ActorEvent {
+  id: string;
+  time: string;
+  name: string;
+  account: string | null;
+  actor: string;
+  resources: string[];
+  artifact: FileRef;
+}
+
+/** `{model}/{version}` with the row's values. */
+const fill = (template: string, row: Record<string, unknown>) => template.replace(/\{(\w+)\}/g, (_, f: string) => String(row[f] ?? ''));
 
 const get = (o: unknown, p: string): unknown => p.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
 
@@ -160,6 +176,11 @@ function fieldOf(f: PopulationField, e: unknown, w: { from: string | null; to: s
 
 export class PopulationsAggregator {
   private readonly byKind = new Map<string, LogPopulation>();
+  /** audit-log kind → event names some declaration asks for */
+  private readonly actorKinds = new Map<string, Set<string>>();
+  private readonly actorEvents: ActorEvent[] = [];
+  /** per row key: the declaration it came from and the account of its artifact */
+  private readonly rowDecl = new Map<string, { decl: DeclaredPopulation; account: string | null }>();
   private readonly logPops = new Map<string, LogPopulation>();
   private readonly privilegeRows: PrivilegeChangeRow[] = [];
   private readonly privilegeBaselines: Populations['privilegedAccess']['baselines'] = [];
@@ -175,15 +196,60 @@ export class PopulationsAggregator {
       let p = this.logPops.get(d.population);
       if (!p) {
         const out: Notes = { notes: [], info: [], blind: [] };
-        this.logPops.set(d.population, (p = { name: d.population, decls: [], seen: [], rows: new Map(), sources: [], out, chains: new LogChains(windowFrom, out), baselines: [], unknownActors: 0 }));
+        this.logPops.set(d.population, (p = { name: d.population, decls: [], seen: [], rows: new Map(), sources: [], out, chains: new LogChains(windowFrom, out), baselines: [], unknownActors: 0, actorsFromAudit: 0 }));
       }
       p.decls.push(d);
       this.byKind.set(d.kind, p);
+      if (d.actorEvents) {
+        const names = this.actorKinds.get(d.actorEvents.kind) ?? new Set<string>();
+        for (const n of d.actorEvents.eventNames) names.add(n);
+        this.actorKinds.set(d.actorEvents.kind, names);
+      }
+    }
+  }
+
+  /** An audit-log artifact (NDJSON, streamed and re-hashed): keeps the events some declaration can use. */
+  private async addActorSource(v: BundleVisit, a: ArtifactEntry, names: Set<string>): Promise<void> {
+    const fr = v.ref(a.path, a.sha256);
+    try {
+      for await (const raw of iterateNdjson<Record<string, any>>(v.dir, a.path, a.sha256)) {
+        if (!raw || !names.has(String(raw.eventName))) continue;
+        const actor = str(raw.actor?.arn) ?? str(raw.actor?.userName);
+        if (!actor || typeof raw.eventTime !== 'string') continue;
+        const resources = Array.isArray(raw.resources) ? raw.resources.map((r: any) => String(r?.name ?? '').toLowerCase()).filter(Boolean) : [];
+        this.actorEvents.push({ id: String(raw.eventId ?? ''), time: new Date(raw.eventTime).toISOString(), name: String(raw.eventName), account: str(raw.account), actor, resources, artifact: fr });
+      }
+    } catch (e) {
+      v.addProblem({ bundle: v.id, file: a.path, message: `cannot be read: ${(e as Error).message.split('\n')[0]}` });
+    }
+  }
+
+  /** Rows with an unknown actor take it (and the exact time) from the one audit event in their window on their resource. */
+  private nameActors(p: LogPopulation): void {
+    if (!this.actorEvents.length) return;
+    for (const r of p.rows.values()) {
+      const d = this.rowDecl.get(r.key);
+      const ae = d?.decl.actorEvents;
+      if (!d || !ae || !d.decl.actor || r[d.decl.actor] !== 'unknown') continue;
+      const from = Date.parse(String(r.windowFrom ?? '')) || -Infinity;
+      const to = Date.parse(String(r.windowTo ?? '')) || Infinity;
+      const suffix = fill(ae.resource, r).toLowerCase();
+      const hits = this.actorEvents.filter((e) => ae.eventNames.includes(e.name) && (d.account === null || e.account === d.account) && Date.parse(e.time) > from && Date.parse(e.time) <= to && e.resources.some((n) => n.endsWith(suffix)));
+      if (!hits.length) continue;
+      // the newest event in the window made the state the collection saw
+      const e = hits.sort((x, y) => x.time.localeCompare(y.time)).pop()!;
+      r[d.decl.actor] = e.actor;
+      if ('actorSource' in d.decl.fields) r.actorSource = `${e.name} ${e.id} (${e.artifact.href})`;
+      r.actorEventTime = e.time;
+      p.unknownActors--;
+      p.actorsFromAudit++;
     }
   }
 
   /** An artifact of the bundle: the derived logs of a declared population feed its rows; other kinds are ignored. */
   async addArtifact(v: BundleVisit, a: ArtifactEntry, fr: FileRef, scope: Record<string, string>, collectedAt: string): Promise<void> {
+    const names = this.actorKinds.get(a.kind);
+    if (names) return this.addActorSource(v, a, names);
     const pop = this.byKind.get(a.kind);
     if (!pop) return;
     const decl = pop.decls.find((d) => d.kind === a.kind)!;
@@ -217,6 +283,7 @@ export class PopulationsAggregator {
         fields[decl.actor] = 'unknown';
         pop.unknownActors++;
       }
+      this.rowDecl.set(key, { decl, account: scope.account ?? null });
       pop.rows.set(key, { key, bundle: v.id, date: v.date, artifact: fr, bundleVerified: v.verified(), source: a.source, collector: a.collector, ...fields });
     }
   }
@@ -263,6 +330,7 @@ export class PopulationsAggregator {
     for (const p of this.logPops.values()) {
       for (const r of p.rows.values()) r.bundleVerified = !badBundles.has(r.bundle);
       p.chains.close(through);
+      this.nameActors(p);
       const feeders = new Set(p.decls.map((d) => d.collector).filter(Boolean));
       for (const u of expected) {
         if (!feeders.has(u.collector) || u.expected === 0) continue;
@@ -275,10 +343,11 @@ export class PopulationsAggregator {
     for (const r of this.privilegeRows) r.bundleVerified = !badBundles.has(r.bundle);
     const sample = <R extends { key: string }>(name: string, rows: R[]) => (sampling ? drawSample(name, rows, sampling.n, sampling.seed) : null);
     const logPopulation = <R extends { key: string }>(name: string, order: string, description: string, title: string) => {
-      const p: Omit<LogPopulation, 'chains'> = this.logPops.get(name) ?? { name, decls: [], seen: [], rows: new Map(), sources: [], out: { notes: [], info: [], blind: [] }, baselines: [], unknownActors: 0 };
+      const p: Omit<LogPopulation, 'chains'> = this.logPops.get(name) ?? { name, decls: [], seen: [], rows: new Map(), sources: [], out: { notes: [], info: [], blind: [] }, baselines: [], unknownActors: 0, actorsFromAudit: 0 };
       const rows = [...p.rows.values()].sort((a, b) => String(a[order]).localeCompare(String(b[order])) || a.key.localeCompare(b.key)) as unknown as R[];
       const collected = p.sources.length > 0;
       if (!collected) p.out.notes.push(`no ${p.decls.length ? p.decls.map((d) => d.kind).join(' or ') : `${name}`} artifact in the window: this population was not collected.`);
+      if (p.actorsFromAudit) p.out.info.push(`actor and exact time of ${p.actorsFromAudit} row(s) from audit-log events (the event is named in actorSource).`);
       if (p.unknownActors) p.out.info.push(`actor "unknown" on ${p.unknownActors} of ${rows.length} rows: the system does not record who made the change (an audit-log source such as CloudTrail would); the change is known to the window between two collections.`);
       return {
         name,

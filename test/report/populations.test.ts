@@ -137,3 +137,50 @@ describe('blind windows', () => {
     expect(p).toMatchObject({ collected: true, complete: true, blindWindows: [], notes: [] });
   });
 });
+
+describe('actors from an audit log', () => {
+  const ACCT = '111122223333';
+  const SMR: Target = { collector: 'sagemaker-registry', source: 'prod', system: 'aws', scope: { account: ACCT, region: 'us-east-1' }, segments: [ACCT, 'us-east-1'] };
+  const TRAIL: Target = { collector: 'aws-audit-trail', source: 'prod', system: 'aws', scope: { account: ACCT, region: 'us-east-1' }, segments: [ACCT, 'us-east-1'] };
+  const change = (version: string) => ({ ...promo(version, 2), type: 'stage_changed', model: 'fraud-group', alias: null, from: 'PendingManualApproval', to: 'Approved', actor: null });
+  const event = (id: string, time: string, name: string, resource: string, account = ACCT) => ({
+    eventId: id,
+    eventTime: time,
+    eventSource: 'sagemaker.amazonaws.com',
+    eventName: name,
+    awsRegion: 'us-east-1',
+    account,
+    actor: { type: 'AssumedRole', arn: `arn:aws:sts::${account}:assumed-role/MLApprover/${id}`, userName: null },
+    resources: [{ type: 'AWS::SageMaker::ModelPackage', name: resource }],
+  });
+
+  it('a row in whose window the audit log has a matching event gets its actor and exact time; others stay unknown', async () => {
+    const ev = path.join(tmpDir('soc2-pop-'), 'evidence');
+    const first = await writeDay(ev, { at: new Date(T(1)), build: (b) => b.json(SMR, 'aws.sagemaker.promotions', 'promotions.json', log(1, null)) });
+    await writeDay(ev, {
+      at: new Date(T(2)),
+      build: async (b) => {
+        await b.json(SMR, 'aws.sagemaker.promotions', 'promotions.json', log(2, path.basename(first), [change('3'), change('4')]));
+        await b.ndjson(TRAIL, 'aws.cloudtrail.events', 'events.ndjson', [
+          event('e-1', '2026-08-01T09:00:00Z', 'UpdateModelPackage', `arn:aws:sagemaker:us-east-1:${ACCT}:model-package/fraud-group/3`),
+          // the newest matching event in the window wins
+          event('e-2', '2026-08-01T15:30:00Z', 'UpdateModelPackage', `arn:aws:sagemaker:us-east-1:${ACCT}:model-package/Fraud-Group/3`),
+          // other account, other event name, outside the window: none names version 4's actor
+          event('e-3', '2026-08-01T10:00:00Z', 'UpdateModelPackage', `arn:aws:sagemaker:us-east-1:999999999999:model-package/fraud-group/4`, '999999999999'),
+          event('e-4', '2026-08-01T10:00:00Z', 'DescribeModelPackage', `arn:aws:sagemaker:us-east-1:${ACCT}:model-package/fraud-group/4`),
+          event('e-5', '2026-07-31T10:00:00Z', 'UpdateModelPackage', `arn:aws:sagemaker:us-east-1:${ACCT}:model-package/fraud-group/4`),
+        ]);
+      },
+    });
+    const p = (await report(ev)).populations.promotions;
+    const by = Object.fromEntries(p.rows.map((r) => [r.version, r]));
+    expect(by['3']).toMatchObject({ actor: `arn:aws:sts::${ACCT}:assumed-role/MLApprover/e-2`, actorEventTime: '2026-08-01T15:30:00.000Z' });
+    expect(by['3']!.actorSource).toMatch(/^UpdateModelPackage e-2 \(evidence\/.*events\.ndjson\)$/);
+    expect(by['4']).toMatchObject({ actor: 'unknown', actorSource: null });
+    expect(by['4']!.actorEventTime).toBeUndefined();
+    expect(p.info).toEqual([
+      'actor and exact time of 1 row(s) from audit-log events (the event is named in actorSource).',
+      expect.stringMatching(/^actor "unknown" on 1 of 2 rows/),
+    ]);
+  });
+});
