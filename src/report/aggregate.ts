@@ -24,7 +24,7 @@ import { ControlsAggregator } from './controls.js';
 import { CriteriaAggregator } from './criteria.js';
 import { CoverageAggregator } from './coverage.js';
 import { ContinuityAggregator } from './continuity.js';
-import { ExceptionsAggregator, exceptionsOf } from './exceptions.js';
+import { ExceptionsAggregator, eventChecksOf, exceptionsOf } from './exceptions.js';
 import { declaredPopulations, PopulationsAggregator, type DeclaredPopulation } from './populations.js';
 import { artifactRow } from './artifacts.js';
 import { readChecked } from './read.js';
@@ -59,7 +59,7 @@ export interface ReportInput {
   /** management responses to exceptions (src/report/responses.ts) and after how many days one is due */
   responses?: { file: string; entries: ResponseEntry[] };
   responseDueDays?: number;
-  /** checks declared `exceptions: 'event'` (the collector registry), for findings that do not say so themselves */
+  /** checks declared `exceptions: 'event'`, for findings that do not say so themselves; default: from the collector registry */
   eventChecks?: ReadonlySet<string>;
   /** the populations the collectors declare (meta.populations); default: read from the collector registry */
   populations?: DeclaredPopulation[];
@@ -126,15 +126,17 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
   // 2. the bundles, oldest first, one at a time, each handed to every aggregator
   const days = dayRange(window.from, window.through);
   const register = input.register ?? loadRegister();
+  // what the collectors declare (populations, event-type checks), from the registry unless given
+  const registry = input.populations && input.eventChecks ? null : (await import('../../collectors/registry.js')).collectors;
   const ag: Aggregators = {
     continuity: new ContinuityAggregator(days),
     coverage: new CoverageAggregator(),
     criteria: new CriteriaAggregator(input.mappings, input.scope),
     controls: new ControlsAggregator(),
     exceptions: new ExceptionsAggregator(),
-    populations: new PopulationsAggregator(window.from, input.populations ?? (await declaredPopulations())),
+    populations: new PopulationsAggregator(window.from, input.populations ?? declaredPopulations(registry!)),
     artifacts: [],
-    eventChecks: input.eventChecks ?? new Set(),
+    eventChecks: input.eventChecks ?? eventChecksOf(registry!),
   };
   for (const id of windowIds) {
     const dir = path.join(evidenceDir, id);

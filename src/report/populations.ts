@@ -3,7 +3,7 @@
 // changes between consecutive runs of the privilege checks.
 import type { ArtifactEntry } from '../bundle/manifest.js';
 import { stableScope, unitKey } from './coverage.js';
-import type { PopulationDecl, PopulationField } from '../core/types.js';
+import type { Collector, PopulationDecl, PopulationField } from '../core/types.js';
 import type { BlindWindow, CoverageUnit, FileRef, Populations, PrivilegeChangeRow, PromotionBaseline, PromotionRow, RotationRow } from './model.js';
 import { iterateNdjson } from './read.js';
 import { drawSample } from './sample.js';
@@ -118,9 +118,8 @@ export class LogChains {
   }
 }
 
-/** Every population the collectors declare in their meta (the registry is loaded for it only). */
-export async function declaredPopulations(): Promise<DeclaredPopulation[]> {
-  const { collectors } = await import('../../collectors/registry.js');
+/** Every population the collectors declare in their meta. */
+export function declaredPopulations(collectors: Pick<Collector, 'meta'>[]): DeclaredPopulation[] {
   return collectors.flatMap((c) => (c.meta.populations ?? []).map((p) => ({ ...p, collector: c.meta.id })));
 }
 
