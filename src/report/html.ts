@@ -591,7 +591,7 @@ function responseCell(e: ExceptionRow): string {
 function responsesHtml(m: ReportModel): string {
   const r = m.responses;
   const parts = [`<p>Management responses: ${r.file ? `<code>${h(r.file)}</code>, ${num(r.answered)} of ${num(m.exceptions.length)} exceptions answered` : 'no responses file configured (<code>report.responses</code>)'}.</p>`];
-  if (r.overdue.length) parts.push(`<p><b>${plural(r.overdue.length, 'exception')} without a response older than ${r.dueDays} days:</b> ${r.overdue.map((id) => `<code>${h(id)}</code>`).join(', ')}</p>`);
+  if (r.overdue.length) parts.push(`<p><b>${plural(r.overdue.length, 'exception')} without a response older than ${r.dueDays} days:</b> ${r.overdue.slice(0, 50).map((id) => `<code>${h(id)}</code>`).join(', ')}${r.overdue.length > 50 ? ` and ${num(r.overdue.length - 50)} more (<code>exceptions.csv</code>, column <code>response_overdue</code>)` : ''}</p>`);
   if (r.unmatched.length) parts.push(`<p>Responses that match no exception of the window: ${r.unmatched.map(h).join('; ')}</p>`);
   return parts.join('\n');
 }

@@ -183,7 +183,7 @@ function exceptionStatus(e: ReportModel['exceptions'][number]): string {
 function responsesLines(m: ReportModel): string[] {
   const r = m.responses;
   const L = [`Management responses: ${r.file ? `${md(r.file)}, ${r.answered} of ${m.exceptions.length} exceptions answered` : 'no responses file configured (report.responses)'}.`, ''];
-  if (r.overdue.length) L.push(`**${r.overdue.length} exception(s) without a response older than ${r.dueDays} days:** ${r.overdue.map((id) => code(id)).join(', ')}`, '');
+  if (r.overdue.length) L.push(`**${r.overdue.length} exception(s) without a response older than ${r.dueDays} days:** ${r.overdue.slice(0, 50).map((id) => code(id)).join(', ')}${r.overdue.length > 50 ? ` and ${r.overdue.length - 50} more (exceptions.csv, response_overdue)` : ''}`, '');
   if (r.unmatched.length) L.push(`Responses that match no exception of the window: ${r.unmatched.map(md).join('; ')}`, '');
   return L;
 }
