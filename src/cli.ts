@@ -71,6 +71,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--public-key <file>', TRUSTED_KEY_HELP, collect, [])
     .option('--require-object-lock', 'with s3:// evidence: fail unless every object carries S3 Object Lock retention')
     .option('--allow-unverified', 'write the report even when verification fails or no trusted key is given for signed evidence, stamped as unverified on every output')
+    .option('--responses <file>', "management responses to exceptions (YAML; default: the config's report.responses)")
     .option('--json', 'print {out, bundles, window, integrity, criteria} as JSON')
     .action((o) => run(commands.report().then((f) => f(o))));
 

@@ -3,7 +3,7 @@
 // difference between this snapshot and the previous bundle's, with the window it happened in.
 
 import { DEFAULT_NOT_APPROVED } from '../../src/config/schema.js';
-import type { BaseContext } from '../../src/core/types.js';
+import type { BaseContext, PopulationDecl } from '../../src/core/types.js';
 
 export interface VersionState {
   model: string;
@@ -257,4 +257,32 @@ export async function writePromotionLog<R>(ctx: BaseContext, s: PromotionLogSpec
       window: s.windowNote,
     },
   });
+}
+
+/** The promotions population a registry's promotion log feeds (declared in the collector's meta). */
+export function promotionsPopulation(kind: string, actorEvents?: PopulationDecl['actorEvents']): PopulationDecl {
+  return {
+    population: 'promotions',
+    kind,
+    chain: 'log',
+    key: ['$source', '$collector', '$series', 'type', 'model', 'version', 'alias', 'from', 'to', 'windowFrom', 'windowTo'],
+    fields: {
+      type: { from: 'type', type: 'string' },
+      model: { from: 'model', type: 'string' },
+      version: { from: 'version', type: 'string' },
+      alias: { from: 'alias', type: 'string?' },
+      from: { from: 'from', type: 'string?' },
+      to: { from: 'to', type: 'string?' },
+      toProduction: { from: 'toProduction', type: 'boolean' },
+      windowFrom: { from: 'windowFrom', type: 'string', orLog: 'window.from' },
+      windowTo: { from: 'windowTo', type: 'string', orLog: 'window.to' },
+      actor: { from: 'actor.user', type: 'string?' },
+      actorSource: { from: 'actor.source', type: 'string?' },
+      approved: { from: 'approval.approved', type: 'boolean' },
+      approver: { from: 'approval.approver', type: 'string?' },
+      approvalTags: { from: 'approval.tags', type: 'record' },
+    },
+    actor: 'actor',
+    ...(actorEvents ? { actorEvents } : {}),
+  };
 }

@@ -61,6 +61,7 @@ export const checks: Check[] = [
     title: 'Secrets with rotation enabled were rotated on schedule',
     severity: 'medium',
     reads: [KIND],
+    exceptions: 'event',
     async run(i) {
       const grace = (i.settings as SecretsSettings).rotationGraceDays;
       const ex: Exception[] = [];

@@ -37,6 +37,22 @@ export default defineCollector<AwsContext>({
     scope: 'regional',
     settings,
     permissions: ['secretsmanager:ListSecrets', 'secretsmanager:GetResourcePolicy', 'secretsmanager:DescribeSecret'],
+    populations: [
+      {
+        population: 'secret-rotations',
+        kind: ROTATIONS_KIND,
+        chain: 'log',
+        key: ['arn', 'rotatedAt'],
+        fields: {
+          arn: { from: 'arn', type: 'string' },
+          name: { from: 'name', type: 'string?' },
+          account: { from: 'account', type: 'string?' },
+          region: { from: 'region', type: 'string?' },
+          rotatedAt: { from: 'rotatedAt', type: 'string' },
+          previousRotatedAt: { from: 'previousRotatedAt', type: 'string?' },
+        },
+      },
+    ],
     artifacts: [
       {
         kind: KIND,

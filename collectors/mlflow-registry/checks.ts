@@ -123,6 +123,7 @@ export const checks: Check[] = [
     title: 'Every promotion to production in this window carries the approval tags',
     severity: 'high',
     reads: [PROMOTIONS],
+    exceptions: 'event',
     async run(i) {
       const log = await i.artifacts.readJson<PromotionLog>(PROMOTIONS);
       if (log.baseline) return { status: 'not_applicable', summary: `baseline bundle: no previous snapshot, so no promotions can be derived yet (snapshot taken ${log.window.to})`, exceptions: [] };

@@ -3,7 +3,7 @@
 // transition requests, and the promotion log derived from this snapshot and the previous bundle's.
 import { z } from 'zod';
 import type { ModelVersion, RegisteredModel, TransitionRequest } from '../../src/clients/mlflow.js';
-import { writePromotionLog, type PromotionEvent, type VersionState } from '../_shared/promotions.js';
+import { promotionsPopulation, writePromotionLog, type PromotionEvent, type VersionState } from '../_shared/promotions.js';
 import { Redactor } from '../_shared/redact.js';
 import { defineCollector } from '../define.js';
 import { checks } from './checks.js';
@@ -185,6 +185,7 @@ export default defineCollector<MlflowContext>({
     scope: 'global',
     settings,
     permissions: ['mlflow:SearchRegisteredModels', 'mlflow:SearchModelVersions', 'mlflow:GetRegisteredModel', 'mlflow:ListWebhooks', 'mlflow:ListRegistryWebhooks', 'mlflow:ListTransitionRequests', 'mlflow:ListWorkspaces'],
+    populations: [promotionsPopulation(KIND.promotions)],
     artifacts: [
       { kind: KIND.models, file: 'models.ndjson', description: 'One record per registered model: tags, aliases (alias → version), description, timestamps.' },
       {

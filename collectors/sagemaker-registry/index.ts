@@ -7,6 +7,7 @@
 // The calls live in collect.ts, loaded on first use (the SDK takes a while to load).
 import { z } from 'zod';
 import { defineCollector, type AwsContext } from '../define.js';
+import { promotionsPopulation } from '../_shared/promotions.js';
 import { describeCallsPerSecond } from '../_shared/sagemaker.js';
 import { checks } from './checks.js';
 import { ENDPOINTS_KIND, KIND, METRIC_SECTIONS } from './kinds.js';
@@ -30,6 +31,8 @@ export default defineCollector<AwsContext>({
     // the endpoints sagemaker-endpoints listed in this collection, for deployed-approved
     reads: [ENDPOINTS_KIND],
     permissions: ['sagemaker:ListModelPackageGroups', 'sagemaker:ListModelPackages', 'sagemaker:DescribeModelPackage', 'sagemaker:GetModelPackageGroupPolicy'],
+    // who changed a package's approval status is not in the registry; CloudTrail (aws-audit-trail) records it
+    populations: [promotionsPopulation(KIND.promotions, { kind: 'aws.cloudtrail.events', eventNames: ['UpdateModelPackage', 'CreateModelPackage'], resource: 'model-package/{model}/{version}' })],
     artifacts: [
       {
         kind: KIND.groups,

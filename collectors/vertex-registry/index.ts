@@ -2,7 +2,7 @@
 // (ListModelVersions, bounded concurrency) with aliases, labels, lineage pointers and encryption,
 // and the promotion log derived from this snapshot and the previous bundle's
 // (collectors/_shared/promotions.ts, the one implementation shared with mlflow-registry).
-import { writePromotionLog, type VersionState } from '../_shared/promotions.js';
+import { promotionsPopulation, writePromotionLog, type VersionState } from '../_shared/promotions.js';
 import { defineCollector } from '../define.js';
 import { checks } from './checks.js';
 import { promotionOptions, toVersionState, walkRegistry, type VersionRecord, type VertexContext } from './vertex.js';
@@ -20,6 +20,7 @@ export default defineCollector<VertexContext>({
     source: 'vertex',
     scope: 'regional',
     permissions: ['aiplatform.models.list'],
+    populations: [promotionsPopulation(KIND.promotions)],
     artifacts: [
       {
         kind: KIND.models,

@@ -7,6 +7,8 @@ import type { TrustedKey } from '../bundle/trust.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { CATEGORIES } from '../config/schema.js';
 import { ExitCode, UsageError, VerificationError } from '../core/errors.js';
+import { loadResponses, type ResponseEntry } from '../report/responses.js';
+import { eventChecksOf } from '../report/exceptions.js';
 import { lintRegister, loadRegister, type Register } from '../mapping/controls.js';
 import { loadMappings, type Mappings } from '../mapping/index.js';
 import { buildReport } from '../report/aggregate.js';
@@ -34,6 +36,8 @@ export interface ReportOptions {
   /** trusted Ed25519 public key files (--public-key, repeatable); default signing.trustedKeys */
   publicKey?: string[];
   requireObjectLock?: boolean;
+  /** responses.yaml (default: the config's report.responses) */
+  responses?: string;
   json?: boolean;
 }
 
@@ -85,7 +89,11 @@ export async function reportCommand(o: ReportOptions, now: () => Date = () => ne
   const configFile = o.config ?? (existsSync(DEFAULT_CONFIG) ? DEFAULT_CONFIG : undefined);
   if (!configFile && !o.evidence) throw new UsageError(`--evidence: give the evidence directory, or a config file with --config (${DEFAULT_CONFIG} was not found)`);
   // the collector registry (and with it every SDK) loads only when there is a config to validate
-  const loaded: LoadedConfig | null = configFile ? loadConfig(configFile, (await import('../../collectors/registry.js')).collectors) : null;
+  const registry = configFile ? (await import('../../collectors/registry.js')).collectors : null;
+  const loaded: LoadedConfig | null = configFile ? loadConfig(configFile, registry!) : null;
+  // findings written before checks recorded their exception type are judged by the registry's declaration
+  const eventChecks = eventChecksOf(registry ?? []);
+  const responses = responsesOf(o.responses, loaded, configFile);
   const trustedKeys = trustedKeysFor(o.publicKey, loaded);
   const remote = !!o.evidence?.startsWith('s3://');
   if (o.requireObjectLock && !remote)
@@ -108,6 +116,8 @@ export async function reportCommand(o: ReportOptions, now: () => Date = () => ne
       trustedKeys,
       writeOnce: s3?.writeOnce ?? { source: 'local' },
       s3Problems: s3?.problems ?? [],
+      eventChecks,
+      responses,
     });
   } finally {
     await s3?.cleanup();
@@ -128,6 +138,8 @@ async function reportFrom(
     trustedKeys: TrustedKey[];
     writeOnce: Integrity['writeOnce'];
     s3Problems: { bundle: string; file?: string; message: string }[];
+    eventChecks: Set<string>;
+    responses: { file: string; entries: ResponseEntry[] } | undefined;
   },
 ): Promise<number> {
   const { loaded, configFile, formats, from, to, sample, now } = c;
@@ -156,6 +168,9 @@ async function reportFrom(
     now: now(),
     trustedKeys: c.trustedKeys,
     writeOnce: c.writeOnce,
+    eventChecks: c.eventChecks,
+    ...(c.responses ? { responses: c.responses } : {}),
+    ...(loaded?.config.report ? { responseDueDays: loaded.config.report.responseDueDays } : {}),
   });
 
   const integrity = outcome.ok ? outcome.model.integrity : outcome.integrity;
@@ -228,4 +243,18 @@ async function registerOf(loaded: LoadedConfig | null, configFile: string | unde
   const problems = lintRegister(register, mappings, (await import('../../collectors/registry.js')).collectors);
   if (problems.length) throw new UsageError(`${configFile}: controls: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`);
   return register;
+}
+
+/** The responses file: --responses, else the config's report.responses (relative to the config); read and validated up front. */
+function responsesOf(flag: string | undefined, loaded: LoadedConfig | null, configFile: string | undefined): { file: string; entries: ResponseEntry[] } | undefined {
+  const rel = loaded?.config.report?.responses;
+  const file = flag !== undefined ? path.resolve(flag) : rel !== undefined && loaded ? path.resolve(loaded.baseDir, rel) : undefined;
+  if (file === undefined) return undefined;
+  const shown = flag !== undefined ? `--responses: ${flag}` : `${configFile}: report.responses: ${rel}`;
+  try {
+    return { file, entries: loadResponses(file) };
+  } catch (e) {
+    if (e instanceof UsageError) throw new UsageError(e.message.startsWith(file) ? `${shown}${e.message.slice(file.length)}` : e.message);
+    throw e;
+  }
 }

@@ -162,6 +162,14 @@ export const configSchema = z.strictObject({
   subserviceOrganizations: z.string().min(1).optional(),
   /** source data older than this at collection (e.g. a cached IAM credential report) is an exception on its artifact */
   timeliness: z.strictObject({ maxSourceAgeHours: z.number().positive().max(8760).default(4) }).default({ maxSourceAgeHours: 4 }),
+  report: z
+    .strictObject({
+      /** management responses to exceptions (responses.yaml, relative to the config) */
+      responses: z.string().min(1).optional(),
+      /** an exception without a response older than this many days is listed as overdue */
+      responseDueDays: z.number().int().min(0).max(3650).default(30),
+    })
+    .optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -261,7 +261,7 @@ async function collectInto(
     };
     for (const check of c.checks) {
       const paths = writer.artifacts.filter((a) => a.path.startsWith(prefix + '/') && check.reads.includes(a.kind)).map((a) => a.path);
-      const base = { check: check.id, title: check.title, severity: check.severity, criteria: o.mappings.checks[check.id]?.criteria ?? [], collector: c.meta.id, source: src.name, scope: t.scope, artifacts: paths };
+      const base = { check: check.id, title: check.title, severity: check.severity, criteria: o.mappings.checks[check.id]?.criteria ?? [], collector: c.meta.id, source: src.name, scope: t.scope, artifacts: paths, ...(check.exceptions === 'event' ? { exceptionType: 'event' as const } : {}) };
       const missing = check.reads.filter((k) => !reader.complete(k));
       if (missing.length) {
         findings.push({ ...base, status: 'error', summary: `evidence incomplete, cannot evaluate: ${missing.map((k) => whyIncomplete(writer.artifacts, prefix, k)).join('; ')}`, exceptions: [] });

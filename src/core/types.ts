@@ -29,6 +29,42 @@ export interface ArtifactDecl {
   description: string;
 }
 
+/** How a row field is read from an event of a derived log: its path, type and the log field used when the event lacks it. */
+export interface PopulationField {
+  /** dotted path into the event, e.g. `approval.approver` */
+  from: string;
+  type: 'string' | 'string?' | 'boolean' | 'record';
+  /** `window.from` / `window.to`: the log's window when the event has no value */
+  orLog?: 'window.from' | 'window.to';
+}
+
+/**
+ * A population this collector's artifacts feed (the report builds every one with one generic builder,
+ * src/report/populations.ts). `chain: 'log'`: the artifact of `kind` is a derived log
+ * `{baseline, window: {from, to}, previousBundle?, events[]}` and each complete log continues the
+ * previous complete log of the same source × collector × folder; a break is a blind window.
+ */
+export interface PopulationDecl {
+  /** the report population the rows join (`promotions`, `secret-rotations`) */
+  population: string;
+  kind: string;
+  chain: 'log';
+  /** row fields whose values, joined with `|`, identify one change (the dedupe and sampling key);
+   *  `$source`, `$collector` and `$series` (the artifact's folder) name the log's series */
+  key: string[];
+  /** row field → where it comes from in an event */
+  fields: Record<string, PopulationField>;
+  /** row field naming who made the change, when the system records it ("unknown" otherwise) */
+  actor?: string;
+  /**
+   * an audit log that can name the actor of a row whose actor is unknown: an event of artifact `kind`
+   * (NDJSON `{eventId, eventTime, eventName, account, actor: {arn, userName}, resources: [{name}]}`)
+   * named in `eventNames`, in the row's window, of the row's account, on a resource whose name ends
+   * with `resource` (`{field}` replaced by the row's values; case-insensitive)
+   */
+  actorEvents?: { kind: string; eventNames: string[]; resource: string };
+}
+
 export interface CollectorMeta {
   id: string;
   title: string;
@@ -46,6 +82,8 @@ export interface CollectorMeta {
    * or left its artifact incomplete, and say in its provenance which way it went.
    */
   reads?: string[];
+  /** the populations its derived logs feed (promotions, rotations) */
+  populations?: PopulationDecl[];
 }
 
 export interface OperationRecord {
@@ -208,6 +246,12 @@ export interface Check {
   severity: 'low' | 'medium' | 'high' | 'critical';
   /** artifact kinds the check reads; a missing or incomplete one makes the finding `error` */
   reads: string[];
+  /**
+   * how the report tracks its exceptions: `state` (default) — a setting or principal that is open while
+   * listed and resolved when a later run no longer lists it; `event` — something that happened (an
+   * unapproved promotion, a missed rotation): a deviation that never resolves by itself
+   */
+  exceptions?: ExceptionType;
   run(input: CheckInput): Promise<CheckResult> | CheckResult;
 }
 
@@ -229,4 +273,8 @@ export interface Finding {
   collector: string;
   source: string;
   scope: Record<string, string>;
+  /** the check's `exceptions` declaration when it is `event` (absent: state) */
+  exceptionType?: ExceptionType;
 }
+
+export type ExceptionType = 'state' | 'event';

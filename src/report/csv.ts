@@ -49,8 +49,13 @@ export function renderCsv(m: ReportModel): CsvFile[] {
     {
       path: 'exceptions.csv',
       text: csv(
-        ['id', 'check', 'severity', 'source', 'scope', 'resource', 'reason', 'criteria', 'first_seen', 'first_seen_bundle', 'last_seen', 'last_seen_bundle', 'resolved', 'resolved_bundle', 'status', 'occurrences', 'periods', 'evidence', 'evidence_sha256'],
-        m.exceptions.map((e) => [e.id, e.check, e.severity, e.source, scopeLabel(e.scope), e.resource, e.reason, e.criteria.join(' '), e.firstSeen.date, e.firstSeen.bundle, e.lastSeen.date, e.lastSeen.bundle, e.resolved?.date, e.resolved?.bundle, e.status, e.occurrences, e.periods.length, e.evidence.href, e.evidence.sha256]),
+        ['id', 'check', 'severity', 'source', 'scope', 'resource', 'reason', 'criteria', 'first_seen', 'first_seen_bundle', 'last_seen', 'last_seen_bundle', 'resolved', 'resolved_bundle', 'status', 'occurrences', 'periods', 'evidence', 'evidence_sha256', 'type', 'incomplete_evidence_occurrences', 'age_days', 'response', 'owner', 'root_cause', 'remediation', 'ticket', 'responded_at', 'response_entry', 'response_overdue', 'period_intervals'],
+        m.exceptions.map((e) => [
+          ...[e.id, e.check, e.severity, e.source, scopeLabel(e.scope), e.resource, e.reason, e.criteria.join(' '), e.firstSeen.date, e.firstSeen.bundle, e.lastSeen.date, e.lastSeen.bundle, e.resolved?.date, e.resolved?.bundle, e.status, e.occurrences, e.periods.length, e.evidence.href, e.evidence.sha256],
+          ...[e.type, e.incompleteEvidence, e.ageDays, e.response?.response, e.response?.owner, e.response?.rootCause, e.response?.remediation, e.response?.ticket, e.response?.respondedAt, e.response?.entry, e.responseOverdue],
+          // every open/close interval: first seen..resolved (or ..open / ..event)
+          e.periods.map((p) => `${p.firstSeen.date}..${e.type === 'event' ? 'event' : (p.resolved?.date ?? 'open')}`).join(' '),
+        ]),
       ),
     },
     {

@@ -33,3 +33,8 @@ export function utcDay(iso: unknown): string | null {
   const t = Date.parse(iso);
   return Number.isNaN(t) ? null : new Date(t).toISOString().slice(0, 10);
 }
+
+/** Whole days from one date to another (negative when `to` is earlier). */
+export function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(to + 'T00:00:00Z') - Date.parse(from + 'T00:00:00Z')) / 86_400_000);
+}

@@ -455,13 +455,16 @@ ${carveOutsHtml(m)}`,
     `${day(e.firstSeen.date)}<br><code class="muted">${h(e.firstSeen.bundle)}</code>`,
     `${day(e.lastSeen.date)}<br><code class="muted">${h(e.lastSeen.bundle)}</code>`,
     e.resolved ? `${day(e.resolved.date)}<br><code class="muted">${h(e.resolved.bundle)}</code>` : '—',
-    `${badge(e.status)}${e.periods.length > 1 ? `<br><span class="muted">${e.periods.length} periods</span>` : ''}`,
+    `${badge(e.status)}${e.periods.length > 1 ? `<br><span class="muted">${e.periods.length} periods</span>` : ''}${e.type === 'event' ? '<br><span class="muted">event: never resolves by itself</span>' : ''}${e.incompleteEvidence ? `<br><b>found on incomplete evidence</b> <span class="muted">(${e.incompleteEvidence} of ${e.occurrences})</span>` : ''}`,
+    responseCell(e),
   ];
   const exceptions = section(
     'exceptions',
     'Exceptions',
     `<p>An exception is one resource a check listed as failing (check, source, scope, resource). First and last seen are the bundles of the window it appeared in; it is resolved by the first later bundle in which the check ran (pass or fail) without it.</p>
-${table(['Resource', 'Check', 'Criteria', 'First seen', 'Last seen', 'Resolved', 'Status'], m.exceptions.map(exRow), { empty: 'No check listed an exception in the window.', max })}`,
+<p>An <b>event</b> exception (an unapproved promotion, a missed rotation) is a deviation that happened: later runs never resolve it. A check that ended in error still lists what it found; such exceptions are marked as found on incomplete evidence.</p>
+${table(['Resource', 'Check', 'Criteria', 'First seen', 'Last seen', 'Resolved', 'Status', 'Management response'], m.exceptions.map(exRow), { empty: 'No check listed an exception in the window.', max })}
+${responsesHtml(m)}`,
     'breakable',
   );
 
@@ -475,6 +478,7 @@ ${table(['Resource', 'Check', 'Criteria', 'First seen', 'Last seen', 'Resolved',
 <p>${h(p.description)}</p>
 <p class="kv">Built from ${plural(p.sources.length, 'artifact')} of the window; deduplicated across bundles; every row names its bundle and artifact. Full population: <code>populations/${h(p.name)}.csv</code>.</p>
 ${p.notes.length ? `<h4>Completeness notes</h4><ul class="notes">${p.notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul>` : ''}
+${p.blindWindows.length ? `<h4>Blind windows</h4>${table(['From', 'To', 'Series', 'Why'], p.blindWindows.map((b) => [ts(b.from), ts(b.to), h(b.series), h(b.reason)]))}` : ''}
 ${p.info.length ? `<h4>Source notes</h4><ul class="notes muted">${p.info.map((n) => `<li>${h(n)}</li>`).join('')}</ul>` : ''}
 ${extra}${sample}
 <h4>Population</h4>${table(head, p.rows.map(cells), { empty: 'No rows in the window.', max })}`;
@@ -636,4 +640,22 @@ ${table(
     h(o.report),
   ]),
 )}`;
+}
+
+/** Owner, response, root cause, remediation and ticket of an exception; or how long it has waited for one. */
+function responseCell(e: ExceptionRow): string {
+  const r = e.response;
+  if (!r) return e.responseOverdue ? `<b>none</b> <span class="muted">(${e.ageDays} days old)</span>` : '—';
+  const ticket = r.ticket ? `<br><a href="${h(r.ticket)}" rel="noreferrer">${h(r.ticket)}</a>` : '';
+  const more = [r.rootCause ? `root cause: ${h(r.rootCause)}` : '', r.remediation ? `remediation: ${h(r.remediation)}` : ''].filter(Boolean).join('<br>');
+  return `<b>${h(r.owner)}</b>${r.respondedAt ? ` <span class="muted">${day(r.respondedAt)}</span>` : ''}<br>${h(r.response)}${more ? `<br><span class="muted">${more}</span>` : ''}${ticket}`;
+}
+
+/** The responses file joined, the exceptions past due without a response, the entries that matched nothing. */
+function responsesHtml(m: ReportModel): string {
+  const r = m.responses;
+  const parts = [`<p>Management responses: ${r.file ? `<code>${h(r.file)}</code>, ${num(r.answered)} of ${num(m.exceptions.length)} exceptions answered` : 'no responses file configured (<code>report.responses</code>)'}.</p>`];
+  if (r.overdue.length) parts.push(`<p><b>${plural(r.overdue.length, 'exception')} without a response older than ${r.dueDays} days:</b> ${r.overdue.slice(0, 50).map((id) => `<code>${h(id)}</code>`).join(', ')}${r.overdue.length > 50 ? ` and ${num(r.overdue.length - 50)} more (<code>exceptions.csv</code>, column <code>response_overdue</code>)` : ''}</p>`);
+  if (r.unmatched.length) parts.push(`<p>Responses that match no exception of the window: ${r.unmatched.map(h).join('; ')}</p>`);
+  return parts.join('\n');
 }

@@ -116,10 +116,21 @@ export function renderMarkdown(m: ReportModel): string {
   if (stamp) L.push(stamp);
   L.push(
     table(
-      ['Resource', 'Check', 'Source', 'First seen', 'Last seen', 'Resolved', 'Status', 'Reason'],
-      m.exceptions.map((e) => [code(e.resource), code(e.check), md(`${e.source} ${scopeLabel(e.scope)}`), `${e.firstSeen.date} ${code(e.firstSeen.bundle)}`, `${e.lastSeen.date} ${code(e.lastSeen.bundle)}`, e.resolved ? `${e.resolved.date} ${code(e.resolved.bundle)}` : '—', e.status, md(e.reason)]),
+      ['Resource', 'Check', 'Source', 'First seen', 'Last seen', 'Resolved', 'Status', 'Reason', 'Response'],
+      m.exceptions.map((e) => [
+        code(e.resource),
+        code(e.check),
+        md(`${e.source} ${scopeLabel(e.scope)}`),
+        `${e.firstSeen.date} ${code(e.firstSeen.bundle)}`,
+        `${e.lastSeen.date} ${code(e.lastSeen.bundle)}`,
+        e.resolved ? `${e.resolved.date} ${code(e.resolved.bundle)}` : '—',
+        exceptionStatus(e),
+        md(e.reason),
+        e.response ? md(`${e.response.owner}: ${e.response.response}${e.response.ticket ? ` (${e.response.ticket})` : ''}`) : e.responseOverdue ? `**none, ${e.ageDays} days old**` : '—',
+      ]),
     ),
   );
+  L.push(...responsesLines(m));
 
   L.push('## Populations and samples', '');
   if (stamp) L.push(stamp);
@@ -132,6 +143,7 @@ export function renderMarkdown(m: ReportModel): string {
     for (const n of p.notes) L.push(`- ${md(n)}`);
     for (const n of p.info) L.push(`- (covered) ${md(n)}`);
     if (p.notes.length + p.info.length) L.push('');
+    if (p.blindWindows.length) L.push(table(['Blind window from', 'to', 'Series', 'Why'], p.blindWindows.map((b) => [md(b.from), md(b.to), md(b.series), md(b.reason)])));
     if (p.sample) {
       const byKey = new Map(p.rows.map((r) => [r.key, r]));
       L.push(`Sample: ${p.sample.size} of ${p.sample.populationSize}, method \`${p.sample.method}\`, seed \`${md(p.sample.seed)}\`.`, '');
@@ -167,4 +179,21 @@ export function renderMarkdown(m: ReportModel): string {
   L.push(md(m.integrity.method), '');
   L.push(table(['Bundle', 'Day', 'Status', 'Signed', 'Verified', 'manifest.json SHA-256'], m.bundles.map((b) => [code(b.id), b.date, b.status, b.signed ? 'yes' : 'no', b.verified ? 'yes' : '**NO**', code(b.manifest.sha256)])));
   return L.join('\n') + '\n';
+}
+
+/** open / resolved, an event deviation, found on incomplete evidence. */
+function exceptionStatus(e: ReportModel['exceptions'][number]): string {
+  const parts = [e.type === 'event' ? `${e.status} (event: never resolves by itself)` : e.status];
+  if (e.periods.length > 1) parts.push(`${e.periods.length} periods`);
+  if (e.incompleteEvidence) parts.push(`found on incomplete evidence (${e.incompleteEvidence} of ${e.occurrences})`);
+  return md(parts.join('; '));
+}
+
+/** Which responses file was joined, what is overdue and which entries matched nothing. */
+function responsesLines(m: ReportModel): string[] {
+  const r = m.responses;
+  const L = [`Management responses: ${r.file ? `${md(r.file)}, ${r.answered} of ${m.exceptions.length} exceptions answered` : 'no responses file configured (report.responses)'}.`, ''];
+  if (r.overdue.length) L.push(`**${r.overdue.length} exception(s) without a response older than ${r.dueDays} days:** ${r.overdue.slice(0, 50).map((id) => code(id)).join(', ')}${r.overdue.length > 50 ? ` and ${r.overdue.length - 50} more (exceptions.csv, response_overdue)` : ''}`, '');
+  if (r.unmatched.length) L.push(`Responses that match no exception of the window: ${r.unmatched.map(md).join('; ')}`, '');
+  return L;
 }

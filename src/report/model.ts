@@ -301,6 +301,41 @@ export interface ExceptionRow {
   periods: ExceptionPeriod[];
   /** findings.json of the bundle it was last seen in */
   evidence: FileRef;
+  /** state: open while listed, resolved when a later run no longer lists it; event: a deviation that happened, never resolved by later runs */
+  type: 'state' | 'event';
+  /** occurrences listed by a run that ended in `error`: found on incomplete evidence */
+  incompleteEvidence: number;
+  /** days from firstSeen to the window's last counted day */
+  ageDays: number;
+  /** management's response from the responses file, null when none */
+  response: ExceptionResponse | null;
+  /** no response and older than the responses' due days */
+  responseOverdue: boolean;
+}
+
+/** One entry of responses.yaml (src/report/responses.ts), joined to the exceptions it names. */
+export interface ExceptionResponse {
+  response: string;
+  owner: string;
+  rootCause: string | null;
+  remediation: string | null;
+  ticket: string | null;
+  respondedAt: string | null;
+  /** where in the responses file it is (`responses[3]`) */
+  entry: string;
+}
+
+export interface ResponsesSummary {
+  /** the responses file read, null when none is configured */
+  file: string | null;
+  /** an exception without a response older than this many days is listed in `overdue` */
+  dueDays: number;
+  /** exceptions that have a response */
+  answered: number;
+  /** ids of exceptions without a response older than dueDays, oldest first */
+  overdue: string[];
+  /** entries of the file that match no exception of the window (`responses[2]: check … resource …`) */
+  unmatched: string[];
 }
 
 /** IPE attributes of an artifact (src/report/ipe.ts), from its bundle's manifest */
@@ -365,11 +400,22 @@ export interface Population<R> {
   notes: string[];
   /** facts about the sources that do not make it incomplete (e.g. an incomplete log covered by the next) */
   info: string[];
+  /** the intervals in which changes would not be in the evidence (chain breaks, incomplete logs, days after the last log); complete only when none */
+  blindWindows: BlindWindow[];
   size: number;
   /** the artifacts the rows were read from */
   sources: FileRef[];
   rows: R[];
   sample: Sample | null;
+}
+
+export interface BlindWindow {
+  /** the log series (source/collector and scope) it concerns */
+  series: string;
+  /** ISO timestamps (or dates) bounding the interval */
+  from: string;
+  to: string;
+  reason: string;
 }
 
 interface RowProvenance {
@@ -395,6 +441,8 @@ export interface PromotionRow extends RowProvenance {
   windowTo: string;
   actor: string | null;
   actorSource: string | null;
+  /** the exact time of the change, when an audit-log event named its actor */
+  actorEventTime?: string;
   approved: boolean;
   approver: string | null;
   approvalTags: Record<string, string>;
@@ -466,7 +514,7 @@ export interface ReportModel {
     controls: { total: number; effective: number; deviations: number; notTested: number; notApplicable: number; manual: number };
     /** register the controls came from */
     register: string;
-    exceptions: { total: number; open: number; resolved: number };
+    exceptions: { total: number; open: number; resolved: number; events: number; incompleteEvidence: number; withoutResponseOverdue: number };
     populations: { promotions: number; privilegedAccess: number; secretRotations: number };
     toolVersions: string[];
   };
@@ -482,6 +530,8 @@ export interface ReportModel {
     controls: { control: string; cells: DayStatus[] }[];
   };
   exceptions: ExceptionRow[];
+  /** management responses joined to the exceptions, and the exceptions still waiting for one */
+  responses: ResponsesSummary;
   artifacts: ArtifactRow[];
   /** who drew samples, when, with which seed; per-control samples of the days tested (src/report/sampling.ts) */
   sampling: SamplingRecord;

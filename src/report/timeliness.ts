@@ -33,7 +33,7 @@ export function sourceTimeOf(a: ArtifactEntry, collectedAt: string): { time: str
  * exception register's row shape: keyed by the artifact (bundle and path), event-type (it never
  * resolves: that artifact stays stale), on the criteria the artifact is evidence for.
  */
-export function timelinessExceptions(artifacts: ArtifactRow[], maxHours = DEFAULT_MAX_SOURCE_AGE_HOURS): ExceptionRow[] {
+export function timelinessExceptions(artifacts: ArtifactRow[], maxHours = DEFAULT_MAX_SOURCE_AGE_HOURS, through?: string): ExceptionRow[] {
   const out: ExceptionRow[] = [];
   for (const a of artifacts) {
     if (a.sourceAgeHours === null || a.sourceAgeHours === undefined || a.sourceAgeHours <= maxHours) continue;
@@ -57,6 +57,11 @@ export function timelinessExceptions(artifacts: ArtifactRow[], maxHours = DEFAUL
       occurrences: 1,
       periods: [{ firstSeen: seen, lastSeen: seen, resolved: null }],
       evidence: { bundle: a.bundle, path: a.path, href: a.href, sha256: a.sha256 },
+      type: 'event',
+      incompleteEvidence: 0,
+      ageDays: through ? Math.max(0, Math.round((Date.parse(through) - Date.parse(a.date)) / 86_400_000)) : 0,
+      response: null,
+      responseOverdue: false,
     });
   }
   return out;

@@ -63,7 +63,7 @@ beforeAll(async () => {
 describe('report.json', () => {
   it('has the documented top-level shape and summary', () => {
     const j = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8'));
-    expect(Object.keys(j)).toEqual(['format', 'generatedAt', 'tool', 'organization', 'window', 'scope', 'evidence', 'integrity', 'summary', 'bundles', 'continuity', 'coverage', 'controls', 'criteria', 'calendar', 'exceptions', 'artifacts', 'sampling', 'populations', 'carveOuts']);
+    expect(Object.keys(j)).toEqual(['format', 'generatedAt', 'tool', 'organization', 'window', 'scope', 'evidence', 'integrity', 'summary', 'bundles', 'continuity', 'coverage', 'controls', 'criteria', 'calendar', 'exceptions', 'responses', 'artifacts', 'sampling', 'populations', 'carveOuts']);
     expect(j.format).toBe('soc2-report/2');
     expect(j.organization).toBe('Acme ML'); // from the manifests: no config given
     expect(j.window).toEqual({ from: '2026-03-01', to: '2026-03-07', basis: 'bundles', through: '2026-03-07', days: 7 });
@@ -73,7 +73,8 @@ describe('report.json', () => {
     expect(j.summary.criteria.inScope).toBe(criteriaInScope(mappings, SCOPE).length);
     expect(j.criteria.map((c: { id: string }) => c.id)).toEqual(criteriaInScope(mappings, SCOPE).map((c) => c.id));
     expect(j.summary.criteria.covered).toBe(j.criteria.filter((c: { status: string }) => ['pass', 'fail', 'error', 'not-tested', 'collected'].includes(c.status)).length);
-    expect(j.summary.exceptions).toEqual({ total: 5, open: 3, resolved: 2 });
+    expect(j.summary.exceptions).toEqual({ total: 5, open: 3, resolved: 2, events: 0, incompleteEvidence: 0, withoutResponseOverdue: 0 });
+    expect(j.responses).toEqual({ file: null, dueDays: 30, answered: 0, overdue: [], unmatched: [] });
     expect(j.summary.populations).toEqual({ promotions: 6, privilegedAccess: 3, secretRotations: 3 });
     expect(j.bundles.map((b: { id: string }) => b.id)).toEqual([1, 2, 3, 5, 6, 7].map(id));
   });
