@@ -30,6 +30,11 @@ export class ListingError extends Error {
  * of onPage.
  */
 export async function listAll<P extends { NextToken?: string | undefined }>(ctx: AwsContext, o: OperationRecord, fetch: (NextToken: string | undefined) => Promise<P>, onPage: (page: P) => Promise<void> | void): Promise<void> {
+  await listPages(ctx, o, fetch, onPage, (p) => p.NextToken);
+}
+
+/** listAll for APIs whose token field is named otherwise (Bedrock's `nextToken`). */
+export async function listPages<P>(ctx: AwsContext, o: OperationRecord, fetch: (token: string | undefined) => Promise<P>, onPage: (page: P) => Promise<void> | void, nextOf: (page: P) => string | undefined): Promise<void> {
   await ctx.paginate.all<P>(
     { api: o.api, params: o.params },
     async (token) => {
@@ -41,7 +46,7 @@ export async function listAll<P extends { NextToken?: string | undefined }>(ctx:
         throw new ListingError(e);
       }
       o.pages++;
-      return { page, next: page.NextToken || undefined };
+      return { page, next: nextOf(page) || undefined };
     },
     onPage,
   );

@@ -16,7 +16,7 @@ import { rateLimiter } from '../../src/core/rate-limit.js';
 import type { OperationRecord } from '../../src/core/types.js';
 import type { AwsContext } from '../define.js';
 import { itemGaps } from '../_shared/item-gaps.js';
-import { counted, ListingError, listingGap, op } from '../_shared/sagemaker.js';
+import { counted, listingGap, listPages, op } from '../_shared/sagemaker.js';
 import type { BedrockSettings } from './index.js';
 import { KIND } from './kinds.js';
 import { customizationJobRecord, customModelRecord, invocationLoggingRecord } from './record.js';
@@ -27,25 +27,6 @@ export const PAGE_SIZE = 100;
 
 type Call = ReturnType<typeof counted>;
 type Gaps = ReturnType<typeof itemGaps>;
-
-/** One Bedrock listing (lower-case nextToken) to its last page through ctx.paginate. */
-async function listAll<P extends { nextToken?: string | undefined }>(ctx: AwsContext, o: OperationRecord, fetch: (nextToken: string | undefined) => Promise<P>, onPage: (page: P) => Promise<void>): Promise<void> {
-  await ctx.paginate.all<P>(
-    { api: o.api, params: o.params },
-    async (token) => {
-      o.calls = (o.calls ?? 0) + 1;
-      let page: P;
-      try {
-        page = await fetch(token);
-      } catch (e) {
-        throw new ListingError(e);
-      }
-      o.pages++;
-      return { page, next: page.nextToken || undefined };
-    },
-    onPage,
-  );
-}
 
 interface Inventory<S, D, R> {
   kind: string;
@@ -71,13 +52,13 @@ async function inventory<S, D, R>(ctx: AwsContext, call: Call, gaps: Gaps, inv: 
   };
   let complete = true;
   try {
-    await listAll(ctx, inv.list, inv.fetch, async (page) => {
+    await listPages(ctx, inv.list, inv.fetch, async (page) => {
       for (const r of await mapPool(page.items, pool, record)) {
         n.records++;
         if (r.error) n.getErrors++;
         await out.write(r);
       }
-    });
+    }, (page) => page.nextToken);
   } catch (e) {
     listingGap(ctx, inv.list.api, e);
     complete = false;

@@ -15,6 +15,7 @@ import { writeReport } from '../../src/report/index.js';
 import type { ReportModel } from '../../src/report/model.js';
 import { repoRoot, tmpDir } from '../helpers/cli.js';
 import { ACCOUNT, IAM, writeDay } from './fixtures.js';
+import { csvRecords } from '../helpers/csv.js';
 
 const mappings = loadMappings();
 const COMMIT = '0123456789abcdef0123456789abcdef01234567';
@@ -29,27 +30,6 @@ const inGit = (() => {
     return false;
   }
 })();
-
-function parseCsv(text: string): Record<string, string>[] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let q = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (q) {
-      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
-      else if (c === '"') q = false;
-      else cell += c;
-    } else if (c === '"') q = true;
-    else if (c === ',') row.push(cell), (cell = '');
-    else if (c === '\r' && text[i + 1] === '\n') row.push(cell), rows.push(row), (row = []), (cell = ''), i++;
-    else cell += c;
-  }
-  if (cell || row.length) row.push(cell), rows.push(row);
-  const [head, ...body] = rows;
-  return body.map((r) => Object.fromEntries(head!.map((k, i) => [k, r[i] ?? ''])));
-}
 
 let ev: string;
 let out: string;
@@ -95,7 +75,7 @@ describe('IPE per artifact', () => {
   });
 
   it('artifacts.csv has the same columns, one row per artifact', () => {
-    const rows = parseCsv(readFileSync(path.join(out, 'artifacts.csv'), 'utf8'));
+    const rows = csvRecords(readFileSync(path.join(out, 'artifacts.csv'), 'utf8'));
     expect(rows).toHaveLength(2);
     expect(rows[0]).toMatchObject({ system: 'aws', identity: `arn:aws:iam::${ACCOUNT}:role/soc2-collector`, operations: 'aws-iam:Read {} 1 page(s)', pages: '1', tool_version: '0.1.0', tool_build: COMMIT, ci_provider: 'github', ci_run_id: '4242', ci_run_url: RUN, source_age_hours: '0.5' });
     expect(rows[1]).toMatchObject({ tool_build: 'unknown', ci_run_url: '', source_age_hours: '6' });

@@ -11,6 +11,7 @@ import { drawSample, sampleRank } from '../../src/report/sample.js';
 import { criteriaInScope, loadMappings } from '../../src/mapping/index.js';
 import { tmpDir } from '../helpers/cli.js';
 import { ACCOUNT, ARN, writeDay, writeScenario, XSS } from './fixtures.js';
+import { csvRows } from '../helpers/csv.js';
 
 const mappings = loadMappings();
 const SCOPE = ['security', 'confidentiality'];
@@ -27,28 +28,6 @@ async function report(o: Partial<ReportInput> = {}): Promise<ReportModel> {
   const r = await buildReport({ evidenceDir: ev, window: {}, scope: SCOPE, organization: null, mappings, allowUnverified: false, ...o });
   if (!r.ok) throw new Error(`unexpected integrity failure: ${JSON.stringify(r.integrity.problems)}`);
   return r.model;
-}
-
-/** RFC 4180 parser, for checking what we write. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let q = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (q) {
-      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
-      else if (c === '"') q = false;
-      else cell += c;
-    } else if (c === '"') q = true;
-    else if (c === ',') row.push(cell), (cell = '');
-    else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(cell), rows.push(row), (row = []), (cell = ''), i++;
-    } else cell += c;
-  }
-  if (cell || row.length) row.push(cell), rows.push(row);
-  return rows;
 }
 
 beforeAll(async () => {
@@ -278,7 +257,7 @@ describe('sampling', () => {
     const other = await report({ sample: { n: 2, seed: 'audit-2027' } });
     expect(other.populations.promotions.sample!.keys).not.toEqual(s1.keys);
     // re-performance from the CSV alone: rank = sha256(seed \n population \n key)
-    const rows = parseCsv(readFileSync(path.join(out, 'populations/promotions.csv'), 'utf8'));
+    const rows = csvRows(readFileSync(path.join(out, 'populations/promotions.csv'), 'utf8'));
     const keyCol = rows[0]!.indexOf('key');
     const ranked = rows
       .slice(1)
@@ -295,7 +274,7 @@ describe('sampling', () => {
   });
 
   it('writes the sample CSVs with rank, seed and method', () => {
-    const rows = parseCsv(readFileSync(path.join(out, 'populations/promotions-sample.csv'), 'utf8'));
+    const rows = csvRows(readFileSync(path.join(out, 'populations/promotions-sample.csv'), 'utf8'));
     expect(rows[0]!.slice(0, 4)).toEqual(['rank', 'sample_method', 'seed', 'population_size']);
     expect(rows.slice(1).map((r) => r.slice(0, 4))).toEqual([
       ['1', 'sha256-rank/1', 'audit-2026', '6'],
@@ -334,7 +313,7 @@ describe('outputs', () => {
   it('CSV: RFC 4180 quoting, formula cells neutralised, one row per population row', () => {
     const text = readFileSync(path.join(out, 'populations/promotions.csv'), 'utf8');
     expect(text.endsWith('\r\n')).toBe(true);
-    const rows = parseCsv(text);
+    const rows = csvRows(text);
     expect(rows).toHaveLength(7);
     expect(new Set(rows.map((r) => r.length)).size).toBe(1);
     const actor = rows[0]!.indexOf('actor');
@@ -343,7 +322,7 @@ describe('outputs', () => {
     expect(actors).toContain(`'=HYPERLINK("http://evil.example","x")`);
     expect(text).toContain(`"'=HYPERLINK(""http://evil.example"",""x"")"`);
     for (const r of rows.slice(1)) for (const c of r) expect(c).not.toMatch(/^[=+\-@]/);
-    const ex = parseCsv(readFileSync(path.join(out, 'exceptions.csv'), 'utf8'));
+    const ex = csvRows(readFileSync(path.join(out, 'exceptions.csv'), 'utf8'));
     expect(ex).toHaveLength(6);
     expect(ex.map((r) => r[5])).toContain(ARN.xss);
   });

@@ -11,27 +11,7 @@ import { buildReport } from '../../src/report/aggregate.js';
 import { sampleSize } from '../../src/report/sampling.js';
 import { repoRoot, runCli, tmpDir } from '../helpers/cli.js';
 import { writeScenario } from './fixtures.js';
-
-function parseCsv(text: string): Record<string, string>[] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let q = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (q) {
-      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
-      else if (c === '"') q = false;
-      else cell += c;
-    } else if (c === '"') q = true;
-    else if (c === ',') row.push(cell), (cell = '');
-    else if (c === '\r' && text[i + 1] === '\n') row.push(cell), rows.push(row), (row = []), (cell = ''), i++;
-    else cell += c;
-  }
-  if (cell || row.length) row.push(cell), rows.push(row);
-  const [head, ...body] = rows;
-  return body.map((r) => Object.fromEntries(head!.map((k, i) => [k, r[i] ?? ''])));
-}
+import { csvRecords } from '../helpers/csv.js';
 
 let root: string;
 let ev: string;
@@ -87,16 +67,16 @@ describe('soc2 report --seed --sampled-by', () => {
     expect(Math.abs(Date.parse(j.sampling.at) - Date.now())).toBeLessThan(120_000);
 
     // the auditor's re-performance: sampling.csv names each population, its CSV and the size
-    const samples = parseCsv(readFileSync(path.join(out, 'sampling.csv'), 'utf8'));
+    const samples = csvRecords(readFileSync(path.join(out, 'sampling.csv'), 'utf8'));
     expect(samples.map((s) => s.population)).toEqual(expect.arrayContaining(['promotions', 'secret-rotations', 'control:IAM-01', 'control:CHG-01']));
     const selected = (s: Record<string, string>) =>
       s.population_csv === 'populations/control-occurrences.csv'
-        ? parseCsv(readFileSync(path.join(out, 'populations/control-occurrences-sample.csv'), 'utf8')).filter((x) => x.population === s.population).map((x) => x.key)
-        : parseCsv(readFileSync(path.join(out, s.population_csv.replace('.csv', '-sample.csv')), 'utf8')).map((x) => x.key);
+        ? csvRecords(readFileSync(path.join(out, 'populations/control-occurrences-sample.csv'), 'utf8')).filter((x) => x.population === s.population).map((x) => x.key)
+        : csvRecords(readFileSync(path.join(out, s.population_csv.replace('.csv', '-sample.csv')), 'utf8')).map((x) => x.key);
     let drawn = 0;
     for (const s of samples) {
       expect(s).toMatchObject({ seed: 'fieldwork-7', sampled_by: 'Jane Auditor (Big4 LLP)', drawn_at: j.sampling.at });
-      const population = parseCsv(readFileSync(path.join(out, s.population_csv), 'utf8')).filter((x) => !('population' in x) || x.population === s.population);
+      const population = csvRecords(readFileSync(path.join(out, s.population_csv), 'utf8')).filter((x) => !('population' in x) || x.population === s.population);
       expect(population).toHaveLength(Number(s.population_size));
       const rank = (k: string) => createHash('sha256').update(`${s.seed}\n${s.population}\n${k}`, 'utf8').digest('hex');
       const mine = population.map((x) => x.key).sort((a, b) => (rank(a) < rank(b) ? -1 : 1)).slice(0, Number(s.size));
