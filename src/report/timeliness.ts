@@ -5,6 +5,7 @@
 // default 4), the artifact is an exception: the evidence describes an earlier state than its date.
 import { createHash } from 'node:crypto';
 import type { ArtifactEntry } from '../bundle/manifest.js';
+import { daysBetween } from './dates.js';
 import type { ArtifactRow, ExceptionRow } from './model.js';
 
 export const DEFAULT_MAX_SOURCE_AGE_HOURS = 4;
@@ -59,7 +60,7 @@ export function timelinessExceptions(artifacts: ArtifactRow[], maxHours = DEFAUL
       evidence: { bundle: a.bundle, path: a.path, href: a.href, sha256: a.sha256 },
       type: 'event',
       incompleteEvidence: 0,
-      ageDays: through ? Math.max(0, Math.round((Date.parse(through) - Date.parse(a.date)) / 86_400_000)) : 0,
+      ageDays: through ? Math.max(0, daysBetween(a.date, through)) : 0,
       response: null,
       responseOverdue: false,
     });
