@@ -8,14 +8,33 @@
 //            at all could be written) and exit 3.
 // And in every case: never a silently shorter list (silentShortLists), and the bundle verifies.
 // Collections run in this process through the real runner (fast); a few run through the CLI for
-// the exit code. Small seeds, `times`-bounded bursts and short latencies keep the file well under
-// three minutes; faults that need a short client timeout run last, with timeouts set in the config.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// the exit code. Small seeds, `times`-bounded bursts and short latencies keep the file short; faults
+// that need a short client timeout run last, with timeouts set in the config. The clients' retry
+// back-off runs on a time scale (RETRY_TIME_SCALE, this process only): the same retries, shorter waits.
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateAwsCompany, startAwsSandbox, type AwsSandbox, type AwsSeed, type Fault } from '../../src/sandbox/aws/index.js';
 import { generateMlflowCompany, startMlflowSandbox, type MlflowFaultSpec, type MlflowSandbox, type MlflowSeed } from '../../src/sandbox/mlflow/index.js';
 import { generateVertexCompany, startVertexSandbox, type VertexFaultSpec, type VertexSandbox, type VertexSeed } from '../../src/sandbox/vertex/index.js';
 import { awsEnv, cleanEnv, runCli, tmpDir, writeConfig } from '../helpers/cli.js';
+import { scaleAwsBackoff } from '../helpers/backoff.js';
 import { bundleProblems, collectInProcess, findingsOnIncompleteEvidence, recordCounts, registry, removeTempDirs, silentShortLists, type InProcessRun } from './fault-helpers.js';
+
+/** Every retry wait of the in-process clients is this share of the shipped one (the CLI cases wait in full). */
+const RETRY_TIME_SCALE = 0.1;
+// The MLflow client waits between attempts (back-off and Retry-After) with abortableSleep: each wait
+// is recorded as asked for, then slept on the time scale.
+const retryWaits = vi.hoisted(() => ({ scale: 1, asked: [] as number[] }));
+vi.mock('../../src/clients/http-retry.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/clients/http-retry.js')>();
+  return {
+    ...real,
+    abortableSleep: (ms: number, signal?: AbortSignal) => {
+      retryWaits.asked.push(ms);
+      return real.abortableSleep(ms * retryWaits.scale, signal);
+    },
+  };
+});
+retryWaits.scale = RETRY_TIME_SCALE;
 
 type Outcome = 'recover' | 'gap';
 
@@ -32,6 +51,8 @@ interface Case {
   withinMs?: number;
   /** the gap naming the call has this code */
   code?: string;
+  /** the client asked to wait exactly this long (ms) once (a server's Retry-After) */
+  waited?: number;
 }
 
 interface Result {
@@ -98,6 +119,7 @@ async function runCase(h: Harness, c: Case): Promise<InProcessRun> {
   c.arm();
   const saved = { ...process.env };
   Object.assign(process.env, c.env ?? {});
+  retryWaits.asked.length = 0;
   let r: InProcessRun;
   try {
     r = await collectInProcess(h.config(c.collector), h.env());
@@ -116,6 +138,7 @@ async function runCase(h: Harness, c: Case): Promise<InProcessRun> {
   expect(violations, why).toEqual([]);
   expect(await bundleProblems(r.dir), why).toEqual([]);
   if (c.withinMs) expect(r.ms, `${why}: took ${r.ms} ms`).toBeLessThan(c.withinMs);
+  if (c.waited !== undefined) expect(retryWaits.asked, `${why}: the waits asked for`).toContain(c.waited);
   if (c.expect === 'recover') {
     expect(r.manifest.status, why).toBe('complete');
     expect(r.exitCode).toBe(0);
@@ -169,13 +192,16 @@ describe('faults × AWS collectors (sandbox, in process)', () => {
     // a reply delayed past the client's timeout is still sleeping: recorded, not yet answered (status 0)
     fired: () => sb.requests.filter((q) => q.fault !== undefined || q.status === 0).length,
   };
+  let backoff: ReturnType<typeof scaleAwsBackoff>;
   beforeAll(async () => {
     sb = await startAwsSandbox({ seed: awsSeed, maxPageItems: 5 });
     // the SDK takes endpoint and credentials from the environment only (like soc2 demo)
     Object.assign(process.env, awsEnv(sb.url));
     delete process.env.AWS_MAX_ATTEMPTS; // the shipped default (5 attempts, standard mode)
+    backoff = scaleAwsBackoff(RETRY_TIME_SCALE);
   });
   afterAll(async () => {
+    backoff?.restore();
     for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
     Object.assign(process.env, saved);
     await sb?.close();
@@ -302,7 +328,7 @@ describe('faults × MLflow collectors (sandbox, in process)', () => {
     const add = (...fs: MlflowFaultSpec[]) => () => fs.forEach((f) => sb.faults.add(f));
     const list: Row[] = [
       ['429 burst ×2', add({ path: t.path, kind: 'status429', times: 2 }), 'recover'],
-      ['429 with Retry-After: 1', add({ path: t.path, kind: 'status429', times: 1, retryAfter: 1 }), 'recover'],
+      ['429 with Retry-After: 1', add({ path: t.path, kind: 'status429', times: 1, retryAfter: 1 }), 'recover', undefined, { waited: 1000 }],
       ['500 once', add({ path: t.path, kind: 'status500', times: 1 }), 'recover'],
       ['503 ×2', add({ path: t.path, kind: 'status503', times: 2 }), 'recover'],
       ['500 persisting', add({ path: t.path, kind: 'status500', times: Infinity }), 'gap', t.api],
