@@ -2,10 +2,11 @@
 // calls as gaps, and only read actions on the wire.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadAwsFixture, startAwsSandbox, type AwsSandbox } from '../../../src/sandbox/aws/index.js';
 import { collectors } from '../../../collectors/registry.js';
 import { awsEnv, runCli, tmpDir, writeConfig } from '../../helpers/cli.js';
+import { collectInProcess, removeTempDirs } from '../../reliability/fault-helpers.js';
 
 const READ_ONLY = /^(Get|List|Describe|Generate)/;
 
@@ -114,26 +115,59 @@ describe('aws-iam against the sandbox', () => {
   });
 });
 
+// The collector's polling waits (node:timers/promises) run on a virtual clock: each wait moves
+// Date.now() forward by exactly what was asked and ends at once, so the polls that fit before the
+// deadline no longer depend on how fast a loaded machine answers.
+const clock = vi.hoisted(() => ({ on: false, waits: [] as number[] }));
+vi.mock('node:timers/promises', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:timers/promises')>();
+  return {
+    ...real,
+    setTimeout: (ms: number, value?: unknown, o?: { signal?: AbortSignal }) => {
+      if (!clock.on) return real.setTimeout(ms, value, o);
+      clock.waits.push(ms);
+      vi.setSystemTime(Date.now() + ms);
+      return real.setTimeout(0, value, o);
+    },
+  };
+});
+
 describe('aws-iam: a credential report that never becomes ready', () => {
   let sb: AwsSandbox;
+  const saved = { ...process.env };
   beforeAll(async () => {
     sb = await startAwsSandbox({ seed: loadAwsFixture('small-company'), credentialReportPolls: 1_000_000 });
+    // in process, the SDK takes its endpoint and credentials from the environment
+    Object.assign(process.env, awsEnv(sb.url));
   });
-  afterAll(async () => sb?.close());
+  afterAll(async () => {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+    removeTempDirs();
+    await sb?.close();
+  });
 
   it('polls with backoff until credentialReportWaitSeconds, then records a gap (the rest is collected)', async () => {
-    const cfg = writeConfig(tmpDir(), 'sources:\n  aws:\n    - name: main\n      regions: [us-east-1]\ncollectors: [aws-iam]\nsettings:\n  aws-iam:\n    credentialReportWaitSeconds: 1\n');
-    const r = await runCli(['collect', '--config', cfg, '--json'], { env: awsEnv(sb.url) });
-    expect(r.code).toBe(3);
-    const out = JSON.parse(r.stdout);
-    expect(out.collectors[0].gaps).toEqual([{ api: 'iam:GetCredentialReport', code: 'ReportNotReady', message: expect.stringMatching(/^no report after \d+ calls in 1s \(last state INPROGRESS\)$/) }]);
-    const polls = sb.requests.filter((q) => q.action === 'GetCredentialReport');
-    // 100, 200, 400 ms of backoff fit in the second; never a tight loop
-    expect(polls.length).toBeGreaterThanOrEqual(2);
-    expect(polls.length).toBeLessThanOrEqual(5);
+    const config = 'sources:\n  aws:\n    - name: main\n      regions: [us-east-1]\ncollectors: [aws-iam]\nsettings:\n  aws-iam:\n    credentialReportWaitSeconds: 1\n';
+    vi.useFakeTimers({ toFake: ['Date'] });
+    clock.on = true;
+    clock.waits.length = 0;
+    let r: Awaited<ReturnType<typeof collectInProcess>>;
+    try {
+      r = await collectInProcess(config, process.env);
+    } finally {
+      clock.on = false;
+      vi.useRealTimers();
+    }
+    expect(r.exitCode).toBe(3);
+    const entry = r.manifest.collectors.find((c) => c.id === 'aws-iam')!;
+    // Generate, then a poll after each wait of 100, 200 and 400 ms (700 ms in all): the next wait,
+    // 800 ms, would end past the 1 s deadline, so the collector gives up there — never a tight loop
+    expect(clock.waits).toEqual([100, 200, 400]);
+    expect(entry.gaps).toEqual([{ api: 'iam:GetCredentialReport', code: 'ReportNotReady', message: 'no report after 4 calls in 1s (last state INPROGRESS)' }]);
+    expect(sb.requests.filter((q) => q.action === 'GetCredentialReport').map((q) => q.error)).toEqual(['ReportInProgress', 'ReportInProgress', 'ReportInProgress']);
     expect(sb.requests.filter((q) => q.action === 'GenerateCredentialReport')).toHaveLength(1);
-    const manifest = JSON.parse(readFileSync(path.join(out.bundle, 'manifest.json'), 'utf8'));
-    expect(manifest.artifacts.some((a: { kind: string }) => a.kind === 'aws.iam.authorization-details')).toBe(true);
-    expect(manifest.artifacts.some((a: { kind: string }) => a.kind === 'aws.iam.credential-report')).toBe(false);
+    expect(r.manifest.artifacts.some((a) => a.kind === 'aws.iam.authorization-details')).toBe(true);
+    expect(r.manifest.artifacts.some((a) => a.kind === 'aws.iam.credential-report')).toBe(false);
   });
 });
