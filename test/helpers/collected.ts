@@ -23,6 +23,11 @@ export async function collectBundle(config: string, env: NodeJS.ProcessEnv, sour
   } catch {
     throw new Error(`collect printed no JSON (exit ${r.code}): ${r.stdout}\n${r.stderr}`);
   }
+  return readBundle(r, bundle, source);
+}
+
+/** A finished collect's result with its bundle's manifest, findings and artifacts (by path below artifacts/<source>/). */
+function readBundle(r: CliResult, bundle: string, source: string): CollectedBundle {
   const read = (rel: string) => readFileSync(path.join(bundle, 'artifacts', source, ...rel.split('/')), 'utf8');
   const manifest = JSON.parse(readFileSync(path.join(bundle, 'manifest.json'), 'utf8'));
   return {
@@ -48,4 +53,17 @@ export function bundleText(dir: string): string {
     out += statSync(p).isDirectory() ? bundleText(p) : readFileSync(p, 'utf8');
   }
   return out;
+}
+
+/**
+ * What collectBundle gives, from a collection run in this process through the real runner
+ * (test/reliability/fault-helpers.ts) instead of a child CLI: for suites about a collector rather
+ * than the CLI, and for those that put the collector's waits on a time scale (vi.mock works in this
+ * process only). `code` is what `soc2 collect` would exit with, `stderr` the runner's log, `stdout`
+ * empty. AWS suites set the endpoint and credentials in process.env (the SDK reads them there).
+ */
+export async function collectBundleInProcess(configText: string, env: NodeJS.ProcessEnv, source: string, evidenceDir?: string): Promise<CollectedBundle> {
+  const { collectInProcess } = await import('../reliability/fault-helpers.js');
+  const r = await collectInProcess(configText, env, evidenceDir);
+  return readBundle({ code: r.exitCode, stdout: '', stderr: r.logs.join('') }, r.dir, source);
 }

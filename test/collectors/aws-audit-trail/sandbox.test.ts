@@ -2,11 +2,22 @@
 // API reference (moto's answers 500): every page of each watched event name, in the regions that
 // record it, under the 2/s quota; the window since the previous bundle; actors from userIdentity with
 // request parameters never copied; a denied lookup is a gap and an incomplete artifact, never "no events".
-import { beforeAll, afterAll, beforeEach, describe, expect, it } from 'vitest';
+// The quota is asserted at its real 2/s through the CLI; the other cases run in this process with
+// the client's limiter and the sandbox's quota both on a time scale (RATE_SCALE times faster).
+import path from 'node:path';
+import { beforeAll, afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import auditTrail from '../../../collectors/aws-audit-trail/index.js';
 import { startAwsSandbox, type AwsSandbox, type AwsSeed, type CloudTrailEventSeed } from '../../../src/sandbox/aws/index.js';
 import { awsEnv, tmpDir, writeConfig } from '../../helpers/cli.js';
-import { bundleText, collectBundle } from '../../helpers/collected.js';
+import { bundleText, collectBundle, collectBundleInProcess } from '../../helpers/collected.js';
+import { removeTempDirs } from '../../reliability/fault-helpers.js';
+
+const RATE_SCALE = 20;
+// in this process only: every client-side limiter allows RATE_SCALE times its configured rate
+vi.mock('../../../src/core/rate-limit.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../../src/core/rate-limit.js')>();
+  return { ...real, rateLimiter: (perSecond: number, signal?: AbortSignal) => real.rateLimiter(perSecond * RATE_SCALE, signal) };
+});
 
 const ACCOUNT = '111122223333';
 const CANARY = 'CANARY-policy-3f9a1c';
@@ -64,7 +75,9 @@ function seed(): AwsSeed {
   };
 }
 
-describe('aws-audit-trail against the AWS sandbox', () => {
+const configText = (extra = '') => `sources:\n  aws:\n    - name: main\n      regions: [us-east-1, eu-west-1]\ncollectors: [aws-audit-trail]\nevidence:\n  dir: evidence\nsettings:\n  aws-audit-trail:\n    settleMinutes: 0\n${extra}`;
+
+describe('aws-audit-trail against the AWS sandbox, at the real 2/s quota (CLI)', () => {
   let sb: AwsSandbox;
   beforeAll(async () => {
     sb = await startAwsSandbox({ seed: seed() });
@@ -72,19 +85,12 @@ describe('aws-audit-trail against the AWS sandbox', () => {
   afterAll(async () => {
     await sb?.close();
   });
-  beforeEach(() => sb.reset());
 
-  const collect = (dir = tmpDir(), extra = '') =>
-    collectBundle(
-      writeConfig(dir, `sources:\n  aws:\n    - name: main\n      regions: [us-east-1, eu-west-1]\ncollectors: [aws-audit-trail]\nevidence:\n  dir: evidence\nsettings:\n  aws-audit-trail:\n    settleMinutes: 0\n${extra}`),
-      awsEnv(sb.url),
-      'main',
-    );
   const lookups = () => sb.requests.filter((q) => q.action === 'LookupEvents');
-  const finding = (b: Awaited<ReturnType<typeof collect>>) => b.findings.find((f) => f.check === 'aws-audit-trail.enabled')!;
 
   it('looks up each watched name in the regions that record it, every page, within the 2/s quota', async () => {
-    const b = await collect();
+    const dir = tmpDir();
+    const b = await collectBundle(writeConfig(dir, configText()), awsEnv(sb.url), 'main');
     expect(b.code, b.stderr).toBe(0);
     const ev = b.ndjson('aws-audit-trail/events.ndjson');
     // 120 keys + the approval + the inline policy + the rotation; not the DMS, read, old or misplaced ones
@@ -114,6 +120,26 @@ describe('aws-audit-trail against the AWS sandbox', () => {
     const declared = new Set(auditTrail.meta.permissions);
     for (const q of sb.requests.filter((q) => q.service === 'cloudtrail')) expect(declared.has(`cloudtrail:${q.action}`), q.action).toBe(true);
   }, 60_000);
+});
+
+describe(`aws-audit-trail against the AWS sandbox (in process, quota and limiter ×${RATE_SCALE})`, () => {
+  let sb: AwsSandbox;
+  const saved = { ...process.env };
+  beforeAll(async () => {
+    sb = await startAwsSandbox({ seed: seed(), rateLimits: { 'cloudtrail:LookupEvents': 2 * RATE_SCALE } });
+    Object.assign(process.env, awsEnv(sb.url));
+  });
+  afterAll(async () => {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+    removeTempDirs();
+    await sb?.close();
+  });
+  beforeEach(() => sb.reset());
+
+  const collect = (dir = tmpDir(), extra = '') => collectBundleInProcess(configText(extra), process.env, 'main', path.join(dir, 'evidence'));
+  const lookups = () => sb.requests.filter((q) => q.action === 'LookupEvents');
+  const finding = (b: Awaited<ReturnType<typeof collect>>) => b.findings.find((f) => f.check === 'aws-audit-trail.enabled')!;
 
   it('writes each event as {eventId, eventTime, eventSource, eventName, awsRegion, account, actor, resources}, nothing of the request', async () => {
     const b = await collect();
