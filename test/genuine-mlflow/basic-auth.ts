@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tmpDir } from '../helpers/cli.js';
 import { collect, mlflowEnv, type Collected } from '../collectors/mlflow-registry/helpers.js';
-import { startGenuine, type GenuineServer, type GenuineVersion } from './server.js';
-import { available, genuineConfig, HOOK, key, leakedCanaries, seededServer, STORE_USES, type Seeded, type Truth } from './suite.js';
+import type { GenuineServer, GenuineVersion } from './server.js';
+import { available, genuineConfig, HOOK, key, leakedCanaries, modeServer, type Seeded, type Truth } from './suite.js';
 
 const ADMIN = { MLFLOW_TRACKING_USERNAME: 'admin', MLFLOW_TRACKING_PASSWORD: 'password1234' };
 
@@ -23,9 +23,9 @@ export function describeBasicAuth(version: GenuineVersion): void {
 
     beforeAll(async () => {
       // the seeded store of this version's plain server (a copy taken before its tests changed it)
-      const plain = await seededServer(version);
+      let plain;
+      ({ server, plain } = await modeServer(version, 'basic-auth'));
       ({ seed, truth } = plain);
-      server = await startGenuine(version, { app: 'basic-auth', src: plain.server.srcDir, dataDir: plain.stores[STORE_USES.indexOf('basic-auth')]! });
       const users = await server.py<{ users: Record<string, string>; hidden: { model: string; experiment: string } }>('auth', ADMIN);
       hidden = users.hidden;
       const cfg = (name: string) => genuineConfig(tmpDir(`soc2-genuine-auth-${name}-`), server.url);

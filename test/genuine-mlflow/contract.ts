@@ -4,10 +4,12 @@
 // — is replayed against the genuine server, which must answer it 2xx, or with the documented
 // "not supported" answer of an optional API. A request the genuine server would refuse cannot hide
 // behind a lenient sandbox.
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMlflowFixture, startMlflowSandbox, type MlflowRecordedRequest, type MlflowSandboxOptions } from '../../src/sandbox/mlflow/index.js';
 import { tmpDir } from '../helpers/cli.js';
-import { collect, mlflowConfig, mlflowEnv } from '../collectors/mlflow-registry/helpers.js';
+import { mlflowConfig, mlflowEnv } from '../collectors/mlflow-registry/helpers.js';
+import { collectInProcess, removeTempDirs } from '../reliability/fault-helpers.js';
 import { addMlflow3 } from '../collectors/mlflow-registry/mlflow3.js';
 import type { GenuineServer, GenuineVersion } from './server.js';
 import type { Seeded, Truth } from './suite.js';
@@ -68,18 +70,22 @@ export function describeContract(version: GenuineVersion, get: () => { server: G
   describe('contract: every request the collectors make against the sandbox is answered by the genuine server', () => {
     let shapes: Shape[] = [];
     beforeAll(async () => {
-      const all: Shape[] = [];
-      for (const c of CONFIGS) {
-        const sb = await startMlflowSandbox({ seed: loadMlflowFixture(), ...c.options });
-        if (c.mlflow3) addMlflow3(sb.state);
-        try {
-          await collect(mlflowConfig(tmpDir('soc2-contract-'), c.source ? { source: c.source } : {}), mlflowEnv(sb.url, c.env ?? {}));
-          all.push(...sb.requests.map(shapeOf));
-        } finally {
-          await sb.close();
-        }
-      }
-      shapes = distinct(all);
+      // the collections only record requests: in this process (no CLI start-up), all five at once
+      const perConfig = await Promise.all(
+        CONFIGS.map(async (c) => {
+          const sb = await startMlflowSandbox({ seed: loadMlflowFixture(), ...c.options });
+          if (c.mlflow3) addMlflow3(sb.state);
+          try {
+            const config = readFileSync(mlflowConfig(tmpDir('soc2-contract-'), c.source ? { source: c.source } : {}), 'utf8');
+            await collectInProcess(config, mlflowEnv(sb.url, c.env ?? {}));
+            return sb.requests.map(shapeOf);
+          } finally {
+            await sb.close();
+          }
+        }),
+      );
+      removeTempDirs();
+      shapes = distinct(perConfig.flat());
     }, 120_000);
 
     it('replays each distinct request (method, path, parameters) and gets 2xx or the documented "not supported"', async () => {

@@ -5,11 +5,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tmpDir } from '../helpers/cli.js';
 import { collect, mlflowEnv, type Collected } from '../collectors/mlflow-registry/helpers.js';
-import { startGenuine, type GenuineServer } from './server.js';
+import type { GenuineServer } from './server.js';
 import { describeBasicAuth } from './basic-auth.js';
 import { describeContract } from './contract.js';
 import { describeWorkspaces } from './workspaces.js';
-import { available, compareWithClient, expectRedactedCopy, genuineConfig, HOOK, leakedCanaries, seededServer, STORE_USES, twoCollections, twoCollectionTests, type Seeded, type Truth } from './suite.js';
+import { available, compareWithClient, expectRedactedCopy, genuineConfig, HOOK, leakedCanaries, modeServer, startModesEarly, twoCollections, twoCollectionTests, type Seeded, type Truth } from './suite.js';
+
+// the uvicorn, basic-auth and workspaces servers start while the plain server's tests run
+startModesEarly('3.6', ['uvicorn', 'basic-auth', 'workspaces']);
 
 describe.skipIf(!available)('genuine MLflow 3.6 (gunicorn, no auth)', () => {
   const t = twoCollections('3.6');
@@ -73,9 +76,9 @@ describe.skipIf(!available)('genuine MLflow 3.6 under its default FastAPI/uvicor
   let truth: Truth;
   let c: Collected;
   beforeAll(async () => {
-    const plain = await seededServer('3.6');
+    let plain;
+    ({ server, plain } = await modeServer('3.6', 'uvicorn'));
     ({ seed, truth } = plain);
-    server = await startGenuine('3.6', { server: 'uvicorn', src: plain.server.srcDir, dataDir: plain.stores[STORE_USES.indexOf('uvicorn')]! });
     c = await collect(genuineConfig(tmpDir('soc2-genuine-36-uvicorn-'), server.url), mlflowEnv(server.url));
   }, HOOK);
   afterAll(() => server?.stop());

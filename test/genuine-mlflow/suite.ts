@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runCli, tmpDir } from '../helpers/cli.js';
 import { bundleText } from '../helpers/collected.js';
 import { collect, mlflowConfig, mlflowEnv, type Collected } from '../collectors/mlflow-registry/helpers.js';
-import { genuineAvailable, startGenuine, type GenuineServer, type GenuineVersion } from './server.js';
+import { genuineAvailable, startGenuine, type GenuineServer, type GenuineVersion, type StartOptions } from './server.js';
 
 export const HOOK = 180_000;
 const REDACTED = '[REDACTED]';
@@ -118,6 +118,46 @@ export function seededServer(version: GenuineVersion): Promise<SeededServer> {
     seeded.set(version, p);
   }
   return p;
+}
+
+/** The later modes of a version: each a further server, on a copy of the seeded store or a new one. */
+export type Mode = 'basic-auth' | 'uvicorn' | 'workspaces';
+const MODE_OPTIONS: Record<Mode, (plain: SeededServer) => StartOptions> = {
+  'basic-auth': (plain) => ({ app: 'basic-auth', src: plain.server.srcDir, dataDir: plain.stores[STORE_USES.indexOf('basic-auth')]! }),
+  uvicorn: (plain) => ({ server: 'uvicorn', src: plain.server.srcDir, dataDir: plain.stores[STORE_USES.indexOf('uvicorn')]! }),
+  workspaces: (plain) => ({ src: plain.server.srcDir, args: ['--enable-workspaces'] }),
+};
+const modeServers = new Map<string, Promise<GenuineServer>>();
+
+/**
+ * The server of one mode of a version (started once, when first asked for), with the seeded server
+ * it derives from. A start-up takes several Python processes and seconds of waiting for /health.
+ */
+export function modeServer(version: GenuineVersion, mode: Mode): Promise<{ server: GenuineServer; plain: SeededServer }> {
+  const k = `${version} ${mode}`;
+  let p = modeServers.get(k);
+  if (!p) {
+    p = seededServer(version).then((plain) => startGenuine(version, MODE_OPTIONS[mode](plain)));
+    modeServers.set(k, p);
+  }
+  return Promise.all([p, seededServer(version)]).then(([server, plain]) => ({ server, plain }));
+}
+
+/**
+ * In a test file, before its describes: starts the servers of these modes in the background as soon
+ * as the seeded server is there, so that their start-ups overlap the tests of the plain server
+ * instead of following them; stops whatever is left after the file. A failed start fails the
+ * describe that uses the mode (modeServer), not this hook.
+ */
+export function startModesEarly(version: GenuineVersion, modes: Mode[]): void {
+  beforeAll(() => {
+    if (!available) return;
+    for (const m of modes) modeServer(version, m).catch(() => undefined);
+  });
+  // a start still under way (its describe filtered out) is waited for, then stopped
+  afterAll(async () => {
+    await Promise.all([...modeServers.values()].map((p) => p.then((s) => s.stop(), () => undefined)));
+  }, HOOK);
 }
 
 /** The registry and lineage a collection wrote, compared with the client's view of the same server. */

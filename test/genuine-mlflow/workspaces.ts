@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tmpDir } from '../helpers/cli.js';
 import { collect, mlflowEnv, type Collected } from '../collectors/mlflow-registry/helpers.js';
-import { startGenuine, type GenuineServer } from './server.js';
-import { available, genuineConfig, HOOK, seededServer } from './suite.js';
+import type { GenuineServer } from './server.js';
+import { available, genuineConfig, HOOK, modeServer } from './suite.js';
 
 const WORKSPACES = ['default', 'team-a', 'team-b'];
 
@@ -20,8 +20,7 @@ export function describeWorkspaces(): void {
     let all: Collected;
     let some: Collected;
     beforeAll(async () => {
-      const plain = await seededServer('3.6');
-      server = await startGenuine('3.6', { src: plain.server.srcDir, args: ['--enable-workspaces'] });
+      ({ server } = await modeServer('3.6', 'workspaces'));
       for (const w of WORKSPACES.slice(1)) await rest(server.url, 'workspaces', { name: w, description: `workspace ${w}` }, 'default');
       for (const w of WORKSPACES) {
         const name = `${w}-scorer`;
