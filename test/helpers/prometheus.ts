@@ -65,7 +65,9 @@ export async function startPrometheus(o: { samples: Sample[]; rules: string }): 
   writeFileSync(path.join(dir, 'history.om'), openMetrics(o.samples));
   writeFileSync(path.join(dir, 'rules.yml'), o.rules);
   writeFileSync(path.join(dir, 'prometheus.yml'), 'global:\n  evaluation_interval: 1m\nrule_files:\n  - rules.yml\n');
-  const backfill = spawnSync(PROMTOOL, ['tsdb', 'create-blocks-from', 'openmetrics', path.join(dir, 'history.om'), data], { encoding: 'utf8', timeout: 120_000 });
+  // promtool's default is one block per 2 hours: 432 blocks for 36 days, which took minutes to write
+  // (and Prometheus to open) on a loaded machine; blocks of up to 1,000 hours are a handful, in a second
+  const backfill = spawnSync(PROMTOOL, ['tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=1000h', path.join(dir, 'history.om'), data], { encoding: 'utf8', timeout: 120_000 });
   if (backfill.status !== 0) throw new Error(`promtool backfill failed: ${(backfill.stderr || backfill.error?.message || '').slice(-800)}`);
   return serve(BIN, dir, (port) => [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${data}`, '--storage.tsdb.retention.time=400d', `--web.listen-address=127.0.0.1:${port}`]);
 }

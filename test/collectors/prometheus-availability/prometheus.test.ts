@@ -1,14 +1,16 @@
 // prometheus-availability against the real Prometheus server (Debian's 2.42): 36 days of probe
 // history and firing alerts backfilled with promtool (fixtures/prometheus/history.json), rules from
-// fixtures/prometheus/rules.yml, collected through the built CLI. The fixture is the oracle.
+// fixtures/prometheus/rules.yml, collected in this process through the real runner (through the built
+// CLI where its output or a user's AWS environment is the point). The fixture is the oracle.
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleText, collectBundle, type CollectedBundle } from '../../helpers/collected.js';
+import { bundleText, collectBundle, collectBundleInProcess, type CollectedBundle } from '../../helpers/collected.js';
 import { cleanEnv, repoRoot, runCli, tmpDir, writeConfig } from '../../helpers/cli.js';
 import { alertmanagerAvailable, prometheusAvailable, startAlertmanager, startPrometheus, type PrometheusServer, type Sample } from '../../helpers/prometheus.js';
 import { sigv4Mismatch } from '../../helpers/sigv4.js';
+import { removeTempDirs } from '../../reliability/fault-helpers.js';
 import { collectors } from '../../../collectors/registry.js';
 
 const SOURCE = 'metrics';
@@ -68,7 +70,11 @@ function config(dir: string, url: string, o: { services?: string[]; extra?: stri
   );
 }
 
-const collect = (dir: string, url: string, o: Parameters<typeof config>[2] = {}, env: NodeJS.ProcessEnv = cleanEnv()) => collectBundle(config(dir, url, o), env, SOURCE);
+/** Through the CLI: for what the CLI itself prints (the token never in its output) and SigV4 from the AWS chain of a user's environment. */
+const collectCli = (dir: string, url: string, o: Parameters<typeof config>[2] = {}, env: NodeJS.ProcessEnv = cleanEnv()) => collectBundle(config(dir, url, o), env, SOURCE);
+/** In this process through the real runner (no CLI start-up): the collector's evidence, gaps and exit code. */
+const collect = (dir: string, url: string, o: Parameters<typeof config>[2] = {}, env: NodeJS.ProcessEnv = cleanEnv()) =>
+  collectBundleInProcess(readFileSync(config(dir, url, o), 'utf8'), env, SOURCE, path.join(dir, 'evidence'));
 const finding = (r: CollectedBundle, id: string) => r.findings.find((f) => f.check === id);
 const C = 'prometheus-availability';
 
@@ -84,7 +90,10 @@ describe.skipIf(!available.ok)('prometheus-availability against the real Prometh
     prom = await startPrometheus({ samples: historySamples(), rules });
     all = await collect(tmpDir('soc2-prom-all-'), prom.url);
   }, 180_000);
-  afterAll(() => prom?.stop());
+  afterAll(() => {
+    removeTempDirs();
+    return prom?.stop();
+  });
 
   it('measures every service on every day of the window, completely', () => {
     expect(all.code, all.stderr).toBe(0);
@@ -233,7 +242,7 @@ describe.skipIf(!available.ok)('prometheus-availability against the real Prometh
 
     it('collects with the token from the named environment variable and never writes it', async () => {
       answer = 'forward';
-      const r = await collect(tmpDir('soc2-prom-auth-'), proxyUrl, { services: ['inference'], extra: bearer }, cleanEnv({ PROM_TOKEN: TOKEN }));
+      const r = await collectCli(tmpDir('soc2-prom-auth-'), proxyUrl, { services: ['inference'], extra: bearer }, cleanEnv({ PROM_TOKEN: TOKEN }));
       expect(r.code, r.stderr).toBe(0);
       expect(finding(r, `${C}.slo-met`).status).toBe('pass');
       expect(bundleText(r.bundle)).not.toContain(TOKEN);
@@ -282,11 +291,11 @@ describe.skipIf(!available.ok)('prometheus-availability against the real Prometh
         const extra = ['auth:', '  type: sigv4', '  region: us-east-1'];
         // a query with spaces and a "+" operator: the signature must cover exactly what the server decodes
         const raw = ['- name: inference', '  query: (avg_over_time(probe_success{job="inference"}[1d]) + 0) * 1', '  target: 0.999'];
-        const ok = await collect(tmpDir('soc2-prom-sigv4-'), proxyUrl, { raw, extra }, cleanEnv({ AWS_ACCESS_KEY_ID: AKID, AWS_SECRET_ACCESS_KEY: SECRET }));
+        const ok = await collectCli(tmpDir('soc2-prom-sigv4-'), proxyUrl, { raw, extra }, cleanEnv({ AWS_ACCESS_KEY_ID: AKID, AWS_SECRET_ACCESS_KEY: SECRET }));
         expect(ok.code, JSON.stringify(ok.manifest.collectors)).toBe(0);
         expect(finding(ok, `${C}.slo-met`).status).toBe('pass');
         expect(bundleText(ok.bundle)).not.toContain(SECRET);
-        const bad = await collect(tmpDir('soc2-prom-sigv4-bad-'), proxyUrl, { raw, extra }, cleanEnv({ AWS_ACCESS_KEY_ID: AKID, AWS_SECRET_ACCESS_KEY: 'not-the-secret' }));
+        const bad = await collectCli(tmpDir('soc2-prom-sigv4-bad-'), proxyUrl, { raw, extra }, cleanEnv({ AWS_ACCESS_KEY_ID: AKID, AWS_SECRET_ACCESS_KEY: 'not-the-secret' }));
         expect(bad.code).toBe(3);
         expect(bad.manifest.collectors.flatMap((x: any) => x.gaps ?? [])).toContainEqual(expect.objectContaining({ api: 'prometheus:QueryRange', code: 'PERMISSION_DENIED', message: expect.stringContaining('signature we calculated does not match') }));
       } finally {
