@@ -164,7 +164,18 @@ export function renderMarkdown(m: ReportModel): string {
     code(r.bundle),
     code(r.artifact.path),
   ]);
-  pop(P.privilegedAccess, ['From', 'To', 'Principal', 'Change', 'Privilege', 'Source', 'Reason'], (r) => [`${r.fromDate} ${code(r.fromBundle)}`, `${r.date} ${code(r.bundle)}`, code(r.principal), r.change, r.privilege, md(`${r.source} ${scopeLabel(r.scope)}`), md(r.reason)]);
+  pop(P.privilegedAccess, ['Window from', 'Window end', 'Principal', 'Change', 'Item', 'Privilege before → after', 'Grants', 'Removes', 'Actor', 'Bundle'], (r) => [
+    r.windowFrom,
+    r.windowTo,
+    code(r.principal),
+    r.change,
+    r.item ? md(`${r.item}${r.itemAdmin ? ' (* on *)' : ''}`) : '',
+    md(`${r.privilegeBefore} → ${r.privilegeAfter}`),
+    md(r.grants ?? ''),
+    md(r.removes ?? ''),
+    md(r.actor ?? 'unknown'),
+    code(r.bundle),
+  ]);
   pop(P.secretRotations, ['Rotated at', 'Secret', 'ARN', 'Previous rotation', 'Bundle', 'Artifact'], (r) => [md(r.rotatedAt), md(r.name ?? ''), code(r.arn), md(r.previousRotatedAt ?? '—'), code(r.bundle), code(r.artifact.path)]);
 
   if (m.carveOuts) {
