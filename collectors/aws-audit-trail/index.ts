@@ -40,7 +40,7 @@ export default defineCollector<AwsContext>({
         kind: KIND.events,
         file: 'events.ndjson',
         description:
-          'One record per CloudTrail management event that changed ML assets or access in the window (SageMaker UpdateModelPackage/CreateEndpoint/UpdateEndpoint, IAM policy attachments, inline policies, group membership, access keys and trust policies, Secrets Manager rotations and resource policies): event id and time, source, name, region, account, the actor (identity type, ARN, user name) and the resources named. Request parameters are never copied. The provenance notes give the window and say whether every lookup ran to its last page.',
+          'One record per CloudTrail management event that changed ML assets or access in the window (SageMaker UpdateModelPackage/CreateEndpoint/UpdateEndpoint, IAM policy attachments and detachments, inline policies put or deleted, group membership, users and roles created or deleted, access keys and trust policies, Secrets Manager rotations and resource policies): event id and time, source, name, region, account, the actor (identity type, ARN, user name) and the resources named. Request parameters are never copied. The provenance notes give the window and say whether every lookup ran to its last page.',
       },
     ],
   },

@@ -11,7 +11,29 @@ export const KIND = {
  */
 export const WATCHED_EVENTS = {
   'sagemaker.amazonaws.com': ['UpdateModelPackage', 'CreateEndpoint', 'UpdateEndpoint'],
-  'iam.amazonaws.com': ['AttachUserPolicy', 'AttachGroupPolicy', 'AttachRolePolicy', 'PutUserPolicy', 'PutGroupPolicy', 'PutRolePolicy', 'AddUserToGroup', 'CreateAccessKey', 'UpdateAssumeRolePolicy'],
+  // grants and removals of access: aws-iam's access-changes rows take their actor from these
+  'iam.amazonaws.com': [
+    'AttachUserPolicy',
+    'AttachGroupPolicy',
+    'AttachRolePolicy',
+    'DetachUserPolicy',
+    'DetachGroupPolicy',
+    'DetachRolePolicy',
+    'PutUserPolicy',
+    'PutGroupPolicy',
+    'PutRolePolicy',
+    'DeleteUserPolicy',
+    'DeleteGroupPolicy',
+    'DeleteRolePolicy',
+    'AddUserToGroup',
+    'RemoveUserFromGroup',
+    'CreateUser',
+    'DeleteUser',
+    'CreateRole',
+    'DeleteRole',
+    'CreateAccessKey',
+    'UpdateAssumeRolePolicy',
+  ],
   'secretsmanager.amazonaws.com': ['RotateSecret', 'PutResourcePolicy'],
 } as const;
 

@@ -14,7 +14,7 @@ type Report = { generatedAt?: string; rows: CredentialRow[] };
 const result = (exceptions: Exception[], passText: string, failText: (n: number) => string) =>
   exceptions.length ? { status: 'fail' as const, summary: failText(exceptions.length), exceptions } : { status: 'pass' as const, summary: passText, exceptions };
 
-interface Principal {
+export interface Principal {
   type: 'user' | 'group' | 'role' | 'policy';
   Arn: string;
   UserName?: string;
@@ -60,7 +60,7 @@ class Part<T> {
 }
 
 /** A user, role or group as adminHolders needs it: which of its own inline policies grant admin, and the names to resolve once every policy is known. */
-interface AdminEntry {
+export interface AdminEntry {
   type: 'user' | 'role' | 'group';
   Arn: string;
   GroupName: string | undefined;
@@ -78,6 +78,36 @@ interface AuthorizationFacts {
   trust: Part<{ Arn: string; principals: TrustPrincipal[] }[]>;
 }
 
+/** What admin-principals (and aws-iam's access-changes log) keep of the authorization details to tell who holds Allow * on *. */
+export interface AdminFacts {
+  policies: Set<string>;
+  known: Set<string>;
+  principals: AdminEntry[];
+}
+
+export const emptyAdminFacts = (): AdminFacts => ({ policies: new Set(), known: new Set(), principals: [] });
+
+/** Feeds one authorization-details record into `f`. */
+export function adminStep(f: AdminFacts): (r: Principal) => void {
+  return (r) => {
+    if (r.type === 'policy') {
+      f.known.add(r.Arn);
+      const v = r.PolicyVersionList?.find((x) => x.IsDefaultVersion) ?? r.PolicyVersionList?.find((x) => x.VersionId === r.DefaultVersionId);
+      if (grantsAdmin(v?.Document ?? null)) f.policies.add(r.Arn);
+    } else if (r.type === 'user' || r.type === 'role' || r.type === 'group') {
+      const inlineList = r.type === 'user' ? r.UserPolicyList : r.type === 'role' ? r.RolePolicyList : r.GroupPolicyList;
+      f.principals.push({
+        type: r.type,
+        Arn: r.Arn,
+        GroupName: r.GroupName,
+        inlineAdmin: (inlineList ?? []).filter((p) => grantsAdmin(p.PolicyDocument)).map((p) => p.PolicyName),
+        attached: (r.AttachedManagedPolicies ?? []).map((p) => p.PolicyArn),
+        groups: r.type === 'user' ? [...(r.GroupList ?? [])] : [],
+      });
+    }
+  };
+}
+
 /**
  * What admin-principals, user-inline-policies and external-trust need from the authorization details
  * (22 MB for a large account), in ONE streaming pass that the three share through `input.memo`. Only
@@ -92,23 +122,7 @@ function authorizationFacts(input: CheckInput): Promise<AuthorizationFacts> {
     const userInline: Exception[] = [];
     const roles: { Arn: string; principals: TrustPrincipal[] }[] = [];
     const facts: AuthorizationFacts = {
-      admin: new Part({ policies, known, principals }, (r) => {
-        if (r.type === 'policy') {
-          known.add(r.Arn);
-          const v = r.PolicyVersionList?.find((x) => x.IsDefaultVersion) ?? r.PolicyVersionList?.find((x) => x.VersionId === r.DefaultVersionId);
-          if (grantsAdmin(v?.Document ?? null)) policies.add(r.Arn);
-        } else if (r.type === 'user' || r.type === 'role' || r.type === 'group') {
-          const inlineList = r.type === 'user' ? r.UserPolicyList : r.type === 'role' ? r.RolePolicyList : r.GroupPolicyList;
-          principals.push({
-            type: r.type,
-            Arn: r.Arn,
-            GroupName: r.GroupName,
-            inlineAdmin: (inlineList ?? []).filter((p) => grantsAdmin(p.PolicyDocument)).map((p) => p.PolicyName),
-            attached: (r.AttachedManagedPolicies ?? []).map((p) => p.PolicyArn),
-            groups: r.type === 'user' ? [...(r.GroupList ?? [])] : [],
-          });
-        }
-      }),
+      admin: new Part({ policies, known, principals }, adminStep({ policies, known, principals })),
       userInline: new Part(userInline, (r) => {
         if (r.type === 'user' && (r.UserPolicyList?.length ?? 0) > 0) userInline.push({ resource: r.Arn, reason: `inline policies: ${r.UserPolicyList!.map((p) => p.PolicyName).join(', ')}` });
       }),
@@ -128,7 +142,11 @@ function authorizationFacts(input: CheckInput): Promise<AuthorizationFacts> {
 
 /** Principals (users, roles, groups) holding Allow * on *, and those whose grants cannot be told (a policy or group missing from the artifact). */
 export async function adminHolders(input: CheckInput): Promise<{ holders: Exception[]; unknown: Exception[] }> {
-  const { policies: adminPolicies, known, principals } = (await authorizationFacts(input)).admin.get();
+  return adminHoldersOf((await authorizationFacts(input)).admin.get());
+}
+
+/** adminHolders over facts already gathered (adminStep). */
+export function adminHoldersOf({ policies: adminPolicies, known, principals }: AdminFacts): { holders: Exception[]; unknown: Exception[] } {
   const adminGroups = new Map<string | undefined, string>();
   const groupMissing = new Map<string | undefined, string[]>();
   for (const g of principals) {

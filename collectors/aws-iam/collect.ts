@@ -25,6 +25,7 @@ import { MalformedCredentialReport, parseCredentialReport } from './credential-r
 import { MlAccessAnalysis, type AuthorizationRecord, type MlAccessOptions } from './ml-access.js';
 import { decodePolicyDocument, type PolicyDocument } from './policy.js';
 import { readScps, type ScpEvidence } from './scp.js';
+import { AccessSnapshot, mlHoldersOf, writeAccessChanges, type MlHolders } from './access-changes.js';
 
 const FILTERS = ['User', 'Role', 'Group', 'LocalManagedPolicy', 'AWSManagedPolicy'] as const;
 
@@ -93,7 +94,7 @@ function mlFeed(o: MlAccessOptions) {
 type MlFeed = ReturnType<typeof mlFeed>;
 
 /** Writes `aws.iam.authorization-details` page by page, feeding each record to the ml-privileges analysis too. */
-async function collectAuthorizationDetails(ctx: AwsContext, iam: IAMClient, ml: MlFeed): Promise<void> {
+async function collectAuthorizationDetails(ctx: AwsContext, iam: IAMClient, ml: MlFeed, access: AccessSnapshot): Promise<void> {
   const out = await ctx.artifacts.ndjson('aws.iam.authorization-details');
   const params = { Filter: [...FILTERS], MaxItems: 1000 };
   const counts = { user: 0, group: 0, role: 0, policy: 0 };
@@ -112,6 +113,7 @@ async function collectAuthorizationDetails(ctx: AwsContext, iam: IAMClient, ml: 
           counts[r.type as keyof typeof counts]++;
           await out.write(r);
           ml.add(r);
+          access.add(r);
         }
       },
     );
@@ -230,20 +232,24 @@ async function collectGroupPolicies(ctx: AwsContext, ml: MlFeed): Promise<{ comp
 }
 
 /** Derived from the authorization details just written (fed to `ml` while writing them): no extra API call, no re-read. */
-async function collectMlPrivileges(ctx: AwsContext, s: IamSettings, ml: MlFeed, buckets: BucketPolicies, scps: { operations: OperationRecord[]; complete: boolean }): Promise<void> {
-  if (!ctx.written.complete('aws.iam.authorization-details')) return; // the gap is already recorded
+/** The ML holders for the access-changes log: null when the artifact is not written or incomplete. */
+async function collectMlPrivileges(ctx: AwsContext, s: IamSettings, ml: MlFeed, buckets: BucketPolicies, scps: { operations: OperationRecord[]; complete: boolean }): Promise<MlHolders | null> {
+  if (!ctx.written.complete('aws.iam.authorization-details')) return null; // the gap is already recorded
   try {
     const groups = await collectGroupPolicies(ctx, ml);
     const r = await ml.result();
     r.notes.push(...groups.notes);
     const operations = [...buckets.operations, ...scps.operations];
+    const complete = buckets.complete && scps.complete && groups.complete;
     await ctx.artifacts.json(
       'aws.iam.ml-privileges',
       { actions: s.mlActions, bucketActions: s.mlBucketActions, buckets: ctx.source.trainingDataBuckets, principalsEvaluated: r.principalsEvaluated, unknown: r.unknown, unreadBucketPolicies: r.unreadBucketPolicies, unreadGroupPolicies: r.unreadGroupPolicies, bucketPolicies: buckets.policies, ...(r.scp ? { scp: r.scp } : {}), notes: r.notes, assets: r.assets, principals: r.principals, rows: r.rows },
-      { operations, complete: buckets.complete && scps.complete && groups.complete, records: r.rows.length, notes: { derivedFrom: ['aws.iam.authorization-details', ...(r.scp ? ['aws.iam.service-control-policies'] : []), ...(ctx.run.find(GROUPS_KIND, { source: ctx.target.source, account: ctx.aws.account }).length ? [GROUPS_KIND] : [])].join(', '), apiCalls: operations.length } },
+      { operations, complete, records: r.rows.length, notes: { derivedFrom: ['aws.iam.authorization-details', ...(r.scp ? ['aws.iam.service-control-policies'] : []), ...(ctx.run.find(GROUPS_KIND, { source: ctx.target.source, account: ctx.aws.account }).length ? [GROUPS_KIND] : [])].join(', '), apiCalls: operations.length } },
     );
+    return complete ? mlHoldersOf(r) : null;
   } catch (e) {
     ctx.gap({ api: 'settings.aws-iam.mlActions', ...describeError(e) });
+    return null;
   }
 }
 
@@ -354,9 +360,13 @@ export async function collect(ctx: AwsContext): Promise<void> {
   const s = ctx.settings as IamSettings;
   const iam = makeClient(IAMClient, ctx.aws);
   const ml = mlFeed({ actions: s.mlActions, bucketActions: s.mlBucketActions, buckets: ctx.source.trainingDataBuckets });
+  const access = new AccessSnapshot();
   try {
     await Promise.all([
-      ml.ready.then(() => Promise.all([collectAuthorizationDetails(ctx, iam, ml), collectBucketPolicies(ctx, s, ml), collectScps(ctx, ml)])).then(([, buckets, scps]) => collectMlPrivileges(ctx, s, ml, buckets, scps)),
+      ml.ready
+        .then(() => Promise.all([collectAuthorizationDetails(ctx, iam, ml, access), collectBucketPolicies(ctx, s, ml), collectScps(ctx, ml)]))
+        .then(([, buckets, scps]) => collectMlPrivileges(ctx, s, ml, buckets, scps))
+        .then((holders) => writeAccessChanges(ctx, access, holders, ctx.now().toISOString())),
       collectCredentialReport(ctx, iam, s),
       collectPasswordPolicy(ctx, iam),
       collectSimple(ctx, 'aws.iam.account-summary', 'iam:GetAccountSummary', async () => accountSummary(await iam.send(new GetAccountSummaryCommand({}), { abortSignal: ctx.signal }))),

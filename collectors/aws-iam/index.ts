@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { defineCollector, type AwsContext } from '../define.js';
 import { checks } from './checks.js';
 import { DEFAULT_BUCKET_ACTIONS, DEFAULT_ML_ACTIONS } from './ml-access.js';
+import { ACCESS_CHANGES_KIND, accessChangesPopulation } from './access-changes.js';
 
 export const settings = z.strictObject({
   accessKeyMaxAgeDays: z.number().int().min(1).default(90),
@@ -45,6 +46,7 @@ export default defineCollector<AwsContext>({
     // model package group policies, from sagemaker-registry's runs of the same account (no call of ours)
     reads: ['aws.sagemaker.model-package-groups'],
     settings,
+    populations: [accessChangesPopulation],
     permissions: [
       'iam:GetAccountAuthorizationDetails',
       'iam:GenerateCredentialReport',
@@ -71,6 +73,12 @@ export default defineCollector<AwsContext>({
       { kind: 'aws.iam.identity-providers', file: 'identity-providers.json', description: 'SAML and OIDC identity providers (federated sign-in)' },
       { kind: 'aws.iam.service-control-policies', file: 'service-control-policies.json', description: 'With an organization configured: the account\'s OU path (root, OUs, account) and the service control policies attached at each level, with their content, or why SCPs do not apply (management account, SCPs not enabled)' },
       { kind: 'aws.iam.ml-privileges', file: 'ml-privileges.json', description: 'Principals whose identity policies, boundaries, SCPs and training-bucket policies allow sensitive ML actions or writes to training-data buckets, and other accounts granted access by model package group policies; per row and per principal and asset, the decision and its deciding statements (derived from the authorization details; the SCPs; the policies of the training buckets, s3:GetBucketPolicy; the group policies sagemaker-registry read)' },
+      {
+        kind: ACCESS_CHANGES_KIND,
+        file: 'access-changes.json',
+        description:
+          'Changes to principals and their grants since the previous bundle (policies attached or detached, group membership, inline policies, trust policies, principals created or deleted), each with the principal\'s privilege classes (admin: Allow * on *; ml: can change ML assets) before and after, what it grants or removes, and the window it happened in; derived from this bundle\'s and the previous bundle\'s authorization details and ML privileges. The first bundle is a baseline. Feeds the privileged-access population.',
+      },
     ],
   },
   checks,

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { toolVersion } from '../core/paths.js';
 import { DEFAULT_REGISTER } from '../mapping/controls.js';
+import { DEFAULT_CARVE_OUTS } from '../report/carve-outs.js';
 
 export interface Detected {
   awsProfile?: string;
@@ -218,6 +219,7 @@ export async function initCommand(o: { config: string; ci?: string; force?: bool
     const d = detect(env);
     write(o.config, configTemplate(d, o.organization));
     writeStarterRegister(o.config, write);
+    writeReportSettings(o.config, write);
     const mlflowNote = d.mlflowTrackingUri && (withoutUserinfo(d.mlflowTrackingUri).stripped ? 'MLFLOW_TRACKING_URI (its user and password left out: set MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD)' : 'MLFLOW_TRACKING_URI');
     const found = [d.awsRegion && `AWS region ${d.awsRegion}`, d.awsProfile && `AWS profile ${d.awsProfile}`, mlflowNote, d.gcpProject && `GCP project ${d.gcpProject}`].filter(Boolean);
     process.stderr.write(found.length ? `detected: ${found.join(', ')} (no API was called)\n` : 'nothing detected; edit the sources in the file\n');
@@ -236,4 +238,49 @@ function writeStarterRegister(configFile: string, write: (file: string, text: st
   const dir = path.join(path.dirname(configFile), 'controls');
   for (const f of readdirSync(DEFAULT_REGISTER).filter((n) => n.endsWith('.yaml')).sort()) write(path.join(dir, f), readFileSync(path.join(DEFAULT_REGISTER, f), 'utf8'));
   appendFileSync(configFile, '# the entity control register: a starter copy of the default one; set owners, frequencies, manual tests\ncontrols: controls\n');
+}
+
+/** responses.yaml as init writes it: no response yet, and the shape of one in comments. */
+const STARTER_RESPONSES = `# Management responses to exceptions, joined to the exception register of soc2 report (docs/report.md).
+# Key an entry by the exception's id (exceptions.csv, column id) or by check and resource.
+responses: []
+#  - exception: 0123456789abcdef
+#    response: Access removed the same day; the grant was a mistaken console change.
+#    owner: Security engineering
+#    rootCause: Manual change outside Terraform
+#    remediation: SCP denies iam:AttachUserPolicy outside the pipeline
+#    ticket: https://tickets.example.com/SEC-123
+#    respondedAt: 2026-03-05
+#  - check: aws-iam.admin-principals
+#    resource: arn:aws:iam::111122223333:role/break-glass
+#    response: Break-glass role, approved; use is alerted and reviewed.
+#    owner: Security engineering
+`;
+
+/**
+ * The report's settings (timeliness, responses and their due days, subservice organizations), each with
+ * the default in force and a comment, and the files they name: an empty responses.yaml and a copy of the
+ * shipped subservice organizations, so the config loads as written and each is the user's to edit.
+ */
+function writeReportSettings(configFile: string, write: (file: string, text: string) => void): void {
+  const dir = path.dirname(configFile);
+  write(path.join(dir, 'responses.yaml'), STARTER_RESPONSES);
+  write(path.join(dir, 'subservice-organizations.yaml'), readFileSync(DEFAULT_CARVE_OUTS, 'utf8'));
+  appendFileSync(
+    configFile,
+    [
+      '# source data older than this at collection (e.g. a cached IAM credential report) is an exception on its artifact',
+      'timeliness:',
+      '  maxSourceAgeHours: 4',
+      'report:',
+      '  # management responses to exceptions (owner, response, root cause, remediation, ticket), relative to this file',
+      '  responses: responses.yaml',
+      '  # an exception without a response older than this many days is listed as overdue',
+      '  responseDueDays: 30',
+      '# the subservice organizations carved out (AWS, GCP, the MLflow host, Databricks) and the complementary',
+      '# user-entity controls their reports ask of you: a copy of the shipped list, to edit',
+      'subserviceOrganizations: subservice-organizations.yaml',
+      '',
+    ].join('\n'),
+  );
 }

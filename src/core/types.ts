@@ -62,7 +62,20 @@ export interface PopulationDecl {
    * named in `eventNames`, in the row's window, of the row's account, on a resource whose name ends
    * with `resource` (`{field}` replaced by the row's values; case-insensitive)
    */
-  actorEvents?: { kind: string; eventNames: string[]; resource: string };
+  actorEvents?: {
+    kind: string;
+    eventNames: string[];
+    resource: string;
+    /** the names that can make one row: `names[template filled with the row]` (absent key: none), instead of every name */
+    eventNamesBy?: { template: string; names: Record<string, string[]> };
+    /** among several matching events, prefer those also naming this (`{field}` filled; e.g. the policy attached) */
+    preferResource?: string;
+  };
+  /**
+   * a day of the window with no log of a series between two of its logs is a blind window: a change made
+   * and undone between the two collections is not seen (access grants; a registry keeps its history otherwise)
+   */
+  blindOnMissingDay?: boolean;
 }
 
 export interface CollectorMeta {

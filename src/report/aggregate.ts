@@ -263,7 +263,6 @@ async function visitBundle(v: BundleVisit, manifestSha: string, ag: Aggregators)
     if (st === 'pass' || st === 'fail' || st === 'error' || st === 'not_applicable') ag.controls.addFinding(date, f.check, { source: brief.source, scope, status: st, summary: brief.summary, exceptions: brief.exceptions, findingsFile: findings.file });
     ag.criteria.addFinding(date, brief, crits);
     const listed = exceptionsOf(f.exceptions);
-    ag.populations.addPrivilegeRun(v, { check: f.check, source: brief.source, scope, status: st, holders: listed, findingsFile: findings.file });
     const type = f.exceptionType === 'event' || ag.eventChecks.has(f.check) ? 'event' : 'state';
     ag.exceptions.addRun({ check: f.check, title: String(f.title ?? f.check), severity: String(f.severity ?? ''), source: brief.source, scope, status: st, type, criteria: crits, exceptions: listed, date, bundle: id, findingsFile: findings.file });
   }

@@ -37,8 +37,8 @@ export function renderCsv(m: ReportModel): CsvFile[] {
     },
     ...population(
       P.privilegedAccess,
-      ['key', 'from_bundle', 'from_date', 'bundle', 'date', 'check', 'privilege', 'source', 'scope', 'principal', 'change', 'reason', 'artifact', 'artifact_sha256', 'bundle_verified'],
-      (r) => [r.key, r.fromBundle, r.fromDate, r.bundle, r.date, r.check, r.privilege, r.source, scopeLabel(r.scope), r.principal, r.change, r.reason, r.artifact.href, r.artifact.sha256, r.bundleVerified],
+      ['key', 'bundle', 'date', 'source', 'collector', 'account', 'principal', 'principal_type', 'change', 'item', 'before', 'after', 'item_admin', 'privilege_before', 'privilege_after', 'grants', 'removes', 'window_from', 'window_to', 'actor', 'actor_source', 'actor_event_time', 'artifact', 'artifact_sha256', 'bundle_verified'],
+      (r) => [r.key, r.bundle, r.date, r.source, r.collector, r.account, r.principal, r.principalType, r.change, r.item, r.before, r.after, r.itemAdmin, r.privilegeBefore, r.privilegeAfter, r.grants, r.removes, r.windowFrom, r.windowTo, r.actor, r.actorSource, r.actorEventTime, r.artifact.href, r.artifact.sha256, r.bundleVerified],
     ),
     ...population(
       P.secretRotations,

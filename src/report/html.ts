@@ -506,17 +506,16 @@ ${pop(
 )}
 ${pop(
   P.privilegedAccess,
-  ['Observed between', 'Principal', 'Change', 'Reason', 'Evidence'],
+  ['When (window)', 'Principal', 'Change', 'Privilege before → after', 'Actor', 'Evidence'],
   (r) => [
-    `${day(r.fromDate)} → ${day(r.date)}<br><code class="muted">${h(r.fromBundle)}</code><br><code class="muted">${h(r.bundle)}</code>`,
-    `<code>${h(r.principal)}</code><br><span class="muted">${h(r.source)} ${h(scopeLabel(r.scope))}</span>`,
-    `${badge(r.change)}<br><span class="muted">${h(r.privilege === 'admin' ? 'administrator' : 'ML privileges')}</span>`,
-    h(r.reason),
-    `${ref(r.artifact, o, 'findings.json')}${r.bundleVerified ? '' : ' <b>UNVERIFIED</b>'}`,
+    r.actorEventTime ? ts(r.actorEventTime) : `${ts(r.windowFrom)} →<br>${ts(r.windowTo)}`,
+    `<code>${h(r.principal)}</code><br><span class="muted">${h(r.source)} account ${h(r.account)}</span>`,
+    `${h(r.change)}${r.item ? ` <code>${h(r.item)}</code>` : ''}${r.itemAdmin ? ' <b>(* on *)</b>' : ''}${r.before !== null || r.after !== null ? `<br><span class="muted">${h(r.before ?? '∅')} → ${h(r.after ?? '∅')}</span>` : ''}`,
+    `${h(r.privilegeBefore)} → ${h(r.privilegeAfter)}${r.grants ? `<br><b>grants ${h(r.grants)}</b>` : ''}${r.removes ? `<br>removes ${h(r.removes)}` : ''}`,
+    r.actor && r.actor !== 'unknown' ? `${h(r.actor)}<br><span class="muted">${h(r.actorSource)}</span>` : '<span class="muted">unknown</span>',
+    `${ref(r.artifact, o, r.bundle)}${r.bundleVerified ? '' : ' <b>UNVERIFIED</b>'}`,
   ],
-  P.privilegedAccess.baselines.length
-    ? `<h4>Holders at the first run in the window</h4>${table(['Check', 'Source', 'Bundle', 'Holders'], P.privilegedAccess.baselines.map((b) => [`<code>${h(b.check)}</code>`, `${h(b.source)} ${h(scopeLabel(b.scope))}`, `<code>${h(b.bundle)}</code>`, num(b.holders)]), { num: [3] })}`
-    : '',
+  P.privilegedAccess.baselines.length ? `<h4>Baselines (first snapshots, no events)</h4>${table(['Bundle', 'Source', 'Collector', 'Snapshot'], P.privilegedAccess.baselines.map((b) => [`<code>${h(b.bundle)}</code>`, h(b.source), h(b.collector), ref(b.artifact, o)]))}` : '',
 )}
 ${pop(P.secretRotations, ['Rotated at', 'Secret', 'Account / region', 'Previous rotation', 'Evidence'], (r) => [
   ts(r.rotatedAt),

@@ -164,7 +164,18 @@ export function renderMarkdown(m: ReportModel): string {
     code(r.bundle),
     code(r.artifact.path),
   ]);
-  pop(P.privilegedAccess, ['From', 'To', 'Principal', 'Change', 'Privilege', 'Source', 'Reason'], (r) => [`${r.fromDate} ${code(r.fromBundle)}`, `${r.date} ${code(r.bundle)}`, code(r.principal), r.change, r.privilege, md(`${r.source} ${scopeLabel(r.scope)}`), md(r.reason)]);
+  pop(P.privilegedAccess, ['Window from', 'Window end', 'Principal', 'Change', 'Item', 'Privilege before → after', 'Grants', 'Removes', 'Actor', 'Bundle'], (r) => [
+    r.windowFrom,
+    r.windowTo,
+    code(r.principal),
+    r.change,
+    r.item ? md(`${r.item}${r.itemAdmin ? ' (* on *)' : ''}`) : '',
+    md(`${r.privilegeBefore} → ${r.privilegeAfter}`),
+    md(r.grants ?? ''),
+    md(r.removes ?? ''),
+    md(r.actor ?? 'unknown'),
+    code(r.bundle),
+  ]);
   pop(P.secretRotations, ['Rotated at', 'Secret', 'ARN', 'Previous rotation', 'Bundle', 'Artifact'], (r) => [md(r.rotatedAt), md(r.name ?? ''), code(r.arn), md(r.previousRotatedAt ?? '—'), code(r.bundle), code(r.artifact.path)]);
 
   if (m.carveOuts) {
@@ -178,7 +189,33 @@ export function renderMarkdown(m: ReportModel): string {
   if (stamp) L.push(stamp);
   L.push(md(m.integrity.method), '');
   L.push(table(['Bundle', 'Day', 'Status', 'Signed', 'Verified', 'manifest.json SHA-256'], m.bundles.map((b) => [code(b.id), b.date, b.status, b.signed ? 'yes' : 'no', b.verified ? 'yes' : '**NO**', code(b.manifest.sha256)])));
+  L.push('', ...ipeLines(m));
   return L.join('\n') + '\n';
+}
+
+/** Appendix: the IPE attributes of every artifact (newest first), as the HTML appendix has them; artifacts.csv holds all rows. */
+function ipeLines(m: ReportModel): string[] {
+  const rows = [...m.artifacts].reverse().map((a) => [
+    code(a.bundle),
+    `${code(a.path)} ${code(a.kind)} (sha256 ${code(a.sha256)})`,
+    md(`${a.system} · ${a.source}${scopeLabel(a.scope) ? ` ${scopeLabel(a.scope)}` : ''}`),
+    code(a.identity),
+    a.operations.length ? a.operations.map((x) => `${code(x.api)} ${code(JSON.stringify(x.params))} ${x.pages} page${x.pages === 1 ? '' : 's'}`).join('<br>') : '—',
+    a.complete ? 'yes' : '**NO**',
+    String(a.records ?? ''),
+    a.collectedAt,
+    a.sourceTime ? `${a.sourceTime} (${a.sourceAgeHours} h before)` : '—',
+    a.periodCovered ? `${a.periodCovered.from} – ${a.periodCovered.to}` : '—',
+    md(`${a.toolVersion} (${a.toolBuild.slice(0, 12)})`),
+    a.ci ? md(`${a.ci.provider} ${a.ci.runId ?? ''}${a.ci.url ? ` ${a.ci.url}` : ''}`) : '—',
+  ]);
+  return [
+    '## Appendix: information produced by the entity',
+    '',
+    'For each artifact: what was read (system, source and scope), by whom (the identity the collector ran as), how (every API operation with its parameters and the number of pages read to the end), whether it is complete, and with which tool build and CI run. Source time: when the source itself says it produced the data (e.g. the IAM credential report’s GeneratedTime).',
+    '',
+    table(['Bundle', 'Artifact', 'System / scope', 'Collected by', 'API operations', 'Complete', 'Records', 'Collected at', 'Source time', 'Period covered', 'Tool (build)', 'CI run'], rows, '_None._', 400),
+  ];
 }
 
 /** open / resolved, an event deviation, found on incomplete evidence. */

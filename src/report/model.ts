@@ -457,16 +457,31 @@ export interface PromotionBaseline {
   window: { from: string | null; to: string };
 }
 
+/** One change of aws.iam.access-changes (collectors/aws-iam/access-changes.ts): a grant or removal of privileged or ML-change access. */
 export interface PrivilegeChangeRow extends RowProvenance {
-  check: string;
-  privilege: 'admin' | 'ml';
   source: string;
-  scope: Record<string, string>;
+  collector: string;
+  account: string;
   principal: string;
-  change: 'gained' | 'lost';
-  reason: string;
-  fromBundle: string;
-  fromDate: string;
+  principalType: string;
+  principalName: string;
+  /** policy_attached, policy_detached, group_added, group_removed, inline_policy_put, inline_policy_deleted, trust_policy_changed, principal_created, principal_deleted, privilege_changed */
+  change: string;
+  /** the policy ARN, group or inline policy name changed; null for the principal itself */
+  item: string | null;
+  before: string | null;
+  after: string | null;
+  /** the policy, group or inline policy itself allows * on * */
+  itemAdmin: boolean;
+  privilegeBefore: string;
+  privilegeAfter: string;
+  grants: string | null;
+  removes: string | null;
+  windowFrom: string;
+  windowTo: string;
+  actor: string | null;
+  actorSource: string | null;
+  actorEventTime?: string;
 }
 
 export interface RotationRow extends RowProvenance {
@@ -481,7 +496,7 @@ export interface RotationRow extends RowProvenance {
 
 export interface Populations {
   promotions: Population<PromotionRow> & { baselines: PromotionBaseline[] };
-  privilegedAccess: Population<PrivilegeChangeRow> & { baselines: { check: string; source: string; scope: Record<string, string>; bundle: string; date: string; holders: number }[] };
+  privilegedAccess: Population<PrivilegeChangeRow> & { baselines: PromotionBaseline[] };
   secretRotations: Population<RotationRow>;
 }
 

@@ -1,10 +1,10 @@
-// Populations: the changes an auditor samples from — model promotions and secret rotations from the
-// collectors' derived logs (which must chain across bundles without a hole), and privileged-access
-// changes between consecutive runs of the privilege checks.
+// Populations: the changes an auditor samples from — model promotions, privileged-access changes and
+// secret rotations, all from the collectors' derived logs (which must chain across bundles without a hole).
 import type { ArtifactEntry } from '../bundle/manifest.js';
 import { stableScope, unitKey } from './coverage.js';
 import type { Collector, PopulationDecl, PopulationField } from '../core/types.js';
 import type { BlindWindow, CoverageUnit, FileRef, Populations, PrivilegeChangeRow, PromotionBaseline, PromotionRow, RotationRow } from './model.js';
+import { addDays } from './dates.js';
 import { iterateNdjson } from './read.js';
 import type { Sample } from './model.js';
 import { artifactDir, scopeLabel, str, type BundleVisit } from './visit.js';
@@ -58,7 +58,7 @@ export class LogChains {
     private readonly out: Notes,
   ) {}
 
-  add(what: string, key: string, label: string, bundle: string, date: string, log: DerivedLog, complete: boolean): void {
+  add(what: string, key: string, label: string, bundle: string, date: string, log: DerivedLog, complete: boolean, blindOnMissingDay = false): void {
     const { notes, info } = this.out;
     let c = this.chains.get(key);
     if (!c) this.chains.set(key, (c = { last: null, pending: [], label, what }));
@@ -89,6 +89,13 @@ export class LogChains {
         if (!linked) {
           notes.push(`${label}: the ${what} log of ${bundle} follows ${prevId ?? w.from ?? 'nothing'}, not the previous complete log in the window (${c.last.bundle}); changes in between may be missing.`);
           blind(c.last.to ?? c.last.bundle, w.from ?? w.to, `the ${what} log of ${bundle} does not continue ${c.last.bundle}`);
+        } else if (blindOnMissingDay && c.lastDay) {
+          const missing = daysBetweenExclusive(c.lastDay, date);
+          if (missing.length) {
+            const days = missing.length === 1 ? missing[0]! : `${missing[0]} to ${missing[missing.length - 1]}`;
+            notes.push(`${label}: no ${what} log on ${days}; the log of ${bundle} spans ${c.last.to ?? c.last.bundle} to ${w.to ?? bundle}, so a change made and undone in between is not seen.`);
+            blind(c.last.to ?? c.last.bundle, w.to, `no collection on ${days}: a change made and undone between the two collections is not seen`);
+          }
         }
       }
       for (const p of c.pending) {
@@ -118,6 +125,13 @@ export class LogChains {
   }
 }
 
+/** The days strictly between two YYYY-MM-DD days. */
+function daysBetweenExclusive(a: string, b: string): string[] {
+  const out: string[] = [];
+  for (let d = addDays(a, 1); d < b; d = addDays(d, 1)) out.push(d);
+  return out;
+}
+
 /** Every population the collectors declare in their meta. */
 export function declaredPopulations(collectors: Pick<Collector, 'meta'>[]): DeclaredPopulation[] {
   return collectors.flatMap((c) => (c.meta.populations ?? []).map((p) => ({ ...p, collector: c.meta.id })));
@@ -125,11 +139,6 @@ export function declaredPopulations(collectors: Pick<Collector, 'meta'>[]): Decl
 
 /** A declaration and the collector that made it (to know which expected units should have fed it). */
 export type DeclaredPopulation = PopulationDecl & { collector?: string };
-
-interface PrivilegeSeries {
-  lastRun: { bundle: string; date: string } | null;
-  current: Map<string, string>;
-}
 
 /** One declared population being built: its rows by key, the logs read, notes, blind windows. */
 interface LogPopulation {
@@ -181,10 +190,6 @@ export class PopulationsAggregator {
   /** per row key: the declaration it came from and the account of its artifact */
   private readonly rowDecl = new Map<string, { decl: DeclaredPopulation; account: string | null }>();
   private readonly logPops = new Map<string, LogPopulation>();
-  private readonly privilegeRows: PrivilegeChangeRow[] = [];
-  private readonly privilegeBaselines: Populations['privilegedAccess']['baselines'] = [];
-  private readonly privilegeNotes: string[] = [];
-  private readonly privilegeSeries = new Map<string, PrivilegeSeries>();
 
   /** `decls`: every population the collectors declare (their meta.populations). */
   constructor(
@@ -201,7 +206,7 @@ export class PopulationsAggregator {
       this.byKind.set(d.kind, p);
       if (d.actorEvents) {
         const names = this.actorKinds.get(d.actorEvents.kind) ?? new Set<string>();
-        for (const n of d.actorEvents.eventNames) names.add(n);
+        for (const n of [...d.actorEvents.eventNames, ...Object.values(d.actorEvents.eventNamesBy?.names ?? {}).flat()]) names.add(n);
         this.actorKinds.set(d.actorEvents.kind, names);
       }
     }
@@ -233,7 +238,11 @@ export class PopulationsAggregator {
       const from = Date.parse(String(r.windowFrom ?? '')) || -Infinity;
       const to = Date.parse(String(r.windowTo ?? '')) || Infinity;
       const suffix = fill(ae.resource, r).toLowerCase();
-      const hits = this.actorEvents.filter((e) => ae.eventNames.includes(e.name) && (d.account === null || e.account === d.account) && Date.parse(e.time) > from && Date.parse(e.time) <= to && e.resources.some((n) => n.endsWith(suffix)));
+      const names = ae.eventNamesBy ? (ae.eventNamesBy.names[fill(ae.eventNamesBy.template, r)] ?? []) : ae.eventNames;
+      const all = this.actorEvents.filter((e) => names.includes(e.name) && (d.account === null || e.account === d.account) && Date.parse(e.time) > from && Date.parse(e.time) <= to && e.resources.some((n) => n.endsWith(suffix)));
+      const also = ae.preferResource ? fill(ae.preferResource, r).toLowerCase() : '';
+      const preferred = also ? all.filter((e) => e.resources.some((n) => n.endsWith(also))) : [];
+      const hits = preferred.length ? preferred : all;
       if (!hits.length) continue;
       // the newest event in the window made the state the collection saw
       const e = hits.sort((x, y) => x.time.localeCompare(y.time)).pop()!;
@@ -271,7 +280,7 @@ export class PopulationsAggregator {
     const series = artifactDir(a.path);
     const label = `${a.source}/${a.collector}${scopeLabel(scope) ? ` (${scopeLabel(scope)})` : ''}`;
     const w = { from: str(log.window?.from), to: str(log.window?.to) ?? collectedAt };
-    pop.chains.add(what, `${a.source}\n${a.collector}\n${series}`, label, v.id, v.date, log, a.provenance?.complete === true);
+    pop.chains.add(what, `${a.source}\n${a.collector}\n${series}`, label, v.id, v.date, log, a.provenance?.complete === true, decl.blindOnMissingDay === true);
     if (log.baseline === true) pop.baselines.push({ bundle: v.id, date: v.date, source: a.source, collector: a.collector, artifact: fr, window: w });
     const special: Record<string, string> = { $source: a.source, $collector: a.collector, $series: series };
     for (const e of log.events) {
@@ -285,43 +294,6 @@ export class PopulationsAggregator {
       this.rowDecl.set(key, { decl, account: scope.account ?? null });
       pop.rows.set(key, { key, bundle: v.id, date: v.date, artifact: fr, bundleVerified: v.verified(), source: a.source, collector: a.collector, ...fields });
     }
-  }
-
-  /** A run of a privilege check: principals that appeared or disappeared since its previous run. */
-  addPrivilegeRun(v: BundleVisit, run: { check: string; source: string; scope: Record<string, string>; status: string; holders: Map<string, string>; findingsFile: FileRef }): void {
-    const privilege = PRIVILEGE_CHECKS[run.check];
-    if (!privilege) return;
-    const where = `${run.source}${scopeLabel(run.scope) ? ' ' + scopeLabel(run.scope) : ''}`;
-    if (run.status === 'error') this.privilegeNotes.push(`${run.check} (${where}) could not run in ${v.id}: a privilege gained and lost again around it would not be seen; changes across it are attributed to the next run.`);
-    if (run.status !== 'pass' && run.status !== 'fail') return;
-    const sKey = `${run.check}\n${run.source}\n${stableScope(run.scope)}`;
-    let s = this.privilegeSeries.get(sKey);
-    if (!s) this.privilegeSeries.set(sKey, (s = { lastRun: null, current: new Map() }));
-    if (!s.lastRun) this.privilegeBaselines.push({ check: run.check, source: run.source, scope: run.scope, bundle: v.id, date: v.date, holders: run.holders.size });
-    else {
-      const from = s.lastRun;
-      const push = (principal: string, change: 'gained' | 'lost', reason: string) =>
-        this.privilegeRows.push({
-          key: `${run.check}|${run.source}|${stableScope(run.scope)}|${principal}|${change}|${v.id}`,
-          bundle: v.id,
-          date: v.date,
-          artifact: run.findingsFile,
-          bundleVerified: v.verified(),
-          check: run.check,
-          privilege,
-          source: run.source,
-          scope: run.scope,
-          principal,
-          change,
-          reason,
-          fromBundle: from.bundle,
-          fromDate: from.date,
-        });
-      for (const [res, reason] of run.holders) if (!s.current.has(res)) push(res, 'gained', reason);
-      for (const [res, reason] of s.current) if (!run.holders.has(res)) push(res, 'lost', `no longer listed (was: ${reason})`);
-    }
-    s.current = run.holders;
-    s.lastRun = { bundle: v.id, date: v.date };
   }
 
   /** `expected`: the coverage units of the window; one that should have fed a population but left no log in it is blind for the whole window. */
@@ -340,7 +312,6 @@ export class PopulationsAggregator {
         p.out.blind.push({ series: unitKey(u), from: this.windowFrom, to: `${through}T23:59:59.999Z`, reason: `expected but no ${what} log of it is in the window` });
       }
     }
-    for (const r of this.privilegeRows) r.bundleVerified = !badBundles.has(r.bundle);
     const logPopulation = <R extends { key: string }>(name: string, order: string, description: string, title: string) => {
       const p: Omit<LogPopulation, 'chains'> = this.logPops.get(name) ?? { name, decls: [], seen: [], rows: new Map(), sources: [], out: { notes: [], info: [], blind: [] }, baselines: [], unknownActors: 0, actorsFromAudit: 0 };
       const rows = [...p.rows.values()].sort((a, b) => String(a[order]).localeCompare(String(b[order])) || a.key.localeCompare(b.key)) as unknown as R[];
@@ -364,10 +335,6 @@ export class PopulationsAggregator {
         baselines: p.baselines,
       };
     };
-    const privilegeRows = this.privilegeRows.sort((a, b) => a.bundle.localeCompare(b.bundle) || a.key.localeCompare(b.key));
-    const privilegeSources = [...new Map(privilegeRows.map((r) => [r.artifact.href, r.artifact])).values()];
-    const anyPrivilegeRun = this.privilegeBaselines.length > 0;
-    if (!anyPrivilegeRun) this.privilegeNotes.push('no run of aws-iam.admin-principals or aws-iam.ml-privileges in the window: this population was not collected.');
     const { baselines: _rotationBaselines, ...secretRotations } = logPopulation<RotationRow>(
       'secret-rotations',
       'rotatedAt',
@@ -381,26 +348,16 @@ export class PopulationsAggregator {
         'Every change to registered model versions, stages and aliases (MLflow, Vertex AI) between consecutive collections, from the registry collectors’ promotion logs; with the approval tags/labels and the actor where the registry records them. Baseline logs (a registry’s first snapshot) contribute no events.',
         'Model promotions',
       ),
-      privilegedAccess: {
-        name: 'privileged-access',
-        title: 'Privileged-access changes',
-        description:
-          'Principals that gained or lost administrator (Allow * on *) or ML privileges between consecutive runs of aws-iam.admin-principals / aws-iam.ml-privileges for the same source and account; each change names the bundle pair it was observed between.',
-        collected: anyPrivilegeRun,
-        complete: anyPrivilegeRun && this.privilegeNotes.length === 0,
-        notes: this.privilegeNotes,
-        info: [],
-        blindWindows: [],
-        size: privilegeRows.length,
-        sources: privilegeSources,
-        rows: privilegeRows,
-        sample: sample('privileged-access', privilegeRows),
-        baselines: this.privilegeBaselines,
-      },
+      privilegedAccess: logPopulation<PrivilegeChangeRow>(
+        'privileged-access',
+        'windowTo',
+        'Every grant and removal of administrator (Allow * on *) or ML-change access in the AWS accounts — managed policies attached or detached, group membership, inline and trust policy changes, principals created or deleted, and privileges changed through a group, a policy version or an SCP — between consecutive collections, from the aws.iam.access-changes logs; with the actor and exact time from CloudTrail (aws.cloudtrail.events) where aws-audit-trail ran. Baseline logs (an account’s first snapshot) contribute no events.',
+        'Privileged-access changes',
+      ),
       secretRotations,
     };
   }
 }
 
 /** The word for one log of a population, in notes. */
-const WHAT: Record<string, string> = { promotions: 'promotion', 'secret-rotations': 'rotation' };
+const WHAT: Record<string, string> = { promotions: 'promotion', 'secret-rotations': 'rotation', 'privileged-access': 'access-change' };

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +6,8 @@ import { collectors } from '../../collectors/registry.js';
 import { parseConfig } from '../../src/config/load.js';
 import { lintRegister, loadRegister } from '../../src/mapping/controls.js';
 import { loadMappings } from '../../src/mapping/index.js';
+import { loadCarveOuts } from '../../src/report/carve-outs.js';
+import { loadResponses } from '../../src/report/responses.js';
 import { cleanEnv, runCli, tmpDir } from '../helpers/cli.js';
 
 const env = (home: string) => cleanEnv({ HOME: home, AWS_REGION: 'eu-west-1', AWS_PROFILE: 'ml-prod', MLFLOW_TRACKING_URI: 'https://mlflow.acme.example', GOOGLE_CLOUD_PROJECT: 'acme-ml-prod' });
@@ -28,6 +30,17 @@ describe('soc2 init', () => {
     const register = loadRegister(path.join(dir, 'controls'));
     expect(lintRegister(register, loadMappings(), collectors)).toEqual([]);
     expect(register.controls.map((c) => c.id)).toEqual(loadRegister().controls.map((c) => c.id));
+    // the report's settings, with their defaults, and the files they name, which load as written
+    expect(config.timeliness).toEqual({ maxSourceAgeHours: 4 });
+    expect(config.report).toEqual({ responses: 'responses.yaml', responseDueDays: 30 });
+    expect(loadResponses(path.join(dir, config.report!.responses!))).toEqual([]);
+    expect(config.subserviceOrganizations).toBe('subservice-organizations.yaml');
+    expect(loadCarveOuts(path.join(dir, config.subserviceOrganizations!)).organizations.map((o) => o.id)).toEqual(loadCarveOuts().organizations.map((o) => o.id));
+    // the commented example responses are valid entries once uncommented
+    const example = readFileSync(path.join(dir, 'responses.yaml'), 'utf8').replace('responses: []', 'responses:').replace(/^#(  [- ] )/gm, '$1');
+    const file = path.join(dir, 'responses-example.yaml');
+    writeFileSync(file, example);
+    expect(loadResponses(file).map((e) => e.owner)).toEqual(['Security engineering', 'Security engineering']);
     const again = await runCli(['init'], { cwd: dir, env: env(dir) });
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('already exists; refusing to overwrite');

@@ -185,6 +185,23 @@ interface PromoEvent {
   approver: string | null;
 }
 
+/** aws.iam.access-changes (collectors/aws-iam/access-changes.ts): an admin policy attached to or detached from a user. */
+function accessLog(prevId: string | null, from: number | null, to: number, changes: { principal: string; change: 'policy_attached' | 'policy_detached' }[]): Rec {
+  const w = { from: from === null ? null : iso(from), to: iso(to) };
+  const admin = 'arn:aws:iam::aws:policy/AdministratorAccess';
+  return {
+    baseline: prevId === null,
+    window: w,
+    previousBundle: prevId,
+    account: ACCOUNT,
+    events: changes.map((c) => {
+      const on = c.change === 'policy_attached';
+      return { key: `${ACCOUNT}|${c.principal}|${c.change}`, account: ACCOUNT, principal: c.principal, principalType: 'user', principalName: c.principal.split('/').pop(), change: c.change, item: admin, before: on ? null : admin, after: on ? admin : null, itemAdmin: true, privilegeBefore: on ? 'none' : 'admin', privilegeAfter: on ? 'admin' : 'none', grants: on ? 'admin' : null, removes: on ? null : 'admin', windowFrom: w.from, windowTo: w.to, actor: null };
+    }),
+    otherChanges: [],
+  };
+}
+
 function promoLog(prevId: string | null, from: number | null, to: number, events: PromoEvent[]): Rec {
   const w = { from: from === null ? null : iso(from), to: iso(to) };
   return {
@@ -218,6 +235,8 @@ export async function writeScenario(evidenceDir: string, o: { key?: SigningKey |
   const dirs: Record<number, string> = {};
   const id = (d: number) => path.basename(dirs[d]!);
   const admins: Record<number, string[] | 'error'> = { 1: [ARN.admin], 2: [ARN.admin, ARN.xss], 3: 'error', 5: [ARN.admin], 6: [ARN.admin, ARN.eve], 7: [ARN.admin, ARN.eve] };
+  // the same grants as aws-iam's access-changes log sees them (day 4 has no bundle: a blind window)
+  const access: Record<number, { principal: string; change: 'policy_attached' | 'policy_detached' }[]> = { 2: [{ principal: ARN.xss, change: 'policy_attached' }], 5: [{ principal: ARN.xss, change: 'policy_detached' }], 6: [{ principal: ARN.eve, change: 'policy_attached' }] };
   const principals: Record<number, Rec[]> = {
     1: [user('alice'), user('bob'), role('AdminRole')],
     2: [user('alice'), user('bob'), role('AdminRole'), role(XSS)],
@@ -268,6 +287,7 @@ export async function writeScenario(evidenceDir: string, o: { key?: SigningKey |
         async build(b) {
           await b.ndjson(IAM, 'aws.iam.authorization-details', 'authorization-details.ndjson', principals[d]!);
           await b.json(IAM, 'aws.iam.account-summary', 'account-summary.json', { AccountMFAEnabled: d === 7 ? 0 : 1 });
+          await b.json(IAM, 'aws.iam.access-changes', 'access-changes.json', accessLog(pd === null ? null : id(pd), pd, d, access[d] ?? []));
           if (d === 3) b.gap(IAM, { api: 'iam:GenerateCredentialReport', code: 'AccessDenied', message: 'User is not authorized to perform: iam:GenerateCredentialReport' });
           else await b.json(IAM, 'aws.iam.credential-report', 'credential-report.json', { rows: [] });
           b.finding(IAM, 'aws-iam.root-mfa', d === 7 ? 'fail' : 'pass', d === 7 ? [{ resource: ARN.root, reason: 'AccountMFAEnabled = 0' }] : []);

@@ -11,6 +11,7 @@ import { ciIdentity } from '../../src/core/runner.js';
 import { loadMappings } from '../../src/mapping/index.js';
 import { buildReport, type ReportInput } from '../../src/report/aggregate.js';
 import { renderHtml } from '../../src/report/html.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
 import { writeReport } from '../../src/report/index.js';
 import type { ReportModel } from '../../src/report/model.js';
 import { repoRoot, tmpDir } from '../helpers/cli.js';
@@ -89,6 +90,22 @@ describe('IPE per artifact', () => {
     expect(appendix).toContain(COMMIT.slice(0, 12));
     expect(appendix).toContain(`arn:aws:iam::${ACCOUNT}:role/soc2-collector`);
     expect(appendix).toContain('6 h before');
+  });
+
+  it('report.md has the same IPE appendix, one row per artifact, newest first', () => {
+    const text = renderMarkdown(m);
+    const appendix = text.slice(text.indexOf('## Appendix: information produced by the entity'));
+    expect(text.indexOf('## Appendix: information produced by the entity')).toBeGreaterThan(text.indexOf('## Appendix: bundles'));
+    const rows = appendix.split('\n').filter((l) => l.startsWith('| `'));
+    expect(rows).toHaveLength(2);
+    // day 2 first: a cached credential report 6 h old, no build, no CI
+    expect(rows[0]).toContain('(6 h before)');
+    expect(rows[0]).toMatch(/\| 0\.1\.0 \(unknown\) \| — \|$/);
+    expect(rows[1]).toContain(`\`arn:aws:iam::${ACCOUNT}:role/soc2-collector\``);
+    expect(rows[1]).toContain('`aws-iam:Read` `{}` 1 page');
+    expect(rows[1]).toContain(`0.1.0 (${COMMIT.slice(0, 12)})`);
+    expect(rows[1]).toContain(`github 4242 ${RUN}`);
+    expect(rows[1]).toContain(`sha256 \`${m.artifacts[0]!.sha256}\``);
   });
 
   it('a CI URL that is not http(s) is shown as text, never as a link', () => {

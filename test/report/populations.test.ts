@@ -50,9 +50,10 @@ async function report(ev: string, extra: Partial<ReportInput> = {}): Promise<Rep
 }
 
 describe('declared populations', () => {
-  it('the collectors declare them in meta: the three registries feed promotions, Secrets Manager the rotations', () => {
+  it('the collectors declare them in meta: the three registries feed promotions, Secrets Manager the rotations, aws-iam privileged access', () => {
     const declared = collectors.flatMap((c) => (c.meta.populations ?? []).map((p) => `${c.meta.id} ${p.population} ${p.kind}`));
     expect(declared.sort()).toEqual([
+      'aws-iam privileged-access aws.iam.access-changes',
       'aws-secrets-manager secret-rotations aws.secretsmanager.rotations',
       'mlflow-registry promotions mlflow.registry.promotions',
       'sagemaker-registry promotions aws.sagemaker.promotions',

@@ -57,8 +57,8 @@ describe.skipIf(!moto.ok)('aws-audit-trail against moto', () => {
   it("moto's failing LookupEvents is a gap per lookup and an incomplete events artifact, not an empty population", () => {
     expect(b.code).toBe(3);
     const gaps = b.manifest.collectors[0].gaps.map((g: any) => g.api);
-    // 14 names in us-east-1, 5 in eu-west-1
-    expect(gaps.filter((g: string) => g.startsWith('cloudtrail:LookupEvents us-east-1 '))).toHaveLength(14);
+    // 25 names in us-east-1, 5 in eu-west-1
+    expect(gaps.filter((g: string) => g.startsWith('cloudtrail:LookupEvents us-east-1 '))).toHaveLength(25);
     expect(gaps.filter((g: string) => g.startsWith('cloudtrail:LookupEvents eu-west-1 '))).toHaveLength(5);
     expect(b.provenance('aws-audit-trail/events.ndjson')).toMatchObject({ complete: false });
     expect(b.manifest.status).toBe('partial');

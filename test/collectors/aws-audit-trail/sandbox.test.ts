@@ -96,9 +96,9 @@ describe('aws-audit-trail against the AWS sandbox, at the real 2/s quota (CLI)',
     // 120 keys + the approval + the inline policy + the rotation; not the DMS, read, old or misplaced ones
     expect(ev).toHaveLength(KEYS + 3);
     expect(ev.map((e) => e.eventId)).not.toEqual(expect.arrayContaining(['evt-dms', 'evt-read', 'evt-old', 'evt-misplaced']));
-    // us-east-1: 14 names, CreateAccessKey takes 3 pages of 50; eu-west-1: the 5 SageMaker and Secrets Manager names
+    // us-east-1: 25 names, CreateAccessKey takes 3 pages of 50; eu-west-1: the 5 SageMaker and Secrets Manager names
     const by = (r: string) => lookups().filter((q) => q.region === r);
-    expect(by('us-east-1')).toHaveLength(14 + 2);
+    expect(by('us-east-1')).toHaveLength(25 + 2);
     expect(by('eu-west-1')).toHaveLength(5);
     expect(new Set(by('eu-west-1').map((q) => (q.params as any).LookupAttributes[0].AttributeValue))).toEqual(new Set(['UpdateModelPackage', 'CreateEndpoint', 'UpdateEndpoint', 'RotateSecret', 'PutResourcePolicy']));
     for (const q of lookups()) {
@@ -176,8 +176,8 @@ describe(`aws-audit-trail against the AWS sandbox (in process, quota and limiter
     const p = second.provenance('aws-audit-trail/events.ndjson');
     expect(p.notes.window.from).toBe(new Date(first.manifest.startedAt).toISOString());
     expect(p.notes.since).toContain(first.manifest.id);
-    // 14 + 5 names, one page each
-    expect(lookups()).toHaveLength(19);
+    // 25 + 5 names, one page each
+    expect(lookups()).toHaveLength(30);
     for (const q of lookups()) expect((q.params as any).StartTime).toBe(Date.parse(first.manifest.startedAt) / 1000);
   }, 90_000);
 
