@@ -38,8 +38,8 @@ observationPeriod: {from: ${o.from}, to: ${o.to}}
 evidence:
   dir: evidence
 concurrency: 8
-# the collectors the sandboxes serve (bedrock and aws-data-stores need Bedrock and S3/KMS sandboxes the demo does not start yet)
-collectors: [aws-iam, aws-secrets-manager, mlflow-registry, mlflow-lineage, vertex-registry, vertex-lineage, vertex-endpoints, sagemaker-endpoints, sagemaker-registry, sagemaker-training, aws-audit-trail, aws-monitoring]
+# the collectors the sandboxes serve
+collectors: [aws-iam, aws-secrets-manager, mlflow-registry, mlflow-lineage, vertex-registry, vertex-lineage, vertex-endpoints, sagemaker-endpoints, sagemaker-registry, sagemaker-training, aws-audit-trail, aws-monitoring, bedrock, aws-data-stores]
 sources:
   aws:
     - name: acme-prod

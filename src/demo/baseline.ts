@@ -11,6 +11,9 @@ const DAY_MS = 86_400_000;
 const KEY = (region: string, id: string) => `arn:aws:kms:${region}:${ACCOUNT}:key/${id}`;
 const SM_KEY = KEY('us-east-1', '6f1c0de0-0000-4000-8000-00000000f00d');
 const SECRETS_KEY = { 'us-east-1': KEY('us-east-1', '1f2e3d4c-5b6a-4789-8abc-def012345678'), 'eu-west-1': KEY('eu-west-1', '9a8b7c6d-5e4f-4321-8abc-0123456789ab') } as Record<string, string>;
+const BEDROCK_KEY = KEY('us-east-1', '0b5e7a11-0000-4000-8000-00000000be0d');
+const DATA_KEY_ID = '5d3a7a00-0000-4000-8000-0000000da7a0';
+const DATA_KEY = KEY('us-east-1', DATA_KEY_ID);
 const VERTEX_KEY = 'projects/acme-ml-prod/locations/us-central1/keyRings/ml-prod/cryptoKeys/models';
 const SUPPORT_MODEL = '3312987406650671104';
 const SUPPORT_ENDPOINT = '6627183049176580096';
@@ -143,6 +146,48 @@ function healthyVertex(vx: VertexSeed): void {
   }
 }
 
+/** Bedrock: invocation logging in both regions of text, image and embedding data to CloudWatch and S3; the support assistant fine-tuned (us-east-1) under a customer key. */
+function healthyBedrock(aws: AwsSeed): void {
+  const a = aws.accounts.find((x) => x.id === ACCOUNT)!;
+  const logging = (region: string) => ({ cloudWatchConfig: { logGroupName: '/aws/bedrock/invocations', roleArn: `arn:aws:iam::${ACCOUNT}:role/bedrock-logging` }, s3Config: { bucketName: 'acme-ml-invocation-logs', keyPrefix: `bedrock/${region}/` }, textDataDeliveryEnabled: true, imageDataDeliveryEnabled: true, embeddingDataDeliveryEnabled: true });
+  a.bedrock = {
+    ...(a.bedrock ?? {}),
+    // no custom model in eu-west-1, but its foundation-model calls are logged too
+    'eu-west-1': { logging: logging('eu-west-1'), models: [] },
+    'us-east-1': {
+      logging: logging('us-east-1'),
+      models: [{ modelName: 'support-assistant-v2', baseModelId: 'amazon.titan-text-express-v1', jobName: 'tune-support-assistant-v2', kmsKeyArn: BEDROCK_KEY, trainingS3Uri: 's3://acme-ml-training-data/bedrock/support/train.jsonl', validationS3Uris: ['s3://acme-ml-training-data/bedrock/support/validation.jsonl'], outputS3Uri: 's3://acme-ml-models/bedrock/support-assistant-v2/', createdAt: '2026-10-20T09:00:00Z' }],
+    },
+  };
+}
+
+const TLS_ONLY = (b: string) => ({ Version: '2012-10-17', Statement: [{ Sid: 'DenyInsecureTransport', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [`arn:aws:s3:::${b}`, `arn:aws:s3:::${b}/*`], Condition: { Bool: { 'aws:SecureTransport': 'false' } } }] });
+
+/**
+ * S3 and KMS: every bucket and key the seeds' lineage names (s3:// URIs, KMS key ARNs of this account)
+ * exists in this account, buckets SSE-KMS under the data key, TLS-only, versioned, logged and blocked
+ * from public access (the account too), keys rotating yearly. Found by scanning the seeds, so lineage
+ * added to a fixture stays covered.
+ */
+function healthyDataStores(aws: AwsSeed, seeds: unknown[]): void {
+  const a = aws.accounts.find((x) => x.id === ACCOUNT)!;
+  const text = JSON.stringify(seeds);
+  const buckets = new Set([...text.matchAll(/s3[an]?:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/g)].map((m) => m[1]!));
+  for (const b of ['acme-ml-training-data', 'acme-ml-invocation-logs', 'acme-ml-access-logs']) buckets.add(b);
+  const keys = new Set([...text.matchAll(new RegExp(`arn:aws:kms:([a-z0-9-]+):${ACCOUNT}:key/([A-Za-z0-9-]+)`, 'g'))].map((m) => `${m[1]}|${m[2]}`));
+  keys.add(`us-east-1|${DATA_KEY_ID}`);
+  a.kms = {};
+  for (const k of keys) {
+    const [region, id] = k.split('|') as [string, string];
+    (a.kms[region] ??= []).push({ id, rotation: true, created: '2025-06-01T00:00:00Z' });
+  }
+  const blocked = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
+  a.s3 = {
+    publicAccessBlock: { ...blocked },
+    buckets: [...buckets].sort().map((name) => ({ name, region: 'us-east-1', created: '2025-06-01T00:00:00Z', encryption: { algorithm: 'aws:kms' as const, kmsKeyId: DATA_KEY, bucketKey: true }, publicAccessBlock: { ...blocked }, policy: TLS_ONLY(name), versioning: 'Enabled' as const, ...(name === 'acme-ml-access-logs' ? {} : { logging: { targetBucket: 'acme-ml-access-logs', targetPrefix: `${name}/` } }) })),
+  };
+}
+
 /** Applies every remedy to freshly loaded seeds (they are mutated), `start` being the period's first day. */
 export function healthyBaseline(seeds: { aws: AwsSeed; mlflow: MlflowSeed; vertex: VertexSeed }, start: Date): void {
   healthyIam(seeds.aws, start);
@@ -151,4 +196,7 @@ export function healthyBaseline(seeds: { aws: AwsSeed; mlflow: MlflowSeed; verte
   healthyMonitoring(seeds.aws, start);
   healthyMlflow(seeds.mlflow);
   healthyVertex(seeds.vertex);
+  healthyBedrock(seeds.aws);
+  // last: it creates what the other seeds' lineage names
+  healthyDataStores(seeds.aws, [seeds.aws, seeds.mlflow]);
 }

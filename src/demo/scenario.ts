@@ -3,7 +3,8 @@
 // report shows as deviations. Days are placed as fractions of the period so any --days ≥ 10 tells the
 // same story: approved and unapproved promotions, an alias moved, secrets rotated and one that stops
 // rotating, an admin role appearing and going, MFA enabled late, inference logging turned off (Vertex
-// and SageMaker), a SageMaker package approved by its own author, one
+// and SageMaker) and Bedrock for a few days, the training-data bucket on SSE-S3 for a few days, a
+// SageMaker package approved by its own author, one
 // day without collection and one day where a collector fails.
 import type { AwsSandbox } from '../sandbox/aws/index.js';
 import type { MlflowSandbox } from '../sandbox/mlflow/index.js';
@@ -28,6 +29,7 @@ export interface DayPlan {
 
 const ACCOUNT = '111122223333';
 const DAY_MS = 86_400_000;
+const DATA_KEY = `arn:aws:kms:us-east-1:${ACCOUNT}:key/5d3a7a00-0000-4000-8000-0000000da7a0`;
 
 export const DEMO_START = new Date('2026-11-28T02:00:00Z');
 
@@ -123,6 +125,28 @@ export function playDay(w: DemoWorld, d: number, n: number): DayPlan {
     const cfg = sm.endpointConfigs?.find((c) => c.name === 'fraud-detector-prod-cfg');
     if (cfg?.dataCapture) cfg.dataCapture.enabled = false;
     events.push('SageMaker: data capture turned off on endpoint fraud-detector-prod');
+  }
+
+  // Bedrock (us-east-1): invocation logging switched off for a few days (a cost cut), then back on
+  const br = a.bedrock?.['us-east-1'];
+  if (br && d === at(0.33)) {
+    br.logging = null;
+    events.push('Bedrock: model invocation logging turned off in us-east-1 (prompts and completions no longer logged)');
+  }
+  if (br && d === at(0.58) && br.logging === null) {
+    br.logging = { cloudWatchConfig: { logGroupName: '/aws/bedrock/invocations', roleArn: `arn:aws:iam::${ACCOUNT}:role/bedrock-logging` }, s3Config: { bucketName: 'acme-ml-invocation-logs', keyPrefix: 'bedrock/us-east-1/' }, textDataDeliveryEnabled: true, imageDataDeliveryEnabled: true, embeddingDataDeliveryEnabled: true };
+    events.push('Bedrock: model invocation logging turned back on in us-east-1');
+  }
+
+  // S3: the training-data bucket's default encryption switched to SSE-S3 for a few days, then back to the KMS key
+  const training = a.s3?.buckets.find((b) => b.name === 'acme-ml-training-data');
+  if (training && d === at(0.72)) {
+    training.encryption = { algorithm: 'AES256' };
+    events.push('S3: default encryption of acme-ml-training-data changed from SSE-KMS to SSE-S3');
+  }
+  if (training && d === at(0.85) && training.encryption?.algorithm === 'AES256') {
+    training.encryption = { algorithm: 'aws:kms', kmsKeyId: DATA_KEY, bucketKey: true };
+    events.push('S3: acme-ml-training-data back on SSE-KMS with the data key');
   }
 
   // IAM

@@ -26,14 +26,18 @@ describe('soc2 demo', () => {
     expect(report.populations.privilegedAccess.rows.length).toBeGreaterThan(0);
     // every collector ran on every day it collected
     const m = JSON.parse(readFileSync(path.join(out, 'evidence', bundles[0]!, 'manifest.json'), 'utf8'));
-    expect(new Set(m.collectors.map((c: { id: string }) => c.id))).toEqual(new Set(['aws-iam', 'aws-secrets-manager', 'mlflow-registry', 'mlflow-lineage', 'vertex-registry', 'vertex-lineage', 'vertex-endpoints', 'sagemaker-endpoints', 'sagemaker-registry', 'sagemaker-training', 'aws-audit-trail', 'aws-monitoring']));
+    expect(new Set(m.collectors.map((c: { id: string }) => c.id))).toEqual(new Set(['aws-iam', 'aws-secrets-manager', 'mlflow-registry', 'mlflow-lineage', 'vertex-registry', 'vertex-lineage', 'vertex-endpoints', 'sagemaker-endpoints', 'sagemaker-registry', 'sagemaker-training', 'aws-audit-trail', 'aws-monitoring', 'bedrock', 'aws-data-stores']));
     // mostly healthy: on the first day only carol's missing MFA (a story event: she enables it later) fails
     const failing = (b: string) => {
       const findings = JSON.parse(readFileSync(path.join(out, 'evidence', b, 'findings.json'), 'utf8')) as { check: string; status: string }[];
       return [...new Set(findings.filter((f) => f.status === 'fail').map((f) => f.check))].sort();
     };
     expect(failing(bundles[0]!)).toEqual(['aws-iam.console-users-mfa']);
-    expect(r.stderr).toMatch(/^2026-11-28 .*, 1 of 45 checks failing/m);
+    expect(r.stderr).toMatch(/^2026-11-28 .*, 1 of 52 checks failing/m);
+    // Bedrock's invocation logging off (days 3–5) and the training-data bucket on SSE-S3 (days 7–8), both restored before the last day
+    const byDay = bundles.map(failing);
+    expect(byDay.map((f) => f.includes('bedrock.invocation-logging'))).toEqual([false, false, false, true, true, false, false, false, false]);
+    expect(byDay.map((f) => f.includes('aws-data-stores.encryption-at-rest'))).toEqual([false, false, false, false, false, false, true, true, false]);
     // by the last day the story's events are what fails, one check (or a few) per event
     expect(failing(bundles[bundles.length - 1]!)).toEqual([
       'mlflow-lineage.classification-tagged', // churn-model v5 made champion: no approval, no run, no tags
@@ -48,7 +52,7 @@ describe('soc2 demo', () => {
       'vertex-lineage.datasets-traced', // fraud-detector v4 trained outside the pipeline
       'vertex-registry.production-approved', // churn-predictor champion rolled back to an unapproved v1
     ]);
-    expect(r.stderr).toContain("checks failing per day: 1 on the first day, at most 11, 11 on the last day: the company starts healthy, so the failures are the story's events");
+    expect(r.stderr).toContain("checks failing per day: 1 on the first day, at most 12, 11 on the last day: the company starts healthy, so the failures are the story's events");
     expect(existsSync(path.join(out, 'report', 'oscal', 'assessment-results.json'))).toBe(true);
     const v = await runCli(['verify', path.join(out, 'evidence'), '--public-key', path.join(out, 'demo-signing-key.pub.pem')]);
     expect(v.code, v.stdout).toBe(0);

@@ -42,7 +42,7 @@ export interface BedrockSandbox {
   close(): Promise<void>;
 }
 
-class ApiError extends Error {
+export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly type: string,
@@ -63,7 +63,19 @@ function page<T>(items: T[], q: URLSearchParams): { items: T[]; nextToken?: stri
   return { items: items.slice(start, end), ...(end < items.length ? { nextToken: Buffer.from(String(end)).toString('base64url') } : {}) };
 }
 
-export async function startBedrockSandbox(seed: BedrockSeed): Promise<BedrockSandbox> {
+/** The Bedrock action a GET path names (and the model or job it names), or undefined: not a Bedrock read. */
+export function bedrockAction(method: string, path: string): { action: string; id?: string } | undefined {
+  if (method !== 'GET') return undefined;
+  if (path === '/logging/modelinvocations') return { action: 'GetModelInvocationLoggingConfiguration' };
+  if (path === '/custom-models') return { action: 'ListCustomModels' };
+  if (path === '/model-customization-jobs') return { action: 'ListModelCustomizationJobs' };
+  const m = /^\/(custom-models|model-customization-jobs)\/([^/]+)$/.exec(path);
+  if (m) return { action: m[1] === 'custom-models' ? 'GetCustomModel' : 'GetModelCustomizationJob', id: decodeURIComponent(m[2]!) };
+  return undefined;
+}
+
+/** One Bedrock read answered from the seed of an account and region; ApiError for what AWS refuses. */
+export function answerBedrock(seed: BedrockSeed, action: string, id: string | undefined, q: URLSearchParams): unknown {
   const arn = (type: string, id: string) => `arn:aws:bedrock:${seed.region}:${seed.account}:${type}/${id}`;
   const base = (id: string) => `arn:aws:bedrock:${seed.region}::foundation-model/${id}`;
   const job = (m: Omit<BedrockCustomModel, 'createdAt'> & { createdAt?: string }, running: boolean) => ({
@@ -105,32 +117,27 @@ export async function startBedrockSandbox(seed: BedrockSeed): Promise<BedrockSan
     if (!hit) throw new ApiError(404, 'ResourceNotFoundException', `${what} ${id} not found`);
     return hit;
   };
-  const route = (path: string, q: URLSearchParams): { action: string; answer: () => unknown } => {
-    if (path === '/logging/modelinvocations') return { action: 'GetModelInvocationLoggingConfiguration', answer: () => (seed.logging ? { loggingConfig: seed.logging } : {}) };
-    if (path === '/custom-models')
-      return {
-        action: 'ListCustomModels',
-        answer: () => {
-          const p = page(models, q);
-          return { modelSummaries: p.items.map((m) => ({ modelArn: m.modelArn, modelName: m.modelName, creationTime: m.creationTime, baseModelArn: m.baseModelArn, baseModelName: '', customizationType: m.customizationType, ownerAccountId: seed.account, modelStatus: m.modelStatus })), ...(p.nextToken ? { nextToken: p.nextToken } : {}) };
-        },
-      };
-    if (path === '/model-customization-jobs')
-      return {
-        action: 'ListModelCustomizationJobs',
-        answer: () => {
-          const p = page(jobs, q);
-          return { modelCustomizationJobSummaries: p.items.map((j) => ({ jobArn: j.jobArn, baseModelArn: j.baseModelArn, jobName: j.jobName, status: j.status, creationTime: j.creationTime, ...(j.outputModelArn ? { customModelArn: j.outputModelArn } : {}), customModelName: j.outputModelName, customizationType: j.customizationType })), ...(p.nextToken ? { nextToken: p.nextToken } : {}) };
-        },
-      };
-    const m = /^\/(custom-models|model-customization-jobs)\/([^/]+)$/.exec(path);
-    if (m) {
-      const id = decodeURIComponent(m[2]!);
-      return m[1] === 'custom-models' ? { action: 'GetCustomModel', answer: () => find(models, id, ['modelArn', 'modelName'], 'Custom model') } : { action: 'GetModelCustomizationJob', answer: () => find(jobs, id, ['jobArn', 'jobName'], 'Model customization job') };
+  switch (action) {
+    case 'GetModelInvocationLoggingConfiguration':
+      return seed.logging ? { loggingConfig: seed.logging } : {};
+    case 'ListCustomModels': {
+      const p = page(models, q);
+      return { modelSummaries: p.items.map((m) => ({ modelArn: m.modelArn, modelName: m.modelName, creationTime: m.creationTime, baseModelArn: m.baseModelArn, baseModelName: '', customizationType: m.customizationType, ownerAccountId: seed.account, modelStatus: m.modelStatus })), ...(p.nextToken ? { nextToken: p.nextToken } : {}) };
     }
-    throw new ApiError(404, 'UnknownOperationException', `no operation at GET ${path}`);
-  };
+    case 'ListModelCustomizationJobs': {
+      const p = page(jobs, q);
+      return { modelCustomizationJobSummaries: p.items.map((j) => ({ jobArn: j.jobArn, baseModelArn: j.baseModelArn, jobName: j.jobName, status: j.status, creationTime: j.creationTime, ...(j.outputModelArn ? { customModelArn: j.outputModelArn } : {}), customModelName: j.outputModelName, customizationType: j.customizationType })), ...(p.nextToken ? { nextToken: p.nextToken } : {}) };
+    }
+    case 'GetCustomModel':
+      return find(models, id ?? '', ['modelArn', 'modelName'], 'Custom model');
+    case 'GetModelCustomizationJob':
+      return find(jobs, id ?? '', ['jobArn', 'jobName'], 'Model customization job');
+    default:
+      throw new ApiError(404, 'UnknownOperationException', `no operation ${action}`);
+  }
+}
 
+export async function startBedrockSandbox(seed: BedrockSeed): Promise<BedrockSandbox> {
   const requests: BedrockRequest[] = [];
   const denied = new Set<string>();
   const server = createServer((req, res) => {
@@ -141,11 +148,11 @@ export async function startBedrockSandbox(seed: BedrockSeed): Promise<BedrockSan
     };
     let action = 'unknown';
     try {
-      if (req.method !== 'GET') throw new ApiError(405, 'UnknownOperationException', `${req.method} is not a read of this sandbox`);
-      const r = route(u.pathname, u.searchParams);
+      const r = bedrockAction(req.method ?? 'GET', u.pathname);
+      if (!r) throw new ApiError(404, 'UnknownOperationException', `no operation at ${req.method} ${u.pathname}`);
       action = r.action;
       if (denied.has(action)) throw new ApiError(403, 'AccessDeniedException', `User: arn:aws:sts::${seed.account}:assumed-role/soc2/collector is not authorized to perform: bedrock:${action}`);
-      const body = r.answer();
+      const body = answerBedrock(seed, r.action, r.id, u.searchParams);
       requests.push({ action, params: Object.fromEntries(u.searchParams), status: 200 });
       reply(200, body);
     } catch (e) {

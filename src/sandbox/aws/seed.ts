@@ -3,6 +3,7 @@
 // policy documents are plain JSON objects (the server serialises and URL-encodes them itself) or,
 // when a test needs exact bytes (whitespace, key order), a string sent verbatim.
 
+import type { BedrockSeed } from './bedrock.js';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
@@ -214,6 +215,64 @@ export interface AwsAccountSeed {
   cloudtrail?: CloudTrailSeed;
   /** Region → CloudWatch alarms, AWS Backup plans and ECR images with their scans. */
   monitoring?: Record<string, MonitoringRegionSeed>;
+  /** Region → Bedrock's invocation logging, custom models and customization jobs (absent: none). */
+  bedrock?: Record<string, BedrockRegionSeed>;
+  /** The account's S3 buckets (each with its region) and its account-wide public access block. */
+  s3?: S3Seed;
+  /** Region → KMS keys. */
+  kms?: Record<string, KmsKeySeed[]>;
+}
+
+export type BedrockRegionSeed = Pick<BedrockSeed, 'logging' | 'models' | 'runningJobs'>;
+
+export interface PublicAccessBlockSeed {
+  BlockPublicAcls: boolean;
+  IgnorePublicAcls: boolean;
+  BlockPublicPolicy: boolean;
+  RestrictPublicBuckets: boolean;
+}
+
+export interface S3Seed {
+  /** s3control GetPublicAccessBlock; absent/null: none (NoSuchPublicAccessBlockConfiguration). */
+  publicAccessBlock?: PublicAccessBlockSeed | null;
+  buckets: S3BucketSeed[];
+}
+
+export interface S3BucketSeed {
+  name: string;
+  /** Default us-east-1. */
+  region?: string;
+  created?: IsoDate;
+  /** Absent: SSE-S3 (every bucket's default since 2023); null: none (ServerSideEncryptionConfigurationNotFoundError). */
+  encryption?: { algorithm: 'AES256' | 'aws:kms' | 'aws:kms:dsse'; kmsKeyId?: string; bucketKey?: boolean } | null;
+  /** Absent: all four blocked (the default since 2023); null: none. */
+  publicAccessBlock?: PublicAccessBlockSeed | null;
+  policy?: PolicyDocument | null;
+  versioning?: 'Enabled' | 'Suspended';
+  mfaDelete?: 'Enabled' | 'Disabled';
+  /** Absent: Object Lock off; `{}`: on without a default retention. */
+  objectLock?: { mode?: 'GOVERNANCE' | 'COMPLIANCE'; days?: number; years?: number };
+  logging?: { targetBucket: string; targetPrefix?: string };
+}
+
+export interface KmsKeySeed {
+  /** The key id (a UUID in AWS). */
+  id: string;
+  /** `alias/name` */
+  aliases?: string[];
+  /** Default CUSTOMER. */
+  manager?: 'CUSTOMER' | 'AWS';
+  /** Default SYMMETRIC_DEFAULT. */
+  spec?: string;
+  /** Default AWS_KMS. */
+  origin?: 'AWS_KMS' | 'EXTERNAL' | 'AWS_CLOUDHSM' | 'EXTERNAL_KEY_STORE';
+  state?: 'Enabled' | 'Disabled' | 'PendingDeletion';
+  /** Automatic rotation (customer keys; AWS managed keys always rotate). */
+  rotation?: boolean;
+  rotationPeriodDays?: number;
+  /** Absent: the default key policy (the account root may do everything). */
+  policy?: PolicyDocument;
+  created?: IsoDate;
 }
 
 export interface MonitoringRegionSeed {

@@ -14,6 +14,8 @@ import { handleOrganizations } from './organizations.js';
 import { handleSageMaker } from './sagemaker.js';
 import { handleCloudTrail } from './cloudtrail.js';
 import { backupAction, handleBackup, handleCloudWatch, handleEcr } from './monitoring.js';
+import { ApiError, answerBedrock, bedrockAction } from './bedrock.js';
+import { handleKms, handleS3, s3Action, type XmlAnswer } from './datastores.js';
 import type {
   AwsSandbox,
   AwsSandboxOptions,
@@ -25,16 +27,19 @@ import type {
   RecordedRequest,
   Runtime,
 } from './types.js';
-import { AwsError, awsId, queryEnvelope, queryErrorEnvelope, requestId as newRequestId } from './wire.js';
+import { AwsError, awsId, queryEnvelope, queryErrorEnvelope, requestId as newRequestId, xmlEscape } from './wire.js';
 
 const MAX_BODY = 16 * 1024 * 1024;
 const SCOPE = /Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request/;
 
 interface ParsedRequest {
   service: AwsService | 'unknown';
-  protocol: 'query' | 'json' | 'rest';
-  /** restJson1 (Backup): the plan and selection of the path */
-  path?: { planId?: string; selectionId?: string };
+  protocol: 'query' | 'json' | 'rest' | 'xml';
+  /** restJson1 (Backup, Bedrock) and restXml (S3): the plan and selection, the model or job, the bucket of the path */
+  path?: { planId?: string; selectionId?: string; id?: string; bucket?: string };
+  /** the query string of a REST request */
+  query?: URLSearchParams;
+  method?: string;
   action: string;
   form?: URLSearchParams;
   json?: Record<string, unknown>;
@@ -90,10 +95,23 @@ function parseRequest(req: IncomingMessage, body: string): ParsedRequest {
   const region = scope?.[3] ?? 'us-east-1';
   const scopeService = scope?.[4];
   const url = new URL(req.url ?? '/', 'http://sandbox');
-  const rest = backupAction(req.method ?? 'GET', url.pathname);
+  const method = req.method ?? 'GET';
+  const rest = backupAction(method, url.pathname);
   if (rest) {
     const params: Record<string, unknown> = Object.fromEntries(url.searchParams);
     return { service: 'backup', protocol: 'rest', action: rest.action, path: { ...(rest.planId ? { planId: rest.planId } : {}), ...(rest.selectionId ? { selectionId: rest.selectionId } : {}) }, params, accessKeyId: accessKey, region };
+  }
+  if (scopeService === 's3') {
+    const a = s3Action(method, url.pathname, url.searchParams);
+    const params: Record<string, unknown> = { ...Object.fromEntries(url.searchParams), ...(a.bucket ? { Bucket: a.bucket } : {}), ...(a.service === 's3control' ? { AccountId: header(req, 'x-amz-account-id') } : {}) };
+    return { service: a.service, protocol: 'xml', action: a.action, path: a.bucket ? { bucket: a.bucket } : {}, query: url.searchParams, method, params, accessKeyId: accessKey, region };
+  }
+  if (method !== 'POST') {
+    // restJson1 reads: Bedrock's; any other path is no operation of this sandbox, answered as AWS's REST front does
+    const b = bedrockAction(method, url.pathname);
+    const params: Record<string, unknown> = Object.fromEntries(url.searchParams);
+    const error = b ? undefined : new AwsError('UnknownOperationException', `No operation matches ${method} ${url.pathname}`, 404);
+    return { service: b ? 'bedrock' : 'unknown', protocol: 'rest', action: b?.action ?? '', path: b?.id ? { id: b.id } : {}, query: url.searchParams, params, accessKeyId: accessKey, region, error };
   }
   const target = header(req, 'x-amz-target');
   if (target) {
@@ -114,7 +132,9 @@ function parseRequest(req: IncomingMessage, body: string): ParsedRequest {
                 ? 'cloudwatch'
                 : prefix === 'AmazonEC2ContainerRegistry_V20150921'
                   ? 'ecr'
-                  : 'unknown';
+                  : prefix === 'TrentService'
+                    ? 'kms'
+                    : 'unknown';
     let json: Record<string, unknown> = {};
     let error: AwsError | undefined;
     if (body.trim() !== '') {
@@ -144,8 +164,10 @@ function parseRequest(req: IncomingMessage, body: string): ParsedRequest {
 function faultError(kind: FaultKind, service: AwsService | 'unknown', action: string, caller: Caller | undefined): AwsError {
   const json = service !== 'iam' && service !== 'sts' && service !== 'unknown';
   const who = caller?.arn ?? 'arn:aws:iam::000000000000:user/unknown';
+  if (service === 's3' || service === 's3control') return s3Fault(kind, who, action);
   switch (kind) {
     case 'throttle':
+      if (service === 'bedrock') return new AwsError('ThrottlingException', 'Too many requests, please wait before trying again.', 429);
       if (service === 'organizations') {
         return new AwsError('TooManyRequestsException', "AWS Organizations can't complete your request because another request is already in progress. Try again later.");
       }
@@ -154,6 +176,8 @@ function faultError(kind: FaultKind, service: AwsService | 'unknown', action: st
       if (service === 'secretsmanager') return new AwsError('InternalServiceError', 'An error occurred on the server side.', 500);
       if (service === 'organizations') return new AwsError('ServiceException', 'AWS Organizations can\'t complete your request because of an internal service error. Try again later.', 500);
       if (service === 'sts' || service === 'sagemaker' || service === 'cloudtrail' || service === 'cloudwatch' || service === 'ecr') return new AwsError('InternalFailure', 'An internal error has occurred.', 500);
+      if (service === 'kms') return new AwsError('KMSInternalException', 'An internal error has occurred.', 500);
+      if (service === 'bedrock') return new AwsError('InternalServerException', 'An internal server error occurred. Retry your request.', 500);
       return new AwsError('ServiceFailure', 'Request processing has failed because of an unknown error, exception or failure.', 500);
     case 'error503':
       return json
@@ -161,8 +185,8 @@ function faultError(kind: FaultKind, service: AwsService | 'unknown', action: st
         : new AwsError('ServiceUnavailable', 'Service Unavailable', 503);
     case 'deny':
       if (service === 'organizations') return new AwsError('AccessDeniedException', "You don't have permissions to access this resource.");
-      if (service === 'backup') return new AwsError('AccessDeniedException', `User: ${who} is not authorized to perform: backup:${action}`, 403);
-      if (service === 'secretsmanager' || service === 'sagemaker' || service === 'cloudtrail' || service === 'cloudwatch' || service === 'ecr') {
+      if (service === 'backup' || service === 'bedrock') return new AwsError('AccessDeniedException', `User: ${who} is not authorized to perform: ${service}:${action}`, 403);
+      if (service === 'kms' || service === 'secretsmanager' || service === 'sagemaker' || service === 'cloudtrail' || service === 'cloudwatch' || service === 'ecr') {
         return new AwsError('AccessDeniedException', `User: ${who} is not authorized to perform: ${service}:${action} because no identity-based policy allows the ${service}:${action} action`);
       }
       return new AwsError('AccessDenied', `User: ${who} is not authorized to perform: ${service}:${action} on resource: *`, 403);
@@ -172,6 +196,22 @@ function faultError(kind: FaultKind, service: AwsService | 'unknown', action: st
         : new AwsError('ExpiredToken', 'The security token included in the request is expired', 403);
     default:
       return new AwsError('InternalFailure', `fault ${kind}`, 500);
+  }
+}
+
+/** S3's spelling (restXml, S3 and S3 Control alike): SlowDown 503, InternalError 500, AccessDenied 403, ExpiredToken 400. */
+function s3Fault(kind: FaultKind, who: string, action: string): AwsError {
+  switch (kind) {
+    case 'throttle':
+      return new AwsError('SlowDown', 'Please reduce your request rate.', 503);
+    case 'error503':
+      return new AwsError('ServiceUnavailable', 'Service is unable to handle request.', 503);
+    case 'deny':
+      return new AwsError('AccessDenied', `User: ${who} is not authorized to perform: s3:${action} because no identity-based policy allows the s3:${action} action`, 403);
+    case 'expiredToken':
+      return new AwsError('ExpiredToken', 'The provided token has expired.', 400);
+    default:
+      return new AwsError('InternalError', 'We encountered an internal error. Please try again.', 500);
   }
 }
 
@@ -264,6 +304,16 @@ function xmlns(service: AwsService | 'unknown'): string {
 }
 
 function errorReply(p: ParsedRequest, err: AwsError, rid: string): Reply {
+  if (p.protocol === 'xml') {
+    // a HEAD answer has no body: the SDK knows the error by its status alone
+    if (p.method === 'HEAD') return { status: err.status, contentType: 'application/xml', body: '', error: err.code };
+    const inner = `<Code>${err.code}</Code><Message>${xmlEscape(err.message)}</Message>`;
+    const body = p.service === 's3control' ? `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error>${inner}</Error><RequestId>${rid}</RequestId></ErrorResponse>` : `<?xml version="1.0" encoding="UTF-8"?>\n<Error>${inner}${p.path?.bucket ? `<BucketName>${xmlEscape(p.path.bucket)}</BucketName>` : ''}<RequestId>${rid}</RequestId></Error>`;
+    return { status: err.status, contentType: 'application/xml', body, error: err.code, headers: { 'x-amz-request-id': rid } };
+  }
+  if (p.protocol === 'rest' && p.service !== 'backup') {
+    return { status: err.status, contentType: 'application/json', body: JSON.stringify({ message: err.message }), error: err.code, headers: { 'x-amzn-ErrorType': err.code } };
+  }
   if (p.protocol === 'rest') {
     return { status: err.status, contentType: 'application/json', body: JSON.stringify({ Code: err.code, Message: err.message }), error: err.code, headers: { 'x-amzn-ErrorType': err.code } };
   }
@@ -279,11 +329,28 @@ function errorReply(p: ParsedRequest, err: AwsError, rid: string): Reply {
   return { status: err.status, contentType: 'text/xml', body: queryErrorEnvelope(err, rid, xmlns(p.service)), error: err.code };
 }
 
+function bedrockReply(p: ParsedRequest, ctx: HandlerContext): Reply {
+  const seed = ctx.caller.account.bedrock?.[ctx.region] ?? { logging: null, models: [] };
+  try {
+    const body = answerBedrock({ account: ctx.caller.account.id, region: ctx.region, ...seed }, p.action, p.path?.id, p.query ?? new URLSearchParams());
+    return { status: 200, contentType: 'application/json', body: JSON.stringify(body) };
+  } catch (e) {
+    if (e instanceof ApiError) throw new AwsError(e.type, e.message, e.status);
+    throw e;
+  }
+}
+
+function xmlReply(a: XmlAnswer): Reply {
+  return { status: a.status, contentType: a.contentType ?? 'application/xml', body: a.body, ...(a.headers ? { headers: a.headers } : {}) };
+}
+
 function dispatch(p: ParsedRequest, ctx: HandlerContext): Reply {
+  if (p.protocol === 'xml') return xmlReply(handleS3(p.action, p.path?.bucket, p.query ?? new URLSearchParams(), ctx));
+  if (p.service === 'bedrock') return bedrockReply(p, ctx);
   if (p.protocol === 'rest') return { status: 200, contentType: 'application/json', body: JSON.stringify(handleBackup(p.action, p.params, ctx, p.path?.planId, p.path?.selectionId)) };
   if (p.protocol === 'json') {
     const json = p.json ?? {};
-    const result = p.service === 'secretsmanager' ? handleSecrets(p.action, json, ctx) : p.service === 'sagemaker' ? handleSageMaker(p.action, json, ctx) : p.service === 'cloudtrail' ? handleCloudTrail(p.action, json, ctx) : p.service === 'cloudwatch' ? handleCloudWatch(p.action, json, ctx) : p.service === 'ecr' ? handleEcr(p.action, json, ctx) : handleOrganizations(p.action, json, ctx);
+    const result = p.service === 'secretsmanager' ? handleSecrets(p.action, json, ctx) : p.service === 'sagemaker' ? handleSageMaker(p.action, json, ctx) : p.service === 'cloudtrail' ? handleCloudTrail(p.action, json, ctx) : p.service === 'cloudwatch' ? handleCloudWatch(p.action, json, ctx) : p.service === 'ecr' ? handleEcr(p.action, json, ctx) : p.service === 'kms' ? handleKms(p.action, json, ctx) : handleOrganizations(p.action, json, ctx);
     return { status: 200, contentType: p.service === 'cloudwatch' ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1', body: JSON.stringify(result) };
   }
   const form = p.form ?? new URLSearchParams();
@@ -330,12 +397,6 @@ export async function startAwsSandbox(opts: AwsSandboxOptions): Promise<AwsSandb
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const arrived = Date.now();
-    if (req.method !== 'POST' && !backupAction(req.method ?? 'GET', new URL(req.url ?? '/', 'http://sandbox').pathname)) {
-      const body = JSON.stringify({ sandbox: 'aws', services: ['iam', 'sts', 'secretsmanager', 'organizations', 'sagemaker', 'cloudtrail', 'cloudwatch', 'ecr', 'backup'] });
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
-      res.end(body);
-      return;
-    }
     const raw = await readBody(req);
     const p = parseRequest(req, raw);
     const rid = newRequestId();

@@ -2,7 +2,7 @@
 
 import type { AwsAccountSeed, AwsSeed } from './seed.js';
 
-export type AwsService = 'iam' | 'sts' | 'secretsmanager' | 'organizations' | 'sagemaker' | 'cloudtrail' | 'cloudwatch' | 'ecr' | 'backup';
+export type AwsService = 'iam' | 'sts' | 'secretsmanager' | 'organizations' | 'sagemaker' | 'cloudtrail' | 'cloudwatch' | 'ecr' | 'backup' | 'bedrock' | 's3' | 's3control' | 'kms';
 
 export type FaultKind =
   | 'throttle'
