@@ -22,6 +22,8 @@ const commands = {
   demo: () => import('./commands/demo.js').then((m) => m.demoCommand),
   report: () => import('./commands/report.js').then((m) => m.reportCommand),
   diff: () => import('./commands/diff.js').then((m) => m.diffCommand),
+  evidenceAdd: () => import('./commands/evidence.js').then((m) => m.evidenceAddCommand),
+  evidenceDue: () => import('./commands/evidence.js').then((m) => m.evidenceDueCommand),
 };
 
 export function buildProgram(setExit: (code: number) => void): Command {
@@ -116,6 +118,35 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('-o, --out <dir>', 'where the evidence and the report go', 'demo-out')
     .option('--start <date>', 'first day of the period (YYYY-MM-DD)')
     .action((o) => run(commands.demo().then((f) => f(o))));
+
+  const evidence = program.command('evidence').description('manual evidence (what no API shows): add files with the period they cover, list what is missing or due');
+  evidence
+    .command('add')
+    .description('add files as manual evidence of a control for the period they cover; the next collect takes them into its bundle (or --now: a bundle of their own)')
+    .argument('<file...>', 'the evidence files (copied unmodified)')
+    .option('--control <id>', 'the control (e.g. IAM-07) or its manual test (e.g. access-review)')
+    .option('--test <id>', 'the manual test, when the control has several')
+    .option('--covers <period>', 'the period the evidence covers: FROM..TO or one date (YYYY-MM-DD)')
+    .option('--title <text>', 'a title (default: the file name)')
+    .option('--by <name>', 'who adds it (default: the current user)')
+    .option('--note <text>', 'a note for the auditor')
+    .option('--now', 'write a signed, chained bundle of its own now instead of waiting for the next collect')
+    .option('-c, --config <file>', 'config file (evidence dir, register, signing key)', DEFAULT_CONFIG)
+    .option('-e, --evidence <dir>', "evidence directory (default: the config's evidence.dir)")
+    .option('--sign-key <file>', 'with --now: Ed25519 private key (PEM); or set SOC2_SIGNING_KEY')
+    .option('--json', 'print what was recorded as JSON')
+    .action((files, o) => run(commands.evidenceAdd().then((f) => f(files, o))));
+  evidence
+    .command('due')
+    .description("what the register's manual tests still need: elapsed periods without evidence, and periods ending within N days")
+    .option('--within <days>', 'look this many days ahead', '30')
+    .option('--fail-on-due', 'exit 5 when anything is missing or due')
+    .option('--from <date>', "first day of the window (default: the config's observationPeriod, else 1 January)")
+    .option('--to <date>', "last day of the window (default: observationPeriod, else today)")
+    .option('-c, --config <file>', 'config file (evidence dir, register)', DEFAULT_CONFIG)
+    .option('-e, --evidence <dir>', "evidence directory (default: the config's evidence.dir)")
+    .option('--json', 'print the list as JSON')
+    .action((o) => run(commands.evidenceDue().then((f) => f(o))));
 
   program
     .command('keygen')

@@ -1,6 +1,7 @@
 // Bundle format 1: the manifest shape and the path rules shared by the writer and the verifier.
 import type { BuildInfo } from '../core/build-info.js';
 import type { FindingStatus, Gap, Provenance } from '../core/types.js';
+import type { ManualMeta } from './manual.js';
 
 export const BUNDLE_FORMAT = 'soc2-evidence-bundle/1';
 export const MANIFEST = 'manifest.json';
@@ -33,6 +34,8 @@ export interface ArtifactEntry extends FileEntry {
   records: number;
   criteria: string[];
   provenance: Provenance;
+  /** manual evidence (kind manual.<control>): who added it, when, and the period it covers (src/bundle/manual.ts) */
+  manual?: ManualMeta;
 }
 
 export interface CollectorEntry {
@@ -74,6 +77,8 @@ export interface Manifest {
   files: FileEntry[];
   previous: { id: string; manifestSha256: string } | null;
   signing: { algorithm: 'ed25519'; keyId: string; publicKey: string } | null;
+  /** "manual-evidence": a bundle `soc2 evidence add --now` wrote, holding only manual evidence (no collection) */
+  purpose?: 'manual-evidence';
 }
 
 /** A manifest path must stay inside the bundle: relative, forward slashes, no `.`/`..` segments. */

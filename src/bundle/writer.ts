@@ -1,13 +1,15 @@
 // Writes one bundle into <id>.partial/, streaming and hashing every artifact as it goes, then
 // flushes everything and renames the directory: a crash never leaves a bundle that looks complete.
 import { createHash, type Hash } from 'node:crypto';
-import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { constants, createWriteStream, rmSync, type WriteStream } from 'node:fs';
+import { copyFile, mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { DiskFullError, asDiskFull } from '../core/errors.js';
 import path from 'node:path';
 import type { ArtifactDecl, ArtifactSink, NdjsonArtifact, OperationRecord, Provenance, Target } from '../core/types.js';
 import { CONFIG_FILE, FINDINGS, MANIFEST, PARTIAL_SUFFIX, SIGNATURE, type ArtifactEntry, type FileEntry, type Manifest } from './manifest.js';
 import { signManifest, type SigningKey } from './sign.js';
+import { sha256File } from './hash.js';
+import { manualArtifactEntry, manualArtifactPath, type ManualMeta } from './manual.js';
 
 export interface SinkOptions {
   collector: string;
@@ -179,6 +181,31 @@ export class BundleWriter {
         }
       },
     };
+  }
+
+  /**
+   * Copies a manual evidence file into the bundle unmodified, hashing the copy; refused when the copy's
+   * SHA-256 is not the one recorded when the file was added (it changed in pending/ since).
+   */
+  async addManual(src: string, meta: ManualMeta, expectSha256: string, criteria: string[]): Promise<ArtifactEntry> {
+    const rel = manualArtifactPath(meta, expectSha256);
+    const abs = path.join(this.partialDir, ...rel.split('/'));
+    this.assertOpen(rel);
+    try {
+      await mkdir(path.dirname(abs), { recursive: true });
+      await copyFile(src, abs, constants.COPYFILE_EXCL);
+      await fsyncPath(abs);
+    } catch (e) {
+      throw this.full(e, abs);
+    }
+    const got = await sha256File(abs);
+    if (got.sha256 !== expectSha256) {
+      await rm(abs, { force: true });
+      throw new Error(`${src}: content does not match the SHA-256 recorded when it was added`);
+    }
+    const entry = manualArtifactEntry(meta, { path: rel, ...got }, criteria);
+    this.artifacts.push(entry);
+    return entry;
   }
 
   async writeFindings(findings: unknown[]): Promise<FileEntry> {

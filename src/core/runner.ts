@@ -11,6 +11,7 @@ import { BUNDLE_FORMAT, CONFIG_FILE, PARTIAL_SUFFIX, type ArtifactEntry, type Bu
 import type { SigningKey } from '../bundle/sign.js';
 import { artifactReader, latestBundle, listQuarantine, sweepPartials } from '../bundle/store.js';
 import { BundleWriter } from '../bundle/writer.js';
+import { clearPending, listPending, pendingContent, PENDING, type PendingEntry } from '../bundle/manual.js';
 import type { Mappings } from '../mapping/index.js';
 import { ChainError, describeError } from './errors.js';
 import { EvidenceHistory } from './history.js';
@@ -279,6 +280,9 @@ async function collectInto(
   // a full disk is not a gap of the source: the run stops, with one line naming the path
   if (writer.diskFull) throw writer.diskFull;
 
+  // manual evidence added since the last bundle (soc2 evidence add, without --now) goes into this one
+  const taken = await takePending(o, writer);
+
   findings.sort((a, b) => a.check.localeCompare(b.check) || a.source.localeCompare(b.source) || JSON.stringify(a.scope).localeCompare(JSON.stringify(b.scope)));
   entries.sort((a, b) => a.id.localeCompare(b.id) || a.source.localeCompare(b.source) || JSON.stringify(a.scope).localeCompare(JSON.stringify(b.scope)));
   await writer.writeFindings(findings);
@@ -307,7 +311,25 @@ async function collectInto(
     },
     o.signKey,
   );
+  clearPending(taken);
   return { dir, manifest, findings };
+}
+
+/** Copies every pending manual evidence file into the bundle; one whose copy changed stays pending, with a warning. */
+async function takePending(o: RunOptions, writer: BundleWriter): Promise<PendingEntry[]> {
+  const { entries, broken } = listPending(o.evidenceDir);
+  for (const b of broken) o.log.warn(`${PENDING}/${b.id}: not taken into the bundle: ${b.why}`);
+  const taken: PendingEntry[] = [];
+  for (const p of entries) {
+    try {
+      await writer.addManual(pendingContent(p), p.meta, p.sha256, p.criteria);
+      taken.push(p);
+    } catch (e) {
+      if (writer.diskFull) throw writer.diskFull;
+      o.log.warn(`${PENDING}/${p.id}: not taken into the bundle: ${redactString(describeError(e).message)}`);
+    }
+  }
+  return taken;
 }
 
 /** config.json: the redacted config in force and the units it expects (whatever `--only` picked). */

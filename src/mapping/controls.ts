@@ -14,7 +14,21 @@ import { REPORT_CHECKS, type Mappings } from './index.js';
 export const FREQUENCIES = ['continuous', 'daily', 'weekly', 'monthly', 'quarterly', 'annually', 'per-event'] as const;
 export type Frequency = (typeof FREQUENCIES)[number];
 
-const manualTest = z.strictObject({ id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case id (letters, digits, "-")'), request: z.string().min(10) });
+/**
+ * How often a manual test needs evidence: one piece per calendar month, quarter, half-year or year of the
+ * observation window, or once for the whole window ("period", the default of registers written before
+ * `every` existed). src/report/manual.ts cuts the window into these periods.
+ */
+export const EVERY = ['monthly', 'quarterly', 'semiannually', 'annually', 'period'] as const;
+export type Every = (typeof EVERY)[number];
+
+const manualTest = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case id (letters, digits, "-")'),
+  request: z.string().min(10),
+  every: z.enum(EVERY).default('period'),
+  /** evidence is needed per employee (e.g. security training): each period's evidence must cover all of them */
+  per: z.enum(['employee']).optional(),
+});
 const control = z
   .strictObject({
     id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/, 'expected an id of letters, digits, ".", "_" or "-"'),

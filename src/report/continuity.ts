@@ -43,7 +43,8 @@ export class ContinuityAggregator {
     };
     this.bundles.push(row);
     const cd = this.days.get(date);
-    if (cd) {
+    // a bundle of manual evidence only (evidence add --now) collected nothing: it does not make a day covered
+    if (cd && manifest.purpose !== 'manual-evidence') {
       cd.bundles.push(id);
       cd[status]++;
     }

@@ -1,8 +1,9 @@
 // The control register is data, linted like the mappings: unknown checks, criteria and frequencies
 // fail, and a control cannot claim a criterion its checks do not map to as primary.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import YAML from 'yaml';
 import { collectors } from '../../collectors/registry.js';
 import { lintRegister, loadRegister, untestedChecks } from '../../src/mapping/controls.js';
 import { loadMappings } from '../../src/mapping/index.js';
@@ -41,6 +42,32 @@ describe('control register', () => {
   it('a directory without YAML and a missing path are one-line usage errors', () => {
     expect(() => loadRegister(path.join(repoRoot, 'docs'))).toThrow(/docs: no \*\.yaml control files/);
     expect(() => loadRegister('/nonexistent/controls', 'soc2.config.yaml: controls: ')).toThrow('soc2.config.yaml: controls: /nonexistent/controls: control register not found');
+  });
+
+  it('every manual test of the shipped register states how often evidence is needed', () => {
+    const files = readdirSync(path.join(repoRoot, 'controls')).filter((f) => f.endsWith('.yaml'));
+    const stated: string[] = [];
+    for (const f of files) {
+      const raw = YAML.parse(readFileSync(path.join(repoRoot, 'controls', f), 'utf8')) as { controls: { id: string; tests: { manual?: { id: string; every?: string }[] } }[] };
+      for (const c of raw.controls) for (const t of c.tests.manual ?? []) stated.push(`${c.id}/${t.id}: ${t.every ?? 'not stated'}`);
+    }
+    expect(stated.filter((s) => s.endsWith('not stated'))).toEqual([]);
+    expect(stated).toContain('IAM-07/access-review: quarterly');
+    expect(stated).toContain('VUL-02/pentest: annually');
+    expect(stated).toContain('HR-01/security-training: annually');
+    expect(stated).toContain('GOV-03/policy-review: annually');
+    expect(stated).toContain('IR-01/incident-response-test: annually');
+    const training = loadRegister().controls.find((c) => c.id === 'HR-01')!.tests.manual[0]!;
+    expect(training.per).toBe('employee');
+  });
+
+  it('an unknown `every` fails naming the file and the path', () => {
+    expect(() => loadRegister(fixture('bad-every.yaml'))).toThrow(/bad-every\.yaml: controls\[0\]\.tests\.manual\[0\]\.every: .*quarterly.*annually/);
+  });
+
+  it('every in-scope criterion of the catalog but the carved-out physical ones is addressed by a control', () => {
+    const addressed = new Set(loadRegister().controls.flatMap((c) => c.criteria));
+    expect(m.catalog.filter((c) => !addressed.has(c.id)).map((c) => c.id)).toEqual(['CC6.4', 'CC6.5']);
   });
 
   it('every default control names an owner and a known frequency', () => {

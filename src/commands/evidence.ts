@@ -1,0 +1,204 @@
+// `soc2 evidence add FILE… --control ID --covers FROM..TO|DATE`: manual evidence into the chain (pending/
+// for the next collect, or a bundle of its own with --now). `soc2 evidence due`: which required periods of
+// the register's manual tests have no evidence, or fall due within N days.
+import { userInfo } from 'node:os';
+import path from 'node:path';
+import { acquireLock } from '../bundle/lock.js';
+import {
+  assertNotDuplicate,
+  hashInputFile,
+  listPending,
+  mediaTypeOf,
+  parseCovers,
+  recordedManualEvidence,
+  resolveManualTest,
+  stagePending,
+  clearPending,
+  type ManualMeta,
+  type PendingEntry,
+} from '../bundle/manual.js';
+import { BUNDLE_FORMAT, type Manifest } from '../bundle/manifest.js';
+import { loadSigningKey } from '../bundle/sign.js';
+import { latestBundle } from '../bundle/store.js';
+import { BundleWriter } from '../bundle/writer.js';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { readBuildInfo } from '../core/build-info.js';
+import { ExitCode, UsageError } from '../core/errors.js';
+import { toolVersion } from '../core/paths.js';
+import { assertFollows, ciIdentity, newBundleId } from '../core/runner.js';
+import { lintRegister, loadRegister, type Register } from '../mapping/controls.js';
+import { loadMappings } from '../mapping/index.js';
+import { isDate } from '../report/dates.js';
+import { dueList, manualEvidenceOf } from '../report/manual.js';
+
+export interface EvidenceAddOptions {
+  control?: string;
+  test?: string;
+  covers?: string;
+  title?: string;
+  by?: string;
+  note?: string;
+  now?: boolean;
+  config: string;
+  evidence?: string;
+  signKey?: string;
+  json?: boolean;
+}
+
+export interface EvidenceDueOptions {
+  config: string;
+  evidence?: string;
+  within?: string;
+  failOnDue?: boolean;
+  from?: string;
+  to?: string;
+  json?: boolean;
+}
+
+async function loadAll(configFile: string): Promise<{ loaded: LoadedConfig; register: Register }> {
+  const registry = (await import('../../collectors/registry.js')).collectors;
+  const loaded = loadConfig(configFile, registry);
+  if (!loaded.config.controls) return { loaded, register: loadRegister() };
+  const register = loadRegister(path.resolve(loaded.baseDir, loaded.config.controls), `${configFile}: controls: `);
+  const problems = lintRegister(register, loadMappings(loaded.config.mappings.map((m) => path.resolve(loaded.baseDir, m))), registry);
+  if (problems.length) throw new UsageError(`${configFile}: controls: ${problems[0]}`);
+  return { loaded, register };
+}
+
+const evidenceDirOf = (o: { evidence?: string }, loaded: LoadedConfig) => path.resolve(o.evidence ?? path.resolve(loaded.baseDir, loaded.config.evidence.dir));
+
+function whoAdds(by: string | undefined): string {
+  if (by !== undefined) {
+    if (!by.trim()) throw new UsageError('--by: expected the name of who adds the evidence');
+    return by.trim();
+  }
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
+}
+
+export async function evidenceAddCommand(files: string[], o: EvidenceAddOptions, env: NodeJS.ProcessEnv = process.env, now: () => Date = () => new Date()): Promise<number> {
+  if (!files.length) throw new UsageError('evidence add: give at least one FILE');
+  const covers = parseCovers(o.covers);
+  const { loaded, register } = await loadAll(o.config);
+  const { control, test } = resolveManualTest(register.controls, o.control, o.test);
+  if (o.title !== undefined && !o.title.trim()) throw new UsageError('--title: expected a title');
+  const addedBy = whoAdds(o.by);
+  const signKey = o.now ? loadSigningKey({ file: o.signKey ?? (loaded.config.signing?.keyFile ? path.resolve(loaded.baseDir, loaded.config.signing.keyFile) : undefined), env: env.SOC2_SIGNING_KEY }) : null;
+  if (o.signKey && !o.now) throw new UsageError('--sign-key: only with --now (pending evidence is signed with the bundle the next collect writes)');
+  const evidenceDir = evidenceDirOf(o, loaded);
+  // every file is checked before anything is recorded: one bad file records none
+  const at = now();
+  const inputs = files.map((file) => {
+    const h = hashInputFile(file);
+    const meta: ManualMeta = { control: control.id, test: test.id, title: o.title?.trim() ?? path.basename(file), note: o.note ?? null, addedBy, addedAt: at.toISOString(), covers, mediaType: mediaTypeOf(file), fileName: path.basename(file) };
+    return { file, h, meta };
+  });
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(evidenceDir, { recursive: true });
+  const lock = await acquireLock(evidenceDir);
+  try {
+    const recorded = recordedManualEvidence(evidenceDir);
+    for (const i of inputs) {
+      assertNotDuplicate(recorded, i.file, { sha256: i.h.sha256, control: control.id, covers });
+      recorded.push({ where: 'this command', sha256: i.h.sha256, control: control.id, covers, fileName: i.meta.fileName });
+    }
+    const criteria = control.criteria;
+    if (o.now) {
+      const r = await writeManualBundle(evidenceDir, loaded, inputs, criteria, signKey, env, now);
+      if (o.json) process.stdout.write(JSON.stringify({ bundle: r.dir, artifacts: r.manifest.artifacts.map((a) => ({ path: a.path, sha256: a.sha256, bytes: a.bytes, ...a.manual })) }) + '\n');
+      else {
+        for (const a of r.manifest.artifacts) process.stderr.write(`added ${a.manual!.fileName} (${a.sha256.slice(0, 12)}, ${a.bytes} bytes) for ${control.id}/${test.id} covering ${covers.from}..${covers.to}\n`);
+        process.stdout.write(r.dir + '\n');
+      }
+      return ExitCode.ok;
+    }
+    const staged: PendingEntry[] = [];
+    try {
+      for (const i of inputs) staged.push(stagePending(evidenceDir, i.file, i.meta, i.h, criteria, at));
+    } catch (e) {
+      clearPending(staged);
+      throw e;
+    }
+    if (o.json) process.stdout.write(JSON.stringify({ pending: staged.map((p) => ({ id: p.id, sha256: p.sha256, bytes: p.bytes, ...p.meta })) }) + '\n');
+    else {
+      for (const p of staged) process.stderr.write(`staged ${p.meta.fileName} (${p.sha256.slice(0, 12)}, ${p.bytes} bytes) for ${control.id}/${test.id} covering ${covers.from}..${covers.to}; the next "soc2 collect" takes it into its bundle\n`);
+      for (const p of staged) process.stdout.write(path.join(evidenceDir, 'pending', p.id) + '\n');
+    }
+    return ExitCode.ok;
+  } finally {
+    lock.release();
+  }
+}
+
+/** A bundle holding only manual evidence, chained after the tip and signed like a collect's. */
+async function writeManualBundle(
+  evidenceDir: string,
+  loaded: LoadedConfig,
+  inputs: { file: string; h: { sha256: string }; meta: ManualMeta }[],
+  criteria: string[],
+  signKey: ReturnType<typeof loadSigningKey>,
+  env: NodeJS.ProcessEnv,
+  now: () => Date,
+): Promise<{ dir: string; manifest: Manifest }> {
+  const { config } = loaded;
+  const stream = config.evidence.stream ?? null;
+  const prev = latestBundle(evidenceDir, stream);
+  const startedAt = now();
+  const id = newBundleId(startedAt);
+  assertFollows(prev && { id: prev.id, where: evidenceDir }, id, startedAt);
+  const writer = await BundleWriter.create(evidenceDir, id);
+  try {
+    for (const i of inputs) await writer.addManual(i.file, i.meta, i.h.sha256, criteria).catch((e: Error) => {
+      throw new UsageError(`${i.file}: changed while it was being added (${e.message}); nothing was added`);
+    });
+    await writer.writeFindings([]);
+    const { manifest, dir } = await writer.finalize(
+      {
+        format: BUNDLE_FORMAT,
+        id,
+        stream,
+        tool: { name: 'soc2', version: toolVersion, build: readBuildInfo() },
+        organization: config.organization ?? null,
+        startedAt: startedAt.toISOString(),
+        finishedAt: now().toISOString(),
+        status: 'complete',
+        config: { sha256: loaded.sha256, scope: ['security', ...config.scope.filter((s) => s !== 'security')] },
+        identity: { aws: [], gcp: [], mlflow: [], ci: ciIdentity(env) },
+        collectors: [],
+        findings: { path: 'findings.json', summary: { pass: 0, fail: 0, error: 0, not_applicable: 0 } },
+        previous: prev ? { id: prev.id, manifestSha256: prev.manifestSha256 } : null,
+        signing: signKey ? { algorithm: 'ed25519', keyId: signKey.keyId, publicKey: signKey.publicKeyPem } : null,
+        purpose: 'manual-evidence',
+      },
+      signKey,
+    );
+    return { manifest, dir };
+  } catch (e) {
+    writer.discard();
+    throw e;
+  }
+}
+
+export async function evidenceDueCommand(o: EvidenceDueOptions, now: () => Date = () => new Date()): Promise<number> {
+  const within = o.within === undefined ? 30 : Number(o.within);
+  if (!/^\d+$/.test(o.within ?? '30') || !Number.isFinite(within)) throw new UsageError(`--within: expected a whole number of days, got "${o.within}"`);
+  for (const [flag, v] of [['--from', o.from], ['--to', o.to]] as const) if (v !== undefined && !isDate(v)) throw new UsageError(`${flag}: expected a date as YYYY-MM-DD, got "${v}"`);
+  const { loaded, register } = await loadAll(o.config);
+  const evidenceDir = evidenceDirOf(o, loaded);
+  const today = now().toISOString().slice(0, 10);
+  const period = loaded.config.observationPeriod as { from: string; to: string } | undefined;
+  const from = o.from ?? period?.from ?? `${today.slice(0, 4)}-01-01`;
+  const to = o.to ?? period?.to ?? today;
+  if (from > to) throw new UsageError(`--from: ${from} is after the window's end ${to}`);
+  const evidence = manualEvidenceOf(evidenceDir, listPending(evidenceDir).entries);
+  const rows = dueList(register.controls, evidence, { from, to, today, withinDays: within });
+  if (o.json) process.stdout.write(JSON.stringify({ window: { from, to }, today, withinDays: within, items: rows }) + '\n');
+  else {
+    if (!rows.length) process.stdout.write(`nothing missing or due within ${within} days (window ${from}..${to})\n`);
+    for (const r of rows) process.stdout.write(`${r.status === 'missing' ? 'MISSING' : 'due    '} ${r.control}/${r.test} ${r.period.from}..${r.period.to} (${r.every}${r.per ? ` per ${r.per}` : ''}) ${r.status === 'missing' ? `elapsed ${r.period.to}` : `due by ${r.dueBy}`}; owner ${r.owner}${r.pending ? `; ${r.pending} file(s) pending: the next "soc2 collect" records them` : ''}\n`);
+  }
+  return o.failOnDue && rows.length ? ExitCode.findingsFailed : ExitCode.ok;
+}
