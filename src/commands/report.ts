@@ -17,6 +17,8 @@ import { FORMATS, refuseOutInsideEvidence, writeReport, type Format } from '../r
 import { integrityLine, writeOnceLine } from '../report/integrity.js';
 import type { Integrity } from '../report/model.js';
 import { loadCarveOuts } from '../report/carve-outs.js';
+import { loadPolicies } from '../report/policies.js';
+import { loadVendorRegister } from '../report/vendor-register.js';
 import type { SamplingRequest } from '../report/sampling.js';
 import { trustedKeysFor } from './verify.js';
 
@@ -171,6 +173,7 @@ async function reportFrom(
     eventChecks: c.eventChecks,
     ...(c.responses ? { responses: c.responses } : {}),
     ...(loaded?.config.report ? { responseDueDays: loaded.config.report.responseDueDays } : {}),
+    ...(loaded ? vendorInputs(loaded, configFile!) : {}),
   });
 
   const integrity = outcome.ok ? outcome.model.integrity : outcome.integrity;
@@ -257,4 +260,19 @@ function responsesOf(flag: string | undefined, loaded: LoadedConfig | null, conf
     if (e instanceof UsageError) throw new UsageError(e.message.startsWith(file) ? `${shown}${e.message.slice(file.length)}` : e.message);
     throw e;
   }
+}
+
+/** The vendor register and policy index the config names (read and validated up front), and the company's own identifiers from its sources. */
+function vendorInputs(loaded: LoadedConfig, configFile: string): Pick<Parameters<typeof buildReport>[0], 'vendors' | 'policies' | 'own'> {
+  const c = loaded.config;
+  return {
+    ...(c.vendors ? { vendors: loadVendorRegister(path.resolve(loaded.baseDir, c.vendors), `${configFile}: vendors: `) } : {}),
+    ...(c.policies ? { policies: loadPolicies(path.resolve(loaded.baseDir, c.policies), `${configFile}: policies: `) } : {}),
+    own: {
+      awsAccounts: c.sources.aws.flatMap((s) => [...(s.organization?.include ?? []), ...(s.assumeRoleArn ? [s.assumeRoleArn.split(':')[4]!] : [])]),
+      buckets: c.sources.aws.flatMap((s) => s.trainingDataBuckets),
+      gcpProjects: c.sources.vertex.map((s) => s.project),
+      domains: [],
+    },
+  };
 }

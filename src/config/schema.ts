@@ -170,6 +170,10 @@ export const configSchema = z.strictObject({
       responseDueDays: z.number().int().min(0).max(3650).default(30),
     })
     .optional(),
+  /** the vendor register (vendors.yaml, relative to the config): third parties, their DPAs and risk assessments */
+  vendors: z.string().min(1).optional(),
+  /** the policy index (e.g. policies/index.yaml, relative to the config): written policies and their reviews */
+  policies: z.string().min(1).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -34,6 +34,9 @@ import { applyCarveOuts, loadCarveOuts, type CarveOutSet } from './carve-outs.js
 import { timelinessExceptions } from './timeliness.js';
 import { applyResponses, DEFAULT_RESPONSE_DUE_DAYS, type ResponseEntry } from './responses.js';
 import { bundleVisit, scopeLabel, withoutSource, type BundleVisit } from './visit.js';
+import { VendorsAggregator, type OwnIdentifiers } from './vendors.js';
+import type { VendorRegister } from './vendor-register.js';
+import type { PolicyIndex } from './policies.js';
 
 export { PRIVILEGE_CHECKS } from './populations.js';
 export { scopeLabel };
@@ -73,6 +76,12 @@ export interface ReportInput {
   eventChecks?: ReadonlySet<string>;
   /** the populations the collectors declare (meta.populations); default: read from the collector registry */
   populations?: DeclaredPopulation[];
+  /** config `vendors:` (src/report/vendor-register.ts); without it discovered third parties are listed, not judged */
+  vendors?: VendorRegister;
+  /** config `policies:` (src/report/policies.ts) */
+  policies?: PolicyIndex;
+  /** the company's own accounts, buckets, projects and domains from the config (sources); never vendors */
+  own?: OwnIdentifiers;
 }
 
 export type ReportOutcome = { ok: true; model: ReportModel } | { ok: false; integrity: Integrity; window: ReportModel['window']; bundles: number };
@@ -104,6 +113,7 @@ interface Aggregators {
   populations: PopulationsAggregator;
   artifacts: ArtifactRow[];
   eventChecks: ReadonlySet<string>;
+  vendors: VendorsAggregator;
 }
 
 export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
@@ -147,6 +157,7 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
     populations: new PopulationsAggregator(window.from, input.populations ?? declaredPopulations(registry!)),
     artifacts: [],
     eventChecks: input.eventChecks ?? eventChecksOf(registry!),
+    vendors: new VendorsAggregator(input.vendors ?? null, input.own ?? { awsAccounts: [], buckets: [], gcpProjects: [], domains: [] }, input.policies ?? null),
   };
   for (const id of windowIds) {
     const dir = path.join(evidenceDir, id);
@@ -162,6 +173,8 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
   const continuity = ag.continuity.finish(badBundles);
   const exceptions = ag.exceptions.finish(window.through);
   exceptions.push(...timelinessExceptions(ag.artifacts, input.timeliness?.maxSourceAgeHours, window.through)); // stale source data (src/report/timeliness.ts)
+  const vendors = ag.vendors.finish(window.through); // vendor register and policies (src/report/vendors.ts)
+  exceptions.push(...vendors.exceptions);
   const responses = applyResponses(exceptions, input.responses?.entries ?? [], { file: input.responses?.file ?? null, dueDays: input.responseDueDays ?? DEFAULT_RESPONSE_DUE_DAYS });
   ag.coverage.finish(days);
   const lastBundleDay = ag.continuity.lastDay();
@@ -219,6 +232,8 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
     populations,
   };
   applyCarveOuts(model, input.carveOuts ?? loadCarveOuts()); // subservice organizations (src/report/carve-outs.ts)
+  model.vendors = vendors.vendors;
+  if (vendors.policies) model.policies = vendors.policies;
   return { ok: true, model };
 }
 
@@ -248,7 +263,9 @@ async function visitBundle(v: BundleVisit, manifestSha: string, ag: Aggregators)
     const fr = v.ref(a.path, a.sha256);
     ag.criteria.addArtifact(id, date, a.kind, art.criteria, { ...fr, records: a.records, complete: art.complete, collectedAt: art.collectedAt, source: a.source, scope: art.scope });
     await ag.populations.addArtifact(v, a, fr, art.scope, art.collectedAt);
+    await ag.vendors.addArtifact(v, a, art.scope);
   }
+  ag.vendors.endBundle(v, v.ref(MANIFEST, manifestSha));
 
   const findings = await readFindings(v);
   if (!findings) return;

@@ -4,6 +4,7 @@ import { scopeLabel } from './aggregate.js';
 import { csv } from './escape.js';
 import { operationsLabel } from './ipe.js';
 import type { Population, ReportModel } from './model.js';
+import { vendorsCsv } from './vendors-render.js';
 
 export interface CsvFile {
   path: string;
@@ -91,6 +92,7 @@ export function renderCsv(m: ReportModel): CsvFile[] {
         m.controls.flatMap((c) => [...c.period.deviations, ...c.notTested].sort((a, b) => a.date.localeCompare(b.date) || a.check.localeCompare(b.check)).map((i) => [c.id, i.date, i.check, i.source, scopeLabel(i.scope), i.status, i.exceptions, i.summary, i.findingsFile?.href, i.findingsFile?.sha256])),
       ),
     },
+    ...vendorsCsv(m), // vendors.csv, policies.csv (src/report/vendors-render.ts)
   ];
 }
 

@@ -38,3 +38,11 @@ export function utcDay(iso: unknown): string | null {
 export function daysBetween(from: string, to: string): number {
   return Math.round((Date.parse(to + 'T00:00:00Z') - Date.parse(from + 'T00:00:00Z')) / 86_400_000);
 }
+
+/** Months added to a date, clamped to the month's last day (2026-01-31 + 1 month = 2026-02-28): review and renewal due dates. */
+export function addMonths(date: string, months: number): string {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const t = new Date(Date.UTC(y, m - 1 + months, 1));
+  t.setUTCDate(Math.min(d, new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth() + 1, 0)).getUTCDate()));
+  return t.toISOString().slice(0, 10);
+}

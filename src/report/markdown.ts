@@ -7,6 +7,7 @@ import type { EvidenceStatus, FileRef, Population, ReportModel } from './model.j
 
 const pct = (r: number | null) => (r === null ? '—' : `${(r * 100).toFixed(r === 1 || r === 0 ? 0 : 1)}%`);
 const LABEL: Record<EvidenceStatus, string> = { pass: 'PASS', 'not-tested': 'NOT TESTED EVERY DAY', fail: 'FAIL', error: 'ERROR', collected: 'collected', 'no-evidence': 'no evidence', manual: 'manual' };
+import { vendorsMarkdown } from './vendors-render.js';
 
 function table(head: string[], rows: string[][], empty = '_None._', max = 1000): string {
   if (!rows.length) return empty + '\n';
@@ -185,6 +186,7 @@ export function renderMarkdown(m: ReportModel): string {
     if (carved.length) L.push('', `Carved out (physical parts): ${carved.map((c) => `**${c.id}** (${c.carvedOut!.organizations.join(', ')})`).join(', ')}.`, '');
   }
 
+  L.push(...vendorsMarkdown(m)); // src/report/vendors-render.ts
   L.push('## Appendix: bundles', '');
   if (stamp) L.push(stamp);
   L.push(md(m.integrity.method), '');

@@ -5,6 +5,7 @@ import type { TrustSummary, WriteOnceSummary } from '../bundle/trust.js';
 import type { Problem } from '../bundle/verify.js';
 import type { CarveOutReport } from './carve-outs.js';
 import type { SamplingRecord } from './sampling.js';
+import type { PoliciesReport, VendorsReport } from './vendors.js';
 
 // 2: criteria conclude over the whole period from the control register; coverage knows what was expected
 export const REPORT_FORMAT = 'soc2-report/2';
@@ -553,4 +554,8 @@ export interface ReportModel {
   populations: Populations;
   /** subservice organizations presented with the carve-out method (set by applyCarveOuts) */
   carveOuts?: CarveOutReport;
+  /** third parties: the vendor register and those discovered in the evidence (src/report/vendors.ts) */
+  vendors?: VendorsReport;
+  /** written policies and their reviews (src/report/policies.ts), when the config names a policy index */
+  policies?: PoliciesReport;
 }

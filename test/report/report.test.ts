@@ -42,7 +42,7 @@ beforeAll(async () => {
 describe('report.json', () => {
   it('has the documented top-level shape and summary', () => {
     const j = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8'));
-    expect(Object.keys(j)).toEqual(['format', 'generatedAt', 'tool', 'organization', 'window', 'scope', 'evidence', 'integrity', 'summary', 'bundles', 'continuity', 'coverage', 'controls', 'criteria', 'calendar', 'exceptions', 'responses', 'artifacts', 'sampling', 'populations', 'carveOuts']);
+    expect(Object.keys(j)).toEqual(['format', 'generatedAt', 'tool', 'organization', 'window', 'scope', 'evidence', 'integrity', 'summary', 'bundles', 'continuity', 'coverage', 'controls', 'criteria', 'calendar', 'exceptions', 'responses', 'artifacts', 'sampling', 'populations', 'carveOuts', 'vendors']);
     expect(j.format).toBe('soc2-report/2');
     expect(j.organization).toBe('Acme ML'); // from the manifests: no config given
     expect(j.window).toEqual({ from: '2026-03-01', to: '2026-03-07', basis: 'bundles', through: '2026-03-07', days: 7 });
