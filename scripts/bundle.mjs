@@ -13,7 +13,7 @@
 import { build } from 'esbuild';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { generateLeanProtos } from './vertex-protos.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -32,36 +32,37 @@ const BANNER = [
 ].join(' ');
 
 /** Answers the aiplatform v1 clients' protos.json with the lean file, parsed with JSON.parse (faster than an object literal). */
-function leanVertexProtos(leanText) {
+function leanVertexProtos(leanText, outDir) {
   return {
     name: 'lean-vertex-protos',
     setup(b) {
       b.onResolve({ filter: /\/protos\/protos\.json$/ }, (args) =>
-        /@google-cloud[\\/]aiplatform[\\/]build[\\/]src[\\/]v1[\\/]/.test(args.importer) ? { path: path.join(OUT_DIR, LEAN_PROTOS_FILE), namespace: 'lean-vertex-protos' } : undefined,
+        /@google-cloud[\\/]aiplatform[\\/]build[\\/]src[\\/]v1[\\/]/.test(args.importer) ? { path: path.join(outDir, LEAN_PROTOS_FILE), namespace: 'lean-vertex-protos' } : undefined,
       );
       b.onLoad({ filter: /.*/, namespace: 'lean-vertex-protos' }, () => ({ contents: `module.exports = JSON.parse(${JSON.stringify(leanText)});`, loader: 'js' }));
     },
   };
 }
 
-export async function bundle() {
-  rmSync(OUT_DIR, { recursive: true, force: true });
-  mkdirSync(OUT_DIR, { recursive: true });
+/** outDir and external: for measuring alternatives (docs/performance.md); the build uses the defaults */
+export async function bundle({ outDir = OUT_DIR, external = EXTERNAL } = {}) {
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
   const leanText = JSON.stringify(generateLeanProtos());
   // on disk too: the test checks this file against the installed package
-  writeFileSync(path.join(OUT_DIR, LEAN_PROTOS_FILE), leanText);
+  writeFileSync(path.join(outDir, LEAN_PROTOS_FILE), leanText);
   const result = await build({
     entryPoints: { cli: path.join(root, 'dist', 'src', 'cli.js') },
-    outdir: OUT_DIR,
+    outdir: outDir,
     bundle: true,
     format: 'esm',
     platform: 'node',
     target: 'node20',
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
-    external: EXTERNAL,
+    external,
     banner: { js: BANNER },
-    plugins: [leanVertexProtos(leanText)],
+    plugins: [leanVertexProtos(leanText, outDir)],
     // SOC2_BUNDLE_META=FILE writes esbuild's metafile (what went into which chunk, for analysis)
     metafile: !!process.env.SOC2_BUNDLE_META,
     logLevel: 'warning',
@@ -71,4 +72,4 @@ export async function bundle() {
   return result;
 }
 
-await bundle();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await bundle();
