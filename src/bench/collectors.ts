@@ -117,13 +117,14 @@ export async function benchCollector(
   w: World,
   c: { id: string; source: string },
   cost: CollectorCost,
-  o: { root: string; configFile: string; workDir: string; timeoutMs: number; nodeArgs?: string[] },
+  /** entry: the CLI file to run (default bin/soc2.js; the start-up bench runs each build's own) */
+  o: { root: string; configFile: string; workDir: string; timeoutMs: number; nodeArgs?: string[]; entry?: string },
 ): Promise<CollectorRow> {
   const out = path.join(o.workDir, `evidence-${c.id}`);
   mkdirSync(out, { recursive: true });
   resetRecordings(w);
   const load0 = os.loadavg()[0]!;
-  const m = await runMeasured(process.execPath, [...(o.nodeArgs ?? []), path.join(o.root, 'bin', 'soc2.js'), 'collect', '--config', o.configFile, '--only', c.id, '--out', out, '--json'], {
+  const m = await runMeasured(process.execPath, [...(o.nodeArgs ?? []), o.entry ?? path.join(o.root, 'bin', 'soc2.js'), 'collect', '--config', o.configFile, '--only', c.id, '--out', out, '--json'], {
     env: childEnv(w, { CI: 'true' }),
     cwd: o.workDir,
     timeoutMs: o.timeoutMs,

@@ -6,7 +6,7 @@
 //   npm run bench -- --quick           1/20 of it, 5 ms, a week of bundles: the CI smoke run; exits 1
 //                                      on a gross regression (calls > 1.2 × minimum, a failed collector)
 // Options: --latency MS, --concurrency N, --only ID[,ID], --days N, --peer-sample N|all, --skip-peer,
-// --skip-report, --report-only (only `soc2 report` over the cached bundles: no sandboxes, collectors
+// --skip-report, --skip-startup (the start-up probes: bundled vs tsc build), --report-only (only `soc2 report` over the cached bundles: no sandboxes, collectors
 // or peer), --no-cache (regenerate the report's bundles), --keep (keep the work dir), --no-docs;
 // --node-arg=FLAG passes a node flag to every measured soc2 process (--node-arg=--cpu-prof
 // --node-arg=--cpu-prof-dir=/tmp/prof profiles them); --render [FILE] prints the tables of a results
@@ -14,7 +14,7 @@
 //
 // Never imported by the CLI, its commands or the collectors: it imports them (and the sandboxes).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,10 +22,11 @@ import { collectors as registry } from '../../collectors/registry.js';
 import { toolVersion } from '../core/paths.js';
 import { benchCollector, type CollectorRow } from './collectors.js';
 import { AWS_RATE_LIMITS, costs, describeCompany, generateCompany, LARGE, MID, MLFLOW_RATE_LIMIT, QUICK, TINY } from './company.js';
-import { cleanupMeasure, GNU_TIME, hasGnuTime, killRunning, runMeasured } from './measure.js';
+import { cleanupMeasure, GNU_TIME, hasGnuTime, killRunning, runMeasured, treeSize } from './measure.js';
 import { MB, markdown, mb, secs, updateDocs, type Goal, type Results } from './output.js';
 import { awsCliPeer, type PeerResult } from './peer.js';
 import { benchReport, type ReportResult } from './report-phase.js';
+import { benchStartup, startupGoals, startupRegressions, type StartupResult } from './startup.js';
 import { docsTemplate } from './docs.js';
 import { startWorld, stopWorld, writeConfig } from './world.js';
 
@@ -40,6 +41,7 @@ interface Options {
   peerSample: number | 'all';
   skipPeer: boolean;
   skipReport: boolean;
+  skipStartup: boolean;
   /** only the report phase, over whatever bundles of that company and length are cached */
   reportOnly: boolean;
   cache: boolean;
@@ -50,13 +52,13 @@ interface Options {
 }
 
 function usage(msg: string): never {
-  process.stderr.write(`bench: ${msg}\nusage: npm run bench -- [--quick] [--latency MS] [--concurrency N] [--only ID,ID] [--days N] [--peer-sample N|all] [--skip-peer] [--skip-report] [--report-only] [--no-cache] [--keep] [--no-docs] [--node-arg=FLAG …] [--render FILE]\n`);
+  process.stderr.write(`bench: ${msg}\nusage: npm run bench -- [--quick] [--latency MS] [--concurrency N] [--only ID,ID] [--days N] [--peer-sample N|all] [--skip-peer] [--skip-report] [--skip-startup] [--report-only] [--no-cache] [--keep] [--no-docs] [--node-arg=FLAG …] [--render FILE]\n`);
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): Options {
   const quick = argv.includes('--quick');
-  const o: Options = { quick, latencyMs: quick ? 5 : 20, concurrency: 8, only: null, days: quick ? 7 : 365, peerSample: quick ? 1 : 25, skipPeer: false, skipReport: false, reportOnly: false, cache: true, keep: false, docs: !quick, nodeArgs: [] };
+  const o: Options = { quick, latencyMs: quick ? 5 : 20, concurrency: 8, only: null, days: quick ? 7 : 365, peerSample: quick ? 1 : 25, skipPeer: false, skipReport: false, skipStartup: false, reportOnly: false, cache: true, keep: false, docs: !quick, nodeArgs: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => argv[++i] ?? usage(`${a} needs a value`);
@@ -75,6 +77,7 @@ function parseArgs(argv: string[]): Options {
       o.peerSample = v === 'all' ? 'all' : Number.isInteger(Number(v)) && Number(v) > 0 ? Number(v) : usage('--peer-sample: expected a positive number or "all"');
     } else if (a === '--skip-peer') o.skipPeer = true;
     else if (a === '--skip-report') o.skipReport = true;
+    else if (a === '--skip-startup') o.skipStartup = true;
     else if (a === '--report-only') o.reportOnly = true;
     else if (a === '--no-cache') o.cache = false;
     else if (a === '--keep') o.keep = true;
@@ -144,6 +147,7 @@ async function main(): Promise<number> {
   const skipped: { id: string; reason: string }[] = [];
   let peer: PeerResult | null = null;
   let report: ReportResult | null = null;
+  let startup: StartupResult | null = null;
   const timeoutMs = o.quick ? 120_000 : 30 * 60_000;
   if (!o.reportOnly) {
     const wantPrometheus = !o.only || o.only.includes('prometheus-availability');
@@ -172,6 +176,10 @@ async function main(): Promise<number> {
         log(`collector ${id}: ${row.calls.recorded} calls (${row.callsRatio}× minimum, ${row.calls.throttled} throttled), ${secs(row.wallMs)} (${row.wallRatio}× bound), ${mb(row.peakRssBytes)}, ${row.status}${row.gapCount ? `, ${row.gapCount} gaps` : ''}`);
         if (row.exitCode !== 0 && row.status === 'no bundle') log(`collector ${id}: exit ${row.exitCode}: ${row.stderrTail}`);
       }
+      if (!o.skipStartup && !o.only) {
+        log(`start-up: bundled vs tsc build, ${o.quick ? 3 : 5} runs each…`);
+        startup = await benchStartup(world, (id) => cost[id], { root, configFile, workDir, timeoutMs, runs: o.quick ? 3 : 5, bundleBytes: existsSync(path.join(root, 'dist', 'bundle')) ? treeSize(path.join(root, 'dist', 'bundle')).bytes : null, log });
+      }
       if (!o.skipPeer && (!o.only || o.only.some((id) => id.startsWith('aws-')))) {
         log(`peer: AWS CLI against the same endpoint (per-secret loop: ${o.peerSample === 'all' ? 'every secret' : `${o.peerSample} per region, extrapolated`})…`);
         peer = await awsCliPeer(world, { workDir, sample: o.peerSample, timeoutMs });
@@ -199,6 +207,7 @@ async function main(): Promise<number> {
   goals.push({ goal: 'peak RSS of a collect ≤ 300 MB', target: '≤ 300 MB', result: wr ? `largest ${wr.id} ${mb(wr.peakRssBytes)}` : 'n/a', met: wr ? rows.every((r) => (r.peakRssBytes ?? 0) <= 300 * MB) : null });
   goals.push({ goal: `peak RSS of the report over ${o.days} daily bundles ≤ 500 MB`, target: '≤ 500 MB', result: report ? mb(report.peakRssBytes) : 'not run', met: report ? (report.peakRssBytes ?? 0) <= 500 * MB : null });
   goals.push({ goal: `report over ${o.days} daily bundles ≤ 10 s`, target: '≤ 10 s', result: report ? secs(report.wallMs) : 'not run', met: report ? report.wallMs <= 10_000 : null });
+  if (startup) goals.push(...startupGoals(startup));
   let comparison: Results['comparison'] = null;
   const iam = rows.find((r) => r.id === 'aws-iam');
   const sm = rows.find((r) => r.id === 'aws-secrets-manager');
@@ -214,6 +223,8 @@ async function main(): Promise<number> {
     if (r.callsRatio > 1.2) regressions.push(`${r.id}: ${r.calls.recorded} calls = ${r.callsRatio} × the minimum ${r.minimum} (> 1.2)`);
     if (r.exitCode !== 0 || r.status !== 'complete') regressions.push(`${r.id}: collect exited ${r.exitCode}, bundle ${r.status}${r.gapCount ? `, ${r.gapCount} gaps (first: ${r.gaps[0]?.api}: ${r.gaps[0]?.code})` : ''}`);
   }
+  // the baseline is of the quick company: a full run's collects are larger
+  if (startup && o.quick) regressions.push(...startupRegressions(startup));
   if (report && report.exitCode !== 0) regressions.push(`soc2 report exited ${report.exitCode}: ${report.stderrTail}`);
 
   const results: Results = {
@@ -244,9 +255,10 @@ async function main(): Promise<number> {
     comparison,
     goals,
     regressions,
+    startup,
   };
   // only a whole run is "the" result; a partial one (--only, --skip-*) goes beside it
-  const partial = !!o.only || o.skipPeer || o.skipReport || o.reportOnly;
+  const partial = !!o.only || o.skipPeer || o.skipReport || o.skipStartup || o.reportOnly;
   const file = path.join(benchDir, partial ? 'results-partial.json' : o.quick ? 'results-quick.json' : 'results.json');
   writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
   const md = markdown(results);

@@ -4,6 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { CollectorRow } from './collectors.js';
 import type { PeerResult } from './peer.js';
 import type { ReportResult } from './report-phase.js';
+import { startupMarkdown, type StartupResult } from './startup.js';
 
 export interface Goal {
   goal: string;
@@ -29,6 +30,8 @@ export interface Results {
   comparison: { oursIamSecretsMs: number; cliIamSecretsMs: number; ratio: number; oursCalls: number; cliCalls: number } | null;
   goals: Goal[];
   regressions: string[];
+  /** start-up of the bundled and the tsc build (src/bench/startup.ts); absent in older results */
+  startup?: StartupResult | null;
 }
 
 export const MB = 1024 * 1024;
@@ -93,6 +96,7 @@ export function markdown(r: Results): string {
     out.push('');
     out.push(`AWS CLI peer not run: ${r.peer.reason}.`);
   }
+  if (r.startup) out.push('', startupMarkdown(r.startup).trimEnd());
   out.push('');
   out.push('| goal | target | result | met |');
   out.push('|---|---|---|---|');

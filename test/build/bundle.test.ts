@@ -1,0 +1,100 @@
+// The bundled CLI (dist/bundle/, scripts/bundle.mjs, made by `npm test`'s build step): bin/soc2.js runs
+// it when present; from its own location it finds the package root (controls/, mappings/, fixtures/),
+// build-info.json and the lean Vertex protos; the package ships it. The CLI suites exercise it whole
+// (they spawn bin/soc2.js); this file checks what they cannot see.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadVertexFixture, startVertexSandbox, type VertexSandbox } from '../../src/sandbox/vertex/index.js';
+import { cleanEnv, repoRoot, tmpDir } from '../helpers/cli.js';
+import { collect, vertexConfig } from '../collectors/vertex-registry/helpers.js';
+
+const BUNDLE = path.join(repoRoot, 'dist', 'bundle', 'cli.js');
+const TSC = path.join(repoRoot, 'dist', 'src', 'cli.js');
+const run = (entry: string, args: string[], cwd = repoRoot) => spawnSync(process.execPath, [entry, ...args], { cwd, env: cleanEnv(), encoding: 'utf8', timeout: 60_000 });
+
+describe('bin/soc2.js', () => {
+  // a copy of the launcher in a package whose two builds say which one ran
+  const fakePackage = (withBundle: boolean) => {
+    const dir = tmpDir('soc2-launcher-');
+    mkdirSync(path.join(dir, 'bin'));
+    copyFileSync(path.join(repoRoot, 'bin', 'soc2.js'), path.join(dir, 'bin', 'soc2.js'));
+    writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}');
+    mkdirSync(path.join(dir, 'dist', 'src'), { recursive: true });
+    writeFileSync(path.join(dir, 'dist', 'src', 'cli.js'), "process.stdout.write('tsc');");
+    if (withBundle) {
+      mkdirSync(path.join(dir, 'dist', 'bundle'));
+      writeFileSync(path.join(dir, 'dist', 'bundle', 'cli.js'), "process.stdout.write('bundle');");
+    }
+    return path.join(dir, 'bin', 'soc2.js');
+  };
+
+  it('runs the bundle when there is one, else the tsc build', () => {
+    expect(execFileSync(process.execPath, [fakePackage(true)], { encoding: 'utf8' })).toBe('bundle');
+    expect(execFileSync(process.execPath, [fakePackage(false)], { encoding: 'utf8' })).toBe('tsc');
+  });
+});
+
+describe('the bundled CLI', () => {
+  it('exists after the build, with the lazy commands in chunks', () => {
+    expect(existsSync(BUNDLE)).toBe(true);
+    // --version must not load the commands: the entry holds no AWS SDK, aiplatform or report code
+    const entry = readFileSync(BUNDLE, 'utf8');
+    expect(entry).not.toMatch(/@aws-sdk|aiplatform|google\.cloud|class IAMClient/);
+    expect(entry).toMatch(/import\("\.\/chunks\/collect-[A-Z0-9]+\.js"\)/);
+  });
+
+  it('answers --version, --help and controls exactly as the tsc build does, from another directory', () => {
+    const cwd = tmpDir('soc2-bundle-cwd-');
+    for (const args of [['--version'], ['--help'], ['controls', '--json'], ['collect', '--config', 'missing.yaml']]) {
+      const a = run(BUNDLE, args, cwd);
+      const b = run(TSC, args, cwd);
+      expect({ code: a.status, stdout: a.stdout, stderr: a.stderr }, args.join(' ')).toEqual({ code: b.status, stdout: b.stdout, stderr: b.stderr });
+    }
+    expect(run(BUNDLE, ['--version'], cwd).stdout.trim()).toBe(JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).version);
+    // the register and mappings were found (paths relative to the module walk up from dist/bundle/)
+    expect(JSON.parse(run(BUNDLE, ['controls', '--json'], cwd).stdout).criteria.length).toBeGreaterThan(30);
+  });
+
+  it('is in the package', () => {
+    const [pack] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as { files: { path: string }[] }[];
+    const files = pack!.files.map((f) => f.path);
+    expect(files).toContain('dist/bundle/cli.js');
+    expect(files).toContain('dist/bundle/vertex-v1-protos.json');
+    expect(files.filter((f) => f.startsWith('dist/bundle/chunks/')).length).toBeGreaterThan(3);
+  });
+});
+
+describe('the bundled CLI collecting from Vertex', () => {
+  let sb: VertexSandbox;
+  let dir: string;
+  beforeAll(async () => {
+    sb = await startVertexSandbox({ seed: loadVertexFixture('small-company') });
+    dir = tmpDir('soc2-bundle-vertex-');
+  });
+  afterAll(async () => {
+    await sb?.close();
+  });
+
+  it('builds its clients from the lean protos, never requires the package protos.json, and records the build', async () => {
+    // a preload that lists every JSON file required through CommonJS (how the clients load protos)
+    const hook = path.join(dir, 'json-requires.cjs');
+    const log = path.join(dir, 'json-requires.txt');
+    writeFileSync(
+      hook,
+      `const M = require('node:module'); const fs = require('node:fs'); const seen = []; const json = M._extensions['.json'];
+       M._extensions['.json'] = (m, f) => { seen.push(f); return json(m, f); };
+       process.on('exit', () => fs.writeFileSync(${JSON.stringify(log)}, seen.join('\\n')));`,
+    );
+    const c = await collect(vertexConfig(dir, sb.endpoint, { collectors: ['vertex-registry'] }), cleanEnv({ NODE_OPTIONS: `--require ${hook}` }));
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.manifest.status).toBe('complete');
+    expect(c.collectors('vertex-registry').every((e) => e.status === 'ok' && e.gaps.length === 0)).toBe(true);
+    const required = readFileSync(log, 'utf8').split('\n');
+    expect(required.some((f) => f.includes('google-gax'))).toBe(true); // the hook saw the external package's JSON
+    expect(required.filter((f) => f.includes('aiplatform'))).toEqual([]);
+    const build = JSON.parse(readFileSync(path.join(repoRoot, 'dist', 'build-info.json'), 'utf8'));
+    expect(c.manifest.tool.build.commit).toBe(build.commit);
+  }, 120_000);
+});
