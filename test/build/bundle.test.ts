@@ -77,22 +77,32 @@ describe('the bundled CLI collecting from Vertex', () => {
     await sb?.close();
   });
 
-  it('builds its clients from the lean protos, never requires the package protos.json, and records the build', async () => {
-    // a preload that lists every JSON file required through CommonJS (how the clients load protos)
-    const hook = path.join(dir, 'json-requires.cjs');
-    const log = path.join(dir, 'json-requires.txt');
+  // a preload that lists every JSON file required through CommonJS (how the package's clients load protos.json)
+  const hook = (tag: string) => {
+    const file = path.join(dir, `json-requires-${tag}.cjs`);
+    const log = path.join(dir, `json-requires-${tag}.txt`);
     writeFileSync(
-      hook,
+      file,
       `const M = require('node:module'); const fs = require('node:fs'); const seen = []; const json = M._extensions['.json'];
        M._extensions['.json'] = (m, f) => { seen.push(f); return json(m, f); };
        process.on('exit', () => fs.writeFileSync(${JSON.stringify(log)}, seen.join('\\n')));`,
     );
-    const c = await collect(vertexConfig(dir, sb.endpoint, { collectors: ['vertex-registry'] }), cleanEnv({ NODE_OPTIONS: `--require ${hook}` }));
+    return { nodeOptions: `--require ${file}`, required: () => readFileSync(log, 'utf8').split('\n').filter(Boolean) };
+  };
+
+  it('(the preload sees the package client require its protos.json)', () => {
+    const h = hook('control');
+    execFileSync(process.execPath, ['-e', "require('@google-cloud/aiplatform/build/src/v1/model_service_client.js')"], { cwd: repoRoot, env: cleanEnv({ NODE_OPTIONS: h.nodeOptions }) });
+    expect(h.required().filter((f) => f.endsWith(path.join('aiplatform', 'build', 'protos', 'protos.json')))).toHaveLength(1);
+  }, 60_000);
+
+  it('builds its clients from the lean protos, never requires the package protos.json, and records the build', async () => {
+    const h = hook('bundle');
+    const c = await collect(vertexConfig(dir, sb.endpoint, { collectors: ['vertex-registry'] }), cleanEnv({ NODE_OPTIONS: h.nodeOptions }));
+    const required = h.required();
     expect(c.code, c.stderr).toBe(0);
     expect(c.manifest.status).toBe('complete');
     expect(c.collectors('vertex-registry').every((e) => e.status === 'ok' && e.gaps.length === 0)).toBe(true);
-    const required = readFileSync(log, 'utf8').split('\n');
-    expect(required.some((f) => f.includes('google-gax'))).toBe(true); // the hook saw the external package's JSON
     expect(required.filter((f) => f.includes('aiplatform'))).toEqual([]);
     const build = JSON.parse(readFileSync(path.join(repoRoot, 'dist', 'build-info.json'), 'utf8'));
     expect(c.manifest.tool.build.commit).toBe(build.commit);
