@@ -3,10 +3,7 @@
 import { describe } from 'vitest';
 import { describeBasicAuth } from './basic-auth.js';
 import { describeContract } from './contract.js';
-import { available, compareWithClient, startModesEarly, twoCollections, twoCollectionTests } from './suite.js';
-
-// the basic-auth server starts while the plain server's tests run
-startModesEarly('2.22', ['basic-auth']);
+import { available, compareWithClient, twoCollections, twoCollectionTests } from './suite.js';
 
 describe.skipIf(!available)('genuine MLflow 2.22 (gunicorn, no auth)', () => {
   const t = twoCollections('2.22');

@@ -9,10 +9,7 @@ import type { GenuineServer } from './server.js';
 import { describeBasicAuth } from './basic-auth.js';
 import { describeContract } from './contract.js';
 import { describeWorkspaces } from './workspaces.js';
-import { available, compareWithClient, expectRedactedCopy, genuineConfig, HOOK, leakedCanaries, modeServer, startModesEarly, twoCollections, twoCollectionTests, type Seeded, type Truth } from './suite.js';
-
-// the uvicorn, basic-auth and workspaces servers start while the plain server's tests run
-startModesEarly('3.6', ['uvicorn', 'basic-auth', 'workspaces']);
+import { available, compareWithClient, expectRedactedCopy, genuineConfig, HOOK, leakedCanaries, modeServer, twoCollections, twoCollectionTests, type Seeded, type Truth } from './suite.js';
 
 describe.skipIf(!available)('genuine MLflow 3.6 (gunicorn, no auth)', () => {
   const t = twoCollections('3.6');

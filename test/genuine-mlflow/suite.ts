@@ -143,23 +143,6 @@ export function modeServer(version: GenuineVersion, mode: Mode): Promise<{ serve
   return Promise.all([p, seededServer(version)]).then(([server, plain]) => ({ server, plain }));
 }
 
-/**
- * In a test file, before its describes: starts the servers of these modes in the background as soon
- * as the seeded server is there, so that their start-ups overlap the tests of the plain server
- * instead of following them; stops whatever is left after the file. A failed start fails the
- * describe that uses the mode (modeServer), not this hook.
- */
-export function startModesEarly(version: GenuineVersion, modes: Mode[]): void {
-  beforeAll(() => {
-    if (!available) return;
-    for (const m of modes) modeServer(version, m).catch(() => undefined);
-  });
-  // a start still under way (its describe filtered out) is waited for, then stopped
-  afterAll(async () => {
-    await Promise.all([...modeServers.values()].map((p) => p.then((s) => s.stop(), () => undefined)));
-  }, HOOK);
-}
-
 /** The registry and lineage a collection wrote, compared with the client's view of the same server. */
 export function compareWithClient(getC: () => Collected, getTruth: () => Truth, getSeed: () => Seeded, v3: boolean): void {
   it('writes complete evidence: both collectors ok, exit 0, every artifact complete', () => {
