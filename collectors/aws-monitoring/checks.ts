@@ -42,11 +42,14 @@ export const checks: Check[] = [
     async run(i) {
       const d = await i.artifacts.readJson<BackupCoverageArtifact>(KIND.backupCoverage);
       const j = judgeEach(d.dataStores, (r) => r.resource, (r) => {
+        if (r.unread) return { unread: r.unread };
         if (r.coveredBy.length) return null;
         if (d.unreadPlans.length) return { unread: `not covered by the plans read; ${d.unreadPlans.length} plans or their selections could not be read` };
         if (r.conditional.length) return `covered only under tag conditions that cannot be verified here: ${r.conditional.map((c) => `${c.plan}/${c.selection}`).join(', ')}`;
         return `no AWS Backup selection covers it (used by ${r.from.join(', ')})`;
       });
+      // buckets to cover may be missing from the list: what was judged cannot pass for all
+      if (d.bucketsUnknown && !j.unread.length) j.unread.push({ resource: 'S3 buckets of this account', reason: `${d.bucketsUnknown}: not evaluated` });
       return verdict(j, {
         pass: `all ${d.dataStores.length} data stores are named by a backup selection`,
         fail: (k) => `${k} of ${d.dataStores.length} data stores are not shown to be backed up`,

@@ -14,7 +14,9 @@ import type { EndpointRecord } from '../sagemaker-endpoints/record.js';
 import type { TrainingJobRecord } from '../sagemaker-training/record.js';
 import type { AwsContext } from '../define.js';
 import type { MonitoringSettings } from './index.js';
+import type { BucketRecord } from '../aws-data-stores/record.js';
 import {
+  BUCKETS_KIND,
   ENDPOINTS_KIND,
   KIND,
   TRAINING_KIND,
@@ -111,28 +113,75 @@ export function arnMatches(pattern: string, arn: string): boolean {
   return re.test(arn);
 }
 
-/** The data stores to cover: settings.dataStores, the source's trainingDataBuckets and the buckets of the training jobs' S3 channels. */
-export function dataStoresOf(s: MonitoringSettings, sourceBuckets: string[], jobs: TrainingJobRecord[], region: string, homeRegion: string): Map<string, Set<string>> {
-  const out = new Map<string, Set<string>>();
-  const add = (arn: string, from: string) => out.set(arn, (out.get(arn) ?? new Set()).add(from));
-  // an ARN with a region is judged there; a regionless one (S3) in the source's first region, since
-  // where the bucket lives is not known here (a training job's bucket is in its job's region)
-  const here = (arn: string) => (arn.split(':')[3] || homeRegion) === region;
-  for (const a of s.dataStores) if (here(a)) add(a, 'settings.dataStores');
-  if (region === homeRegion) for (const b of sourceBuckets) add(`arn:aws:s3:::${b}`, 'trainingDataBuckets of the source');
+/** The buckets aws-data-stores read in this run, with their regions; null when it did not run for this account. */
+export interface BucketsInput {
+  path: string;
+  complete: boolean;
+  buckets: Pick<BucketRecord, 'Bucket' | 'region' | 'discoveredFrom'>[];
+}
+
+/**
+ * The data stores to cover in this region: settings.dataStores (judged where their ARN says; an S3
+ * ARN where aws-data-stores found the bucket), and the S3 buckets aws-data-stores read in this run
+ * (the source's trainingDataBuckets and every bucket lineage names), each in its own region; a bucket
+ * in a region the source does not collect is listed in the first region as not judged. Without that
+ * artifact the buckets' regions are unknown: the candidates (trainingDataBuckets, training job
+ * channels) are listed in the first region and `unknown` says why they cannot be judged.
+ */
+export function dataStoresOf(s: MonitoringSettings, sourceBuckets: string[], jobs: TrainingJobRecord[], region: string, regions: string[], input: BucketsInput | null): { stores: Map<string, { from: Set<string>; unread?: string }>; unknown: string | null } {
+  const homeRegion = regions[0] ?? region;
+  const stores = new Map<string, { from: Set<string>; unread?: string }>();
+  const add = (arn: string, from: string, unread?: string) => {
+    const e = stores.get(arn) ?? { from: new Set<string>() };
+    e.from.add(from);
+    if (unread) e.unread = unread;
+    stores.set(arn, e);
+  };
+  const bucketRegion = new Map((input?.buckets ?? []).map((b) => [b.Bucket, b.region ?? homeRegion]));
+  // where a bucket is judged: its region when collected here, else the first region (as not judged)
+  const judgedIn = (b: string) => {
+    const r = bucketRegion.get(b) ?? homeRegion;
+    return regions.includes(r) ? { region: r } : { region: homeRegion, unread: `the bucket is in ${r}, a region this source does not collect: its backup plans are not read` };
+  };
+  for (const a of s.dataStores) {
+    const m = /^arn:aws[a-z-]*:s3:::([^/]+)$/.exec(a);
+    const at = m ? judgedIn(m[1]!) : { region: a.split(':')[3] || homeRegion };
+    if (at.region === region) add(a, 'settings.dataStores', 'unread' in at ? at.unread : undefined);
+  }
+  if (input) {
+    for (const b of input.buckets) {
+      const fromSource = b.discoveredFrom.some((d) => d.from === 'sources.aws[].trainingDataBuckets');
+      if (!s.trainingJobBuckets && !fromSource) continue;
+      const at = judgedIn(b.Bucket);
+      if (at.region !== region) continue;
+      for (const d of b.discoveredFrom.length ? b.discoveredFrom : [{ from: 'aws-data-stores' }]) add(`arn:aws:s3:::${b.Bucket}`, d.from, 'unread' in at ? at.unread : undefined);
+    }
+    return { stores, unknown: input.complete ? null : `the bucket list of aws-data-stores (${input.path}) is incomplete: a bucket to back up may be missing` };
+  }
+  // no bucket list of this run: the candidates, in the first region, which cannot be judged
+  if (region !== homeRegion) return { stores, unknown: null };
+  const reason = 'aws-data-stores did not run in this collection: the bucket’s region and the full list of buckets lineage names are unknown';
+  let candidates = 0;
+  for (const b of sourceBuckets.filter((x) => !/[*?]/.test(x))) {
+    add(`arn:aws:s3:::${b}`, 'trainingDataBuckets of the source', reason);
+    candidates++;
+  }
   if (s.trainingJobBuckets) {
     for (const j of jobs) {
       for (const c of j.channels) {
         const m = /^s3:\/\/([^/]+)/.exec(c.S3Uri ?? '');
-        if (m) add(`arn:aws:s3:::${m[1]}`, `training job ${j.TrainingJobName}`);
+        if (m) {
+          add(`arn:aws:s3:::${m[1]}`, `training job ${j.TrainingJobName}`, reason);
+          candidates++;
+        }
       }
     }
   }
-  return out;
+  return { stores, unknown: candidates ? reason : null };
 }
 
-function coverageOf(resource: string, from: Set<string>, plans: BackupPlanRecord[]): CoverageRecord {
-  const r: CoverageRecord = { resource, from: [...from].slice(0, 20).concat(from.size > 20 ? [`… ${from.size - 20} more`] : []), coveredBy: [], conditional: [] };
+function coverageOf(resource: string, from: Set<string>, plans: BackupPlanRecord[], unread?: string): CoverageRecord {
+  const r: CoverageRecord = { resource, from: [...from].slice(0, 20).concat(from.size > 20 ? [`… ${from.size - 20} more`] : []), coveredBy: [], conditional: [], ...(unread ? { unread } : {}) };
   for (const p of plans) {
     if (!Array.isArray(p.selections)) continue;
     for (const sel of p.selections) {
@@ -145,6 +194,15 @@ function coverageOf(resource: string, from: Set<string>, plans: BackupPlanRecord
     }
   }
   return r;
+}
+
+/** The bucket list aws-data-stores wrote in this run for this account (a global artifact), or null. */
+async function bucketsInput(ctx: AwsContext): Promise<BucketsInput | null> {
+  const [a] = ctx.run.find(BUCKETS_KIND, { source: ctx.target.source, account: ctx.aws.account });
+  if (!a) return null;
+  const buckets: BucketsInput['buckets'] = [];
+  for await (const b of a.iterate<BucketRecord>()) buckets.push({ Bucket: b.Bucket, region: b.region, discoveredFrom: b.discoveredFrom });
+  return { path: a.path, complete: a.complete, buckets };
 }
 
 async function backups(ctx: AwsContext, s: MonitoringSettings, jobs: TrainingJobRecord[], trainingPath: string | null): Promise<void> {
@@ -202,17 +260,21 @@ async function backups(ctx: AwsContext, s: MonitoringSettings, jobs: TrainingJob
   }
   gaps.flush();
   await out.finish({ operations: [{ ...plansOp }, { ...selOp }, { ...getOp }], complete: ok, notes: { plans: plans.length, selections: plans.reduce((n, p) => n + (Array.isArray(p.selections) ? p.selections.length : 0), 0) } });
-  const stores = dataStoresOf(s, ctx.source.trainingDataBuckets ?? [], jobs, ctx.aws.region, ctx.source.regions[0] ?? ctx.aws.region);
+  const input = await bucketsInput(ctx);
+  const { stores, unknown } = dataStoresOf(s, ctx.source.trainingDataBuckets ?? [], jobs, ctx.aws.region, ctx.source.regions.length ? ctx.source.regions : [ctx.aws.region], input);
+  // what cannot be judged is said once, as a gap of this collector: never "not backed up"
+  if (unknown) ctx.gap({ api: BUCKETS_KIND, code: input ? 'InputIncomplete' : 'InputMissing', message: unknown });
   const cov: BackupCoverageArtifact = {
     plansComplete: ok,
     unreadPlans: plans.filter((p) => !Array.isArray(p.selections) || p.selections.some((x) => x.error)).map((p) => p.BackupPlanArn ?? p.BackupPlanId),
-    dataStores: [...stores].sort(([a], [b]) => a.localeCompare(b)).map(([arn, from]) => coverageOf(arn, from, plans)),
+    bucketsUnknown: unknown,
+    dataStores: [...stores].sort(([a], [b]) => a.localeCompare(b)).map(([arn, e]) => coverageOf(arn, e.from, plans, e.unread)),
   };
   await ctx.artifacts.json(KIND.backupCoverage, cov, {
     operations: [],
-    complete: ok,
+    complete: ok && !unknown,
     records: cov.dataStores.length,
-    notes: { derivedFrom: [`${KIND.backupPlans} of this bundle`, `trainingDataBuckets of the source (${(ctx.source.trainingDataBuckets ?? []).length})`, s.trainingJobBuckets ? (trainingPath ?? `${TRAINING_KIND}: sagemaker-training did not run for this account and region`) : 'trainingJobBuckets: false', `settings.dataStores (${s.dataStores.length})`] },
+    notes: { derivedFrom: [`${KIND.backupPlans} of this bundle`, input ? `${BUCKETS_KIND} ${input.path}${input.complete ? '' : ' (incomplete)'}` : `${BUCKETS_KIND}: aws-data-stores did not run for this account`, `trainingDataBuckets of the source (${(ctx.source.trainingDataBuckets ?? []).length})`, s.trainingJobBuckets ? (trainingPath ?? `${TRAINING_KIND}: sagemaker-training did not run for this account and region`) : 'trainingJobBuckets: false', `settings.dataStores (${s.dataStores.length})`] },
   });
 }
 

@@ -8,7 +8,8 @@ export const KIND = {
   imageFindings: 'aws.ecr.image-scan-findings',
 } as const;
 
-/** what other collectors of the same run wrote, read here: the endpoints and the training jobs */
+/** what other collectors of the same run wrote, read here: the endpoints, the training jobs and the buckets aws-data-stores read */
+export const BUCKETS_KIND = 'aws.datastores.buckets';
 export const ENDPOINTS_KIND = 'aws.sagemaker.endpoints';
 export const TRAINING_KIND = 'aws.sagemaker.training-jobs';
 
@@ -70,12 +71,16 @@ export interface CoverageRecord {
   coveredBy: { plan: string; selection: string }[];
   /** selections that may cover it, but only under tag conditions this collector cannot verify */
   conditional: { plan: string; selection: string }[];
+  /** a bucket this region cannot judge (it lives in a region the source does not collect) */
+  unread?: string;
 }
 
 export interface BackupCoverageArtifact {
   plansComplete: boolean;
   /** plans or selections that could not be read: a data store not covered may be covered there */
   unreadPlans: string[];
+  /** why the S3 buckets to cover are not all known here (aws-data-stores did not run, or its bucket list is incomplete); null: they are */
+  bucketsUnknown: string | null;
   dataStores: CoverageRecord[];
 }
 

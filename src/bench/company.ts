@@ -22,6 +22,8 @@ export interface CompanySpec {
   vertex: { models: number; versionsPerModel: number; endpoints: number };
   /** SageMaker in the home region only (the other regions have none); absent: no SageMaker anywhere */
   sagemaker?: { groups: number; packagesPerGroup: number; endpoints: number; trainingJobs: number };
+  /** with sagemaker, in the home region: Bedrock custom models, and the account's S3 buckets (with their KMS keys) aws-data-stores reads (bench config: trainingDataBuckets ['*']) */
+  mlData?: { bedrockModels: number; buckets: number };
   /** services with an SLO on the real Prometheus (src/bench/prometheus.ts); absent: no Prometheus source */
   prometheus?: { services: number; lookbackDays: number };
 }
@@ -33,6 +35,7 @@ export const LARGE: CompanySpec = {
   vertex: { models: 300, versionsPerModel: 10, endpoints: 50 },
   // issue 17: 100 groups × 30 packages, 200 endpoints, 5,000 training jobs in the look-back window
   sagemaker: { groups: 100, packagesPerGroup: 30, endpoints: 200, trainingJobs: 5000 },
+  mlData: { bedrockModels: 400, buckets: 200 },
   prometheus: { services: 100, lookbackDays: 30 },
 };
 
@@ -43,6 +46,7 @@ export const QUICK: CompanySpec = {
   mlflow: { models: 25, versionsPerModel: 40, productionShare: 0.6 },
   vertex: { models: 15, versionsPerModel: 10, endpoints: 5 },
   sagemaker: { groups: 5, packagesPerGroup: 30, endpoints: 10, trainingJobs: 250 },
+  mlData: { bedrockModels: 20, buckets: 10 },
   // a week: promtool writes one block per 2 hours of history, so backfilling 31 days takes minutes
   prometheus: { services: 5, lookbackDays: 7 },
 };
@@ -92,7 +96,7 @@ export function generateCompany(spec: CompanySpec): Company {
     a.accessKeyIds = [...(a.accessKeyIds ?? []), ACCESS_KEY_ID];
     for (const [region, list] of Object.entries(a.secrets)) for (const s of list) s.arnSuffix ??= arnSuffix(`${a.id}:${region}:${s.name}`);
   }
-  if (spec.sagemaker) addSageMaker(aws, spec.sagemaker, regions[0]!);
+  if (spec.sagemaker) addSageMaker(aws, spec.sagemaker, regions[0]!, spec.mlData);
   const mlflow = generateMlflowCompany({ models: spec.mlflow.models, versionsPerModel: spec.mlflow.versionsPerModel, productionShare: spec.mlflow.productionShare, seed: 7 });
   const vertex = generateVertexCompany({ models: spec.vertex.models, versionsPerModel: spec.vertex.versionsPerModel, endpoints: spec.vertex.endpoints, locations: 1, seed: 7 });
   return { spec, aws, mlflow, vertex };
@@ -103,9 +107,14 @@ export function generateCompany(spec: CompanySpec): Company {
  * jobs are of the last 29 days, and the collector's look-back window ends at the real clock), with
  * nothing else of the company changed (its own generator run, its own PRNG).
  */
-function addSageMaker(aws: AwsSeed, sm: NonNullable<CompanySpec['sagemaker']>, home: string): void {
-  const gen = generateAwsCompany({ roles: 0, users: 0, groups: 0, policies: 0, secretsPerRegion: 0, regions: [home], seed: 7, now: new Date().toISOString(), sagemaker: sm });
-  aws.accounts[0]!.sagemaker = { [home]: gen.accounts[0]!.sagemaker![home]! };
+function addSageMaker(aws: AwsSeed, sm: NonNullable<CompanySpec['sagemaker']>, home: string, ml: CompanySpec['mlData']): void {
+  const gen = generateAwsCompany({ roles: 0, users: 0, groups: 0, policies: 0, secretsPerRegion: 0, regions: [home], seed: 7, now: new Date().toISOString(), sagemaker: sm, bedrock: { models: ml?.bedrockModels ?? 0 }, dataStores: { buckets: ml?.buckets ?? 0 } });
+  const g = gen.accounts[0]!;
+  const a = aws.accounts[0]!;
+  a.sagemaker = { [home]: g.sagemaker![home]! };
+  if (g.bedrock) a.bedrock = g.bedrock;
+  if (g.s3) a.s3 = g.s3;
+  if (g.kms) a.kms = g.kms;
 }
 
 /** Sizes that matter for the call counts, for results.json. */
@@ -497,6 +506,54 @@ export function sagemakerTrainingCost(seed: AwsSeed, regions: string[], p: CostP
   );
 }
 
+/** bedrock's default getCallsPerSecond (collectors/bedrock/index.ts): one pace for its Gets in a region. */
+export const BEDROCK_GET_PACE = 10;
+/** aws-data-stores' pool (collectors/aws-data-stores/collect.ts MAX_POOL), bounded by the config's concurrency. */
+const DATA_STORES_POOL = 8;
+
+/** Per region: the logging configuration, both listings at 100 per page, one Get per custom model and per customization job. */
+export function bedrockCost(seed: AwsSeed, regions: string[], p: CostParams): CollectorCost {
+  const minimum: Record<string, number> = {};
+  const terms: CostTerm[] = [];
+  const per: string[] = [];
+  for (const r of regions) {
+    const br = seed.accounts[0]!.bedrock?.[r];
+    const models = br?.models.length ?? 0;
+    const jobs = models + (br?.runningJobs?.length ?? 0);
+    const lists = { 'bedrock:GetModelInvocationLoggingConfiguration': 1, 'bedrock:ListCustomModels': smPages(models), 'bedrock:ListModelCustomizationJobs': smPages(jobs) };
+    const gets = { 'bedrock:GetCustomModel': models, 'bedrock:GetModelCustomizationJob': jobs };
+    addTo(minimum, { ...lists, ...gets });
+    const listCalls = sum(Object.values(lists));
+    terms.push({ what: `${r}: ${listCalls} calls in sequence × ${p.latencyMs} ms`, ms: listCalls * p.latencyMs });
+    if (models + jobs > 0) terms.push({ what: `${r}: ${models + jobs} Gets at the collector's default getCallsPerSecond ${BEDROCK_GET_PACE}/s`, ms: ((models + jobs - 1) / BEDROCK_GET_PACE) * 1000 + p.latencyMs });
+    per.push(`${r}: 1 + ⌈${models}/100⌉ + ${models} + ⌈${jobs}/100⌉ + ${jobs}`);
+  }
+  return finish('bedrock', minimum, `per region 1 GetModelInvocationLoggingConfiguration + ⌈models/100⌉ ListCustomModels + one GetCustomModel per model + ⌈jobs/100⌉ ListModelCustomizationJobs + one GetModelCustomizationJob per job (the summaries carry neither the KMS key nor the data locations) (${per.join('; ')}); regions run in parallel`, terms);
+}
+
+/** ListBuckets (1,000 per page), the account's public access block, six Gets per bucket, and per distinct customer key DescribeKey, GetKeyRotationStatus, GetKeyPolicy. */
+export function dataStoresCost(seed: AwsSeed, p: CostParams): CollectorCost {
+  const a = seed.accounts[0]!;
+  const buckets = a.s3?.buckets ?? [];
+  const keys = new Set(buckets.flatMap((b) => (b.encryption?.kmsKeyId ? [b.encryption.kmsKeyId] : [])));
+  const B = buckets.length;
+  const K = keys.size;
+  const minimum: Record<string, number> = {
+    's3:ListBuckets': Math.max(1, ceil(B, 1000)),
+    's3control:GetAccountPublicAccessBlock': 1,
+    ...Object.fromEntries(['GetBucketEncryption', 'GetPublicAccessBlock', 'GetBucketPolicy', 'GetBucketVersioning', 'GetObjectLockConfiguration', 'GetBucketLogging'].map((x) => [`s3:${x}`, B])),
+    'kms:DescribeKey': K,
+    'kms:GetKeyRotationStatus': K,
+    'kms:GetKeyPolicy': K,
+  };
+  const pool = Math.max(1, Math.min(DATA_STORES_POOL, p.concurrency));
+  // per bucket its six Gets go out together; per key DescribeKey, then the two others together
+  const terms: CostTerm[] = [
+    { what: `ListBuckets and the account block, then ⌈${B} buckets / pool ${pool}⌉ rounds of six parallel Gets, then ⌈${K} keys / ${pool}⌉ rounds of DescribeKey + two parallel Gets, × ${p.latencyMs} ms`, ms: (minimum['s3:ListBuckets']! + 1 + ceil(B, pool) + 2 * ceil(K, pool)) * p.latencyMs },
+  ];
+  return finish('aws-data-stores', minimum, `⌈${B} buckets/1000⌉ ListBuckets + 1 s3control GetPublicAccessBlock + 6 Gets per bucket (encryption, public access block, policy, versioning, Object Lock, logging: no listing tells any) + 3 per distinct customer key of the buckets (${K}); the bench names every bucket through trainingDataBuckets ['*']`, terms);
+}
+
 // ───────────────────────────── Prometheus (the real server) ─────────────────────────────
 
 /** Prometheus refuses a range query whose series would hold more points (web/api/v1/api.go). */
@@ -533,6 +590,7 @@ export function costs(c: Company, p: CostParams): Record<string, CollectorCost> 
     sagemakerRegistryCost(c.aws, c.spec.aws.regions, p),
     sagemakerEndpointsCost(c.aws, c.spec.aws.regions, p),
     sagemakerTrainingCost(c.aws, c.spec.aws.regions, p),
+    ...(c.spec.mlData ? [bedrockCost(c.aws, c.spec.aws.regions, p), dataStoresCost(c.aws, p)] : []),
     ...(c.spec.prometheus ? [prometheusCost(c.spec.prometheus.services, p, { lookbackDays: c.spec.prometheus.lookbackDays })] : []),
   ];
   return Object.fromEntries(list.map((x) => [x.id, x]));

@@ -85,7 +85,7 @@ concurrency: ${o.concurrency}
 sources:
   aws:
     - name: bench
-      regions: [${w.company.spec.aws.regions.join(', ')}]
+      regions: [${w.company.spec.aws.regions.join(', ')}]${w.company.spec.mlData ? "\n      # aws-data-stores runs alone here (--only): every bucket of the account is named, not only lineage's\n      trainingDataBuckets: ['*']" : ''}
   mlflow:
     - name: registry
       trackingUri: ${w.mlflowFront.url}

@@ -130,3 +130,19 @@ describe('bookkeeping', () => {
     expect(md).toContain('aws-iam: 40 calls');
   });
 });
+
+describe('issue 17 cost models: Bedrock and the data stores of the large company', () => {
+  const large = generateCompany(LARGE);
+  const c = costs(large, { latencyMs: 20, concurrency: 8 });
+  test('bedrock: both listings at 100 per page, one Get per model and per job; three calls in a region without Bedrock', () => {
+    expect(c['bedrock']!.minimum).toEqual({ 'bedrock:GetModelInvocationLoggingConfiguration': 3, 'bedrock:ListCustomModels': 6, 'bedrock:ListModelCustomizationJobs': 7, 'bedrock:GetCustomModel': 400, 'bedrock:GetModelCustomizationJob': 401 });
+    // 801 Gets at the collector's own 10/s: the wall bound is its pace
+    expect(c['bedrock']!.lowerBoundMs).toBe(Math.round((800 / 10) * 1000 + 20));
+  });
+  test('aws-data-stores: 200 buckets, six Gets each, three calls per distinct key', () => {
+    const keys = new Set(large.aws.accounts[0]!.s3!.buckets.flatMap((b) => (b.encryption?.kmsKeyId ? [b.encryption.kmsKeyId] : []))).size;
+    expect(large.aws.accounts[0]!.s3!.buckets).toHaveLength(200);
+    expect(c['aws-data-stores']!.minimum['s3:GetBucketPolicy']).toBe(200);
+    expect(c['aws-data-stores']!.minimumTotal).toBe(1 + 1 + 6 * 200 + 3 * keys);
+  });
+});

@@ -213,6 +213,8 @@ describe('faults × AWS collectors (sandbox, in process)', () => {
     'sagemaker-registry': { action: 'ListModelPackages', service: 'sagemaker', api: /^sagemaker:ListModelPackages$/, second: 'GetModelPackageGroupPolicy', secondApi: /^sagemaker:GetModelPackageGroupPolicy model-/ },
     'sagemaker-endpoints': { action: 'ListEndpoints', service: 'sagemaker', api: /^sagemaker:ListEndpoints$/, second: 'ListMonitoringSchedules', secondApi: /^sagemaker:ListMonitoringSchedules$/ },
     'sagemaker-training': { action: 'ListTrainingJobs', service: 'sagemaker', api: /^sagemaker:ListTrainingJobs$/, second: 'DescribeTrainingJob', secondApi: /^sagemaker:DescribeTrainingJob train-/ },
+    bedrock: { action: 'ListCustomModels', service: 'bedrock', api: /^bedrock:ListCustomModels$/, second: 'GetCustomModel', secondApi: /^bedrock:GetCustomModel arn:aws:bedrock:/ },
+    'aws-data-stores': { action: 'ListBuckets', service: 's3', api: /^s3:ListBuckets$/, second: 'GetAccountPublicAccessBlock', secondApi: /^s3:GetAccountPublicAccessBlock$/ },
   } as const;
   const cases = (collector: keyof typeof targets): Case[] => {
     const t = targets[collector];

@@ -21,7 +21,7 @@ const pemBody = key.privatePem.split('\n').filter((l) => l && !l.startsWith('---
 const rawSeed = (createPrivateKey(key.privatePem).export({ format: 'jwk' }) as { d: string }).d; // base64url of the 32-byte seed
 
 /** Collectors whose service none of the sandboxes started here serves. */
-const UNSERVED = new Set(['bedrock', 'aws-data-stores', 'prometheus-availability']);
+const UNSERVED = new Set(['prometheus-availability']);
 
 /** Planted in the data the collectors read. Each value is what the scan looks for. */
 const DATA = {
@@ -118,8 +118,7 @@ describe('secrets: no canary reaches any output', () => {
         `      locations: [${vxSeed.locations.join(', ')}]`,
         `      apiEndpoint: ${vertex.endpoint}`,
         '      insecure: true',
-        // every collector the three sandboxes serve; Bedrock has its own sandbox and S3/KMS only moto
-        // (collectors/bedrock, collectors/aws-data-stores test their redaction there); Prometheus needs the real server
+        // every collector the three sandboxes serve (the AWS one serves Bedrock, S3 and KMS too); Prometheus needs the real server
         `collectors: [${registry.map((c) => c.meta.id).filter((id) => !UNSERVED.has(id)).join(', ')}]`,
       ].join('\n') + '\n',
     );

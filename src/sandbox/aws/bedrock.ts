@@ -53,13 +53,14 @@ export class ApiError extends Error {
 }
 
 /** maxResults is 1–1000 (API reference); nextToken is the offset this server handed out */
-function page<T>(items: T[], q: URLSearchParams): { items: T[]; nextToken?: string } {
+function page<T>(items: T[], q: URLSearchParams, cap?: number): { items: T[]; nextToken?: string } {
   const max = q.has('maxResults') ? Number(q.get('maxResults')) : 100;
   if (!Number.isInteger(max) || max < 1 || max > 1000) throw new ApiError(400, 'ValidationException', `1 validation error detected: Value '${q.get('maxResults')}' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 1000`);
   const token = q.get('nextToken');
   const start = token === null ? 0 : Number(Buffer.from(token, 'base64url').toString('utf8'));
   if (!Number.isInteger(start) || start < 0 || start > items.length) throw new ApiError(400, 'ValidationException', 'The provided nextToken is not valid');
-  const end = start + max;
+  // a page may be shorter than asked (maxPageItems of the main sandbox), as AWS's may
+  const end = start + (cap !== undefined && cap > 0 ? Math.min(max, cap) : max);
   return { items: items.slice(start, end), ...(end < items.length ? { nextToken: Buffer.from(String(end)).toString('base64url') } : {}) };
 }
 
@@ -75,7 +76,7 @@ export function bedrockAction(method: string, path: string): { action: string; i
 }
 
 /** One Bedrock read answered from the seed of an account and region; ApiError for what AWS refuses. */
-export function answerBedrock(seed: BedrockSeed, action: string, id: string | undefined, q: URLSearchParams): unknown {
+export function answerBedrock(seed: BedrockSeed, action: string, id: string | undefined, q: URLSearchParams, maxPageItems?: number): unknown {
   const arn = (type: string, id: string) => `arn:aws:bedrock:${seed.region}:${seed.account}:${type}/${id}`;
   const base = (id: string) => `arn:aws:bedrock:${seed.region}::foundation-model/${id}`;
   const job = (m: Omit<BedrockCustomModel, 'createdAt'> & { createdAt?: string }, running: boolean) => ({
@@ -121,11 +122,11 @@ export function answerBedrock(seed: BedrockSeed, action: string, id: string | un
     case 'GetModelInvocationLoggingConfiguration':
       return seed.logging ? { loggingConfig: seed.logging } : {};
     case 'ListCustomModels': {
-      const p = page(models, q);
+      const p = page(models, q, maxPageItems);
       return { modelSummaries: p.items.map((m) => ({ modelArn: m.modelArn, modelName: m.modelName, creationTime: m.creationTime, baseModelArn: m.baseModelArn, baseModelName: '', customizationType: m.customizationType, ownerAccountId: seed.account, modelStatus: m.modelStatus })), ...(p.nextToken ? { nextToken: p.nextToken } : {}) };
     }
     case 'ListModelCustomizationJobs': {
-      const p = page(jobs, q);
+      const p = page(jobs, q, maxPageItems);
       return { modelCustomizationJobSummaries: p.items.map((j) => ({ jobArn: j.jobArn, baseModelArn: j.baseModelArn, jobName: j.jobName, status: j.status, creationTime: j.creationTime, ...(j.outputModelArn ? { customModelArn: j.outputModelArn } : {}), customModelName: j.outputModelName, customizationType: j.customizationType })), ...(p.nextToken ? { nextToken: p.nextToken } : {}) };
     }
     case 'GetCustomModel':

@@ -77,7 +77,8 @@ function listBuckets(ctx: HandlerContext, q: URLSearchParams): XmlAnswer {
     from = all.findIndex((b) => b.name > after.slice(2));
     if (from < 0) from = all.length;
   }
-  const page = all.slice(from, from + max);
+  const cap = ctx.runtime.opts.maxPageItems;
+  const page = all.slice(from, from + (cap !== undefined && cap > 0 ? Math.min(max, cap) : max));
   const more = from + page.length < all.length;
   const owner = el('ID', awsId('', `canonical|${ctx.caller.account.id}`, 64).toLowerCase()) + el('DisplayName', ctx.caller.account.alias ?? ctx.caller.account.id);
   const buckets = page.map((b) => `<Bucket>${el('Name', b.name)}${el('CreationDate', isoSeconds(b.created ?? '2026-01-01T00:00:00Z'))}${el('BucketRegion', b.region ?? 'us-east-1')}</Bucket>`).join('');

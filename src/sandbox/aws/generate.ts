@@ -3,6 +3,9 @@
 
 import type {
   AccessKeySeed,
+  BedrockRegionSeed,
+  KmsKeySeed,
+  S3BucketSeed,
   AwsAccountSeed,
   AwsSeed,
   IamGroupSeed,
@@ -29,6 +32,10 @@ export interface GenerateAwsCompanyOptions {
   now?: string;
   /** SageMaker resources per region (default none): the registry, endpoints and training jobs of the last 30 days. */
   sagemaker?: { groups: number; packagesPerGroup: number; endpoints: number; trainingJobs: number };
+  /** Bedrock custom models per region (default with sagemaker: 4 per package group, at least 1; else none). */
+  bedrock?: { models: number };
+  /** S3 buckets of the account, the ones lineage names among them (default with sagemaker: 30; else none), and their KMS keys. */
+  dataStores?: { buckets: number };
 }
 
 /** mulberry32: small, fast, deterministic. */
@@ -185,6 +192,11 @@ export function generateAwsCompany(o: GenerateAwsCompanyOptions): AwsSeed {
 
     const sagemaker = o.sagemaker ? Object.fromEntries(o.regions.map((region, ri) => [region, sageMakerRegion(id, region, o.sagemaker!, prng((o.seed ?? 1) * 7919 + ai * 31 + ri), nowMs)])) : undefined;
 
+    const nModels = o.bedrock?.models ?? (o.sagemaker ? Math.max(1, o.sagemaker.groups * 4) : 0);
+    const bedrock = nModels > 0 ? Object.fromEntries(o.regions.map((region) => [region, bedrockRegion(id, region, nModels)])) : undefined;
+    const nBuckets = o.dataStores?.buckets ?? (o.sagemaker ? 30 : 0);
+    const stores = nBuckets > 0 ? dataStores(id, o.regions, nBuckets, prng((o.seed ?? 1) * 104729 + ai)) : undefined;
+
     return {
       id,
       alias: `gen-${ai}`,
@@ -210,6 +222,8 @@ export function generateAwsCompany(o: GenerateAwsCompanyOptions): AwsSeed {
       },
       secrets,
       ...(sagemaker ? { sagemaker } : {}),
+      ...(bedrock ? { bedrock } : {}),
+      ...(stores ?? {}),
     };
   });
 
@@ -297,4 +311,49 @@ function sageMakerRegion(account: string, region: string, o: NonNullable<Generat
     });
   }
   return out;
+}
+
+/** One region's Bedrock: invocation logging to S3, custom models fine-tuned from the training-data bucket, most under a customer key. */
+function bedrockRegion(account: string, region: string, n: number): BedrockRegionSeed {
+  return {
+    logging: { s3Config: { bucketName: 'inference-logs', keyPrefix: `bedrock/${region}/` }, textDataDeliveryEnabled: true, imageDataDeliveryEnabled: true, embeddingDataDeliveryEnabled: true },
+    models: Array.from({ length: n }, (_, i) => ({
+      modelName: `llm-${String(i).padStart(4, '0')}`,
+      baseModelId: 'amazon.titan-text-express-v1',
+      jobName: `tune-llm-${String(i).padStart(4, '0')}`,
+      ...(i % 10 === 3 ? {} : { kmsKeyArn: `arn:aws:kms:${region}:${account}:key/bedrock` }),
+      trainingS3Uri: `s3://training-data/llm/${i}/train.jsonl`,
+      outputS3Uri: `s3://ml-models/llm/${i}/`,
+      createdAt: new Date(Date.UTC(2025, 11, 1) + i * 60_000).toISOString(),
+    })),
+    runningJobs: [{ modelName: 'llm-next', baseModelId: 'amazon.titan-text-express-v1', jobName: 'tune-llm-next', trainingS3Uri: 's3://training-data/llm/next/', outputS3Uri: 's3://ml-models/llm/next/' }],
+  };
+}
+
+/**
+ * The account's buckets: the ones the generated lineage names (training-data, ml-models, ml-reports,
+ * inference-logs), then data-NNNN up to `n`, most SSE-KMS under a per-bucket key, TLS-only, versioned;
+ * and the KMS keys they and the generated ML resources name (most rotating). Its own PRNG.
+ */
+function dataStores(account: string, regions: string[], n: number, rnd: () => number): Pick<AwsAccountSeed, 's3' | 'kms'> {
+  const chance = (p: number) => rnd() < p;
+  const home = regions[0] ?? 'us-east-1';
+  const named = ['training-data', 'ml-models', 'ml-reports', 'inference-logs'];
+  const names = [...named, ...Array.from({ length: Math.max(0, n - named.length) }, (_, i) => `data-${String(i).padStart(4, '0')}`)].slice(0, Math.max(n, 0));
+  const kms: Record<string, KmsKeySeed[]> = Object.fromEntries(regions.map((r) => [r, [{ id: 'bedrock', rotation: true }, { id: 'endpoints', rotation: chance(0.8) }, { id: 'k', rotation: true }]]));
+  const buckets: S3BucketSeed[] = names.map((name, i) => {
+    const keyed = chance(0.85);
+    if (keyed) kms[home]!.push({ id: `bucket-${i}`, rotation: chance(0.9) });
+    return {
+      name,
+      region: home,
+      created: '2025-01-01T00:00:00Z',
+      ...(keyed ? { encryption: { algorithm: 'aws:kms' as const, kmsKeyId: `arn:aws:kms:${home}:${account}:key/bucket-${i}`, bucketKey: true } } : {}),
+      ...(chance(0.05) ? { publicAccessBlock: null } : {}),
+      ...(chance(0.9) ? { policy: { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [`arn:aws:s3:::${name}`, `arn:aws:s3:::${name}/*`], Condition: { Bool: { 'aws:SecureTransport': 'false' } } }] } } : {}),
+      ...(chance(0.8) ? { versioning: 'Enabled' as const } : {}),
+      ...(chance(0.5) ? { logging: { targetBucket: 'access-logs', targetPrefix: `${name}/` } } : {}),
+    };
+  });
+  return { s3: { publicAccessBlock: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true }, buckets }, kms };
 }

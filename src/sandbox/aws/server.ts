@@ -332,7 +332,7 @@ function errorReply(p: ParsedRequest, err: AwsError, rid: string): Reply {
 function bedrockReply(p: ParsedRequest, ctx: HandlerContext): Reply {
   const seed = ctx.caller.account.bedrock?.[ctx.region] ?? { logging: null, models: [] };
   try {
-    const body = answerBedrock({ account: ctx.caller.account.id, region: ctx.region, ...seed }, p.action, p.path?.id, p.query ?? new URLSearchParams());
+    const body = answerBedrock({ account: ctx.caller.account.id, region: ctx.region, ...seed }, p.action, p.path?.id, p.query ?? new URLSearchParams(), ctx.runtime.opts.maxPageItems);
     return { status: 200, contentType: 'application/json', body: JSON.stringify(body) };
   } catch (e) {
     if (e instanceof ApiError) throw new AwsError(e.type, e.message, e.status);

@@ -5,6 +5,7 @@
 // 5.2 has ListBackupPlans but no ListBackupSelections: the suite asserts that is a gap naming the
 // plan and that backups says error, never "not backed up".
 import { BackupClient, CreateBackupPlanCommand } from '@aws-sdk/client-backup';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CloudWatchClient, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateRepositoryCommand, ECRClient, PutImageCommand, StartImageScanCommand } from '@aws-sdk/client-ecr';
 import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, CreateTrainingJobCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
@@ -65,7 +66,11 @@ describe.skipIf(!moto.ok)('aws-monitoring against moto', () => {
     const bk = new BackupClient(o);
     await bk.send(new CreateBackupPlanCommand({ BackupPlan: { BackupPlanName: 'daily', Rules: [{ RuleName: 'daily', TargetBackupVaultName: 'Default', ScheduleExpression: 'cron(0 5 ? * * *)' }] } }));
     bk.destroy();
-    const config = writeConfig(tmpDir(), `sources:\n  aws:\n    - name: main\n      regions: [${REGION}]\ncollectors: [aws-monitoring, sagemaker-endpoints, sagemaker-training]\nevidence:\n  dir: evidence\n`);
+    // the buckets lineage names, which aws-data-stores reads (with their regions) for the backup coverage
+    const s3 = new S3Client({ ...o, forcePathStyle: true });
+    for (const Bucket of ['training-data', 'models']) await s3.send(new CreateBucketCommand({ Bucket }));
+    s3.destroy();
+    const config = writeConfig(tmpDir(), `sources:\n  aws:\n    - name: main\n      regions: [${REGION}]\ncollectors: [aws-monitoring, sagemaker-endpoints, sagemaker-training, aws-data-stores]\nevidence:\n  dir: evidence\n`);
     b = await collectBundle(config, awsEnv(m.url, { AWS_MAX_ATTEMPTS: '1' }), 'main');
   }, 180_000);
   afterAll(async () => {
@@ -106,7 +111,9 @@ describe.skipIf(!moto.ok)('aws-monitoring against moto', () => {
     const gaps = b.manifest.collectors.find((c: any) => c.id === 'aws-monitoring').gaps;
     expect(gaps).toEqual([expect.objectContaining({ api: `backup:ListBackupSelections ${plans[0].BackupPlanId}` })]);
     const cov = b.json(`${DIR}/backup-coverage.json`);
-    expect(cov.dataStores).toEqual([{ resource: 'arn:aws:s3:::training-data', from: ['training job fraud-train'], coveredBy: [], conditional: [] }]);
+    expect(cov.bucketsUnknown).toBeNull();
+    expect(cov.dataStores.map((d: any) => d.resource)).toEqual(['arn:aws:s3:::models', 'arn:aws:s3:::training-data']);
+    expect(cov.dataStores[1]).toEqual({ resource: 'arn:aws:s3:::training-data', from: [expect.stringMatching(/^aws\.sagemaker\.training-jobs fraud-train/)], coveredBy: [], conditional: [] });
     expect(finding('aws-monitoring.backups').status).toBe('error');
     expect(b.code).toBe(3);
   });

@@ -33,6 +33,9 @@ function seed(): AwsSeed {
       ],
     },
   };
+  // the buckets aws-data-stores finds in lineage (training channels, model artifacts, reports, capture), and their keys
+  s.accounts[0]!.s3 = { buckets: ['training-data', 'models', 'reports', 'capture', 'scratch'].map((name) => ({ name, region: SM_REGION })) };
+  s.accounts[0]!.kms = { [SM_REGION]: ['fraud', 'capture', 'k'].map((id) => ({ id, rotation: true })) };
   return s;
 }
 
@@ -46,9 +49,9 @@ describe('aws-monitoring against the AWS sandbox', () => {
   });
   beforeEach(() => sb.reset());
 
-  const collect = () => {
+  const collect = (collectors = 'aws-monitoring, sagemaker-endpoints, sagemaker-training, aws-data-stores') => {
     const fast = (id: string) => `  ${id}:\n    describeCallsPerSecond: 10000\n`;
-    const cfg = `sources:\n  aws:\n    - name: main\n      regions: [${SM_REGION}]\ncollectors: [aws-monitoring, sagemaker-endpoints, sagemaker-training]\nevidence:\n  dir: evidence\nsettings:\n${fast('sagemaker-endpoints')}${fast('sagemaker-training')}  aws-monitoring:\n    dataStores: ['arn:aws:s3:::models', 'arn:aws:dynamodb:eu-west-1:${SM_ACCOUNT}:table/features']\n`;
+    const cfg = `sources:\n  aws:\n    - name: main\n      regions: [${SM_REGION}]\ncollectors: [${collectors}]\nevidence:\n  dir: evidence\nsettings:\n${fast('sagemaker-endpoints')}${fast('sagemaker-training')}  aws-monitoring:\n    dataStores: ['arn:aws:s3:::models', 'arn:aws:dynamodb:eu-west-1:${SM_ACCOUNT}:table/features']\n`;
     return collectBundle(writeConfig(tmpDir(), cfg), awsEnv(sb.url), 'main');
   };
   const count = (a: string) => sb.requests.filter((q) => q.action === a).length;
@@ -71,14 +74,34 @@ describe('aws-monitoring against the AWS sandbox', () => {
     for (const q of sb.requests.filter((q) => ['cloudwatch', 'ecr', 'backup'].includes(q.service))) expect(declared.has(`${q.service}:${q.action}`), q.action).toBe(true);
   }, 60_000);
 
-  it('backups: the training bucket is covered by a wildcard selection, a store selected only by tags is not shown covered', async () => {
+  it('backups: the buckets aws-data-stores read are the S3 stores; the training bucket is covered by a wildcard selection, a store selected only by tags is not shown covered', async () => {
     const b = await collect();
+    expect(b.code, b.stderr).toBe(0);
     const cov = b.json(`${DIR}/backup-coverage.json`);
-    expect(cov.dataStores.map((d: any) => d.resource)).toEqual(['arn:aws:s3:::models', 'arn:aws:s3:::training-data']);
-    expect(cov.dataStores[1]).toMatchObject({ coveredBy: [{ plan: 'daily', selection: 'training-buckets' }], from: expect.arrayContaining(['training job train-0000']) });
-    expect(reasons(b, 'aws-monitoring.backups')).toEqual({ 'arn:aws:s3:::models': 'covered only under tag conditions that cannot be verified here: tagged/by-tag' });
+    expect(cov.bucketsUnknown).toBeNull();
+    expect(cov.dataStores.map((d: any) => d.resource)).toEqual(['capture', 'models', 'scratch', 'training-data'].map((x) => `arn:aws:s3:::${x}`));
+    expect(cov.dataStores[3]).toMatchObject({ coveredBy: [{ plan: 'daily', selection: 'training-buckets' }], from: expect.arrayContaining([expect.stringMatching(/^aws\.sagemaker\.training-jobs train-0000/)]) });
+    // the tag-based selection may cover any bucket: each one not named by a selection is "only under tag conditions"
+    const tagged = 'covered only under tag conditions that cannot be verified here: tagged/by-tag';
+    expect(reasons(b, 'aws-monitoring.backups')).toEqual({ 'arn:aws:s3:::models': tagged, 'arn:aws:s3:::capture': tagged, 'arn:aws:s3:::scratch': tagged });
     expect([count('ListBackupPlans'), count('ListBackupSelections'), count('GetBackupSelection')]).toEqual([1, 2, 2]);
     expect(b.ndjson(`${DIR}/backup-plans.ndjson`)[0].selections[0]).toMatchObject({ Resources: ['arn:aws:s3:::training-*'], NotResources: ['arn:aws:s3:::training-scratch'] });
+  }, 60_000);
+
+  it('backups without aws-data-stores in the run: a gap and an error, never "not backed up"; a bucket in a region not collected is not judged', async () => {
+    const b = await collect('aws-monitoring, sagemaker-endpoints, sagemaker-training');
+    expect(b.code).toBe(3);
+    const gaps = b.manifest.collectors.find((c: any) => c.id === 'aws-monitoring').gaps.map((g: any) => `${g.api} ${g.code}`);
+    expect(gaps).toEqual(['aws.datastores.buckets InputMissing']);
+    const cov = b.json(`${DIR}/backup-coverage.json`);
+    expect(cov.bucketsUnknown).toMatch(/^aws-data-stores did not run in this collection/);
+    expect(b.manifest.artifacts.find((a: any) => a.path.endsWith(`${DIR}/backup-coverage.json`)).provenance.complete).toBe(false);
+    expect(finding(b, 'aws-monitoring.backups').status).toBe('error');
+    sb.state.accounts[0]!.s3!.buckets.find((x) => x.name === 'scratch')!.region = 'ap-south-1';
+    const moved = await collect();
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(reasons(moved, 'aws-monitoring.backups')['arn:aws:s3:::scratch']).toBe('the bucket is in ap-south-1, a region this source does not collect: its backup plans are not read: not evaluated');
+    expect(finding(moved, 'aws-monitoring.backups').status).toBe('error');
   }, 60_000);
 
   it('images: one scan per distinct image; a CRITICAL finding fails, a MEDIUM one does not', async () => {
