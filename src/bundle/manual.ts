@@ -249,4 +249,7 @@ export const pendingContent = (p: PendingEntry) => path.join(p.dir, CONTENT);
 /** Removes entries a finished bundle now holds. */
 export function clearPending(entries: PendingEntry[]): void {
   for (const p of entries) rmSync(p.dir, { recursive: true, force: true });
+  // an empty pending/ goes too: the evidence dir then holds only bundles, as before any manual evidence
+  const root = entries[0] && path.dirname(entries[0].dir);
+  if (root && readdirSync(root).length === 0) rmSync(root, { recursive: true, force: true });
 }

@@ -16,6 +16,8 @@ import { runCollection } from '../core/runner.js';
 import type { Finding } from '../core/types.js';
 import { DEMO_ML_APPROVED_PRINCIPALS, healthyBaseline } from '../demo/baseline.js';
 import { DEMO_START, playDay, type DemoWorld } from '../demo/scenario.js';
+import { demoManualPlan, stageDemoManual } from '../demo/manual.js';
+import { loadRegister } from '../mapping/controls.js';
 import { lintMappings, loadMappings } from '../mapping/index.js';
 import { loadAwsFixture, startAwsSandbox } from '../sandbox/aws/index.js';
 import { loadMlflowFixture, startMlflowSandbox } from '../sandbox/mlflow/index.js';
@@ -89,6 +91,7 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
   // A fresh demo each time: evidence from an earlier run would extend its chain.
   rmSync(path.join(out, 'evidence'), { recursive: true, force: true });
   rmSync(path.join(out, 'report'), { recursive: true, force: true });
+  rmSync(path.join(out, 'documents'), { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
 
   const clock = { now: start };
@@ -130,10 +133,14 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
     let partial = 0;
     /** distinct failing checks of each collected day */
     const tallies: number[] = [];
+    const manualPlan = demoManualPlan(start.toISOString().slice(0, 10), days);
     for (let d = 0; d < days; d++) {
       clock.now = new Date(start.getTime() + d * 86_400_000);
       const plan = playDay(world, d, days);
       const date = clock.now.toISOString().slice(0, 10);
+      // manual evidence the company adds that day (src/demo/manual.ts): the day's bundle takes it in
+      const docs = manualPlan.get(d);
+      if (docs) for (const line of stageDemoManual(docs, { docsDir: path.join(out, 'documents'), evidenceDir, controls: loadRegister().controls, at: clock.now })) say(`${date}  evidence add ${line}`);
       if (plan.skip) {
         say(`${date}  ${chalk.yellow('skipped')}  ${plan.events.join('; ')}`);
         continue;

@@ -329,6 +329,7 @@ async function takePending(o: RunOptions, writer: BundleWriter): Promise<Pending
       o.log.warn(`${PENDING}/${p.id}: not taken into the bundle: ${redactString(describeError(e).message)}`);
     }
   }
+  if (taken.length) o.log.info(`took ${taken.length} manual evidence file(s) from ${PENDING}/ into the bundle`);
   return taken;
 }
 

@@ -21,6 +21,7 @@ import { inRequestedWindow, integrityOf, unverifiedStamp } from './integrity.js'
 import { CONFIG_FORMAT, type ExpectedUnit } from '../config/expected.js';
 import { loadRegister, type Control } from '../mapping/controls.js';
 import { ControlsAggregator } from './controls.js';
+import { manualEvidenceOf } from './manual.js';
 import { CriteriaAggregator } from './criteria.js';
 import { CoverageAggregator } from './coverage.js';
 import { ContinuityAggregator } from './continuity.js';
@@ -178,7 +179,9 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
   const responses = applyResponses(exceptions, input.responses?.entries ?? [], { file: input.responses?.file ?? null, dueDays: input.responseDueDays ?? DEFAULT_RESPONSE_DUE_DAYS });
   ag.coverage.finish(days);
   const lastBundleDay = ag.continuity.lastDay();
-  const controls = ag.controls.controls(register.controls, ag.criteria.inScope, days, lastBundleDay && lastBundleDay <= window.through ? lastBundleDay : null, ag.coverage);
+  // manual evidence of the whole chain (a quarter's review is often added after it), from bundles that verify
+  const manualEvidence = manualEvidenceOf(evidenceDir, [], badBundles);
+  const controls = ag.controls.controls(register.controls, ag.criteria.inScope, days, lastBundleDay && lastBundleDay <= window.through ? lastBundleDay : null, ag.coverage, { evidence: manualEvidence, window: { from: window.from, to: window.to }, today: now.toISOString().slice(0, 10) });
   const { criteria, calendarRows } = ag.criteria.reports({ controls, exceptions, days });
   const coverage = ag.coverage.model(days);
   // sizes by control frequency, drawn only with a seed (src/report/sampling.ts)
@@ -310,21 +313,23 @@ function criteriaSummary(crit: ReportModel['criteria']): Summary['criteria'] {
   const n = (s: string) => crit.filter((c) => c.status === s).length;
   return {
     inScope: crit.length,
-    covered: crit.filter((c) => c.status === 'pass' || c.status === 'fail' || c.status === 'error' || c.status === 'not-tested' || c.status === 'collected').length,
+    covered: crit.filter((c) => c.status === 'pass' || c.status === 'fail' || c.status === 'error' || c.status === 'not-tested' || c.status === 'collected' || c.status === 'due').length,
     automated: crit.filter((c) => c.automated).length,
-    manual: crit.filter((c) => !c.automated).length,
+    // bare "needs manual evidence": no control (no check, no manual test) concludes on it
+    manual: n('manual'),
     pass: n('pass'),
     fail: n('fail'),
     error: n('error'),
     notTested: n('not-tested'),
     collected: n('collected'),
     noEvidence: n('no-evidence'),
+    due: n('due'),
   };
 }
 
 function controlsSummary(controls: ReportModel['controls']): Summary['controls'] {
   const n = (s: string) => controls.filter((c) => c.period.conclusion === s).length;
-  return { total: controls.length, effective: n('effective'), deviations: n('deviations'), notTested: n('not-tested'), notApplicable: n('not-applicable'), manual: n('manual') };
+  return { total: controls.length, effective: n('effective'), deviations: n('deviations'), notTested: n('not-tested'), notApplicable: n('not-applicable'), manual: n('manual'), due: n('due') };
 }
 
 /**

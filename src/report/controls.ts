@@ -7,6 +7,7 @@ import type { Control } from '../mapping/controls.js';
 import type { CoverageAggregator } from './coverage.js';
 import { stableScope, unitKey } from './coverage.js';
 import type { ControlReport, DayStatus, FileRef, InstanceStatus, PeriodResult, TestInstance } from './model.js';
+import { judgeManualTests, manualConclusion, manualText, type ManualEvidenceItem, type ManualTestReport } from './manual.js';
 
 export const CONTINUITY_CHECK = 'soc2.collection-continuity';
 
@@ -119,7 +120,7 @@ export class ControlsAggregator {
   }
 
   /** Every control of the register whose criteria touch the scope, judged over the days. */
-  controls(register: Control[], inScope: Set<string>, days: string[], lastBundleDay: string | null, coverage: CoverageAggregator): ControlReport[] {
+  controls(register: Control[], inScope: Set<string>, days: string[], lastBundleDay: string | null, coverage: CoverageAggregator, manual: { evidence: ManualEvidenceItem[]; window: { from: string; to: string }; today: string } = { evidence: [], window: { from: days[0] ?? '', to: days[days.length - 1] ?? '' }, today: '9999-12-31' }): ControlReport[] {
     const out: ControlReport[] = [];
     for (const c of register) {
       const criteria = c.criteria.filter((x) => inScope.has(x));
@@ -134,6 +135,7 @@ export class ControlsAggregator {
         cells.push(st);
         if (date === lastBundleDay) latest = { date, status: st, instances: inst };
       }
+      const manualEvidence = judgeManualTests(c, manual.evidence, { ...manual.window, today: manual.today });
       out.push({
         id: c.id,
         title: c.title,
@@ -144,8 +146,9 @@ export class ControlsAggregator {
         supports: c.supports.filter((x) => inScope.has(x)),
         checks: c.tests.checks,
         manual: c.tests.manual,
+        manualEvidence,
         file: c.file.split(/[\\/]/).pop() ?? c.file,
-        period: periodResult(days, cells, all, c.tests.manual.length > 0),
+        period: withManual(periodResult(days, cells, all, c.tests.manual.length > 0), manualEvidence),
         cells,
         notTested: all.filter((i) => i.status === 'error' || i.status === 'missing'),
         latest,
@@ -155,11 +158,40 @@ export class ControlsAggregator {
   }
 }
 
+/**
+ * A control concludes on its checks and its manual tests: an elapsed period without evidence is a
+ * deviation; a control with only manual tests is effective when every elapsed period is covered, and
+ * "due" while none has elapsed.
+ */
+export function withManual(p: PeriodResult, tests: ManualTestReport[]): PeriodResult {
+  if (!tests.length) return p;
+  const m = manualConclusion(tests);
+  const text = manualText(tests);
+  if (p.conclusion === 'manual' || p.conclusion === 'not-applicable') return { ...p, conclusion: m, text };
+  const conclusion = m === 'deviations' ? 'deviations' : p.conclusion;
+  return { ...p, conclusion, text: `${p.text}; ${text}` };
+}
+
+/** The worst conclusion of a criterion's controls' manual parts (null when none has manual tests). */
+function manualRollUp(controls: ControlReport[]): 'deviations' | 'effective' | 'due' | null {
+  const parts = controls.filter((c) => c.manualEvidence?.length).map((c) => manualConclusion(c.manualEvidence));
+  if (!parts.length) return null;
+  return parts.includes('deviations') ? 'deviations' : parts.includes('effective') ? 'effective' : 'due';
+}
+
 /** A criterion's period result: per day the worst of the controls addressing it. */
 export function criterionPeriod(days: string[], controls: ControlReport[]): { cells: DayStatus[]; period: PeriodResult } {
   const cells = days.map((_, i) => (controls.length ? worstDay(controls.map((c) => c.cells[i]!)) : 'manual'));
   const instances = controls.flatMap((c) => [...c.period.deviations, ...c.notTested]).sort((a, b) => a.date.localeCompare(b.date) || a.check.localeCompare(b.check));
-  const period = periodResult(days, cells, instances, controls.some((c) => c.manual.length > 0) || !controls.length);
+  const automated = periodResult(days, cells, instances, controls.some((c) => c.manual.length > 0) || !controls.length);
+  // manual evidence rolls up too: a criterion tested only manually is covered, due or deviating, never bare "manual"
+  const manual = manualRollUp(controls);
+  const texts = controls.filter((c) => c.manualEvidence?.length).map((c) => `${c.id}: ${manualText(c.manualEvidence)}`);
+  const period: PeriodResult = !manual
+    ? automated
+    : automated.conclusion === 'manual' || automated.conclusion === 'not-applicable'
+      ? { ...automated, conclusion: manual, text: texts.join('; ') }
+      : { ...automated, conclusion: manual === 'deviations' ? 'deviations' : automated.conclusion, text: `${automated.text}; ${texts.join('; ')}` };
   // occurrences over the criterion: the sum of its controls' (instances shared by two controls count twice)
   period.occurrences = controls.reduce(
     (a, c) => ({ expected: a.expected + c.period.occurrences.expected, tested: a.tested + c.period.occurrences.tested, pass: a.pass + c.period.occurrences.pass, fail: a.fail + c.period.occurrences.fail, error: a.error + c.period.occurrences.error, missing: a.missing + c.period.occurrences.missing, notApplicable: a.notApplicable + c.period.occurrences.notApplicable }),

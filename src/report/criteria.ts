@@ -55,7 +55,7 @@ export function criterionReports(o: CriteriaInput): { criteria: CriterionReport[
     const addressing = o.controls.filter((x) => x.criteria.includes(c.id));
     const { cells: periodCells, period } = criterionPeriod(o.days, addressing);
     const fallback: EvidenceStatus = evDays.length ? 'collected' : automated ? 'no-evidence' : 'manual';
-    const status: EvidenceStatus = period.conclusion === 'effective' ? 'pass' : period.conclusion === 'deviations' ? 'fail' : period.conclusion === 'not-tested' ? 'not-tested' : fallback;
+    const status: EvidenceStatus = period.conclusion === 'effective' ? 'pass' : period.conclusion === 'deviations' ? 'fail' : period.conclusion === 'not-tested' ? 'not-tested' : period.conclusion === 'due' ? 'due' : fallback;
     const ex = o.exceptions.filter((e) => e.criteria.includes(c.id));
     const cells: EvidenceStatus[] = o.days.map((d) => {
       const x = a.days.get(d);

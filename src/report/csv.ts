@@ -93,6 +93,7 @@ export function renderCsv(m: ReportModel): CsvFile[] {
       ),
     },
     ...vendorsCsv(m), // vendors.csv, policies.csv (src/report/vendors-render.ts)
+    manualEvidenceCsv(m),
   ];
 }
 
@@ -120,4 +121,24 @@ function samplingCsv(m: ReportModel): CsvFile[] {
       text: csv(['population', 'rank', 'key', 'seed'], S.controls.flatMap((c) => c.keys.map((k, i) => [c.population, i + 1, k, c.seed]))),
     });
   return files;
+}
+
+/**
+ * manual-evidence.csv: one row per required period of every manual test and evidence file covering it
+ * (a period without evidence is one row: a deviation when elapsed, due otherwise).
+ */
+function manualEvidenceCsv(m: ReportModel): CsvFile {
+  const rows = m.controls.flatMap((c) =>
+    (c.manualEvidence ?? []).flatMap((t) =>
+      t.periods.flatMap((p) => {
+        const base = [c.id, t.id, t.every, t.per ?? '', p.from, p.to, p.status];
+        if (!p.evidence.length) return [[...base, '', '', '', '', '', '', '', '', '', '', '']];
+        return p.evidence.map((e) => [...base, e.fileName, e.title, e.sha256, e.bytes, e.mediaType, e.covers.from, e.covers.to, e.bundle ?? '', e.addedBy, e.addedAt, e.file?.href ?? '']);
+      }),
+    ),
+  );
+  return {
+    path: 'manual-evidence.csv',
+    text: csv(['control', 'manual_test', 'every', 'per', 'period_from', 'period_to', 'status', 'file', 'title', 'sha256', 'bytes', 'media_type', 'covers_from', 'covers_to', 'bundle', 'added_by', 'added_at', 'href'], rows),
+  };
 }

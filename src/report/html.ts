@@ -22,6 +22,7 @@ const STATUS_LABEL: Record<EvidenceStatus, string> = {
   error: 'Error',
   collected: 'Collected',
   'no-evidence': 'No evidence',
+  due: 'Due',
   manual: 'Manual',
 };
 const STATUS_FILL: Record<EvidenceStatus, string> = {
@@ -31,11 +32,12 @@ const STATUS_FILL: Record<EvidenceStatus, string> = {
   error: '#ef8f00',
   collected: '#6d9eeb',
   'no-evidence': '#dadce0',
+  due: '#e8eaed',
   manual: '#f4f4f4',
 };
 const DAY_FILL: Record<DayStatus, string> = { pass: '#2e7d32', fail: '#c62828', error: '#ef8f00', missing: '#ffffff', 'not-applicable': '#f4f4f4', manual: '#f4f4f4' };
 const DAY_LABEL: Record<DayStatus, string> = { pass: 'operated effectively', fail: 'deviation', error: 'not tested (could not evaluate)', missing: 'not tested (expected test missing)', 'not-applicable': 'nothing expected', manual: 'manual' };
-const CONCLUSION: Record<ControlReport['period']['conclusion'], EvidenceStatus | 'not-applicable'> = { effective: 'pass', deviations: 'fail', 'not-tested': 'not-tested', 'not-applicable': 'not-applicable', manual: 'manual' };
+const CONCLUSION: Record<ControlReport['period']['conclusion'], EvidenceStatus | 'not-applicable'> = { effective: 'pass', deviations: 'fail', 'not-tested': 'not-tested', 'not-applicable': 'not-applicable', manual: 'manual', due: 'due' };
 const RUN_FILL = { complete: '#2e7d32', partial: '#ef8f00', failed: '#c62828', none: '#ffffff' } as const;
 
 const pct = (r: number | null) => (r === null ? '—' : `${(r * 100).toFixed(r === 1 || r === 0 ? 0 : 1)}%`);
@@ -190,6 +192,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-sp
 .b-error, .b-partial { color: #8a4b00; background: #fef3e0; border-color: #f3c16f; }
 .b-collected, .b-lost { color: #174ea6; background: #e8f0fe; border-color: #a5c1f3; }
 .b-no-evidence { color: #3c4043; background: #f1f3f4; border-color: #c4c7c5; }
+.b-due { color: #3c4043; background: #f1f3f4; border-color: #9aa0a6; }
 .b-manual { color: #3c4043; background: #fff; border-color: #9aa0a6; border-style: dashed; }
 .grid-wrap { overflow-x: auto; margin: 8px 0 4px; }
 svg.grid { display: block; max-width: 100%; height: auto; }
@@ -223,6 +226,25 @@ footer { margin-top: 48px; border-top: 1px solid var(--rule); padding-top: 10px;
 @media (max-width: 760px) { .stats { grid-template-columns: repeat(2, 1fr); } dl.facts { grid-template-columns: 1fr; } main { padding: 16px; } }
 `;
 
+/** A control's manual tests: each required period, the evidence covering it (file, SHA-256, bundle, who, when) or its deviation / due date. */
+function manualEvidenceHtml(c: ControlReport, o: HtmlOptions): string {
+  const status = { covered: badge('pass').replace('>Pass<', '>Covered<'), deviation: badge('fail').replace('>Fail<', '>Deviation<'), due: badge('due') } as const;
+  return (c.manualEvidence ?? [])
+    .map((t) => {
+      const rows = t.periods.map((p) => [
+        day(`${p.from}..${p.to}`),
+        status[p.status],
+        p.evidence.length
+          ? p.evidence.map((e) => `${e.file ? ref(e.file, o, e.fileName) : h(e.fileName)} ${sha(e.sha256.slice(0, 16))}<br><span class="muted">${h(e.title)} · covers ${h(e.covers.from)}..${h(e.covers.to)} · added by ${h(e.addedBy)} ${ts(e.addedAt)} · bundle ${h(e.bundle ?? 'pending')}${e.note ? ` · ${h(e.note)}` : ''}</span>`).join('<br>')
+          : p.status === 'deviation'
+            ? 'No evidence for this elapsed period'
+            : `Needed by ${h(p.to)}`,
+      ]);
+      return `<h4>Manual test <code>${h(t.id)}</code> (${h(t.every)}${t.per ? ` per ${h(t.per)}` : ''})</h4><p class="kv">${h(t.request)}</p>${table(['Required period', 'Status', 'Evidence'], rows, { empty: 'No required period in the window.' })}`;
+    })
+    .join('\n');
+}
+
 /** The controls section: one row per control, its days on a grid, then deviations and days not tested. */
 function controlsHtml(m: ReportModel, o: HtmlOptions, max: number): string {
   const scopeOf = (i: { source: string; scope: Record<string, string> }) => h(`${i.source} ${scopeLabel(i.scope)}`.trim());
@@ -245,7 +267,7 @@ function controlsHtml(m: ReportModel, o: HtmlOptions, max: number): string {
         { empty: 'Every expected test instance ran.', max: Math.min(max, 50), more: 'control-results.csv and report.json hold all of them' },
       );
       const latest = c.latest ? `<p class="kv">Latest state only (${h(c.latest.date)}, not the period conclusion): ${h(DAY_LABEL[c.latest.status])}</p>` : '';
-      const manual = c.manual.length ? `<p class="kv">Manual evidence requested: ${c.manual.map((t) => `<b>${h(t.id)}</b> — ${h(t.request)}`).join('; ')}</p>` : '';
+      const manual = manualEvidenceHtml(c, o);
       return `<article class="criterion" id="ctl-${h(c.id)}"><h3><span class="id">${h(c.id)}</span> ${h(c.title)} ${badge(CONCLUSION[c.period.conclusion])}</h3>
 <p>${h(c.description)}</p>
 <p class="kv">Owner ${h(c.owner)} · ${h(c.frequency)} · addresses ${h(c.criteria.join(', '))}${c.supports.length ? ` · supports ${h(c.supports.join(', '))}` : ''} · checks ${c.checks.map((k) => `<code>${h(k)}</code>`).join(', ') || '—'} · from <code>${h(c.file)}</code></p>
@@ -305,8 +327,8 @@ ${stat('Secret rotations', num(s.populations.secretRotations), m.populations.sec
 <dt>Trust services categories</dt><dd>${h(m.scope.join(', '))}</dd>
 <dt>Integrity</dt><dd>${ig.ok && ig.trust.mode === 'trusted' ? badge('pass') : badge('fail')} ${h(integrityLine(ig))}</dd>
 <dt>Write-once storage</dt><dd>${h(writeOnceLine(ig))}</dd>
-<dt>Controls</dt><dd>${num(s.controls.total)} (register <code>${h(s.register)}</code>), judged over the whole period: ${num(s.controls.effective)} operated effectively every day, ${num(s.controls.deviations)} with deviations, ${num(s.controls.notTested)} not tested on some days, ${num(s.controls.notApplicable)} with nothing expected, ${num(s.controls.manual)} manual only</dd>
-<dt>Criteria in scope</dt><dd>${num(s.criteria.inScope)}, concluded over the period from their controls: ${num(s.criteria.pass)} effective every day, ${num(s.criteria.fail)} with deviations, ${num(s.criteria.notTested)} not tested on some days, ${num(s.criteria.collected)} with evidence but no control testing it, ${num(s.criteria.noEvidence)} mapped but without evidence, ${num(s.criteria.manual)} needing manual evidence</dd>
+<dt>Controls</dt><dd>${num(s.controls.total)} (register <code>${h(s.register)}</code>), judged over the whole period: ${num(s.controls.effective)} operated effectively every day, ${num(s.controls.deviations)} with deviations, ${num(s.controls.notTested)} not tested on some days, ${num(s.controls.notApplicable)} with nothing expected, ${num(s.controls.due)} with manual evidence not yet due, ${num(s.controls.manual)} manual only</dd>
+<dt>Criteria in scope</dt><dd>${num(s.criteria.inScope)}, concluded over the period from their controls: ${num(s.criteria.pass)} effective every day, ${num(s.criteria.fail)} with deviations, ${num(s.criteria.notTested)} not tested on some days, ${num(s.criteria.collected)} with evidence but no control testing it, ${num(s.criteria.noEvidence)} mapped but without evidence, ${num(s.criteria.due)} tested by manual evidence not yet due, ${num(s.criteria.manual)} needing manual evidence</dd>
 <dt>Collected by</dt><dd>soc2 ${h(s.toolVersions.join(', ') || '—')}</dd>
 <dt>Report generated by</dt><dd>soc2 ${h(m.tool.version)} at ${h(m.generatedAt)}</dd>
 </dl>`,
@@ -442,8 +464,9 @@ ${
     `<p>${num(m.criteria.length)} criteria are in scope. “Latest status” is the worst result (fail, then error, then pass) of the checks mapped to the criterion in the newest bundle that ran any of them. Paths are relative to the directory holding <code>${h(m.evidence.name)}/</code>; each SHA-256 is the one its bundle’s manifest records.</p>
 ${overview}
 ${details}
-<h3>Criteria that need manual evidence (${num(manual.length)})</h3>
-${table(['Criterion', 'Category', 'Title'], manual.map((x) => [`<b>${h(x.id)}</b>`, h(x.category), `${h(x.title)}${x.carvedOut ? `<br><span class="muted">${h(x.carvedOut.note)}</span>` : ''}`]), { empty: 'None.' })}
+<h3>Criteria tested by manual evidence (${num(manual.length)})</h3>
+<p>No automated evidence is mapped to these: each concludes from the manual tests of its controls — covered, due (no required period elapsed yet) or a deviation (an elapsed period without evidence). “Manual” is left only where no control addresses it.</p>
+${table(['Criterion', 'Category', 'Title', 'Conclusion (period)', 'Over the period'], manual.map((x) => [`<b>${h(x.id)}</b>`, h(x.category), `${h(x.title)}${x.carvedOut ? `<br><span class="muted">${h(x.carvedOut.note)}</span>` : ''}`, badge(x.status), x.addressedBy.length ? `${h(x.period.text)} <span class="muted">(controls ${x.addressedBy.map((c) => `<a href="#ctl-${h(c)}">${h(c)}</a>`).join(', ')})</span>` : 'No control addresses it: needs manual evidence']), { empty: 'None.' })}
 ${carveOutsHtml(m)}`,
     'breakable',
   );

@@ -6,7 +6,7 @@ import { integrityLine, writeOnceLine } from './integrity.js';
 import type { EvidenceStatus, FileRef, Population, ReportModel } from './model.js';
 
 const pct = (r: number | null) => (r === null ? '—' : `${(r * 100).toFixed(r === 1 || r === 0 ? 0 : 1)}%`);
-const LABEL: Record<EvidenceStatus, string> = { pass: 'PASS', 'not-tested': 'NOT TESTED EVERY DAY', fail: 'FAIL', error: 'ERROR', collected: 'collected', 'no-evidence': 'no evidence', manual: 'manual' };
+const LABEL: Record<EvidenceStatus, string> = { pass: 'PASS', 'not-tested': 'NOT TESTED EVERY DAY', fail: 'FAIL', error: 'ERROR', collected: 'collected', 'no-evidence': 'no evidence', due: 'due', manual: 'manual' };
 import { vendorsMarkdown } from './vendors-render.js';
 
 function table(head: string[], rows: string[][], empty = '_None._', max = 1000): string {
@@ -75,7 +75,7 @@ export function renderMarkdown(m: ReportModel): string {
   L.push('## Coverage by day', '');
   if (stamp) L.push(stamp);
   L.push('One character per day: `P` pass, `F` fail, `E` error, `c` collected without a test, `.` no evidence, blank: manual.', '');
-  const ch: Record<EvidenceStatus, string> = { pass: 'P', 'not-tested': 'n', fail: 'F', error: 'E', collected: 'c', 'no-evidence': '.', manual: ' ' };
+  const ch: Record<EvidenceStatus, string> = { pass: 'P', 'not-tested': 'n', fail: 'F', error: 'E', collected: 'c', 'no-evidence': '.', due: 'd', manual: ' ' };
   L.push('```', `${'day'.padEnd(7)} ${m.calendar.days.map((d) => (d.endsWith('-01') ? '|' : d.slice(9, 10))).join('')}`, ...m.calendar.rows.map((r) => `${r.criterion.padEnd(7)} ${r.cells.map((x) => ch[x]).join('')}`), '```', '');
 
   L.push('## Controls over the period', '');
@@ -86,6 +86,25 @@ export function renderMarkdown(m: ReportModel): string {
     L.push(`### ${md(x.id)} ${md(x.title)} — ${x.period.conclusion}`, '', md(x.period.text), '');
     if (x.latest) L.push(`Latest state only (${x.latest.date}, not the period conclusion): ${x.latest.status}.`, '');
     L.push(table(['Day', 'Check', 'Source / scope', 'Status', 'Summary'], [...x.period.deviations, ...x.notTested].sort((a, b) => a.date.localeCompare(b.date)).map((d) => [d.date, code(d.check), md(`${d.source} ${scopeLabel(d.scope)}`.trim()), d.status, md(d.summary)]), '', 200));
+  }
+
+  // manual evidence: each required period of each manual test, the evidence covering it, deviations and what is due
+  const manualRows = m.controls.flatMap((x) =>
+    (x.manualEvidence ?? []).flatMap((t) =>
+      t.periods.map((p) => [
+        `**${md(x.id)}**`,
+        code(t.id),
+        `${p.from}..${p.to}`,
+        p.status,
+        p.evidence.length ? p.evidence.map((e) => md(`${e.fileName} (sha256 ${e.sha256.slice(0, 16)}…, bundle ${e.bundle ?? 'pending'}, added by ${e.addedBy} ${e.addedAt})`)).join('<br>') : p.status === 'deviation' ? 'no evidence for this elapsed period' : `needed by ${p.to}`,
+      ]),
+    ),
+  );
+  if (manualRows.length) {
+    L.push('## Manual evidence by required period', '');
+    if (stamp) L.push(stamp);
+    L.push('Each manual test of the register needs evidence for each of its periods (`every`); an elapsed period without evidence is a deviation, a period not yet over is due. manual-evidence.csv lists every row.', '');
+    L.push(table(['Control', 'Manual test', 'Period', 'Status', 'Evidence'], manualRows, '', 300));
   }
 
   L.push('## Criteria', '');
@@ -110,8 +129,8 @@ export function renderMarkdown(m: ReportModel): string {
     if (x.evidence.length) L.push(table(['Artifact kind', 'Bundles', 'Latest artifact', 'SHA-256'], x.evidence.flatMap((e) => e.latest.map((l) => [code(e.kind), String(e.bundles), code(l.href), code(l.sha256)]))));
   }
   const manual = m.criteria.filter((y) => !y.automated);
-  L.push(`### Needs manual evidence (${manual.length})`, '');
-  L.push(manual.length ? manual.map((x) => `- **${x.id}** ${md(x.title)}`).join('\n') + '\n' : '_None._\n');
+  L.push(`### Tested by manual evidence (${manual.length})`, '');
+  L.push(manual.length ? manual.map((x) => `- **${x.id}** ${md(x.title)} — ${LABEL[x.status]}: ${x.addressedBy.length ? md(`${x.period.text} (controls ${x.addressedBy.join(', ')})`) : 'no control addresses it: needs manual evidence'}`).join('\n') + '\n' : '_None._\n');
 
   L.push('## Exceptions', '');
   if (stamp) L.push(stamp);

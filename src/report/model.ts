@@ -8,6 +8,8 @@ import type { SamplingRecord } from './sampling.js';
 import type { PoliciesReport, VendorsReport } from './vendors.js';
 
 // 2: criteria conclude over the whole period from the control register; coverage knows what was expected
+import type { ManualTestReport } from './manual.js';
+
 export const REPORT_FORMAT = 'soc2-report/2';
 
 /** Status of a criterion (or of one criterion on one day). */
@@ -18,6 +20,7 @@ export type EvidenceStatus =
   | 'error' // (a calendar cell) a mapped check could not be evaluated that day, none failed
   | 'collected' // evidence mapped to it was collected, but no automated check tests it
   | 'no-evidence' // evidence is mapped to it, but none was collected (in the window / that day)
+  | 'due' // tested by manual evidence whose required periods have not yet elapsed (none missing)
   | 'manual'; // nothing automated is mapped to it: needs manual evidence
 
 /** Where a number came from: one file of one bundle. */
@@ -149,7 +152,8 @@ export interface TestInstance {
 
 /** How a control (or a criterion) operated over the whole period. */
 export interface PeriodResult {
-  conclusion: 'effective' | 'deviations' | 'not-tested' | 'not-applicable' | 'manual';
+  /** due: only manual tests, none of whose required periods has elapsed yet (src/report/manual.ts) */
+  conclusion: 'effective' | 'deviations' | 'not-tested' | 'not-applicable' | 'manual' | 'due';
   /** "operated effectively on 28 of 30 days; 2 deviations: …; 1 day not tested: …" */
   text: string;
   /** days of the window counted (window.through) */
@@ -179,6 +183,8 @@ export interface ControlReport {
   supports: string[];
   checks: string[];
   manual: { id: string; request: string }[];
+  /** each manual test's required periods over the window, the evidence covering each, deviations and what is due */
+  manualEvidence: ManualTestReport[];
   /** register file it came from (base name) */
   file: string;
   period: PeriodResult;
@@ -526,8 +532,8 @@ export interface ReportModel {
     days: number;
     daysWithCompleteBundle: number;
     daysWithoutCompleteBundle: number;
-    criteria: { inScope: number; covered: number; automated: number; manual: number; pass: number; fail: number; error: number; notTested: number; collected: number; noEvidence: number };
-    controls: { total: number; effective: number; deviations: number; notTested: number; notApplicable: number; manual: number };
+    criteria: { inScope: number; covered: number; automated: number; manual: number; pass: number; fail: number; error: number; notTested: number; collected: number; noEvidence: number; due: number };
+    controls: { total: number; effective: number; deviations: number; notTested: number; notApplicable: number; manual: number; due: number };
     /** register the controls came from */
     register: string;
     exceptions: { total: number; open: number; resolved: number; events: number; incompleteEvidence: number; withoutResponseOverdue: number };

@@ -123,9 +123,29 @@ export function renderOscal(m: ReportModel, opts: { linkBase: string; catalogSha
     if (m.criteria.some((x) => x.id === 'CC4.1')) relate(['CC4.1'], id);
   }
 
+  // manual evidence: one observation per control × manual test, its required periods and the files covering them
+  for (const ctl of m.controls)
+    for (const t of ctl.manualEvidence ?? []) {
+      if (!t.periods.length) continue;
+      const id = randomUUID();
+      const files = t.periods.flatMap((p) => p.evidence.filter((e) => e.file).map((e) => ({ p, e })));
+      const periods = t.periods.map((p) => `${p.from}..${p.to} ${p.status}${p.evidence.length ? ` (${p.evidence.map((e) => `${e.fileName}, added by ${e.addedBy} ${e.addedAt}`).join('; ')})` : ''}`);
+      observations.push({
+        uuid: id,
+        title: `Manual evidence ${t.id} of control ${ctl.id}`,
+        description: `${t.request} Required ${t.every}${t.per ? ` per ${t.per}` : ''}: ${t.covered} period(s) covered, ${t.deviations} elapsed without evidence (deviation), ${t.due} not yet due. ${periods.join('; ')}.`,
+        methods: ['EXAMINE'],
+        types: ['control-objective'],
+        origins: TOOL_ORIGIN,
+        collected: files.length ? files[files.length - 1]!.e.addedAt : m.generatedAt,
+        ...(files.length ? { 'relevant-evidence': files.map(({ p, e }) => ({ href: `#${resource(e.file!, `${e.title} (${ctl.id}/${t.id})`)}`, description: `${e.fileName} (sha256 ${e.sha256}) covering ${e.covers.from}..${e.covers.to}, for the period ${p.from}..${p.to}; added by ${e.addedBy} at ${e.addedAt}, bundle ${e.bundle}.` })) } : {}),
+      });
+      relate(ctl.criteria, id);
+    }
+
   // a finding's state follows the criterion's conclusion over the whole period (its controls, every day),
   // never the newest bundle: satisfied only when its controls operated effectively on every day
-  const concluded = (c: (typeof m.criteria)[number]) => c.period.conclusion === 'effective' || c.period.conclusion === 'deviations' || c.period.conclusion === 'not-tested';
+  const concluded = (c: (typeof m.criteria)[number]) => c.period.conclusion === 'effective' || c.period.conclusion === 'deviations' || c.period.conclusion === 'not-tested' || c.period.conclusion === 'due';
   const risks = m.exceptions.filter((e) => e.status === 'open').map((e) => riskOf(e, subjects.resource(e), obsOfException.get(e.id) ?? []));
   const riskIds = new Set(risks.map((r) => r.uuid));
   const findings: Record<string, unknown>[] = [];
@@ -144,6 +164,7 @@ export function renderOscal(m: ReportModel, opts: { linkBase: string; catalogSha
           state: p.conclusion === 'effective' ? 'satisfied' : 'not-satisfied',
           reason: p.conclusion === 'effective' ? 'pass' : p.conclusion === 'deviations' ? 'fail' : 'other',
           ...(p.conclusion === 'not-tested' ? { remarks: `No deviation, but not tested on ${p.daysNotTested.length} day(s): an expected test instance was missing or could not be evaluated.` } : {}),
+          ...(p.conclusion === 'due' ? { remarks: 'Tested by manual evidence whose required periods have not elapsed yet; none is missing.' } : {}),
         },
       },
       origins: TOOL_ORIGIN,

@@ -20,6 +20,13 @@ describe('soc2 demo', () => {
     const report = JSON.parse(readFileSync(path.join(out, 'report', 'report.json'), 'utf8'));
     expect(report.integrity.ok).toBe(true);
     expect(report.continuity.daysWithoutBundle).toHaveLength(1);
+    // manual evidence (issue 18): added through pending/, covering its periods; November's trail-alert review never came
+    const manual = (id: string) => report.controls.find((c: { id: string }) => c.id === id).manualEvidence[0].periods.map((p: { from: string; status: string; evidence: { fileName: string }[] }) => `${p.from} ${p.status} ${p.evidence.map((e) => e.fileName).join(',')}`);
+    expect(manual('MON-10')).toEqual(['2026-11-01 deviation ', '2026-12-01 due ']);
+    expect(manual('MON-01')).toEqual(['2026-11-01 covered inference-alert-review-2026-11.md', '2026-12-01 due ']);
+    expect(manual('IAM-07')).toEqual(['2026-10-01 covered access-review-signed.pdf']);
+    expect(report.controls.find((c: { id: string }) => c.id === 'MON-10').period.conclusion).toBe('deviations');
+    expect(readFileSync(path.join(out, 'report', 'manual-evidence.csv'), 'utf8')).toMatch(/^MON-10,trail-alert-review,monthly,,2026-11-01,2026-11-30,deviation,/m);
     // the story's events reach the populations
     const types = report.populations.promotions.rows.map((e: { type: string }) => e.type);
     expect(types).toEqual(expect.arrayContaining(['alias_moved']));
