@@ -6,6 +6,7 @@ import { collectors } from '../../collectors/registry.js';
 import { parseConfig } from '../../src/config/load.js';
 import { lintRegister, loadRegister } from '../../src/mapping/controls.js';
 import { loadMappings } from '../../src/mapping/index.js';
+import { loadVendorRegister } from '../../src/report/vendor-register.js';
 import { cleanEnv, runCli, tmpDir } from '../helpers/cli.js';
 
 const env = (home: string) => cleanEnv({ HOME: home, AWS_REGION: 'eu-west-1', AWS_PROFILE: 'ml-prod', MLFLOW_TRACKING_URI: 'https://mlflow.acme.example', GOOGLE_CLOUD_PROJECT: 'acme-ml-prod' });
@@ -28,6 +29,9 @@ describe('soc2 init', () => {
     const register = loadRegister(path.join(dir, 'controls'));
     expect(lintRegister(register, loadMappings(), collectors)).toEqual([]);
     expect(register.controls.map((c) => c.id)).toEqual(loadRegister().controls.map((c) => c.id));
+    // the starter vendor register: valid, empty, referenced by the config
+    expect(config.vendors).toBe('vendors.yaml');
+    expect(loadVendorRegister(path.join(dir, 'vendors.yaml')).vendors).toEqual([]);
     const again = await runCli(['init'], { cwd: dir, env: env(dir) });
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('already exists; refusing to overwrite');
