@@ -144,6 +144,8 @@ export class VendorsAggregator {
   /** unregistered third parties of the previous bundle: reason and the series that named them */
   private lastUnregistered = new Map<string, { reason: string; series: Set<string>; id: Sighting }>();
   private readonly notes: string[] = [];
+  /** kind × artifact SHA-256 → the sightings its content names */
+  private readonly bySha = new Map<string, Sighting[]>();
 
   constructor(
     private readonly register: VendorRegister | null,
@@ -162,12 +164,21 @@ export class VendorsAggregator {
     const ref = v.ref(a.path, a.sha256);
     const series = `${a.kind}\n${a.source}`;
     if (a.provenance?.complete !== false) this.readComplete.add(series);
-    const add = (rec: unknown) => {
-      for (const s of extract(rec)) this.pending.push({ s, kind: a.kind, source: a.source, ref });
-    };
+    // daily bundles mostly repeat yesterday's artifact byte for byte: same SHA-256, same sightings
+    // (verify has already re-hashed every file), so each distinct content is read once
+    const cacheKey = `${a.kind}\n${a.sha256}`;
+    const cached = this.bySha.get(cacheKey);
+    if (cached) {
+      for (const s of cached) this.pending.push({ s, kind: a.kind, source: a.source, ref });
+      return;
+    }
+    const found: Sighting[] = [];
+    const add = (rec: unknown) => found.push(...extract(rec));
     try {
       if (a.path.endsWith('.ndjson')) for await (const rec of iterateNdjson(v.dir, a.path, a.sha256)) add(rec);
       else add(await v.readJson(a.path, a.sha256));
+      this.bySha.set(cacheKey, found);
+      for (const s of found) this.pending.push({ s, kind: a.kind, source: a.source, ref });
     } catch (e) {
       this.readComplete.delete(series);
       v.addProblem({ bundle: v.id, file: a.path, message: `cannot be read: ${(e as Error).message.split('\n')[0]}` });
