@@ -18,6 +18,7 @@ import { DEMO_ML_APPROVED_PRINCIPALS, healthyBaseline } from '../demo/baseline.j
 import { DEMO_START, playDay, type DemoWorld } from '../demo/scenario.js';
 import { demoManualPlan, stageDemoManual } from '../demo/manual.js';
 import { loadRegister } from '../mapping/controls.js';
+import { addDataBrokerDataset, writeDemoVendorFiles } from '../demo/vendors.js';
 import { lintMappings, loadMappings } from '../mapping/index.js';
 import { loadAwsFixture, startAwsSandbox } from '../sandbox/aws/index.js';
 import { loadMlflowFixture, startMlflowSandbox } from '../sandbox/mlflow/index.js';
@@ -98,6 +99,7 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
   const seeds = { aws: loadAwsFixture('small-company'), mlflow: loadMlflowFixture('small-company'), vertex: loadVertexFixture('small-company') };
   // the fixtures' standing findings remediated: the company is healthy until the story says otherwise
   healthyBaseline(seeds, start);
+  addDataBrokerDataset(seeds.mlflow); // a data broker in the lineage, missing from the vendor register (src/demo/vendors.ts)
   const vertexSeed = seeds.vertex;
   const [aws, mlflow, vertex] = await Promise.all([
     startAwsSandbox({ seed: seeds.aws }),
@@ -112,7 +114,8 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
     const configFile = path.join(out, 'soc2.config.yaml');
     writeFileSync(
       configFile,
-      demoConfig({ aws: aws.url, mlflow: mlflow.url, vertex: vertex.endpoint, from: start.toISOString().slice(0, 10), to: last.toISOString().slice(0, 10), project: vertexSeed.project.id, locations: vertexSeed.locations }),
+      demoConfig({ aws: aws.url, mlflow: mlflow.url, vertex: vertex.endpoint, from: start.toISOString().slice(0, 10), to: last.toISOString().slice(0, 10), project: vertexSeed.project.id, locations: vertexSeed.locations }) +
+        writeDemoVendorFiles(out, start, days),
     );
     const loaded = loadConfig(configFile, registry);
     const mappings = loadMappings();

@@ -220,6 +220,7 @@ export async function initCommand(o: { config: string; ci?: string; force?: bool
     write(o.config, configTemplate(d, o.organization));
     writeStarterRegister(o.config, write);
     writeReportSettings(o.config, write);
+    writeStarterVendors(o.config, write);
     const mlflowNote = d.mlflowTrackingUri && (withoutUserinfo(d.mlflowTrackingUri).stripped ? 'MLFLOW_TRACKING_URI (its user and password left out: set MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD)' : 'MLFLOW_TRACKING_URI');
     const found = [d.awsRegion && `AWS region ${d.awsRegion}`, d.awsProfile && `AWS profile ${d.awsProfile}`, mlflowNote, d.gcpProject && `GCP project ${d.gcpProject}`].filter(Boolean);
     process.stderr.write(found.length ? `detected: ${found.join(', ')} (no API was called)\n` : 'nothing detected; edit the sources in the file\n');
@@ -284,3 +285,30 @@ function writeReportSettings(configFile: string, write: (file: string, text: str
     ].join('\n'),
   );
 }
+/** A commented, valid vendor register beside the config (`vendors.yaml`), `vendors:` pointing at it, and a hint for `policies:`. */
+function writeStarterVendors(configFile: string, write: (file: string, text: string) => void): void {
+  write(path.join(path.dirname(configFile), 'vendors.yaml'), VENDORS_STARTER);
+  appendFileSync(
+    configFile,
+    '# the vendor register: third parties, their DPAs and risk assessments; the report adds those found in the evidence (VEN-01, CC9.2)\nvendors: vendors.yaml\n# policies: policies/index.yaml   # written policies with version, owner, approver, approvalDate, reviewIntervalMonths (POL-01, CC5.3)\n',
+  );
+}
+
+const VENDORS_STARTER = `# The vendor register (soc2 report, VEN-01 / CC9.2). Every third party the evidence names — other AWS
+# accounts in trust, secret, bucket, KMS and model-package-group policies; OIDC/SAML providers; dataset
+# sources (hf://, https:// hosts, buckets, BigQuery projects); MLflow webhook targets; projects allowed
+# to reach Vertex endpoints — must match a vendor's identifiers here (or the company's own, under own:),
+# or the report raises an exception. A vendor with data shared needs a DPA in force, and every vendor a
+# risk assessment renewed within its interval.
+vendors: []
+#  - name: Labelwise
+#    services: Human labeling of support tickets
+#    dataShared: {classification: personal, description: customer support tickets}   # none|internal|confidential|restricted|personal
+#    dpa: {signed: 2025-06-01, expires: 2027-06-01}
+#    riskAssessment: {last: 2026-01-15, intervalMonths: 12}
+#    owner: ML data
+#    registeredOn: 2025-05-20        # optional: sightings before this day were of an unregistered vendor
+#    identifiers: {awsAccounts: [], oidcProviders: [], samlProviders: [], domains: [labelwise.example], buckets: [], gcpProjects: []}
+# The company's own identifiers beyond the config's sources (other accounts, data buckets, projects, domains):
+# own: {awsAccounts: [], buckets: [], gcpProjects: [], domains: []}
+`;

@@ -96,6 +96,7 @@ export async function reportCommand(o: ReportOptions, now: () => Date = () => ne
   // findings written before checks recorded their exception type are judged by the registry's declaration
   const eventChecks = eventChecksOf(registry ?? []);
   const responses = responsesOf(o.responses, loaded, configFile);
+  const vendors = loaded ? vendorInputs(loaded, configFile!) : {};
   const trustedKeys = trustedKeysFor(o.publicKey, loaded);
   const remote = !!o.evidence?.startsWith('s3://');
   if (o.requireObjectLock && !remote)
@@ -120,6 +121,7 @@ export async function reportCommand(o: ReportOptions, now: () => Date = () => ne
       s3Problems: s3?.problems ?? [],
       eventChecks,
       responses,
+      vendors,
     });
   } finally {
     await s3?.cleanup();
@@ -142,6 +144,7 @@ async function reportFrom(
     s3Problems: { bundle: string; file?: string; message: string }[];
     eventChecks: Set<string>;
     responses: { file: string; entries: ResponseEntry[] } | undefined;
+    vendors: VendorInputs;
   },
 ): Promise<number> {
   const { loaded, configFile, formats, from, to, sample, now } = c;
@@ -173,7 +176,7 @@ async function reportFrom(
     eventChecks: c.eventChecks,
     ...(c.responses ? { responses: c.responses } : {}),
     ...(loaded?.config.report ? { responseDueDays: loaded.config.report.responseDueDays } : {}),
-    ...(loaded ? vendorInputs(loaded, configFile!) : {}),
+    ...c.vendors,
   });
 
   const integrity = outcome.ok ? outcome.model.integrity : outcome.integrity;
@@ -263,7 +266,9 @@ function responsesOf(flag: string | undefined, loaded: LoadedConfig | null, conf
 }
 
 /** The vendor register and policy index the config names (read and validated up front), and the company's own identifiers from its sources. */
-function vendorInputs(loaded: LoadedConfig, configFile: string): Pick<Parameters<typeof buildReport>[0], 'vendors' | 'policies' | 'own'> {
+type VendorInputs = Pick<Parameters<typeof buildReport>[0], 'vendors' | 'policies' | 'own'>;
+
+function vendorInputs(loaded: LoadedConfig, configFile: string): VendorInputs {
   const c = loaded.config;
   return {
     ...(c.vendors ? { vendors: loadVendorRegister(path.resolve(loaded.baseDir, c.vendors), `${configFile}: vendors: `) } : {}),

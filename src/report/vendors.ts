@@ -139,7 +139,13 @@ export class VendorsAggregator {
   /** sightings of the bundle being visited, filtered for own identifiers at its end */
   private pending: { s: Sighting; kind: string; source: string; ref: FileRef }[] = [];
   private ownSkipped = new Set<string>();
+  /** artifact series (kind × source) read completely in the bundle being visited */
+  private readComplete = new Set<string>();
+  /** unregistered third parties of the previous bundle: reason and the series that named them */
+  private lastUnregistered = new Map<string, { reason: string; series: Set<string>; id: Sighting }>();
   private readonly notes: string[] = [];
+  /** kind × artifact SHA-256 → the sightings its content names */
+  private readonly bySha = new Map<string, Sighting[]>();
 
   constructor(
     private readonly register: VendorRegister | null,
@@ -156,13 +162,25 @@ export class VendorsAggregator {
     if (!extract) return;
     this.kinds.add(a.kind);
     const ref = v.ref(a.path, a.sha256);
-    const add = (rec: unknown) => {
-      for (const s of extract(rec)) this.pending.push({ s, kind: a.kind, source: a.source, ref });
-    };
+    const series = `${a.kind}\n${a.source}`;
+    if (a.provenance?.complete !== false) this.readComplete.add(series);
+    // daily bundles mostly repeat yesterday's artifact byte for byte: same SHA-256, same sightings
+    // (verify has already re-hashed every file), so each distinct content is read once
+    const cacheKey = `${a.kind}\n${a.sha256}`;
+    const cached = this.bySha.get(cacheKey);
+    if (cached) {
+      for (const s of cached) this.pending.push({ s, kind: a.kind, source: a.source, ref });
+      return;
+    }
+    const found: Sighting[] = [];
+    const add = (rec: unknown) => found.push(...extract(rec));
     try {
       if (a.path.endsWith('.ndjson')) for await (const rec of iterateNdjson(v.dir, a.path, a.sha256)) add(rec);
       else add(await v.readJson(a.path, a.sha256));
+      this.bySha.set(cacheKey, found);
+      for (const s of found) this.pending.push({ s, kind: a.kind, source: a.source, ref });
     } catch (e) {
+      this.readComplete.delete(series);
       v.addProblem({ bundle: v.id, file: a.path, message: `cannot be read: ${(e as Error).message.split('\n')[0]}` });
       this.notes.push(`${ref.href}: cannot be read; the third parties it names are missing from the inventory for ${v.date}.`);
     }
@@ -181,6 +199,8 @@ export class VendorsAggregator {
   endBundle(v: BundleVisit, manifestRef: FileRef): void {
     const here = { date: v.date, bundle: v.id };
     const unregistered = new Map<string, string>();
+    const namedBy = new Map<string, Set<string>>();
+    const ids = new Map<string, Sighting>();
     const counted = new Set<string>();
     for (const { s, kind, source, ref } of this.pending) {
       if (this.isOwn(s)) {
@@ -193,10 +213,25 @@ export class VendorsAggregator {
       if (!counted.has(key)) (counted.add(key), p.bundles++);
       Object.assign(p, { lastSeen: here, via: s.via, evidence: ref });
       const vendor = this.vendorOf(s);
-      if (this.register && (!vendor || !registeredBy(vendor, v.date)) && !unregistered.has(idLabel(s)))
-        unregistered.set(idLabel(s), `${s.type} ${s.id} is named in ${kind} (${s.resource}: ${s.via}) but ${vendor ? `entered the vendor register only on ${vendor.registeredOn}` : 'is not in the vendor register'}`);
+      if (this.register && (!vendor || !registeredBy(vendor, v.date))) {
+        if (!unregistered.has(idLabel(s))) unregistered.set(idLabel(s), `${s.type} ${s.id} is named in ${kind} (${s.resource}: ${s.via}) but ${vendor ? `entered the vendor register only on ${vendor.registeredOn}` : 'is not in the vendor register'}`);
+        (namedBy.get(idLabel(s)) ?? namedBy.set(idLabel(s), new Set()).get(idLabel(s))!).add(`${kind}\n${source}`);
+        ids.set(idLabel(s), s);
+      }
     }
+    // gone only when an artifact series that named it was read completely in this bundle: a collector
+    // that failed (or was not run) that day cannot tell that the third party is no longer there
+    for (const [label, prev] of this.lastUnregistered) {
+      if (unregistered.has(label) || [...prev.series].some((k) => this.readComplete.has(k))) continue;
+      const vendor = this.vendorOf(prev.id);
+      if (vendor && registeredBy(vendor, v.date)) continue;
+      unregistered.set(label, prev.reason);
+      namedBy.set(label, prev.series);
+      ids.set(label, prev.id);
+    }
+    this.lastUnregistered = new Map([...unregistered].map(([k, reason]) => [k, { reason, series: namedBy.get(k)!, id: ids.get(k)! }]));
     this.pending = [];
+    this.readComplete = new Set();
     const run = (check: string, title: string, criteria: string[], exceptions: Map<string, string>) => {
       const r: CheckRun = { check, title, severity: 'medium', source: '', scope: {}, status: exceptions.size ? 'fail' : 'pass', type: 'state', criteria, exceptions, date: v.date, bundle: v.id, findingsFile: manifestRef };
       this.rules.addRun(r);

@@ -8,6 +8,7 @@ import { lintRegister, loadRegister } from '../../src/mapping/controls.js';
 import { loadMappings } from '../../src/mapping/index.js';
 import { loadCarveOuts } from '../../src/report/carve-outs.js';
 import { loadResponses } from '../../src/report/responses.js';
+import { loadVendorRegister } from '../../src/report/vendor-register.js';
 import { cleanEnv, runCli, tmpDir } from '../helpers/cli.js';
 
 const env = (home: string) => cleanEnv({ HOME: home, AWS_REGION: 'eu-west-1', AWS_PROFILE: 'ml-prod', MLFLOW_TRACKING_URI: 'https://mlflow.acme.example', GOOGLE_CLOUD_PROJECT: 'acme-ml-prod' });
@@ -41,6 +42,9 @@ describe('soc2 init', () => {
     const file = path.join(dir, 'responses-example.yaml');
     writeFileSync(file, example);
     expect(loadResponses(file).map((e) => e.owner)).toEqual(['Security engineering', 'Security engineering']);
+    // the starter vendor register: valid, empty, referenced by the config
+    expect(config.vendors).toBe('vendors.yaml');
+    expect(loadVendorRegister(path.join(dir, 'vendors.yaml')).vendors).toEqual([]);
     const again = await runCli(['init'], { cwd: dir, env: env(dir) });
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('already exists; refusing to overwrite');

@@ -61,6 +61,22 @@ describe('soc2 demo', () => {
     ]);
     expect(r.stderr).toContain("checks failing per day: 1 on the first day, at most 12, 11 on the last day: the company starts healthy, so the failures are the story's events");
     expect(existsSync(path.join(out, 'report', 'oscal', 'assessment-results.json'))).toBe(true);
+    // vendors and policies (src/demo/vendors.ts): the data broker in the lineage is not registered, the
+    // labeling vendor's DPA lapses 40% in, the model-risk policy falls due 60% in; nothing else
+    const ours = report.exceptions.filter((e: { check: string }) => /^soc2\.(vendor|policy)/.test(e.check)).map((e: { check: string; resource: string; firstSeen: { date: string }; status: string }) => [e.check, e.resource, e.firstSeen.date, e.status]);
+    expect(ours).toEqual([
+      ['soc2.vendor-registered', 'domain datasets.brokerline.example', '2026-11-28', 'open'],
+      ['soc2.vendor-dpa', 'Labelwise', '2026-12-03', 'open'],
+      ['soc2.policy-review', 'policy model-risk-management', '2026-12-05', 'open'],
+    ]);
+    const broker = report.vendors.vendors.find((v: { name: string }) => v.name === 'domain datasets.brokerline.example');
+    expect(broker.seen[0]).toMatchObject({ kind: 'mlflow.lineage.training-runs', resource: 'churn-model v3 (run 5a60bb794df16b4ddae5629c5f094946)' });
+    const html = readFileSync(path.join(out, 'report', 'index.html'), 'utf8');
+    expect(html).toContain('<section id="vendors"><h2>Vendors and policies</h2>');
+    expect(html).toContain('domain datasets.brokerline.example</b> <b>(not in the register)</b>');
+    expect(readFileSync(path.join(out, 'report', 'vendors.csv'), 'utf8')).toContain('Labelwise,true,Human labeling of support tickets for the support-intent model,ML data,personal,expired,2024-06-01,2026-12-02');
+    expect(readFileSync(path.join(out, 'report', 'policies.csv'), 'utf8')).toMatch(/model-risk-management,Model Risk Management Policy,model-risk-management\.md,[0-9a-f]{64},\d+,1\.2,Head of ML,CTO,2025-12-04,12,2026-12-04,overdue/);
+    expect(readFileSync(path.join(out, 'report', 'report.md'), 'utf8')).toContain('## Vendors (CC9.2)');
     const v = await runCli(['verify', path.join(out, 'evidence'), '--public-key', path.join(out, 'demo-signing-key.pub.pem')]);
     expect(v.code, v.stdout).toBe(0);
   }, 200_000);
