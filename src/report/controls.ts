@@ -122,6 +122,14 @@ export class ControlsAggregator {
   /** Every control of the register whose criteria touch the scope, judged over the days. */
   controls(register: Control[], inScope: Set<string>, days: string[], lastBundleDay: string | null, coverage: CoverageAggregator, manual: { evidence: ManualEvidenceItem[]; window: { from: string; to: string }; today: string } = { evidence: [], window: { from: days[0] ?? '', to: days[days.length - 1] ?? '' }, today: '9999-12-31' }): ControlReport[] {
     const out: ControlReport[] = [];
+    // a check tested by several controls is judged once per day
+    const memo = new Map<string, TestInstance[]>();
+    const instancesOf = (date: string, check: string) => {
+      const k = `${date}\n${check}`;
+      let v = memo.get(k);
+      if (!v) memo.set(k, (v = this.instances(date, check, coverage)));
+      return v;
+    };
     for (const c of register) {
       const criteria = c.criteria.filter((x) => inScope.has(x));
       if (!criteria.length) continue;
@@ -129,7 +137,7 @@ export class ControlsAggregator {
       const cells: DayStatus[] = [];
       let latest: ControlReport['latest'] = null;
       for (const date of days) {
-        const inst = c.tests.checks.flatMap((k) => this.instances(date, k, coverage));
+        const inst = c.tests.checks.flatMap((k) => instancesOf(date, k));
         all.push(...inst);
         const st = c.tests.checks.length ? dayStatus(inst) : 'manual';
         cells.push(st);

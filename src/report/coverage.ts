@@ -34,7 +34,7 @@ const systemOf = (collector: string): ExpectedUnit['system'] => (collector.start
 export class CoverageAggregator {
   private readonly byDay = new Map<string, DayInput>();
   private readonly observed = new Map<string, ExpectedUnit>();
-  private resolved: Map<string, { basis: CoverageDay['basis']; configs: FileRef[]; units: { unit: ExpectedUnit; key: string; status: UnitStatus }[] }> | null = null;
+  private resolved: Map<string, { basis: CoverageDay['basis']; configs: FileRef[]; units: { unit: ExpectedUnit; key: string; status: UnitStatus }[]; byCollector: Map<string, { unit: ExpectedUnit; key: string; status: UnitStatus }[]> }> | null = null;
 
   private day(date: string): DayInput {
     let d = this.byDay.get(date);
@@ -86,13 +86,20 @@ export class CoverageAggregator {
         const status: UnitStatus = mine.some((e) => e.status === 'error' && concerns(e.scope, unit.scope)) ? 'error' : mine.some((e) => e.status === 'ok' && covers(e.scope, unit.scope)) ? 'ok' : 'missing';
         return { unit, key, status };
       });
-      this.resolved.set(date, { basis, configs: [...new Set([...current.values()].flatMap((c) => c.config))], units });
+      // unitsOn is asked once per day × check: index the day's units by collector once
+      const byCollector = new Map<string, typeof units>();
+      for (const u of units) {
+        const l = byCollector.get(u.unit.collector);
+        if (l) l.push(u);
+        else byCollector.set(u.unit.collector, [u]);
+      }
+      this.resolved.set(date, { basis, configs: [...new Set([...current.values()].flatMap((c) => c.config))], units, byCollector });
     }
   }
 
   /** The units of a collector expected on a day, with their status. */
   unitsOn(date: string, collector: string): { unit: ExpectedUnit; key: string; status: UnitStatus }[] {
-    return (this.resolved?.get(date)?.units ?? []).filter((u) => u.unit.collector === collector);
+    return [...(this.resolved?.get(date)?.byCollector.get(collector) ?? [])];
   }
 
   /** The day's expectation: counts and the units not (fully) collected. */
@@ -141,8 +148,10 @@ export class CoverageAggregator {
     const notes: string[] = [];
     if (out.some((d) => d.basis === 'observed')) notes.push('No bundle of the window stores its config (bundles written before config.json): on those days every source × collector × scope collected at any time in the window is expected.');
     // a unit the config stopped expecting is stated, so dropping a source is visible, not silent
+    const lastDay = new Map<string, string>();
+    for (const d of days) for (const x of this.resolved?.get(d)?.units ?? []) lastDay.set(x.key, d);
     for (const u of units.values()) {
-      const last = days.filter((d) => this.resolved?.get(d)?.units.some((x) => x.key === u.key)).pop();
+      const last = lastDay.get(u.key);
       if (last && last < days[days.length - 1]!) notes.push(`${u.key}: expected through ${last}; the config in force after that no longer names it.`);
     }
     const carried = out.filter((d) => d.basis === 'carried').length;

@@ -41,8 +41,10 @@ const CONCLUSION: Record<ControlReport['period']['conclusion'], EvidenceStatus |
 const RUN_FILL = { complete: '#2e7d32', partial: '#ef8f00', failed: '#c62828', none: '#ffffff' } as const;
 
 const pct = (r: number | null) => (r === null ? '—' : `${(r * 100).toFixed(r === 1 || r === 0 ? 0 : 1)}%`);
-const plural = (n: number, one: string, many = one + 's') => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
-const num = (n: number) => n.toLocaleString('en-US');
+// one formatter: Number#toLocaleString builds a new one on every call (a year's report calls it ~10⁵ times)
+const EN = new Intl.NumberFormat('en-US');
+const num = (n: number) => EN.format(n);
+const plural = (n: number, one: string, many = one + 's') => `${num(n)} ${n === 1 ? one : many}`;
 /** 2026-03-02T12:00:00.000Z → 2026-03-02 12:00:00Z, kept on one line */
 const ts = (v: string | null) => (v ? `<span class="nw">${h(v.replace('T', ' ').replace(/\.\d{3}Z$/, 'Z'))}</span>` : '—');
 const day = (v: string) => `<span class="nw">${h(v)}</span>`;
@@ -129,11 +131,13 @@ function passRateBars(c: CriterionReport, days: string[]): string {
   return `<p class="kv">Check results per day (green: passed share of runs; red: failed; orange: could not evaluate; blank: no run)</p><svg class="bars" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${days.length * w} ${H}" width="${days.length * w}" height="${H}" role="img" aria-label="${h(`Pass rate per day for ${c.id}`)}">${bars.join('')}</svg>`;
 }
 
-function table(head: string[], rows: string[][], o: { cls?: string; empty?: string; max?: number; more?: string; num?: number[] } = {}): string {
+/** `total`: the length of the list when only its first `max` rows were formatted (a year holds ~10⁴ of some). */
+function table(head: string[], rows: string[][], o: { cls?: string; empty?: string; max?: number; more?: string; num?: number[]; total?: number } = {}): string {
   if (!rows.length) return `<p class="muted">${h(o.empty ?? 'None.')}</p>`;
   const cl = (i: number) => (o.num?.includes(i) ? ' class="num"' : '');
   const shown = o.max && rows.length > o.max ? rows.slice(0, o.max) : rows;
-  const more = shown.length < rows.length ? `<p class="muted">Showing ${num(shown.length)} of ${num(rows.length)} rows; ${h(o.more ?? 'the CSV and report.json hold all of them')}.</p>` : '';
+  const total = o.total ?? rows.length;
+  const more = shown.length < total ? `<p class="muted">Showing ${num(shown.length)} of ${num(total)} rows; ${h(o.more ?? 'the CSV and report.json hold all of them')}.</p>` : '';
   return `<table${o.cls ? ` class="${o.cls}"` : ''}><thead><tr>${head.map((x, i) => `<th${cl(i)}>${x}</th>`).join('')}</tr></thead><tbody>${shown.map((r) => `<tr>${r.map((c, i) => `<td${cl(i)}>${c}</td>`).join('')}</tr>`).join('')}</tbody></table>${more}`;
 }
 
@@ -258,13 +262,13 @@ function controlsHtml(m: ReportModel, o: HtmlOptions, max: number): string {
     .map((c) => {
       const dev = table(
         ['Day', 'Check', 'Source / scope', 'Summary', 'Findings'],
-        c.period.deviations.map((d) => [day(d.date), `<code>${h(d.check)}</code>`, scopeOf(d), h(d.summary), d.findingsFile ? ref(d.findingsFile, o, 'findings') : '—']),
-        { empty: 'No deviation in the period.', max: Math.min(max, 100), more: 'control-results.csv and report.json hold all of them' },
+        c.period.deviations.slice(0, Math.min(max, 100)).map((d) => [day(d.date), `<code>${h(d.check)}</code>`, scopeOf(d), h(d.summary), d.findingsFile ? ref(d.findingsFile, o, 'findings') : '—']),
+        { empty: 'No deviation in the period.', max: Math.min(max, 100), more: 'control-results.csv and report.json hold all of them', total: c.period.deviations.length },
       );
       const untested = table(
         ['Day', 'Check', 'Source / scope', 'Status', 'Why'],
-        c.notTested.map((d) => [day(d.date), `<code>${h(d.check)}</code>`, scopeOf(d), badge(d.status === 'missing' ? 'missing' : 'error'), h(d.summary)]),
-        { empty: 'Every expected test instance ran.', max: Math.min(max, 50), more: 'control-results.csv and report.json hold all of them' },
+        c.notTested.slice(0, Math.min(max, 50)).map((d) => [day(d.date), `<code>${h(d.check)}</code>`, scopeOf(d), badge(d.status === 'missing' ? 'missing' : 'error'), h(d.summary)]),
+        { empty: 'Every expected test instance ran.', max: Math.min(max, 50), more: 'control-results.csv and report.json hold all of them', total: c.notTested.length },
       );
       const latest = c.latest ? `<p class="kv">Latest state only (${h(c.latest.date)}, not the period conclusion): ${h(DAY_LABEL[c.latest.status])}</p>` : '';
       const manual = manualEvidenceHtml(c, o);
@@ -450,8 +454,8 @@ ${
   x.checks.length
     ? `<h4>Exceptions (${num(ex.length)}, ${num(x.openExceptions)} open)</h4>${table(
         ['Resource', 'Check', 'First seen', 'Last seen', 'Resolved', 'Status'],
-        ex.map((e) => [`<code>${h(e.resource)}</code><br><span class="muted">${h(e.reason)}</span>`, `<code>${h(e.check)}</code>`, day(e.firstSeen.date), day(e.lastSeen.date), e.resolved ? day(e.resolved.date) : '—', badge(e.status)]),
-        { empty: 'No exceptions in the window.', max: 200 },
+        ex.slice(0, 200).map((e) => [`<code>${h(e.resource)}</code><br><span class="muted">${h(e.reason)}</span>`, `<code>${h(e.check)}</code>`, day(e.firstSeen.date), day(e.lastSeen.date), e.resolved ? day(e.resolved.date) : '—', badge(e.status)]),
+        { empty: 'No exceptions in the window.', max: 200, total: ex.length },
       )}`
     : ''
 }
@@ -612,7 +616,7 @@ ${ipeAppendix(m, o, section)}
  * own time and the tool build and CI run that collected it. artifacts.csv holds all rows.
  */
 function ipeAppendix(m: ReportModel, o: HtmlOptions, section: (id: string, title: string, body: string, cls?: string) => string): string {
-  const rows = [...m.artifacts].reverse().map((a) => [
+  const rows = [...m.artifacts].reverse().slice(0, 400).map((a) => [
     `<code>${h(a.bundle)}</code>`,
     `${ref(a, o, a.path)}<br><code>${h(a.kind)}</code>`,
     `${h(a.system)} · ${h(a.source)}${scopeLabel(a.scope) ? `<br>${h(scopeLabel(a.scope))}` : ''}`,
@@ -631,7 +635,7 @@ function ipeAppendix(m: ReportModel, o: HtmlOptions, section: (id: string, title
     'ipe',
     'Appendix: information produced by the entity',
     `<p>For each artifact: what was read (system, source and scope), by whom (the identity the collector ran as), how (every API operation with its parameters and the number of pages read to the end), whether it is complete, and with which tool build and CI run. Source time: when the source itself says it produced the data (e.g. the IAM credential report’s GeneratedTime).</p>
-${table(['Bundle', 'Artifact', 'System / scope', 'Collected by', 'API operations', 'Complete', 'Records', 'Collected at', 'Source time', 'Period covered', 'Tool (build)', 'CI run'], rows, { max: 400, num: [6], more: 'artifacts.csv and report.json hold every artifact', cls: 'breakable' })}`,
+${table(['Bundle', 'Artifact', 'System / scope', 'Collected by', 'API operations', 'Complete', 'Records', 'Collected at', 'Source time', 'Period covered', 'Tool (build)', 'CI run'], rows, { max: 400, num: [6], more: 'artifacts.csv and report.json hold every artifact', cls: 'breakable', total: m.artifacts.length })}`,
     'breakable',
   );
 }

@@ -9,11 +9,12 @@ const pct = (r: number | null) => (r === null ? '—' : `${(r * 100).toFixed(r =
 const LABEL: Record<EvidenceStatus, string> = { pass: 'PASS', 'not-tested': 'NOT TESTED EVERY DAY', fail: 'FAIL', error: 'ERROR', collected: 'collected', 'no-evidence': 'no evidence', due: 'due', manual: 'manual' };
 import { vendorsMarkdown } from './vendors-render.js';
 
-function table(head: string[], rows: string[][], empty = '_None._', max = 1000): string {
+/** `total`: the length of the list when only its first `max` rows were formatted. */
+function table(head: string[], rows: string[][], empty = '_None._', max = 1000, total = rows.length): string {
   if (!rows.length) return empty + '\n';
   const shown = rows.slice(0, max);
   const out = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...shown.map((r) => `| ${r.join(' | ')} |`)];
-  if (shown.length < rows.length) out.push('', `_Showing ${shown.length} of ${rows.length} rows; the CSV and report.json hold all of them._`);
+  if (shown.length < total) out.push('', `_Showing ${shown.length} of ${total} rows; the CSV and report.json hold all of them._`);
   return out.join('\n') + '\n';
 }
 
@@ -85,7 +86,8 @@ export function renderMarkdown(m: ReportModel): string {
   for (const x of m.controls.filter((y) => y.period.deviations.length || y.notTested.length)) {
     L.push(`### ${md(x.id)} ${md(x.title)} — ${x.period.conclusion}`, '', md(x.period.text), '');
     if (x.latest) L.push(`Latest state only (${x.latest.date}, not the period conclusion): ${x.latest.status}.`, '');
-    L.push(table(['Day', 'Check', 'Source / scope', 'Status', 'Summary'], [...x.period.deviations, ...x.notTested].sort((a, b) => a.date.localeCompare(b.date)).map((d) => [d.date, code(d.check), md(`${d.source} ${scopeLabel(d.scope)}`.trim()), d.status, md(d.summary)]), '', 200));
+    const listed = [...x.period.deviations, ...x.notTested].sort((a, b) => a.date.localeCompare(b.date));
+    L.push(table(['Day', 'Check', 'Source / scope', 'Status', 'Summary'], listed.slice(0, 200).map((d) => [d.date, code(d.check), md(`${d.source} ${scopeLabel(d.scope)}`.trim()), d.status, md(d.summary)]), '', 200, listed.length));
   }
 
   // manual evidence: each required period of each manual test, the evidence covering it, deviations and what is due
@@ -216,7 +218,7 @@ export function renderMarkdown(m: ReportModel): string {
 
 /** Appendix: the IPE attributes of every artifact (newest first), as the HTML appendix has them; artifacts.csv holds all rows. */
 function ipeLines(m: ReportModel): string[] {
-  const rows = [...m.artifacts].reverse().map((a) => [
+  const rows = [...m.artifacts].reverse().slice(0, 400).map((a) => [
     code(a.bundle),
     `${code(a.path)} ${code(a.kind)} (sha256 ${code(a.sha256)})`,
     md(`${a.system} · ${a.source}${scopeLabel(a.scope) ? ` ${scopeLabel(a.scope)}` : ''}`),
@@ -235,7 +237,7 @@ function ipeLines(m: ReportModel): string[] {
     '',
     'For each artifact: what was read (system, source and scope), by whom (the identity the collector ran as), how (every API operation with its parameters and the number of pages read to the end), whether it is complete, and with which tool build and CI run. Source time: when the source itself says it produced the data (e.g. the IAM credential report’s GeneratedTime).',
     '',
-    table(['Bundle', 'Artifact', 'System / scope', 'Collected by', 'API operations', 'Complete', 'Records', 'Collected at', 'Source time', 'Period covered', 'Tool (build)', 'CI run'], rows, '_None._', 400),
+    table(['Bundle', 'Artifact', 'System / scope', 'Collected by', 'API operations', 'Complete', 'Records', 'Collected at', 'Source time', 'Period covered', 'Tool (build)', 'CI run'], rows, '_None._', 400, m.artifacts.length),
   ];
 }
 
