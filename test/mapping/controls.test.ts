@@ -55,7 +55,7 @@ describe('control register', () => {
     expect(stated).toContain('IAM-07/access-review: quarterly');
     expect(stated).toContain('VUL-02/pentest: annually');
     expect(stated).toContain('HR-01/security-training: annually');
-    expect(stated).toContain('GOV-03/policy-review: annually');
+    expect(stated).toContain('POL-01/policy-review: annually');
     expect(stated).toContain('IR-01/incident-response-test: annually');
     const training = loadRegister().controls.find((c) => c.id === 'HR-01')!.tests.manual[0]!;
     expect(training.per).toBe('employee');
