@@ -166,7 +166,7 @@ class NodeSha256 {
 
 /** SigV4 (Amazon Managed Prometheus, service "aps") with the AWS SDK's default credential chain. */
 export async function sigv4Authorizer(o: { region: string; service: string; profile?: string }): Promise<Authorizer> {
-  const [{ SignatureV4 }, { fromNodeProviderChain }] = await Promise.all([import('@smithy/signature-v4'), import('@aws-sdk/credential-providers')]);
+  const { SignatureV4, fromNodeProviderChain } = await import('./sigv4-deps.js');
   const signer = new SignatureV4({ credentials: fromNodeProviderChain(o.profile ? { profile: o.profile } : {}), region: o.region, service: o.service, sha256: NodeSha256 });
   return async ({ method, url }) => {
     const query: Record<string, string> = {};

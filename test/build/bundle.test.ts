@@ -108,3 +108,20 @@ describe('the bundled CLI collecting from Vertex', () => {
     expect(c.manifest.tool.build.commit).toBe(build.commit);
   }, 120_000);
 });
+
+describe('the sources the bundle is made from', () => {
+  // esbuild turns a dynamic import of a CommonJS package that is also imported statically into a chunk
+  // with only a default export, so `const { x } = await import('pkg')` gets undefined in the bundle
+  // (it did: SigV4 Prometheus sources failed with "fromNodeProviderChain is not a function"). Lazy
+  // package code goes through a local module that imports it statically (src/clients/sigv4-deps.ts).
+  it('import packages lazily only through a local module', () => {
+    const files = execFileSync('git', ['ls-files', 'src', 'collectors'], { cwd: repoRoot, encoding: 'utf8' }).split('\n').filter((f) => f.endsWith('.ts'));
+    const bare = files.flatMap((f) =>
+      [...readFileSync(path.join(repoRoot, f), 'utf8').matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)]
+        .map((m) => m[1]!)
+        .filter((spec) => !spec.startsWith('.') && !spec.startsWith('node:'))
+        .map((spec) => `${f}: import('${spec}')`),
+    );
+    expect(bare).toEqual([]);
+  });
+});
