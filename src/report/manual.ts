@@ -4,23 +4,15 @@
 // one not yet over is "due". A control's conclusion and its criteria's then roll up from both its
 // checks and its manual tests (src/report/controls.ts).
 import path from 'node:path';
-import { PENDING, type PendingEntry } from '../bundle/manual.js';
+import { PENDING, type ManualMeta, type PendingEntry } from '../bundle/manual.js';
 import { listBundleDirs, readManifest } from '../bundle/store.js';
 import type { Control, Every } from '../mapping/controls.js';
 import { addDays } from './dates.js';
 import { fileRef } from './visit.js';
 import type { FileRef } from './model.js';
 
-export interface ManualEvidenceItem {
-  control: string;
-  test: string;
-  fileName: string;
-  title: string;
-  note: string | null;
-  addedBy: string;
-  addedAt: string;
-  covers: { from: string; to: string };
-  mediaType: string;
+/** A manual evidence file as the report shows it: what its bundle records, its hash and where it is. */
+export interface ManualEvidenceItem extends ManualMeta {
   sha256: string;
   bytes: number;
   /** the bundle holding it; null while it waits in pending/ (not yet evidence of the chain) */
