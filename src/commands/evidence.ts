@@ -17,15 +17,13 @@ import {
   type ManualMeta,
   type PendingEntry,
 } from '../bundle/manual.js';
-import { BUNDLE_FORMAT, type Manifest } from '../bundle/manifest.js';
+import type { Manifest } from '../bundle/manifest.js';
 import { loadSigningKey } from '../bundle/sign.js';
 import { latestBundle } from '../bundle/store.js';
 import { BundleWriter } from '../bundle/writer.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
-import { readBuildInfo } from '../core/build-info.js';
 import { ExitCode, UsageError } from '../core/errors.js';
-import { toolVersion } from '../core/paths.js';
-import { assertFollows, ciIdentity, newBundleId } from '../core/runner.js';
+import { assertFollows, ciIdentity, manifestFields, newBundleId } from '../core/runner.js';
 import { lintRegister, loadRegister, type Register } from '../mapping/controls.js';
 import { loadMappings } from '../mapping/index.js';
 import { isDate } from '../report/dates.js';
@@ -155,22 +153,16 @@ async function writeManualBundle(
       throw new UsageError(`${i.file}: changed while it was being added (${e.message}); nothing was added`);
     });
     await writer.writeFindings([]);
+    const common = manifestFields({ id, stream, loaded, startedAt, finishedAt: now(), prev, signKey });
     const { manifest, dir } = await writer.finalize(
       {
-        format: BUNDLE_FORMAT,
-        id,
-        stream,
-        tool: { name: 'soc2', version: toolVersion, build: readBuildInfo() },
-        organization: config.organization ?? null,
-        startedAt: startedAt.toISOString(),
-        finishedAt: now().toISOString(),
+        ...common.head,
         status: 'complete',
-        config: { sha256: loaded.sha256, scope: ['security', ...config.scope.filter((s) => s !== 'security')] },
+        config: common.config,
         identity: { aws: [], gcp: [], mlflow: [], ci: ciIdentity(env) },
         collectors: [],
         findings: { path: 'findings.json', summary: { pass: 0, fail: 0, error: 0, not_applicable: 0 } },
-        previous: prev ? { id: prev.id, manifestSha256: prev.manifestSha256 } : null,
-        signing: signKey ? { algorithm: 'ed25519', keyId: signKey.keyId, publicKey: signKey.publicKeyPem } : null,
+        ...common.tail,
         purpose: 'manual-evidence',
       },
       signKey,

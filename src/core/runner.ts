@@ -100,6 +100,35 @@ export function ciIdentity(env: NodeJS.ProcessEnv): Identity['ci'] {
   return null;
 }
 
+/**
+ * The manifest fields every bundle states the same way, whoever writes it (a collection, `soc2 evidence add
+ * --now`): `head` opens the manifest, `config` is its config entry, `tail` closes it; the writer's own
+ * fields (status, identity, collectors, findings) go between, so the field order stays the format's.
+ */
+export function manifestFields(o: { id: string; stream: string | null; loaded: LoadedConfig; startedAt: Date; finishedAt: Date; prev: { id: string; manifestSha256: string } | null; signKey: SigningKey | null | undefined }): {
+  head: Pick<Manifest, 'format' | 'id' | 'stream' | 'tool' | 'organization' | 'startedAt' | 'finishedAt'>;
+  config: Manifest['config'];
+  tail: Pick<Manifest, 'previous' | 'signing'>;
+} {
+  const { config } = o.loaded;
+  return {
+    head: {
+      format: BUNDLE_FORMAT,
+      id: o.id,
+      stream: o.stream,
+      tool: { name: 'soc2', version: toolVersion, build: readBuildInfo() },
+      organization: config.organization ?? null,
+      startedAt: o.startedAt.toISOString(),
+      finishedAt: o.finishedAt.toISOString(),
+    },
+    config: { sha256: o.loaded.sha256, scope: ['security', ...config.scope.filter((s) => s !== 'security')] },
+    tail: {
+      previous: o.prev ? { id: o.prev.id, manifestSha256: o.prev.manifestSha256 } : null,
+      signing: o.signKey ? { algorithm: 'ed25519', keyId: o.signKey.keyId, publicKey: o.signKey.publicKeyPem } : null,
+    },
+  };
+}
+
 export async function runCollection(o: RunOptions): Promise<RunResult> {
   const { config } = o.loaded;
   const stream = config.evidence.stream ?? null;
@@ -292,23 +321,9 @@ async function collectInto(
   // failed = nothing at all was collected; partial = some evidence, with gaps
   const anyGap = entries.some((e) => e.status === 'error');
   const status: BundleStatus = !anyGap ? 'complete' : writer.artifacts.length > 0 ? 'partial' : 'failed';
+  const common = manifestFields({ id, stream, loaded: o.loaded, startedAt, finishedAt: o.now(), prev, signKey: o.signKey });
   const { manifest, dir } = await writer.finalize(
-    {
-      format: BUNDLE_FORMAT,
-      id,
-      stream,
-      tool: { name: 'soc2', version: toolVersion, build: readBuildInfo() },
-      organization: config.organization ?? null,
-      startedAt: startedAt.toISOString(),
-      finishedAt: o.now().toISOString(),
-      status,
-      config: { sha256: o.loaded.sha256, scope: ['security', ...config.scope.filter((s) => s !== 'security')], path: CONFIG_FILE },
-      identity,
-      collectors: entries,
-      findings: { path: 'findings.json', summary },
-      previous: prev ? { id: prev.id, manifestSha256: prev.manifestSha256 } : null,
-      signing: o.signKey ? { algorithm: 'ed25519', keyId: o.signKey.keyId, publicKey: o.signKey.publicKeyPem } : null,
-    },
+    { ...common.head, status, config: { ...common.config, path: CONFIG_FILE }, identity, collectors: entries, findings: { path: 'findings.json', summary }, ...common.tail },
     o.signKey,
   );
   clearPending(taken);
