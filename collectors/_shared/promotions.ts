@@ -3,6 +3,7 @@
 // difference between this snapshot and the previous bundle's, with the window it happened in.
 
 import { DEFAULT_NOT_APPROVED } from '../../src/config/schema.js';
+import { CHANGE_WINDOW_AND_ACTOR } from './change-log-fields.js';
 import type { BaseContext, PopulationDecl } from '../../src/core/types.js';
 
 export interface VersionState {
@@ -274,10 +275,7 @@ export function promotionsPopulation(kind: string, actorEvents?: PopulationDecl[
       from: { from: 'from', type: 'string?' },
       to: { from: 'to', type: 'string?' },
       toProduction: { from: 'toProduction', type: 'boolean' },
-      windowFrom: { from: 'windowFrom', type: 'string', orLog: 'window.from' },
-      windowTo: { from: 'windowTo', type: 'string', orLog: 'window.to' },
-      actor: { from: 'actor.user', type: 'string?' },
-      actorSource: { from: 'actor.source', type: 'string?' },
+      ...CHANGE_WINDOW_AND_ACTOR,
       approved: { from: 'approval.approved', type: 'boolean' },
       approver: { from: 'approval.approver', type: 'string?' },
       approvalTags: { from: 'approval.tags', type: 'record' },

@@ -4,6 +4,7 @@
 // deleted) says whether it grants or removes administrator (Allow * on *, as admin-principals judges it)
 // or ML-change access (as the ml-privileges analysis judges it), with the window it happened in.
 import { createHash } from 'node:crypto';
+import { CHANGE_WINDOW_AND_ACTOR } from '../_shared/change-log-fields.js';
 import type { PopulationDecl } from '../../src/core/types.js';
 import type { AwsContext } from '../define.js';
 import { adminHoldersOf, adminStep, emptyAdminFacts, type AdminFacts, type Principal } from './checks.js';
@@ -337,10 +338,7 @@ export const accessChangesPopulation: PopulationDecl = {
     privilegeAfter: { from: 'privilegeAfter', type: 'string' },
     grants: { from: 'grants', type: 'string?' },
     removes: { from: 'removes', type: 'string?' },
-    windowFrom: { from: 'windowFrom', type: 'string', orLog: 'window.from' },
-    windowTo: { from: 'windowTo', type: 'string', orLog: 'window.to' },
-    actor: { from: 'actor.user', type: 'string?' },
-    actorSource: { from: 'actor.source', type: 'string?' },
+    ...CHANGE_WINDOW_AND_ACTOR,
   },
   actor: 'actor',
   actorEvents: {
