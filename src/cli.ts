@@ -24,6 +24,8 @@ const commands = {
   diff: () => import('./commands/diff.js').then((m) => m.diffCommand),
   evidenceAdd: () => import('./commands/evidence.js').then((m) => m.evidenceAddCommand),
   evidenceDue: () => import('./commands/evidence.js').then((m) => m.evidenceDueCommand),
+  reviewStart: () => import('./commands/review.js').then((m) => m.reviewStartCommand),
+  reviewSubmit: () => import('./commands/review.js').then((m) => m.reviewSubmitCommand),
 };
 
 export function buildProgram(setExit: (code: number) => void): Command {
@@ -147,6 +149,33 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('-e, --evidence <dir>', "evidence directory (default: the config's evidence.dir)")
     .option('--json', 'print the list as JSON')
     .action((o) => run(commands.evidenceDue().then((f) => f(o))));
+
+  const review = program.command('review').description('access reviews: a worksheet of who has access from the newest verified bundle, then the decisions recorded as evidence and verified by later bundles');
+  review
+    .command('start')
+    .description('write a review worksheet (CSV to fill in, HTML to read) of every principal of the newest verified bundle, grouped by owner')
+    .option('--control <id>', 'the control or its manual test (e.g. IAM-07 or access-review)')
+    .option('--test <id>', 'the manual test, when the control has several')
+    .option('--systems <list>', 'comma-separated: aws,sagemaker,mlflow,vertex', 'aws,sagemaker,mlflow,vertex')
+    .option('-o, --out <dir>', 'where the worksheet goes (default ./access-review-<bundle date>)')
+    .option('-c, --config <file>', 'config file (evidence dir, register, review settings)', DEFAULT_CONFIG)
+    .option('-e, --evidence <dir>', "evidence directory (default: the config's evidence.dir)")
+    .option('--public-key <file>', TRUSTED_KEY_HELP, collect, [])
+    .option('--json', 'print what was written as JSON')
+    .action((o) => run(commands.reviewStart().then((f) => f(o))));
+  review
+    .command('submit')
+    .description('check a filled-in worksheet against its bundle and record it as manual evidence of the access-review test')
+    .argument('<file>', 'the worksheet CSV')
+    .option('--reviewer <name>', 'who reviewed the access (required)')
+    .option('--covers <period>', "the period it covers (default: the test's period holding the bundle's day)")
+    .option('--now', 'write a signed, chained bundle of its own now instead of waiting for the next collect')
+    .option('--sign-key <file>', 'with --now: Ed25519 private key (PEM); or set SOC2_SIGNING_KEY')
+    .option('-c, --config <file>', 'config file (evidence dir, register, review settings)', DEFAULT_CONFIG)
+    .option('-e, --evidence <dir>', "evidence directory (default: the config's evidence.dir)")
+    .option('--public-key <file>', TRUSTED_KEY_HELP, collect, [])
+    .option('--json', 'print what was recorded as JSON')
+    .action((file, o) => run(commands.reviewSubmit().then((f) => f(file, o))));
 
   program
     .command('keygen')

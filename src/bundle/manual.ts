@@ -28,6 +28,23 @@ export interface ManualMeta {
   mediaType: string;
   /** the file's name when it was added (its bytes are the artifact's) */
   fileName: string;
+  /** a submitted access-review worksheet (soc2 review submit): what it reviewed and what it decided */
+  review?: ReviewMeta;
+}
+
+/** What `soc2 review submit` records about the worksheet it validated. */
+export interface ReviewMeta {
+  /** the bundle the worksheet was built from, and its manifest's SHA-256 */
+  bundle: string;
+  manifestSha256: string;
+  /** that bundle's day: the state of access the review looked at */
+  asOf: string;
+  reviewer: string;
+  systems: string[];
+  rows: number;
+  decisions: { keep: number; revoke: number; modify: number };
+  /** days within which each revoke/modify must show in the evidence */
+  remediationDays: number;
 }
 
 /** One manual evidence file waiting in pending/: its metadata and its copy's hash and size. */

@@ -19,6 +19,7 @@ import { DEMO_START, playDay, type DemoWorld } from '../demo/scenario.js';
 import { demoManualPlan, stageDemoManual } from '../demo/manual.js';
 import { loadRegister } from '../mapping/controls.js';
 import { addDataBrokerDataset, writeDemoVendorFiles } from '../demo/vendors.js';
+import { demoAccessReview, demoReviewDay, writeDemoOwners } from '../demo/review.js';
 import { lintMappings, loadMappings } from '../mapping/index.js';
 import { loadAwsFixture, startAwsSandbox } from '../sandbox/aws/index.js';
 import { loadMlflowFixture, startMlflowSandbox } from '../sandbox/mlflow/index.js';
@@ -115,7 +116,8 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
     writeFileSync(
       configFile,
       demoConfig({ aws: aws.url, mlflow: mlflow.url, vertex: vertex.endpoint, from: start.toISOString().slice(0, 10), to: last.toISOString().slice(0, 10), project: vertexSeed.project.id, locations: vertexSeed.locations }) +
-        writeDemoVendorFiles(out, start, days),
+        writeDemoVendorFiles(out, start, days) +
+        writeDemoOwners(out, days),
     );
     const loaded = loadConfig(configFile, registry);
     const mappings = loadMappings();
@@ -144,6 +146,8 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
       // manual evidence the company adds that day (src/demo/manual.ts): the day's bundle takes it in
       const docs = manualPlan.get(d);
       if (docs) for (const line of stageDemoManual(docs, { docsDir: path.join(out, 'documents'), evidenceDir, controls: loadRegister().controls, at: clock.now })) say(`${date}  evidence add ${line}`);
+      // the quarter's access review (src/demo/review.ts): from the newest verified bundle, taken into today's
+      if (d === demoReviewDay(days)) say(`${date}  ${await demoAccessReview({ loaded, controls: loadRegister().controls, evidenceDir, trustedKeys, docsDir: path.join(out, 'documents'), now: () => clock.now })}`);
       if (plan.skip) {
         say(`${date}  ${chalk.yellow('skipped')}  ${plan.events.join('; ')}`);
         continue;

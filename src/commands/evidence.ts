@@ -3,27 +3,11 @@
 // the register's manual tests have no evidence, or fall due within N days.
 import { userInfo } from 'node:os';
 import path from 'node:path';
-import { acquireLock } from '../bundle/lock.js';
-import {
-  assertNotDuplicate,
-  hashInputFile,
-  listPending,
-  mediaTypeOf,
-  parseCovers,
-  recordedManualEvidence,
-  resolveManualTest,
-  stagePending,
-  clearPending,
-  type ManualMeta,
-  type PendingEntry,
-} from '../bundle/manual.js';
-import type { Manifest } from '../bundle/manifest.js';
+import { hashInputFile, listPending, mediaTypeOf, parseCovers, resolveManualTest, type ManualMeta } from '../bundle/manual.js';
+import { recordManual } from '../bundle/record-manual.js';
 import { loadSigningKey } from '../bundle/sign.js';
-import { latestBundle } from '../bundle/store.js';
-import { BundleWriter } from '../bundle/writer.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { ExitCode, UsageError } from '../core/errors.js';
-import { assertFollows, ciIdentity, manifestFields, newBundleId } from '../core/runner.js';
 import { lintRegister, loadRegister, type Register } from '../mapping/controls.js';
 import { loadMappings } from '../mapping/index.js';
 import { isDate } from '../report/dates.js';
@@ -53,7 +37,7 @@ export interface EvidenceDueOptions {
   json?: boolean;
 }
 
-async function loadAll(configFile: string): Promise<{ loaded: LoadedConfig; register: Register }> {
+export async function loadAll(configFile: string): Promise<{ loaded: LoadedConfig; register: Register }> {
   const registry = (await import('../../collectors/registry.js')).collectors;
   const loaded = loadConfig(configFile, registry);
   if (!loaded.config.controls) return { loaded, register: loadRegister() };
@@ -63,9 +47,9 @@ async function loadAll(configFile: string): Promise<{ loaded: LoadedConfig; regi
   return { loaded, register };
 }
 
-const evidenceDirOf = (o: { evidence?: string }, loaded: LoadedConfig) => path.resolve(o.evidence ?? path.resolve(loaded.baseDir, loaded.config.evidence.dir));
+export const evidenceDirOf = (o: { evidence?: string }, loaded: LoadedConfig) => path.resolve(o.evidence ?? path.resolve(loaded.baseDir, loaded.config.evidence.dir));
 
-function whoAdds(by: string | undefined): string {
+export function whoAdds(by: string | undefined): string {
   if (by !== undefined) {
     if (!by.trim()) throw new UsageError('--by: expected the name of who adds the evidence');
     return by.trim();
@@ -94,84 +78,23 @@ export async function evidenceAddCommand(files: string[], o: EvidenceAddOptions,
     const meta: ManualMeta = { control: control.id, test: test.id, title: o.title?.trim() ?? path.basename(file), note: o.note ?? null, addedBy, addedAt: at.toISOString(), covers, mediaType: mediaTypeOf(file), fileName: path.basename(file) };
     return { file, h, meta };
   });
-  const { mkdirSync } = await import('node:fs');
-  mkdirSync(evidenceDir, { recursive: true });
-  const lock = await acquireLock(evidenceDir);
-  try {
-    const recorded = recordedManualEvidence(evidenceDir);
-    for (const i of inputs) {
-      assertNotDuplicate(recorded, i.file, { sha256: i.h.sha256, control: control.id, covers });
-      recorded.push({ where: 'this command', sha256: i.h.sha256, control: control.id, covers, fileName: i.meta.fileName });
-    }
-    const criteria = control.criteria;
-    if (o.now) {
-      const r = await writeManualBundle(evidenceDir, loaded, inputs, criteria, signKey, env, now);
-      if (o.json) process.stdout.write(JSON.stringify({ bundle: r.dir, artifacts: r.manifest.artifacts.map((a) => ({ path: a.path, sha256: a.sha256, bytes: a.bytes, ...a.manual })) }) + '\n');
-      else {
-        for (const a of r.manifest.artifacts) process.stderr.write(`added ${a.manual!.fileName} (${a.sha256.slice(0, 12)}, ${a.bytes} bytes) for ${control.id}/${test.id} covering ${covers.from}..${covers.to}\n`);
-        process.stdout.write(r.dir + '\n');
-      }
-      return ExitCode.ok;
-    }
-    const staged: PendingEntry[] = [];
-    try {
-      for (const i of inputs) staged.push(stagePending(evidenceDir, i.file, i.meta, i.h, criteria, at));
-    } catch (e) {
-      clearPending(staged);
-      throw e;
-    }
-    if (o.json) process.stdout.write(JSON.stringify({ pending: staged.map((p) => ({ id: p.id, sha256: p.sha256, bytes: p.bytes, ...p.meta })) }) + '\n');
+  const r = await recordManual({ evidenceDir, loaded, inputs, criteria: control.criteria, now, at, toBundle: !!o.now, signKey, env });
+  if ('bundle' in r) {
+    const b = r.bundle;
+    if (o.json) process.stdout.write(JSON.stringify({ bundle: b.dir, artifacts: b.manifest.artifacts.map((a) => ({ path: a.path, sha256: a.sha256, bytes: a.bytes, ...a.manual })) }) + '\n');
     else {
-      for (const p of staged) process.stderr.write(`staged ${p.meta.fileName} (${p.sha256.slice(0, 12)}, ${p.bytes} bytes) for ${control.id}/${test.id} covering ${covers.from}..${covers.to}; the next "soc2 collect" takes it into its bundle\n`);
-      for (const p of staged) process.stdout.write(path.join(evidenceDir, 'pending', p.id) + '\n');
+      for (const a of b.manifest.artifacts) process.stderr.write(`added ${a.manual!.fileName} (${a.sha256.slice(0, 12)}, ${a.bytes} bytes) for ${control.id}/${test.id} covering ${covers.from}..${covers.to}\n`);
+      process.stdout.write(b.dir + '\n');
     }
     return ExitCode.ok;
-  } finally {
-    lock.release();
   }
-}
-
-/** A bundle holding only manual evidence, chained after the tip and signed like a collect's. */
-async function writeManualBundle(
-  evidenceDir: string,
-  loaded: LoadedConfig,
-  inputs: { file: string; h: { sha256: string }; meta: ManualMeta }[],
-  criteria: string[],
-  signKey: ReturnType<typeof loadSigningKey>,
-  env: NodeJS.ProcessEnv,
-  now: () => Date,
-): Promise<{ dir: string; manifest: Manifest }> {
-  const { config } = loaded;
-  const stream = config.evidence.stream ?? null;
-  const prev = latestBundle(evidenceDir, stream);
-  const startedAt = now();
-  const id = newBundleId(startedAt);
-  assertFollows(prev && { id: prev.id, where: evidenceDir }, id, startedAt);
-  const writer = await BundleWriter.create(evidenceDir, id);
-  try {
-    for (const i of inputs) await writer.addManual(i.file, i.meta, i.h.sha256, criteria).catch((e: Error) => {
-      throw new UsageError(`${i.file}: changed while it was being added (${e.message}); nothing was added`);
-    });
-    await writer.writeFindings([]);
-    const common = manifestFields({ id, stream, loaded, startedAt, finishedAt: now(), prev, signKey });
-    const { manifest, dir } = await writer.finalize(
-      {
-        ...common.head,
-        status: 'complete',
-        config: common.config,
-        identity: { aws: [], gcp: [], mlflow: [], ci: ciIdentity(env) },
-        collectors: [],
-        findings: { path: 'findings.json', summary: { pass: 0, fail: 0, error: 0, not_applicable: 0 } },
-        ...common.tail,
-        purpose: 'manual-evidence',
-      },
-      signKey,
-    );
-    return { manifest, dir };
-  } catch (e) {
-    writer.discard();
-    throw e;
+  const staged = r.pending;
+  if (o.json) process.stdout.write(JSON.stringify({ pending: staged.map((p) => ({ id: p.id, sha256: p.sha256, bytes: p.bytes, ...p.meta })) }) + '\n');
+  else {
+    for (const p of staged) process.stderr.write(`staged ${p.meta.fileName} (${p.sha256.slice(0, 12)}, ${p.bytes} bytes) for ${control.id}/${test.id} covering ${covers.from}..${covers.to}; the next "soc2 collect" takes it into its bundle\n`);
+    for (const p of staged) process.stdout.write(path.join(evidenceDir, 'pending', p.id) + '\n');
   }
+  return ExitCode.ok;
 }
 
 export async function evidenceDueCommand(o: EvidenceDueOptions, now: () => Date = () => new Date()): Promise<number> {

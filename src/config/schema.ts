@@ -174,6 +174,19 @@ export const configSchema = z.strictObject({
   vendors: z.string().min(1).optional(),
   /** the policy index (e.g. policies/index.yaml, relative to the config): written policies and their reviews */
   policies: z.string().min(1).optional(),
+  /** access reviews (soc2 review start/submit): owners of principals, the self-review rule, the remediation deadline */
+  review: z
+    .strictObject({
+      /** owners.yaml (relative to the config): who owns which principals; else the owner tag */
+      owners: z.string().min(1).optional(),
+      /** the IAM tag naming a principal's owner when owners.yaml does not */
+      ownerTag: z.string().min(1).default('owner'),
+      /** refuse: a reviewer who owns (or is) a reviewed principal cannot submit the review; allow: they can */
+      selfReview: z.enum(['refuse', 'allow']).default('refuse'),
+      /** days after a review within which every revoke/modify decision must show in the evidence */
+      remediationDays: z.number().int().min(1).max(365).default(14),
+    })
+    .default({ ownerTag: 'owner', selfReview: 'refuse', remediationDays: 14 }),
 });
 
 export type Config = z.infer<typeof configSchema>;

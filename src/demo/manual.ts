@@ -1,7 +1,7 @@
 // The demo's manual evidence: documents the demo company adds with `soc2 evidence add` during the
-// period (staged in pending/, taken into the next day's bundle). November's inference-alert review,
-// the year's pentest and the quarter's access review are added; November's trail-alert review never
-// is, so the report shows that elapsed period as a deviation.
+// period (staged in pending/, taken into the next day's bundle). November's inference-alert review and
+// the year's pentest are added (the quarter's access review goes through soc2 review: src/demo/review.ts);
+// November's trail-alert review never is, so the report shows that elapsed period as a deviation.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { hashInputFile, mediaTypeOf, parseCovers, resolveManualTest, stagePending } from '../bundle/manual.js';
@@ -26,8 +26,6 @@ export function demoManualPlan(start: string, days: number): Map<number, DemoDoc
     { control: 'inference-alert-review', file: `inference-alert-review-${month}.md`, text: `# Inference alert review ${month}\n\n12 alerts reviewed; 2 escalated (latency, toxic-output rate); both closed.\n`, covers: `${month}-01..${monthEnd}`, title: `Inference alert review ${month}`, by: 'Priya (ML platform)' },
     { control: 'pentest', file: 'pentest-report.pdf', text: '%PDF-1.4\n% demo penetration test report: 0 critical, 2 medium findings, remediation tracked\n', covers: addDays(start, 1), title: 'Annual penetration test', by: 'Sam (Security engineering)' },
   ]);
-  const review = Math.min(17, days - 2);
-  plan.set(review, [{ control: 'access-review', file: 'access-review-signed.pdf', text: '%PDF-1.4\n% demo quarterly access review, signed off by the CTO\n', covers: addDays(start, review), title: 'Quarterly access review (signed)', by: 'Dana (Security engineering)' }]);
   return plan;
 }
 

@@ -38,6 +38,7 @@ import { bundleVisit, scopeLabel, withoutSource, type BundleVisit } from './visi
 import { VendorsAggregator, type OwnIdentifiers } from './vendors.js';
 import type { VendorRegister } from './vendor-register.js';
 import type { PolicyIndex } from './policies.js';
+import { remediationExceptions } from '../review/remediation.js';
 
 export { PRIVILEGE_CHECKS } from './populations.js';
 export { scopeLabel };
@@ -176,12 +177,15 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
   exceptions.push(...timelinessExceptions(ag.artifacts, input.timeliness?.maxSourceAgeHours, window.through)); // stale source data (src/report/timeliness.ts)
   const vendors = ag.vendors.finish(window.through); // vendor register and policies (src/report/vendors.ts)
   exceptions.push(...vendors.exceptions);
-  const responses = applyResponses(exceptions, input.responses?.entries ?? [], { file: input.responses?.file ?? null, dueDays: input.responseDueDays ?? DEFAULT_RESPONSE_DUE_DAYS });
   ag.coverage.finish(days);
   const lastBundleDay = ag.continuity.lastDay();
   // manual evidence of the whole chain (a quarter's review is often added after it), from bundles that verify
   const manualEvidence = manualEvidenceOf(evidenceDir, [], badBundles);
-  const controls = ag.controls.controls(register.controls, ag.criteria.inScope, days, lastBundleDay && lastBundleDay <= window.through ? lastBundleDay : null, ag.coverage, { evidence: manualEvidence, window: { from: window.from, to: window.to }, today: now.toISOString().slice(0, 10) });
+  // access reviews' revoke/modify decisions against the first bundle after their deadline (src/review/remediation.ts)
+  const remediation = await remediationExceptions({ evidenceDir, evidenceName, windowIds, badBundles, manualEvidence, controls: register.controls, through: window.through });
+  exceptions.push(...remediation.exceptions);
+  const controls = ag.controls.controls(register.controls, ag.criteria.inScope, days, lastBundleDay && lastBundleDay <= window.through ? lastBundleDay : null, ag.coverage, { evidence: manualEvidence, window: { from: window.from, to: window.to }, today: now.toISOString().slice(0, 10), remediation: remediation.summaries });
+  const responses = applyResponses(exceptions, input.responses?.entries ?? [], { file: input.responses?.file ?? null, dueDays: input.responseDueDays ?? DEFAULT_RESPONSE_DUE_DAYS });
   const { criteria, calendarRows } = ag.criteria.reports({ controls, exceptions, days });
   const coverage = ag.coverage.model(days);
   // sizes by control frequency, drawn only with a seed (src/report/sampling.ts)

@@ -7,6 +7,7 @@ import type { Control } from '../mapping/controls.js';
 import type { CoverageAggregator } from './coverage.js';
 import { stableScope, unitKey } from './coverage.js';
 import type { ControlReport, DayStatus, FileRef, InstanceStatus, PeriodResult, TestInstance } from './model.js';
+import type { RemediationSummary } from '../review/remediation.js';
 import { judgeManualTests, manualConclusion, manualText, type ManualEvidenceItem, type ManualTestReport } from './manual.js';
 
 export const CONTINUITY_CHECK = 'soc2.collection-continuity';
@@ -120,7 +121,7 @@ export class ControlsAggregator {
   }
 
   /** Every control of the register whose criteria touch the scope, judged over the days. */
-  controls(register: Control[], inScope: Set<string>, days: string[], lastBundleDay: string | null, coverage: CoverageAggregator, manual: { evidence: ManualEvidenceItem[]; window: { from: string; to: string }; today: string } = { evidence: [], window: { from: days[0] ?? '', to: days[days.length - 1] ?? '' }, today: '9999-12-31' }): ControlReport[] {
+  controls(register: Control[], inScope: Set<string>, days: string[], lastBundleDay: string | null, coverage: CoverageAggregator, manual: { evidence: ManualEvidenceItem[]; window: { from: string; to: string }; today: string; remediation?: ReadonlyMap<string, RemediationSummary> } = { evidence: [], window: { from: days[0] ?? '', to: days[days.length - 1] ?? '' }, today: '9999-12-31' }): ControlReport[] {
     const out: ControlReport[] = [];
     // a check tested by several controls is judged once per day
     const memo = new Map<string, TestInstance[]>();
@@ -143,7 +144,7 @@ export class ControlsAggregator {
         cells.push(st);
         if (date === lastBundleDay) latest = { date, status: st, instances: inst };
       }
-      const manualEvidence = judgeManualTests(c, manual.evidence, { ...manual.window, today: manual.today });
+      const manualEvidence = judgeManualTests(c, manual.evidence, { ...manual.window, today: manual.today }, manual.remediation);
       out.push({
         id: c.id,
         title: c.title,

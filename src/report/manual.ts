@@ -9,6 +9,7 @@ import { listBundleDirs, readManifest } from '../bundle/store.js';
 import type { Control, Every } from '../mapping/controls.js';
 import { addDays } from './dates.js';
 import { fileRef } from './visit.js';
+import { remediationKey, type RemediationSummary } from '../review/remediation.js';
 import type { FileRef } from './model.js';
 
 /** A manual evidence file as the report shows it: what its bundle records, its hash and where it is. */
@@ -38,6 +39,8 @@ export interface ManualTestReport {
   covered: number;
   deviations: number;
   due: number;
+  /** access reviews: revoke/modify decisions and whether later bundles show them (src/review/remediation.ts) */
+  remediation?: RemediationSummary;
 }
 
 /** Every manual evidence file of an evidence dir's bundles (any day: evidence of a quarter is often added after it), plus pending ones. */
@@ -63,7 +66,7 @@ export function manualEvidenceOf(evidenceDir: string, pending: PendingEntry[] = 
 }
 
 function itemOf(m: PendingEntry['meta']) {
-  return { control: m.control, test: m.test, fileName: String(m.fileName), title: String(m.title), note: m.note ?? null, addedBy: String(m.addedBy), addedAt: String(m.addedAt), covers: { from: String(m.covers.from), to: String(m.covers.to) }, mediaType: String(m.mediaType) };
+  return { control: m.control, test: m.test, fileName: String(m.fileName), title: String(m.title), note: m.note ?? null, addedBy: String(m.addedBy), addedAt: String(m.addedAt), covers: { from: String(m.covers.from), to: String(m.covers.to) }, mediaType: String(m.mediaType), ...(m.review && typeof m.review === 'object' ? { review: m.review } : {}) };
 }
 
 const MONTHS: Record<Exclude<Every, 'period'>, number> = { monthly: 1, quarterly: 3, semiannually: 6, annually: 12 };
@@ -105,8 +108,12 @@ export function judgeManualTest(control: string, t: Control['tests']['manual'][n
   return { id: t.id, request: t.request, every: t.every, per: t.per ?? null, periods, covered: n('covered'), deviations: n('deviation'), due: n('due') };
 }
 
-export function judgeManualTests(c: Control, evidence: ManualEvidenceItem[], o: { from: string; to: string; today: string }): ManualTestReport[] {
-  return c.tests.manual.map((t) => judgeManualTest(c.id, t, evidence, o));
+export function judgeManualTests(c: Control, evidence: ManualEvidenceItem[], o: { from: string; to: string; today: string }, remediation?: ReadonlyMap<string, RemediationSummary>): ManualTestReport[] {
+  return c.tests.manual.map((t) => {
+    const r = judgeManualTest(c.id, t, evidence, o);
+    const rem = remediation?.get(remediationKey(c.id, t.id));
+    return rem ? { ...r, remediation: rem } : r;
+  });
 }
 
 /** The sentence of a control's manual part: "manual evidence covers 2 of 3 required periods; 1 deviation: access-review 2026-04-01..2026-06-30". */
@@ -118,12 +125,17 @@ export function manualText(tests: ManualTestReport[]): string {
   const parts = [`manual evidence covers ${covered} of ${total} required period${total === 1 ? '' : 's'}`];
   if (devs.length) parts.push(`${devs.length} deviation${devs.length === 1 ? '' : 's'} (elapsed without evidence): ${devs.join(', ')}`);
   if (due.length) parts.push(`${due.length} not yet due: ${due.join(', ')}`);
+  for (const t of tests) {
+    const r = t.remediation;
+    if (!r?.decisions) continue;
+    parts.push(`${t.id}: ${r.decisions} revoke/modify decision${r.decisions === 1 ? '' : 's'}, ${r.verified} carried out on time${r.exceptions ? `, ${r.exceptions} not carried out by the deadline (exceptions)` : ''}${r.pending ? `, ${r.pending} not yet verifiable (deadline not passed or no later bundle)` : ''}`);
+  }
   return parts.join('; ');
 }
 
 /** Manual-only conclusion: a deviation wins, then effective (every elapsed period covered), else due. */
 export function manualConclusion(tests: ManualTestReport[]): 'deviations' | 'effective' | 'due' {
-  if (tests.some((t) => t.deviations > 0)) return 'deviations';
+  if (tests.some((t) => t.deviations > 0 || (t.remediation?.exceptions ?? 0) > 0)) return 'deviations';
   if (tests.some((t) => t.covered > 0)) return 'effective';
   return 'due';
 }

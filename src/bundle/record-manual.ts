@@ -1,0 +1,88 @@
+// Recording manual evidence, shared by `soc2 evidence add` and `soc2 review submit`: under the evidence
+// dir's lock, refuse a duplicate, then either stage the files in pending/ (the next collect takes them)
+// or write a signed, chained bundle of their own (--now).
+import { mkdirSync } from 'node:fs';
+import type { LoadedConfig } from '../config/load.js';
+import { UsageError } from '../core/errors.js';
+import { assertFollows, ciIdentity, manifestFields, newBundleId } from '../core/runner.js';
+import { acquireLock } from './lock.js';
+import { assertNotDuplicate, clearPending, recordedManualEvidence, stagePending, type ManualMeta, type PendingEntry } from './manual.js';
+import type { Manifest } from './manifest.js';
+import type { loadSigningKey } from './sign.js';
+import { latestBundle } from './store.js';
+import { BundleWriter } from './writer.js';
+
+export interface ManualInput {
+  file: string;
+  h: { sha256: string; bytes: number };
+  meta: ManualMeta;
+}
+
+export type Recorded = { bundle: { dir: string; manifest: Manifest } } | { pending: PendingEntry[] };
+
+/** Records checked inputs as manual evidence: all or none (a duplicate or a changed file records nothing). */
+export async function recordManual(o: { evidenceDir: string; loaded: LoadedConfig; inputs: ManualInput[]; criteria: string[]; now: () => Date; at: Date; toBundle: boolean; signKey: ReturnType<typeof loadSigningKey> | null; env: NodeJS.ProcessEnv }): Promise<Recorded> {
+  mkdirSync(o.evidenceDir, { recursive: true });
+  const lock = await acquireLock(o.evidenceDir);
+  try {
+    const recorded = recordedManualEvidence(o.evidenceDir);
+    for (const i of o.inputs) {
+      assertNotDuplicate(recorded, i.file, { sha256: i.h.sha256, control: i.meta.control, covers: i.meta.covers });
+      recorded.push({ where: 'this command', sha256: i.h.sha256, control: i.meta.control, covers: i.meta.covers, fileName: i.meta.fileName });
+    }
+    if (o.toBundle) return { bundle: await writeManualBundle(o.evidenceDir, o.loaded, o.inputs, o.criteria, o.signKey, o.env, o.now) };
+    const staged: PendingEntry[] = [];
+    try {
+      for (const i of o.inputs) staged.push(stagePending(o.evidenceDir, i.file, i.meta, i.h, o.criteria, o.at));
+    } catch (e) {
+      clearPending(staged);
+      throw e;
+    }
+    return { pending: staged };
+  } finally {
+    lock.release();
+  }
+}
+
+/** A bundle holding only manual evidence, chained after the tip and signed like a collect's. */
+async function writeManualBundle(
+  evidenceDir: string,
+  loaded: LoadedConfig,
+  inputs: { file: string; h: { sha256: string }; meta: ManualMeta }[],
+  criteria: string[],
+  signKey: ReturnType<typeof loadSigningKey>,
+  env: NodeJS.ProcessEnv,
+  now: () => Date,
+): Promise<{ dir: string; manifest: Manifest }> {
+  const { config } = loaded;
+  const stream = config.evidence.stream ?? null;
+  const prev = latestBundle(evidenceDir, stream);
+  const startedAt = now();
+  const id = newBundleId(startedAt);
+  assertFollows(prev && { id: prev.id, where: evidenceDir }, id, startedAt);
+  const writer = await BundleWriter.create(evidenceDir, id);
+  try {
+    for (const i of inputs) await writer.addManual(i.file, i.meta, i.h.sha256, criteria).catch((e: Error) => {
+      throw new UsageError(`${i.file}: changed while it was being added (${e.message}); nothing was added`);
+    });
+    await writer.writeFindings([]);
+    const common = manifestFields({ id, stream, loaded, startedAt, finishedAt: now(), prev, signKey });
+    const { manifest, dir } = await writer.finalize(
+      {
+        ...common.head,
+        status: 'complete',
+        config: common.config,
+        identity: { aws: [], gcp: [], mlflow: [], ci: ciIdentity(env) },
+        collectors: [],
+        findings: { path: 'findings.json', summary: { pass: 0, fail: 0, error: 0, not_applicable: 0 } },
+        ...common.tail,
+        purpose: 'manual-evidence',
+      },
+      signKey,
+    );
+    return { manifest, dir };
+  } catch (e) {
+    writer.discard();
+    throw e;
+  }
+}
