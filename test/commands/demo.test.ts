@@ -24,7 +24,14 @@ describe('soc2 demo', () => {
     const manual = (id: string) => report.controls.find((c: { id: string }) => c.id === id).manualEvidence[0].periods.map((p: { from: string; status: string; evidence: { fileName: string }[] }) => `${p.from} ${p.status} ${p.evidence.map((e) => e.fileName).join(',')}`);
     expect(manual('MON-10')).toEqual(['2026-11-01 deviation ', '2026-12-01 due ']);
     expect(manual('MON-01')).toEqual(['2026-11-01 covered inference-alert-review-2026-11.md', '2026-12-01 due ']);
-    expect(manual('IAM-07')).toEqual(['2026-10-01 covered access-review-signed.pdf']);
+    // the quarter's access review (soc2 review start/submit, src/demo/review.ts): dave's revocation is never carried out
+    expect(manual('IAM-07')).toEqual(['2026-10-01 covered access-review-2026-12-03.csv']);
+    expect(r.stderr).toMatch(/^2026-12-04  review start \+ submit: 14 principals of bundle 2026-12-03\S+ by Sam \(CTO\): 12 keep, 2 revoke \(ml-hotfix-admin, dave\), 0 modify/m);
+    const remediation = report.exceptions.filter((e: { check: string }) => e.check === 'review.remediation');
+    expect(remediation.map((e: { resource: string; reason: string }) => `${e.resource}: ${e.reason.split('; ')[0]}`)).toEqual(['arn:aws:iam::111122223333:user/dave: revoke decided in the access review of 2026-12-03 submitted 2026-12-04 by Sam (CTO) (row 067100da1333: console, ml-change)']);
+    const iam07 = report.controls.find((c: { id: string }) => c.id === 'IAM-07');
+    expect(iam07.period.conclusion).toBe('deviations');
+    expect(iam07.manualEvidence[0].remediation).toEqual({ decisions: 2, verified: 1, exceptions: 1, pending: 0 });
     expect(report.controls.find((c: { id: string }) => c.id === 'MON-10').period.conclusion).toBe('deviations');
     expect(readFileSync(path.join(out, 'report', 'manual-evidence.csv'), 'utf8')).toMatch(/^MON-10,trail-alert-review,monthly,,2026-11-01,2026-11-30,deviation,/m);
     // the story's events reach the populations
