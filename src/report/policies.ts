@@ -6,9 +6,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
 import { z } from 'zod';
 import { isCalendarDate } from '../config/schema.js';
+import { readYamlFile } from '../config/yaml-file.js';
 import { UsageError } from '../core/errors.js';
 import { addMonths } from './dates.js';
 
@@ -57,26 +57,11 @@ export interface PolicyIndex {
   row(p: Policy, through: string): PolicyRow;
 }
 
-const pathOf = (p: PropertyKey[]) => p.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('').replace(/^\./, '') || '(top level)';
-
 export const reviewDue = (p: Pick<Policy, 'approvalDate' | 'reviewIntervalMonths'>) => addMonths(p.approvalDate, p.reviewIntervalMonths);
 
 /** Reads the index and every policy file it declares; a missing or non-regular file is a config error naming its entry. */
 export function loadPolicies(file: string, flag = ''): PolicyIndex {
-  let raw: unknown;
-  try {
-    raw = YAML.parse(readFileSync(file, 'utf8'), { maxAliasCount: 100, uniqueKeys: true });
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT') throw new UsageError(`${flag}${file}: policy index not found`);
-    if (err.syscall) throw new UsageError(`${flag}${file}: cannot be read (${err.code})`);
-    throw new UsageError(`${flag}${file}: not valid YAML: ${err.message.split('\n')[0]}`);
-  }
-  const r = indexFile.safeParse(raw);
-  if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new UsageError(`${flag}${file}: ${pathOf(i.path)}: ${i.message}`);
-  }
+  const r = { data: readYamlFile(file, indexFile, { what: 'policy index', flag }) };
   const seen = new Set<string>();
   const policies = r.data.policies.map((p, i) => {
     if (seen.has(p.id)) throw new UsageError(`${flag}${file}: policies[${i}].id: "${p.id}" is used by an earlier policy`);

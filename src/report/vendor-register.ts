@@ -3,10 +3,9 @@
 // owner, and the identifiers by which it shows in the evidence (AWS accounts, OIDC/SAML providers,
 // domains, buckets, GCP projects). `own:` lists the company's own identifiers beyond those the config
 // already names, so that its own buckets, domains and projects are not taken for third parties.
-import { readFileSync } from 'node:fs';
-import YAML from 'yaml';
 import { z } from 'zod';
 import { isCalendarDate } from '../config/schema.js';
+import { readYamlFile } from '../config/yaml-file.js';
 import { UsageError } from '../core/errors.js';
 
 export const CLASSIFICATIONS = ['none', 'internal', 'confidential', 'restricted', 'personal'] as const;
@@ -53,24 +52,9 @@ export interface VendorRegister {
   own: Identifiers;
 }
 
-const pathOf = (p: PropertyKey[]) => p.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('').replace(/^\./, '') || '(top level)';
-
 /** Reads and validates vendors.yaml; any problem is one UsageError naming the file and the path in it. */
 export function loadVendorRegister(file: string, flag = ''): VendorRegister {
-  let raw: unknown;
-  try {
-    raw = YAML.parse(readFileSync(file, 'utf8'), { maxAliasCount: 100, uniqueKeys: true });
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT') throw new UsageError(`${flag}${file}: vendor register not found`);
-    if (err.syscall) throw new UsageError(`${flag}${file}: cannot be read (${err.code})`);
-    throw new UsageError(`${flag}${file}: not valid YAML: ${err.message.split('\n')[0]}`);
-  }
-  const r = registerFile.safeParse(raw ?? {});
-  if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new UsageError(`${flag}${file}: ${pathOf(i.path)}: ${i.message}`);
-  }
+  const r = { data: readYamlFile(file, registerFile, { what: 'vendor register', flag, empty: {} }) };
   const seen = new Map<string, number>();
   r.data.vendors.forEach((v, i) => {
     const k = v.name.toLowerCase();

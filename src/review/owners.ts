@@ -1,10 +1,8 @@
 // Who owns a reviewed principal: an owners.yaml mapping (config `review.owners`), else the principal's
 // owner tag (config `review.ownerTag`, default "owner"), else nobody — the worksheet then says so, and
 // the reviewer must decide it without an owner to ask.
-import { readFileSync } from 'node:fs';
-import YAML from 'yaml';
 import { z } from 'zod';
-import { UsageError } from '../core/errors.js';
+import { readYamlFile } from '../config/yaml-file.js';
 
 const entry = z.strictObject({
   owner: z.string().trim().min(1),
@@ -20,26 +18,12 @@ export interface Owners {
 
 export const NO_OWNERS: Owners = { file: null, entries: [] };
 
-const pathOf = (p: PropertyKey[]) => p.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('').replace(/^\./, '') || '(top level)';
 const glob = (p: string) => new RegExp(`^${p.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i');
 
 /** Reads and validates owners.yaml; any problem is one UsageError naming the file and the path in it. */
 export function loadOwners(file: string, flag = ''): Owners {
-  let raw: unknown;
-  try {
-    raw = YAML.parse(readFileSync(file, 'utf8'), { maxAliasCount: 100, uniqueKeys: true });
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT') throw new UsageError(`${flag}${file}: owners file not found`);
-    if (err.syscall) throw new UsageError(`${flag}${file}: cannot be read (${err.code})`);
-    throw new UsageError(`${flag}${file}: not valid YAML: ${err.message.split('\n')[0]}`);
-  }
-  const r = ownersFile.safeParse(raw ?? {});
-  if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new UsageError(`${flag}${file}: ${pathOf(i.path)}: ${i.message}`);
-  }
-  return { file, entries: r.data.owners.map((o) => ({ owner: o.owner, patterns: o.principals.map(glob) })) };
+  const data = readYamlFile(file, ownersFile, { what: 'owners file', flag, empty: {} });
+  return { file, entries: data.owners.map((o) => ({ owner: o.owner, patterns: o.principals.map(glob) })) };
 }
 
 /** The owner of a principal known by these names (ARN, name, email): the first matching entry, else its tag, else null. */
