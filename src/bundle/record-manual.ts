@@ -1,6 +1,7 @@
 // Recording manual evidence, shared by `soc2 evidence add` and `soc2 review submit`: under the evidence
 // dir's lock, refuse a duplicate, then either stage the files in pending/ (the next collect takes them)
-// or write a signed, chained bundle of their own (--now).
+// or write a signed, chained bundle of their own (--now) — with `evidence.s3` configured, chained after
+// S3's tip and uploaded like a collected bundle.
 import { mkdirSync } from 'node:fs';
 import type { LoadedConfig } from '../config/load.js';
 import { UsageError } from '../core/errors.js';
@@ -8,6 +9,7 @@ import { assertFollows, ciIdentity, manifestFields, newBundleId } from '../core/
 import { acquireLock } from './lock.js';
 import { assertNotDuplicate, clearPending, recordedManualEvidence, stagePending, type ManualMeta, type PendingEntry } from './manual.js';
 import type { Manifest } from './manifest.js';
+import type { S3Store, S3UploadReport } from './s3.js';
 import type { loadSigningKey } from './sign.js';
 import { latestBundle } from './store.js';
 import { BundleWriter } from './writer.js';
@@ -18,7 +20,7 @@ export interface ManualInput {
   meta: ManualMeta;
 }
 
-export type Recorded = { bundle: { dir: string; manifest: Manifest } } | { pending: PendingEntry[] };
+export type Recorded = { bundle: { dir: string; manifest: Manifest }; upload: S3UploadReport | null } | { pending: PendingEntry[] };
 
 /** Records checked inputs as manual evidence: all or none (a duplicate or a changed file records nothing). */
 export async function recordManual(o: { evidenceDir: string; loaded: LoadedConfig; inputs: ManualInput[]; criteria: string[]; now: () => Date; at: Date; toBundle: boolean; signKey: ReturnType<typeof loadSigningKey> | null; env: NodeJS.ProcessEnv }): Promise<Recorded> {
@@ -30,7 +32,7 @@ export async function recordManual(o: { evidenceDir: string; loaded: LoadedConfi
       assertNotDuplicate(recorded, i.file, { sha256: i.h.sha256, control: i.meta.control, covers: i.meta.covers });
       recorded.push({ where: 'this command', sha256: i.h.sha256, control: i.meta.control, covers: i.meta.covers, fileName: i.meta.fileName });
     }
-    if (o.toBundle) return { bundle: await writeManualBundle(o.evidenceDir, o.loaded, o.inputs, o.criteria, o.signKey, o.env, o.now) };
+    if (o.toBundle) return await writeAndUpload(o);
     const staged: PendingEntry[] = [];
     try {
       for (const i of o.inputs) staged.push(stagePending(o.evidenceDir, i.file, i.meta, i.h, o.criteria, o.at));
@@ -44,6 +46,18 @@ export async function recordManual(o: { evidenceDir: string; loaded: LoadedConfi
   }
 }
 
+/** --now: the bundle written (after S3's tip when the config has a store), then uploaded like collect's. */
+async function writeAndUpload(o: Parameters<typeof recordManual>[0]): Promise<Recorded> {
+  const s3cfg = o.loaded.config.evidence.s3;
+  const store = s3cfg ? (await import('./s3.js')).openS3Store(s3cfg, { env: o.env }) : null;
+  try {
+    const bundle = await writeManualBundle(o.evidenceDir, o.loaded, o.inputs, o.criteria, o.signKey, o.env, o.now, store);
+    return { bundle, upload: store ? await store.uploadPending(o.evidenceDir, o.loaded.config.evidence.stream ?? null) : null };
+  } finally {
+    await store?.close();
+  }
+}
+
 /** A bundle holding only manual evidence, chained after the tip and signed like a collect's. */
 async function writeManualBundle(
   evidenceDir: string,
@@ -53,13 +67,16 @@ async function writeManualBundle(
   signKey: ReturnType<typeof loadSigningKey>,
   env: NodeJS.ProcessEnv,
   now: () => Date,
+  store: S3Store | null,
 ): Promise<{ dir: string; manifest: Manifest }> {
   const { config } = loaded;
   const stream = config.evidence.stream ?? null;
-  const prev = latestBundle(evidenceDir, stream);
+  const local = latestBundle(evidenceDir, stream);
+  const remote = store ? await store.remotePrevious(stream, local && { id: local.id, manifestSha256: local.manifestSha256 }, evidenceDir) : null;
+  const prev = remote ?? local;
   const startedAt = now();
   const id = newBundleId(startedAt);
-  assertFollows(prev && { id: prev.id, where: evidenceDir }, id, startedAt);
+  assertFollows(prev && { id: prev.id, where: remote?.location ?? evidenceDir }, id, startedAt);
   const writer = await BundleWriter.create(evidenceDir, id);
   try {
     for (const i of inputs) await writer.addManual(i.file, i.meta, i.h.sha256, criteria).catch((e: Error) => {

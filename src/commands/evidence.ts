@@ -5,6 +5,7 @@ import { userInfo } from 'node:os';
 import path from 'node:path';
 import { hashInputFile, listPending, mediaTypeOf, parseCovers, resolveManualTest, type ManualMeta } from '../bundle/manual.js';
 import { recordManual } from '../bundle/record-manual.js';
+import type { S3UploadReport } from '../bundle/s3.js';
 import { loadSigningKey } from '../bundle/sign.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { ExitCode, UsageError } from '../core/errors.js';
@@ -81,12 +82,12 @@ export async function evidenceAddCommand(files: string[], o: EvidenceAddOptions,
   const r = await recordManual({ evidenceDir, loaded, inputs, criteria: control.criteria, now, at, toBundle: !!o.now, signKey, env });
   if ('bundle' in r) {
     const b = r.bundle;
-    if (o.json) process.stdout.write(JSON.stringify({ bundle: b.dir, artifacts: b.manifest.artifacts.map((a) => ({ path: a.path, sha256: a.sha256, bytes: a.bytes, ...a.manual })) }) + '\n');
+    if (o.json) process.stdout.write(JSON.stringify({ bundle: b.dir, artifacts: b.manifest.artifacts.map((a) => ({ path: a.path, sha256: a.sha256, bytes: a.bytes, ...a.manual })), ...(r.upload ? { s3: r.upload } : {}) }) + '\n');
     else {
       for (const a of b.manifest.artifacts) process.stderr.write(`added ${a.manual!.fileName} (${a.sha256.slice(0, 12)}, ${a.bytes} bytes) for ${control.id}/${test.id} covering ${covers.from}..${covers.to}\n`);
       process.stdout.write(b.dir + '\n');
     }
-    return ExitCode.ok;
+    return uploadExit(r.upload, !!o.json);
   }
   const staged = r.pending;
   if (o.json) process.stdout.write(JSON.stringify({ pending: staged.map((p) => ({ id: p.id, sha256: p.sha256, bytes: p.bytes, ...p.meta })) }) + '\n');
@@ -94,6 +95,16 @@ export async function evidenceAddCommand(files: string[], o: EvidenceAddOptions,
     for (const p of staged) process.stderr.write(`staged ${p.meta.fileName} (${p.sha256.slice(0, 12)}, ${p.bytes} bytes) for ${control.id}/${test.id} covering ${covers.from}..${covers.to}; the next "soc2 collect" takes it into its bundle\n`);
     for (const p of staged) process.stdout.write(path.join(evidenceDir, 'pending', p.id) + '\n');
   }
+  return ExitCode.ok;
+}
+
+/** --now with an S3 store: a bundle missing from the write-once copy is a gap (exit 3), as for collect. */
+export function uploadExit(upload: S3UploadReport | null, json: boolean): number {
+  if (upload && !upload.ok) {
+    if (!json) process.stderr.write(`error: S3 evidence store: ${upload.error}\n`);
+    return ExitCode.gaps;
+  }
+  if (upload && !json) process.stderr.write(`uploaded ${upload.bundles.length} bundle(s), ${upload.objects} objects to ${upload.location} (${upload.calls} S3 calls)\n`);
   return ExitCode.ok;
 }
 

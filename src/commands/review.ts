@@ -5,7 +5,7 @@ import { ExitCode, UsageError } from '../core/errors.js';
 import { parseSystems } from '../review/principals.js';
 import { startReview } from '../review/start.js';
 import { submitReview } from '../review/submit.js';
-import { evidenceDirOf, loadAll } from './evidence.js';
+import { evidenceDirOf, loadAll, uploadExit } from './evidence.js';
 import { trustedKeysFor } from './verify.js';
 
 export interface ReviewStartOptions {
@@ -50,10 +50,10 @@ export async function reviewSubmitCommand(file: string, o: ReviewSubmitOptions, 
   const { loaded, register } = await loadAll(o.config);
   const r = await submitReview(file, { ...o, reviewer: o.reviewer, loaded, controls: register.controls, evidenceDir: evidenceDirOf(o, loaded), trustedKeys: trustedKeysFor(o.publicKey, loaded) }, env, now);
   const c = r.meta.review!.decisions;
-  if (o.json) process.stdout.write(JSON.stringify({ recorded: r.where, pending: r.pending, sha256: r.sha256, ...r.meta }) + '\n');
+  if (o.json) process.stdout.write(JSON.stringify({ recorded: r.where, pending: r.pending, sha256: r.sha256, ...r.meta, ...(r.upload ? { s3: r.upload } : {}) }) + '\n');
   else {
     process.stderr.write(`recorded the access review of ${r.meta.review!.asOf} by ${r.meta.addedBy} for ${r.meta.control}/${r.meta.test} covering ${r.meta.covers.from}..${r.meta.covers.to}: ${c.keep} keep, ${c.revoke} revoke, ${c.modify} modify; revocations and modifications must show in the evidence within ${r.meta.review!.remediationDays} days${r.pending ? '; the next "soc2 collect" takes it into its bundle' : ''}\n`);
     process.stdout.write(r.where + '\n');
   }
-  return ExitCode.ok;
+  return uploadExit(r.upload, !!o.json);
 }

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { hashInputFile, parseCovers, resolveManualTest, type ManualMeta } from '../bundle/manual.js';
 import { recordManual } from '../bundle/record-manual.js';
+import type { S3UploadReport } from '../bundle/s3.js';
 import { loadSigningKey } from '../bundle/sign.js';
 import type { TrustedKey } from '../bundle/trust.js';
 import type { LoadedConfig } from '../config/load.js';
@@ -25,7 +26,7 @@ export interface SubmitInput {
   trustedKeys: TrustedKey[];
 }
 
-export async function submitReview(file: string, o: SubmitInput, env: NodeJS.ProcessEnv, now: () => Date): Promise<{ where: string; pending: boolean; sha256: string; meta: ManualMeta }> {
+export async function submitReview(file: string, o: SubmitInput, env: NodeJS.ProcessEnv, now: () => Date): Promise<{ where: string; pending: boolean; sha256: string; meta: ManualMeta; upload: S3UploadReport | null }> {
   const reviewer = o.reviewer.trim();
   if (!reviewer) throw new UsageError('--reviewer: required: the name of who reviewed the access');
   const h = hashInputFile(file); // a regular, readable file
@@ -59,5 +60,5 @@ export async function submitReview(file: string, o: SubmitInput, env: NodeJS.Pro
     review: { bundle: bundle.id, manifestSha256: bundle.manifestSha256, asOf: bundle.date, reviewer, systems: checked.systems, rows: checked.rows.length, decisions: c, remediationDays: settings.remediationDays },
   };
   const r = await recordManual({ evidenceDir: o.evidenceDir, loaded, inputs: [{ file, h, meta }], criteria: control.criteria, now, at, toBundle: !!o.now, signKey, env });
-  return 'bundle' in r ? { where: r.bundle.dir, pending: false, sha256: h.sha256, meta } : { where: path.join(o.evidenceDir, 'pending', r.pending[0]!.id), pending: true, sha256: h.sha256, meta };
+  return 'bundle' in r ? { where: r.bundle.dir, pending: false, sha256: h.sha256, meta, upload: r.upload } : { where: path.join(o.evidenceDir, 'pending', r.pending[0]!.id), pending: true, sha256: h.sha256, meta, upload: null };
 }
