@@ -31,6 +31,8 @@ export interface PrincipalRow {
 
 export interface BundlePrincipals {
   rows: PrincipalRow[];
+  /** `family\nsource` (familyOf) whose artifacts this bundle holds complete: only there does a missing row mean the principal is gone */
+  complete: Set<string>;
   /** what was left out and why (service-linked roles, artifacts missing from the bundle) */
   notes: string[];
 }
@@ -51,6 +53,10 @@ interface Draft {
   hasAccess: boolean;
   parts: Contribution[];
 }
+
+/** The evidence a row's access comes from: IAM (aws and sagemaker rows), MLflow or Vertex. */
+export const familyOf = (system: string): 'aws' | 'mlflow' | 'vertex' => (system.startsWith('mlflow') ? 'mlflow' : system.startsWith('vertex') ? 'vertex' : 'aws');
+const isComplete = (a: ArtifactEntry | undefined) => !!a && a.provenance?.complete !== false;
 
 const rowIdOf = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 12);
 
@@ -78,9 +84,10 @@ export async function bundlePrincipals(bundleDir: string, manifest: Manifest, fi
   const r: Reader = { bundleDir, manifest, findings };
   const drafts = new Map<string, Draft>();
   const notes: string[] = [];
-  if (systems.includes('aws') || systems.includes('sagemaker')) await awsPrincipals(r, systems, ownerTag, drafts, notes);
-  if (systems.includes('mlflow')) await mlflowPrincipals(r, drafts, notes);
-  if (systems.includes('vertex')) await vertexPrincipals(r, drafts, notes);
+  const complete = new Set<string>();
+  if (systems.includes('aws') || systems.includes('sagemaker')) await awsPrincipals(r, ownerTag, drafts, notes, complete);
+  if (systems.includes('mlflow')) await mlflowPrincipals(r, drafts, notes, complete);
+  if (systems.includes('vertex')) await vertexPrincipals(r, drafts, notes, complete);
   const rows: PrincipalRow[] = [];
   for (const d of drafts.values()) {
     const parts = d.parts.filter((p) => systems.includes(p.system));
@@ -100,7 +107,7 @@ export async function bundlePrincipals(bundleDir: string, manifest: Manifest, fi
     });
   }
   rows.sort((a, b) => a.owner.localeCompare(b.owner) || a.principal.localeCompare(b.principal) || a.rowId.localeCompare(b.rowId));
-  return { rows, notes };
+  return { rows, notes, complete };
 }
 
 function draft(drafts: Map<string, Draft>, d: Omit<Draft, 'parts'>): Draft {
@@ -134,7 +141,7 @@ interface MlPrincipal {
   assets: { asset: string; decision: string; actions: { action: string }[] }[];
 }
 
-async function awsPrincipals(r: Reader, systems: ReviewSystem[], ownerTag: string, drafts: Map<string, Draft>, notes: string[]): Promise<void> {
+async function awsPrincipals(r: Reader, ownerTag: string, drafts: Map<string, Draft>, notes: string[], complete: Set<string>): Promise<void> {
   const details = r.manifest.artifacts.filter((a) => a.kind === 'aws.iam.authorization-details');
   if (!details.length) notes.push('no aws.iam.authorization-details in the bundle: no AWS principal is listed');
   for (const ad of details) {
@@ -149,6 +156,8 @@ async function awsPrincipals(r: Reader, systems: ReviewSystem[], ownerTag: strin
     };
     const admin = exceptionsOf('aws-iam.admin-principals');
     const trust = exceptionsOf('aws-iam.external-trust');
+    if (isComplete(ad) && isComplete(sibling('aws.iam.credential-report')) && isComplete(sibling('aws.iam.ml-privileges'))) complete.add(`aws\n${source}`);
+    else notes.push(`${source} ${account}: the IAM evidence of this bundle is incomplete (a collection gap): principals or their access may be missing from the list`);
     const cred = await json<{ rows: CredRow[] }>(r, sibling('aws.iam.credential-report'));
     if (!cred) notes.push(`${source} ${account}: no credential report: console and key access cannot be told`);
     const creds = new Map((cred?.rows ?? []).map((c) => [c.arn, c]));
@@ -183,10 +192,11 @@ async function awsPrincipals(r: Reader, systems: ReviewSystem[], ownerTag: strin
   }
 }
 
-async function mlflowPrincipals(r: Reader, drafts: Map<string, Draft>, notes: string[]): Promise<void> {
+async function mlflowPrincipals(r: Reader, drafts: Map<string, Draft>, notes: string[], complete: Set<string>): Promise<void> {
   const kinds = ['mlflow.registry.models', 'mlflow.registry.versions', 'mlflow.registry.prompts'];
   const arts = r.manifest.artifacts.filter((a) => kinds.includes(a.kind));
   if (!arts.length) return;
+  for (const src of new Set(arts.map((a) => a.source))) if (arts.filter((a) => a.source === src).every(isComplete)) complete.add(`mlflow\n${src}`);
   const seen = new Map<string, { source: string; what: Map<string, number> }>();
   for (const a of arts) {
     for await (const rec of iterateNdjson<{ user_id?: string | null }>(r.bundleDir, a.path, a.sha256)) {
@@ -207,9 +217,10 @@ async function mlflowPrincipals(r: Reader, drafts: Map<string, Draft>, notes: st
   }
 }
 
-async function vertexPrincipals(r: Reader, drafts: Map<string, Draft>, notes: string[]): Promise<void> {
+async function vertexPrincipals(r: Reader, drafts: Map<string, Draft>, notes: string[], complete: Set<string>): Promise<void> {
   const arts = r.manifest.artifacts.filter((a) => a.kind === 'vertex.endpoints.endpoints');
   if (!arts.length) return;
+  for (const src of new Set(arts.map((a) => a.source))) if (arts.filter((a) => a.source === src).every(isComplete)) complete.add(`vertex\n${src}`);
   let found = 0;
   for (const a of arts) {
     for await (const e of iterateNdjson<{ displayName?: string; deployedModels?: { serviceAccount?: string | null; displayName?: string }[] }>(r.bundleDir, a.path, a.sha256)) {

@@ -12,7 +12,7 @@ import type { ExceptionRow } from '../report/model.js';
 import { readChecked } from '../report/read.js';
 import { fileRef } from '../report/visit.js';
 import { NO_OWNERS } from './owners.js';
-import { bundlePrincipals, parseSystems, type PrincipalRow } from './principals.js';
+import { bundlePrincipals, familyOf, parseSystems, type PrincipalRow } from './principals.js';
 import { openBundle, type ReviewedBundle } from './review.js';
 import { readWorksheet, type WorksheetRow } from './worksheet.js';
 
@@ -26,7 +26,7 @@ export interface RemediationSummary {
   verified: number;
   /** still present after the deadline: exceptions */
   exceptions: number;
-  /** deadline not passed, or no collected bundle after it yet */
+  /** deadline not passed, or no collected bundle after it yet that holds the principal's evidence complete */
   pending: number;
 }
 
@@ -56,19 +56,24 @@ export async function remediationExceptions(o: Input): Promise<{ exceptions: Exc
     if (!p) opened.set(id, (p = openBundle(o.evidenceDir, id).then((b) => (b.manifest.purpose === 'manual-evidence' ? null : b), () => null)));
     return p;
   };
-  const principals = new Map<string, Promise<Map<string, PrincipalRow>>>();
+  const principals = new Map<string, Promise<{ rows: Map<string, PrincipalRow>; complete: Set<string> }>>();
   const rowsOf = (b: ReviewedBundle, systems: string) => {
     const k = `${b.id}\n${systems}`;
     let p = principals.get(k);
-    if (!p) principals.set(k, (p = bundlePrincipals(b.dir, b.manifest, b.findings, parseSystems(systems), NO_OWNERS, 'owner').then((r) => new Map(r.rows.map((x) => [x.rowId, x])))));
+    if (!p) principals.set(k, (p = bundlePrincipals(b.dir, b.manifest, b.findings, parseSystems(systems), NO_OWNERS, 'owner').then((r) => ({ rows: new Map(r.rows.map((x) => [x.rowId, x])), complete: r.complete }))));
     return p;
   };
-  /** the first (or last) collected, verified bundle of the window dated after `day` */
-  const collectedAfter = async (day: string, last: boolean) => {
+  /**
+   * The first (or last) collected, verified bundle of the window dated after `day` that holds the row's
+   * evidence complete: a bundle whose IAM (or MLflow, Vertex) collection failed cannot show access gone.
+   */
+  const seenAfter = async (day: string, row: WorksheetRow, last: boolean) => {
     const ids = o.windowIds.filter((id) => dayOf(id) > day && !o.badBundles.has(id));
     for (const id of last ? [...ids].reverse() : ids) {
       const b = await open(id);
-      if (b) return b;
+      if (!b) continue;
+      const p = await rowsOf(b, row.systems);
+      if (p.complete.has(`${familyOf(row.system)}\n${row.source}`)) return { b, now: p.rows.get(row.row_id) };
     }
     return null;
   };
@@ -86,21 +91,21 @@ export async function remediationExceptions(o: Input): Promise<{ exceptions: Exc
     sum.decisions += decided.length;
     const reviewDay = item.addedAt.slice(0, 10);
     const deadline = addDays(reviewDay, review.remediationDays);
-    const first = await collectedAfter(deadline, false);
-    if (!first) {
-      sum.pending += decided.length;
-      continue;
-    }
-    const last = (await collectedAfter(deadline, true))!;
-    const systems = decided[0]!.systems;
-    const [atFirst, atLast] = await Promise.all([rowsOf(first, systems), rowsOf(last, systems)]);
     for (const row of decided) {
-      if (carriedOut(row.decision, row, atFirst.get(row.row_id))) {
+      const at = await seenAfter(deadline, row, false);
+      if (!at) {
+        sum.pending++;
+        continue;
+      }
+      if (carriedOut(row.decision, row, at.now)) {
         sum.verified++;
         continue;
       }
+      const first = at.b;
+      const atLast = (await seenAfter(deadline, row, true))!;
+      const last = atLast.b;
       sum.exceptions++;
-      const stillAtLast = !carriedOut(row.decision, row, atLast.get(row.row_id));
+      const stillAtLast = !carriedOut(row.decision, row, atLast.now);
       const state = row.decision === 'revoke' ? 'still present' : 'unchanged';
       const lastSeen = stillAtLast ? { date: last.date, bundle: last.id } : { date: first.date, bundle: first.id };
       const seen = { date: first.date, bundle: first.id };

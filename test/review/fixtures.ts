@@ -21,7 +21,7 @@ export interface Principals {
 
 export const day = (d: number) => new Date(Date.UTC(2026, 2, d, 2, 0, 0));
 
-export async function writeIamDay(evidenceDir: string, at: Date, p: Principals, key: SigningKey): Promise<string> {
+export async function writeIamDay(evidenceDir: string, at: Date, p: Principals, key: SigningKey, o: { iamIncomplete?: boolean } = {}): Promise<string> {
   return writeDay(
     evidenceDir,
     {
@@ -31,7 +31,7 @@ export async function writeIamDay(evidenceDir: string, at: Date, p: Principals, 
           ...p.users.map((u) => ({ type: 'user', Path: '/', UserName: u.name, Arn: arn('user', u.name), GroupList: [], AttachedManagedPolicies: [], Tags: u.owner ? [{ Key: 'owner', Value: u.owner }] : [] })),
           ...p.roles.map((r) => ({ type: 'role', Path: r.path ?? '/', RoleName: r.name, Arn: arn('role', r.name), AttachedManagedPolicies: [], Tags: [] })),
         ];
-        await b.ndjson(IAM, 'aws.iam.authorization-details', 'authorization-details.ndjson', records);
+        await b.ndjson(IAM, 'aws.iam.authorization-details', 'authorization-details.ndjson', o.iamIncomplete ? records.slice(0, 1) : records, !o.iamIncomplete);
         await b.json(IAM, 'aws.iam.credential-report', 'credential-report.json', {
           generatedAt: at.toISOString(),
           rows: p.users.map((u) => ({ user: u.name, arn: arn('user', u.name), passwordEnabled: !!u.console, mfaActive: true, accessKeys: [{ slot: 1, active: !!u.key }, { slot: 2, active: false }] })),

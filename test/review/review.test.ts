@@ -139,7 +139,7 @@ describe('soc2 review submit', () => {
 });
 
 describe('remediation in the report', () => {
-  it('a revocation still present in the first bundle after the deadline is an exception on the access-review control; one carried out is verified', async () => {
+  it('a revocation still present in the first complete bundle after the deadline is an exception on the access-review control; one carried out is verified', async () => {
     const w = await reviewWorkspace({ review: '  remediationDays: 2\n' });
     const s = await start(w);
     const bob = arn('user', 'bob');
@@ -147,16 +147,24 @@ describe('remediation in the report', () => {
     await submit(w, s, decide({ [bob]: 'revoke', [dave]: 'revoke' }), { now: true, at: new Date(day(1).getTime() + 3_600_000) });
     // bob is removed on day 2; dave never
     const later = { ...BASE, users: BASE.users.filter((u) => u.name !== 'bob') };
-    for (const d of [2, 3, 4, 5]) await writeIamDay(w.evidence, day(d), later, w.key);
+    // day 4's IAM collection failed half-way (only alice listed): it cannot show dave gone, so day 5 judges
+    for (const d of [2, 3, 4, 5]) await writeIamDay(w.evidence, day(d), later, w.key, { iamIncomplete: d === 4 });
     const r = await buildReport({ evidenceDir: w.evidence, window: { from: '2026-03-01', to: '2026-03-05' }, scope: ['security'], organization: null, mappings: loadMappings(), allowUnverified: false, trustedKeys: s.trustedKeys, now: new Date('2026-03-06T00:00:00Z') });
     if (!r.ok) throw new Error(JSON.stringify(r.integrity.problems));
     const ex = r.model.exceptions.filter((e) => e.check === REMEDIATION_CHECK);
     expect(ex.map((e) => e.resource)).toEqual([dave]);
-    expect(ex[0]).toMatchObject({ type: 'event', status: 'open', severity: 'high', criteria: ['CC6.2', 'CC6.3'], firstSeen: { date: '2026-03-04' }, lastSeen: { date: '2026-03-05' } });
-    expect(ex[0]!.reason).toMatch(/^revoke decided in the access review of 2026-03-01 submitted 2026-03-01 by Sam .*deadline 2026-03-03 \(2 days\); still present in bundle 2026-03-04.*; still present in the window's last bundle 2026-03-05/);
+    expect(ex[0]).toMatchObject({ type: 'event', status: 'open', severity: 'high', criteria: ['CC6.2', 'CC6.3'], firstSeen: { date: '2026-03-05' }, lastSeen: { date: '2026-03-05' } });
+    expect(ex[0]!.reason).toMatch(/^revoke decided in the access review of 2026-03-01 submitted 2026-03-01 by Sam .*deadline 2026-03-03 \(2 days\); still present in bundle 2026-03-05\S+ \(2026-03-05\)$/);
     const iam07 = r.model.controls.find((c) => c.id === 'IAM-07')!;
     expect(iam07.manualEvidence[0]!.remediation).toEqual({ decisions: 2, verified: 1, exceptions: 1, pending: 0 });
     expect(iam07.period.conclusion).toBe('deviations');
     expect(iam07.period.text).toContain('access-review: 2 revoke/modify decisions, 1 carried out on time, 1 not carried out by the deadline (exceptions)');
+    // dave removed on day 6: the exception stays (an event) and says the revocation came late
+    await writeIamDay(w.evidence, day(6), { ...later, users: later.users.filter((u) => u.name !== 'dave'), ml: {} }, w.key);
+    const r6 = await buildReport({ evidenceDir: w.evidence, window: { from: '2026-03-01', to: '2026-03-06' }, scope: ['security'], organization: null, mappings: loadMappings(), allowUnverified: false, trustedKeys: s.trustedKeys, now: new Date('2026-03-07T00:00:00Z') });
+    if (!r6.ok) throw new Error('report failed');
+    const late = r6.model.exceptions.filter((e) => e.check === REMEDIATION_CHECK);
+    expect(late.map((e) => [e.resource, e.status, e.lastSeen.date])).toEqual([[dave, 'open', '2026-03-05']]);
+    expect(late[0]!.reason).toMatch(/; carried out late: gone by the window's last bundle 2026-03-06\S+ \(2026-03-06\)$/);
   });
 });
