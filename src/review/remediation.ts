@@ -5,6 +5,7 @@
 // operate on time, and a later removal does not undo that — the exception says whether the last bundle
 // of the window still shows the access or it was removed late (docs/report.md).
 import { createHash } from 'node:crypto';
+import path from 'node:path';
 import type { Control } from '../mapping/controls.js';
 import { addDays, daysBetween } from '../report/dates.js';
 import type { ManualEvidenceItem } from '../report/manual.js';
@@ -85,7 +86,7 @@ export async function remediationExceptions(o: Input): Promise<{ exceptions: Exc
     const key = remediationKey(item.control, item.test);
     const sum = summaries.get(key) ?? { decisions: 0, verified: 0, exceptions: 0, pending: 0 };
     summaries.set(key, sum);
-    const text = (await readChecked(`${o.evidenceDir}/${item.bundle}`, item.file.path, item.sha256)).text;
+    const text = (await readChecked(path.join(o.evidenceDir, item.bundle), item.file.path, item.sha256)).text;
     const decided = readWorksheet(text, item.file.path).filter((r) => r.decision === 'revoke' || r.decision === 'modify');
     if (!decided.length) continue;
     sum.decisions += decided.length;

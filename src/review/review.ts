@@ -3,6 +3,7 @@
 // decision and justification columns, every added, removed or unknown row is refused) and recorded as
 // manual evidence of the access-review test. The report then verifies each revoke/modify decision
 // against later bundles (src/review/remediation.ts).
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Manifest } from '../bundle/manifest.js';
 import { listBundleDirs, readManifest } from '../bundle/store.js';
@@ -44,7 +45,6 @@ const isManualOnly = (m: Manifest) => m.purpose === 'manual-evidence';
 export async function openBundle(evidenceDir: string, id: string): Promise<ReviewedBundle> {
   const dir = path.join(evidenceDir, id);
   const { manifest, bytes } = readManifest(dir);
-  const { createHash } = await import('node:crypto');
   const entry = manifest.files.find((f) => f.path === (manifest.findings?.path ?? 'findings.json'));
   const findings = entry ? (JSON.parse((await readChecked(dir, entry.path, entry.sha256)).text) as ReviewedBundle['findings']) : [];
   return { id, dir, date: manifest.startedAt.slice(0, 10), manifest, manifestSha256: createHash('sha256').update(bytes).digest('hex'), findings: Array.isArray(findings) ? findings : [] };

@@ -1,5 +1,6 @@
 // `soc2 review submit` below the command: the worksheet read and checked against the bundle it names
 // (which must still verify), then recorded as manual evidence of its access-review test.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { hashInputFile, parseCovers, resolveManualTest, type ManualMeta } from '../bundle/manual.js';
@@ -30,7 +31,10 @@ export async function submitReview(file: string, o: SubmitInput, env: NodeJS.Pro
   const reviewer = o.reviewer.trim();
   if (!reviewer) throw new UsageError('--reviewer: required: the name of who reviewed the access');
   const h = hashInputFile(file); // a regular, readable file
-  const got = readWorksheet(readFileSync(file, 'utf8'), file);
+  const bytes = readFileSync(file);
+  // what is checked must be what is recorded (the copy is checked against h again)
+  if (createHash('sha256').update(bytes).digest('hex') !== h.sha256) throw new UsageError(`${file}: changed while it was being read; nothing was recorded`);
+  const got = readWorksheet(bytes.toString('utf8'), file);
   const head = worksheetHead(file, got);
   const { control, test } = resolveManualTest(o.controls, head.control, head.test);
   const settings = reviewSettings(o.loaded);
