@@ -4,7 +4,7 @@
 // period and rolls criteria up from them (src/report/controls.ts).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { UsageError } from '../core/errors.js';
 import { packageRoot } from '../core/paths.js';
 import type { Collector } from '../core/types.js';

@@ -2,7 +2,7 @@
 // kinds and checks → criteria, primary first). This module loads and lints them.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { UsageError } from '../core/errors.js';
 import { packageRoot } from '../core/paths.js';
 import type { Collector } from '../core/types.js';

@@ -4,7 +4,7 @@
 // (the physical parts of CC6.4, CC6.5, A1.2) are labelled carved out on the criteria they concern.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { UsageError } from '../core/errors.js';
 import { packageRoot } from '../core/paths.js';
 import { parseDataYaml } from '../mapping/precompiled.js';

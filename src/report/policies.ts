@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isCalendarDate } from '../config/schema.js';
 import { UsageError } from '../core/errors.js';
 import { addMonths } from './dates.js';

@@ -5,7 +5,7 @@
 // already names, so that its own buckets, domains and projects are not taken for third parties.
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isCalendarDate } from '../config/schema.js';
 import { UsageError } from '../core/errors.js';
 
