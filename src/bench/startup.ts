@@ -44,16 +44,17 @@ export interface StartupResult {
 }
 
 /**
- * The bundled figures of a quick run on the reference machine (2 × AMD EPYC, Node 20.20, 2026-12-03,
- * under a load average of 14–17 from other work: wall times ~8 × a quiet machine's), with the bare
- * Node start-up of the same run. CPU (user + system; of the whole collect for a collector, quick
- * company) barely moves with load: it is the tight half of the gate. Update with a change that
+ * The bundled figures (bin/soc2.js running dist/bundle/) of quick runs on the reference machine
+ * (2 × AMD EPYC, Node 20.20, 2026-12-04): the median of 9 runs (3 `--startup-only` quick runs of 3),
+ * under a load average of 12–18 from other work (bare `node -e 0` 245 ms instead of ~70 ms), with
+ * the bare Node start-up of the same runs. CPU (user + system; of the whole collect for a collector,
+ * quick company) barely moves with load: it is the tight half of the gate. Update with a change that
  * makes start-up faster on purpose.
  */
 export const BASELINE: Baseline = {
-  nodeMs: 584,
-  version: { ms: 734, cpuMs: 190 },
-  firstCall: { AWS: { ms: 1969, cpuMs: 2420 }, MLflow: { ms: 1710, cpuMs: 1110 }, Vertex: { ms: 5008, cpuMs: 1500 } },
+  nodeMs: 245,
+  version: { ms: 274, cpuMs: 60 },
+  firstCall: { AWS: { ms: 1231, cpuMs: 1180 }, MLflow: { ms: 873, cpuMs: 530 }, Vertex: { ms: 1490, cpuMs: 580 } },
 };
 
 export interface Baseline {
