@@ -9,6 +9,8 @@
 //   (docs/performance.md, "Start-up");
 // - the Vertex clients' `require('../../protos/protos.json')` (4 MB: every v1 and v1beta1 service)
 //   is answered with the lean protos of scripts/vertex-protos.mjs (the five services we call);
+// - @grpc/proto-loader's index.js is patched so that descriptors only gRPC reflection reads are lazy
+//   (PROTO_LOADER_PATCHES below);
 // - a banner gives inlined CommonJS code `require`, `__filename` and `__dirname` in ESM chunks.
 // Paths relative to the module (src/core/paths.ts: package root, build-info) walk up to package.json,
 // which works from dist/bundle/ as from dist/src/.
