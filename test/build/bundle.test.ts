@@ -78,6 +78,7 @@ describe('the bundled CLI', () => {
     const files = pack!.files.map((f) => f.path);
     expect(files).toContain('dist/bundle/cli.js');
     expect(files).toContain('dist/bundle/vertex-v1-protos.json');
+    expect(files).toContain('dist/data/mappings/soc2-ml.yaml.json');
     expect(files.filter((f) => f.startsWith('dist/bundle/chunks/')).length).toBeGreaterThan(3);
   });
 });
