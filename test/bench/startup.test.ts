@@ -53,6 +53,14 @@ describe('the quick run gate', () => {
     expect(startupRegressions(result({ node: BASELINE.nodeMs, vertex: p(wall, BASELINE.firstCall.Vertex!.cpuMs, 120) }))).toHaveLength(1);
   });
 
+  it("allows CPU only bare Node's own CPU above the baseline's", () => {
+    const at = (nodeCpu: number, versionCpu: number) => startupRegressions({ ...result(), node: p(BASELINE.nodeMs, nodeCpu, 39), version: { bundle: p(BASELINE.version.ms, versionCpu, 46), tsc: p(90, 80, 50) } });
+    const limit = BASELINE.version.cpuMs * 1.5;
+    expect(at(BASELINE.nodeCpuMs + 20, limit + 20)).toEqual([]);
+    expect(at(BASELINE.nodeCpuMs + 20, limit + 30)).toEqual([`start-up: --version (bundled): CPU ${limit + 30} ms > 1.5 × ${BASELINE.version.cpuMs} ms + 20 ms (bare node ${BASELINE.nodeCpuMs + 20} ms vs ${BASELINE.nodeCpuMs} ms)`]);
+    expect(at(BASELINE.nodeCpuMs - 20, limit + 10)).toHaveLength(1);
+  });
+
   it('fails when there is no bundle or a bundled probe failed', () => {
     expect(startupRegressions({ ...result(), version: { tsc: p(90, 80, 50) } })).toEqual(['start-up: no bundled build (dist/bundle/cli.js): run npm run build']);
     expect(startupRegressions(result({ vertexCodes: [0, 3] }))).toEqual(['start-up: Vertex vertex-registry (bundled) exited 0, 3']);
