@@ -1,7 +1,7 @@
 // What the SageMaker collectors share: a paged SageMaker listing through ctx.paginate with its
 // operation record, ISO timestamps, and who a SageMaker `UserInfo` (CreatedBy / LastModifiedBy)
 // names. The SDK client itself is made in each collector's collect.ts (loaded on first use).
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeError, RepeatedTokenError } from '../../src/core/errors.js';
 import type { OperationRecord } from '../../src/core/types.js';
 import type { AwsContext } from '../define.js';

@@ -4,7 +4,7 @@
 // in the CloudTrail event history for the window since the previous bundle, every page, under
 // LookupEvents' quota of 2 calls per second per account and region.
 // The calls live in collect.ts, loaded on first use (the SDK takes a while to load).
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineCollector, type AwsContext } from '../define.js';
 import { checks } from './checks.js';
 import { HISTORY_DAYS, KIND } from './kinds.js';

@@ -4,7 +4,7 @@
 // trainingDataBuckets; per bucket its default encryption, public access block (and the account's),
 // policy (TLS-only, external principals), versioning, Object Lock and access logging; and the KMS
 // keys those buckets and the ML resources use: rotation and key policy. The calls live in collect.ts.
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineCollector, type AwsContext } from '../define.js';
 import { checks } from './checks.js';
 import { KIND, LINEAGE } from './kinds.js';

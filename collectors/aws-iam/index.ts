@@ -1,7 +1,7 @@
 // AWS IAM: principals, policies, credentials and account settings of an account. The calls live in
 // collect.ts, loaded on first use: the AWS SDK takes a noticeable part of a second to load, which runs
 // that configure no AWS source should not pay.
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineCollector, type AwsContext } from '../define.js';
 import { checks } from './checks.js';
 import { DEFAULT_BUCKET_ACTIONS, DEFAULT_ML_ACTIONS } from './ml-access.js';

@@ -4,7 +4,7 @@
 // aws-data-stores read in this collection, each judged in its region) they cover; ECR image scan findings (critical/high) for the
 // images the training jobs and endpoints of this collection run.
 // The calls live in collect.ts, loaded on first use.
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineCollector, type AwsContext } from '../define.js';
 import { checks } from './checks.js';
 import { BUCKETS_KIND, ENDPOINTS_KIND, KIND, TRAINING_KIND } from './kinds.js';

@@ -3,7 +3,7 @@
 // allow-list of fields (record.ts), so nothing of a secret's value reaches a bundle, log or error.
 // The calls live in collect.ts, loaded on first use: the AWS SDK takes a noticeable part of a
 // second to load, which runs that configure no AWS source should not pay.
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineCollector, type AwsContext } from '../define.js';
 import { checks } from './checks.js';
 

@@ -4,7 +4,7 @@
 // customization job (ListModelCustomizationJobs, every page; GetModelCustomizationJob each: base
 // model, training and validation data S3 URIs, output KMS key, VPC) as the lineage of the custom
 // models. aws-data-stores reads the S3 locations. The calls live in collect.ts, loaded on first use.
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineCollector, type AwsContext } from '../define.js';
 import { checks } from './checks.js';
 import { DATA_TYPES, KIND } from './kinds.js';

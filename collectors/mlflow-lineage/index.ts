@@ -5,7 +5,7 @@
 // ids), never one call per version. Credentials in params, tags, names and dataset sources are
 // redacted and counted. The versions come from mlflow-registry's artifacts of the same collection
 // when it ran; otherwise this collector lists the registry itself.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Run } from '../../src/clients/mlflow.js';
 import { defineCollector } from '../define.js';
 import { byModelVersion, gapOf, isUnauthenticated, op, type MlflowContext } from '../mlflow-registry/mlflow.js';

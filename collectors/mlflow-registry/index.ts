@@ -1,7 +1,7 @@
 // MLflow model registry: every registered model and model version (with the aliases that search
 // results omit, joined from the registered models), prompts, registry webhooks, open Databricks
 // transition requests, and the promotion log derived from this snapshot and the previous bundle's.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ModelVersion, RegisteredModel, TransitionRequest } from '../../src/clients/mlflow.js';
 import { promotionsPopulation, writePromotionLog, type PromotionEvent, type VersionState } from '../_shared/promotions.js';
 import { Redactor } from '../_shared/redact.js';

@@ -5,7 +5,7 @@
 // each runs), and the Model Monitor schedules attached to each endpoint (one ListMonitoringSchedules
 // listing). sagemaker-registry joins these records with its packages (deployed-approved).
 // The calls live in collect.ts, loaded on first use.
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineCollector, type AwsContext } from '../define.js';
 import { describeCallsPerSecond } from '../_shared/sagemaker.js';
 import { checks } from './checks.js';

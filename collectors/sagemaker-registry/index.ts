@@ -5,7 +5,7 @@
 // implementation shared with mlflow-registry and vertex-registry); and the join of the endpoints
 // that sagemaker-endpoints found in the same collection with the packages they serve.
 // The calls live in collect.ts, loaded on first use (the SDK takes a while to load).
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineCollector, type AwsContext } from '../define.js';
 import { promotionsPopulation } from '../_shared/promotions.js';
 import { describeCallsPerSecond } from '../_shared/sagemaker.js';

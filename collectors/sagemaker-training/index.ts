@@ -3,7 +3,7 @@
 // channels, output and volume KMS keys, VPC, network isolation, inter-container encryption, role and
 // model artifacts; every notebook instance (internet access, root access, KMS, subnet) and every
 // Studio domain (network access type, KMS). The calls live in collect.ts, loaded on first use.
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineCollector, type AwsContext } from '../define.js';
 import { describeCallsPerSecond } from '../_shared/sagemaker.js';
 import { checks } from './checks.js';

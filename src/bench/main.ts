@@ -6,7 +6,8 @@
 //   npm run bench -- --quick           1/20 of it, 5 ms, a week of bundles: the CI smoke run; exits 1
 //                                      on a gross regression (calls > 1.2 × minimum, a failed collector)
 // Options: --latency MS, --concurrency N, --only ID[,ID], --days N, --peer-sample N|all, --skip-peer,
-// --skip-report, --skip-startup (the start-up probes: bundled vs tsc build), --report-only (only `soc2 report` over the cached bundles: no sandboxes, collectors
+// --skip-report, --skip-startup (the start-up probes: bundled vs tsc build), --startup-only (only the
+// start-up probes: no collector rows, peer or report), --report-only (only `soc2 report` over the cached bundles: no sandboxes, collectors
 // or peer), --no-cache (regenerate the report's bundles), --keep (keep the work dir), --no-docs;
 // --node-arg=FLAG passes a node flag to every measured soc2 process (--node-arg=--cpu-prof
 // --node-arg=--cpu-prof-dir=/tmp/prof profiles them); --render [FILE] prints the tables of a results
@@ -42,6 +43,8 @@ interface Options {
   skipPeer: boolean;
   skipReport: boolean;
   skipStartup: boolean;
+  /** only the start-up probes (sandboxes up, no collector rows, peer or report) */
+  startupOnly: boolean;
   /** only the report phase, over whatever bundles of that company and length are cached */
   reportOnly: boolean;
   cache: boolean;
@@ -52,13 +55,13 @@ interface Options {
 }
 
 function usage(msg: string): never {
-  process.stderr.write(`bench: ${msg}\nusage: npm run bench -- [--quick] [--latency MS] [--concurrency N] [--only ID,ID] [--days N] [--peer-sample N|all] [--skip-peer] [--skip-report] [--skip-startup] [--report-only] [--no-cache] [--keep] [--no-docs] [--node-arg=FLAG …] [--render FILE]\n`);
+  process.stderr.write(`bench: ${msg}\nusage: npm run bench -- [--quick] [--latency MS] [--concurrency N] [--only ID,ID] [--days N] [--peer-sample N|all] [--skip-peer] [--skip-report] [--skip-startup] [--startup-only] [--report-only] [--no-cache] [--keep] [--no-docs] [--node-arg=FLAG …] [--render FILE]\n`);
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): Options {
   const quick = argv.includes('--quick');
-  const o: Options = { quick, latencyMs: quick ? 5 : 20, concurrency: 8, only: null, days: quick ? 7 : 365, peerSample: quick ? 1 : 25, skipPeer: false, skipReport: false, skipStartup: false, reportOnly: false, cache: true, keep: false, docs: !quick, nodeArgs: [] };
+  const o: Options = { quick, latencyMs: quick ? 5 : 20, concurrency: 8, only: null, days: quick ? 7 : 365, peerSample: quick ? 1 : 25, skipPeer: false, skipReport: false, skipStartup: false, startupOnly: false, reportOnly: false, cache: true, keep: false, docs: !quick, nodeArgs: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => argv[++i] ?? usage(`${a} needs a value`);
@@ -78,6 +81,7 @@ function parseArgs(argv: string[]): Options {
     } else if (a === '--skip-peer') o.skipPeer = true;
     else if (a === '--skip-report') o.skipReport = true;
     else if (a === '--skip-startup') o.skipStartup = true;
+    else if (a === '--startup-only') o.startupOnly = o.skipPeer = o.skipReport = true;
     else if (a === '--report-only') o.reportOnly = true;
     else if (a === '--no-cache') o.cache = false;
     else if (a === '--keep') o.keep = true;
@@ -87,6 +91,7 @@ function parseArgs(argv: string[]): Options {
     else usage(`unknown option ${a}`);
   }
   if (o.reportOnly && (o.only || o.skipReport)) usage('--report-only: not with --only or --skip-report');
+  if (o.startupOnly && (o.only || o.skipStartup || o.reportOnly)) usage('--startup-only: not with --only, --skip-startup or --report-only');
   return o;
 }
 
@@ -150,7 +155,7 @@ async function main(): Promise<number> {
   let startup: StartupResult | null = null;
   const timeoutMs = o.quick ? 120_000 : 30 * 60_000;
   if (!o.reportOnly) {
-    const wantPrometheus = !o.only || o.only.includes('prometheus-availability');
+    const wantPrometheus = !o.startupOnly && (!o.only || o.only.includes('prometheus-availability'));
     const world = await startWorld(company, { latencyMs: o.latencyMs, rateLimits: true, prometheus: wantPrometheus });
     if (wantPrometheus) log('url' in world.prometheus ? `Prometheus ${world.prometheus.url}: ${world.prometheus.services.length} services, ${world.prometheus.samples} samples backfilled in ${secs(world.prometheus.backfillMs)}` : `Prometheus not running: ${world.prometheus.missing}`);
     log(`sandboxes up: AWS ${world.aws.url} (${company.spec.aws.regions.length} regional servers), MLflow ${world.mlflow.url}, Vertex ${world.vertex.endpoint}`);
@@ -158,7 +163,7 @@ async function main(): Promise<number> {
     try {
       // warm the file cache so the first collector does not pay for the others' module loading
       await runMeasured(process.execPath, [path.join(root, 'bin', 'soc2.js'), '--version'], { env: process.env, cwd: workDir });
-      for (const c of registry) {
+      for (const c of o.startupOnly ? [] : registry) {
         const id = c.meta.id;
         if (o.only && !o.only.includes(id)) continue;
         if (!cost[id]) {
@@ -258,7 +263,7 @@ async function main(): Promise<number> {
     startup,
   };
   // only a whole run is "the" result; a partial one (--only, --skip-*) goes beside it
-  const partial = !!o.only || o.skipPeer || o.skipReport || o.skipStartup || o.reportOnly;
+  const partial = !!o.only || o.startupOnly || o.skipPeer || o.skipReport || o.skipStartup || o.reportOnly;
   const file = path.join(benchDir, partial ? 'results-partial.json' : o.quick ? 'results-quick.json' : 'results.json');
   writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
   const md = markdown(results);

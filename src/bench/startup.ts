@@ -1,5 +1,5 @@
-// Start-up of the CLI, the bundled build (dist/bundle/, what bin/soc2.js runs) against tsc's
-// (dist/src/cli.js) in the same run: `soc2 --version`, and process start → first API call of one
+// Start-up of the CLI, the bundled build (bin/soc2.js running dist/bundle/: what users run) against
+// tsc's (dist/src/cli.js) in the same run: `soc2 --version`, and process start → first API call of one
 // AWS, one MLflow and one Vertex collector against the sandboxes. Each probe runs several times,
 // the two builds interleaved so that load on the machine hits both alike; the median is reported
 // (peak RSS: the largest). Bare `node -e 0` is measured alike: what no build can go below.
@@ -44,20 +44,24 @@ export interface StartupResult {
 }
 
 /**
- * The bundled figures of a quick run on the reference machine (2 × AMD EPYC, Node 20.20, 2026-12-03,
- * under a load average of 14–17 from other work: wall times ~8 × a quiet machine's), with the bare
- * Node start-up of the same run. CPU (user + system; of the whole collect for a collector, quick
- * company) barely moves with load: it is the tight half of the gate. Update with a change that
+ * The bundled figures (bin/soc2.js running dist/bundle/) of quick runs on the reference machine
+ * (2 × AMD EPYC, Node 20.20, 2026-12-04): the median of 9 runs (3 `--startup-only` quick runs of 3),
+ * under a load average of 12–18 from other work (bare `node -e 0` 245 ms instead of ~70 ms), with
+ * the bare Node start-up of the same runs. CPU (user + system; of the whole collect for a collector,
+ * quick company) barely moves with load: it is the tight half of the gate. Update with a change that
  * makes start-up faster on purpose.
  */
 export const BASELINE: Baseline = {
-  nodeMs: 584,
-  version: { ms: 734, cpuMs: 190 },
-  firstCall: { AWS: { ms: 1969, cpuMs: 2420 }, MLflow: { ms: 1710, cpuMs: 1110 }, Vertex: { ms: 5008, cpuMs: 1500 } },
+  nodeMs: 245,
+  nodeCpuMs: 60,
+  version: { ms: 274, cpuMs: 60 },
+  firstCall: { AWS: { ms: 1231, cpuMs: 1180 }, MLflow: { ms: 873, cpuMs: 530 }, Vertex: { ms: 1490, cpuMs: 580 } },
 };
 
 export interface Baseline {
   nodeMs: number;
+  /** bare Node's CPU in the same runs: the floor every process pays (10 ms resolution) */
+  nodeCpuMs: number;
   version: { ms: number; cpuMs: number };
   firstCall: Record<string, { ms: number; cpuMs: number }>;
 }
@@ -73,9 +77,10 @@ const probe = (ms: number[], cpu: (number | null)[], rss: (number | null)[]): Pr
   runs: ms.map(Math.round),
 });
 
+/** bundle: what users run, bin/soc2.js (its --version fast path and compile cache included), which runs dist/bundle/cli.js */
 export function buildEntries(root: string): Partial<Record<Build, string>> {
-  const bundle = path.join(root, 'dist', 'bundle', 'cli.js');
-  return { ...(existsSync(bundle) ? { bundle } : {}), tsc: path.join(root, 'dist', 'src', 'cli.js') };
+  const bundled = existsSync(path.join(root, 'dist', 'bundle', 'cli.js'));
+  return { ...(bundled ? { bundle: path.join(root, 'bin', 'soc2.js') } : {}), tsc: path.join(root, 'dist', 'src', 'cli.js') };
 }
 
 export async function benchStartup(
@@ -138,16 +143,20 @@ export function startupGoals(s: StartupResult): Goal[] {
 
 /**
  * Quick-run regressions: a bundled figure above 1.5 × BASELINE: wall scaled up by this run's bare
- * Node start-up over the baseline's when this machine is slower, CPU as is.
+ * Node start-up over the baseline's when this machine is slower, CPU as is plus bare Node's CPU
+ * above the baseline's.
  */
 export function startupRegressions(s: StartupResult, baseline: Baseline = BASELINE): string[] {
   if (!s.version.bundle) return ['start-up: no bundled build (dist/bundle/cli.js): run npm run build'];
   const scale = Math.max(1, s.node.ms / baseline.nodeMs);
+  // CPU is not scaled, but bare Node's own CPU above the baseline's is allowed on top: --version
+  // costs little more than Node itself, and 1.5 × of it is within one 10 ms tick of the clock
+  const cpuFloor = Math.max(0, (s.node.cpuMs ?? 0) - baseline.nodeCpuMs);
   const out: string[] = [];
   const check = (what: string, p: Probe, base: { ms: number; cpuMs: number } | undefined) => {
     if (!base) return;
     if (p.ms > 1.5 * base.ms * scale) out.push(`start-up: ${what} ${p.ms} ms > 1.5 × ${base.ms} ms${scale > 1 ? ` × ${scale.toFixed(2)} (bare node ${s.node.ms} ms vs ${baseline.nodeMs} ms)` : ''}`);
-    if (p.cpuMs !== null && p.cpuMs > 1.5 * base.cpuMs) out.push(`start-up: ${what}: CPU ${p.cpuMs} ms > 1.5 × ${base.cpuMs} ms`);
+    if (p.cpuMs !== null && p.cpuMs > 1.5 * base.cpuMs + cpuFloor) out.push(`start-up: ${what}: CPU ${p.cpuMs} ms > 1.5 × ${base.cpuMs} ms${cpuFloor ? ` + ${cpuFloor} ms (bare node ${s.node.cpuMs} ms vs ${baseline.nodeCpuMs} ms)` : ''}`);
   };
   check('--version (bundled)', s.version.bundle, baseline.version);
   for (const [family, f] of Object.entries(s.firstCall)) {
@@ -171,7 +180,7 @@ export function startupMarkdown(s: StartupResult): string {
   out.push('');
   out.push(
     'Wall of --version and node is the whole process; for a collector it is process start to the first request the sandbox received; CPU and peak RSS are of the whole process ' +
-      `(for a collector: the whole collect). The bundled build is dist/bundle/ (${s.bundleBytes === null ? 'n/a' : mb(s.bundleBytes)}), what bin/soc2.js runs; the tsc build is dist/src/cli.js.`,
+      `(for a collector: the whole collect). The bundled build is bin/soc2.js running dist/bundle/ (${s.bundleBytes === null ? 'n/a' : mb(s.bundleBytes)}), what users run; the tsc build is dist/src/cli.js.`,
   );
   return out.join('\n') + '\n';
 }

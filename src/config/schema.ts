@@ -1,6 +1,6 @@
 // The config schema: the single description of soc2.config.yaml. The JSON Schema in
 // schema/soc2.config.schema.json is generated from it (npm run schema) and checked by a test.
-import { z } from 'zod';
+import * as z from 'zod';
 
 const name = z
   .string()

@@ -1,6 +1,6 @@
 // The collector contract (see DESIGN.md). Collectors are declared, not discovered: each folder in
 // collectors/ exports one Collector and collectors/registry.ts lists them.
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 export type SourceKind = 'aws' | 'mlflow' | 'vertex' | 'prometheus';
 

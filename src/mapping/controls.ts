@@ -4,12 +4,12 @@
 // period and rolls criteria up from them (src/report/controls.ts).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { UsageError } from '../core/errors.js';
 import { packageRoot } from '../core/paths.js';
 import type { Collector } from '../core/types.js';
 import { REPORT_CHECKS, type Mappings } from './index.js';
+import { parseDataYaml } from './precompiled.js';
 
 export const FREQUENCIES = ['continuous', 'daily', 'weekly', 'monthly', 'quarterly', 'annually', 'per-event'] as const;
 export type Frequency = (typeof FREQUENCIES)[number];
@@ -74,7 +74,7 @@ function yamlFiles(p: string, flag: string): string[] {
 function parseFile(file: string): Control[] {
   let raw: unknown;
   try {
-    raw = YAML.parse(readFileSync(file, 'utf8'), { maxAliasCount: 100, uniqueKeys: true });
+    raw = parseDataYaml(file, readFileSync(file, 'utf8'), { maxAliasCount: 100, uniqueKeys: true });
   } catch (e) {
     throw new UsageError(`${file}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
   }

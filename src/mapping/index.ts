@@ -2,11 +2,11 @@
 // kinds and checks → criteria, primary first). This module loads and lints them.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { UsageError } from '../core/errors.js';
 import { packageRoot } from '../core/paths.js';
 import type { Collector } from '../core/types.js';
+import { parseDataYaml } from './precompiled.js';
 
 export const CATEGORY_OF_SCOPE: Record<string, string> = {
   security: 'Security',
@@ -61,7 +61,7 @@ export interface Mappings {
 
 function readYaml(file: string): unknown {
   try {
-    return YAML.parse(readFileSync(file, 'utf8'), { maxAliasCount: 100 });
+    return parseDataYaml(file, readFileSync(file, 'utf8'), { maxAliasCount: 100 });
   } catch (e) {
     throw new UsageError(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'mapping file not found' : 'not valid YAML: ' + (e as Error).message.split('\n')[0]}`);
   }

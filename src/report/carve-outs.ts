@@ -4,10 +4,10 @@
 // (the physical parts of CC6.4, CC6.5, A1.2) are labelled carved out on the criteria they concern.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { UsageError } from '../core/errors.js';
 import { packageRoot } from '../core/paths.js';
+import { parseDataYaml } from '../mapping/precompiled.js';
 import type { ReportModel } from './model.js';
 
 export const DEFAULT_CARVE_OUTS = path.join(packageRoot, 'mappings', 'subservice-organizations.yaml');
@@ -36,7 +36,7 @@ export interface CarveOutSet {
 export function loadCarveOuts(from = DEFAULT_CARVE_OUTS, flag = ''): CarveOutSet {
   let raw: unknown;
   try {
-    raw = YAML.parse(readFileSync(from, 'utf8'), { maxAliasCount: 100, uniqueKeys: true });
+    raw = parseDataYaml(from, readFileSync(from, 'utf8'), { maxAliasCount: 100, uniqueKeys: true });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UsageError(`${flag}${from}: ${code === 'ENOENT' ? 'subservice organizations file not found' : `not valid YAML: ${(e as Error).message.split('\n')[0]}`}`);

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isCalendarDate } from '../config/schema.js';
 import { readYamlFile } from '../config/yaml-file.js';
 import { UsageError } from '../core/errors.js';

@@ -4,7 +4,7 @@
 // response older than report.responseDueDays is listed as overdue.
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { UsageError } from '../core/errors.js';
 import type { ExceptionResponse, ExceptionRow, ResponsesSummary } from './model.js';
 

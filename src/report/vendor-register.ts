@@ -3,7 +3,7 @@
 // owner, and the identifiers by which it shows in the evidence (AWS accounts, OIDC/SAML providers,
 // domains, buckets, GCP projects). `own:` lists the company's own identifiers beyond those the config
 // already names, so that its own buckets, domains and projects are not taken for third parties.
-import { z } from 'zod';
+import * as z from 'zod';
 import { isCalendarDate } from '../config/schema.js';
 import { readYamlFile } from '../config/yaml-file.js';
 import { UsageError } from '../core/errors.js';

@@ -1,7 +1,7 @@
 // Who owns a reviewed principal: an owners.yaml mapping (config `review.owners`), else the principal's
 // owner tag (config `review.ownerTag`, default "owner"), else nobody — the worksheet then says so, and
 // the reviewer must decide it without an owner to ask.
-import { z } from 'zod';
+import * as z from 'zod';
 import { readYamlFile } from '../config/yaml-file.js';
 
 const entry = z.strictObject({

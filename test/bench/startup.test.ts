@@ -15,7 +15,7 @@ function result(o: { node?: number; version?: Probe; vertex?: Probe; vertexCodes
     firstCall: {
       AWS: fc('aws-iam', p(140, 600, 130), p(380, 900, 144)),
       MLflow: fc('mlflow-registry', p(120, 400, 110), p(330, 600, 119)),
-      Vertex: fc('vertex-registry', o.vertex ?? p(350, 900, 120), p(1500, 2500, 180), o.vertexCodes),
+      Vertex: fc('vertex-registry', o.vertex ?? p(350, 500, 120), p(1500, 2500, 180), o.vertexCodes),
     },
     bundleBytes: 8 * MB,
   };
@@ -49,8 +49,16 @@ describe('the quick run gate', () => {
 
   it('allows a slower machine its bare-Node factor in wall time, never in CPU', () => {
     const wall = BASELINE.firstCall.Vertex!.ms * 2.5;
-    expect(startupRegressions(result({ node: BASELINE.nodeMs * 2, vertex: p(wall, 900, 120) }))).toEqual([]);
-    expect(startupRegressions(result({ node: BASELINE.nodeMs, vertex: p(wall, 900, 120) }))).toHaveLength(1);
+    expect(startupRegressions(result({ node: BASELINE.nodeMs * 2, vertex: p(wall, BASELINE.firstCall.Vertex!.cpuMs, 120) }))).toEqual([]);
+    expect(startupRegressions(result({ node: BASELINE.nodeMs, vertex: p(wall, BASELINE.firstCall.Vertex!.cpuMs, 120) }))).toHaveLength(1);
+  });
+
+  it("allows CPU only bare Node's own CPU above the baseline's", () => {
+    const at = (nodeCpu: number, versionCpu: number) => startupRegressions({ ...result(), node: p(BASELINE.nodeMs, nodeCpu, 39), version: { bundle: p(BASELINE.version.ms, versionCpu, 46), tsc: p(90, 80, 50) } });
+    const limit = BASELINE.version.cpuMs * 1.5;
+    expect(at(BASELINE.nodeCpuMs + 20, limit + 20)).toEqual([]);
+    expect(at(BASELINE.nodeCpuMs + 20, limit + 30)).toEqual([`start-up: --version (bundled): CPU ${limit + 30} ms > 1.5 × ${BASELINE.version.cpuMs} ms + 20 ms (bare node ${BASELINE.nodeCpuMs + 20} ms vs ${BASELINE.nodeCpuMs} ms)`]);
+    expect(at(BASELINE.nodeCpuMs - 20, limit + 10)).toHaveLength(1);
   });
 
   it('fails when there is no bundle or a bundled probe failed', () => {
@@ -63,7 +71,7 @@ describe('start-up table', () => {
   it('shows both builds side by side', () => {
     const md = startupMarkdown(result());
     expect(md).toContain('| `soc2 --version` | 55 ms | 50 ms | 46 MB | 90 ms | 80 ms | 50 MB |');
-    expect(md).toContain('| Vertex: process start → first call (vertex-registry) | 350 ms | 900 ms | 120 MB | 1500 ms | 2500 ms | 180 MB |');
+    expect(md).toContain('| Vertex: process start → first call (vertex-registry) | 350 ms | 500 ms | 120 MB | 1500 ms | 2500 ms | 180 MB |');
     expect(md).toContain('dist/bundle/ (8 MB)');
   });
 });

@@ -34,6 +34,22 @@ describe('bin/soc2.js', () => {
     expect(execFileSync(process.execPath, [fakePackage(true)], { encoding: 'utf8' })).toBe('bundle');
     expect(execFileSync(process.execPath, [fakePackage(false)], { encoding: 'utf8' })).toBe('tsc');
   });
+
+  it('answers a lone --version or -V from package.json without loading either build', () => {
+    const launcher = fakePackage(true);
+    writeFileSync(path.join(path.dirname(launcher), '..', 'package.json'), '{"type":"module","version":"9.8.7"}');
+    for (const flag of ['--version', '-V']) expect(execFileSync(process.execPath, [launcher, flag], { encoding: 'utf8' })).toBe('9.8.7\n');
+    // anything more is the CLI's to answer
+    expect(execFileSync(process.execPath, [launcher, '--version', '--help'], { encoding: 'utf8' })).toBe('bundle');
+  });
+
+  it('prints for --version and -V exactly what the CLI prints', () => {
+    const cwd = tmpDir('soc2-version-');
+    for (const flag of ['--version', '-V']) {
+      const fast = run(path.join(repoRoot, 'bin', 'soc2.js'), [flag], cwd);
+      expect({ code: fast.status, stdout: fast.stdout, stderr: fast.stderr }, flag).toEqual({ code: 0, stdout: run(TSC, [flag], cwd).stdout, stderr: '' });
+    }
+  });
 });
 
 describe('the bundled CLI', () => {
@@ -62,6 +78,7 @@ describe('the bundled CLI', () => {
     const files = pack!.files.map((f) => f.path);
     expect(files).toContain('dist/bundle/cli.js');
     expect(files).toContain('dist/bundle/vertex-v1-protos.json');
+    expect(files).toContain('dist/data/mappings/soc2-ml.yaml.json');
     expect(files.filter((f) => f.startsWith('dist/bundle/chunks/')).length).toBeGreaterThan(3);
   });
 });
