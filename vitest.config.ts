@@ -10,13 +10,13 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  */
 export const SLOW_FILES = [
   'test/genuine-mlflow/mlflow-3.6.test.ts',
+  'test/reliability/faults.test.ts',
   'test/collectors/aws-iam/differential.test.ts',
   'test/reliability/crash.test.ts',
   'test/collectors/prometheus-availability/prometheus.test.ts',
   'test/bundle/s3.test.ts',
   'test/genuine-mlflow/mlflow-2.22.test.ts',
   'test/commands/demo.test.ts',
-  'test/reliability/faults.test.ts',
   'test/collectors/aws-audit-trail/sandbox.test.ts',
 ];
 

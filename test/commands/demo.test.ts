@@ -1,15 +1,76 @@
-// The demo end to end as a user runs it: every sandbox, every collector, verify and report.
+// The demo end to end: every sandbox, every collector, verify and report. The story runs in this
+// process on a time scale for the quotas (RATE_SCALE): CloudTrail's LookupEvents quota of 2 calls per
+// second per region makes each day's aws-audit-trail take ~12 s at the real rate (25 watched event
+// names in us-east-1), ~2 minutes for the shortest demo. Here every client-side rate limiter and the
+// sandbox's LookupEvents quota run RATE_SCALE times faster together: the same calls, the same pages,
+// the same throttling if the collector outpaced its limit (none is allowed). The CLI runs the bundled
+// command for its first day at the real rate, and for --days and verify.
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { runCli, tmpDir } from '../helpers/cli.js';
+import { describe, expect, it, vi } from 'vitest';
+import type { AwsSandbox } from '../../src/sandbox/aws/index.js';
+import { cleanEnv, repoRoot, runCli, tmpDir, type CliResult } from '../helpers/cli.js';
+
+const RATE_SCALE = 20;
+const scaled = vi.hoisted(() => ({ scale: 1, aws: [] as AwsSandbox[] }));
+vi.mock('../../src/core/rate-limit.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/core/rate-limit.js')>();
+  return { ...real, rateLimiter: (perSecond: number, signal?: AbortSignal) => real.rateLimiter(perSecond * scaled.scale, signal) };
+});
+vi.mock('../../src/sandbox/aws/index.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/sandbox/aws/index.js')>();
+  return {
+    ...real,
+    startAwsSandbox: async (o: Parameters<typeof real.startAwsSandbox>[0]) => {
+      const sb = await real.startAwsSandbox({ ...o, rateLimits: { 'cloudtrail:LookupEvents': 2 * scaled.scale, ...o?.rateLimits } });
+      scaled.aws.push(sb);
+      return sb;
+    },
+  };
+});
+
+const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
+const listening = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length;
+
+/** The listening sockets once the closes under way have finished (a closed server's handle goes a tick after its close resolves). */
+async function listeningSettled(expected: number): Promise<number> {
+  for (let i = 0; i < 100 && listening() !== expected; i++) await new Promise((r) => setTimeout(r, 20));
+  return listening();
+}
+
+/** `soc2 demo` in this process (src/commands/demo.ts, as the CLI calls it) on the quotas' time scale, its stdout and stderr captured. */
+async function demoInProcess(args: { days: string; out: string }): Promise<CliResult> {
+  const { demoCommand } = await import('../../src/commands/demo.js');
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
+  scaled.scale = RATE_SCALE;
+  try {
+    const code = await demoCommand(args);
+    return { code, stdout: stripAnsi(stdout), stderr: stripAnsi(stderr) };
+  } finally {
+    scaled.scale = 1;
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
 
 describe('soc2 demo', () => {
-  it('plays a short period, verifies it and writes the report, then exits on its own', async () => {
+  // the two long runs at once: the CLI's mostly waits on the real LookupEvents rate
+  it.concurrent('plays a short period, verifies it and writes the report, and closes its servers', async () => {
     const out = tmpDir('soc2-demo-');
-    const r = await runCli(['demo', '--days', '10', '--out', out], { timeoutMs: 180_000 });
+    const before = listening();
+    const r = await demoInProcess({ days: '10', out });
+    // the demo closed every sandbox it started (so the CLI's process exits by itself): no server left behind
+    expect(scaled.aws).toHaveLength(1);
+    expect(await listeningSettled(before)).toBe(before);
+    // the quota held at its scaled rate: the collector paced itself, never throttled
+    const lookups = scaled.aws.flatMap((sb) => sb.requests.filter((q) => q.action === 'LookupEvents'));
+    expect(lookups.length).toBeGreaterThanOrEqual(9 * 25);
+    expect(lookups.filter((q) => q.error === 'ThrottlingException')).toEqual([]);
     expect(r.code, r.stderr).toBe(0);
-    // the process exited by itself (runCli would have killed it at the timeout): no server left behind
     expect(r.stdout.trim().split('\n').pop()).toBe(path.join(out, 'report', 'index.html'));
     expect(r.stderr).toMatch(/verified: 9 bundles/);
     expect(r.stderr).toContain('prometheus-availability: not in the demo: it reads a real Prometheus server');
@@ -86,7 +147,32 @@ describe('soc2 demo', () => {
     expect(readFileSync(path.join(out, 'report', 'report.md'), 'utf8')).toContain('## Vendors (CC9.2)');
     const v = await runCli(['verify', path.join(out, 'evidence'), '--public-key', path.join(out, 'demo-signing-key.pub.pem')]);
     expect(v.code, v.stdout).toBe(0);
-  }, 200_000);
+  }, 120_000);
+
+  it.concurrent('runs as the bundled CLI at the real rate: the first day collected complete by every collector', async () => {
+    const out = tmpDir('soc2-demo-cli-');
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'soc2.js'), 'demo', '--days', '10', '--out', out], { cwd: repoRoot, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    const firstDay = new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (d) => {
+        stderr += d;
+        if (/^2026-11-28 .*checks failing/m.test(stderr)) resolve();
+      });
+      child.on('close', (code) => reject(new Error(`soc2 demo exited ${code} before its first day: ${stderr}`)));
+    });
+    try {
+      await firstDay;
+    } finally {
+      child.kill('SIGKILL');
+    }
+    expect(stderr).toContain('prometheus-availability: not in the demo: it reads a real Prometheus server');
+    expect(stderr).toMatch(/^2026-11-28  complete  \d+ pass \/ \d+ fail \/ 0 error, 1 of 52 checks failing/m);
+    const bundles = readdirSync(path.join(out, 'evidence')).filter((d) => !d.startsWith('.') && !d.endsWith('.partial'));
+    const m = JSON.parse(readFileSync(path.join(out, 'evidence', bundles[0]!, 'manifest.json'), 'utf8'));
+    expect(new Set(m.collectors.map((c: { id: string }) => c.id)).size).toBe(14);
+    expect(m.collectors.filter((c: { status: string }) => c.status !== 'ok')).toEqual([]);
+  }, 60_000);
+
 
   it('rejects a bad --days with exit 2', async () => {
     const r = await runCli(['demo', '--days', 'lots']);

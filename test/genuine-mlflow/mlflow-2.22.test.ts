@@ -3,7 +3,9 @@
 import { describe } from 'vitest';
 import { describeBasicAuth } from './basic-auth.js';
 import { describeContract } from './contract.js';
-import { available, compareWithClient, twoCollections, twoCollectionTests } from './suite.js';
+import { available, compareWithClient, startModesEarly, twoCollections, twoCollectionTests } from './suite.js';
+
+startModesEarly('2.22', ['basic-auth']);
 
 describe.skipIf(!available)('genuine MLflow 2.22 (gunicorn, no auth)', () => {
   const t = twoCollections('2.22');

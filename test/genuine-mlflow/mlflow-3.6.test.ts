@@ -9,7 +9,9 @@ import type { GenuineServer } from './server.js';
 import { describeBasicAuth } from './basic-auth.js';
 import { describeContract } from './contract.js';
 import { describeWorkspaces } from './workspaces.js';
-import { available, compareWithClient, expectRedactedCopy, genuineConfig, HOOK, leakedCanaries, modeServer, twoCollections, twoCollectionTests, type Seeded, type Truth } from './suite.js';
+import { available, compareWithClient, expectRedactedCopy, genuineConfig, HOOK, leakedCanaries, modeServer, startModesEarly, twoCollections, twoCollectionTests, type Seeded, type Truth } from './suite.js';
+
+startModesEarly('3.6', ['uvicorn', 'basic-auth', 'workspaces']);
 
 describe.skipIf(!available)('genuine MLflow 3.6 (gunicorn, no auth)', () => {
   const t = twoCollections('3.6');

@@ -138,9 +138,30 @@ export function modeServer(version: GenuineVersion, mode: Mode): Promise<{ serve
   let p = modeServers.get(k);
   if (!p) {
     p = seededServer(version).then((plain) => startGenuine(version, MODE_OPTIONS[mode](plain)));
+    // a start that fails is reported by the describe that awaits it, not as an unhandled rejection
+    p.catch(() => undefined);
     modeServers.set(k, p);
   }
   return Promise.all([p, seededServer(version)]).then(([server, plain]) => ({ server, plain }));
+}
+
+/**
+ * In a test file, before its describes: starts the seeded server and then, in the background and one
+ * after the other, the servers of the later modes (in the order the file's describes use them), so
+ * that each start — seconds of Python imports and of waiting for /health — runs during the tests of
+ * the modes before it instead of after them. Each describe still stops its own server; whatever a
+ * filtered run left started stops at the end of the file.
+ */
+export function startModesEarly(version: GenuineVersion, modes: Mode[]): void {
+  if (!available) return;
+  beforeAll(() => {
+    let chain: Promise<unknown> = seededServer(version);
+    for (const m of modes) chain = chain.then(() => modeServer(version, m));
+    chain.catch(() => undefined);
+  });
+  afterAll(async () => {
+    for (const m of modes) await modeServers.get(`${version} ${m}`)?.then((s) => s.stop(), () => undefined);
+  });
 }
 
 /** The registry and lineage a collection wrote, compared with the client's view of the same server. */

@@ -180,13 +180,19 @@ function suites<C extends string>(h: Harness, collectors: readonly C[], cases: (
 
 // ── AWS: IAM (awsQuery, XML), Secrets Manager and SageMaker (awsJson 1.1) ──
 
+/** Calls per second the paced AWS collectors may start here: far above what the small seeds need. */
+const FAST_PACE = 1000;
+const AWS_PACES = `  aws-secrets-manager:\n    resourcePolicyCallsPerSecond: ${FAST_PACE}\n  bedrock:\n    getCallsPerSecond: ${FAST_PACE}\n  sagemaker-registry:\n    describeCallsPerSecond: ${FAST_PACE}\n  sagemaker-endpoints:\n    describeCallsPerSecond: ${FAST_PACE}\n`;
+
 describe('faults × AWS collectors (sandbox, in process)', () => {
   let sb: AwsSandbox;
   const saved = { ...process.env };
   const h: Harness = {
     source: 'aws',
-    // the generated training jobs are dated around the generator's 2026-01-01: a window that reaches them
-    config: (c) => `sources:\n  aws:\n    - name: main\n      regions: [us-east-1]\ncollectors: [${c}]\nsettings:\n  sagemaker-training:\n    lookbackDays: 3650\n`,
+    // the generated training jobs are dated around the generator's 2026-01-01: a window that reaches them.
+    // This sandbox enforces no quota on the paced calls (Describe*, Get*): the collectors' own paces
+    // (10–45 per second by default, seconds per case) are raised, the calls and faults stay the same.
+    config: (c) => `sources:\n  aws:\n    - name: main\n      regions: [us-east-1]\ncollectors: [${c}]\nsettings:\n${AWS_PACES}  sagemaker-training:\n    lookbackDays: 3650\n    describeCallsPerSecond: ${FAST_PACE}\n`,
     env: () => process.env,
     reset: () => sb.reset(),
     // a reply delayed past the client's timeout is still sleeping: recorded, not yet answered (status 0)
