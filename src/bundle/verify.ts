@@ -24,6 +24,7 @@ import {
 } from './manifest.js';
 import { openRefusal, READ_NO_FOLLOW, readRegularFileBounded, refusalText } from './store.js';
 import { checkChainSigning, checkSignature, trustSummary, type TrustedKey, type TrustSummary } from './trust.js';
+import { sameStamp, stampOf, type FileStamp, type VerifiedCache } from './verified-cache.js';
 
 export interface Problem {
   bundle: string;
@@ -34,15 +35,30 @@ export interface Problem {
 export interface VerifyResult {
   target: string;
   /** keyId: the key that signed the bundle (a trusted key in trusted mode), null when unsigned or not verified */
-  bundles: { id: string; status?: string; stream: string | null; signed: boolean; keyId: string | null; ok: boolean }[];
+  bundles: { id: string; status?: string; stream: string | null; signed: boolean; keyId: string | null; ok: boolean; files?: FilesChecked }[];
   problems: Problem[];
   trust: TrustSummary;
   ok: boolean;
+  /** the verified-bundle cache (verified-cache.ts): where it is, and how many bundles' files were hashed now or taken from it */
+  cache?: { dir: string; read: boolean; hashedNow: number; fromCache: number };
+}
+
+/**
+ * How a bundle's files were checked: hashed in this run (`now`), or found unchanged (same inode, size,
+ * mtime and ctime) since a run of `verifiedAt` hashed them (`cache`). The manifest, the walk for added
+ * files, the signature and the chain are checked in this run either way.
+ */
+export interface FilesChecked {
+  by: 'now' | 'cache';
+  verifiedAt: string;
 }
 
 export interface VerifyOptions {
   /** the keys the reader trusts; none = self-consistency only */
   trustedKeys?: TrustedKey[];
+  /** the verified-bundle cache: consulted when cache.read, and every bundle that verifies is recorded in it */
+  cache?: VerifiedCache | null;
+  now?: () => Date;
 }
 
 interface Checked {
@@ -50,6 +66,7 @@ interface Checked {
   manifest: Manifest | null;
   manifestSha256: string | null;
   signer: string | null;
+  files: FilesChecked | null;
 }
 
 const errCode = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
@@ -87,7 +104,7 @@ const HASH_CHUNK = 256 * 1024;
  */
 const BUNDLES_IN_FLIGHT = 4;
 
-type Hashed = { sha256: string; bytes: number } | { refused: 'symlink' | 'not-regular' | 'missing' } | { refused: 'unreadable'; detail: string };
+type Hashed = { sha256: string; bytes: number; stamp: FileStamp } | { refused: 'symlink' | 'not-regular' | 'missing' } | { refused: 'unreadable'; detail: string };
 
 /** Runs `fn` with one of `n` read buffers; waits while all are in use. */
 function hashSlots(n: number): <T>(fn: (buf: Buffer) => Promise<T>) => Promise<T> {
@@ -118,7 +135,10 @@ async function hashRegularFile(abs: string, buf: Buffer): Promise<Hashed> {
     return openRefusal(e);
   }
   try {
-    if (!(await fh.stat()).isFile()) return { refused: 'not-regular' };
+    // stamped before reading: a write during or after the read changes the ctime, so the cache never
+    // vouches for bytes other than those hashed
+    const st = await fh.stat({ bigint: true });
+    if (!st.isFile()) return { refused: 'not-regular' };
     const h = createHash('sha256');
     let bytes = 0;
     for (;;) {
@@ -129,7 +149,7 @@ async function hashRegularFile(abs: string, buf: Buffer): Promise<Hashed> {
       // a short read of a regular file is its end: no extra round trip to read nothing
       if (bytesRead < buf.length) break;
     }
-    return { sha256: h.digest('hex'), bytes };
+    return { sha256: h.digest('hex'), bytes, stamp: stampOf(st) };
   } catch (e) {
     return { refused: 'unreadable', detail: errCode(e) };
   } finally {
@@ -138,9 +158,18 @@ async function hashRegularFile(abs: string, buf: Buffer): Promise<Hashed> {
 }
 
 /** Checks one bundle; its problems are pushed to `problems` in a fixed order, whatever order its files hash in. */
-async function verifyBundle(dir: string, name: string, trusted: TrustedKey[], problems: Problem[], slot: ReturnType<typeof hashSlots>): Promise<Checked> {
+interface BundleContext {
+  trusted: TrustedKey[];
+  slot: ReturnType<typeof hashSlots>;
+  cache: VerifiedCache | null;
+  now: () => Date;
+}
+
+async function verifyBundle(dir: string, name: string, problems: Problem[], ctx: BundleContext): Promise<Checked> {
+  const { trusted, slot } = ctx;
+  const before = problems.length;
   const p = (message: string, file?: string) => problems.push({ bundle: name, ...(file ? { file } : {}), message });
-  const result: Checked = { id: name, manifest: null, manifestSha256: null, signer: null };
+  const result: Checked = { id: name, manifest: null, manifestSha256: null, signer: null, files: null };
   let st;
   try {
     st = lstatSync(dir);
@@ -202,7 +231,10 @@ async function verifyBundle(dir: string, name: string, trusted: TrustedKey[], pr
   const presentSet = new Set(present);
   // every listed file hashes at once (bounded by the shared slots); the problems follow the manifest's order
   const rels = [...listed.keys()];
-  const hashed = await Promise.all(rels.map((rel) => (presentSet.has(rel) ? slot((buf) => hashRegularFile(path.join(dir, ...rel.split('/')), buf)) : null)));
+  const cached = unchangedSinceVerified(ctx.cache, dir, name, result.manifestSha256, rels, presentSet);
+  const hashed: (Hashed | null)[] = cached
+    ? rels.map((rel) => ({ ...listed.get(rel)!, stamp: cached.files[rel]! }))
+    : await Promise.all(rels.map((rel) => (presentSet.has(rel) ? slot((buf) => hashRegularFile(path.join(dir, ...rel.split('/')), buf)) : null)));
   rels.forEach((rel, i) => {
     const exp = listed.get(rel)!;
     const got = hashed[i];
@@ -228,7 +260,31 @@ async function verifyBundle(dir: string, name: string, trusted: TrustedKey[], pr
   const checkedSig = checkSignature(bytes, m, sig, sigProblem, trusted);
   for (const q of checkedSig.problems) p(q.message, q.file);
   result.signer = checkedSig.signer;
+  if (cached) result.files = { by: 'cache', verifiedAt: cached.verifiedAt };
+  else {
+    const at = ctx.now();
+    result.files = { by: 'now', verifiedAt: at.toISOString() };
+    // only a bundle with no problem at all is vouched for
+    if (ctx.cache && problems.length === before) ctx.cache.record(name, result.manifestSha256!, Object.fromEntries(rels.map((rel, i) => [rel, (hashed[i] as { stamp: FileStamp }).stamp])), at);
+  }
   return result;
+}
+
+/**
+ * The cache entry of a bundle whose every listed file the walk found, and each is still the inode that
+ * was hashed, with the same size, mtime and ctime (lstat: never through a symlink); null otherwise.
+ */
+function unchangedSinceVerified(cache: VerifiedCache | null, dir: string, name: string, manifestSha256: string | null, rels: string[], present: Set<string>) {
+  if (!cache?.read || !manifestSha256) return null;
+  const e = cache.lookup(name, manifestSha256);
+  if (!e || Object.keys(e.files).length !== rels.length) return null;
+  for (const rel of rels) {
+    const was = e.files[rel];
+    if (!was || !present.has(rel)) return null;
+    const st = lstatSync(path.join(dir, ...rel.split('/')), { bigint: true, throwIfNoEntry: false });
+    if (!st?.isFile() || !sameStamp(was, stampOf(st))) return null;
+  }
+  return e;
 }
 
 function checkChain(items: Checked[], problems: Problem[]): void {
@@ -326,17 +382,17 @@ export async function verifyPath(target: string, opts: VerifyOptions = {}): Prom
   const abs = path.resolve(target);
   const checked: Checked[] = [];
   // one set of hash slots for the whole run: at most HASH_SLOTS files open at once, across bundles
-  const slot = hashSlots(HASH_SLOTS);
+  const ctx: BundleContext = { trusted, slot: hashSlots(HASH_SLOTS), cache: opts.cache ?? null, now: opts.now ?? (() => new Date()) };
   const layout = layoutOf(abs);
   problems.push(...layout.problems);
   if (layout.kind === 'bundle') {
-    checked.push(await verifyBundle(abs, path.basename(abs), trusted, problems, slot));
+    checked.push(await verifyBundle(abs, path.basename(abs), problems, ctx));
   } else if (layout.kind === 'evidence') {
     // bundles are checked a few at a time, each into its own list; the lists are joined in bundle order,
     // so the problems (and their order) are the same as checking one bundle after another
     const results = await mapPool(layout.complete, BUNDLES_IN_FLIGHT, async (id) => {
       const own: Problem[] = [];
-      return { own, checked: await verifyBundle(path.join(abs, id), id, trusted, own, slot) };
+      return { own, checked: await verifyBundle(path.join(abs, id), id, own, ctx) };
     });
     for (const r of results) {
       problems.push(...r.own);
@@ -345,7 +401,8 @@ export async function verifyPath(target: string, opts: VerifyOptions = {}): Prom
     checkChain(checked, problems);
   }
   const bad = new Set(problems.map((p) => p.bundle));
-  const bundles = checked.map((c) => ({ id: c.id, status: c.manifest?.status, stream: c.manifest?.stream ?? null, signed: !!c.manifest?.signing, keyId: c.signer, ok: !bad.has(c.id) }));
+  const bundles = checked.map((c) => ({ id: c.id, status: c.manifest?.status, stream: c.manifest?.stream ?? null, signed: !!c.manifest?.signing, keyId: c.signer, ok: !bad.has(c.id), ...(c.files ? { files: c.files } : {}) }));
+  const fromCache = checked.filter((c) => c.files?.by === 'cache').length;
   return {
     target,
     bundles,
@@ -353,5 +410,6 @@ export async function verifyPath(target: string, opts: VerifyOptions = {}): Prom
     problems: problems.map((q) => ({ ...q, bundle: printable(q.bundle), ...(q.file !== undefined ? { file: printable(q.file) } : {}), message: printable(q.message) })),
     trust: trustSummary(bundles, trusted),
     ok: problems.length === 0,
+    ...(ctx.cache ? { cache: { dir: ctx.cache.dir, read: ctx.cache.read, hashedNow: checked.filter((c) => c.files?.by === 'now').length, fromCache } } : {}),
   };
 }

@@ -4,6 +4,7 @@ import chalk from 'chalk';
 import { loadTrustedKeys, type TrustedKey, type WriteOnceSummary } from '../bundle/trust.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { verifyPath, type VerifyResult } from '../bundle/verify.js';
+import { openVerifiedCache } from '../bundle/verified-cache.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { writeOnceLine } from '../report/integrity.js';
 
@@ -32,7 +33,7 @@ export async function verifyCommand(target: string, o: VerifyOptions): Promise<n
     const s3cfg = loaded?.config.evidence.s3;
     const requireObjectLock = s3cfg?.objectLock?.mode ?? (o.requireObjectLock ? true : undefined);
     r = await (await import('../bundle/s3.js')).verifyS3(target, { trustedKeys, requireObjectLock, region: s3cfg?.region });
-  } else r = await verifyPath(target, { trustedKeys });
+  } else r = await verifyPath(target, { trustedKeys, cache: openVerifiedCache({ trustedKeyIds: trustedKeys.map((k) => k.keyId), read: false }) });
   for (const n of r.notes ?? []) process.stderr.write(`${chalk.yellow('note')}: ${n.bundle}: ${n.message}\n`);
   if (r.bundles.length === 0 && r.problems.length === 0) throw new UsageError(`${target}: no evidence bundles found`);
   if (o.json) process.stdout.write(JSON.stringify(r) + '\n');
