@@ -54,6 +54,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument('[path]', 'a bundle directory, an evidence directory, or s3://bucket/prefix', 'evidence')
     .option('--public-key <file>', TRUSTED_KEY_HELP, collect, [])
     .option('--require-object-lock', 'with s3://: every object must carry Object Lock retention')
+    .option('--download', "with s3://: download and hash every object, instead of comparing the SHA-256 checksums S3 stored with the manifests'")
     .option('-c, --config <file>', "config whose signing.trustedKeys (and, with s3://, evidence.s3 region and objectLock mode) apply")
     .option('--json', 'print the result as JSON')
     .action((target, o) => run(commands.verify().then((f) => f(target, o))));

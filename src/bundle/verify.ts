@@ -61,7 +61,7 @@ export interface VerifyOptions {
   now?: () => Date;
 }
 
-interface Checked {
+export interface Checked {
   id: string;
   manifest: Manifest | null;
   manifestSha256: string | null;
@@ -157,7 +157,51 @@ async function hashRegularFile(abs: string, buf: Buffer): Promise<Hashed> {
   }
 }
 
-/** Checks one bundle; its problems are pushed to `problems` in a fixed order, whatever order its files hash in. */
+/**
+ * The checks of a manifest's own bytes: JSON, format, id, files[] and artifacts[] agreeing, safe paths.
+ * Null when it cannot be read as a manifest at all (the problem is pushed through `p`). Shared by the
+ * local verify and the S3 verify by checksums (s3.ts).
+ */
+export function checkManifestBytes(bytes: Buffer, name: string, p: (message: string, file?: string) => void): { manifest: Manifest; listed: Map<string, { sha256: string; bytes: number }> } | null {
+  let m: Manifest;
+  try {
+    m = JSON.parse(bytes.toString('utf8'));
+    if (!m || typeof m !== 'object' || Array.isArray(m)) throw new Error('not an object');
+  } catch (e) {
+    p(`manifest is not valid JSON (${(e as Error).message.split('\n')[0]})`, MANIFEST);
+    return null;
+  }
+  if (m.format !== BUNDLE_FORMAT) p(`unknown format ${JSON.stringify(m.format)}; expected ${BUNDLE_FORMAT}`, MANIFEST);
+  if (m.id !== name) p(`manifest id ${JSON.stringify(m.id)} does not match the directory name`, MANIFEST);
+  if (!Array.isArray(m.files) || !Array.isArray(m.artifacts)) {
+    p('manifest lacks files[] or artifacts[]', MANIFEST);
+    return null;
+  }
+  const shape = manifestShapeProblem(m);
+  if (shape) p(`manifest is malformed: ${shape}`, MANIFEST);
+
+  const listed = new Map<string, { sha256: string; bytes: number }>();
+  for (const f of m.files) {
+    if (!f || !isSafeRelativePath(f.path)) {
+      p(`manifest lists an unsafe path ${JSON.stringify(f?.path)}; paths must be relative and stay inside the bundle`, MANIFEST);
+      continue;
+    }
+    if (f.path === MANIFEST || f.path === SIGNATURE) {
+      p(`manifest lists ${f.path} among its files`, MANIFEST);
+      continue;
+    }
+    if (listed.has(f.path)) p('listed twice in the manifest', f.path);
+    listed.set(f.path, { sha256: String(f.sha256), bytes: Number(f.bytes) });
+  }
+  for (const a of m.artifacts) {
+    const f = a && listed.get(a.path);
+    if (!f) p(`artifact ${JSON.stringify(a?.path)} is not among the manifest's files`, MANIFEST);
+    else if (f.sha256 !== a.sha256 || f.bytes !== a.bytes) p('artifact entry and file entry disagree on size or SHA-256', a.path);
+  }
+  if (!listed.has(FINDINGS)) p('findings.json is not listed in the manifest', MANIFEST);
+  return { manifest: m, listed };
+}
+
 interface BundleContext {
   trusted: TrustedKey[];
   slot: ReturnType<typeof hashSlots>;
@@ -165,6 +209,7 @@ interface BundleContext {
   now: () => Date;
 }
 
+/** Checks one bundle; its problems are pushed to `problems` in a fixed order, whatever order its files hash in. */
 async function verifyBundle(dir: string, name: string, problems: Problem[], ctx: BundleContext): Promise<Checked> {
   const { trusted, slot } = ctx;
   const before = problems.length;
@@ -188,43 +233,10 @@ async function verifyBundle(dir: string, name: string, problems: Problem[], ctx:
   }
   const bytes = read.bytes;
   result.manifestSha256 = createHash('sha256').update(bytes).digest('hex');
-  let m: Manifest;
-  try {
-    m = JSON.parse(bytes.toString('utf8'));
-    if (!m || typeof m !== 'object' || Array.isArray(m)) throw new Error('not an object');
-  } catch (e) {
-    p(`manifest is not valid JSON (${(e as Error).message.split('\n')[0]})`, MANIFEST);
-    return result;
-  }
-  if (m.format !== BUNDLE_FORMAT) p(`unknown format ${JSON.stringify(m.format)}; expected ${BUNDLE_FORMAT}`, MANIFEST);
-  if (m.id !== name) p(`manifest id ${JSON.stringify(m.id)} does not match the directory name`, MANIFEST);
-  if (!Array.isArray(m.files) || !Array.isArray(m.artifacts)) {
-    p('manifest lacks files[] or artifacts[]', MANIFEST);
-    return result;
-  }
-  const shape = manifestShapeProblem(m);
-  if (shape) p(`manifest is malformed: ${shape}`, MANIFEST);
+  const checkedManifest = checkManifestBytes(bytes, name, p);
+  if (!checkedManifest) return result;
+  const { manifest: m, listed } = checkedManifest;
   result.manifest = m;
-
-  const listed = new Map<string, { sha256: string; bytes: number }>();
-  for (const f of m.files) {
-    if (!f || !isSafeRelativePath(f.path)) {
-      p(`manifest lists an unsafe path ${JSON.stringify(f?.path)}; paths must be relative and stay inside the bundle`, MANIFEST);
-      continue;
-    }
-    if (f.path === MANIFEST || f.path === SIGNATURE) {
-      p(`manifest lists ${f.path} among its files`, MANIFEST);
-      continue;
-    }
-    if (listed.has(f.path)) p('listed twice in the manifest', f.path);
-    listed.set(f.path, { sha256: String(f.sha256), bytes: Number(f.bytes) });
-  }
-  for (const a of m.artifacts) {
-    const f = a && listed.get(a.path);
-    if (!f) p(`artifact ${JSON.stringify(a?.path)} is not among the manifest's files`, MANIFEST);
-    else if (f.sha256 !== a.sha256 || f.bytes !== a.bytes) p('artifact entry and file entry disagree on size or SHA-256', a.path);
-  }
-  if (!listed.has(FINDINGS)) p('findings.json is not listed in the manifest', MANIFEST);
 
   const present: string[] = [];
   walk(dir, '', present, problems, name);
@@ -287,7 +299,7 @@ function unchangedSinceVerified(cache: VerifiedCache | null, dir: string, name: 
   return e;
 }
 
-function checkChain(items: Checked[], problems: Problem[]): void {
+export function checkChain(items: Checked[], problems: Problem[]): void {
   // bundles present but unreadable (their own problem says why): a link to one cannot be checked, but it is not missing
   const unread = new Set(items.filter((c) => !c.manifest).map((c) => c.id));
   const byStream = new Map<string, Checked[]>();
@@ -400,6 +412,11 @@ export async function verifyPath(target: string, opts: VerifyOptions = {}): Prom
     }
     checkChain(checked, problems);
   }
+  return verifyResultOf(target, checked, problems, trusted, ctx.cache ? { dir: ctx.cache.dir, read: ctx.cache.read } : null);
+}
+
+/** The result of checked bundles and their problems: per bundle ok or not, the trust summary, the cache counts. */
+export function verifyResultOf(target: string, checked: Checked[], problems: Problem[], trusted: TrustedKey[], cache: { dir: string; read: boolean } | null): VerifyResult {
   const bad = new Set(problems.map((p) => p.bundle));
   const bundles = checked.map((c) => ({ id: c.id, status: c.manifest?.status, stream: c.manifest?.stream ?? null, signed: !!c.manifest?.signing, keyId: c.signer, ok: !bad.has(c.id), ...(c.files ? { files: c.files } : {}) }));
   const fromCache = checked.filter((c) => c.files?.by === 'cache').length;
@@ -410,6 +427,6 @@ export async function verifyPath(target: string, opts: VerifyOptions = {}): Prom
     problems: problems.map((q) => ({ ...q, bundle: printable(q.bundle), ...(q.file !== undefined ? { file: printable(q.file) } : {}), message: printable(q.message) })),
     trust: trustSummary(bundles, trusted),
     ok: problems.length === 0,
-    ...(ctx.cache ? { cache: { dir: ctx.cache.dir, read: ctx.cache.read, hashedNow: checked.filter((c) => c.files?.by === 'now').length, fromCache } } : {}),
+    ...(cache ? { cache: { ...cache, hashedNow: checked.filter((c) => c.files?.by === 'now').length, fromCache } } : {}),
   };
 }
