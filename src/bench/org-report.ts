@@ -2,7 +2,7 @@
 // verified-bundle cache (src/bundle/verified-cache.ts):
 //   node dist/src/bench/org-report.js [--accounts 100] [--days 365] [--cache-dir bench/.cache] [--work DIR]
 // The year is synthesized cheaply, not collected: one daily bundle of the whole organization, per
-// account the IAM account summary (JSON), its authorization details (NDJSON, a seeded 2–40 records)
+// account the IAM account summary (JSON), its authorization details (NDJSON, 2–40 users drawn per account)
 // and one finding, written by the real BundleWriter and signed (Ed25519), the chain linked, with an
 // injected clock one day apart. It is kept in the cache dir keyed by the parameters and this
 // generator's compiled code. Each report runs as `node bin/soc2.js report` in a child process, with
@@ -24,17 +24,8 @@ const START = Date.parse('2025-11-01T02:00:00Z');
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..', '..');
 
-/** A seeded generator (mulberry32): the same organization on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A fixed draw in [0, 1) for account `i` (Knuth's multiplicative hash): the same organization on every run. */
+const draw = (i: number) => (Math.imul(i + 1, 2654435761) >>> 0) / 4294967296;
 
 const accountId = (i: number) => String(100000000000 + i * 7919);
 
@@ -97,9 +88,8 @@ export async function orgYear(dir: string, accounts: number, days: number, log: 
   const k = generateSigningKeyPair();
   writeFileSync(path.join(tmp, 'owner.pub.pem'), k.publicPem);
   const key: SigningKey = { privateKey: createPrivateKey(k.privatePem), publicKeyPem: k.publicPem, keyId: k.keyId };
-  const r = rng(42);
-  // most accounts small, a few large
-  const users = Array.from({ length: accounts }, () => 2 + Math.floor(r() ** 4 * 38));
+  // most accounts small (2–4 users), a few large (up to 40)
+  const users = Array.from({ length: accounts }, (_, i) => 2 + Math.floor(draw(i) ** 4 * 38));
   const t0 = Date.now();
   let prev: { id: string; manifestSha256: string } | null = null;
   for (let d = 0; d < days; d++) {
