@@ -2,10 +2,11 @@
 // verifier version V, had every file hash as its manifest says at time T; its files were then these
 // inodes with these sizes, mtimes and ctimes". A later `soc2 report` that finds the same (M, K, V)
 // and every listed file still the same inode with the same size, mtime and ctime skips re-hashing the
-// bundle's files — and only that: the manifest is read and hashed, the walk for added files, the
-// signature and the chain are checked every time. A write to a file changes its ctime (no user can set
-// ctime back: utimes() sets it to now), a replaced file is another inode, so any change of a byte sends
-// the bundle back to full hashing. Entries live in the reader's own cache directory (never in the
+// bundle's files, and the walk for added files while every directory of the bundle keeps its inode,
+// mtime and ctime (adding, removing or renaming an entry changes them) — only that: the manifest is
+// read and hashed, the signature and the chain are checked every time. A write to a file changes its
+// ctime (no user can set ctime back: utimes() sets it to now), a replaced file is another inode, so
+// any change of a byte sends the bundle back to full hashing. Entries live in the reader's own cache directory (never in the
 // evidence dir: whoever can write the evidence must not be able to vouch for it), one small file per
 // entry, written atomically. A cache is a statement "verified at T": the report says which bundles
 // were verified now and which from the cache, and when. docs/report.md "Verified-bundle cache".
@@ -42,6 +43,12 @@ export interface CacheEntry {
   verifiedAt: string;
   /** every file the manifest lists, by path */
   files: Record<string, FileStamp>;
+  /**
+   * every directory of the bundle ("" = the bundle's own), stamped before it was listed: adding,
+   * removing or renaming an entry changes a directory's mtime and ctime, so while they hold, the walk
+   * that found no file beyond the manifest's would find the same
+   */
+  dirs?: Record<string, FileStamp>;
 }
 
 export interface VerifiedCache {
@@ -49,7 +56,7 @@ export interface VerifiedCache {
   /** false: entries are written but never used (--no-cache re-checks everything and refreshes them) */
   read: boolean;
   lookup(bundle: string, manifestSha256: string): CacheEntry | null;
-  record(bundle: string, manifestSha256: string, files: Record<string, FileStamp>, at: Date): void;
+  record(bundle: string, manifestSha256: string, files: Record<string, FileStamp>, dirs: Record<string, FileStamp>, at: Date): void;
 }
 
 /** $SOC2_CACHE_DIR, else $XDG_CACHE_HOME/soc2, else ~/.cache/soc2 — the reader's, not the evidence's. */
@@ -86,14 +93,15 @@ export function openVerifiedCache(o: { trustedKeyIds: string[]; read: boolean; d
         e.trustedKeys.join(',') === keys.join(',') &&
         typeof e.verifiedAt === 'string' &&
         !!e.files &&
-        typeof e.files === 'object';
+        typeof e.files === 'object' &&
+        (e.dirs === undefined || (!!e.dirs && typeof e.dirs === 'object'));
       return ok ? e : null;
     },
-    record(bundle, manifestSha256, files, at) {
+    record(bundle, manifestSha256, files, dirs, at) {
       if (!writable) return;
       const k = keyOf(manifestSha256);
       const file = fileOf(k);
-      const entry: CacheEntry = { format: ENTRY_FORMAT, bundle, manifestSha256, trustedKeys: keys, verifierVersion: VERIFIER_VERSION, verifiedAt: at.toISOString(), files };
+      const entry: CacheEntry = { format: ENTRY_FORMAT, bundle, manifestSha256, trustedKeys: keys, verifierVersion: VERIFIER_VERSION, verifiedAt: at.toISOString(), files, dirs };
       try {
         mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
         const tmp = `${file}.${process.pid}.tmp`;

@@ -24,7 +24,7 @@ import {
 } from './manifest.js';
 import { openRefusal, READ_NO_FOLLOW, readRegularFileBounded, refusalText } from './store.js';
 import { checkChainSigning, checkSignature, trustSummary, type TrustedKey, type TrustSummary } from './trust.js';
-import { sameStamp, stampOf, type FileStamp, type VerifiedCache } from './verified-cache.js';
+import { sameStamp, stampOf, type CacheEntry, type FileStamp, type VerifiedCache } from './verified-cache.js';
 
 export interface Problem {
   bundle: string;
@@ -71,8 +71,11 @@ export interface Checked {
 
 const errCode = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
 
-function walk(root: string, rel: string, out: string[], problems: Problem[], bundle: string): void {
+/** Lists the bundle's files; `dirs` gets each directory's stamp, taken before it is listed (an entry added later changes it). */
+function walk(root: string, rel: string, out: string[], problems: Problem[], bundle: string, dirs: Record<string, FileStamp>): void {
   let entries: Dirent[];
+  const st = lstatSync(path.join(root, rel), { bigint: true, throwIfNoEntry: false });
+  if (st?.isDirectory()) dirs[rel] = stampOf(st);
   try {
     entries = readdirSync(path.join(root, rel), { withFileTypes: true });
   } catch (e) {
@@ -82,7 +85,7 @@ function walk(root: string, rel: string, out: string[], problems: Problem[], bun
   for (const e of entries) {
     const r = rel ? `${rel}/${e.name}` : e.name;
     if (e.isSymbolicLink()) problems.push({ bundle, file: r, message: 'is a symbolic link; bundles hold only regular files' });
-    else if (e.isDirectory()) walk(root, r, out, problems, bundle);
+    else if (e.isDirectory()) walk(root, r, out, problems, bundle, dirs);
     else if (e.isFile()) out.push(r);
     else problems.push({ bundle, file: r, message: 'is not a regular file' });
   }
@@ -238,12 +241,22 @@ async function verifyBundle(dir: string, name: string, problems: Problem[], ctx:
   const { manifest: m, listed } = checkedManifest;
   result.manifest = m;
 
-  const present: string[] = [];
-  walk(dir, '', present, problems, name);
+  const rels = [...listed.keys()];
+  const signed = m.signing != null;
+  const entry = ctx.cache?.read ? ctx.cache.lookup(name, result.manifestSha256) : null;
+  const dirs: Record<string, FileStamp> = {};
+  let present: string[];
+  if (entry?.dirs && dirsUnchanged(dir, entry.dirs)) {
+    // no directory of the bundle gained, lost or renamed an entry since a walk found exactly these files
+    Object.assign(dirs, entry.dirs);
+    present = [MANIFEST, ...(signed ? [SIGNATURE] : []), ...rels];
+  } else {
+    present = [];
+    walk(dir, '', present, problems, name, dirs);
+  }
   const presentSet = new Set(present);
   // every listed file hashes at once (bounded by the shared slots); the problems follow the manifest's order
-  const rels = [...listed.keys()];
-  const cached = unchangedSinceVerified(ctx.cache, dir, name, result.manifestSha256, rels, presentSet);
+  const cached = entry && unchangedSinceVerified(entry, dir, rels, presentSet);
   const hashed: (Hashed | null)[] = cached
     ? rels.map((rel) => ({ ...listed.get(rel)!, stamp: cached.files[rel]! }))
     : await Promise.all(rels.map((rel) => (presentSet.has(rel) ? slot((buf) => hashRegularFile(path.join(dir, ...rel.split('/')), buf)) : null)));
@@ -255,7 +268,6 @@ async function verifyBundle(dir: string, name: string, problems: Problem[], ctx:
     else if (got.bytes !== exp.bytes) p(`size changed: ${got.bytes} bytes, manifest says ${exp.bytes}`, rel);
     else if (got.sha256 !== exp.sha256) p('content changed: SHA-256 does not match the manifest', rel);
   });
-  const signed = m.signing != null;
   for (const rel of present) {
     if (rel === MANIFEST || listed.has(rel)) continue;
     if (rel === SIGNATURE && signed) continue;
@@ -277,19 +289,17 @@ async function verifyBundle(dir: string, name: string, problems: Problem[], ctx:
     const at = ctx.now();
     result.files = { by: 'now', verifiedAt: at.toISOString() };
     // only a bundle with no problem at all is vouched for
-    if (ctx.cache && problems.length === before) ctx.cache.record(name, result.manifestSha256!, Object.fromEntries(rels.map((rel, i) => [rel, (hashed[i] as { stamp: FileStamp }).stamp])), at);
+    if (ctx.cache && problems.length === before) ctx.cache.record(name, result.manifestSha256!, Object.fromEntries(rels.map((rel, i) => [rel, (hashed[i] as { stamp: FileStamp }).stamp])), dirs, at);
   }
   return result;
 }
 
 /**
- * The cache entry of a bundle whose every listed file the walk found, and each is still the inode that
- * was hashed, with the same size, mtime and ctime (lstat: never through a symlink); null otherwise.
+ * The cache entry when every listed file the walk found is still the inode that was hashed, with the
+ * same size, mtime and ctime (lstat: never through a symlink); null otherwise.
  */
-function unchangedSinceVerified(cache: VerifiedCache | null, dir: string, name: string, manifestSha256: string | null, rels: string[], present: Set<string>) {
-  if (!cache?.read || !manifestSha256) return null;
-  const e = cache.lookup(name, manifestSha256);
-  if (!e || Object.keys(e.files).length !== rels.length) return null;
+function unchangedSinceVerified(e: CacheEntry, dir: string, rels: string[], present: Set<string>): CacheEntry | null {
+  if (Object.keys(e.files).length !== rels.length) return null;
   for (const rel of rels) {
     const was = e.files[rel];
     if (!was || !present.has(rel)) return null;
@@ -297,6 +307,16 @@ function unchangedSinceVerified(cache: VerifiedCache | null, dir: string, name: 
     if (!st?.isFile() || !sameStamp(was, stampOf(st))) return null;
   }
   return e;
+}
+
+/** Every directory recorded is still the same directory inode, with the same mtime and ctime. */
+function dirsUnchanged(dir: string, dirs: Record<string, FileStamp>): boolean {
+  if (!('' in dirs)) return false;
+  for (const [rel, was] of Object.entries(dirs)) {
+    const st = lstatSync(rel ? path.join(dir, ...rel.split('/')) : dir, { bigint: true, throwIfNoEntry: false });
+    if (!st?.isDirectory() || !sameStamp(was, stampOf(st))) return false;
+  }
+  return true;
 }
 
 export function checkChain(items: Checked[], problems: Problem[]): void {

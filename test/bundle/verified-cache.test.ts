@@ -92,6 +92,26 @@ describe('verified-bundle cache', () => {
     ]);
   });
 
+  it('a file added deep inside a cached bundle is found: its directory changed, so the bundle is walked again', async () => {
+    await run({ at: FIRST });
+    expect(by(await run())).toEqual(['cache', 'cache', 'cache']);
+    writeFileSync(path.join(dirs[1]!, 'artifacts/main/aws-iam/planted.json'), '{}');
+    const r = await run();
+    expect(r.problems).toEqual([{ bundle: path.basename(dirs[1]!), file: 'artifacts/main/aws-iam/planted.json', message: 'file is not listed in the manifest (added after the bundle was written)' }]);
+  });
+
+  it('a directory swapped for a copy (same names, same bytes, other inodes) is walked and re-hashed, and passes', async () => {
+    await run({ at: FIRST });
+    const { cpSync, renameSync } = await import('node:fs');
+    const sub = path.join(dirs[0]!, 'artifacts', 'main');
+    cpSync(sub, `${sub}.copy`, { recursive: true, preserveTimestamps: true });
+    rmSync(sub, { recursive: true });
+    renameSync(`${sub}.copy`, sub);
+    const r = await run();
+    expect(r.ok).toBe(true);
+    expect(by(r)).toEqual(['now', 'cache', 'cache']);
+  });
+
   it('a file replaced by an identical copy (another inode) is re-hashed, and passes', async () => {
     await run({ at: FIRST });
     const f = path.join(dirs[1]!, AD);
