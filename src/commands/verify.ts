@@ -26,6 +26,7 @@ export function trustedKeysFor(flags: string[] | undefined, loaded: LoadedConfig
 
 export async function verifyCommand(target: string, o: VerifyOptions): Promise<number> {
   const remote = /^s3:\/\//i.test(target);
+  if (o.download && !remote) throw new UsageError(`--download: only with an s3:// location; ${target} is a local directory, whose files are always hashed`);
   if (!remote && !existsSync(target)) throw new UsageError(`${target}: no such bundle or evidence directory`);
   if (!remote && !statSync(target).isDirectory()) throw new UsageError(`${target}: not a directory; give a bundle directory or an evidence directory`);
   const loaded = o.config ? loadConfig(o.config, (await import('../../collectors/registry.js')).collectors) : null;

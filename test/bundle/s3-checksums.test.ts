@@ -137,5 +137,8 @@ describe.skipIf(!moto.ok)('verify s3:// by stored checksums (moto)', () => {
     expect(r.stdout).toContain(`S: ${objects} object(s) checked by the SHA-256 checksum and size S3 stored for them; only manifests and signatures downloaded (${smallBytes} bytes)`.slice(1));
     expect(r.stdout).toMatch(/\d+ request\(s\): 6 GetObject, \d+ GetObjectAttributes, 1 ListObjectVersions/);
     expect(r.stdout).toContain('write-once storage: Object Lock retention not read per object');
+    const local = await runCli(['verify', path.dirname(dirs[0]!), '--download'], { env: awsEnv(m.url) });
+    expect(local.code).toBe(2);
+    expect(local.stderr.trim()).toBe(`soc2: --download: only with an s3:// location; ${path.dirname(dirs[0]!)} is a local directory, whose files are always hashed`);
   });
 });
