@@ -22,7 +22,8 @@ import { runMeasured, treeSize } from './measure.js';
 const DAY = 86_400_000;
 const START = Date.parse('2025-11-01T02:00:00Z');
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '..', '..', '..');
+// dist/src/bench/ when built, src/bench/ under the tests
+const root = existsSync(path.join(here, '..', '..', 'package.json')) ? path.resolve(here, '..', '..') : path.resolve(here, '..', '..', '..');
 
 /** A fixed draw in [0, 1) for account `i` (Knuth's multiplicative hash): the same organization on every run. */
 const draw = (i: number) => (Math.imul(i + 1, 2654435761) >>> 0) / 4294967296;
