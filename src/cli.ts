@@ -56,6 +56,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument('[path]', 'a bundle directory, an evidence directory, or s3://bucket/prefix', 'evidence')
     .option('--public-key <file>', TRUSTED_KEY_HELP, collect, [])
     .option('--require-object-lock', 'with s3://: every object must carry Object Lock retention')
+    .option('--download', "with s3://: download and hash every object, instead of comparing the SHA-256 checksums S3 stored with the manifests'")
     .option('-c, --config <file>', "config whose signing.trustedKeys (and, with s3://, evidence.s3 region and objectLock mode) apply")
     .option('--json', 'print the result as JSON')
     .action((target, o) => run(commands.verify().then((f) => f(target, o))));
@@ -75,6 +76,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--public-key <file>', TRUSTED_KEY_HELP, collect, [])
     .option('--require-object-lock', 'with s3:// evidence: fail unless every object carries S3 Object Lock retention')
     .option('--allow-unverified', 'write the report even when verification fails or no trusted key is given for signed evidence, stamped as unverified on every output')
+    .option('--no-cache', 'hash every file of every bundle, even those the verified-bundle cache holds as unchanged since verified (the cache is refreshed)')
     .option('--responses <file>', "management responses to exceptions (YAML; default: the config's report.responses)")
     .option('--json', 'print {out, bundles, window, integrity, criteria} as JSON')
     .action((o) => run(commands.report().then((f) => f(o))));

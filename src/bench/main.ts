@@ -7,7 +7,9 @@
 //                                      on a gross regression (calls > 1.2 × minimum, a failed collector)
 // Options: --latency MS, --concurrency N, --only ID[,ID], --days N, --peer-sample N|all, --skip-peer,
 // --skip-report, --skip-startup (the start-up probes: bundled vs tsc build), --startup-only (only the
-// start-up probes: no collector rows, peer or report), --report-only (only `soc2 report` over the cached bundles: no sandboxes, collectors
+// start-up probes: no collector rows, peer or report), --org-accounts N (the
+// organization whose year `soc2 report` reads, first and with the verified-bundle cache: 100, quick 5;
+// src/bench/org-report.ts), --skip-org-report, --report-only (only `soc2 report` over the cached bundles: no sandboxes, collectors
 // or peer), --no-cache (regenerate the report's bundles), --keep (keep the work dir), --no-docs;
 // --node-arg=FLAG passes a node flag to every measured soc2 process (--node-arg=--cpu-prof
 // --node-arg=--cpu-prof-dir=/tmp/prof profiles them); --render [FILE] prints the tables of a results
@@ -27,6 +29,7 @@ import { cleanupMeasure, GNU_TIME, hasGnuTime, killRunning, runMeasured, treeSiz
 import { MB, markdown, mb, secs, updateDocs, type Goal, type Results } from './output.js';
 import { awsCliPeer, type PeerResult } from './peer.js';
 import { benchReport, type ReportResult } from './report-phase.js';
+import { benchOrgReport, orgReportGoals, type OrgReportResult } from './org-report.js';
 import { benchStartup, startupGoals, startupRegressions, type StartupResult } from './startup.js';
 import { docsTemplate } from './docs.js';
 import { startWorld, stopWorld, writeConfig } from './world.js';
@@ -45,6 +48,8 @@ interface Options {
   skipStartup: boolean;
   /** only the start-up probes (sandboxes up, no collector rows, peer or report) */
   startupOnly: boolean;
+  /** accounts of the organization whose year `soc2 report` reads (src/bench/org-report.ts); 0 skips it */
+  orgAccounts: number;
   /** only the report phase, over whatever bundles of that company and length are cached */
   reportOnly: boolean;
   cache: boolean;
@@ -55,13 +60,13 @@ interface Options {
 }
 
 function usage(msg: string): never {
-  process.stderr.write(`bench: ${msg}\nusage: npm run bench -- [--quick] [--latency MS] [--concurrency N] [--only ID,ID] [--days N] [--peer-sample N|all] [--skip-peer] [--skip-report] [--skip-startup] [--startup-only] [--report-only] [--no-cache] [--keep] [--no-docs] [--node-arg=FLAG …] [--render FILE]\n`);
+  process.stderr.write(`bench: ${msg}\nusage: npm run bench -- [--quick] [--latency MS] [--concurrency N] [--only ID,ID] [--days N] [--peer-sample N|all] [--skip-peer] [--skip-report] [--skip-startup] [--startup-only] [--org-accounts N] [--skip-org-report] [--report-only] [--no-cache] [--keep] [--no-docs] [--node-arg=FLAG …] [--render FILE]\n`);
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): Options {
   const quick = argv.includes('--quick');
-  const o: Options = { quick, latencyMs: quick ? 5 : 20, concurrency: 8, only: null, days: quick ? 7 : 365, peerSample: quick ? 1 : 25, skipPeer: false, skipReport: false, skipStartup: false, startupOnly: false, reportOnly: false, cache: true, keep: false, docs: !quick, nodeArgs: [] };
+  const o: Options = { quick, latencyMs: quick ? 5 : 20, concurrency: 8, only: null, days: quick ? 7 : 365, peerSample: quick ? 1 : 25, skipPeer: false, skipReport: false, skipStartup: false, startupOnly: false, orgAccounts: quick ? 5 : 100, reportOnly: false, cache: true, keep: false, docs: !quick, nodeArgs: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => argv[++i] ?? usage(`${a} needs a value`);
@@ -82,6 +87,8 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--skip-report') o.skipReport = true;
     else if (a === '--skip-startup') o.skipStartup = true;
     else if (a === '--startup-only') o.startupOnly = o.skipPeer = o.skipReport = true;
+    else if (a === '--org-accounts') o.orgAccounts = num(0);
+    else if (a === '--skip-org-report') o.orgAccounts = 0;
     else if (a === '--report-only') o.reportOnly = true;
     else if (a === '--no-cache') o.cache = false;
     else if (a === '--keep') o.keep = true;
@@ -210,6 +217,12 @@ async function main(): Promise<number> {
   goals.push({ goal: 'wall ≤ 1.5 × lower bound, every collector', target: '≤ 1.5', result: ww ? `over: ${rows.filter((r) => r.wallRatio > 1.5).map((r) => `${r.id} ${r.wallRatio}`).join(', ') || 'none'}` : 'n/a', met: ww ? rows.every((r) => r.wallRatio <= 1.5) : null });
   const wr = worst(rows, (r) => r.peakRssBytes ?? 0);
   goals.push({ goal: 'peak RSS of a collect ≤ 300 MB', target: '≤ 300 MB', result: wr ? `largest ${wr.id} ${mb(wr.peakRssBytes)}` : 'n/a', met: wr ? rows.every((r) => (r.peakRssBytes ?? 0) <= 300 * MB) : null });
+  let orgReport: OrgReportResult | null = null;
+  if (o.orgAccounts > 0 && !o.only && !o.startupOnly) {
+    orgReport = await benchOrgReport({ accounts: o.orgAccounts, days: o.days, cacheDir: path.join(benchDir, '.cache'), work: workDir, timeoutMs, log });
+    log(`org report: ${o.orgAccounts} accounts × ${o.days} days, first ${secs(orgReport.first.wallMs)} ${mb(orgReport.first.peakRssBytes)}, cached ${secs(orgReport.cached.wallMs)}`);
+    goals.push(...orgReportGoals(orgReport));
+  }
   goals.push({ goal: `peak RSS of the report over ${o.days} daily bundles ≤ 500 MB`, target: '≤ 500 MB', result: report ? mb(report.peakRssBytes) : 'not run', met: report ? (report.peakRssBytes ?? 0) <= 500 * MB : null });
   goals.push({ goal: `report over ${o.days} daily bundles ≤ 10 s`, target: '≤ 10 s', result: report ? secs(report.wallMs) : 'not run', met: report ? report.wallMs <= 10_000 : null });
   if (startup) goals.push(...startupGoals(startup));
@@ -224,6 +237,7 @@ async function main(): Promise<number> {
   goals.push({ goal: 'IAM + Secrets wall ≤ 0.5 × the AWS CLI\'s', target: '≤ 0.5', result: comparison ? `${comparison.ratio} (${secs(comparison.oursIamSecretsMs)} vs ${secs(comparison.cliIamSecretsMs)})` : 'not run', met: comparison ? comparison.ratio <= 0.5 : null });
 
   const regressions: string[] = [];
+  for (const run of orgReport ? [orgReport.first, orgReport.cached] : []) if (run.exitCode !== 0) regressions.push(`soc2 report over the organization's year exited ${run.exitCode}: ${String(run.filesChecked)}`);
   for (const r of rows) {
     if (r.callsRatio > 1.2) regressions.push(`${r.id}: ${r.calls.recorded} calls = ${r.callsRatio} × the minimum ${r.minimum} (> 1.2)`);
     if (r.exitCode !== 0 || r.status !== 'complete') regressions.push(`${r.id}: collect exited ${r.exitCode}, bundle ${r.status}${r.gapCount ? `, ${r.gapCount} gaps (first: ${r.gaps[0]?.api}: ${r.gaps[0]?.code})` : ''}`);
@@ -256,6 +270,7 @@ async function main(): Promise<number> {
     collectors: rows,
     skipped,
     report,
+    orgReport,
     peer,
     comparison,
     goals,

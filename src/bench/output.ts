@@ -4,6 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { CollectorRow } from './collectors.js';
 import type { PeerResult } from './peer.js';
 import type { ReportResult } from './report-phase.js';
+import type { OrgReportResult } from './org-report.js';
 import { startupMarkdown, type StartupResult } from './startup.js';
 
 export interface Goal {
@@ -32,6 +33,8 @@ export interface Results {
   regressions: string[];
   /** start-up of the bundled and the tsc build (src/bench/startup.ts); absent in older results */
   startup?: StartupResult | null;
+  /** `soc2 report` over an organization's year, first and with the verified-bundle cache (src/bench/org-report.ts) */
+  orgReport?: OrgReportResult | null;
 }
 
 export const MB = 1024 * 1024;

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
+  GetObjectAttributesCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -35,7 +36,8 @@ import { sha256File } from './hash.js';
 import { BUNDLE_ID, MANIFEST, SIGNATURE, isSafeRelativePath, type Manifest } from './manifest.js';
 import { latestBundle, readManifest } from './store.js';
 import { writeOnceSummary, type TrustedKey, type WriteOnceSummary } from './trust.js';
-import { verifyPath, type Problem, type VerifyResult } from './verify.js';
+import { checkChain, checkManifestBytes, verifyPath, verifyResultOf, type Checked, type Problem, type VerifyResult } from './verify.js';
+import { checkSignature } from './trust.js';
 
 export const DEFAULT_STREAM_FOLDER = '_default';
 const STREAM_FOLDER = /^(?:_default|[A-Za-z0-9][A-Za-z0-9._-]{0,62})$/;
@@ -123,6 +125,29 @@ export function createS3Client(o: { region?: string; env?: NodeJS.ProcessEnv; co
       return next(args);
     },
     { step: 'deserialize', name: 'soc2CountAttempts', priority: 'high' },
+  );
+  // S3 sends Last-Modified in RFC 7231 form; moto 5.2.1's GetObjectAttributes sends ISO 8601, which
+  // the SDK refuses ("Invalid RFC7231 date-time value"). The header is not used by soc2; an ISO value
+  // is rewritten to RFC 7231 before the SDK parses it (never the case against S3).
+  client.middlewareStack.add(
+    (next: any) => async (args: any) => {
+      const out = await next(args);
+      const h = out?.response?.headers as Record<string, string> | undefined;
+      const v = h?.['last-modified'];
+      if (v && /^\d{4}-\d{2}-\d{2}T/.test(v) && !Number.isNaN(Date.parse(v))) h!['last-modified'] = new Date(v).toUTCString();
+      return out;
+    },
+    { step: 'deserialize', name: 'soc2IsoLastModified', priority: 'low' },
+  );
+  // x-amz-object-attributes as the AWS CLI (botocore) sends it, "Checksum,ObjectSize": the SDK joins
+  // the list with ", ", which S3 accepts but moto 5.2.1 splits on "," alone, losing " ObjectSize"
+  client.middlewareStack.add(
+    (next: any) => async (args: any) => {
+      const h = args?.request?.headers as Record<string, string> | undefined;
+      if (h?.['x-amz-object-attributes']) h['x-amz-object-attributes'] = h['x-amz-object-attributes'].replace(/,\s+/g, ',');
+      return next(args);
+    },
+    { step: 'build', name: 'soc2ObjectAttributesList', priority: 'low' },
   );
   return { client, counter };
 }
@@ -807,46 +832,7 @@ export async function materializeEvidence(location: string, o: MaterializeOption
     const base = loc.prefix ? loc.prefix + '/' : '';
     const { keys } = await listKeys(client, loc.bucket, base, o.log).catch((e) => bucketError(loc, e));
 
-    // <stream folder>/<bundle id>/<path>
-    const bundles = new Map<string, { stream: string; files: Map<string, ListedKey> }>();
-    for (const k of keys.sort((a, b) => a.key.localeCompare(b.key))) {
-      const parts = k.key.slice(base.length).split('/');
-      if (parts.length < 3 || !STREAM_FOLDER.test(parts[0]!) || !BUNDLE_ID.test(parts[1]!)) continue;
-      const [folder, id] = parts as [string, string];
-      const rel = parts.slice(2).join('/');
-      let b = bundles.get(id);
-      if (!b) bundles.set(id, (b = { stream: folder, files: new Map() }));
-      else if (b.stream !== folder) {
-        p(id, undefined, `bundle id appears under streams ${b.stream} and ${folder}; only ${b.stream}'s copy is read`);
-        continue;
-      }
-      if (!isSafeRelativePath(rel)) {
-        p(id, rel, `object key ${JSON.stringify(k.key)} is not a safe path inside the bundle`);
-        continue;
-      }
-      b.files.set(rel, k);
-    }
-
-    const jobs: { id: string; rel: string; key: string }[] = [];
-    for (const [id, b] of bundles) {
-      const m = b.files.get(MANIFEST);
-      if (m?.deleted) {
-        // a plain DeleteObject is allowed even under Object Lock: it only stacks a delete marker, which hides the bundle
-        p(id, MANIFEST, `deleted after upload: a delete marker hides the bundle from readers (${m.versions - 1} earlier version(s) remain; remove the marker to restore it)`);
-        continue;
-      }
-      if (!m) {
-        unfinished.push({ bundle: id, stream: b.stream, message: `unfinished upload in S3: ${b.stream}/${id}/ has no ${MANIFEST}; not evidence, skipped (the next collect on a machine holding the bundle completes it)` });
-        continue;
-      }
-      for (const [rel, k] of b.files) {
-        if (k.deleted) p(id, rel, `deleted after upload (a delete marker hides it; ${k.versions - 1} earlier version(s) remain)`);
-        else {
-          if (k.versions > 1) p(id, rel, `overwritten after upload: the key has ${k.versions} versions, and a reader gets the newest`);
-          jobs.push({ id, rel, key: k.key });
-        }
-      }
-    }
+    const { bundles, jobs } = finishedBundles(keys, base, p, unfinished);
 
     const meta = new Map<string, ObjectMeta>();
     await mapPool(jobs, o.concurrency ?? 16, async (j) => {
@@ -907,8 +893,231 @@ export async function materializeEvidence(location: string, o: MaterializeOption
   }
 }
 
-/** `soc2 verify s3://bucket/prefix`: the S3-level checks, then the normal verify of the downloaded copy. */
-export async function verifyS3(location: string, o: MaterializeOptions & { trustedKeys?: TrustedKey[] } = {}): Promise<VerifyResult & { s3: TransferStats | null; notes: Problem[]; writeOnce: WriteOnceSummary | null }> {
+type ListedBundle = { stream: string; files: Map<string, ListedKey> };
+
+/**
+ * The listing grouped as <stream folder>/<bundle id>/<path>: every bundle, the objects of the finished
+ * ones to read (`jobs`), and the problems the listing alone shows (deleted, overwritten, unsafe keys,
+ * an id under two streams). A bundle folder without manifest.json goes to `unfinished`.
+ */
+function finishedBundles(keys: ListedKey[], base: string, p: (bundle: string, file: string | undefined, message: string) => void, unfinished: Materialized['unfinished']): { bundles: Map<string, ListedBundle>; jobs: { id: string; rel: string; key: string }[] } {
+  // <stream folder>/<bundle id>/<path>
+  const bundles = new Map<string, { stream: string; files: Map<string, ListedKey> }>();
+  for (const k of keys.sort((a, b) => a.key.localeCompare(b.key))) {
+    const parts = k.key.slice(base.length).split('/');
+    if (parts.length < 3 || !STREAM_FOLDER.test(parts[0]!) || !BUNDLE_ID.test(parts[1]!)) continue;
+    const [folder, id] = parts as [string, string];
+    const rel = parts.slice(2).join('/');
+    let b = bundles.get(id);
+    if (!b) bundles.set(id, (b = { stream: folder, files: new Map() }));
+    else if (b.stream !== folder) {
+      p(id, undefined, `bundle id appears under streams ${b.stream} and ${folder}; only ${b.stream}'s copy is read`);
+      continue;
+    }
+    if (!isSafeRelativePath(rel)) {
+      p(id, rel, `object key ${JSON.stringify(k.key)} is not a safe path inside the bundle`);
+      continue;
+    }
+    b.files.set(rel, k);
+  }
+
+  const jobs: { id: string; rel: string; key: string }[] = [];
+  for (const [id, b] of bundles) {
+    const m = b.files.get(MANIFEST);
+    if (m?.deleted) {
+      // a plain DeleteObject is allowed even under Object Lock: it only stacks a delete marker, which hides the bundle
+      p(id, MANIFEST, `deleted after upload: a delete marker hides the bundle from readers (${m.versions - 1} earlier version(s) remain; remove the marker to restore it)`);
+      continue;
+    }
+    if (!m) {
+      unfinished.push({ bundle: id, stream: b.stream, message: `unfinished upload in S3: ${b.stream}/${id}/ has no ${MANIFEST}; not evidence, skipped (the next collect on a machine holding the bundle completes it)` });
+      continue;
+    }
+    for (const [rel, k] of b.files) {
+      if (k.deleted) p(id, rel, `deleted after upload (a delete marker hides it; ${k.versions - 1} earlier version(s) remain)`);
+      else {
+        if (k.versions > 1) p(id, rel, `overwritten after upload: the key has ${k.versions} versions, and a reader gets the newest`);
+        jobs.push({ id, rel, key: k.key });
+      }
+    }
+  }
+  return { bundles, jobs };
+}
+
+export type S3VerifyResult = VerifyResult & {
+  s3: (TransferStats & { method: 'checksums' | 'download'; requests: Record<string, number> }) | null;
+  notes: Problem[];
+  /** null when retention was not read per object (verify by checksums without --require-object-lock) */
+  writeOnce: WriteOnceSummary | null;
+};
+
+/**
+ * `soc2 verify s3://bucket/prefix`: by default by S3's stored checksums (verifyS3ByChecksums: no
+ * artifact is downloaded); with `download`, every object is downloaded and hashed (verifyS3Download).
+ */
+export async function verifyS3(location: string, o: MaterializeOptions & { trustedKeys?: TrustedKey[]; download?: boolean } = {}): Promise<S3VerifyResult> {
+  return o.download ? verifyS3Download(location, o) : verifyS3ByChecksums(location, o);
+}
+
+/** Counts the requests a client sends, by operation (GetObject, GetObjectAttributes, …): the bench and tests read them. */
+function countRequests(client: S3Client): Record<string, number> {
+  const by: Record<string, number> = {};
+  client.middlewareStack.add(
+    (next: any, context: any) => async (args: any) => {
+      const op = String(context?.commandName ?? 'unknown').replace(/Command$/, '');
+      by[op] = (by[op] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'deserialize', name: 'soc2CountByOperation', priority: 'high' },
+  );
+  return by;
+}
+
+/** What S3 says of an object without sending its body: size, stored SHA-256 and, when asked, its retention. */
+interface ObjectAttrs {
+  bytes: number | null;
+  /** base64, as stored; null when the object has none */
+  sha256: string | null;
+  /** a multipart upload's checksum of checksums ("…-N"): not the SHA-256 of the object */
+  composite: boolean;
+  lock: { mode: string | null; until: Date | null } | null;
+}
+
+/**
+ * GetObjectAttributes (Checksum, ObjectSize) — or, when retention must be seen per object, HeadObject
+ * with ChecksumMode ENABLED, which carries the checksum, the size and the Object Lock headers in one
+ * request (GetObjectAttributes does not return retention).
+ */
+async function objectAttrs(client: S3Client, bucket: string, key: string, withRetention: boolean): Promise<ObjectAttrs> {
+  if (withRetention) {
+    const h = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }));
+    const sha = h.ChecksumSHA256 ?? null;
+    return { bytes: h.ContentLength ?? null, sha256: sha, composite: h.ChecksumType === 'COMPOSITE' || !!sha?.includes('-'), lock: { mode: h.ObjectLockMode ?? null, until: h.ObjectLockRetainUntilDate ?? null } };
+  }
+  const a = await client.send(new GetObjectAttributesCommand({ Bucket: bucket, Key: key, ObjectAttributes: ['Checksum', 'ObjectSize'] }));
+  const sha = a.Checksum?.ChecksumSHA256 ?? null;
+  return { bytes: a.ObjectSize ?? null, sha256: sha, composite: a.Checksum?.ChecksumType === 'COMPOSITE' || !!sha?.includes('-'), lock: null };
+}
+
+/**
+ * Verify by checksums: the listing's checks (versions, delete markers), then per finished bundle its
+ * manifest.json and manifest.sig downloaded (the signature needs their bytes), and for every other
+ * object only its attributes: the size and the SHA-256 S3 stored for it — S3 validates an uploaded
+ * x-amz-checksum-sha256 against the body and rejects a mismatch, so the stored checksum is the SHA-256
+ * of the stored bytes — compared with the manifest's. The manifest, signature and chain checks are the
+ * local verify's (verify.ts). No artifact body is downloaded.
+ */
+async function verifyS3ByChecksums(location: string, o: MaterializeOptions & { trustedKeys?: TrustedKey[] }): Promise<S3VerifyResult> {
+  const loc = parseS3Location(location)!;
+  const started = Date.now();
+  const trusted = o.trustedKeys ?? [];
+  const { client, counter } = createS3Client({ region: o.region, env: o.env });
+  const requests = countRequests(client);
+  const withRetention = !!o.requireObjectLock;
+  const problems: Problem[] = [];
+  const unfinished: Materialized['unfinished'] = [];
+  const p = (bundle: string, file: string | undefined, message: string) => problems.push({ bundle, ...(file ? { file } : {}), message: `S3: ${message}` });
+  try {
+    const base = loc.prefix ? loc.prefix + '/' : '';
+    const { keys } = await listKeys(client, loc.bucket, base, o.log).catch((e) => bucketError(loc, e));
+    const { bundles, jobs } = finishedBundles(keys, base, p, unfinished);
+    let bytesRead = 0;
+    // the small files the checks need, whole: manifest.json and manifest.sig of every finished bundle
+    const small = new Map<string, Buffer | { error: string }>();
+    const attrs = new Map<string, ObjectAttrs | { error: string }>();
+    await mapPool(jobs, o.concurrency ?? 16, async (j) => {
+      const at = `${j.id}/${j.rel}`;
+      try {
+        attrs.set(at, await objectAttrs(client, loc.bucket, j.key, withRetention));
+        if (j.rel === MANIFEST || j.rel === SIGNATURE) {
+          const b = await getObjectBytes(client, loc.bucket, j.key);
+          bytesRead += b.length;
+          small.set(at, b);
+        }
+      } catch (e) {
+        (attrs.has(at) ? small : attrs).set(at, { error: e instanceof ChecksumMismatch ? e.message : `cannot read ${j.key} (${describe(e)})` });
+      }
+    });
+
+    const checked: Checked[] = [];
+    const now = Date.now();
+    for (const [id, b] of bundles) {
+      if (!b.files.has(MANIFEST) || b.files.get(MANIFEST)!.deleted) continue;
+      const own: Problem[] = [];
+      const q = (message: string, file?: string) => own.push({ bundle: id, ...(file ? { file } : {}), message });
+      checked.push(checkRemoteBundle(id, b, small, attrs, q, trusted));
+      const m = checked.at(-1)!.manifest;
+      if (m && (m.stream ?? null) !== (b.stream === DEFAULT_STREAM_FOLDER ? null : b.stream)) p(id, MANIFEST, `stored under stream folder ${b.stream} but the manifest says stream ${JSON.stringify(m.stream ?? null)}`);
+      if (withRetention)
+        for (const rel of [...b.files.keys()].sort()) {
+          const a = attrs.get(`${id}/${rel}`);
+          if (!a || 'error' in a || !a.lock) continue;
+          if (!a.lock.mode || !a.lock.until) p(id, rel, 'object has no Object Lock retention (write-once storage is required)');
+          else if (typeof o.requireObjectLock === 'string' && a.lock.mode !== o.requireObjectLock) p(id, rel, `Object Lock mode is ${a.lock.mode}, not ${o.requireObjectLock}`);
+          else if (a.lock.until.getTime() < now) o.log?.info(`${id}/${rel}: Object Lock retention ended ${a.lock.until.toISOString()}`);
+        }
+      problems.push(...own);
+    }
+    checkChain(checked, problems);
+    const r = verifyResultOf(location, checked, problems, trusted, null);
+    const seen = [...attrs].flatMap(([k, a]) => ('error' in a || !a.lock ? [] : [{ bundle: k.slice(0, k.indexOf('/')), file: k.slice(k.indexOf('/') + 1), mode: a.lock.mode, until: a.lock.until }]));
+    return {
+      ...r,
+      writeOnce: withRetention ? writeOnceSummary(seen) : null,
+      s3: { method: 'checksums', objects: jobs.length, bytes: bytesRead, calls: counter.calls, ms: Date.now() - started, requests },
+      notes: unfinished.map((u) => ({ bundle: u.bundle, message: u.message })),
+    };
+  } catch (e) {
+    if (typeof (e as { exitCode?: unknown })?.exitCode === 'number') throw e;
+    throw new UsageError(`${location}: cannot read the evidence (${describe(e)})`);
+  } finally {
+    client.destroy();
+  }
+}
+
+/** One finished bundle in S3 checked from its manifest's bytes and its objects' attributes (see verifyS3ByChecksums). */
+function checkRemoteBundle(id: string, b: ListedBundle, small: Map<string, Buffer | { error: string }>, attrs: Map<string, ObjectAttrs | { error: string }>, p: (message: string, file?: string) => void, trusted: TrustedKey[]): Checked {
+  const result: Checked = { id, manifest: null, manifestSha256: null, signer: null, files: null };
+  const mBytes = small.get(`${id}/${MANIFEST}`) ?? attrs.get(`${id}/${MANIFEST}`);
+  if (!Buffer.isBuffer(mBytes)) {
+    p(`S3: ${mBytes && 'error' in mBytes ? mBytes.error : 'cannot be read'}`, MANIFEST);
+    return result;
+  }
+  result.manifestSha256 = createHash('sha256').update(mBytes).digest('hex');
+  const cm = checkManifestBytes(mBytes, id, p);
+  if (!cm) return result;
+  result.manifest = cm.manifest;
+  for (const [rel, exp] of cm.listed) {
+    const k = b.files.get(rel);
+    const a = attrs.get(`${id}/${rel}`);
+    if (!k || k.deleted) {
+      if (!k) p('file listed in the manifest is missing', rel);
+      continue; // a delete marker is already named by the listing
+    }
+    if (!a) continue;
+    if ('error' in a) p(`S3: ${a.error}`, rel);
+    else if (a.bytes !== null && a.bytes !== exp.bytes) p(`size changed: ${a.bytes} bytes, manifest says ${exp.bytes}`, rel);
+    else if (!a.sha256) p('S3: object has no SHA-256 checksum (x-amz-checksum-sha256), so it cannot be checked without its bytes (soc2 uploads every object with one; run verify --download)', rel);
+    else if (a.composite) p('S3: object has a composite (multipart) checksum, not the SHA-256 of the whole object; check it with verify --download', rel);
+    else if (a.sha256 !== b64(exp.sha256)) p("content changed: the SHA-256 checksum S3 stored for the object does not match the manifest's", rel);
+    else if (a.bytes === null) p('S3: the object size was not returned; check it with verify --download', rel);
+  }
+  const signed = cm.manifest.signing != null;
+  for (const rel of [...b.files.keys()].sort()) {
+    if (rel === MANIFEST || cm.listed.has(rel) || (rel === SIGNATURE && signed)) continue;
+    if (!b.files.get(rel)!.deleted) p('file is not listed in the manifest (added after the bundle was written)', rel);
+  }
+  const sigAt = small.get(`${id}/${SIGNATURE}`);
+  const sig = Buffer.isBuffer(sigAt) ? sigAt : null;
+  const sigProblem = !signed || !b.files.has(SIGNATURE) || sig ? null : `S3: ${sigAt && 'error' in sigAt ? sigAt.error : 'cannot be read'}`;
+  const cs = checkSignature(mBytes, cm.manifest, sig, sigProblem, trusted);
+  for (const x of cs.problems) p(x.message, x.file);
+  result.signer = cs.signer;
+  return result;
+}
+
+/** `soc2 verify s3://bucket/prefix --download`: the S3-level checks, then the normal verify of the downloaded copy. */
+async function verifyS3Download(location: string, o: MaterializeOptions & { trustedKeys?: TrustedKey[] }): Promise<S3VerifyResult> {
   const m = await materializeEvidence(location, { ...o, strict: false });
   try {
     const r = await verifyPath(m.dir, { trustedKeys: o.trustedKeys ?? [] });
@@ -921,7 +1130,7 @@ export async function verifyS3(location: string, o: MaterializeOptions & { trust
       trust: r.trust,
       ok: problems.length === 0,
       writeOnce: m.writeOnce,
-      s3: m.stats ? { ...m.stats } : null,
+      s3: m.stats ? { ...m.stats, method: 'download', requests: {} } : null,
       notes: m.unfinished.map((u) => ({ bundle: u.bundle, message: u.message })),
     };
   } finally {

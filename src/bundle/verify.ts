@@ -24,6 +24,7 @@ import {
 } from './manifest.js';
 import { openRefusal, READ_NO_FOLLOW, readRegularFileBounded, refusalText } from './store.js';
 import { checkChainSigning, checkSignature, trustSummary, type TrustedKey, type TrustSummary } from './trust.js';
+import { sameStamp, stampOf, type CacheEntry, type FileStamp, type VerifiedCache } from './verified-cache.js';
 
 export interface Problem {
   bundle: string;
@@ -34,28 +35,47 @@ export interface Problem {
 export interface VerifyResult {
   target: string;
   /** keyId: the key that signed the bundle (a trusted key in trusted mode), null when unsigned or not verified */
-  bundles: { id: string; status?: string; stream: string | null; signed: boolean; keyId: string | null; ok: boolean }[];
+  bundles: { id: string; status?: string; stream: string | null; signed: boolean; keyId: string | null; ok: boolean; files?: FilesChecked }[];
   problems: Problem[];
   trust: TrustSummary;
   ok: boolean;
+  /** the verified-bundle cache (verified-cache.ts): where it is, and how many bundles' files were hashed now or taken from it */
+  cache?: { dir: string; read: boolean; hashedNow: number; fromCache: number };
+}
+
+/**
+ * How a bundle's files were checked: hashed in this run (`now`), or found unchanged (same inode, size,
+ * mtime and ctime) since a run of `verifiedAt` hashed them (`cache`). The manifest, the walk for added
+ * files, the signature and the chain are checked in this run either way.
+ */
+export interface FilesChecked {
+  by: 'now' | 'cache';
+  verifiedAt: string;
 }
 
 export interface VerifyOptions {
   /** the keys the reader trusts; none = self-consistency only */
   trustedKeys?: TrustedKey[];
+  /** the verified-bundle cache: consulted when cache.read, and every bundle that verifies is recorded in it */
+  cache?: VerifiedCache | null;
+  now?: () => Date;
 }
 
-interface Checked {
+export interface Checked {
   id: string;
   manifest: Manifest | null;
   manifestSha256: string | null;
   signer: string | null;
+  files: FilesChecked | null;
 }
 
 const errCode = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
 
-function walk(root: string, rel: string, out: string[], problems: Problem[], bundle: string): void {
+/** Lists the bundle's files; `dirs` gets each directory's stamp, taken before it is listed (an entry added later changes it). */
+function walk(root: string, rel: string, out: string[], problems: Problem[], bundle: string, dirs: Record<string, FileStamp>): void {
   let entries: Dirent[];
+  const st = lstatSync(path.join(root, rel), { bigint: true, throwIfNoEntry: false });
+  if (st?.isDirectory()) dirs[rel] = stampOf(st);
   try {
     entries = readdirSync(path.join(root, rel), { withFileTypes: true });
   } catch (e) {
@@ -65,7 +85,7 @@ function walk(root: string, rel: string, out: string[], problems: Problem[], bun
   for (const e of entries) {
     const r = rel ? `${rel}/${e.name}` : e.name;
     if (e.isSymbolicLink()) problems.push({ bundle, file: r, message: 'is a symbolic link; bundles hold only regular files' });
-    else if (e.isDirectory()) walk(root, r, out, problems, bundle);
+    else if (e.isDirectory()) walk(root, r, out, problems, bundle, dirs);
     else if (e.isFile()) out.push(r);
     else problems.push({ bundle, file: r, message: 'is not a regular file' });
   }
@@ -87,7 +107,7 @@ const HASH_CHUNK = 256 * 1024;
  */
 const BUNDLES_IN_FLIGHT = 4;
 
-type Hashed = { sha256: string; bytes: number } | { refused: 'symlink' | 'not-regular' | 'missing' } | { refused: 'unreadable'; detail: string };
+type Hashed = { sha256: string; bytes: number; stamp: FileStamp } | { refused: 'symlink' | 'not-regular' | 'missing' } | { refused: 'unreadable'; detail: string };
 
 /** Runs `fn` with one of `n` read buffers; waits while all are in use. */
 function hashSlots(n: number): <T>(fn: (buf: Buffer) => Promise<T>) => Promise<T> {
@@ -118,7 +138,10 @@ async function hashRegularFile(abs: string, buf: Buffer): Promise<Hashed> {
     return openRefusal(e);
   }
   try {
-    if (!(await fh.stat()).isFile()) return { refused: 'not-regular' };
+    // stamped before reading: a write during or after the read changes the ctime, so the cache never
+    // vouches for bytes other than those hashed
+    const st = await fh.stat({ bigint: true });
+    if (!st.isFile()) return { refused: 'not-regular' };
     const h = createHash('sha256');
     let bytes = 0;
     for (;;) {
@@ -129,7 +152,7 @@ async function hashRegularFile(abs: string, buf: Buffer): Promise<Hashed> {
       // a short read of a regular file is its end: no extra round trip to read nothing
       if (bytesRead < buf.length) break;
     }
-    return { sha256: h.digest('hex'), bytes };
+    return { sha256: h.digest('hex'), bytes, stamp: stampOf(st) };
   } catch (e) {
     return { refused: 'unreadable', detail: errCode(e) };
   } finally {
@@ -137,45 +160,28 @@ async function hashRegularFile(abs: string, buf: Buffer): Promise<Hashed> {
   }
 }
 
-/** Checks one bundle; its problems are pushed to `problems` in a fixed order, whatever order its files hash in. */
-async function verifyBundle(dir: string, name: string, trusted: TrustedKey[], problems: Problem[], slot: ReturnType<typeof hashSlots>): Promise<Checked> {
-  const p = (message: string, file?: string) => problems.push({ bundle: name, ...(file ? { file } : {}), message });
-  const result: Checked = { id: name, manifest: null, manifestSha256: null, signer: null };
-  let st;
-  try {
-    st = lstatSync(dir);
-  } catch (e) {
-    p(`cannot be read (${errCode(e)})`);
-    return result;
-  }
-  if (st.isSymbolicLink()) {
-    p('bundle directory is a symbolic link');
-    return result;
-  }
-  const read = readRegularFileBounded(path.join(dir, MANIFEST), MAX_MANIFEST_BYTES);
-  if ('refused' in read) {
-    p(read.refused === 'missing' ? 'manifest is missing' : refusalText(read, '64 MiB'), MANIFEST);
-    return result;
-  }
-  const bytes = read.bytes;
-  result.manifestSha256 = createHash('sha256').update(bytes).digest('hex');
+/**
+ * The checks of a manifest's own bytes: JSON, format, id, files[] and artifacts[] agreeing, safe paths.
+ * Null when it cannot be read as a manifest at all (the problem is pushed through `p`). Shared by the
+ * local verify and the S3 verify by checksums (s3.ts).
+ */
+export function checkManifestBytes(bytes: Buffer, name: string, p: (message: string, file?: string) => void): { manifest: Manifest; listed: Map<string, { sha256: string; bytes: number }> } | null {
   let m: Manifest;
   try {
     m = JSON.parse(bytes.toString('utf8'));
     if (!m || typeof m !== 'object' || Array.isArray(m)) throw new Error('not an object');
   } catch (e) {
     p(`manifest is not valid JSON (${(e as Error).message.split('\n')[0]})`, MANIFEST);
-    return result;
+    return null;
   }
   if (m.format !== BUNDLE_FORMAT) p(`unknown format ${JSON.stringify(m.format)}; expected ${BUNDLE_FORMAT}`, MANIFEST);
   if (m.id !== name) p(`manifest id ${JSON.stringify(m.id)} does not match the directory name`, MANIFEST);
   if (!Array.isArray(m.files) || !Array.isArray(m.artifacts)) {
     p('manifest lacks files[] or artifacts[]', MANIFEST);
-    return result;
+    return null;
   }
   const shape = manifestShapeProblem(m);
   if (shape) p(`manifest is malformed: ${shape}`, MANIFEST);
-  result.manifest = m;
 
   const listed = new Map<string, { sha256: string; bytes: number }>();
   for (const f of m.files) {
@@ -196,13 +202,64 @@ async function verifyBundle(dir: string, name: string, trusted: TrustedKey[], pr
     else if (f.sha256 !== a.sha256 || f.bytes !== a.bytes) p('artifact entry and file entry disagree on size or SHA-256', a.path);
   }
   if (!listed.has(FINDINGS)) p('findings.json is not listed in the manifest', MANIFEST);
+  return { manifest: m, listed };
+}
 
-  const present: string[] = [];
-  walk(dir, '', present, problems, name);
+interface BundleContext {
+  trusted: TrustedKey[];
+  slot: ReturnType<typeof hashSlots>;
+  cache: VerifiedCache | null;
+  now: () => Date;
+}
+
+/** Checks one bundle; its problems are pushed to `problems` in a fixed order, whatever order its files hash in. */
+async function verifyBundle(dir: string, name: string, problems: Problem[], ctx: BundleContext): Promise<Checked> {
+  const { trusted, slot } = ctx;
+  const before = problems.length;
+  const p = (message: string, file?: string) => problems.push({ bundle: name, ...(file ? { file } : {}), message });
+  const result: Checked = { id: name, manifest: null, manifestSha256: null, signer: null, files: null };
+  let st;
+  try {
+    st = lstatSync(dir);
+  } catch (e) {
+    p(`cannot be read (${errCode(e)})`);
+    return result;
+  }
+  if (st.isSymbolicLink()) {
+    p('bundle directory is a symbolic link');
+    return result;
+  }
+  const read = readRegularFileBounded(path.join(dir, MANIFEST), MAX_MANIFEST_BYTES);
+  if ('refused' in read) {
+    p(read.refused === 'missing' ? 'manifest is missing' : refusalText(read, '64 MiB'), MANIFEST);
+    return result;
+  }
+  const bytes = read.bytes;
+  result.manifestSha256 = createHash('sha256').update(bytes).digest('hex');
+  const checkedManifest = checkManifestBytes(bytes, name, p);
+  if (!checkedManifest) return result;
+  const { manifest: m, listed } = checkedManifest;
+  result.manifest = m;
+
+  const rels = [...listed.keys()];
+  const signed = m.signing != null;
+  const entry = ctx.cache?.read ? ctx.cache.lookup(name, result.manifestSha256) : null;
+  const dirs: Record<string, FileStamp> = {};
+  let present: string[];
+  if (entry?.dirs && dirsUnchanged(dir, entry.dirs)) {
+    // no directory of the bundle gained, lost or renamed an entry since a walk found exactly these files
+    Object.assign(dirs, entry.dirs);
+    present = [MANIFEST, ...(signed ? [SIGNATURE] : []), ...rels];
+  } else {
+    present = [];
+    walk(dir, '', present, problems, name, dirs);
+  }
   const presentSet = new Set(present);
   // every listed file hashes at once (bounded by the shared slots); the problems follow the manifest's order
-  const rels = [...listed.keys()];
-  const hashed = await Promise.all(rels.map((rel) => (presentSet.has(rel) ? slot((buf) => hashRegularFile(path.join(dir, ...rel.split('/')), buf)) : null)));
+  const cached = entry && unchangedSinceVerified(entry, dir, rels, presentSet);
+  const hashed: (Hashed | null)[] = cached
+    ? rels.map((rel) => ({ ...listed.get(rel)!, stamp: cached.files[rel]! }))
+    : await Promise.all(rels.map((rel) => (presentSet.has(rel) ? slot((buf) => hashRegularFile(path.join(dir, ...rel.split('/')), buf)) : null)));
   rels.forEach((rel, i) => {
     const exp = listed.get(rel)!;
     const got = hashed[i];
@@ -211,7 +268,6 @@ async function verifyBundle(dir: string, name: string, trusted: TrustedKey[], pr
     else if (got.bytes !== exp.bytes) p(`size changed: ${got.bytes} bytes, manifest says ${exp.bytes}`, rel);
     else if (got.sha256 !== exp.sha256) p('content changed: SHA-256 does not match the manifest', rel);
   });
-  const signed = m.signing != null;
   for (const rel of present) {
     if (rel === MANIFEST || listed.has(rel)) continue;
     if (rel === SIGNATURE && signed) continue;
@@ -228,10 +284,42 @@ async function verifyBundle(dir: string, name: string, trusted: TrustedKey[], pr
   const checkedSig = checkSignature(bytes, m, sig, sigProblem, trusted);
   for (const q of checkedSig.problems) p(q.message, q.file);
   result.signer = checkedSig.signer;
+  if (cached) result.files = { by: 'cache', verifiedAt: cached.verifiedAt };
+  else {
+    const at = ctx.now();
+    result.files = { by: 'now', verifiedAt: at.toISOString() };
+    // only a bundle with no problem at all is vouched for
+    if (ctx.cache && problems.length === before) ctx.cache.record(name, result.manifestSha256!, Object.fromEntries(rels.map((rel, i) => [rel, (hashed[i] as { stamp: FileStamp }).stamp])), dirs, at);
+  }
   return result;
 }
 
-function checkChain(items: Checked[], problems: Problem[]): void {
+/**
+ * The cache entry when every listed file the walk found is still the inode that was hashed, with the
+ * same size, mtime and ctime (lstat: never through a symlink); null otherwise.
+ */
+function unchangedSinceVerified(e: CacheEntry, dir: string, rels: string[], present: Set<string>): CacheEntry | null {
+  if (Object.keys(e.files).length !== rels.length) return null;
+  for (const rel of rels) {
+    const was = e.files[rel];
+    if (!was || !present.has(rel)) return null;
+    const st = lstatSync(path.join(dir, ...rel.split('/')), { bigint: true, throwIfNoEntry: false });
+    if (!st?.isFile() || !sameStamp(was, stampOf(st))) return null;
+  }
+  return e;
+}
+
+/** Every directory recorded is still the same directory inode, with the same mtime and ctime. */
+function dirsUnchanged(dir: string, dirs: Record<string, FileStamp>): boolean {
+  if (!('' in dirs)) return false;
+  for (const [rel, was] of Object.entries(dirs)) {
+    const st = lstatSync(rel ? path.join(dir, ...rel.split('/')) : dir, { bigint: true, throwIfNoEntry: false });
+    if (!st?.isDirectory() || !sameStamp(was, stampOf(st))) return false;
+  }
+  return true;
+}
+
+export function checkChain(items: Checked[], problems: Problem[]): void {
   // bundles present but unreadable (their own problem says why): a link to one cannot be checked, but it is not missing
   const unread = new Set(items.filter((c) => !c.manifest).map((c) => c.id));
   const byStream = new Map<string, Checked[]>();
@@ -326,17 +414,17 @@ export async function verifyPath(target: string, opts: VerifyOptions = {}): Prom
   const abs = path.resolve(target);
   const checked: Checked[] = [];
   // one set of hash slots for the whole run: at most HASH_SLOTS files open at once, across bundles
-  const slot = hashSlots(HASH_SLOTS);
+  const ctx: BundleContext = { trusted, slot: hashSlots(HASH_SLOTS), cache: opts.cache ?? null, now: opts.now ?? (() => new Date()) };
   const layout = layoutOf(abs);
   problems.push(...layout.problems);
   if (layout.kind === 'bundle') {
-    checked.push(await verifyBundle(abs, path.basename(abs), trusted, problems, slot));
+    checked.push(await verifyBundle(abs, path.basename(abs), problems, ctx));
   } else if (layout.kind === 'evidence') {
     // bundles are checked a few at a time, each into its own list; the lists are joined in bundle order,
     // so the problems (and their order) are the same as checking one bundle after another
     const results = await mapPool(layout.complete, BUNDLES_IN_FLIGHT, async (id) => {
       const own: Problem[] = [];
-      return { own, checked: await verifyBundle(path.join(abs, id), id, trusted, own, slot) };
+      return { own, checked: await verifyBundle(path.join(abs, id), id, own, ctx) };
     });
     for (const r of results) {
       problems.push(...r.own);
@@ -344,8 +432,14 @@ export async function verifyPath(target: string, opts: VerifyOptions = {}): Prom
     }
     checkChain(checked, problems);
   }
+  return verifyResultOf(target, checked, problems, trusted, ctx.cache ? { dir: ctx.cache.dir, read: ctx.cache.read } : null);
+}
+
+/** The result of checked bundles and their problems: per bundle ok or not, the trust summary, the cache counts. */
+export function verifyResultOf(target: string, checked: Checked[], problems: Problem[], trusted: TrustedKey[], cache: { dir: string; read: boolean } | null): VerifyResult {
   const bad = new Set(problems.map((p) => p.bundle));
-  const bundles = checked.map((c) => ({ id: c.id, status: c.manifest?.status, stream: c.manifest?.stream ?? null, signed: !!c.manifest?.signing, keyId: c.signer, ok: !bad.has(c.id) }));
+  const bundles = checked.map((c) => ({ id: c.id, status: c.manifest?.status, stream: c.manifest?.stream ?? null, signed: !!c.manifest?.signing, keyId: c.signer, ok: !bad.has(c.id), ...(c.files ? { files: c.files } : {}) }));
+  const fromCache = checked.filter((c) => c.files?.by === 'cache').length;
   return {
     target,
     bundles,
@@ -353,5 +447,6 @@ export async function verifyPath(target: string, opts: VerifyOptions = {}): Prom
     problems: problems.map((q) => ({ ...q, bundle: printable(q.bundle), ...(q.file !== undefined ? { file: printable(q.file) } : {}), message: printable(q.message) })),
     trust: trustSummary(bundles, trusted),
     ok: problems.length === 0,
+    ...(cache ? { cache: { ...cache, hashedNow: checked.filter((c) => c.files?.by === 'now').length, fromCache } } : {}),
   };
 }

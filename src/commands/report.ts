@@ -4,6 +4,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { listBundleDirs, readManifest } from '../bundle/store.js';
 import type { TrustedKey } from '../bundle/trust.js';
+import { openVerifiedCache } from '../bundle/verified-cache.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { CATEGORIES } from '../config/schema.js';
 import { ExitCode, UsageError, VerificationError } from '../core/errors.js';
@@ -38,6 +39,8 @@ export interface ReportOptions {
   /** trusted Ed25519 public key files (--public-key, repeatable); default signing.trustedKeys */
   publicKey?: string[];
   requireObjectLock?: boolean;
+  /** commander's --no-cache: false re-hashes every bundle (and refreshes the verified-bundle cache) */
+  cache?: boolean;
   /** responses.yaml (default: the config's report.responses) */
   responses?: string;
   json?: boolean;
@@ -172,6 +175,7 @@ async function reportFrom(
     sampling: sample,
     now: now(),
     trustedKeys: c.trustedKeys,
+    verifiedCache: openVerifiedCache({ trustedKeyIds: c.trustedKeys.map((k) => k.keyId), read: o.cache !== false }),
     writeOnce: c.writeOnce,
     eventChecks: c.eventChecks,
     ...(c.responses ? { responses: c.responses } : {}),

@@ -10,6 +10,7 @@ import { FINDINGS, MANIFEST, manifestShapeProblem, type Manifest } from '../bund
 import { listBundleDirs, readManifest } from '../bundle/store.js';
 import type { TrustedKey } from '../bundle/trust.js';
 import { verifyPath, type Problem } from '../bundle/verify.js';
+import type { VerifiedCache } from '../bundle/verified-cache.js';
 import { UsageError } from '../core/errors.js';
 import { printable } from '../core/log.js';
 import { toolVersion } from '../core/paths.js';
@@ -69,6 +70,8 @@ export interface ReportInput {
   now?: Date;
   /** the keys the reader trusts (none: self-consistency only, which fails signed evidence) */
   trustedKeys?: TrustedKey[];
+  /** the verified-bundle cache (src/bundle/verified-cache.ts); none: every file is hashed and nothing recorded */
+  verifiedCache?: VerifiedCache | null;
   /** S3 Object Lock seen per object when the evidence was read from s3:// */
   writeOnce?: Integrity['writeOnce'];
   /** management responses to exceptions (src/report/responses.ts) and after how many days one is due */
@@ -133,7 +136,7 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
   // 1. integrity: `soc2 verify` over the evidence dir (the chain needs the neighbours); problems of
   //    bundles outside the window are reported but do not fail the report.
   const trustedKeys = input.trustedKeys ?? [];
-  const verified = await verifyPath(evidenceDir, { trustedKeys });
+  const verified = await verifyPath(evidenceDir, { trustedKeys, cache: input.verifiedCache ?? null });
   const integrity = integrityOf(verified, { inWindow: inRequestedWindow(input.window), partial, trustedKeys, allowUnverified: input.allowUnverified, writeOnce: input.writeOnce ?? { source: 'local' } });
   const problems = integrity.problems;
   const badBundles = new Set(problems.map((p) => p.bundle));

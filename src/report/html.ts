@@ -5,7 +5,7 @@ import type { ControlReport, CriterionReport, DayStatus, EvidenceStatus, Excepti
 import path from 'node:path';
 import { scopeLabel } from './aggregate.js';
 import { h, hrefOf } from './escape.js';
-import { integrityLine, keyCounts, writeOnceLine } from './integrity.js';
+import { filesCheckedLine, integrityLine, keyCounts, writeOnceLine } from './integrity.js';
 import { vendorsHtml } from './vendors-render.js';
 
 export interface HtmlOptions {
@@ -331,6 +331,7 @@ ${stat('Secret rotations', num(s.populations.secretRotations), m.populations.sec
 <dt>Trust services categories</dt><dd>${h(m.scope.join(', '))}</dd>
 <dt>Integrity</dt><dd>${ig.ok && ig.trust.mode === 'trusted' ? badge('pass') : badge('fail')} ${h(integrityLine(ig))}</dd>
 <dt>Write-once storage</dt><dd>${h(writeOnceLine(ig))}</dd>
+<dt>Files checked</dt><dd>${h(filesCheckedLine(ig))}</dd>
 <dt>Controls</dt><dd>${num(s.controls.total)} (register <code>${h(s.register)}</code>), judged over the whole period: ${num(s.controls.effective)} operated effectively every day, ${num(s.controls.deviations)} with deviations, ${num(s.controls.notTested)} not tested on some days, ${num(s.controls.notApplicable)} with nothing expected, ${num(s.controls.due)} with manual evidence not yet due, ${num(s.controls.manual)} manual only</dd>
 <dt>Criteria in scope</dt><dd>${num(s.criteria.inScope)}, concluded over the period from their controls: ${num(s.criteria.pass)} effective every day, ${num(s.criteria.fail)} with deviations, ${num(s.criteria.notTested)} not tested on some days, ${num(s.criteria.collected)} with evidence but no control testing it, ${num(s.criteria.noEvidence)} mapped but without evidence, ${num(s.criteria.due)} tested by manual evidence not yet due, ${num(s.criteria.manual)} needing manual evidence</dd>
 <dt>Collected by</dt><dd>soc2 ${h(s.toolVersions.join(', ') || '—')}</dd>
@@ -556,6 +557,7 @@ ${pop(P.secretRotations, ['Rotated at', 'Secret', 'Account / region', 'Previous 
   );
 
   // appendix
+  const cachedAt = new Map(ig.filesChecked.cached.map((c) => [c.bundle, c.verifiedAt]));
   const appendix = section(
     'bundles',
     'Appendix: bundles and integrity',
@@ -563,7 +565,7 @@ ${pop(P.secretRotations, ['Rotated at', 'Secret', 'Account / region', 'Previous 
 ${ig.outsideWindow.length ? `<h3>Problems in bundles outside the window</h3>${table(['Bundle', 'File', 'Problem'], ig.outsideWindow.map((p) => [`<code>${h(p.bundle)}</code>`, p.file ? `<code>${h(p.file)}</code>` : '', h(p.message)]), { max: 50 })}` : ''}
 <h3>Bundles in the window (${num(m.bundles.length)})</h3>
 ${table(
-  ['Bundle', 'Day', 'Status', 'Findings (pass/fail/error)', 'Signed', 'Verified', 'manifest.json SHA-256'],
+  ['Bundle', 'Day', 'Status', 'Findings (pass/fail/error)', 'Signed', 'Verified', 'Files hashed', 'manifest.json SHA-256'],
   m.bundles.map((b) => [
     `<code>${h(b.id)}</code>`,
     day(b.date),
@@ -571,6 +573,7 @@ ${table(
     `${num(b.findings.pass)} / ${num(b.findings.fail)} / ${num(b.findings.error)}`,
     b.signed ? 'yes' : 'no',
     b.verified ? 'yes' : '<b>NO</b>',
+    cachedAt.has(b.id) ? `cache, ${ts(cachedAt.get(b.id)!)}` : 'now',
     sha(b.manifest.sha256),
   ]),
   { max: 400, num: [3] },

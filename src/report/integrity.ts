@@ -5,7 +5,7 @@
 import { PARTIAL_SUFFIX } from '../bundle/manifest.js';
 import { trustSummary, type TrustedKey } from '../bundle/trust.js';
 import type { Problem, VerifyResult } from '../bundle/verify.js';
-import type { Integrity } from './model.js';
+import type { FilesCheckedSummary, Integrity } from './model.js';
 
 const CHECKS =
   'size and SHA-256 of every file against its manifest, files missing or added, symbolic links and other non-regular files, unsafe paths, the hash chain between consecutive bundles, and that signatures neither stop nor change key along a chain; every file the report reads is hashed again as it is read.';
@@ -49,7 +49,21 @@ export function integrityOf(verified: VerifyResult, o: { inWindow: (bundle: stri
     outsideWindow: outside,
     allowUnverified: o.allowUnverified,
     stamp: null,
+    filesChecked: filesCheckedOf(verified, windowBundles),
   };
+}
+
+function filesCheckedOf(verified: VerifyResult, windowBundles: VerifyResult['bundles']): FilesCheckedSummary {
+  const cached = windowBundles.filter((b) => b.files?.by === 'cache').map((b) => ({ bundle: b.id, verifiedAt: b.files!.verifiedAt }));
+  return { cacheDir: verified.cache?.read ? verified.cache.dir : null, hashedNow: windowBundles.length - cached.length, fromCache: cached.length, cached };
+}
+
+/** One line on how the files were checked: all hashed now, or some found unchanged since an earlier run. */
+export function filesCheckedLine(ig: Pick<Integrity, 'filesChecked'>): string {
+  const f = ig.filesChecked;
+  if (!f.fromCache) return `every file of the ${f.hashedNow} bundle(s) hashed in this run${f.cacheDir ? '' : ' (verified-bundle cache not used)'}`;
+  const at = f.cached.map((c) => c.verifiedAt).sort();
+  return `${f.hashedNow} bundle(s) hashed in this run; ${f.fromCache} from the verified-bundle cache (${f.cacheDir}): their files are the same inodes, sizes, mtimes and ctimes as when hashed between ${at[0]} and ${at.at(-1)}; manifests, signatures and the chain were checked in this run`;
 }
 
 /** The stamp every page carries when integrity is not established (only with --allow-unverified). */

@@ -2,7 +2,7 @@
 // goes through md().
 import { scopeLabel } from './aggregate.js';
 import { md } from './escape.js';
-import { integrityLine, writeOnceLine } from './integrity.js';
+import { filesCheckedLine, integrityLine, writeOnceLine } from './integrity.js';
 import type { EvidenceStatus, FileRef, Population, ReportModel } from './model.js';
 
 const pct = (r: number | null) => (r === null ? '—' : `${(r * 100).toFixed(r === 1 || r === 0 ? 0 : 1)}%`);
@@ -40,6 +40,7 @@ export function renderMarkdown(m: ReportModel): string {
         ['Scope', md(m.scope.join(', '))],
         ['Integrity', m.integrity.ok && m.integrity.trust.mode === 'trusted' ? md(integrityLine(m.integrity)) : `**${md(integrityLine(m.integrity))}**`],
         ['Write-once storage', md(writeOnceLine(m.integrity))],
+        ['Files checked', md(filesCheckedLine(m.integrity))],
         ['Bundles', `${s.bundles} (${s.complete} complete, ${s.partial} partial, ${s.failed} failed)`],
         ['Days with a complete bundle', `${s.daysWithCompleteBundle} of ${s.days}`],
         ['Controls (over the period)', `${s.controls.total}: ${s.controls.effective} effective every day, ${s.controls.deviations} with deviations, ${s.controls.notTested} not tested on some days, ${s.controls.notApplicable} nothing expected, ${s.controls.manual} manual only (register ${code(s.register)})`],
@@ -211,7 +212,8 @@ export function renderMarkdown(m: ReportModel): string {
   L.push('## Appendix: bundles', '');
   if (stamp) L.push(stamp);
   L.push(md(m.integrity.method), '');
-  L.push(table(['Bundle', 'Day', 'Status', 'Signed', 'Verified', 'manifest.json SHA-256'], m.bundles.map((b) => [code(b.id), b.date, b.status, b.signed ? 'yes' : 'no', b.verified ? 'yes' : '**NO**', code(b.manifest.sha256)])));
+  const cachedAt = new Map(m.integrity.filesChecked.cached.map((c) => [c.bundle, c.verifiedAt]));
+  L.push(table(['Bundle', 'Day', 'Status', 'Signed', 'Verified', 'Files hashed', 'manifest.json SHA-256'], m.bundles.map((b) => [code(b.id), b.date, b.status, b.signed ? 'yes' : 'no', b.verified ? 'yes' : '**NO**', cachedAt.has(b.id) ? `cache (${cachedAt.get(b.id)})` : 'now', code(b.manifest.sha256)])));
   L.push('', ...ipeLines(m));
   return L.join('\n') + '\n';
 }

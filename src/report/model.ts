@@ -74,6 +74,21 @@ export interface Integrity {
   allowUnverified: boolean;
   /** the stamp printed on every output when ok is false; null when ok */
   stamp: string | null;
+  /**
+   * whose files were hashed in this run and whose were found unchanged since an earlier run hashed them
+   * (the verified-bundle cache, src/bundle/verified-cache.ts); manifests, signatures and the chain are
+   * checked in every run
+   */
+  filesChecked: FilesCheckedSummary;
+}
+
+export interface FilesCheckedSummary {
+  /** the cache directory, null when the cache was not used (--no-cache still refreshes it) */
+  cacheDir: string | null;
+  hashedNow: number;
+  fromCache: number;
+  /** the window's bundles checked from the cache, and when their files were hashed */
+  cached: { bundle: string; verifiedAt: string }[];
 }
 
 export interface GapRow {

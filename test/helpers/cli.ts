@@ -19,6 +19,8 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
   for (const [k, v] of Object.entries(process.env)) if (!/^(AWS_|MLFLOW_|GOOGLE_|DATABRICKS_|SOC2_|GITHUB_|GITLAB_|CI$)/.test(k)) env[k] = v;
   env.AWS_EC2_METADATA_DISABLED = 'true';
   env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  // the verified-bundle cache of a child CLI stays out of the developer's ~/.cache
+  env.SOC2_CACHE_DIR = path.join(os.tmpdir(), 'soc2-test-cache');
   for (const [k, v] of Object.entries(extra)) if (v !== undefined) env[k] = v;
   return env;
 }
