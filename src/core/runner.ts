@@ -7,7 +7,7 @@ import path from 'node:path';
 import { CONFIG_FORMAT, expectedUnits, redactedConfig, type StoredConfig } from '../config/expected.js';
 import type { LoadedConfig } from '../config/load.js';
 import { acquireLock } from '../bundle/lock.js';
-import { BUNDLE_FORMAT, CONFIG_FILE, PARTIAL_SUFFIX, type ArtifactEntry, type BundleStatus, type CollectorEntry, type Identity, type Manifest } from '../bundle/manifest.js';
+import { BUNDLE_FORMAT, CONFIG_FILE, PARTIAL_SUFFIX, type AccountEntry, type ArtifactEntry, type BundleStatus, type CollectorEntry, type Identity, type Manifest } from '../bundle/manifest.js';
 import type { SigningKey } from '../bundle/sign.js';
 import { artifactReader, latestBundle, listQuarantine, sweepPartials } from '../bundle/store.js';
 import { BundleWriter } from '../bundle/writer.js';
@@ -15,7 +15,7 @@ import { clearPending, listPending, pendingContent, PENDING, type PendingEntry }
 import type { Mappings } from '../mapping/index.js';
 import { ChainError, describeError } from './errors.js';
 import { EvidenceHistory } from './history.js';
-import { dependencyOrder, producersOf } from './order.js';
+import { dependencyDepth, dependencyOrder, producersOf } from './order.js';
 import { mapPool } from './pool.js';
 import { redactString } from './redact.js';
 import { paginator } from './paginate.js';
@@ -201,10 +201,12 @@ async function collectInto(
       for (const t of src.targets(c.meta.scope)) tasks.push({ c, src, t });
     }
   }
+  accountMajor(tasks, dependencyDepth(selected));
   for (const t of tasks) remaining.set(t.c.meta.id, remaining.get(t.c.meta.id)! + 1);
   for (const [cid, n] of remaining) if (n === 0) finished.get(cid)!.resolve();
   if (selected.length && prepared.length === 0) o.log.warn('no sources configured for the selected collectors');
 
+  const perAccount = new Map<string, AccountTiming>();
   const signal = o.signal ?? new AbortController().signal;
   // every collector and SDK call listens on this one signal: not a leak, so no listener warning
   setMaxListeners(0, signal);
@@ -221,6 +223,7 @@ async function collectInto(
 
   async function runTask(c: Collector, src: PreparedSource, t: PreparedTarget): Promise<void> {
     const started = Date.now();
+    const timing = src.accountStats && t.scope.account ? accountTiming(perAccount, src.name, t.scope.account, o.now()) : null;
     const counter = { calls: 0, retries: 0 };
     const gaps: Gap[] = [];
     const scopeLabel = Object.entries(t.scope).map(([k, v]) => `${k}=${v}`).join(' ');
@@ -280,6 +283,12 @@ async function collectInto(
       apiCalls: counter.calls,
       retries: counter.retries,
     });
+    if (timing) {
+      timing.end = o.now();
+      timing.endMs = Date.now();
+      timing.calls += counter.calls;
+      timing.retries += counter.retries;
+    }
     // checks read what was just written (re-hashing it), from the partial dir
     const reader = ctx.written;
     // one memo per collector × target: checks reading the same large artifact share one pass over it
@@ -305,6 +314,7 @@ async function collectInto(
       }
     }
   }
+  const accounts = accountEntries(perAccount, prepared);
   for (const p of prepared) await p.close();
   // a full disk is not a gap of the source: the run stops, with one line naming the path
   if (writer.diskFull) throw writer.diskFull;
@@ -323,11 +333,63 @@ async function collectInto(
   const status: BundleStatus = !anyGap ? 'complete' : writer.artifacts.length > 0 ? 'partial' : 'failed';
   const common = manifestFields({ id, stream, loaded: o.loaded, startedAt, finishedAt: o.now(), prev, signKey: o.signKey });
   const { manifest, dir } = await writer.finalize(
-    { ...common.head, status, config: { ...common.config, path: CONFIG_FILE }, identity, collectors: entries, findings: { path: 'findings.json', summary }, ...common.tail },
+    { ...common.head, status, config: { ...common.config, path: CONFIG_FILE }, identity, collectors: entries, ...(accounts.length ? { accounts } : {}), findings: { path: 'findings.json', summary }, ...common.tail },
     o.signKey,
   );
   clearPending(taken);
   return { dir, manifest, findings };
+}
+
+/** One account's collection so far: from its first task's start to its last task's end. */
+interface AccountTiming {
+  source: string;
+  account: string;
+  start: Date;
+  end: Date;
+  startMs: number;
+  endMs: number;
+  calls: number;
+  retries: number;
+}
+
+function accountTiming(all: Map<string, AccountTiming>, source: string, account: string, now: Date): AccountTiming {
+  const key = `${source}\0${account}`;
+  let t = all.get(key);
+  if (!t) all.set(key, (t = { source, account, start: now, end: now, startMs: Date.now(), endMs: Date.now(), calls: 0, retries: 0 }));
+  return t;
+}
+
+/** The manifest's `accounts[]`: each organization account's timing, calls and throttled answers. */
+function accountEntries(all: Map<string, AccountTiming>, prepared: PreparedSource[]): AccountEntry[] {
+  return [...all.values()]
+    .map((t) => {
+      const stats = prepared.find((p) => p.name === t.source && p.kind === 'aws')?.accountStats?.(t.account);
+      return {
+        source: t.source,
+        account: t.account,
+        startedAt: t.start.toISOString(),
+        finishedAt: t.end.toISOString(),
+        durationMs: t.endMs - t.startMs,
+        apiCalls: t.calls,
+        retries: t.retries,
+        throttled: stats?.throttled ?? 0,
+        lowestConcurrency: stats?.lowest ?? 0,
+      };
+    })
+    .sort((a, b) => a.source.localeCompare(b.source) || a.account.localeCompare(b.account));
+}
+
+/**
+ * Runs an organization account by account: within one dependency depth (producers before their readers,
+ * so a reader never waits on a producer queued behind it), an account's tasks are taken together, so it
+ * finishes before the pool moves far on, instead of every account waiting for the last collector.
+ */
+function accountMajor(tasks: { c: Collector; t: PreparedTarget }[], depth: Map<string, number>): void {
+  const rank = new Map<string, number>();
+  for (const { t } of tasks) if (t.scope.account !== undefined && !rank.has(t.scope.account)) rank.set(t.scope.account, rank.size);
+  const keyed = tasks.map((task, i) => ({ task, i, d: depth.get(task.c.meta.id) ?? 0, r: rank.get(task.t.scope.account ?? '') ?? 0 }));
+  keyed.sort((a, b) => a.d - b.d || a.r - b.r || a.i - b.i);
+  keyed.forEach((k, i) => (tasks[i] = k.task));
 }
 
 /** Copies every pending manual evidence file into the bundle; one whose copy changed stays pending, with a warning. */
