@@ -5,6 +5,7 @@ import type { CollectorRow } from './collectors.js';
 import type { PeerResult } from './peer.js';
 import type { ReportResult } from './report-phase.js';
 import { startupMarkdown, type StartupResult } from './startup.js';
+import { organizationMarkdown, type OrganizationResult } from './organization.js';
 
 export interface Goal {
   goal: string;
@@ -32,6 +33,8 @@ export interface Results {
   regressions: string[];
   /** start-up of the bundled and the tsc build (src/bench/startup.ts); absent in older results */
   startup?: StartupResult | null;
+  /** the organization case (src/bench/organization.ts); absent in older results */
+  organization?: OrganizationResult | null;
 }
 
 export const MB = 1024 * 1024;
@@ -97,6 +100,7 @@ export function markdown(r: Results): string {
     out.push(`AWS CLI peer not run: ${r.peer.reason}.`);
   }
   if (r.startup) out.push('', startupMarkdown(r.startup).trimEnd());
+  if (r.organization) out.push('', organizationMarkdown(r.organization).trimEnd());
   out.push('');
   out.push('| goal | target | result | met |');
   out.push('|---|---|---|---|');
