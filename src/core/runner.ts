@@ -2,7 +2,7 @@
 // never stops the others), run checks, and publish one bundle.
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { CONFIG_FORMAT, expectedUnits, redactedConfig, type StoredConfig } from '../config/expected.js';
 import type { LoadedConfig } from '../config/load.js';
@@ -11,6 +11,7 @@ import { BUNDLE_FORMAT, CONFIG_FILE, PARTIAL_SUFFIX, type AccountEntry, type Art
 import type { SigningKey } from '../bundle/sign.js';
 import { artifactReader, latestBundle, listQuarantine, sweepPartials } from '../bundle/store.js';
 import { BundleWriter } from '../bundle/writer.js';
+import { FindingSpill } from '../bundle/findings-spill.js';
 import { clearPending, listPending, pendingContent, PENDING, type PendingEntry } from '../bundle/manual.js';
 import type { Mappings } from '../mapping/index.js';
 import { ChainError, describeError } from './errors.js';
@@ -161,10 +162,22 @@ export async function runCollection(o: RunOptions): Promise<RunResult> {
   }
 }
 
-async function collectInto(
+async function collectInto(o: RunOptions, writer: BundleWriter, b: Parameters<typeof collectWith>[2]): Promise<RunResult> {
+  // findings go to disk as each check ends (an organization has tens of thousands); findings.json is
+  // streamed from there at the end
+  const findings = new FindingSpill(path.join(writer.partialDir, '.findings.spill'));
+  try {
+    return await collectWith(o, writer, b, findings);
+  } finally {
+    findings.close();
+  }
+}
+
+async function collectWith(
   o: RunOptions,
   writer: BundleWriter,
   b: { id: string; startedAt: Date; stream: string | null; prev: { id: string; manifestSha256: string } | null; previousDirs: string[] },
+  findings: FindingSpill,
 ): Promise<RunResult> {
   const { config } = o.loaded;
   const { id, startedAt, stream, prev } = b;
@@ -189,7 +202,6 @@ async function collectInto(
   }
 
   const entries: CollectorEntry[] = [];
-  const findings: Finding[] = [];
   const tasks: { c: Collector; src: PreparedSource; t: PreparedTarget }[] = [];
   for (const c of selected) {
     for (const src of prepared.filter((p) => p.kind === c.meta.source)) {
@@ -248,7 +260,7 @@ async function collectInto(
       signal,
       paginate: paginator,
       artifacts: sink,
-      written: artifactReader(writer.partialDir, () => writer.artifacts, prefix),
+      written: artifactReader(writer.partialDir, writer.artifactsIn(prefix), prefix),
       previous: history.previous(who, prefix),
       baseline: (kind) => history.baseline(who, prefix, kind),
       run: runArtifacts(writer.partialDir, () => writer.artifacts, c),
@@ -299,18 +311,18 @@ async function collectInto(
       return p as Promise<T>;
     };
     for (const check of c.checks) {
-      const paths = writer.artifacts.filter((a) => a.path.startsWith(prefix + '/') && check.reads.includes(a.kind)).map((a) => a.path);
+      const paths = writer.artifactsIn(prefix).filter((a) => check.reads.includes(a.kind)).map((a) => a.path);
       const base = { check: check.id, title: check.title, severity: check.severity, criteria: o.mappings.checks[check.id]?.criteria ?? [], collector: c.meta.id, source: src.name, scope: t.scope, artifacts: paths, ...(check.exceptions === 'event' ? { exceptionType: 'event' as const } : {}) };
       const missing = check.reads.filter((k) => !reader.complete(k));
       if (missing.length) {
-        findings.push({ ...base, status: 'error', summary: `evidence incomplete, cannot evaluate: ${missing.map((k) => whyIncomplete(writer.artifacts, prefix, k)).join('; ')}`, exceptions: [] });
+        findings.add({ ...base, status: 'error', summary: `evidence incomplete, cannot evaluate: ${missing.map((k) => whyIncomplete(writer.artifactsIn(prefix), prefix, k)).join('; ')}`, exceptions: [] });
         continue;
       }
       try {
         const r = await check.run({ target: t.target, source: src.settings, settings: o.loaded.settings[c.meta.id], now: o.now(), artifacts: reader, memo });
-        findings.push({ ...base, status: r.status, summary: r.summary, exceptions: r.exceptions ?? [] });
+        findings.add({ ...base, status: r.status, summary: r.summary, exceptions: r.exceptions ?? [] });
       } catch (e) {
-        findings.push({ ...base, status: 'error', summary: `check failed to run: ${redactString(describeError(e).message)}`, exceptions: [] });
+        findings.add({ ...base, status: 'error', summary: `check failed to run: ${redactString(describeError(e).message)}`, exceptions: [] });
       }
     }
   }
@@ -322,12 +334,11 @@ async function collectInto(
   // manual evidence added since the last bundle (soc2 evidence add, without --now) goes into this one
   const taken = await takePending(o, writer);
 
-  findings.sort((a, b) => a.check.localeCompare(b.check) || a.source.localeCompare(b.source) || JSON.stringify(a.scope).localeCompare(JSON.stringify(b.scope)));
   entries.sort((a, b) => a.id.localeCompare(b.id) || a.source.localeCompare(b.source) || JSON.stringify(a.scope).localeCompare(JSON.stringify(b.scope)));
-  await writer.writeFindings(findings);
+  await writer.writeFindingsFrom(findings.chunks());
+  findings.close();
   await writer.writeConfig(storedConfig(o));
-  const summary: Record<FindingStatus, number> = { pass: 0, fail: 0, error: 0, not_applicable: 0 };
-  for (const f of findings) summary[f.status]++;
+  const summary: Record<FindingStatus, number> = { ...findings.summary };
   // failed = nothing at all was collected; partial = some evidence, with gaps
   const anyGap = entries.some((e) => e.status === 'error');
   const status: BundleStatus = !anyGap ? 'complete' : writer.artifacts.length > 0 ? 'partial' : 'failed';
@@ -337,7 +348,14 @@ async function collectInto(
     o.signKey,
   );
   clearPending(taken);
-  return { dir, manifest, findings };
+  return {
+    dir,
+    manifest,
+    // read back when asked (soc2 demo tallies them): the run never holds them all
+    get findings(): Finding[] {
+      return JSON.parse(readFileSync(path.join(dir, manifest.findings.path), 'utf8')) as Finding[];
+    },
+  };
 }
 
 /** One account's collection so far: from its first task's start to its last task's end. */
