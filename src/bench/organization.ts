@@ -10,7 +10,7 @@ import type { Manifest } from '../bundle/manifest.js';
 import { scaledOrganization, startAwsSandbox, type AwsSandbox, type ScaledOrganization } from '../sandbox/aws/index.js';
 import { AWS_RATE_LIMITS, iamCost, secretsCost, type CostParams } from './company.js';
 import { runMeasured, treeSize } from './measure.js';
-import { ACCESS_KEY_ID, SECRET_ACCESS_KEY } from './company.js';
+import { awsChildEnv } from './world.js';
 
 export const ORG_COLLECTORS = ['aws-iam', 'aws-secrets-manager'];
 export const ORG_REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
@@ -44,16 +44,18 @@ export interface OrgRow {
 
 export interface StreamsResult {
   jobs: { stream: string; accounts: number; exitCode: number | null; wallMs: number; peakRssBytes: number | null }[];
-  report: { exitCode: number | null; wallMs: number; cpuMs: number | null; peakRssBytes: number | null; bundles: number; streams: string[]; accountsCovered: number; stderrTail: string };
+  /** accountsCovered, units*: from report.json's coverage (every unit the streams' configs expect, and those covered) */
+  report: { exitCode: number | null; wallMs: number; cpuMs: number | null; peakRssBytes: number | null; bundles: number; streams: string[]; accountsCovered: number; unitsExpected: number; unitsCovered: number; stderrTail: string };
 }
 
 /** The minimum calls and the wall bound of one organization collect. */
-export function orgCost(org: ScaledOrganization, regions: string[], p: CostParams): { collection: number; setup: number; boundMs: number; note: string } {
+export function orgCost(org: ScaledOrganization, regions: string[], p: CostParams, ids: string[] = org.ids): { collection: number; setup: number; boundMs: number; note: string } {
   const L = p.latencyMs;
-  const n = org.ids.length;
+  const listed = org.ids.length;
+  const n = ids.length;
   let collection = 0;
   const taskBounds: number[] = [];
-  for (const id of org.ids) {
+  for (const id of ids) {
     const account = id === org.ids[0] ? org.seed.accounts[0]! : org.members.get(id)!;
     const seed = { accounts: [account] };
     const iam = iamCost(seed, p);
@@ -71,33 +73,15 @@ export function orgCost(org: ScaledOrganization, regions: string[], p: CostParam
   }
   collection += 3; // DescribeOrganization, the root's ListPoliciesForTarget, DescribePolicy FullAWSAccess
   // ListAccounts pages of 20 in sequence; AssumeRole and GetCallerIdentity per account, `concurrency` at once
-  const setup = Math.ceil(n / 20) + 2 * n;
-  const setupMs = Math.ceil(n / 20) * L + 2 * Math.ceil(n / p.concurrency) * L;
+  const setup = Math.ceil(listed / 20) + 2 * n;
+  const setupMs = Math.ceil(listed / 20) * L + 2 * Math.ceil(n / p.concurrency) * L;
   const sum = taskBounds.reduce((a, b) => a + b, 0);
   const collectionMs = Math.max(Math.max(...taskBounds), sum / p.concurrency);
   return {
     collection,
     setup,
     boundMs: Math.round(setupMs + collectionMs),
-    note: `setup ⌈${n}/20⌉ ListAccounts + ${n} AssumeRole + ${n} GetCallerIdentity, ${p.concurrency} at once (${Math.round(setupMs)} ms); then ${taskBounds.length} account × collector × region tasks, each at least its quota/latency bound, ${p.concurrency} at once: max(longest task ${Math.round(Math.max(...taskBounds))} ms, Σ ${Math.round(sum)} ms / ${p.concurrency})`,
-  };
-}
-
-function env(url: string, home: string): NodeJS.ProcessEnv {
-  const keep = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'TZ', 'NODE_OPTIONS'];
-  const out: NodeJS.ProcessEnv = {};
-  for (const k of keep) if (process.env[k] !== undefined) out[k] = process.env[k];
-  return {
-    ...out,
-    AWS_ENDPOINT_URL: url,
-    AWS_ACCESS_KEY_ID: ACCESS_KEY_ID,
-    AWS_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY,
-    AWS_REGION: home,
-    AWS_DEFAULT_REGION: home,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    AWS_CONFIG_FILE: '/nonexistent/soc2-bench/config',
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/soc2-bench/credentials',
+    note: `setup ⌈${listed}/20⌉ ListAccounts + ${n} AssumeRole + ${n} GetCallerIdentity, ${p.concurrency} at once (${Math.round(setupMs)} ms); then ${taskBounds.length} account × collector × region tasks, each at least its quota/latency bound, ${p.concurrency} at once: max(longest task ${Math.round(Math.max(...taskBounds))} ms, Σ ${Math.round(sum)} ms / ${p.concurrency})`,
   };
 }
 
@@ -151,7 +135,7 @@ export async function benchOrganization(o: OrgBenchOptions): Promise<OrgRow> {
   writeFileSync(configFile, configYaml(org, { regions, concurrency: o.concurrency }));
   try {
     const loadBefore = load1();
-    const m = await runMeasured(process.execPath, [...(o.nodeArgs ?? []), path.join(o.root, 'bin', 'soc2.js'), 'collect', '--config', configFile, '--json'], { env: env(sb.url, regions[0]!), cwd: dir, timeoutMs: o.timeoutMs });
+    const m = await runMeasured(process.execPath, [...(o.nodeArgs ?? []), path.join(o.root, 'bin', 'soc2.js'), 'collect', '--config', configFile, '--json'], { env: awsChildEnv(sb.url, regions[0]!), cwd: dir, timeoutMs: o.timeoutMs });
     const got = readManifest(path.join(dir, 'evidence'));
     const size = got ? treeSize(got.dir) : { bytes: 0, files: 0 };
     const setupRecorded = sb.requests.filter((r) => r.service === 'sts' || r.action === 'ListAccounts').length;
@@ -204,7 +188,7 @@ export async function benchStreams(o: OrgBenchOptions & { jobs: number }): Promi
       const stream = `org-part-${k + 1}`;
       const configFile = path.join(dir, `${stream}.config.yaml`);
       writeFileSync(configFile, configYaml(org, { regions, concurrency: o.concurrency, stream, include }));
-      const m = await runMeasured(process.execPath, [path.join(o.root, 'bin', 'soc2.js'), 'collect', '--config', configFile, '--json'], { env: env(sb.url, regions[0]!), cwd: dir, timeoutMs: o.timeoutMs });
+      const m = await runMeasured(process.execPath, [path.join(o.root, 'bin', 'soc2.js'), 'collect', '--config', configFile, '--json'], { env: awsChildEnv(sb.url, regions[0]!), cwd: dir, timeoutMs: o.timeoutMs });
       jobs.push({ stream, accounts: include.length, exitCode: m.code, wallMs: m.wallMs, peakRssBytes: m.peakRssBytes });
     }
   } finally {
@@ -212,11 +196,13 @@ export async function benchStreams(o: OrgBenchOptions & { jobs: number }): Promi
   }
   const evidence = path.join(dir, 'evidence');
   const out = path.join(dir, 'report');
-  const m = await runMeasured(process.execPath, [path.join(o.root, 'bin', 'soc2.js'), 'report', '--evidence', evidence, '--out', out, '--json'], { env: env('http://127.0.0.1:9', regions[0]!), cwd: dir, timeoutMs: o.timeoutMs });
+  const m = await runMeasured(process.execPath, [path.join(o.root, 'bin', 'soc2.js'), 'report', '--evidence', evidence, '--out', out, '--json'], { env: awsChildEnv('http://127.0.0.1:9', regions[0]!), cwd: dir, timeoutMs: o.timeoutMs });
   const manifests = readdirSync(evidence)
     .filter((d) => /^\d{4}-/.test(d) && !d.endsWith('.partial'))
     .map((d) => JSON.parse(readFileSync(path.join(evidence, d, 'manifest.json'), 'utf8')) as Manifest);
-  const covered = new Set(manifests.flatMap((x) => (x.accounts ?? []).map((a) => a.account)));
+  // what the report itself says: its coverage units (source × collector × account), each expected and covered
+  const units = readReportUnits(path.join(out, 'report.json'));
+  const covered = new Set(units.filter((u) => u.covered > 0 && u.missing === 0 && u.error === 0).map((u) => u.scope.account ?? ''));
   return {
     jobs,
     report: {
@@ -227,9 +213,19 @@ export async function benchStreams(o: OrgBenchOptions & { jobs: number }): Promi
       bundles: manifests.length,
       streams: [...new Set(manifests.map((x) => x.stream ?? '(none)'))].sort(),
       accountsCovered: covered.size,
+      unitsExpected: units.length,
+      unitsCovered: units.filter((u) => u.covered > 0 && u.missing === 0 && u.error === 0).length,
       stderrTail: m.stderr.slice(-400),
     },
   };
+}
+
+function readReportUnits(file: string): { scope: Record<string, string>; covered: number; missing: number; error: number }[] {
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as { coverage?: { units?: { scope: Record<string, string>; covered: number; missing: number; error: number }[] } }).coverage?.units ?? [];
+  } catch {
+    return [];
+  }
 }
 
 export interface OrganizationResult {
@@ -262,7 +258,7 @@ export function organizationMarkdown(r: OrganizationResult): string {
     out.push('| split across CI jobs | accounts | exit | wall | peak RSS |');
     out.push('|---|---:|---:|---:|---:|');
     for (const j of st.jobs) out.push(`| job: stream ${j.stream} (organization.include) | ${j.accounts} | ${j.exitCode} | ${s(j.wallMs)} | ${mbs(j.peakRssBytes)} |`);
-    out.push(`| **soc2 report over the ${st.report.bundles} bundles of streams ${st.report.streams.join(', ')}** | ${st.report.accountsCovered} covered | ${st.report.exitCode} | ${s(st.report.wallMs)} (CPU ${s(st.report.cpuMs)}) | ${mbs(st.report.peakRssBytes)} |`);
+    out.push(`| **soc2 report over the ${st.report.bundles} bundles of streams ${st.report.streams.join(', ')}** | ${st.report.accountsCovered} covered (${st.report.unitsCovered} of ${st.report.unitsExpected} units) | ${st.report.exitCode} | ${s(st.report.wallMs)} (CPU ${s(st.report.cpuMs)}) | ${mbs(st.report.peakRssBytes)} |`);
   }
   return out.join('\n') + '\n';
 }
@@ -279,6 +275,8 @@ export function organizationRegressions(r: OrganizationResult): string[] {
   if (st) {
     for (const j of st.jobs) if (j.exitCode !== 0) out.push(`organization stream ${j.stream}: collect exited ${j.exitCode}`);
     if (st.report.exitCode !== 0) out.push(`soc2 report over the organization's streams exited ${st.report.exitCode}: ${st.report.stderrTail}`);
+    const accounts = st.jobs.reduce((n, j) => n + j.accounts, 0);
+    if (st.report.accountsCovered !== accounts || st.report.unitsCovered !== st.report.unitsExpected) out.push(`soc2 report over the organization's streams covers ${st.report.accountsCovered} of ${accounts} accounts, ${st.report.unitsCovered} of ${st.report.unitsExpected} units`);
   }
   return out;
 }

@@ -2,6 +2,7 @@
 // each account's timing, calls and throttled answers in the manifest (agreeing with what the sandbox
 // received), the throttled account's window narrowed while the others' stay open, and the bundle verifies.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { orgCost } from '../../src/bench/organization.js';
 import { verifyPath } from '../../src/bundle/verify.js';
 import { scaledOrganization, startAwsSandbox, type AwsSandbox, type ScaledOrganization } from '../../src/sandbox/aws/index.js';
 import { awsEnv } from '../helpers/cli.js';
@@ -56,6 +57,14 @@ describe('an organization collected in one bundle (AWS sandbox, in process)', ()
     // setup (ListAccounts, AssumeRole, GetCallerIdentity) is the source's, not an account's collection
     const collection = sb.requests.filter((r) => r.service !== 'sts' && r.action !== 'ListAccounts').length;
     expect(b.manifest.accounts.reduce((n: number, a: { apiCalls: number }) => n + a.apiCalls, 0)).toBe(collection);
+  });
+
+  test("the bench's minimum is what the collect made, besides the throttled calls' retries", () => {
+    const cost = orgCost(org, REGIONS, { latencyMs: 0, concurrency: CONCURRENCY }, org.ids.slice(0, 5));
+    const setup = sb.requests.filter((r) => r.service === 'sts' || r.action === 'ListAccounts');
+    const throttled = sb.requests.filter((r) => r.error === 'ThrottlingException').length;
+    expect(setup).toHaveLength(cost.setup);
+    expect(sb.requests.length - setup.length - throttled).toBe(cost.collection);
   });
 
   test('throttled answers are counted where they happened and narrow only that window', () => {

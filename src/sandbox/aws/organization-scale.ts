@@ -4,7 +4,8 @@
 // eviction — so the sandbox's memory is bounded by the cache, not by the number of accounts.
 // Sizes come from a seeded distribution: most accounts small, some medium, a few large.
 
-import { generateAwsCompany } from './generate.js';
+// one PRNG stream per account, so an account is the same whatever else is asked
+import { generateAwsCompany, prng } from './generate.js';
 import type { AwsAccountSeed, AwsSeed } from './seed.js';
 import type { MemberAccounts } from './types.js';
 
@@ -41,18 +42,6 @@ export interface ScaledOrganization {
   ids: string[];
   sizeOf(id: string): AccountSize;
   roleName: string;
-}
-
-/** mulberry32, as in generate.ts: one small stream per account, so an account is the same whatever else is asked */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** 80 % small, 17 % medium, 3 % large (the management account is small). */
