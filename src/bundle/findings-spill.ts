@@ -4,6 +4,7 @@
 // check ends; only its sort key, place and status stay in memory. findings.json is then streamed from
 // the spill file in the format's order, byte for byte what JSON.stringify(sorted, null, 2) + '\n' gives.
 import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { asDiskFull } from '../core/errors.js';
 import type { Finding, FindingStatus } from '../core/types.js';
 
 interface Entry {
@@ -23,13 +24,22 @@ export class FindingSpill {
 
   /** `file`: a path no one else uses (inside the bundle's .partial dir; removed by `close`) */
   constructor(private readonly file: string) {
-    this.fd = openSync(file, 'wx+');
+    try {
+      this.fd = openSync(file, 'wx+');
+    } catch (e) {
+      throw asDiskFull(e, file);
+    }
   }
 
   add(f: Finding): void {
     // an element of a 2-space-indented array: the finding's own indented text, each line two deeper
     const text = Buffer.from(JSON.stringify(f, null, 2).replace(/\n/g, '\n  '));
-    writeSync(this.fd, text, 0, text.length, this.size);
+    try {
+      writeSync(this.fd, text, 0, text.length, this.size);
+    } catch (e) {
+      // a full disk stops the run with one line naming the path, as any other write of the bundle does
+      throw asDiskFull(e, this.file);
+    }
     this.entries.push({ check: f.check, source: f.source, scope: JSON.stringify(f.scope), at: this.size, bytes: text.length });
     this.size += text.length;
     this.summary[f.status]++;
