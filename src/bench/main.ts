@@ -7,10 +7,11 @@
 //                                      on a gross regression (calls > 1.2 × minimum, a failed collector)
 // Options: --latency MS, --concurrency N, --only ID[,ID], --days N, --peer-sample N|all, --skip-peer,
 // --skip-report, --skip-startup (the start-up probes: bundled vs tsc build), --startup-only (only the
-// start-up probes: no collector rows, peer or report), --org-accounts N (the
+// start-up probes: no collector rows, peer or report), --org-report-accounts N (the
 // organization whose year `soc2 report` reads, first and with the verified-bundle cache: 100, quick 5;
 // src/bench/org-report.ts), --skip-org-report, --report-only (only `soc2 report` over the cached bundles: no sandboxes, collectors
 // or peer), --no-cache (regenerate the report's bundles), --keep (keep the work dir), --no-docs;
+// --org-accounts N[,N…] (the organization case's sizes; default 25, full run 25,100,500), --skip-org;
 // --node-arg=FLAG passes a node flag to every measured soc2 process (--node-arg=--cpu-prof
 // --node-arg=--cpu-prof-dir=/tmp/prof profiles them); --render [FILE] prints the tables of a results
 // file again (and updates the docs from a full run's).
@@ -32,6 +33,7 @@ import { benchReport, type ReportResult } from './report-phase.js';
 import { benchOrgReport, orgReportGoals, type OrgReportResult } from './org-report.js';
 import { benchStartup, startupGoals, startupRegressions, type StartupResult } from './startup.js';
 import { docsTemplate } from './docs.js';
+import { benchOrganization, benchStreams, organizationRegressions, type OrganizationResult } from './organization.js';
 import { startWorld, stopWorld, writeConfig } from './world.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -49,7 +51,10 @@ interface Options {
   /** only the start-up probes (sandboxes up, no collector rows, peer or report) */
   startupOnly: boolean;
   /** accounts of the organization whose year `soc2 report` reads (src/bench/org-report.ts); 0 skips it */
-  orgAccounts: number;
+  orgReportAccounts: number;
+  /** the organization case: one collect per size (accounts), then the smallest split in streams */
+  orgAccounts: number[];
+  skipOrg: boolean;
   /** only the report phase, over whatever bundles of that company and length are cached */
   reportOnly: boolean;
   cache: boolean;
@@ -60,13 +65,13 @@ interface Options {
 }
 
 function usage(msg: string): never {
-  process.stderr.write(`bench: ${msg}\nusage: npm run bench -- [--quick] [--latency MS] [--concurrency N] [--only ID,ID] [--days N] [--peer-sample N|all] [--skip-peer] [--skip-report] [--skip-startup] [--startup-only] [--org-accounts N] [--skip-org-report] [--report-only] [--no-cache] [--keep] [--no-docs] [--node-arg=FLAG …] [--render FILE]\n`);
+  process.stderr.write(`bench: ${msg}\nusage: npm run bench -- [--quick] [--latency MS] [--concurrency N] [--only ID,ID] [--days N] [--peer-sample N|all] [--skip-peer] [--skip-report] [--skip-startup] [--startup-only] [--org-accounts N,N] [--skip-org] [--org-report-accounts N] [--skip-org-report] [--report-only] [--no-cache] [--keep] [--no-docs] [--node-arg=FLAG …] [--render FILE]\n`);
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): Options {
   const quick = argv.includes('--quick');
-  const o: Options = { quick, latencyMs: quick ? 5 : 20, concurrency: 8, only: null, days: quick ? 7 : 365, peerSample: quick ? 1 : 25, skipPeer: false, skipReport: false, skipStartup: false, startupOnly: false, orgAccounts: quick ? 5 : 100, reportOnly: false, cache: true, keep: false, docs: !quick, nodeArgs: [] };
+  const o: Options = { quick, latencyMs: quick ? 5 : 20, concurrency: 8, only: null, days: quick ? 7 : 365, peerSample: quick ? 1 : 25, skipPeer: false, skipReport: false, skipStartup: false, startupOnly: false, orgReportAccounts: quick ? 5 : 100, orgAccounts: quick ? [25] : [25, 100, 500], skipOrg: false, reportOnly: false, cache: true, keep: false, docs: !quick, nodeArgs: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => argv[++i] ?? usage(`${a} needs a value`);
@@ -87,8 +92,10 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--skip-report') o.skipReport = true;
     else if (a === '--skip-startup') o.skipStartup = true;
     else if (a === '--startup-only') o.startupOnly = o.skipPeer = o.skipReport = true;
-    else if (a === '--org-accounts') o.orgAccounts = num(0);
-    else if (a === '--skip-org-report') o.orgAccounts = 0;
+    else if (a === '--org-report-accounts') o.orgReportAccounts = num(0);
+    else if (a === '--skip-org-report') o.orgReportAccounts = 0;
+    else if (a === '--org-accounts') o.orgAccounts = value().split(',').map((x) => (Number.isInteger(Number(x)) && Number(x) >= 1 ? Number(x) : usage('--org-accounts: expected whole numbers ≥ 1, comma-separated')));
+    else if (a === '--skip-org') o.skipOrg = true;
     else if (a === '--report-only') o.reportOnly = true;
     else if (a === '--no-cache') o.cache = false;
     else if (a === '--keep') o.keep = true;
@@ -160,6 +167,7 @@ async function main(): Promise<number> {
   let peer: PeerResult | null = null;
   let report: ReportResult | null = null;
   let startup: StartupResult | null = null;
+  let organization: OrganizationResult | null = null;
   const timeoutMs = o.quick ? 120_000 : 30 * 60_000;
   if (!o.reportOnly) {
     const wantPrometheus = !o.startupOnly && (!o.only || o.only.includes('prometheus-availability'));
@@ -202,6 +210,20 @@ async function main(): Promise<number> {
       await stopWorld(world);
     }
   }
+  if (!o.skipOrg && !o.only && !o.reportOnly && !o.startupOnly) {
+    organization = { rows: [], streams: null };
+    for (const n of o.orgAccounts) {
+      log(`organization: ${n} accounts × 3 regions, aws-iam + aws-secrets-manager in one collect…`);
+      const row = await benchOrganization({ root, workDir, accounts: n, latencyMs: o.latencyMs, concurrency: o.concurrency, timeoutMs, nodeArgs: o.nodeArgs });
+      organization.rows.push(row);
+      log(`organization: ${n} accounts: ${row.calls.recorded} calls (${row.calls.ratio}× minimum, ${row.calls.throttled} throttled), ${secs(row.wallMs)} (${row.wallRatio}× bound ${secs(row.boundMs)}), CPU ${secs(row.cpuMs)}, ${mb(row.peakRssBytes)}, bundle ${mb(row.bundleBytes)}, ${row.status}`);
+    }
+    const streamAccounts = Math.min(...o.orgAccounts, o.quick ? 25 : 100);
+    const jobs = o.quick ? 2 : 4;
+    log(`organization: ${streamAccounts} accounts split in ${jobs} streams (CI jobs), then soc2 report over them…`);
+    organization.streams = await benchStreams({ root, workDir, accounts: streamAccounts, jobs, latencyMs: o.latencyMs, concurrency: o.concurrency, timeoutMs });
+    log(`organization: report over ${organization.streams.report.bundles} bundles of ${organization.streams.report.streams.length} streams: exit ${organization.streams.report.exitCode}, ${secs(organization.streams.report.wallMs)}`);
+  }
   if (!o.skipReport && !o.only) {
     const collectorsSignature = registry.map((c) => `${c.meta.id}:${c.meta.artifacts.map((a) => a.kind).join(',')}`).join(';');
     report = await benchReport({ root, workDir, cacheDir: o.cache ? path.join(benchDir, '.cache') : null, company: o.quick ? 'small' : 'mid', days: o.days, timeoutMs, log, collectorsSignature, commit: git(['rev-parse', 'HEAD']), anyCached: o.reportOnly });
@@ -218,14 +240,19 @@ async function main(): Promise<number> {
   const wr = worst(rows, (r) => r.peakRssBytes ?? 0);
   goals.push({ goal: 'peak RSS of a collect ≤ 300 MB', target: '≤ 300 MB', result: wr ? `largest ${wr.id} ${mb(wr.peakRssBytes)}` : 'n/a', met: wr ? rows.every((r) => (r.peakRssBytes ?? 0) <= 300 * MB) : null });
   let orgReport: OrgReportResult | null = null;
-  if (o.orgAccounts > 0 && !o.only && !o.startupOnly) {
-    orgReport = await benchOrgReport({ accounts: o.orgAccounts, days: o.days, cacheDir: path.join(benchDir, '.cache'), work: workDir, timeoutMs, log });
-    log(`org report: ${o.orgAccounts} accounts × ${o.days} days, first ${secs(orgReport.first.wallMs)} ${mb(orgReport.first.peakRssBytes)}, cached ${secs(orgReport.cached.wallMs)}`);
+  if (o.orgReportAccounts > 0 && !o.only && !o.startupOnly) {
+    orgReport = await benchOrgReport({ accounts: o.orgReportAccounts, days: o.days, cacheDir: path.join(benchDir, '.cache'), work: workDir, timeoutMs, log });
+    log(`org report: ${o.orgReportAccounts} accounts × ${o.days} days, first ${secs(orgReport.first.wallMs)} ${mb(orgReport.first.peakRssBytes)}, cached ${secs(orgReport.cached.wallMs)}`);
     goals.push(...orgReportGoals(orgReport));
   }
   goals.push({ goal: `peak RSS of the report over ${o.days} daily bundles ≤ 500 MB`, target: '≤ 500 MB', result: report ? mb(report.peakRssBytes) : 'not run', met: report ? (report.peakRssBytes ?? 0) <= 500 * MB : null });
   goals.push({ goal: `report over ${o.days} daily bundles ≤ 10 s`, target: '≤ 10 s', result: report ? secs(report.wallMs) : 'not run', met: report ? report.wallMs <= 10_000 : null });
   if (startup) goals.push(...startupGoals(startup));
+  const orgLargest = organization?.rows.at(-1);
+  if (orgLargest) {
+    const rss = organization!.rows.map((r) => `${r.accounts}: ${mb(r.peakRssBytes)}`).join(', ');
+    goals.push({ goal: `organization collect: peak RSS ≤ 500 MB and flat in the number of accounts`, target: '≤ 500 MB', result: rss, met: organization!.rows.every((r) => (r.peakRssBytes ?? Infinity) <= 500 * MB) });
+  }
   let comparison: Results['comparison'] = null;
   const iam = rows.find((r) => r.id === 'aws-iam');
   const sm = rows.find((r) => r.id === 'aws-secrets-manager');
@@ -244,6 +271,7 @@ async function main(): Promise<number> {
   }
   // the baseline is of the quick company: a full run's collects are larger
   if (startup && o.quick) regressions.push(...startupRegressions(startup));
+  if (organization) regressions.push(...organizationRegressions(organization));
   if (report && report.exitCode !== 0) regressions.push(`soc2 report exited ${report.exitCode}: ${report.stderrTail}`);
 
   const results: Results = {
@@ -276,9 +304,10 @@ async function main(): Promise<number> {
     goals,
     regressions,
     startup,
+    organization,
   };
   // only a whole run is "the" result; a partial one (--only, --skip-*) goes beside it
-  const partial = !!o.only || o.startupOnly || o.skipPeer || o.skipReport || o.skipStartup || o.reportOnly;
+  const partial = !!o.only || o.startupOnly || o.skipPeer || o.skipReport || o.skipStartup || o.skipOrg || o.orgReportAccounts === 0 || o.reportOnly;
   const file = path.join(benchDir, partial ? 'results-partial.json' : o.quick ? 'results-quick.json' : 'results.json');
   writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
   const md = markdown(results);

@@ -6,6 +6,7 @@ import type { PeerResult } from './peer.js';
 import type { ReportResult } from './report-phase.js';
 import type { OrgReportResult } from './org-report.js';
 import { startupMarkdown, type StartupResult } from './startup.js';
+import { organizationMarkdown, type OrganizationResult } from './organization.js';
 
 export interface Goal {
   goal: string;
@@ -35,6 +36,8 @@ export interface Results {
   startup?: StartupResult | null;
   /** `soc2 report` over an organization's year, first and with the verified-bundle cache (src/bench/org-report.ts) */
   orgReport?: OrgReportResult | null;
+  /** the organization case (src/bench/organization.ts); absent in older results */
+  organization?: OrganizationResult | null;
 }
 
 export const MB = 1024 * 1024;
@@ -100,6 +103,7 @@ export function markdown(r: Results): string {
     out.push(`AWS CLI peer not run: ${r.peer.reason}.`);
   }
   if (r.startup) out.push('', startupMarkdown(r.startup).trimEnd());
+  if (r.organization) out.push('', organizationMarkdown(r.organization).trimEnd());
   out.push('');
   out.push('| goal | target | result | met |');
   out.push('|---|---|---|---|');

@@ -123,15 +123,20 @@ export function writeConfig(w: World, dir: string, o: { concurrency: number; org
 
 /** The environment a child `soc2` (or `aws`) gets: only what it needs, nothing of the caller's AWS/MLflow setup. */
 export function childEnv(w: World, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return awsChildEnv(w.aws.url, w.company.spec.aws.regions[0]!, extra);
+}
+
+/** childEnv for any AWS endpoint (the organization case runs its own sandbox). */
+export function awsChildEnv(url: string, region: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const keep = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'TZ', 'NODE_OPTIONS'];
   const env: NodeJS.ProcessEnv = {};
   for (const k of keep) if (process.env[k] !== undefined) env[k] = process.env[k];
   Object.assign(env, {
-    AWS_ENDPOINT_URL: w.aws.url,
+    AWS_ENDPOINT_URL: url,
     AWS_ACCESS_KEY_ID: ACCESS_KEY_ID,
     AWS_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY,
-    AWS_REGION: w.company.spec.aws.regions[0]!,
-    AWS_DEFAULT_REGION: w.company.spec.aws.regions[0]!,
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     // no shared config or credentials files: nothing of this machine's AWS setup leaks in

@@ -50,6 +50,23 @@ export interface CollectorEntry {
   retries: number;
 }
 
+/**
+ * One account of an AWS organization source: when its collection started and ended (its first task's
+ * start, its last task's end), its API calls (HTTP attempts) and retries, the throttling answers it got,
+ * and the narrowest its adaptive concurrency window got (src/core/adaptive.ts). Absent in older bundles.
+ */
+export interface AccountEntry {
+  source: string;
+  account: string;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  apiCalls: number;
+  retries: number;
+  throttled: number;
+  lowestConcurrency: number;
+}
+
 export interface Identity {
   aws: { source: string; account: string; arn: string; userId?: string }[];
   gcp: { source: string; project: string; principal?: string }[];
@@ -71,6 +88,8 @@ export interface Manifest {
   config: { sha256: string; scope: string[]; path?: string };
   identity: Identity;
   collectors: CollectorEntry[];
+  /** an AWS organization source's accounts (src/core/runner.ts); absent without one, and in older bundles */
+  accounts?: AccountEntry[];
   artifacts: ArtifactEntry[];
   findings: { path: string; summary: Record<FindingStatus, number> };
   /** every file of the bundle except manifest.json and manifest.sig */
@@ -119,6 +138,10 @@ export function manifestShapeProblem(m: unknown): string | null {
     if (typeof a.kind !== 'string' || typeof a.source !== 'string' || typeof a.collector !== 'string') return `artifacts[${i}]: kind, source and collector must be strings`;
     if (!optional(a.records, isCount) || !optional(a.criteria, Array.isArray)) return `artifacts[${i}]: records must be a count and criteria a list`;
     if (!optional(a.provenance, (p) => isObject(p) && optional(p.scope, isObject) && optional(p.operations, Array.isArray))) return `artifacts[${i}].provenance is not {system, scope, operations[], …}`;
+  }
+  if (!optional(m.accounts, Array.isArray)) return 'accounts is not a list';
+  for (const [i, a] of ((m.accounts as unknown[] | null | undefined) ?? []).entries()) {
+    if (!isObject(a) || typeof a.source !== 'string' || typeof a.account !== 'string' || !isCount(a.apiCalls) || !isCount(a.throttled)) return `accounts[${i}] is not {source, account, startedAt, finishedAt, apiCalls, throttled, …}`;
   }
   if (!optional(m.collectors, Array.isArray)) return 'collectors is not a list';
   for (const [i, c] of ((m.collectors as unknown[] | null | undefined) ?? []).entries()) {

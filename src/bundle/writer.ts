@@ -35,6 +35,8 @@ export class BundleWriter {
   /** the first write that found the disk full: whatever a collector does with the error, the run stops on it */
   diskFull: DiskFullError | null = null;
   private readonly files: FileEntry[] = [];
+  /** the artifacts of each sink's folder: a task's lookups stay cheap when an organization has written thousands */
+  private readonly bySink = new Map<string, ArtifactEntry[]>();
   private readonly open = new Set<{ abort: () => Promise<void> }>();
 
   private constructor(
@@ -94,6 +96,13 @@ export class BundleWriter {
     return { path: rel, sha256: createHash('sha256').update(data).digest('hex'), bytes: Buffer.byteLength(data) };
   }
 
+  /** The artifacts written so far through the sinks of this folder (`artifacts/<source>/<collector>/<segments>`), live. */
+  artifactsIn(dir: string): ArtifactEntry[] {
+    let list = this.bySink.get(dir);
+    if (!list) this.bySink.set(dir, (list = []));
+    return list;
+  }
+
   /** The artifact sink handed to one collector run; paths are artifacts/<source>/<collector>/<segments>/<file>. */
   sink(o: SinkOptions): ArtifactSink & { abortOpen(reason: string): Promise<void> } {
     const dir = ['artifacts', o.target.source, o.collector, ...o.target.pathSegments].join('/');
@@ -111,8 +120,12 @@ export class BundleWriter {
       ...(p.periodCovered ? { periodCovered: p.periodCovered } : {}),
       ...(p.notes ? { notes: p.notes } : {}),
     });
+    const own = this.bySink.get(dir) ?? [];
+    this.bySink.set(dir, own);
     const record = (file: FileEntry, kind: string, records: number, prov: Provenance) => {
-      this.artifacts.push({ ...file, kind, source: o.target.source, collector: o.collector, records, criteria: o.criteriaFor(kind), provenance: prov });
+      const entry: ArtifactEntry = { ...file, kind, source: o.target.source, collector: o.collector, records, criteria: o.criteriaFor(kind), provenance: prov };
+      this.artifacts.push(entry);
+      own.push(entry);
     };
     const openSet = new Set<{ abort: () => Promise<void> }>();
 
@@ -206,6 +219,33 @@ export class BundleWriter {
     const entry = manualArtifactEntry(meta, { path: rel, ...got }, criteria);
     this.artifacts.push(entry);
     return entry;
+  }
+
+  /** findings.json from its text in pieces (a FindingSpill's), hashed as it is written. */
+  async writeFindingsFrom(chunks: Iterable<string>): Promise<FileEntry> {
+    const abs = path.join(this.partialDir, FINDINGS);
+    this.assertOpen(FINDINGS);
+    const hash = createHash('sha256');
+    let bytes = 0;
+    try {
+      const fh = await open(abs, 'wx');
+      try {
+        for (const c of chunks) {
+          const b = Buffer.from(c);
+          hash.update(b);
+          bytes += b.length;
+          await fh.write(b);
+        }
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    } catch (e) {
+      throw this.full(e, abs);
+    }
+    const f = { path: FINDINGS, sha256: hash.digest('hex'), bytes };
+    this.files.push(f);
+    return f;
   }
 
   async writeFindings(findings: unknown[]): Promise<FileEntry> {

@@ -7,6 +7,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-
 import type { AwsSourceConfig } from '../config/schema.js';
 import { CircuitOpenError, type Circuit, type Circuits } from '../core/circuit.js';
 import { describeError } from '../core/errors.js';
+import { isThrottling, type AdaptiveLimits, type AdaptiveWindow } from '../core/adaptive.js';
 
 export interface CallCounter {
   calls: number;
@@ -22,7 +23,14 @@ export interface AwsClientOptions {
   maxAttempts?: number;
   /** the source's circuits, by endpoint host: an unreachable endpoint is not retried again in this run */
   circuits?: Circuits;
+  /** the account the credentials act in: with `limits`, its calls go through that account's adaptive window */
+  account?: string;
+  /** the source's adaptive concurrency windows per account and region (src/core/adaptive.ts) */
+  limits?: AdaptiveLimits;
 }
+
+/** services whose quotas are per account, not per region: one window per account */
+const ACCOUNT_WIDE = new Set(['IAM', 'STS', 'Organizations']);
 
 // SDK clients share this constructor shape; the factory adds call counting to any of them.
 type AnyClientCtor<T> = new (config: any) => T;
@@ -85,7 +93,30 @@ export function makeClient<T extends { middlewareStack: any }>(Ctor: AnyClientCt
     { step: 'initialize', name: 'soc2CountRetries' },
   );
   if (o.circuits) addCircuit(client, o.circuits);
+  if (o.limits && o.account) {
+    const serviceId = String((client as { config?: { serviceId?: string } }).config?.serviceId ?? '');
+    addAdaptiveWindow(client, o.limits.for(o.account, ACCOUNT_WIDE.has(serviceId) ? '' : o.region));
+  }
   return client;
+}
+
+/** Every attempt (inside the retry loop, so a retry waits for a slot too) holds a slot of the window. */
+function addAdaptiveWindow(client: { middlewareStack: any }, w: AdaptiveWindow): void {
+  client.middlewareStack.add(
+    (next: any) => async (args: any) => {
+      const round = await w.acquire();
+      let throttled = false;
+      try {
+        return await next(args);
+      } catch (e) {
+        throttled = isThrottling(e);
+        throw e;
+      } finally {
+        w.release(round, throttled);
+      }
+    },
+    { step: 'finalizeRequest', name: 'soc2AdaptiveWindow', priority: 'low' },
+  );
 }
 
 /** Signals, inside the SDK's retry loop, that the circuit is open: a code the SDK does not retry. */

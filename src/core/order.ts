@@ -31,3 +31,12 @@ export function dependencyOrder(selected: Collector[]): Collector[] {
   for (const c of selected) visit(c.meta.id, []);
   return out;
 }
+
+/** Each selected collector's depth: 0 when it reads nothing of this run, else 1 + its deepest producer's. */
+export function dependencyDepth(selected: Collector[]): Map<string, number> {
+  const producers = producersOf(selected);
+  const depth = new Map<string, number>();
+  // dependencyOrder lists producers first, so each producer's depth is known when its reader comes
+  for (const c of dependencyOrder(selected)) depth.set(c.meta.id, Math.max(-1, ...(producers.get(c.meta.id) ?? []).map((p) => depth.get(p)!)) + 1);
+  return depth;
+}

@@ -2,20 +2,21 @@
 // never stops the others), run checks, and publish one bundle.
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { CONFIG_FORMAT, expectedUnits, redactedConfig, type StoredConfig } from '../config/expected.js';
 import type { LoadedConfig } from '../config/load.js';
 import { acquireLock } from '../bundle/lock.js';
-import { BUNDLE_FORMAT, CONFIG_FILE, PARTIAL_SUFFIX, type ArtifactEntry, type BundleStatus, type CollectorEntry, type Identity, type Manifest } from '../bundle/manifest.js';
+import { BUNDLE_FORMAT, CONFIG_FILE, PARTIAL_SUFFIX, type AccountEntry, type ArtifactEntry, type BundleStatus, type CollectorEntry, type Identity, type Manifest } from '../bundle/manifest.js';
 import type { SigningKey } from '../bundle/sign.js';
 import { artifactReader, latestBundle, listQuarantine, sweepPartials } from '../bundle/store.js';
 import { BundleWriter } from '../bundle/writer.js';
+import { FindingSpill } from '../bundle/findings-spill.js';
 import { clearPending, listPending, pendingContent, PENDING, type PendingEntry } from '../bundle/manual.js';
 import type { Mappings } from '../mapping/index.js';
 import { ChainError, describeError } from './errors.js';
 import { EvidenceHistory } from './history.js';
-import { dependencyOrder, producersOf } from './order.js';
+import { dependencyDepth, dependencyOrder, producersOf } from './order.js';
 import { mapPool } from './pool.js';
 import { redactString } from './redact.js';
 import { paginator } from './paginate.js';
@@ -161,10 +162,22 @@ export async function runCollection(o: RunOptions): Promise<RunResult> {
   }
 }
 
-async function collectInto(
+async function collectInto(o: RunOptions, writer: BundleWriter, b: Parameters<typeof collectWith>[2]): Promise<RunResult> {
+  // findings go to disk as each check ends (an organization has tens of thousands); findings.json is
+  // streamed from there at the end
+  const findings = new FindingSpill(path.join(writer.partialDir, '.findings.spill'));
+  try {
+    return await collectWith(o, writer, b, findings);
+  } finally {
+    findings.close();
+  }
+}
+
+async function collectWith(
   o: RunOptions,
   writer: BundleWriter,
   b: { id: string; startedAt: Date; stream: string | null; prev: { id: string; manifestSha256: string } | null; previousDirs: string[] },
+  findings: FindingSpill,
 ): Promise<RunResult> {
   const { config } = o.loaded;
   const { id, startedAt, stream, prev } = b;
@@ -189,7 +202,6 @@ async function collectInto(
   }
 
   const entries: CollectorEntry[] = [];
-  const findings: Finding[] = [];
   const tasks: { c: Collector; src: PreparedSource; t: PreparedTarget }[] = [];
   for (const c of selected) {
     for (const src of prepared.filter((p) => p.kind === c.meta.source)) {
@@ -201,10 +213,12 @@ async function collectInto(
       for (const t of src.targets(c.meta.scope)) tasks.push({ c, src, t });
     }
   }
+  accountMajor(tasks, dependencyDepth(selected));
   for (const t of tasks) remaining.set(t.c.meta.id, remaining.get(t.c.meta.id)! + 1);
   for (const [cid, n] of remaining) if (n === 0) finished.get(cid)!.resolve();
   if (selected.length && prepared.length === 0) o.log.warn('no sources configured for the selected collectors');
 
+  const perAccount = new Map<string, AccountTiming>();
   const signal = o.signal ?? new AbortController().signal;
   // every collector and SDK call listens on this one signal: not a leak, so no listener warning
   setMaxListeners(0, signal);
@@ -221,6 +235,7 @@ async function collectInto(
 
   async function runTask(c: Collector, src: PreparedSource, t: PreparedTarget): Promise<void> {
     const started = Date.now();
+    const timing = src.accountStats && t.scope.account ? accountTiming(perAccount, src.name, t.scope.account, o.now()) : null;
     const counter = { calls: 0, retries: 0 };
     const gaps: Gap[] = [];
     const scopeLabel = Object.entries(t.scope).map(([k, v]) => `${k}=${v}`).join(' ');
@@ -245,7 +260,7 @@ async function collectInto(
       signal,
       paginate: paginator,
       artifacts: sink,
-      written: artifactReader(writer.partialDir, () => writer.artifacts, prefix),
+      written: artifactReader(writer.partialDir, writer.artifactsIn(prefix), prefix),
       previous: history.previous(who, prefix),
       baseline: (kind) => history.baseline(who, prefix, kind),
       run: runArtifacts(writer.partialDir, () => writer.artifacts, c),
@@ -280,6 +295,12 @@ async function collectInto(
       apiCalls: counter.calls,
       retries: counter.retries,
     });
+    if (timing) {
+      timing.end = o.now();
+      timing.endMs = Date.now();
+      timing.calls += counter.calls;
+      timing.retries += counter.retries;
+    }
     // checks read what was just written (re-hashing it), from the partial dir
     const reader = ctx.written;
     // one memo per collector × target: checks reading the same large artifact share one pass over it
@@ -290,21 +311,22 @@ async function collectInto(
       return p as Promise<T>;
     };
     for (const check of c.checks) {
-      const paths = writer.artifacts.filter((a) => a.path.startsWith(prefix + '/') && check.reads.includes(a.kind)).map((a) => a.path);
+      const paths = writer.artifactsIn(prefix).filter((a) => check.reads.includes(a.kind)).map((a) => a.path);
       const base = { check: check.id, title: check.title, severity: check.severity, criteria: o.mappings.checks[check.id]?.criteria ?? [], collector: c.meta.id, source: src.name, scope: t.scope, artifacts: paths, ...(check.exceptions === 'event' ? { exceptionType: 'event' as const } : {}) };
       const missing = check.reads.filter((k) => !reader.complete(k));
       if (missing.length) {
-        findings.push({ ...base, status: 'error', summary: `evidence incomplete, cannot evaluate: ${missing.map((k) => whyIncomplete(writer.artifacts, prefix, k)).join('; ')}`, exceptions: [] });
+        findings.add({ ...base, status: 'error', summary: `evidence incomplete, cannot evaluate: ${missing.map((k) => whyIncomplete(writer.artifactsIn(prefix), prefix, k)).join('; ')}`, exceptions: [] });
         continue;
       }
       try {
         const r = await check.run({ target: t.target, source: src.settings, settings: o.loaded.settings[c.meta.id], now: o.now(), artifacts: reader, memo });
-        findings.push({ ...base, status: r.status, summary: r.summary, exceptions: r.exceptions ?? [] });
+        findings.add({ ...base, status: r.status, summary: r.summary, exceptions: r.exceptions ?? [] });
       } catch (e) {
-        findings.push({ ...base, status: 'error', summary: `check failed to run: ${redactString(describeError(e).message)}`, exceptions: [] });
+        findings.add({ ...base, status: 'error', summary: `check failed to run: ${redactString(describeError(e).message)}`, exceptions: [] });
       }
     }
   }
+  const accounts = accountEntries(perAccount, prepared);
   for (const p of prepared) await p.close();
   // a full disk is not a gap of the source: the run stops, with one line naming the path
   if (writer.diskFull) throw writer.diskFull;
@@ -312,22 +334,80 @@ async function collectInto(
   // manual evidence added since the last bundle (soc2 evidence add, without --now) goes into this one
   const taken = await takePending(o, writer);
 
-  findings.sort((a, b) => a.check.localeCompare(b.check) || a.source.localeCompare(b.source) || JSON.stringify(a.scope).localeCompare(JSON.stringify(b.scope)));
   entries.sort((a, b) => a.id.localeCompare(b.id) || a.source.localeCompare(b.source) || JSON.stringify(a.scope).localeCompare(JSON.stringify(b.scope)));
-  await writer.writeFindings(findings);
+  await writer.writeFindingsFrom(findings.chunks());
+  findings.close();
   await writer.writeConfig(storedConfig(o));
-  const summary: Record<FindingStatus, number> = { pass: 0, fail: 0, error: 0, not_applicable: 0 };
-  for (const f of findings) summary[f.status]++;
+  const summary: Record<FindingStatus, number> = { ...findings.summary };
   // failed = nothing at all was collected; partial = some evidence, with gaps
   const anyGap = entries.some((e) => e.status === 'error');
   const status: BundleStatus = !anyGap ? 'complete' : writer.artifacts.length > 0 ? 'partial' : 'failed';
   const common = manifestFields({ id, stream, loaded: o.loaded, startedAt, finishedAt: o.now(), prev, signKey: o.signKey });
   const { manifest, dir } = await writer.finalize(
-    { ...common.head, status, config: { ...common.config, path: CONFIG_FILE }, identity, collectors: entries, findings: { path: 'findings.json', summary }, ...common.tail },
+    { ...common.head, status, config: { ...common.config, path: CONFIG_FILE }, identity, collectors: entries, ...(accounts.length ? { accounts } : {}), findings: { path: 'findings.json', summary }, ...common.tail },
     o.signKey,
   );
   clearPending(taken);
-  return { dir, manifest, findings };
+  return {
+    dir,
+    manifest,
+    // read back when asked (soc2 demo tallies them): the run never holds them all
+    get findings(): Finding[] {
+      return JSON.parse(readFileSync(path.join(dir, manifest.findings.path), 'utf8')) as Finding[];
+    },
+  };
+}
+
+/** One account's collection so far: from its first task's start to its last task's end. */
+interface AccountTiming {
+  source: string;
+  account: string;
+  start: Date;
+  end: Date;
+  startMs: number;
+  endMs: number;
+  calls: number;
+  retries: number;
+}
+
+function accountTiming(all: Map<string, AccountTiming>, source: string, account: string, now: Date): AccountTiming {
+  const key = `${source}\0${account}`;
+  let t = all.get(key);
+  if (!t) all.set(key, (t = { source, account, start: now, end: now, startMs: Date.now(), endMs: Date.now(), calls: 0, retries: 0 }));
+  return t;
+}
+
+/** The manifest's `accounts[]`: each organization account's timing, calls and throttled answers. */
+function accountEntries(all: Map<string, AccountTiming>, prepared: PreparedSource[]): AccountEntry[] {
+  return [...all.values()]
+    .map((t) => {
+      const stats = prepared.find((p) => p.name === t.source && p.kind === 'aws')?.accountStats?.(t.account);
+      return {
+        source: t.source,
+        account: t.account,
+        startedAt: t.start.toISOString(),
+        finishedAt: t.end.toISOString(),
+        durationMs: t.endMs - t.startMs,
+        apiCalls: t.calls,
+        retries: t.retries,
+        throttled: stats?.throttled ?? 0,
+        lowestConcurrency: stats?.lowest ?? 0,
+      };
+    })
+    .sort((a, b) => a.source.localeCompare(b.source) || a.account.localeCompare(b.account));
+}
+
+/**
+ * Runs an organization account by account: within one dependency depth (producers before their readers,
+ * so a reader never waits on a producer queued behind it), an account's tasks are taken together, so it
+ * finishes before the pool moves far on, instead of every account waiting for the last collector.
+ */
+function accountMajor(tasks: { c: Collector; t: PreparedTarget }[], depth: Map<string, number>): void {
+  const rank = new Map<string, number>();
+  for (const { t } of tasks) if (t.scope.account !== undefined && !rank.has(t.scope.account)) rank.set(t.scope.account, rank.size);
+  const keyed = tasks.map((task, i) => ({ task, i, d: depth.get(task.c.meta.id) ?? 0, r: rank.get(task.t.scope.account ?? '') ?? 0 }));
+  keyed.sort((a, b) => a.d - b.d || a.r - b.r || a.i - b.i);
+  keyed.forEach((k, i) => (tasks[i] = k.task));
 }
 
 /** Copies every pending manual evidence file into the bundle; one whose copy changed stays pending, with a warning. */

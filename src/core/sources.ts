@@ -3,7 +3,9 @@
 // (a role that cannot be assumed) become gaps for the collectors that would have run there.
 import type { Config } from '../config/schema.js';
 import type { CallCounter, Credentials } from '../clients/aws.js';
+import { AdaptiveLimits, type WindowStats } from './adaptive.js';
 import { Circuits } from './circuit.js';
+import { mapPool } from './pool.js';
 import { describeError } from './errors.js';
 import type { Identity } from '../bundle/manifest.js';
 import type { Gap, SourceKind, Target } from './types.js';
@@ -24,6 +26,11 @@ export interface PreparedSource {
   /** setup failures, each with the scope it prevents collecting */
   failures: { scope: Record<string, string>; regional: boolean; gap: Gap }[];
   setupCalls: CallCounter;
+  /**
+   * an organization's source: each account's adaptive-concurrency figures (attempts, throttled answers,
+   * narrowest window), recorded per account in the manifest with the account's timing
+   */
+  accountStats?(account: string): WindowStats;
   close(): Promise<void>;
 }
 
@@ -41,6 +48,8 @@ export interface AwsContextExtras {
     region: string;
     credentials: Credentials;
     counter: CallCounter;
+    /** the source's adaptive concurrency per account and region: every call of the account goes through its window */
+    limits: AdaptiveLimits;
     /** shared by every collector of the source: an unreachable endpoint is tried once per run */
     circuits: Circuits;
     /**
@@ -58,11 +67,12 @@ export interface OrganizationAccess {
   cache: Map<string, Promise<unknown>>;
 }
 
-async function prepareAws(_config: Config, _kind: SourceKind, source: Config['sources']['aws'][number], o: PrepareOptions): Promise<PreparedSource> {
+async function prepareAws(config: Config, _kind: SourceKind, source: Config['sources']['aws'][number], o: PrepareOptions): Promise<PreparedSource> {
   // loaded only when an AWS source is configured: the SDK clients take ~0.3 s to load
   const { assumeRole, baseCredentials, callerIdentity, listOrganizationAccounts } = await import('../clients/aws.js');
   const counter: CallCounter = { calls: 0, retries: 0 };
   const circuits = new Circuits();
+  const limits = new AdaptiveLimits(config.concurrency);
   const homeRegion = source.regions[0]!;
   const base = baseCredentials(source);
   const failures: PreparedSource['failures'] = [];
@@ -71,14 +81,26 @@ async function prepareAws(_config: Config, _kind: SourceKind, source: Config['so
   const multi = !!source.organization;
   const organization: OrganizationAccess | undefined = source.organization ? { credentials: base, region: homeRegion, cache: new Map() } : undefined;
 
-  const addAccount = async (credentials: Credentials, expected?: string) => {
+  type Checked = { who?: { account: string; arn: string; userId?: string }; account: string; credentials: Credentials; failure?: PreparedSource['failures'][number] };
+  const record = (c: Checked) => {
+    if (c.failure) failures.push(c.failure);
+    else {
+      o.identity.aws.push({ source: source.name, ...c.who! });
+      accounts.push({ account: c.account, credentials: c.credentials });
+    }
+  };
+  /** the account the credentials act in; with `later`, returned for the caller to record in its order */
+  const addAccount = async (credentials: Credentials, expected?: string, later = false): Promise<Checked | null> => {
+    let c: Checked;
     try {
       const who = await callerIdentity(credentials, homeRegion, counter, circuits);
-      o.identity.aws.push({ source: source.name, ...who });
-      accounts.push({ account: who.account || expected || 'unknown', credentials });
+      c = { who, account: who.account || expected || 'unknown', credentials };
     } catch (e) {
-      failures.push({ scope: { account: expected ?? 'unknown' }, regional: false, gap: { api: 'sts:GetCallerIdentity', ...describeError(e) } });
+      c = { account: expected ?? 'unknown', credentials, failure: { scope: { account: expected ?? 'unknown' }, regional: false, gap: { api: 'sts:GetCallerIdentity', ...describeError(e) } } };
     }
+    if (later) return c;
+    record(c);
+    return null;
   };
 
   if (source.organization) {
@@ -90,16 +112,22 @@ async function prepareAws(_config: Config, _kind: SourceKind, source: Config['so
     }
     const inc = source.organization.include ? new Set(source.organization.include) : null;
     const exc = new Set(source.organization.exclude ?? []);
-    for (const a of list) {
-      if ((a.status && a.status !== 'ACTIVE') || exc.has(a.id) || (inc && !inc.has(a.id))) continue;
-      const roleArn = `arn:aws:iam::${a.id}:role/${source.organization.roleName}`;
+    const members = list.filter((a) => !((a.status && a.status !== 'ACTIVE') || exc.has(a.id) || (inc && !inc.has(a.id))));
+    // hundreds of accounts: roles are assumed and identities read `concurrency` at a time; the accounts
+    // keep the organization's order
+    const got = await mapPool(members, config.concurrency, async (a) => {
+      const roleArn = `arn:aws:iam::${a.id}:role/${source.organization!.roleName}`;
       try {
-        const creds = await assumeRole(base, homeRegion, counter, circuits, { roleArn, sessionName });
-        await addAccount(creds, a.id);
+        return { a, creds: await assumeRole(base, homeRegion, counter, circuits, { roleArn, sessionName }) };
       } catch (e) {
-        failures.push({ scope: { account: a.id }, regional: false, gap: { api: `sts:AssumeRole ${roleArn}`, ...describeError(e) } });
+        return { a, roleArn, error: e };
       }
+    });
+    for (const g of got) {
+      if ('error' in g) failures.push({ scope: { account: g.a.id }, regional: false, gap: { api: `sts:AssumeRole ${g.roleArn}`, ...describeError(g.error) } });
     }
+    const identities = await mapPool(got, config.concurrency, async (g) => ('creds' in g ? addAccount(g.creds!, g.a.id, true) : null));
+    for (const i of identities) if (i) record(i);
   } else if (source.assumeRoleArn) {
     const expected = source.assumeRoleArn.split(':')[4];
     try {
@@ -128,12 +156,13 @@ async function prepareAws(_config: Config, _kind: SourceKind, source: Config['so
           out.push({
             target: { kind: 'aws', source: source.name, account: a.account, ...(scope === 'regional' ? { region } : {}), pathSegments },
             scope: { account: a.account, ...(scope === 'regional' ? { region } : {}) },
-            extras: (c) => ({ aws: { account: a.account, region, credentials: a.credentials, counter: c, circuits, ...(organization ? { organization } : {}) } }),
+            extras: (c) => ({ aws: { account: a.account, region, credentials: a.credentials, counter: c, limits, circuits, ...(organization ? { organization } : {}) } }),
           });
         }
       }
       return out;
     },
+    ...(multi ? { accountStats: (account: string) => limits.account(account) } : {}),
     close: async () => undefined,
   };
 }

@@ -1,7 +1,7 @@
 // Collectors that read each other's artifacts of the same run: producers run first; a cycle is refused.
 import { describe, expect, it } from 'vitest';
 import { collectors } from '../../collectors/registry.js';
-import { dependencyOrder, producersOf } from '../../src/core/order.js';
+import { dependencyDepth, dependencyOrder, producersOf } from '../../src/core/order.js';
 import type { Collector } from '../../src/core/types.js';
 
 const c = (id: string, writes: string[], reads: string[] = []): Collector =>
@@ -12,6 +12,11 @@ describe('collector order within a run', () => {
     const list = [c('lineage', ['l'], ['v']), c('other', ['o']), c('registry', ['v'])];
     expect(dependencyOrder(list).map((x) => x.meta.id)).toEqual(['registry', 'lineage', 'other']);
     expect(producersOf(list).get('lineage')).toEqual(['registry']);
+  });
+
+  it('depth: 0 for a collector reading nothing of the run, else one more than its deepest producer', () => {
+    const list = [c('monitoring', ['m'], ['e', 'l']), c('lineage', ['l'], ['v']), c('registry', ['v']), c('endpoints', ['e']), c('other', ['o'])];
+    expect(Object.fromEntries(dependencyDepth(list))).toEqual({ registry: 0, endpoints: 0, other: 0, lineage: 1, monitoring: 2 });
   });
 
   it('a reader whose producer is not selected runs alone', () => {

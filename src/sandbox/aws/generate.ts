@@ -26,6 +26,8 @@ export interface GenerateAwsCompanyOptions {
   regions: string[];
   /** Accounts, each with the counts above (default 1). With more than one: an organization and an audit role per member. */
   accounts?: number;
+  /** The accounts' ids (default 210000000000, 210000001111, …); when given, they set the number of accounts. */
+  accountIds?: string[];
   /** PRNG seed (default 1). */
   seed?: number;
   /** Reference "now" of the generated dates (default 2026-01-01). */
@@ -39,7 +41,7 @@ export interface GenerateAwsCompanyOptions {
 }
 
 /** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -69,8 +71,8 @@ export function generateAwsCompany(o: GenerateAwsCompanyOptions): AwsSeed {
   const chance = (p: number) => rnd() < p;
   const daysAgo = (max: number, min = 0): string =>
     new Date(nowMs - Math.floor((min + rnd() * (max - min)) * 86_400_000)).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const nAccounts = Math.max(1, o.accounts ?? 1);
-  const accountIds = Array.from({ length: nAccounts }, (_, i) => String(210000000000 + i * 1111));
+  const nAccounts = o.accountIds?.length || Math.max(1, o.accounts ?? 1);
+  const accountIds = o.accountIds?.length ? o.accountIds : Array.from({ length: nAccounts }, (_, i) => String(210000000000 + i * 1111));
 
   const accounts: AwsAccountSeed[] = accountIds.map((id, ai) => {
     const policyArn = (i: number) => `arn:aws:iam::${id}:policy/gen/policy-${i}`;

@@ -48,3 +48,5 @@ export type {
 } from './seed.js';
 export { awsFixturePath, checkAwsSeed, loadAwsFixture, loadAwsSeed } from './seed.js';
 export { generateAwsCompany, type GenerateAwsCompanyOptions } from './generate.js';
+export { accountSize, scaledOrganization, type AccountSize, type ScaledOrganization, type ScaledOrganizationOptions } from './organization-scale.js';
+export type { MemberAccounts } from './types.js';

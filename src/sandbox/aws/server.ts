@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { AwsAccountSeed, AwsSeed } from './seed.js';
 import { IAM_XMLNS, accessKeyId, handleIam, userArn, userId } from './iam.js';
 import { STS_XMLNS, handleSts, sessionArn } from './sts.js';
+import { findAccount } from './accounts.js';
 import { handleSecrets } from './secrets.js';
 import { handleOrganizations } from './organizations.js';
 import { handleSageMaker } from './sagemaker.js';
@@ -252,7 +253,7 @@ function resolveCaller(state: AwsSeed, runtime: Runtime, key: string | undefined
       if (session.expiration.getTime() <= now.getTime()) {
         throw new AwsError('ExpiredToken', 'The security token included in the request is expired', 403);
       }
-      const account = state.accounts.find((a) => a.id === session.accountId);
+      const account = findAccount(state, runtime, session.accountId);
       if (!account) throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403);
       return { account, arn: sessionArn(session), userId: `${session.roleId}:${session.sessionName}`, accessKeyId: key };
     }

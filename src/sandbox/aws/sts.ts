@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AssumableRoleSeed, AwsSeed } from './seed.js';
 import { roleId as seededRoleId } from './iam.js';
+import { findAccount } from './accounts.js';
 import type { HandlerContext, StsSession } from './types.js';
 import { AwsError, awsId, isoSeconds, x, xs } from './wire.js';
 
@@ -50,7 +51,7 @@ function assumeRole(params: URLSearchParams, ctx: HandlerContext): string {
   if (!m) throw new AwsError('ValidationError', `${arn} is invalid`);
   const accountId = m[1]!;
   const roleName = m[2]!;
-  const target = ctx.state.accounts.find((a) => a.id === accountId);
+  const target = findAccount(ctx.state, ctx.runtime, accountId);
   if (!target) throw denied();
   const seededRole = target.iam.roles.find((r) => r.name === roleName);
   if (ctx.state.assumableRoles) {

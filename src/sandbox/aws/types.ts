@@ -66,6 +66,16 @@ export interface AwsSandboxOptions {
   credentialReportPolls?: number;
   /** Caps every IAM/Organizations/Secrets Manager page below what the caller asked (AWS may return fewer). */
   maxPageItems?: number;
+  /**
+   * Accounts served beside the seed's own, made on demand by id (an organization of hundreds of
+   * accounts: see organization-scale.ts). Read-only: they are not part of `state` and `reset()`.
+   */
+  members?: MemberAccounts;
+}
+
+/** An organization's member accounts, each generated when first asked for (and again after eviction). */
+export interface MemberAccounts {
+  get(id: string): AwsAccountSeed | undefined;
 }
 
 export interface AwsSandbox {
