@@ -285,7 +285,7 @@ function sageMakerRegion(account: string, region: string, o: NonNullable<Generat
     const group = groupName(e % Math.max(1, o.groups));
     const name = `endpoint-${String(e).padStart(4, '0')}`;
     const version = Math.max(1, o.packagesPerGroup);
-    out.models.push({ name: `${name}-model`, created: at(30), role: `arn:aws:iam::${account}:role/inference`, networkIsolation: chance(0.5), containers: [o.groups > 0 ? { modelPackage: `arn:aws:sagemaker:${region}:${account}:model-package/${group}/${version}` } : { image: 'img', modelDataUrl: 's3://x/model.tar.gz' }] });
+    out.models.push({ name: `${name}-model`, created: at(30), role: `arn:aws:iam::${account}:role/inference`, networkIsolation: chance(0.5), containers: [o.groups > 0 ? { image: `${account}.dkr.ecr.${region}.amazonaws.com/${group}:${version}`, modelPackage: `arn:aws:sagemaker:${region}:${account}:model-package/${group}/${version}` } : { image: 'img', modelDataUrl: 's3://x/model.tar.gz' }] });
     out.endpointConfigs.push({
       name: `${name}-config`,
       created: at(30),
@@ -302,6 +302,8 @@ function sageMakerRegion(account: string, region: string, o: NonNullable<Generat
       name: `train-${String(t).padStart(5, '0')}`,
       created: at(29 * rnd()),
       role: `arn:aws:iam::${account}:role/training`,
+      // 20 repositories of 3 tags each in this account's ECR; every 10th job an AWS algorithm image
+      image: t % 10 === 9 ? `683313688378.dkr.ecr.${region}.amazonaws.com/sagemaker-xgboost:1.7-1` : `${account}.dkr.ecr.${region}.amazonaws.com/train-${String(t % 20).padStart(2, '0')}:v${1 + (Math.floor(t / 20) % 3)}`,
       channels: [{ name: 'train', s3Uri: `s3://training-data/set-${t % 50}/` }],
       outputPath: 's3://ml-models/',
       ...(chance(0.7) ? { outputKmsKeyId: 'k', volumeKmsKeyId: 'k' } : {}),

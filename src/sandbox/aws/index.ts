@@ -48,3 +48,4 @@ export type {
 } from './seed.js';
 export { awsFixturePath, checkAwsSeed, loadAwsFixture, loadAwsSeed } from './seed.js';
 export { generateAwsCompany, type GenerateAwsCompanyOptions } from './generate.js';
+export { generateCloudTrail, generateMonitoring, type GenerateOpsOptions } from './generate-ops.js';

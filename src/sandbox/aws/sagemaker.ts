@@ -308,7 +308,7 @@ function describeTrainingJob(body: Record<string, unknown>, ctx: HandlerContext)
     TrainingJobStatus: j.status ?? 'Completed',
     SecondaryStatus: j.status ?? 'Completed',
     ...(j.hyperParameters ? { HyperParameters: j.hyperParameters } : {}),
-    AlgorithmSpecification: { TrainingImage: `${ctx.caller.account.id}.dkr.ecr.${ctx.region}.amazonaws.com/train:latest`, TrainingInputMode: 'File' },
+    AlgorithmSpecification: { TrainingImage: j.image ?? `${ctx.caller.account.id}.dkr.ecr.${ctx.region}.amazonaws.com/train:latest`, TrainingInputMode: 'File' },
     RoleArn: j.role,
     InputDataConfig: j.channels.map((c) => ({ ChannelName: c.name, DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: c.s3Uri } } })),
     OutputDataConfig: { S3OutputPath: j.outputPath, ...(j.outputKmsKeyId ? { KmsKeyId: j.outputKmsKeyId } : {}) },

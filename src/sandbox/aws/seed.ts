@@ -408,6 +408,8 @@ export interface TrainingJobSeed {
   /** Default Completed. */
   status?: 'InProgress' | 'Completed' | 'Failed' | 'Stopping' | 'Stopped';
   role: string;
+  /** AlgorithmSpecification.TrainingImage; default `<account>.dkr.ecr.<region>.amazonaws.com/train:latest` */
+  image?: string;
   channels: { name: string; s3Uri: string }[];
   outputPath: string;
   outputKmsKeyId?: string;
