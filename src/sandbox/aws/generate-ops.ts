@@ -4,6 +4,7 @@
 // findings for the images the training jobs and endpoints run). Derived from the account's own
 // SageMaker and S3 seeds, with a PRNG of its own: adding it changes nothing else of the account.
 
+import { prng } from './generate.js';
 import type { AwsAccountSeed, CloudTrailEventSeed, CloudTrailSeed, MonitoringRegionSeed } from './seed.js';
 
 export interface GenerateOpsOptions {
@@ -17,18 +18,6 @@ export interface GenerateOpsOptions {
   changesScale: number;
   /** other management events per region and day (writes of other services, reads of the watched ones): what an EventSource or ReadOnly lookup would page through */
   otherEventsPerRegion: number;
-}
-
-/** mulberry32, as generate.ts */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A busy day of a large ML company's changes to ML assets and access, per event name (IAM's recorded in us-east-1 only). */
