@@ -150,7 +150,7 @@ export function describeCompany(c: Company): Record<string, unknown> {
       managedPolicies: a.iam.managedPolicies.length,
       secretsPerRegion: Object.fromEntries(Object.entries(a.secrets).map(([r, s]) => [r, s.length])),
       sagemaker: Object.fromEntries(
-        Object.entries(a.sagemaker ?? {}).map(([r, x]) => [r, { modelPackageGroups: x.modelPackageGroups?.length ?? 0, modelPackages: x.modelPackages?.length ?? 0, endpoints: x.endpoints?.length ?? 0, monitoringSchedules: x.monitoringSchedules?.length ?? 0, trainingJobs: x.trainingJobs?.length ?? 0 }]),
+        Object.entries(a.sagemaker ?? {}).map(([r, x]) => [r, { modelPackageGroups: x.modelPackageGroups?.length ?? 0, modelPackages: x.modelPackages?.length ?? 0, endpoints: x.endpoints?.length ?? 0, monitoringSchedules: x.monitoringSchedules?.length ?? 0, trainingJobs: x.trainingJobs?.length ?? 0, processingJobs: x.processingJobs?.length ?? 0, pipelines: x.pipelines?.length ?? 0 }]),
       ),
       ...(a.cloudtrail ? { cloudtrail: { trails: a.cloudtrail.trails?.length ?? 0, eventsPerRegion: Object.fromEntries(Object.entries(a.cloudtrail.events ?? {}).map(([r, e]) => [r, e.length])) } } : {}),
       ...(a.monitoring
@@ -216,6 +216,11 @@ export const AWS_RATE_LIMITS: Record<string, number> = {
   'sagemaker:DescribeTrainingJob': 20,
   'sagemaker:DescribeNotebookInstance': 20,
   'sagemaker:DescribeDomain': 20,
+  'sagemaker:ListProcessingJobs': 10,
+  'sagemaker:ListPipelines': 10,
+  'sagemaker:ListPipelineExecutions': 10,
+  'sagemaker:ListPipelineExecutionSteps': 10,
+  'sagemaker:DescribeProcessingJob': 20,
 };
 
 /** The SageMaker collectors' default `describeCallsPerSecond` (collectors/_shared/sagemaker.ts): one pace for all of a collector's describes in a region. */
@@ -508,7 +513,11 @@ export function sagemakerEndpointsCost(seed: AwsSeed, regions: string[], p: Cost
   );
 }
 
-/** Training jobs of the look-back window, notebook instances and Studio domains: each listing to its end with one describe per item. */
+/**
+ * Training and processing jobs of the look-back window, notebook instances and Studio domains: each
+ * listing to its end with one describe per item; every pipeline with one ListPipelineExecutions (its
+ * newest run) and that run's steps to the last page (both at the describe pace).
+ */
 export function sagemakerTrainingCost(seed: AwsSeed, regions: string[], p: CostParams, nowMs = Date.now()): CollectorCost {
   const minimum: Record<string, number> = {};
   const terms: CostTerm[] = [];
@@ -517,18 +526,22 @@ export function sagemakerTrainingCost(seed: AwsSeed, regions: string[], p: CostP
   for (const r of regions) {
     const sm = smRegion(seed, r);
     const jobs = (sm.trainingJobs ?? []).filter((j) => Date.parse(j.created) > after).length;
+    const proc = (sm.processingJobs ?? []).filter((j) => Date.parse(j.created) > after).length;
+    const pl = sm.pipelines ?? [];
+    const newest = pl.map((x) => [...(x.executions ?? [])].sort((a, b) => Date.parse(b.started) - Date.parse(a.started))[0]);
+    const steps = sum(newest.map((e) => (e ? smPages(e.steps.length) : 0)));
     const nb = sm.notebookInstances?.length ?? 0;
     const dom = sm.domains?.length ?? 0;
-    const lists = { 'sagemaker:ListTrainingJobs': smPages(jobs), 'sagemaker:ListNotebookInstances': smPages(nb), 'sagemaker:ListDomains': smPages(dom) };
-    const describes = { 'sagemaker:DescribeTrainingJob': jobs, 'sagemaker:DescribeNotebookInstance': nb, 'sagemaker:DescribeDomain': dom };
+    const lists = { 'sagemaker:ListTrainingJobs': smPages(jobs), 'sagemaker:ListProcessingJobs': smPages(proc), 'sagemaker:ListPipelines': smPages(pl.length), 'sagemaker:ListNotebookInstances': smPages(nb), 'sagemaker:ListDomains': smPages(dom) };
+    const describes = { 'sagemaker:DescribeTrainingJob': jobs, 'sagemaker:DescribeProcessingJob': proc, 'sagemaker:ListPipelineExecutions': pl.length, 'sagemaker:ListPipelineExecutionSteps': steps, 'sagemaker:DescribeNotebookInstance': nb, 'sagemaker:DescribeDomain': dom };
     addTo(minimum, { ...lists, ...describes });
     terms.push(...sageMakerTerms(r, lists, describes, p.latencyMs));
-    per.push(`${r}: ⌈${jobs}/100⌉ + ${jobs} + ⌈${nb}/100⌉ + ${nb} + ⌈${dom}/100⌉ + ${dom}`);
+    per.push(`${r}: ⌈${jobs}/100⌉ + ${jobs} + ⌈${proc}/100⌉ + ${proc} + ⌈${pl.length}/100⌉ + ${pl.length} + ${steps} + ⌈${nb}/100⌉ + ${nb} + ⌈${dom}/100⌉ + ${dom}`);
   }
   return finish(
     'sagemaker-training',
     minimum,
-    `per region ⌈jobs in the ${SAGEMAKER_LOOKBACK_DAYS}-day window/100⌉ ListTrainingJobs pages + one DescribeTrainingJob per job, and the same for notebook instances and Studio domains (channels, KMS, VPC, isolation are in no summary) (${per.join('; ')}); regions run in parallel`,
+    `per region ⌈jobs in the ${SAGEMAKER_LOOKBACK_DAYS}-day window/100⌉ ListTrainingJobs pages + one DescribeTrainingJob per job, the same for processing jobs, notebook instances and Studio domains (channels, inputs, KMS, VPC, isolation are in no summary), ⌈pipelines/100⌉ ListPipelines + one ListPipelineExecutions (MaxResults 1) per pipeline + ⌈steps/100⌉ ListPipelineExecutionSteps for each newest run (${per.join('; ')}); regions run in parallel`,
     terms,
   );
 }

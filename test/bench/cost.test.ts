@@ -61,13 +61,16 @@ describe('cost model', () => {
     expect(c['sagemaker-endpoints']!.minimum).toEqual({ 'sagemaker:ListMonitoringSchedules': 4, 'sagemaker:ListEndpoints': 4, 'sagemaker:DescribeEndpoint': 200, 'sagemaker:DescribeEndpointConfig': 200, 'sagemaker:DescribeModel': 200 });
     // ⌈5000/100⌉ = 50 pages + 2 empty regions; notebook and domain listings: one empty page per region
     expect(c['sagemaker-training']!.minimum['sagemaker:ListTrainingJobs']).toBe(52);
-    expect(c['sagemaker-training']!.minimumTotal).toBe(5058);
+    // + 500 processing jobs (5 pages + 500 describes), 100 pipelines (1 page + 100 newest-run lookups), the steps of the 80 ever run (one page each), and one empty page of each listing in the two other regions
+    expect(c['sagemaker-training']!.minimum).toMatchObject({ 'sagemaker:ListProcessingJobs': 5 + 2, 'sagemaker:DescribeProcessingJob': 500, 'sagemaker:ListPipelines': 1 + 2, 'sagemaker:ListPipelineExecutions': 100, 'sagemaker:ListPipelineExecutionSteps': 80 });
+    expect(c['sagemaker-training']!.minimumTotal).toBe(5058 + 7 + 500 + 3 + 100 + 80);
   });
 
   test('SageMaker lower bound: the collectors\' one describe pace of 20/s binds before the per-API limits', () => {
     // 3,100 policy + package describes evenly spaced at 20/s, the last answered after 20 ms
     expect(c['sagemaker-registry']!.lowerBoundMs).toBe(Math.round((3099 / 20) * 1000 + 20));
-    expect(c['sagemaker-training']!.lowerBoundMs).toBe(Math.round((4999 / 20) * 1000 + 20));
+    // 5,000 training + 500 processing describes + 100 + 80 pipeline calls at the one describe pace
+    expect(c['sagemaker-training']!.lowerBoundMs).toBe(Math.round((5679 / 20) * 1000 + 20));
     expect(c['sagemaker-training']!.terms.map((t) => t.what)).toContain('us-east-1: 50 ListTrainingJobs at 2/s (burst 2)');
   });
 
