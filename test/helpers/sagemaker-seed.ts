@@ -68,7 +68,7 @@ function processingJobs(): NonNullable<SageMakerRegionSeed['processingJobs']> {
     created: daysAgo(age),
     role: `arn:aws:iam::${SM_ACCOUNT}:role/processing`,
     image: `${SM_ACCOUNT}.dkr.ecr.${SM_REGION}.amazonaws.com/prep:1`,
-    inputs: [{ name: 'raw', s3Uri: `s3://raw-data/set-${i}/` }],
+    inputs: [{ name: 'raw', s3Uri: `s3://training-data/raw/set-${i}/` }],
     outputs: [{ name: 'train', s3Uri: `s3://training-data/job-${i}/` }],
     instanceType: 'ml.m5.xlarge',
     instances: i === 2 ? 2 : 1,

@@ -58,7 +58,7 @@ describe('sagemaker-training against the AWS sandbox', () => {
     expect(first).toMatchObject({
       ProcessingJobArn: prepArn('prep-0'),
       RoleArn: `arn:aws:iam::${SM_ACCOUNT}:role/processing`,
-      inputs: [{ InputName: 'raw', S3Uri: 's3://raw-data/set-0/', DatasetDefinition: null }],
+      inputs: [{ InputName: 'raw', S3Uri: 's3://training-data/raw/set-0/', DatasetDefinition: null }],
       outputs: [{ OutputName: 'train', S3Uri: 's3://training-data/job-0/' }],
       OutputKmsKeyId: 'k',
       VolumeKmsKeyId: 'k',
