@@ -101,7 +101,10 @@ function expandPatterns(d: Discovery, owned: Map<string, string | null> | null):
   }
 }
 
-async function readBucket(ctx: AwsContext, s3: RegionFollowingS3, ops: Ops, gaps: Gaps, Bucket: string, f: Found, owned: Map<string, string | null> | null): Promise<BucketRecord> {
+/** S3 clients by region: a bucket is read in its own region (one call per read); where its region is unknown, the client follows S3's 301 to it (two). */
+type S3In = (region: string | null) => RegionFollowingS3;
+
+async function readBucket(ctx: AwsContext, s3In: S3In, ops: Ops, gaps: Gaps, Bucket: string, f: Found, owned: Map<string, string | null> | null): Promise<BucketRecord> {
   const opts = { abortSignal: ctx.signal };
   const base = { Bucket, region: owned?.get(Bucket) ?? null, discoveredFrom: f.refs, references: f.total };
   const none = { encryption: null, publicAccessBlock: null, policy: null, versioning: null, objectLock: null, logging: null };
@@ -112,8 +115,9 @@ async function readBucket(ctx: AwsContext, s3: RegionFollowingS3, ops: Ops, gaps
     ops.set(o.api, o);
     o.calls = (o.calls ?? 0) + 1;
     try {
-      await s3.send(new HeadBucketCommand({ Bucket }), opts);
+      const head = await s3In(null).send(new HeadBucketCommand({ Bucket }), opts);
       o.pages++;
+      base.region = head.BucketRegion ?? null;
     } catch (e) {
       const st = status(e);
       if (st === 403 && owner === 'another-account') return { ...base, owner, ...none };
@@ -124,6 +128,7 @@ async function readBucket(ctx: AwsContext, s3: RegionFollowingS3, ops: Ops, gaps
     }
     if (owner === 'another-account') return { ...base, owner, ...none };
   }
+  const s3 = s3In(base.region);
   const [enc, block, pol, ver, lock, log] = await Promise.all([
     get(ops, gaps, 's3:GetBucketEncryption', Bucket, () => s3.send(new GetBucketEncryptionCommand({ Bucket }), opts), ['ServerSideEncryptionConfigurationNotFoundError']),
     get(ops, gaps, 's3:GetPublicAccessBlock', Bucket, () => s3.send(new GetPublicAccessBlockCommand({ Bucket }), opts), ['NoSuchPublicAccessBlockConfiguration']),
@@ -224,6 +229,13 @@ async function accountBlock(ctx: AwsContext, ops: Ops): Promise<Read<PublicAcces
 export async function collect(ctx: AwsContext): Promise<void> {
   const d = await discover(ctx);
   const s3 = makeClient(RegionFollowingS3, ctx.aws);
+  const regional = new Map<string, RegionFollowingS3>([[ctx.aws.region, s3]]);
+  const s3In: S3In = (region) => {
+    const r = region ?? ctx.aws.region;
+    let c = regional.get(r);
+    if (!c) regional.set(r, (c = makeClient(RegionFollowingS3, { ...ctx.aws, region: r })));
+    return c;
+  };
   const ops: Ops = new Map();
   const gaps = itemGaps((g) => ctx.gap(g), { noun: 'buckets or keys', where: `${KIND.buckets} / ${KIND.keys}` });
   const inputsComplete = d.inputs.every((i) => i.complete);
@@ -234,7 +246,7 @@ export async function collect(ctx: AwsContext): Promise<void> {
     const account: AccountRecord = { account: ctx.aws.account, publicAccessBlock: await accountBlock(ctx, ops), bucketsOwned: owned?.size ?? null };
     await ctx.artifacts.json(KIND.account, account, { operations: [ops.get('s3:ListBuckets')!, ops.get('s3:GetAccountPublicAccessBlock')!].map((o) => ({ ...o })), complete: owned !== null && !('error' in (account.publicAccessBlock ?? {})), records: 1 });
     const out = await ctx.artifacts.ndjson(KIND.buckets);
-    const buckets = await mapPool([...d.buckets].sort(([a], [b]) => a.localeCompare(b)), Math.min(MAX_POOL, Math.max(1, ctx.concurrency)), ([b, f]) => readBucket(ctx, s3, ops, gaps, b, f, owned));
+    const buckets = await mapPool([...d.buckets].sort(([a], [b]) => a.localeCompare(b)), Math.min(MAX_POOL, Math.max(1, ctx.concurrency)), ([b, f]) => readBucket(ctx, s3In, ops, gaps, b, f, owned));
     for (const b of buckets) {
       await out.write(b);
       for (const r of b.encryption && 'rules' in b.encryption ? b.encryption.rules : []) if (r.KMSMasterKeyID) d.keys.set(r.KMSMasterKeyID, d.keys.get(r.KMSMasterKeyID) ?? { refs: [{ from: `default encryption of bucket ${b.Bucket}`, ref: r.KMSMasterKeyID }], total: 1, region: b.region });
@@ -245,6 +257,6 @@ export async function collect(ctx: AwsContext): Promise<void> {
     await ctx.artifacts.json(KIND.keys, keys, { operations: [...ops.values()].filter((o) => o.api.startsWith('kms:')).map((o) => ({ ...o })), complete: inputsComplete, records: keys.length, notes: derived });
     gaps.flush();
   } finally {
-    s3.destroy();
+    for (const c of regional.values()) c.destroy();
   }
 }

@@ -1,6 +1,6 @@
 // Which buckets and KMS keys hold or protect training data and model artifacts: the S3 locations and
 // keys the lineage artifacts of this run name (MLflow dataset sources, SageMaker training channels,
-// outputs, model data and data capture, Bedrock training data, outputs and invocation logs), plus the
+// processing inputs, outputs, model data and data capture, Bedrock training data, outputs and invocation logs), plus the
 // configured trainingDataBuckets. No API calls: it reads what the other collectors wrote.
 import type { RunArtifact } from '../../src/core/types.js';
 import type { AwsContext } from '../define.js';
@@ -58,6 +58,7 @@ const one = (item: string, uris: (string | null | undefined)[], keys: (string | 
 const EXTRACT: Record<string, Extract> = {
   [LINEAGE.mlflowRuns]: (r) => one(`${r.model} v${r.version}`, (r.run?.datasets ?? []).flatMap((d: any) => s3Strings(d.source))),
   [LINEAGE.trainingJobs]: (r) => one(r.TrainingJobName, [...(r.channels ?? []).map((c: any) => c.S3Uri), r.OutputS3Path, r.S3ModelArtifacts], [r.OutputKmsKeyId, r.VolumeKmsKeyId]),
+  [LINEAGE.processingJobs]: (r) => one(r.ProcessingJobName, [...(r.inputs ?? []).map((i: any) => i.S3Uri), ...(r.outputs ?? []).map((o: any) => o.S3Uri)], [r.OutputKmsKeyId, r.VolumeKmsKeyId]),
   [LINEAGE.packages]: (r) => one(r.ModelPackageArn, (r.containers ?? []).map((c: any) => c.ModelDataUrl)),
   [LINEAGE.endpoints]: (r) =>
     one(

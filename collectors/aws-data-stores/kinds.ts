@@ -10,6 +10,7 @@ export const KIND = {
 export const LINEAGE = {
   mlflowRuns: 'mlflow.lineage.training-runs',
   trainingJobs: 'aws.sagemaker.training-jobs',
+  processingJobs: 'aws.sagemaker.processing-jobs',
   packages: 'aws.sagemaker.model-packages',
   endpoints: 'aws.sagemaker.endpoints',
   notebooks: 'aws.sagemaker.notebook-instances',

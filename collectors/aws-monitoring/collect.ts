@@ -6,6 +6,7 @@ import { GetBackupSelectionCommand, ListBackupPlansCommand, ListBackupSelections
 import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { DescribeImageScanFindingsCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { makeClient } from '../../src/clients/aws.js';
+import { mapPool } from '../../src/core/pool.js';
 import { describeError, RepeatedTokenError } from '../../src/core/errors.js';
 import type { OperationRecord } from '../../src/core/types.js';
 import { itemGaps } from '../_shared/item-gaps.js';
@@ -30,6 +31,9 @@ import {
 } from './kinds.js';
 
 const MAX_FINDINGS = 100;
+/** calls in flight at most (scan findings, a page's backup selections), bounded by the config's concurrency */
+const MAX_POOL = 8;
+const poolOf = (ctx: AwsContext) => Math.min(MAX_POOL, Math.max(1, ctx.concurrency));
 
 export async function collect(ctx: AwsContext): Promise<void> {
   const s = ctx.settings as MonitoringSettings;
@@ -212,6 +216,7 @@ async function backups(ctx: AwsContext, s: MonitoringSettings, jobs: TrainingJob
   const selOp = op('backup:ListBackupSelections', { BackupPlanId: '<each plan>', MaxResults: 100 });
   const getOp = op('backup:GetBackupSelection', { BackupPlanId: '<each plan>', SelectionId: '<each selection>' });
   const gaps = itemGaps((g) => ctx.gap(g), { noun: 'plans or selections', where: KIND.backupPlans });
+  const pool = poolOf(ctx);
   const out = await ctx.artifacts.ndjson(KIND.backupPlans);
   const plans: BackupPlanRecord[] = [];
   let ok = true;
@@ -222,14 +227,15 @@ async function backups(ctx: AwsContext, s: MonitoringSettings, jobs: TrainingJob
         const sels: SelectionRecord[] = [];
         try {
           await listAll(ctx, selOp, (NextToken) => bk.send(new ListBackupSelectionsCommand({ BackupPlanId: rec.BackupPlanId, MaxResults: 100, NextToken }), opts), async (sp) => {
-            for (const x of sp.BackupSelectionsList ?? []) {
+            // the page's selections read through the pool, kept in the listing's order
+            const read = await mapPool(sp.BackupSelectionsList ?? [], pool, async (x): Promise<SelectionRecord> => {
               const base: SelectionRecord = { SelectionId: x.SelectionId ?? '', SelectionName: x.SelectionName ?? null, IamRoleArn: x.IamRoleArn ?? null, Resources: [], NotResources: [], ListOfTags: [], conditions: 0 };
               getOp.calls = (getOp.calls ?? 0) + 1;
               try {
                 const g = (await bk.send(new GetBackupSelectionCommand({ BackupPlanId: rec.BackupPlanId, SelectionId: base.SelectionId }), opts)).BackupSelection;
                 getOp.pages++;
                 const c = g?.Conditions;
-                sels.push({
+                return {
                   ...base,
                   SelectionName: g?.SelectionName ?? base.SelectionName,
                   IamRoleArn: g?.IamRoleArn ?? base.IamRoleArn,
@@ -237,11 +243,12 @@ async function backups(ctx: AwsContext, s: MonitoringSettings, jobs: TrainingJob
                   NotResources: g?.NotResources ?? [],
                   ListOfTags: (g?.ListOfTags ?? []).map((t) => ({ ConditionType: t.ConditionType ?? null, ConditionKey: t.ConditionKey ?? null, ConditionValue: t.ConditionValue ?? null })),
                   conditions: (c?.StringEquals?.length ?? 0) + (c?.StringNotEquals?.length ?? 0) + (c?.StringLike?.length ?? 0) + (c?.StringNotLike?.length ?? 0),
-                });
+                };
               } catch (e) {
-                sels.push({ ...base, error: gaps.add(getOp.api, `${rec.BackupPlanId}/${base.SelectionId}`, e).code });
+                return { ...base, error: gaps.add(getOp.api, `${rec.BackupPlanId}/${base.SelectionId}`, e).code };
               }
-            }
+            });
+            sels.push(...read);
           });
           rec.selections = sels;
         } catch (e) {
@@ -310,52 +317,53 @@ async function images(ctx: AwsContext, endpoints: EndpointRecord[], jobs: Traini
   const gaps = itemGaps((g) => ctx.gap(g), { noun: 'images', where: KIND.imageFindings });
   const out = await ctx.artifacts.ndjson(KIND.imageFindings);
   const counts = { images: 0, scanned: 0, outside: 0, errors: 0 };
-  try {
-    for (const [image, users] of [...imagesOf(endpoints, jobs)].sort(([a], [b]) => a.localeCompare(b))) {
-      counts.images++;
-      const p = parseImage(image);
-      const base: ImageFindingsRecord = { image, registryId: p?.registryId ?? null, repositoryName: p?.repositoryName ?? null, imageTag: p?.imageTag ?? null, imageDigest: p?.imageDigest ?? null, usedBy: [...users].sort(), state: 'outside', scanStatus: null, scanCompletedAt: null, severityCounts: {}, findings: [] };
-      if (!p || p.registryId !== ctx.aws.account) {
-        counts.outside++;
-        await out.write(base);
-        continue;
-      }
-      const imageId = p.imageDigest ? { imageDigest: p.imageDigest } : { imageTag: p.imageTag! };
-      const rec: ImageFindingsRecord = { ...base, state: 'scanned' };
-      try {
-        await ctx.paginate.all(
-          { api: o.api, params: o.params },
-          async (token) => {
-            o.calls = (o.calls ?? 0) + 1;
-            const page = await client(p.region).send(new DescribeImageScanFindingsCommand({ registryId: p.registryId, repositoryName: p.repositoryName, imageId, maxResults: 1000, nextToken: token }), { abortSignal: ctx.signal });
-            o.pages++;
-            return { page, next: page.nextToken || undefined };
-          },
-          (page) => {
-            rec.scanStatus ??= page.imageScanStatus?.status ?? null;
-            const f = page.imageScanFindings;
-            rec.scanCompletedAt ??= iso(f?.imageScanCompletedAt);
-            if (f?.findingSeverityCounts && !Object.keys(rec.severityCounts).length) rec.severityCounts = { ...f.findingSeverityCounts } as Record<string, number>;
-            const keep = (x: ImageFindingsRecord['findings'][number]) => {
-              if ((x.severity === 'CRITICAL' || x.severity === 'HIGH') && rec.findings.length < MAX_FINDINGS) rec.findings.push(x);
-            };
-            for (const x of f?.findings ?? []) keep({ name: x.name ?? null, severity: x.severity ?? 'UNDEFINED', package: x.attributes?.find((a) => a.key === 'package_name')?.value ?? null });
-            for (const x of f?.enhancedFindings ?? []) keep({ name: x.packageVulnerabilityDetails?.vulnerabilityId ?? x.title ?? null, severity: x.severity ?? 'UNDEFINED', package: x.packageVulnerabilityDetails?.vulnerablePackages?.[0]?.name ?? null });
-          },
-        );
-        counts.scanned++;
-      } catch (e) {
-        const d = describeError(e);
-        if (NOT_SCANNED.has(d.code)) rec.state = 'not-scanned';
-        else if (NOT_FOUND.has(d.code)) rec.state = 'image-not-found';
-        else {
-          counts.errors++;
-          rec.state = 'error';
-          rec.error = gaps.add(o.api, image, e).code;
-        }
-      }
-      await out.write(rec);
+  // each image's findings through the pool; the records written in the images' order
+  const one = async ([image, users]: [string, Set<string>]): Promise<ImageFindingsRecord> => {
+    counts.images++;
+    const p = parseImage(image);
+    const base: ImageFindingsRecord = { image, registryId: p?.registryId ?? null, repositoryName: p?.repositoryName ?? null, imageTag: p?.imageTag ?? null, imageDigest: p?.imageDigest ?? null, usedBy: [...users].sort(), state: 'outside', scanStatus: null, scanCompletedAt: null, severityCounts: {}, findings: [] };
+    if (!p || p.registryId !== ctx.aws.account) {
+      counts.outside++;
+      return base;
     }
+    const imageId = p.imageDigest ? { imageDigest: p.imageDigest } : { imageTag: p.imageTag! };
+    const rec: ImageFindingsRecord = { ...base, state: 'scanned' };
+    try {
+      await ctx.paginate.all(
+        { api: o.api, params: o.params },
+        async (token) => {
+          o.calls = (o.calls ?? 0) + 1;
+          const page = await client(p.region).send(new DescribeImageScanFindingsCommand({ registryId: p.registryId, repositoryName: p.repositoryName, imageId, maxResults: 1000, nextToken: token }), { abortSignal: ctx.signal });
+          o.pages++;
+          return { page, next: page.nextToken || undefined };
+        },
+        (page) => {
+          rec.scanStatus ??= page.imageScanStatus?.status ?? null;
+          const f = page.imageScanFindings;
+          rec.scanCompletedAt ??= iso(f?.imageScanCompletedAt);
+          if (f?.findingSeverityCounts && !Object.keys(rec.severityCounts).length) rec.severityCounts = { ...f.findingSeverityCounts } as Record<string, number>;
+          const keep = (x: ImageFindingsRecord['findings'][number]) => {
+            if ((x.severity === 'CRITICAL' || x.severity === 'HIGH') && rec.findings.length < MAX_FINDINGS) rec.findings.push(x);
+          };
+          for (const x of f?.findings ?? []) keep({ name: x.name ?? null, severity: x.severity ?? 'UNDEFINED', package: x.attributes?.find((a) => a.key === 'package_name')?.value ?? null });
+          for (const x of f?.enhancedFindings ?? []) keep({ name: x.packageVulnerabilityDetails?.vulnerabilityId ?? x.title ?? null, severity: x.severity ?? 'UNDEFINED', package: x.packageVulnerabilityDetails?.vulnerablePackages?.[0]?.name ?? null });
+        },
+      );
+      counts.scanned++;
+    } catch (e) {
+      const d = describeError(e);
+      if (NOT_SCANNED.has(d.code)) rec.state = 'not-scanned';
+      else if (NOT_FOUND.has(d.code)) rec.state = 'image-not-found';
+      else {
+        counts.errors++;
+        rec.state = 'error';
+        rec.error = gaps.add(o.api, image, e).code;
+      }
+    }
+    return rec;
+  };
+  try {
+    for (const rec of await mapPool([...imagesOf(endpoints, jobs)].sort(([a], [b]) => a.localeCompare(b)), poolOf(ctx), one)) await out.write(rec);
   } finally {
     for (const c of clients.values()) c.destroy();
   }

@@ -4,7 +4,7 @@ import type { Check, CheckInput } from '../../src/core/types.js';
 import { judgeEach, merge, verdict, type Judgement } from '../_shared/sagemaker-checks.js';
 import { hasLocalStorage } from '../_shared/sagemaker.js';
 import { KIND } from './kinds.js';
-import type { DomainRecord, NotebookRecord, TrainingJobRecord } from './record.js';
+import type { DomainRecord, NotebookRecord, ProcessingJobRecord, TrainingJobRecord } from './record.js';
 
 async function all<T>(i: CheckInput, kind: string): Promise<T[]> {
   const load = async () => {
@@ -15,21 +15,46 @@ async function all<T>(i: CheckInput, kind: string): Promise<T[]> {
   return i.memo ? i.memo(kind, load) : load();
 }
 
-const jobArn = (j: TrainingJobRecord) => j.TrainingJobArn ?? j.TrainingJobName;
-const EMPTY = 'no training jobs in the look-back window';
-
-/** Judges each job of the window; one whose describe failed is unread. */
-async function judgeJobs(i: CheckInput, judge: (j: TrainingJobRecord) => Judgement) {
-  const jobs = await all<TrainingJobRecord>(i, KIND.trainingJobs);
-  return { n: jobs.length, judged: judgeEach(jobs, jobArn, (j) => (j.error ? { unread: `DescribeTrainingJob failed (${j.error})` } : judge(j))) };
+/** What the network and encryption checks judge of a training or a processing job. */
+interface Job {
+  name: string;
+  arn: string;
+  /** the describe call, for an unread record */
+  api: string;
+  error?: string;
+  output: string;
+  OutputKmsKeyId: string | null;
+  VolumeKmsKeyId: string | null;
+  InstanceType: string | null;
+  InstanceCount: number | null;
+  VpcConfig: unknown;
+  EnableNetworkIsolation: boolean;
+  EnableInterContainerTrafficEncryption: boolean;
 }
 
-function jobEncryption(j: TrainingJobRecord): Judgement {
+const fromTraining = (j: TrainingJobRecord): Job => ({ ...j, name: j.TrainingJobName, arn: j.TrainingJobArn ?? j.TrainingJobName, api: 'DescribeTrainingJob', output: `model artifacts written to ${j.OutputS3Path ?? 'S3'}` });
+const fromProcessing = (j: ProcessingJobRecord): Job => ({
+  ...j,
+  name: `processing job ${j.ProcessingJobName}`,
+  arn: j.ProcessingJobArn ?? `processing-job/${j.ProcessingJobName}`,
+  api: 'DescribeProcessingJob',
+  output: `outputs written to ${j.outputs.map((o) => o.S3Uri).filter(Boolean).join(', ') || 'S3'}`,
+});
+const EMPTY = 'no training or processing jobs in the look-back window';
+
+/** Judges each training and processing job of the window; one whose describe failed is unread. */
+async function judgeJobs(i: CheckInput, judge: (j: Job) => Judgement) {
+  const jobs = (await all<TrainingJobRecord>(i, KIND.trainingJobs)).map(fromTraining);
+  const processing = (await all<ProcessingJobRecord>(i, KIND.processingJobs)).map(fromProcessing);
+  return { n: `${jobs.length} training and ${processing.length} processing jobs`, judged: judgeEach([...jobs, ...processing], (j) => j.arn, (j) => (j.error ? { unread: `${j.api} failed (${j.error})` } : judge(j))) };
+}
+
+function jobEncryption(j: Job): Judgement {
   const reasons: string[] = [];
-  if (!j.OutputKmsKeyId) reasons.push(`model artifacts written to ${j.OutputS3Path ?? 'S3'} without a KMS key`);
+  if (!j.OutputKmsKeyId) reasons.push(`${j.output} without a KMS key`);
   if (!j.VolumeKmsKeyId && !hasLocalStorage(j.InstanceType)) reasons.push(`the ML storage volumes of ${j.InstanceType ?? 'its instances'} have no customer KMS key`);
   if ((j.InstanceCount ?? 1) > 1 && !j.EnableInterContainerTrafficEncryption) reasons.push(`${j.InstanceCount} instances exchange traffic unencrypted (EnableInterContainerTrafficEncryption off)`);
-  return reasons.length ? `${j.TrainingJobName}: ${reasons.join('; ')}` : null;
+  return reasons.length ? `${j.name}: ${reasons.join('; ')}` : null;
 }
 
 function notebookExposure(nb: NotebookRecord): Judgement {
@@ -52,22 +77,22 @@ function domainExposure(d: DomainRecord): Judgement {
 export const checks: Check[] = [
   {
     id: 'sagemaker-training.network-isolation',
-    title: 'Training jobs run with network isolation or inside a VPC',
+    title: 'Training and processing jobs run with network isolation or inside a VPC',
     severity: 'medium',
-    reads: [KIND.trainingJobs],
+    reads: [KIND.trainingJobs, KIND.processingJobs],
     async run(i) {
-      const { n, judged } = await judgeJobs(i, (j) => (j.EnableNetworkIsolation || j.VpcConfig ? null : `${j.TrainingJobName} ran without network isolation and outside any VPC: its containers could reach the internet`));
-      return verdict(judged, { pass: `all ${n} training jobs of the window ran with network isolation or in a VPC`, fail: (k) => `${k} of ${n} training jobs ran with open network access`, empty: EMPTY, noun: 'training jobs' });
+      const { n, judged } = await judgeJobs(i, (j) => (j.EnableNetworkIsolation || j.VpcConfig ? null : `${j.name} ran without network isolation and outside any VPC: its containers could reach the internet`));
+      return verdict(judged, { pass: `all ${n} of the window ran with network isolation or in a VPC`, fail: (k) => `${k} of ${n} ran with open network access`, empty: EMPTY, noun: 'jobs' });
     },
   },
   {
     id: 'sagemaker-training.encryption',
-    title: 'Training jobs encrypt their output, volumes and inter-container traffic',
+    title: 'Training and processing jobs encrypt their output, volumes and inter-container traffic',
     severity: 'medium',
-    reads: [KIND.trainingJobs],
+    reads: [KIND.trainingJobs, KIND.processingJobs],
     async run(i) {
       const { n, judged } = await judgeJobs(i, jobEncryption);
-      return verdict(judged, { pass: `all ${n} training jobs of the window encrypt output, volumes and inter-container traffic`, fail: (k) => `${k} of ${n} training jobs lack encryption`, empty: EMPTY, noun: 'training jobs' });
+      return verdict(judged, { pass: `all ${n} of the window encrypt output, volumes and inter-container traffic`, fail: (k) => `${k} of ${n} lack encryption`, empty: EMPTY, noun: 'jobs' });
     },
   },
   {

@@ -1,14 +1,23 @@
-// The calls of sagemaker-training (see index.ts): three listings, each to its last page, with one
-// describe per item (the summaries carry none of the settings the checks judge): training jobs of
-// the look-back window, notebook instances, Studio domains. No call writes anything.
+// The calls of sagemaker-training (see index.ts): listings, each to its last page, with one describe
+// per item (the summaries carry none of the settings the checks judge): training and processing jobs
+// of the look-back window, notebook instances, Studio domains; and every pipeline with its newest
+// execution (one ListPipelineExecutions of one item) and that execution's steps (every page). No call
+// writes anything.
 import {
   DescribeDomainCommand,
   DescribeNotebookInstanceCommand,
+  DescribeProcessingJobCommand,
   DescribeTrainingJobCommand,
   ListDomainsCommand,
   ListNotebookInstancesCommand,
+  ListPipelineExecutionsCommand,
+  ListPipelineExecutionStepsCommand,
+  ListPipelinesCommand,
+  ListProcessingJobsCommand,
   ListTrainingJobsCommand,
   SageMakerClient,
+  type PipelineExecutionStep,
+  type PipelineSummary,
 } from '@aws-sdk/client-sagemaker';
 import { makeClient } from '../../src/clients/aws.js';
 import { mapPool } from '../../src/core/pool.js';
@@ -20,7 +29,7 @@ import { counted, listAll, listingGap, op, PAGE_SIZE } from '../_shared/sagemake
 import type { TrainingSettings } from './index.js';
 import { KIND } from './kinds.js';
 import { writeLineage } from './lineage.js';
-import { domainRecord, notebookRecord, trainingJobRecord, type TrainingJobRecord } from './record.js';
+import { domainRecord, notebookRecord, pipelineRecord, processingJobRecord, trainingJobRecord, type TrainingJobRecord } from './record.js';
 
 const MAX_POOL = 16;
 
@@ -28,6 +37,8 @@ interface Inventory<S, D, R> {
   kind: string;
   list: OperationRecord;
   describe: OperationRecord;
+  /** further per-item calls send makes, recorded in the artifact too */
+  more?: OperationRecord[];
   fetch(token: string | undefined): Promise<{ NextToken?: string | undefined; items: S[] }>;
   /** the item's name, for a gap */
   name(s: S): string;
@@ -44,6 +55,16 @@ interface Calls {
   gaps: ReturnType<typeof itemGaps>;
 }
 
+/** A per-item call other than inv.describe failed: its gap names that call. */
+class ItemCallError extends Error {
+  constructor(
+    readonly api: string,
+    override readonly cause: unknown,
+  ) {
+    super(`${api} failed`);
+  }
+}
+
 /** One listing to its last page, one describe per item with a bounded pool, one ndjson artifact. */
 async function inventory<S, D, R>(ctx: AwsContext, c: Calls, inv: Inventory<S, D, R>): Promise<boolean> {
   const out = await ctx.artifacts.ndjson(inv.kind);
@@ -53,7 +74,7 @@ async function inventory<S, D, R>(ctx: AwsContext, c: Calls, inv: Inventory<S, D
     try {
       return inv.build(s, await c.call(inv.describe, () => inv.send(s)));
     } catch (e) {
-      return inv.build(s, null, c.gaps.add(inv.describe.api, inv.name(s), e).code);
+      return inv.build(s, null, c.gaps.add(e instanceof ItemCallError ? e.api : inv.describe.api, inv.name(s), e instanceof ItemCallError ? e.cause : e).code);
     }
   };
   let complete = true;
@@ -70,15 +91,52 @@ async function inventory<S, D, R>(ctx: AwsContext, c: Calls, inv: Inventory<S, D
     listingGap(ctx, inv.list.api, e);
     complete = false;
   }
-  await out.finish({ operations: [{ ...inv.list }, { ...inv.describe }], complete, ...(inv.periodCovered ? { periodCovered: inv.periodCovered } : {}), notes: { ...n, ...(complete ? {} : { stoppedAfterPages: inv.list.pages }) } });
+  await out.finish({ operations: [{ ...inv.list }, { ...inv.describe }, ...(inv.more ?? []).map((o) => ({ ...o }))], complete, ...(inv.periodCovered ? { periodCovered: inv.periodCovered } : {}), notes: { ...n, ...(complete ? {} : { stoppedAfterPages: inv.list.pages }) } });
   return complete;
+}
+
+/** Every pipeline, its newest execution (SortOrder Descending, MaxResults 1) and that execution's steps to the last page. */
+function pipelines(ctx: AwsContext, c: Calls, sm: SageMakerClient, opts: { abortSignal: AbortSignal | undefined }): Promise<boolean> {
+  const executions = op('sagemaker:ListPipelineExecutions', { PipelineName: '<each pipeline>', SortOrder: 'Descending', MaxResults: 1 });
+  const steps = op('sagemaker:ListPipelineExecutionSteps', { PipelineExecutionArn: '<the newest execution of each pipeline>', MaxResults: PAGE_SIZE });
+  const latest = async (p: PipelineSummary) => {
+    const e = (await c.call(executions, () => sm.send(new ListPipelineExecutionsCommand({ PipelineName: p.PipelineName, SortOrder: 'Descending', MaxResults: 1 }), opts))).PipelineExecutionSummaries?.[0];
+    const all: PipelineExecutionStep[] = [];
+    const seen = new Set<string>();
+    for (let token: string | undefined, first = true; e?.PipelineExecutionArn && (first || token); first = false) {
+      let page;
+      try {
+        page = await c.call(steps, () => sm.send(new ListPipelineExecutionStepsCommand({ PipelineExecutionArn: e.PipelineExecutionArn, MaxResults: PAGE_SIZE, NextToken: token }), opts));
+      } catch (err) {
+        throw new ItemCallError(steps.api, err);
+      }
+      all.push(...(page.PipelineExecutionSteps ?? []));
+      token = page.NextToken || undefined;
+      if (token && seen.has(token)) throw new ItemCallError(steps.api, new Error(`NextToken ${token} repeated: the listing loops`));
+      if (token) seen.add(token);
+    }
+    return { e, steps: all };
+  };
+  return inventory(ctx, c, {
+    kind: KIND.pipelines,
+    list: op('sagemaker:ListPipelines', { MaxResults: PAGE_SIZE }),
+    describe: executions,
+    more: [steps],
+    fetch: async (NextToken) => {
+      const p = await sm.send(new ListPipelinesCommand({ MaxResults: PAGE_SIZE, NextToken }), opts);
+      return { NextToken: p.NextToken, items: p.PipelineSummaries ?? [] };
+    },
+    name: (p) => p.PipelineName ?? '?',
+    send: latest,
+    build: pipelineRecord,
+  });
 }
 
 export async function collect(ctx: AwsContext): Promise<void> {
   const s = ctx.settings as TrainingSettings;
   const sm = makeClient(SageMakerClient, ctx.aws);
   const opts = { abortSignal: ctx.signal };
-  const c: Calls = { call: counted(rateLimiter(s.describeCallsPerSecond, ctx.signal)), gaps: itemGaps((g) => ctx.gap(g), { noun: 'items', where: `${KIND.trainingJobs} / ${KIND.notebooks} / ${KIND.domains}` }) };
+  const c: Calls = { call: counted(rateLimiter(s.describeCallsPerSecond, ctx.signal)), gaps: itemGaps((g) => ctx.gap(g), { noun: 'items', where: `${KIND.trainingJobs} / ${KIND.processingJobs} / ${KIND.pipelines} / ${KIND.notebooks} / ${KIND.domains}` }) };
   const now = ctx.now();
   const after = new Date(now.getTime() - s.lookbackDays * DAY_MS);
   const jobs: TrainingJobRecord[] = [];
@@ -98,6 +156,20 @@ export async function collect(ctx: AwsContext): Promise<void> {
       keep: (j) => jobs.push(j),
     });
     await writeLineage(ctx, jobs, jobsComplete, `${s.lookbackDays} days`);
+    await inventory(ctx, c, {
+      kind: KIND.processingJobs,
+      list: op('sagemaker:ListProcessingJobs', { CreationTimeAfter: after.toISOString(), MaxResults: PAGE_SIZE }),
+      describe: op('sagemaker:DescribeProcessingJob', { ProcessingJobName: '<each processing job>' }),
+      periodCovered: { from: after.toISOString(), to: now.toISOString() },
+      fetch: async (NextToken) => {
+        const p = await sm.send(new ListProcessingJobsCommand({ CreationTimeAfter: after, MaxResults: PAGE_SIZE, NextToken }), opts);
+        return { NextToken: p.NextToken, items: p.ProcessingJobSummaries ?? [] };
+      },
+      name: (j) => j.ProcessingJobName ?? '?',
+      send: (j) => sm.send(new DescribeProcessingJobCommand({ ProcessingJobName: j.ProcessingJobName }), opts),
+      build: processingJobRecord,
+    });
+    await pipelines(ctx, c, sm, opts);
     await inventory(ctx, c, {
       kind: KIND.notebooks,
       list: op('sagemaker:ListNotebookInstances', { MaxResults: PAGE_SIZE }),

@@ -1,6 +1,19 @@
 // The records sagemaker-training writes, built from the Describe* answers by an explicit allow-list
-// of fields. Hyperparameters and environment variables are never copied (they may hold credentials).
-import type { DescribeDomainCommandOutput, DescribeNotebookInstanceCommandOutput, DescribeTrainingJobCommandOutput, DomainDetails, NotebookInstanceSummary, TrainingJobSummary } from '@aws-sdk/client-sagemaker';
+// of fields. Hyperparameters and environment variables (training and processing) are never copied
+// (they may hold credentials).
+import type {
+  DescribeDomainCommandOutput,
+  DescribeNotebookInstanceCommandOutput,
+  DescribeProcessingJobCommandOutput,
+  DescribeTrainingJobCommandOutput,
+  DomainDetails,
+  NotebookInstanceSummary,
+  PipelineExecutionStep,
+  PipelineExecutionSummary,
+  PipelineSummary,
+  ProcessingJobSummary,
+  TrainingJobSummary,
+} from '@aws-sdk/client-sagemaker';
 import { iso } from '../_shared/sagemaker.js';
 import { redactString } from '../_shared/redact.js';
 
@@ -56,6 +69,113 @@ export function trainingJobRecord(s: TrainingJobSummary, d: DescribeTrainingJobC
     EnableInterContainerTrafficEncryption: d?.EnableInterContainerTrafficEncryption === true,
     S3ModelArtifacts: text(d?.ModelArtifacts?.S3ModelArtifacts),
     TrainingImage: d?.AlgorithmSpecification?.TrainingImage ?? null,
+    ...(error !== undefined ? { error } : {}),
+  };
+}
+
+export interface ProcessingJobRecord {
+  ProcessingJobName: string;
+  ProcessingJobArn: string | null;
+  ProcessingJobStatus: string | null;
+  CreationTime: string | null;
+  ProcessingEndTime: string | null;
+  RoleArn: string | null;
+  /** the data it read: name and S3 URI (or the dataset definition's kind) */
+  inputs: { InputName: string; S3Uri: string | null; DatasetDefinition: string | null }[];
+  outputs: { OutputName: string; S3Uri: string | null }[];
+  OutputKmsKeyId: string | null;
+  VolumeKmsKeyId: string | null;
+  InstanceType: string | null;
+  InstanceCount: number | null;
+  VpcConfig: { Subnets: string[]; SecurityGroupIds: string[] } | null;
+  EnableNetworkIsolation: boolean;
+  EnableInterContainerTrafficEncryption: boolean;
+  ImageUri: string | null;
+  /** the training job it ran for, when any */
+  TrainingJobArn: string | null;
+  /** set when DescribeProcessingJob failed: the record holds only what the listing said */
+  error?: string;
+}
+
+/** a dataset definition (Athena / Redshift query) named by its kind and database, never its query */
+function datasetDefinition(d: NonNullable<NonNullable<DescribeProcessingJobCommandOutput['ProcessingInputs']>[number]['DatasetDefinition']>): string {
+  if (d.AthenaDatasetDefinition) return `athena:${d.AthenaDatasetDefinition.Catalog ?? '?'}/${d.AthenaDatasetDefinition.Database ?? '?'}`;
+  if (d.RedshiftDatasetDefinition) return `redshift:${d.RedshiftDatasetDefinition.ClusterId ?? '?'}/${d.RedshiftDatasetDefinition.Database ?? '?'}`;
+  return 'dataset-definition';
+}
+
+export function processingJobRecord(s: ProcessingJobSummary, d: DescribeProcessingJobCommandOutput | null, error?: string): ProcessingJobRecord {
+  const cc = d?.ProcessingResources?.ClusterConfig;
+  const net = d?.NetworkConfig;
+  return {
+    ProcessingJobName: s.ProcessingJobName ?? d?.ProcessingJobName ?? '',
+    ProcessingJobArn: s.ProcessingJobArn ?? d?.ProcessingJobArn ?? null,
+    ProcessingJobStatus: d?.ProcessingJobStatus ?? s.ProcessingJobStatus ?? null,
+    CreationTime: iso(d?.CreationTime ?? s.CreationTime),
+    ProcessingEndTime: iso(d?.ProcessingEndTime ?? s.ProcessingEndTime),
+    RoleArn: d?.RoleArn ?? null,
+    inputs: (d?.ProcessingInputs ?? []).map((i) => ({ InputName: i.InputName ?? '', S3Uri: text(i.S3Input?.S3Uri), DatasetDefinition: i.DatasetDefinition ? datasetDefinition(i.DatasetDefinition) : null })),
+    outputs: (d?.ProcessingOutputConfig?.Outputs ?? []).map((o) => ({ OutputName: o.OutputName ?? '', S3Uri: text(o.S3Output?.S3Uri) })),
+    OutputKmsKeyId: d?.ProcessingOutputConfig?.KmsKeyId || null,
+    VolumeKmsKeyId: cc?.VolumeKmsKeyId || null,
+    InstanceType: cc?.InstanceType ?? null,
+    InstanceCount: cc?.InstanceCount ?? null,
+    VpcConfig: vpc(net?.VpcConfig),
+    EnableNetworkIsolation: net?.EnableNetworkIsolation === true,
+    EnableInterContainerTrafficEncryption: net?.EnableInterContainerTrafficEncryption === true,
+    ImageUri: d?.AppSpecification?.ImageUri ?? null,
+    TrainingJobArn: d?.TrainingJobArn ?? null,
+    ...(error !== undefined ? { error } : {}),
+  };
+}
+
+/** One pipeline step of the latest execution and the job or resource it ran (from its Metadata). */
+export interface PipelineStepRecord {
+  StepName: string;
+  StepStatus: string | null;
+  StartTime: string | null;
+  EndTime: string | null;
+  TrainingJobArn: string | null;
+  ProcessingJobArn: string | null;
+  ModelArn: string | null;
+  ModelPackageArn: string | null;
+}
+
+export interface PipelineRecord {
+  PipelineName: string;
+  PipelineArn: string | null;
+  RoleArn: string | null;
+  CreationTime: string | null;
+  LastExecutionTime: string | null;
+  /** the newest execution (null: never run), with every step */
+  latestExecution: { PipelineExecutionArn: string | null; PipelineExecutionStatus: string | null; StartTime: string | null; steps: PipelineStepRecord[] } | null;
+  /** set when ListPipelineExecutions or ListPipelineExecutionSteps failed */
+  error?: string;
+}
+
+export function stepRecord(s: PipelineExecutionStep): PipelineStepRecord {
+  const m = s.Metadata;
+  return {
+    StepName: s.StepName ?? '',
+    StepStatus: s.StepStatus ?? null,
+    StartTime: iso(s.StartTime),
+    EndTime: iso(s.EndTime),
+    TrainingJobArn: m?.TrainingJob?.Arn ?? null,
+    ProcessingJobArn: m?.ProcessingJob?.Arn ?? null,
+    ModelArn: m?.Model?.Arn ?? null,
+    ModelPackageArn: m?.RegisterModel?.Arn ?? null,
+  };
+}
+
+export function pipelineRecord(p: PipelineSummary, latest: { e: PipelineExecutionSummary | undefined; steps: PipelineExecutionStep[] } | null, error?: string): PipelineRecord {
+  const e = latest?.e;
+  return {
+    PipelineName: p.PipelineName ?? '',
+    PipelineArn: p.PipelineArn ?? null,
+    RoleArn: p.RoleArn ?? null,
+    CreationTime: iso(p.CreationTime),
+    LastExecutionTime: iso(p.LastExecutionTime),
+    latestExecution: e ? { PipelineExecutionArn: e.PipelineExecutionArn ?? null, PipelineExecutionStatus: e.PipelineExecutionStatus ?? null, StartTime: iso(e.StartTime), steps: latest.steps.map(stepRecord) } : null,
     ...(error !== undefined ? { error } : {}),
   };
 }

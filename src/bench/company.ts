@@ -2,10 +2,11 @@
 // report), and what their data costs at the least: the fewest API calls each collector's data can
 // be read with, and a lower bound on the wall time from latency, concurrency and rate limits.
 // Everything here is computed from the seeds themselves, never from what a collector did.
-import { generateAwsCompany, type AwsSeed } from '../sandbox/aws/index.js';
+import { generateAwsCompany, generateCloudTrail, generateMonitoring, type AwsSeed } from '../sandbox/aws/index.js';
 import { generateMlflowCompany, type MlflowSeed } from '../sandbox/mlflow/index.js';
 import { generateVertexCompany, type VertexSeed } from '../sandbox/vertex/index.js';
 import { arnSuffix } from '../sandbox/aws/wire.js';
+import { GLOBAL_EVENTS_REGION, WATCHED_EVENTS, type WatchedSource } from '../../collectors/aws-audit-trail/kinds.js';
 
 /** The benchmark's AWS credentials (any key works with the sandbox; this one is registered on the account). */
 export const ACCESS_KEY_ID = 'AKIABENCHBENCH000001';
@@ -24,6 +25,13 @@ export interface CompanySpec {
   sagemaker?: { groups: number; packagesPerGroup: number; endpoints: number; trainingJobs: number };
   /** with sagemaker, in the home region: Bedrock custom models, and the account's S3 buckets (with their KMS keys) aws-data-stores reads (bench config: trainingDataBuckets ['*']) */
   mlData?: { bedrockModels: number; buckets: number };
+  /**
+   * with sagemaker: CloudTrail (trails, a day of management events in every region: the watched
+   * changes at `changesScale` of the large company's, among `otherEventsPerRegion` other events) and
+   * monitoring (alarms on the endpoints, backup plans over the buckets, the ECR images the jobs and
+   * endpoints run); absent: neither
+   */
+  ops?: { changesScale: number; otherEventsPerRegion: number };
   /** services with an SLO on the real Prometheus (src/bench/prometheus.ts); absent: no Prometheus source */
   prometheus?: { services: number; lookbackDays: number };
 }
@@ -36,6 +44,8 @@ export const LARGE: CompanySpec = {
   // issue 17: 100 groups × 30 packages, 200 endpoints, 5,000 training jobs in the look-back window
   sagemaker: { groups: 100, packagesPerGroup: 30, endpoints: 200, trainingJobs: 5000 },
   mlData: { bedrockModels: 400, buckets: 200 },
+  // a busy day: ~1,400 watched changes (~1,000 of them IAM's) among 10,000 other events per region
+  ops: { changesScale: 1, otherEventsPerRegion: 10_000 },
   prometheus: { services: 100, lookbackDays: 30 },
 };
 
@@ -47,6 +57,8 @@ export const QUICK: CompanySpec = {
   vertex: { models: 15, versionsPerModel: 10, endpoints: 5 },
   sagemaker: { groups: 5, packagesPerGroup: 30, endpoints: 10, trainingJobs: 250 },
   mlData: { bedrockModels: 20, buckets: 10 },
+  // a twentieth of the changes; the history around them is still a working account's
+  ops: { changesScale: 0.05, otherEventsPerRegion: 10_000 },
   // a week: promtool writes one block per 2 hours of history, so backfilling 31 days takes minutes
   prometheus: { services: 5, lookbackDays: 7 },
 };
@@ -97,6 +109,7 @@ export function generateCompany(spec: CompanySpec): Company {
     for (const [region, list] of Object.entries(a.secrets)) for (const s of list) s.arnSuffix ??= arnSuffix(`${a.id}:${region}:${s.name}`);
   }
   if (spec.sagemaker) addSageMaker(aws, spec.sagemaker, regions[0]!, spec.mlData);
+  if (spec.sagemaker && spec.ops) addOperations(aws, spec.ops, regions);
   const mlflow = generateMlflowCompany({ models: spec.mlflow.models, versionsPerModel: spec.mlflow.versionsPerModel, productionShare: spec.mlflow.productionShare, seed: 7 });
   const vertex = generateVertexCompany({ models: spec.vertex.models, versionsPerModel: spec.vertex.versionsPerModel, endpoints: spec.vertex.endpoints, locations: 1, seed: 7 });
   return { spec, aws, mlflow, vertex };
@@ -117,6 +130,14 @@ function addSageMaker(aws: AwsSeed, sm: NonNullable<CompanySpec['sagemaker']>, h
   if (g.kms) a.kms = g.kms;
 }
 
+/** The account's trails, a day of its CloudTrail history, and its monitoring: derived from its SageMaker and buckets, dated by the real clock (the audit trail's window ends at it). */
+function addOperations(aws: AwsSeed, ops: NonNullable<CompanySpec['ops']>, regions: string[]): void {
+  const a = aws.accounts[0]!;
+  const o = { regions, now: new Date().toISOString(), seed: 7, ...ops };
+  a.cloudtrail = generateCloudTrail(a.id, o);
+  a.monitoring = generateMonitoring(a, o);
+}
+
 /** Sizes that matter for the call counts, for results.json. */
 export function describeCompany(c: Company): Record<string, unknown> {
   const a = c.aws.accounts[0]!;
@@ -129,8 +150,12 @@ export function describeCompany(c: Company): Record<string, unknown> {
       managedPolicies: a.iam.managedPolicies.length,
       secretsPerRegion: Object.fromEntries(Object.entries(a.secrets).map(([r, s]) => [r, s.length])),
       sagemaker: Object.fromEntries(
-        Object.entries(a.sagemaker ?? {}).map(([r, x]) => [r, { modelPackageGroups: x.modelPackageGroups?.length ?? 0, modelPackages: x.modelPackages?.length ?? 0, endpoints: x.endpoints?.length ?? 0, monitoringSchedules: x.monitoringSchedules?.length ?? 0, trainingJobs: x.trainingJobs?.length ?? 0 }]),
+        Object.entries(a.sagemaker ?? {}).map(([r, x]) => [r, { modelPackageGroups: x.modelPackageGroups?.length ?? 0, modelPackages: x.modelPackages?.length ?? 0, endpoints: x.endpoints?.length ?? 0, monitoringSchedules: x.monitoringSchedules?.length ?? 0, trainingJobs: x.trainingJobs?.length ?? 0, processingJobs: x.processingJobs?.length ?? 0, pipelines: x.pipelines?.length ?? 0 }]),
       ),
+      ...(a.cloudtrail ? { cloudtrail: { trails: a.cloudtrail.trails?.length ?? 0, eventsPerRegion: Object.fromEntries(Object.entries(a.cloudtrail.events ?? {}).map(([r, e]) => [r, e.length])) } } : {}),
+      ...(a.monitoring
+        ? { monitoring: Object.fromEntries(Object.entries(a.monitoring).map(([r, m]) => [r, { alarms: m.alarms?.length ?? 0, backupPlans: m.backupPlans?.length ?? 0, backupSelections: (m.backupPlans ?? []).reduce((n, p) => n + (p.selections?.length ?? 0), 0), ecrImages: m.images?.length ?? 0 }])) }
+        : {}),
     },
     mlflow: { registeredModels: c.mlflow.registeredModels.length, modelVersions: c.mlflow.modelVersions.length, runs: c.mlflow.runs.length, experiments: c.mlflow.experiments.length },
     ...(c.spec.prometheus ? { prometheus: { services: c.spec.prometheus.services, lookbackDays: c.spec.prometheus.lookbackDays, historyDays: c.spec.prometheus.lookbackDays + 1, sampleSeconds: 900 } } : {}),
@@ -174,6 +199,8 @@ export const AWS_RATE_LIMITS: Record<string, number> = {
   // aws-solutions/deepracer-on-aws#87, 2026). The others are conservative values of the order seen
   // in practice: 10/s for listings, 20/s for each Describe/Get (the collectors' default pace,
   // describeCallsPerSecond, is 20 per second for all their describes together).
+  // published: LookupEvents 2 per second per account and region, not adjustable (the sandbox enforces it by default too)
+  'cloudtrail:LookupEvents': 2,
   'sagemaker:ListTrainingJobs': 2,
   'sagemaker:ListModelPackageGroups': 10,
   'sagemaker:ListModelPackages': 10,
@@ -189,6 +216,11 @@ export const AWS_RATE_LIMITS: Record<string, number> = {
   'sagemaker:DescribeTrainingJob': 20,
   'sagemaker:DescribeNotebookInstance': 20,
   'sagemaker:DescribeDomain': 20,
+  'sagemaker:ListProcessingJobs': 10,
+  'sagemaker:ListPipelines': 10,
+  'sagemaker:ListPipelineExecutions': 10,
+  'sagemaker:ListPipelineExecutionSteps': 10,
+  'sagemaker:DescribeProcessingJob': 20,
 };
 
 /** The SageMaker collectors' default `describeCallsPerSecond` (collectors/_shared/sagemaker.ts): one pace for all of a collector's describes in a region. */
@@ -481,7 +513,11 @@ export function sagemakerEndpointsCost(seed: AwsSeed, regions: string[], p: Cost
   );
 }
 
-/** Training jobs of the look-back window, notebook instances and Studio domains: each listing to its end with one describe per item. */
+/**
+ * Training and processing jobs of the look-back window, notebook instances and Studio domains: each
+ * listing to its end with one describe per item; every pipeline with one ListPipelineExecutions (its
+ * newest run) and that run's steps to the last page (both at the describe pace).
+ */
 export function sagemakerTrainingCost(seed: AwsSeed, regions: string[], p: CostParams, nowMs = Date.now()): CollectorCost {
   const minimum: Record<string, number> = {};
   const terms: CostTerm[] = [];
@@ -490,18 +526,22 @@ export function sagemakerTrainingCost(seed: AwsSeed, regions: string[], p: CostP
   for (const r of regions) {
     const sm = smRegion(seed, r);
     const jobs = (sm.trainingJobs ?? []).filter((j) => Date.parse(j.created) > after).length;
+    const proc = (sm.processingJobs ?? []).filter((j) => Date.parse(j.created) > after).length;
+    const pl = sm.pipelines ?? [];
+    const newest = pl.map((x) => [...(x.executions ?? [])].sort((a, b) => Date.parse(b.started) - Date.parse(a.started))[0]);
+    const steps = sum(newest.map((e) => (e ? smPages(e.steps.length) : 0)));
     const nb = sm.notebookInstances?.length ?? 0;
     const dom = sm.domains?.length ?? 0;
-    const lists = { 'sagemaker:ListTrainingJobs': smPages(jobs), 'sagemaker:ListNotebookInstances': smPages(nb), 'sagemaker:ListDomains': smPages(dom) };
-    const describes = { 'sagemaker:DescribeTrainingJob': jobs, 'sagemaker:DescribeNotebookInstance': nb, 'sagemaker:DescribeDomain': dom };
+    const lists = { 'sagemaker:ListTrainingJobs': smPages(jobs), 'sagemaker:ListProcessingJobs': smPages(proc), 'sagemaker:ListPipelines': smPages(pl.length), 'sagemaker:ListNotebookInstances': smPages(nb), 'sagemaker:ListDomains': smPages(dom) };
+    const describes = { 'sagemaker:DescribeTrainingJob': jobs, 'sagemaker:DescribeProcessingJob': proc, 'sagemaker:ListPipelineExecutions': pl.length, 'sagemaker:ListPipelineExecutionSteps': steps, 'sagemaker:DescribeNotebookInstance': nb, 'sagemaker:DescribeDomain': dom };
     addTo(minimum, { ...lists, ...describes });
     terms.push(...sageMakerTerms(r, lists, describes, p.latencyMs));
-    per.push(`${r}: ⌈${jobs}/100⌉ + ${jobs} + ⌈${nb}/100⌉ + ${nb} + ⌈${dom}/100⌉ + ${dom}`);
+    per.push(`${r}: ⌈${jobs}/100⌉ + ${jobs} + ⌈${proc}/100⌉ + ${proc} + ⌈${pl.length}/100⌉ + ${pl.length} + ${steps} + ⌈${nb}/100⌉ + ${nb} + ⌈${dom}/100⌉ + ${dom}`);
   }
   return finish(
     'sagemaker-training',
     minimum,
-    `per region ⌈jobs in the ${SAGEMAKER_LOOKBACK_DAYS}-day window/100⌉ ListTrainingJobs pages + one DescribeTrainingJob per job, and the same for notebook instances and Studio domains (channels, KMS, VPC, isolation are in no summary) (${per.join('; ')}); regions run in parallel`,
+    `per region ⌈jobs in the ${SAGEMAKER_LOOKBACK_DAYS}-day window/100⌉ ListTrainingJobs pages + one DescribeTrainingJob per job, the same for processing jobs, notebook instances and Studio domains (channels, inputs, KMS, VPC, isolation are in no summary), ⌈pipelines/100⌉ ListPipelines + one ListPipelineExecutions (MaxResults 1) per pipeline + ⌈steps/100⌉ ListPipelineExecutionSteps for each newest run (${per.join('; ')}); regions run in parallel`,
     terms,
   );
 }
@@ -554,6 +594,131 @@ export function dataStoresCost(seed: AwsSeed, p: CostParams): CollectorCost {
   return finish('aws-data-stores', minimum, `⌈${B} buckets/1000⌉ ListBuckets + 1 s3control GetPublicAccessBlock + 6 Gets per bucket (encryption, public access block, policy, versioning, Object Lock, logging: no listing tells any) + 3 per distinct customer key of the buckets (${K}); the bench names every bucket through trainingDataBuckets ['*']`, terms);
 }
 
+// ───────────────────────────── CloudTrail and monitoring (per account; per account × region) ─────────────────────────────
+
+/** The bench config's aws-audit-trail window: a daily bundle's day (lookbackDays 1), ending settleMinutes before the collection. */
+export const AUDIT_LOOKBACK_DAYS = 1;
+export const AUDIT_SETTLE_MINUTES = 15;
+/** LookupEvents' largest page. */
+const LOOKUP_PAGE = 50;
+const lookupPages = (n: number) => Math.max(1, ceil(n, LOOKUP_PAGE));
+
+/**
+ * The fewest LookupEvents calls that return every watched event of one region's window. A call takes
+ * one lookup attribute, so the choices are: one query per event name (events of that name from other
+ * services come along), one per event source (every read of the service too), or one ReadOnly=false
+ * query (every write of every service); per source the cheaper of the first two, for the region the
+ * cheaper of that sum and the third.
+ */
+function lookupMinimum(events: { name: string; source: string; readOnly?: boolean }[], sources: WatchedSource[]): { calls: number; how: string } {
+  const byName = new Map<string, number>();
+  const bySource = new Map<string, number>();
+  let writes = 0;
+  for (const e of events) {
+    byName.set(e.name, (byName.get(e.name) ?? 0) + 1);
+    bySource.set(e.source, (bySource.get(e.source) ?? 0) + 1);
+    if (!e.readOnly) writes++;
+  }
+  let perSourceBest = 0;
+  const parts: string[] = [];
+  for (const s of sources) {
+    const names = sum(WATCHED_EVENTS[s].map((n) => lookupPages(byName.get(n) ?? 0)));
+    const source = lookupPages(bySource.get(s) ?? 0);
+    perSourceBest += Math.min(names, source);
+    parts.push(`${s.split('.')[0]} ${names <= source ? `${names} by EventName (${source} by EventSource)` : `${source} by EventSource (${names} by EventName)`}`);
+  }
+  const readOnly = lookupPages(writes);
+  return perSourceBest <= readOnly ? { calls: perSourceBest, how: `${parts.join(', ')}; ReadOnly=false ${readOnly}` } : { calls: readOnly, how: `ReadOnly=false ${readOnly} (${parts.join(', ')})` };
+}
+
+/** aws-audit-trail's pace: LookupEvents starts evenly spaced at lookupCallsPerSecond (default 2, CloudTrail's quota per account and region). */
+export const LOOKUP_PACE = 2;
+
+/**
+ * DescribeTrails in every configured region, GetTrailStatus and GetEventSelectors per distinct trail
+ * they see, and per region the fewest LookupEvents calls that return the window's watched events.
+ */
+export function auditTrailCost(seed: AwsSeed, regions: string[], p: CostParams, nowMs = Date.now()): CollectorCost {
+  const a = seed.accounts[0]!;
+  const trails = (a.cloudtrail?.trails ?? []).filter((t) => regions.includes(t.homeRegion) || t.multiRegion).length;
+  const to = nowMs - AUDIT_SETTLE_MINUTES * 60_000;
+  const from = to - AUDIT_LOOKBACK_DAYS * 86_400_000;
+  // the watched events (what the evidence is) by the service that records them; IAM's only where CloudTrail records a global service's
+  const regional: WatchedSource[] = ['sagemaker.amazonaws.com', 'secretsmanager.amazonaws.com'];
+  const plan = regions.map((r) => ({ region: r, sources: [...regional, ...(r === GLOBAL_EVENTS_REGION ? (['iam.amazonaws.com'] as const) : [])] }));
+  if (!regions.includes(GLOBAL_EVENTS_REGION)) plan.push({ region: GLOBAL_EVENTS_REGION, sources: ['iam.amazonaws.com'] });
+  const L = p.latencyMs;
+  const terms: CostTerm[] = [{ what: `DescribeTrails, then GetTrailStatus and GetEventSelectors, × ${L} ms`, ms: 3 * L }];
+  const per: string[] = [];
+  let lookups = 0;
+  for (const { region, sources } of plan) {
+    const inWindow = (a.cloudtrail?.events?.[region] ?? []).filter((e) => {
+      const t = Date.parse(e.time);
+      return t >= from && t <= to;
+    });
+    const m = lookupMinimum(inWindow, sources);
+    lookups += m.calls;
+    per.push(`${region}: ${m.calls} (${inWindow.length} events in the window; ${m.how})`);
+    terms.push({ what: `${region}: ${m.calls} LookupEvents at ${LOOKUP_PACE}/s (the collector's pace: evenly spaced)`, ms: ((m.calls - 1) / LOOKUP_PACE) * 1000 + L });
+    terms.push({ what: `${region}: ${m.calls} LookupEvents at ${AWS_RATE_LIMITS['cloudtrail:LookupEvents']}/s (burst ${burstOf(AWS_RATE_LIMITS['cloudtrail:LookupEvents']!)})`, ms: rateTerm(m.calls, AWS_RATE_LIMITS['cloudtrail:LookupEvents'], L) });
+  }
+  const minimum = { 'cloudtrail:DescribeTrails': regions.length, 'cloudtrail:GetTrailStatus': trails, 'cloudtrail:GetEventSelectors': trails, 'cloudtrail:LookupEvents': lookups };
+  return finish(
+    'aws-audit-trail',
+    minimum,
+    `one DescribeTrails per configured region (not paged) + GetTrailStatus and GetEventSelectors per distinct trail (${trails}) + per region the fewest LookupEvents pages of ${LOOKUP_PAGE} that return the watched events of the ${AUDIT_LOOKBACK_DAYS}-day window (${per.join('; ')}); regions in parallel`,
+    terms,
+  );
+}
+
+/** The distinct images of this account's ECR that the training jobs of the window and the endpoints' models of a region run. */
+function ownImages(seed: AwsSeed, region: string, nowMs: number): Set<string> {
+  const a = seed.accounts[0]!;
+  const sm = smRegion(seed, region);
+  const after = nowMs - SAGEMAKER_LOOKBACK_DAYS * 86_400_000;
+  const configs = new Map((sm.endpointConfigs ?? []).map((c) => [c.name, c]));
+  const served = new Set((sm.endpoints ?? []).flatMap((e) => configs.get(e.config)?.variants.map((v) => v.model) ?? []));
+  const images = [...(sm.trainingJobs ?? []).filter((j) => Date.parse(j.created) > after).map((j) => j.image), ...(sm.models ?? []).filter((m) => served.has(m.name)).flatMap((m) => m.containers.map((c) => c.image))];
+  return new Set(images.filter((x): x is string => !!x && x.startsWith(`${a.id}.dkr.ecr.`)));
+}
+
+/** Per region: the alarms at 100 a page, the backup plans, selections and each selection's body, one scan-findings call (per 1,000 findings) per distinct own image. */
+export function monitoringCost(seed: AwsSeed, regions: string[], p: CostParams, nowMs = Date.now()): CollectorCost {
+  const a = seed.accounts[0]!;
+  const L = p.latencyMs;
+  const pool = Math.max(1, p.concurrency);
+  const minimum: Record<string, number> = {};
+  const terms: CostTerm[] = [];
+  const per: string[] = [];
+  for (const r of regions) {
+    const m = a.monitoring?.[r] ?? {};
+    const plans = m.backupPlans ?? [];
+    const selections = sum(plans.map((x) => x.selections?.length ?? 0));
+    const byRef = new Map((m.images ?? []).map((i) => [`${i.repository}:${i.tag ?? 'latest'}`, i]));
+    const images = [...ownImages(seed, r, nowMs)];
+    const scanPages = sum(images.map((uri) => Math.max(1, ceil(byRef.get(uri.slice(uri.indexOf('/') + 1))?.scan?.findings?.length ?? 0, 1000))));
+    const part = {
+      'cloudwatch:DescribeAlarms': Math.max(1, ceil(m.alarms?.length ?? 0, 100)),
+      'backup:ListBackupPlans': Math.max(1, ceil(plans.length, 1000)),
+      'backup:ListBackupSelections': sum(plans.map((x) => Math.max(1, ceil(x.selections?.length ?? 0, 1000)))),
+      'backup:GetBackupSelection': selections,
+      'ecr:DescribeImageScanFindings': scanPages,
+    };
+    addTo(minimum, part);
+    const calls = sum(Object.values(part));
+    terms.push({ what: `${r}: ${part['cloudwatch:DescribeAlarms']} DescribeAlarms pages in sequence × ${L} ms`, ms: part['cloudwatch:DescribeAlarms'] * L });
+    terms.push({ what: `${r}: ListBackupPlans, then ${plans.length} ListBackupSelections, then ${selections} GetBackupSelection, through a pool of ${pool}, × ${L} ms`, ms: (1 + ceil(plans.length, pool) + ceil(selections, pool)) * L });
+    terms.push({ what: `${r}: all ${calls} calls through a pool of ${pool}, × ${L} ms`, ms: ceil(calls, pool) * L });
+    per.push(`${r}: ${m.alarms?.length ?? 0} alarms, ${plans.length} plans with ${selections} selections, ${images.length} images`);
+  }
+  return finish(
+    'aws-monitoring',
+    minimum,
+    `per region ⌈alarms/100⌉ DescribeAlarms + ⌈plans/1000⌉ ListBackupPlans + one ListBackupSelections per plan (≤ 1,000 selections) + one GetBackupSelection per selection (the listing has no resources) + one DescribeImageScanFindings per distinct image of this account's ECR that a training job of the ${SAGEMAKER_LOOKBACK_DAYS}-day window or an endpoint's model runs (per 1,000 findings) (${per.join('; ')}); regions in parallel`,
+    terms,
+  );
+}
+
 // ───────────────────────────── Prometheus (the real server) ─────────────────────────────
 
 /** Prometheus refuses a range query whose series would hold more points (web/api/v1/api.go). */
@@ -591,6 +756,7 @@ export function costs(c: Company, p: CostParams): Record<string, CollectorCost> 
     sagemakerEndpointsCost(c.aws, c.spec.aws.regions, p),
     sagemakerTrainingCost(c.aws, c.spec.aws.regions, p),
     ...(c.spec.mlData ? [bedrockCost(c.aws, c.spec.aws.regions, p), dataStoresCost(c.aws, p)] : []),
+    ...(c.spec.ops ? [auditTrailCost(c.aws, c.spec.aws.regions, p), monitoringCost(c.aws, c.spec.aws.regions, p)] : []),
     ...(c.spec.prometheus ? [prometheusCost(c.spec.prometheus.services, p, { lookbackDays: c.spec.prometheus.lookbackDays })] : []),
   ];
   return Object.fromEntries(list.map((x) => [x.id, x]));

@@ -36,6 +36,13 @@ import { docsTemplate } from './docs.js';
 import { benchOrganization, benchStreams, organizationRegressions, type OrganizationResult } from './organization.js';
 import { startWorld, stopWorld, writeConfig } from './world.js';
 
+/**
+ * Collectors measured after their producers, in the same process: what they collect is derived from
+ * those artifacts of the run (aws-monitoring: the endpoints' alarms, the buckets' backups, the images
+ * the jobs and endpoints run). The others run alone (aws-data-stores names every bucket itself).
+ */
+const RUN_WITH: Record<string, string[]> = { 'aws-monitoring': ['sagemaker-endpoints', 'sagemaker-training', 'aws-data-stores'] };
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 interface Options {
@@ -191,7 +198,8 @@ async function main(): Promise<number> {
           continue;
         }
         log(`collector ${id}: running (minimum ${cost[id]!.minimumTotal} calls, lower bound ${secs(cost[id]!.lowerBoundMs)})…`);
-        const row = await benchCollector(world, { id, source: c.meta.source }, cost[id]!, { root, configFile, workDir, timeoutMs, nodeArgs: o.nodeArgs });
+        const producers = RUN_WITH[id];
+        const row = await benchCollector(world, { id, source: c.meta.source, ...(producers ? { producers, permissions: c.meta.permissions ?? [] } : {}) }, cost[id]!, { root, configFile, workDir, timeoutMs, nodeArgs: o.nodeArgs });
         rows.push(row);
         log(`collector ${id}: ${row.calls.recorded} calls (${row.callsRatio}× minimum, ${row.calls.throttled} throttled), ${secs(row.wallMs)} (${row.wallRatio}× bound), ${mb(row.peakRssBytes)}, ${row.status}${row.gapCount ? `, ${row.gapCount} gaps` : ''}`);
         if (row.exitCode !== 0 && row.status === 'no bundle') log(`collector ${id}: exit ${row.exitCode}: ${row.stderrTail}`);

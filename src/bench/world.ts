@@ -7,7 +7,7 @@ import { startVertexSandbox, type VertexSandbox } from '../sandbox/vertex/index.
 import { startAwsFront, type AwsFront } from './aws-front.js';
 import { prometheusMissing, startBenchPrometheus, type BenchPrometheus } from './prometheus.js';
 import { startTimingProxy, type TimingProxy } from './proxy.js';
-import { ACCESS_KEY_ID, AWS_RATE_LIMITS, MLFLOW_RATE_LIMIT, SECRET_ACCESS_KEY, PRODUCTION_ALIASES_MLFLOW, PRODUCTION_ALIASES_VERTEX, type Company } from './company.js';
+import { ACCESS_KEY_ID, AUDIT_LOOKBACK_DAYS, AUDIT_SETTLE_MINUTES, AWS_RATE_LIMITS, MLFLOW_RATE_LIMIT, SECRET_ACCESS_KEY, PRODUCTION_ALIASES_MLFLOW, PRODUCTION_ALIASES_VERTEX, type Company } from './company.js';
 
 export { ACCESS_KEY_ID, SECRET_ACCESS_KEY } from './company.js';
 
@@ -99,7 +99,17 @@ sources:
       insecure: true
       productionAliases: [${PRODUCTION_ALIASES_VERTEX.join(', ')}]
       approvalLabels: [approved-by]
-${prometheusYaml(w)}`;
+${prometheusYaml(w)}${settingsYaml(w)}`;
+}
+
+/** aws-audit-trail looks up a daily bundle's day (the first bundle would look lookbackDays back). */
+function settingsYaml(w: World): string {
+  if (!w.company.spec.ops) return '';
+  return `settings:
+  aws-audit-trail:
+    lookbackDays: ${AUDIT_LOOKBACK_DAYS}
+    settleMinutes: ${AUDIT_SETTLE_MINUTES}
+`;
 }
 
 function prometheusYaml(w: World): string {

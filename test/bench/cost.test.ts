@@ -1,7 +1,7 @@
 // The benchmark's cost model and bookkeeping (fast: no servers, no child processes). The benchmark
 // itself runs with `npm run bench` (CI: `npm run bench -- --quick`), never in the test suite.
 import { describe, expect, test, vi } from 'vitest';
-import { costs, generateCompany, LARGE, prometheusCost, QUICK } from '../../src/bench/company.js';
+import { costs, describeCompany, generateCompany, LARGE, prometheusCost, QUICK } from '../../src/bench/company.js';
 import { markdown, type Results } from '../../src/bench/output.js';
 import { inFlightMs } from '../../src/bench/proxy.js';
 
@@ -61,13 +61,16 @@ describe('cost model', () => {
     expect(c['sagemaker-endpoints']!.minimum).toEqual({ 'sagemaker:ListMonitoringSchedules': 4, 'sagemaker:ListEndpoints': 4, 'sagemaker:DescribeEndpoint': 200, 'sagemaker:DescribeEndpointConfig': 200, 'sagemaker:DescribeModel': 200 });
     // ⌈5000/100⌉ = 50 pages + 2 empty regions; notebook and domain listings: one empty page per region
     expect(c['sagemaker-training']!.minimum['sagemaker:ListTrainingJobs']).toBe(52);
-    expect(c['sagemaker-training']!.minimumTotal).toBe(5058);
+    // + 500 processing jobs (5 pages + 500 describes), 100 pipelines (1 page + 100 newest-run lookups), the steps of the 80 ever run (one page each), and one empty page of each listing in the two other regions
+    expect(c['sagemaker-training']!.minimum).toMatchObject({ 'sagemaker:ListProcessingJobs': 5 + 2, 'sagemaker:DescribeProcessingJob': 500, 'sagemaker:ListPipelines': 1 + 2, 'sagemaker:ListPipelineExecutions': 100, 'sagemaker:ListPipelineExecutionSteps': 80 });
+    expect(c['sagemaker-training']!.minimumTotal).toBe(5058 + 7 + 500 + 3 + 100 + 80);
   });
 
   test('SageMaker lower bound: the collectors\' one describe pace of 20/s binds before the per-API limits', () => {
     // 3,100 policy + package describes evenly spaced at 20/s, the last answered after 20 ms
     expect(c['sagemaker-registry']!.lowerBoundMs).toBe(Math.round((3099 / 20) * 1000 + 20));
-    expect(c['sagemaker-training']!.lowerBoundMs).toBe(Math.round((4999 / 20) * 1000 + 20));
+    // 5,000 training + 500 processing describes + 100 + 80 pipeline calls at the one describe pace
+    expect(c['sagemaker-training']!.lowerBoundMs).toBe(Math.round((5679 / 20) * 1000 + 20));
     expect(c['sagemaker-training']!.terms.map((t) => t.what)).toContain('us-east-1: 50 ListTrainingJobs at 2/s (burst 2)');
   });
 
@@ -144,5 +147,37 @@ describe('issue 17 cost models: Bedrock and the data stores of the large company
     expect(large.aws.accounts[0]!.s3!.buckets).toHaveLength(200);
     expect(c['aws-data-stores']!.minimum['s3:GetBucketPolicy']).toBe(200);
     expect(c['aws-data-stores']!.minimumTotal).toBe(1 + 1 + 6 * 200 + 3 * keys);
+  });
+});
+
+describe('issue 17 cost models: CloudTrail and monitoring of the large company', () => {
+  const large = generateCompany(LARGE);
+  const c = costs(large, { latencyMs: 20, concurrency: 8 });
+  const a = large.aws.accounts[0]!;
+  test('a trail in every region and the organization trail; a day of events in every region, IAM\'s in us-east-1', () => {
+    expect(a.cloudtrail!.trails!.map((t) => t.homeRegion)).toEqual(['us-east-1', 'us-east-1', 'eu-west-1', 'us-west-2']);
+    const home = a.cloudtrail!.events!['us-east-1']!;
+    expect(home.filter((e) => e.name === 'AttachRolePolicy')).toHaveLength(150);
+    expect(a.cloudtrail!.events!['eu-west-1']!.some((e) => e.source === 'iam.amazonaws.com')).toBe(false);
+    // every event is of the last day, the last half hour excepted (delivery): inside the bench's 1-day window
+    const now = Date.now();
+    const ages = Object.values(a.cloudtrail!.events!).flat().map((e) => now - Date.parse(e.time));
+    expect(Math.min(...ages)).toBeGreaterThan(29 * 60_000);
+    expect(Math.max(...ages)).toBeLessThan(23 * 3_600_000 + 60_000);
+  });
+  test('aws-audit-trail: per region the cheapest lookup plan, by event name here; 36 calls at home bound the wall at 2/s', () => {
+    // us-east-1: the 25 watched names, ⌈n/50⌉ each (UpdateModelPackage 120 → 3, AttachRolePolicy 150 → 3, …); the others 5 names, RotateSecret 55 → 2
+    expect(c['aws-audit-trail']!.minimum).toEqual({ 'cloudtrail:DescribeTrails': 3, 'cloudtrail:GetTrailStatus': 4, 'cloudtrail:GetEventSelectors': 4, 'cloudtrail:LookupEvents': 36 + 6 + 6 });
+    expect(c['aws-audit-trail']!.minimumNote).toMatch(/iam 28 by EventName \(\d{3} by EventSource\)/);
+    expect(c['aws-audit-trail']!.lowerBoundMs).toBe(Math.round((35 / 2) * 1000 + 20));
+  });
+  test('aws-monitoring: alarm pages, plans, selections and one scan call per own image the jobs and endpoints run', () => {
+    // 100 endpoint images (one per served package group) + 18 training repositories × 3 tags; the AWS algorithm image is outside
+    expect(c['aws-monitoring']!.minimum).toEqual({ 'cloudwatch:DescribeAlarms': 6 + 1 + 1, 'backup:ListBackupPlans': 3, 'backup:ListBackupSelections': 9, 'backup:GetBackupSelection': 23 + 3 + 3, 'ecr:DescribeImageScanFindings': 154 });
+    expect(a.monitoring!['us-east-1']!.alarms!.filter((x) => x.dimensions?.['EndpointName'])).toHaveLength(364);
+  });
+  test('the quick company: a twentieth of the changes, still one call per watched name and region', () => {
+    const q = costs(generateCompany(QUICK), { latencyMs: 5, concurrency: 8 });
+    expect(q['aws-audit-trail']!.minimum['cloudtrail:LookupEvents']).toBe(25 + 5 + 5);
   });
 });

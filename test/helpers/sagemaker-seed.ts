@@ -57,10 +57,56 @@ function trainingJobs(): NonNullable<SageMakerRegionSeed['trainingJobs']> {
   return [...recent, ...old];
 }
 
+export const PROCESSING_IN_WINDOW = 3;
+export const PIPELINE_STEPS = 120;
+export const prepArn = (name: string) => `arn:aws:sagemaker:${SM_REGION}:${SM_ACCOUNT}:processing-job/${name}`;
+
+/** Processing jobs: the first of the window isolated and keyed, two open, one older than 30 days (its environment carries the canary). */
+function processingJobs(): NonNullable<SageMakerRegionSeed['processingJobs']> {
+  const job = (i: number, age: number) => ({
+    name: `prep-${i}`,
+    created: daysAgo(age),
+    role: `arn:aws:iam::${SM_ACCOUNT}:role/processing`,
+    image: `${SM_ACCOUNT}.dkr.ecr.${SM_REGION}.amazonaws.com/prep:1`,
+    inputs: [{ name: 'raw', s3Uri: `s3://training-data/raw/set-${i}/` }],
+    outputs: [{ name: 'train', s3Uri: `s3://training-data/job-${i}/` }],
+    instanceType: 'ml.m5.xlarge',
+    instances: i === 2 ? 2 : 1,
+    environment: { DB_PASSWORD: HYPERPARAMETER_CANARY },
+  });
+  const recent = Array.from({ length: PROCESSING_IN_WINDOW }, (_, i) => job(i, 10 - i));
+  recent[0] = { ...recent[0]!, networkIsolation: true, outputKmsKeyId: 'k', volumeKmsKeyId: 'k' };
+  return [...recent, job(PROCESSING_IN_WINDOW, 45)];
+}
+
+/** A pipeline run twice (the newest run has PIPELINE_STEPS steps: more than a page) and one never run. */
+function pipelines(): NonNullable<SageMakerRegionSeed['pipelines']> {
+  const steps = [
+    { name: 'Prep', type: 'Processing' as const, started: daysAgo(5), ref: 'prep-0' },
+    { name: 'Train', type: 'Training' as const, started: daysAgo(4.9), ref: 'train-0001' },
+    ...Array.from({ length: PIPELINE_STEPS - 3 }, (_, i) => ({ name: `Check-${i}`, type: 'Condition' as const, started: daysAgo(4.8 - i / 1000), ref: 'true' })),
+    { name: 'Register', type: 'RegisterModel' as const, started: daysAgo(4), ref: pkgArn('fraud', 2) },
+  ];
+  return [
+    {
+      name: 'fraud-training',
+      created: t(0),
+      role: `arn:aws:iam::${SM_ACCOUNT}:role/pipelines`,
+      executions: [
+        { id: 'old1', started: daysAgo(12), status: 'Failed', steps: [{ name: 'Prep', type: 'Processing', started: daysAgo(12), ref: 'prep-1', status: 'Failed' }] },
+        { id: 'new1', started: daysAgo(5), steps },
+      ],
+    },
+    { name: 'churn-nightly', created: t(1), role: `arn:aws:iam::${SM_ACCOUNT}:role/pipelines` },
+  ];
+}
+
 function region(): SageMakerRegionSeed {
   const groups = ['fraud', 'churn', ...Array.from({ length: GROUPS - 2 }, (_, i) => `group-${String(i).padStart(3, '0')}`)];
   return {
     trainingJobs: trainingJobs(),
+    processingJobs: processingJobs(),
+    pipelines: pipelines(),
     notebookInstances: [
       { name: 'research', created: t(0), instanceType: 'ml.t3.medium', role: `arn:aws:iam::${SM_ACCOUNT}:role/nb` },
       { name: 'locked', created: t(1), instanceType: 'ml.t3.medium', role: `arn:aws:iam::${SM_ACCOUNT}:role/nb`, directInternetAccess: 'Disabled', rootAccess: 'Disabled', kmsKeyId: 'k', subnetId: 'subnet-a' },

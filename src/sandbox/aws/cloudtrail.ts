@@ -150,6 +150,26 @@ function cloudTrailEvent(e: CloudTrailEventSeed, id: string, ctx: HandlerContext
   });
 }
 
+interface HistoryEntry {
+  e: CloudTrailEventSeed;
+  id: string;
+  t: number;
+}
+
+/**
+ * A region's history newest first with each event's id, derived once per seed list (a busy account
+ * holds tens of thousands of events: hashing every id on every call would make the sandbox, not the
+ * API, the cost). A list changed in place (a test appending events) is derived again.
+ */
+const histories = new WeakMap<CloudTrailEventSeed[], { length: number; entries: HistoryEntry[] }>();
+function historyOf(list: CloudTrailEventSeed[], account: string, region: string): HistoryEntry[] {
+  const known = histories.get(list);
+  if (known && known.length === list.length) return known.entries;
+  const entries = list.map((e, i) => ({ e, id: eventId(e, account, region, i), t: Date.parse(e.time) })).sort((a, b) => b.t - a.t || (a.id < b.id ? -1 : 1));
+  histories.set(list, { length: list.length, entries });
+  return entries;
+}
+
 function lookupEvents(body: Record<string, unknown>, ctx: HandlerContext): unknown {
   const attr = lookupAttribute(body);
   const max = body['MaxResults'] ?? 50;
@@ -162,11 +182,8 @@ function lookupEvents(body: Record<string, unknown>, ctx: HandlerContext): unkno
   // the history keeps 90 days; Insights events are not seeded. Seeded events dated after the server's
   // clock are served (the demo plays its period on a clock of its own)
   const oldest = ctx.now.getTime() - 90 * 86_400_000;
-  const all = body['EventCategory'] === 'insight' ? [] : (ctx.caller.account.cloudtrail?.events?.[ctx.region] ?? []);
-  const matched = all
-    .map((e, i) => ({ e, id: eventId(e, account, ctx.region, i), t: Date.parse(e.time) }))
-    .filter(({ e, id, t }) => t >= oldest && (start === undefined || t >= start) && (end === undefined || t <= end) && (!attr || attributeOf(e, id, attr.key).includes(attr.value)))
-    .sort((a, b) => b.t - a.t || (a.id < b.id ? -1 : 1));
+  const all = body['EventCategory'] === 'insight' ? [] : historyOf(ctx.caller.account.cloudtrail?.events?.[ctx.region] ?? [], account, ctx.region);
+  const matched = all.filter(({ e, id, t }) => t >= oldest && (start === undefined || t >= start) && (end === undefined || t <= end) && (!attr || attributeOf(e, id, attr.key).includes(attr.value)));
   const scope = `LookupEvents:${account}:${ctx.region}:${JSON.stringify([attr, start ?? null, end ?? null, body['EventCategory'] ?? null])}`;
   let from = 0;
   const token = body['NextToken'];

@@ -11,6 +11,19 @@ import { AwsError, awsId, documentText, epochSeconds, isoSeconds, xmlEscape } fr
 export const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 const S3CONTROL_XMLNS = 'http://awss3control.amazonaws.com/doc/2018-08-20/';
 
+/** An S3 error with the headers (x-amz-bucket-region) and the elements after Message (Endpoint, Bucket) S3 sends with it. */
+export class S3Error extends AwsError {
+  constructor(
+    code: string,
+    message: string,
+    status: number,
+    readonly headers: Record<string, string>,
+    readonly elements: Record<string, string> = {},
+  ) {
+    super(code, message, status);
+  }
+}
+
 /** A restXml answer: status, body (XML, or the policy's JSON text), extra headers. */
 export interface XmlAnswer {
   status: number;
@@ -128,8 +141,11 @@ export function handleS3(action: string, bucketName: string | undefined, q: URLS
   const hit = findBucket(ctx.state, bucketName);
   if (!hit) throw new AwsError('NoSuchBucket', 'The specified bucket does not exist', 404);
   const region = hit.bucket.region ?? 'us-east-1';
-  // another account's bucket: this sandbox grants no cross-account reads (no bucket policy is evaluated)
-  if (hit.account.id !== ctx.caller.account.id) throw new AwsError('AccessDenied', 'Access Denied', 403);
+  const where = { 'x-amz-bucket-region': region };
+  // a request signed for another region is sent on: 301 with the bucket's region (a HEAD without a body)
+  if (region !== ctx.region) throw new S3Error('PermanentRedirect', 'The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.', 301, where, { Endpoint: `s3.${region}.amazonaws.com`, Bucket: bucketName });
+  // another account's bucket: this sandbox grants no cross-account reads (no bucket policy is evaluated); S3 still names its region
+  if (hit.account.id !== ctx.caller.account.id) throw new S3Error('AccessDenied', 'Access Denied', 403, where);
   if (action === 'HeadBucket') return { status: 200, body: '', headers: { 'x-amz-bucket-region': region } };
   return bucketRead(action, hit.bucket);
 }

@@ -251,7 +251,7 @@ function sageMakerRegion(account: string, region: string, o: NonNullable<Generat
   const at = (daysBack: number) => new Date(nowMs - daysBack * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const who = (name: string) => ({ iamArn: `arn:aws:sts::${account}:assumed-role/ml-engineer/${name}`, sourceIdentity: name });
   const groupName = (g: number) => `model-${String(g).padStart(4, '0')}`;
-  const out: Required<Pick<SageMakerRegionSeed, 'modelPackageGroups' | 'modelPackages' | 'models' | 'endpointConfigs' | 'endpoints' | 'monitoringSchedules' | 'trainingJobs'>> = {
+  const out: Required<Pick<SageMakerRegionSeed, 'modelPackageGroups' | 'modelPackages' | 'models' | 'endpointConfigs' | 'endpoints' | 'monitoringSchedules' | 'trainingJobs' | 'processingJobs' | 'pipelines'>> = {
     modelPackageGroups: [],
     modelPackages: [],
     models: [],
@@ -259,6 +259,8 @@ function sageMakerRegion(account: string, region: string, o: NonNullable<Generat
     endpoints: [],
     monitoringSchedules: [],
     trainingJobs: [],
+    processingJobs: [],
+    pipelines: [],
   };
   for (let g = 0; g < o.groups; g++) {
     out.modelPackageGroups.push({ name: groupName(g), created: at(800 - g), createdBy: who('platform'), ...(chance(0.2) ? { policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'sagemaker:DescribeModelPackage', Resource: '*' }] } } : {}) });
@@ -287,7 +289,7 @@ function sageMakerRegion(account: string, region: string, o: NonNullable<Generat
     const group = groupName(e % Math.max(1, o.groups));
     const name = `endpoint-${String(e).padStart(4, '0')}`;
     const version = Math.max(1, o.packagesPerGroup);
-    out.models.push({ name: `${name}-model`, created: at(30), role: `arn:aws:iam::${account}:role/inference`, networkIsolation: chance(0.5), containers: [o.groups > 0 ? { modelPackage: `arn:aws:sagemaker:${region}:${account}:model-package/${group}/${version}` } : { image: 'img', modelDataUrl: 's3://x/model.tar.gz' }] });
+    out.models.push({ name: `${name}-model`, created: at(30), role: `arn:aws:iam::${account}:role/inference`, networkIsolation: chance(0.5), containers: [o.groups > 0 ? { image: `${account}.dkr.ecr.${region}.amazonaws.com/${group}:${version}`, modelPackage: `arn:aws:sagemaker:${region}:${account}:model-package/${group}/${version}` } : { image: 'img', modelDataUrl: 's3://x/model.tar.gz' }] });
     out.endpointConfigs.push({
       name: `${name}-config`,
       created: at(30),
@@ -304,6 +306,8 @@ function sageMakerRegion(account: string, region: string, o: NonNullable<Generat
       name: `train-${String(t).padStart(5, '0')}`,
       created: at(29 * rnd()),
       role: `arn:aws:iam::${account}:role/training`,
+      // 20 repositories of 3 tags each in this account's ECR; every 10th job an AWS algorithm image
+      image: t % 10 === 9 ? `683313688378.dkr.ecr.${region}.amazonaws.com/sagemaker-xgboost:1.7-1` : `${account}.dkr.ecr.${region}.amazonaws.com/train-${String(t % 20).padStart(2, '0')}:v${1 + (Math.floor(t / 20) % 3)}`,
       channels: [{ name: 'train', s3Uri: `s3://training-data/set-${t % 50}/` }],
       outputPath: 's3://ml-models/',
       ...(chance(0.7) ? { outputKmsKeyId: 'k', volumeKmsKeyId: 'k' } : {}),
@@ -312,7 +316,44 @@ function sageMakerRegion(account: string, region: string, o: NonNullable<Generat
       ...(isolated ? { networkIsolation: true } : {}),
     });
   }
+  addPipelines(out, account, region, o.trainingJobs, at);
   return out;
+}
+
+/**
+ * Without the PRNG (so the rest stays as it was): one processing job per 10 training jobs, preparing
+ * its data set (every other one keyed and isolated), and one pipeline per 50 training jobs, run twice
+ * (the newest run: prep, train, register), every fifth never run.
+ */
+function addPipelines(out: Required<Pick<SageMakerRegionSeed, 'processingJobs' | 'pipelines' | 'trainingJobs'>>, account: string, region: string, trainingJobs: number, at: (daysBack: number) => string): void {
+  for (let i = 0; i < Math.floor(trainingJobs / 10); i++) {
+    const sealed = i % 2 === 0;
+    out.processingJobs.push({
+      name: `prep-${String(i).padStart(5, '0')}`,
+      created: at(1 + (i % 28)),
+      role: `arn:aws:iam::${account}:role/processing`,
+      image: `${account}.dkr.ecr.${region}.amazonaws.com/prep:v1`,
+      inputs: [{ name: 'raw', s3Uri: `s3://training-data/raw/set-${i % 50}/` }],
+      outputs: [{ name: 'train', s3Uri: `s3://training-data/set-${i % 50}/` }],
+      ...(sealed ? { outputKmsKeyId: 'k', volumeKmsKeyId: 'k', networkIsolation: true } : {}),
+      instanceType: 'ml.m5.xlarge',
+      instances: 1,
+    });
+  }
+  for (let p = 0; p < Math.floor(trainingJobs / 50); p++) {
+    const name = `pipeline-${String(p).padStart(4, '0')}`;
+    const job = (k: string, n: number) => `${k}-${String(n).padStart(5, '0')}`;
+    const run = (id: string, daysBack: number) => ({
+      id,
+      started: at(daysBack),
+      steps: [
+        { name: 'Prep', type: 'Processing' as const, started: at(daysBack), ref: job('prep', p % Math.max(1, out.processingJobs.length)) },
+        { name: 'Train', type: 'Training' as const, started: at(daysBack - 0.01), ref: job('train', p) },
+        { name: 'Register', type: 'RegisterModel' as const, started: at(daysBack - 0.02), ref: `arn:aws:sagemaker:${region}:${account}:model-package/model-${String(p).padStart(4, '0')}/1` },
+      ],
+    });
+    out.pipelines.push({ name, created: at(60), role: `arn:aws:iam::${account}:role/pipelines`, ...(p % 5 === 4 ? {} : { executions: [run(`${p}a`, 20), run(`${p}b`, 2)] }) });
+  }
 }
 
 /** One region's Bedrock: invocation logging to S3, custom models fine-tuned from the training-data bucket, most under a customer key. */

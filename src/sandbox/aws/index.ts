@@ -41,6 +41,9 @@ export type {
   EndpointSeed,
   MonitoringScheduleSeed,
   TrainingJobSeed,
+  ProcessingJobSeed,
+  PipelineSeed,
+  PipelineStepSeed,
   NotebookInstanceSeed,
   StudioDomainSeed,
   Tags,
@@ -50,3 +53,4 @@ export { awsFixturePath, checkAwsSeed, loadAwsFixture, loadAwsSeed } from './see
 export { generateAwsCompany, type GenerateAwsCompanyOptions } from './generate.js';
 export { accountSize, scaledOrganization, type AccountSize, type ScaledOrganization, type ScaledOrganizationOptions } from './organization-scale.js';
 export type { MemberAccounts } from './types.js';
+export { generateCloudTrail, generateMonitoring, type GenerateOpsOptions } from './generate-ops.js';

@@ -1,17 +1,19 @@
 // SageMaker over awsJson1.1 (`X-Amz-Target: SageMaker.<Action>`), written from the SageMaker API
 // reference: the registry (model package groups, their resource policies, versioned model packages)
 // inference (endpoints, endpoint configs, models, Model Monitor schedules) and training environments
-// (training jobs, notebook instances, Studio domains), read actions only.
+// (training jobs, notebook instances, Studio domains; processing jobs and pipelines in
+// sagemaker-pipelines.ts), read actions only.
 // Resources live per account and region. ARNs fold names to lower case, as SageMaker's do. Lists page
 // with MaxResults 1–100 (default 10) and an opaque NextToken bound to the query.
 
 import type { AwsAccountSeed, ModelPackageGroupSeed, ModelPackageSeed, SageMakerRegionSeed, SageMakerUserSeed } from './seed.js';
 import type { HandlerContext } from './types.js';
+import { handlePipelines } from './sagemaker-pipelines.js';
 import { AwsError, decodeToken, documentText, encodeToken, epochSeconds } from './wire.js';
 
-const arn = (ctx: HandlerContext, type: string, id: string) => `arn:aws:sagemaker:${ctx.region}:${ctx.caller.account.id}:${type}/${id.toLowerCase()}`;
+export const arn = (ctx: HandlerContext, type: string, id: string) => `arn:aws:sagemaker:${ctx.region}:${ctx.caller.account.id}:${type}/${id.toLowerCase()}`;
 
-function region(acct: AwsAccountSeed, r: string): SageMakerRegionSeed {
+export function region(acct: AwsAccountSeed, r: string): SageMakerRegionSeed {
   return acct.sagemaker?.[r] ?? {};
 }
 
@@ -26,7 +28,7 @@ function pageSize(raw: unknown, ctx: HandlerContext): number {
   return cap !== undefined && cap > 0 ? Math.min(n, cap) : n;
 }
 
-function enumParam(body: Record<string, unknown>, key: string, allowed: readonly string[]): string | undefined {
+export function enumParam(body: Record<string, unknown>, key: string, allowed: readonly string[]): string | undefined {
   const v = body[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string' || !allowed.includes(v)) {
@@ -37,7 +39,7 @@ function enumParam(body: Record<string, unknown>, key: string, allowed: readonly
 }
 
 /** One page of `items` (already filtered and sorted) for `scope`; the token names the offset and the query. */
-function page<T>(items: T[], body: Record<string, unknown>, ctx: HandlerContext, scope: string): { slice: T[]; next?: string } {
+export function page<T>(items: T[], body: Record<string, unknown>, ctx: HandlerContext, scope: string): { slice: T[]; next?: string } {
   const size = pageSize(body['MaxResults'], ctx);
   let from = 0;
   const token = body['NextToken'];
@@ -50,7 +52,7 @@ function page<T>(items: T[], body: Record<string, unknown>, ctx: HandlerContext,
   return from + slice.length < items.length ? { slice, next: encodeToken(from + slice.length, scope) } : { slice };
 }
 
-function sorted<T>(items: T[], key: (t: T) => string | number, order: string): T[] {
+export function sorted<T>(items: T[], key: (t: T) => string | number, order: string): T[] {
   const dir = order === 'Descending' ? -1 : 1;
   return [...items].sort((a, b) => {
     const ka = key(a);
@@ -59,7 +61,7 @@ function sorted<T>(items: T[], key: (t: T) => string | number, order: string): T
   });
 }
 
-const scopeOf = (action: string, ctx: HandlerContext, body: Record<string, unknown>) => {
+export const scopeOf = (action: string, ctx: HandlerContext, body: Record<string, unknown>) => {
   const q = Object.fromEntries(Object.entries(body).filter(([k]) => k !== 'NextToken' && k !== 'MaxResults').sort(([a], [b]) => (a < b ? -1 : 1)));
   return `${action}:${ctx.caller.account.id}:${ctx.region}:${JSON.stringify(q)}`;
 };
@@ -164,7 +166,7 @@ function describeModelPackage(body: Record<string, unknown>, ctx: HandlerContext
 
 // ── inference ───────────────────────────────────────────────────────────────────────────────
 
-function named<T extends { name: string }>(list: T[] | undefined, name: unknown, param: string, notFound: (n: string) => string): T {
+export function named<T extends { name: string }>(list: T[] | undefined, name: unknown, param: string, notFound: (n: string) => string): T {
   if (typeof name !== 'string' || name === '') throw new AwsError('ValidationException', `1 validation error detected: Value null at '${param}' failed to satisfy constraint: Member must not be null`);
   const hit = (list ?? []).find((x) => x.name === name);
   if (!hit) throw new AwsError('ValidationException', notFound(name));
@@ -276,7 +278,7 @@ function listMonitoringSchedules(body: Record<string, unknown>, ctx: HandlerCont
 // ── training environments ───────────────────────────────────────────────────────────────────
 
 /** An awsJson timestamp parameter (epoch seconds) as epoch ms, or undefined. */
-function timeParam(body: Record<string, unknown>, key: string): number | undefined {
+export function timeParam(body: Record<string, unknown>, key: string): number | undefined {
   const v = body[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'number') throw new AwsError('SerializationException', `Expected a timestamp for ${key}`);
@@ -308,7 +310,7 @@ function describeTrainingJob(body: Record<string, unknown>, ctx: HandlerContext)
     TrainingJobStatus: j.status ?? 'Completed',
     SecondaryStatus: j.status ?? 'Completed',
     ...(j.hyperParameters ? { HyperParameters: j.hyperParameters } : {}),
-    AlgorithmSpecification: { TrainingImage: `${ctx.caller.account.id}.dkr.ecr.${ctx.region}.amazonaws.com/train:latest`, TrainingInputMode: 'File' },
+    AlgorithmSpecification: { TrainingImage: j.image ?? `${ctx.caller.account.id}.dkr.ecr.${ctx.region}.amazonaws.com/train:latest`, TrainingInputMode: 'File' },
     RoleArn: j.role,
     InputDataConfig: j.channels.map((c) => ({ ChannelName: c.name, DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: c.s3Uri } } })),
     OutputDataConfig: { S3OutputPath: j.outputPath, ...(j.outputKmsKeyId ? { KmsKeyId: j.outputKmsKeyId } : {}) },
@@ -412,6 +414,6 @@ export function handleSageMaker(action: string, body: Record<string, unknown>, c
     case 'DescribeDomain':
       return describeDomain(body, ctx);
     default:
-      throw new AwsError('UnknownOperationException', `Unknown operation ${action}`);
+      return handlePipelines(action, body, ctx);
   }
 }

@@ -402,14 +402,13 @@ export interface MonitoringScheduleSeed {
   lastModified?: IsoDate;
 }
 
-export interface TrainingJobSeed {
+/** What a training and a processing job share: when, who, where it ran and how it was sealed off. */
+interface JobSeed {
   name: string;
   created: IsoDate;
   /** Default Completed. */
   status?: 'InProgress' | 'Completed' | 'Failed' | 'Stopping' | 'Stopped';
   role: string;
-  channels: { name: string; s3Uri: string }[];
-  outputPath: string;
   outputKmsKeyId?: string;
   volumeKmsKeyId?: string;
   instanceType: string;
@@ -417,8 +416,47 @@ export interface TrainingJobSeed {
   vpc?: { subnets: string[]; securityGroupIds: string[] };
   networkIsolation?: boolean;
   interContainerEncryption?: boolean;
+}
+
+export interface TrainingJobSeed extends JobSeed {
+  /** AlgorithmSpecification.TrainingImage; default `<account>.dkr.ecr.<region>.amazonaws.com/train:latest` */
+  image?: string;
+  channels: { name: string; s3Uri: string }[];
+  outputPath: string;
   /** the job's hyperparameters, sent by DescribeTrainingJob (collectors must never copy them) */
   hyperParameters?: Record<string, string>;
+}
+
+export interface ProcessingJobSeed extends JobSeed {
+  /** AppSpecification.ImageUri */
+  image: string;
+  inputs: { name: string; s3Uri: string }[];
+  outputs: { name: string; s3Uri: string }[];
+  /** the container's environment, sent by DescribeProcessingJob (collectors must never copy it) */
+  environment?: Record<string, string>;
+  /** the training job it ran for, when any (TrainingJobArn) */
+  trainingJob?: string;
+}
+
+/** One step of a pipeline execution and the job or resource it ran (Metadata on the wire). */
+export interface PipelineStepSeed {
+  name: string;
+  type: 'Training' | 'Processing' | 'RegisterModel' | 'Model' | 'Condition';
+  /** Default Succeeded. */
+  status?: 'Starting' | 'Executing' | 'Stopping' | 'Stopped' | 'Failed' | 'Succeeded';
+  started: IsoDate;
+  ended?: IsoDate;
+  /** the training or processing job's name, the model's name, or the registered model package's ARN */
+  ref?: string;
+}
+
+export interface PipelineSeed {
+  name: string;
+  created: IsoDate;
+  role: string;
+  lastModified?: IsoDate;
+  /** newest or oldest first, as seeded: the sandbox sorts them */
+  executions?: { id: string; started: IsoDate; status?: 'Executing' | 'Stopping' | 'Stopped' | 'Failed' | 'Succeeded'; steps: PipelineStepSeed[] }[];
 }
 
 export interface NotebookInstanceSeed {
@@ -453,6 +491,8 @@ export interface StudioDomainSeed {
 
 export interface SageMakerRegionSeed {
   trainingJobs?: TrainingJobSeed[];
+  processingJobs?: ProcessingJobSeed[];
+  pipelines?: PipelineSeed[];
   notebookInstances?: NotebookInstanceSeed[];
   domains?: StudioDomainSeed[];
   modelPackageGroups?: ModelPackageGroupSeed[];

@@ -16,7 +16,7 @@ import { handleSageMaker } from './sagemaker.js';
 import { handleCloudTrail } from './cloudtrail.js';
 import { backupAction, handleBackup, handleCloudWatch, handleEcr } from './monitoring.js';
 import { ApiError, answerBedrock, bedrockAction } from './bedrock.js';
-import { handleKms, handleS3, s3Action, type XmlAnswer } from './datastores.js';
+import { handleKms, handleS3, S3Error, s3Action, type XmlAnswer } from './datastores.js';
 import type {
   AwsSandbox,
   AwsSandboxOptions,
@@ -307,10 +307,11 @@ function xmlns(service: AwsService | 'unknown'): string {
 function errorReply(p: ParsedRequest, err: AwsError, rid: string): Reply {
   if (p.protocol === 'xml') {
     // a HEAD answer has no body: the SDK knows the error by its status alone
-    if (p.method === 'HEAD') return { status: err.status, contentType: 'application/xml', body: '', error: err.code };
-    const inner = `<Code>${err.code}</Code><Message>${xmlEscape(err.message)}</Message>`;
+    const s3 = err instanceof S3Error ? err : null;
+    if (p.method === 'HEAD') return { status: err.status, contentType: 'application/xml', body: '', error: err.code, ...(s3 ? { headers: s3.headers } : {}) };
+    const inner = `<Code>${err.code}</Code><Message>${xmlEscape(err.message)}</Message>${Object.entries(s3?.elements ?? {}).map(([k, v]) => `<${k}>${xmlEscape(v)}</${k}>`).join('')}`;
     const body = p.service === 's3control' ? `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error>${inner}</Error><RequestId>${rid}</RequestId></ErrorResponse>` : `<?xml version="1.0" encoding="UTF-8"?>\n<Error>${inner}${p.path?.bucket ? `<BucketName>${xmlEscape(p.path.bucket)}</BucketName>` : ''}<RequestId>${rid}</RequestId></Error>`;
-    return { status: err.status, contentType: 'application/xml', body, error: err.code, headers: { 'x-amz-request-id': rid } };
+    return { status: err.status, contentType: 'application/xml', body, error: err.code, headers: { 'x-amz-request-id': rid, ...s3?.headers } };
   }
   if (p.protocol === 'rest' && p.service !== 'backup') {
     return { status: err.status, contentType: 'application/json', body: JSON.stringify({ message: err.message }), error: err.code, headers: { 'x-amzn-ErrorType': err.code } };

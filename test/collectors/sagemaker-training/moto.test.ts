@@ -1,9 +1,13 @@
 // sagemaker-training against moto, seeded through the real SDK: training jobs isolated and not,
 // keyed and not, single and multi-instance; notebook instances open and closed; Studio domains
-// public and VPC-only. Runs the real CLI and asserts records, calls and findings.
+// public and VPC-only; processing jobs isolated and open; a pipeline never run (moto has no
+// ListPipelineExecutionSteps: the sandbox test covers a run's steps). Runs the real CLI and asserts
+// records, calls and findings.
 import {
   CreateDomainCommand,
   CreateNotebookInstanceCommand,
+  CreatePipelineCommand,
+  CreateProcessingJobCommand,
   CreateTrainingJobCommand,
   SageMakerClient,
   type CreateTrainingJobCommandInput,
@@ -50,6 +54,25 @@ describe.skipIf(!moto.ok)('sagemaker-training against moto', () => {
     await job('churn-train', { VpcConfig: { Subnets: ['subnet-1'], SecurityGroupIds: ['sg-1'] }, instances: 2 });
     // open network, local-storage instance (no volume key needed), output keyed
     await job('ranker-train', { instanceType: 'ml.p4d.24xlarge', outputKey: KEY });
+    const processing = async (name: string, o: { isolated?: boolean; key?: string }) => {
+      arn[name] = (
+        await sm.send(
+          new CreateProcessingJobCommand({
+            ProcessingJobName: name,
+            RoleArn: ROLE,
+            AppSpecification: { ImageUri: '123456789012.dkr.ecr.us-east-1.amazonaws.com/prep:1' },
+            Environment: { DB_PASSWORD: 'sk-live-CANARY1234567890abcdef' },
+            ProcessingInputs: [{ InputName: 'raw', S3Input: { S3Uri: `s3://raw-data/${name}/`, LocalPath: '/opt/ml/processing/input', S3DataType: 'S3Prefix', S3InputMode: 'File' } }],
+            ProcessingOutputConfig: { Outputs: [{ OutputName: 'train', S3Output: { S3Uri: `s3://training-data/${name}/`, LocalPath: '/opt/ml/processing/output', S3UploadMode: 'EndOfJob' } }], ...(o.key ? { KmsKeyId: o.key } : {}) },
+            ProcessingResources: { ClusterConfig: { InstanceCount: 1, InstanceType: 'ml.m5.xlarge', VolumeSizeInGB: 30, ...(o.key ? { VolumeKmsKeyId: o.key } : {}) } },
+            ...(o.isolated ? { NetworkConfig: { EnableNetworkIsolation: true } } : {}),
+          }),
+        )
+      ).ProcessingJobArn!;
+    };
+    await processing('fraud-prep', { isolated: true, key: KEY });
+    await processing('open-prep', {});
+    await sm.send(new CreatePipelineCommand({ PipelineName: 'nightly', RoleArn: ROLE, PipelineDefinition: JSON.stringify({ Version: '2020-12-01', Steps: [] }) }));
     arn.open = (await sm.send(new CreateNotebookInstanceCommand({ NotebookInstanceName: 'open-nb', InstanceType: 'ml.t3.medium', RoleArn: ROLE }))).NotebookInstanceArn!;
     arn.closed = (await sm.send(new CreateNotebookInstanceCommand({ NotebookInstanceName: 'closed-nb', InstanceType: 'ml.t3.medium', RoleArn: ROLE, DirectInternetAccess: 'Disabled', RootAccess: 'Disabled', KmsKeyId: KEY, SubnetId: 'subnet-1', SecurityGroupIds: ['sg-1'] }))).NotebookInstanceArn!;
     const d1 = await sm.send(new CreateDomainCommand({ DomainName: 'public-studio', AuthMode: 'IAM', DefaultUserSettings: { ExecutionRole: ROLE }, SubnetIds: ['subnet-1'], VpcId: 'vpc-1', AppNetworkAccessType: 'PublicInternetOnly' }));
@@ -90,16 +113,35 @@ describe.skipIf(!moto.ok)('sagemaker-training against moto', () => {
       ['sagemaker:ListTrainingJobs', 1],
       ['sagemaker:DescribeTrainingJob', 3],
     ]);
-    expect(b.manifest.collectors[0].apiCalls).toBe(1 + 3 + 1 + 2 + 1 + 2);
+    expect(b.ndjson(`${DIR}/processing-jobs.ndjson`).find((j) => j.ProcessingJobName === 'fraud-prep')).toMatchObject({
+      RoleArn: ROLE,
+      inputs: [{ InputName: 'raw', S3Uri: 's3://raw-data/fraud-prep/' }],
+      outputs: [{ OutputName: 'train', S3Uri: 's3://training-data/fraud-prep/' }],
+      OutputKmsKeyId: KEY,
+      // moto 5.2 keeps no ProcessingResources: the volume key and instance type it was given are not in its answer
+      VolumeKmsKeyId: null,
+      InstanceType: null,
+      EnableNetworkIsolation: true,
+    });
+    expect(b.ndjson(`${DIR}/pipelines.ndjson`)).toMatchObject([{ PipelineName: 'nightly', RoleArn: ROLE, latestExecution: null }]);
+    // training, processing (list + describe each), pipelines (list + newest execution), notebooks, domains
+    expect(b.manifest.collectors[0].apiCalls).toBe(1 + 3 + 1 + 2 + 1 + 1 + 1 + 2 + 1 + 2);
   });
 
   it('never copies hyperparameters (a credential there stays out of the bundle)', () => {
     expect(JSON.stringify(b.ndjson(`${DIR}/training-jobs.ndjson`))).not.toContain('CANARY');
+    expect(JSON.stringify(b.ndjson(`${DIR}/processing-jobs.ndjson`))).not.toContain('CANARY');
   });
 
   it('judges isolation, encryption and notebook exposure', () => {
-    expect(failing('network-isolation')).toEqual({ [arn['ranker-train']!]: 'ranker-train ran without network isolation and outside any VPC: its containers could reach the internet' });
+    expect(failing('network-isolation')).toEqual({
+      [arn['ranker-train']!]: 'ranker-train ran without network isolation and outside any VPC: its containers could reach the internet',
+      [arn['open-prep']!]: 'processing job open-prep ran without network isolation and outside any VPC: its containers could reach the internet',
+    });
     expect(failing('encryption')).toEqual({
+      // without ProcessingResources in moto's answer no volume key is shown, so neither job passes (the sandbox test has one that does)
+      [arn['fraud-prep']!]: 'processing job fraud-prep: the ML storage volumes of its instances have no customer KMS key',
+      [arn['open-prep']!]: 'processing job open-prep: outputs written to s3://training-data/open-prep/ without a KMS key; the ML storage volumes of its instances have no customer KMS key',
       [arn['churn-train']!]: 'churn-train: model artifacts written to s3://models/churn-train/ without a KMS key; the ML storage volumes of ml.m5.xlarge have no customer KMS key; 2 instances exchange traffic unencrypted (EnableInterContainerTrafficEncryption off)',
     });
     const exposure = failing('notebook-exposure');

@@ -77,17 +77,34 @@ describe('the AWS sandbox serves Bedrock, S3, S3 Control and KMS', () => {
     expect(names).toContain('llm-output@eu-west-1');
     expect(names).toHaveLength(8);
     expect((await s3.send(new GetBucketEncryptionCommand({ Bucket: 'llm-training' }))).ServerSideEncryptionConfiguration?.Rules).toEqual([{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: KEY }, BucketKeyEnabled: true }]);
-    expect((await s3.send(new GetBucketEncryptionCommand({ Bucket: 'llm-output' }))).ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe('AES256');
+    const west = new S3Client({ ...cfg(), region: 'eu-west-1' });
+    expect((await west.send(new GetBucketEncryptionCommand({ Bucket: 'llm-output' }))).ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe('AES256');
     expect(JSON.parse((await s3.send(new GetBucketPolicyCommand({ Bucket: 'llm-training' }))).Policy!)).toEqual(tlsOnly('llm-training'));
-    expect((await rejection(s3.send(new GetPublicAccessBlockCommand({ Bucket: 'llm-output' })))).name).toBe('NoSuchPublicAccessBlockConfiguration');
-    expect((await rejection(s3.send(new GetBucketPolicyCommand({ Bucket: 'llm-output' })))).name).toBe('NoSuchBucketPolicy');
-    expect((await s3.send(new HeadBucketCommand({ Bucket: 'llm-output' }))).BucketRegion).toBe('eu-west-1');
+    expect((await rejection(west.send(new GetPublicAccessBlockCommand({ Bucket: 'llm-output' })))).name).toBe('NoSuchPublicAccessBlockConfiguration');
+    expect((await rejection(west.send(new GetBucketPolicyCommand({ Bucket: 'llm-output' })))).name).toBe('NoSuchBucketPolicy');
+    expect((await west.send(new HeadBucketCommand({ Bucket: 'llm-output' }))).BucketRegion).toBe('eu-west-1');
     expect((await rejection(s3.send(new HeadBucketCommand({ Bucket: 'partner-share' })))).$metadata?.httpStatusCode).toBe(403);
     expect((await rejection(s3.send(new HeadBucketCommand({ Bucket: 'nobody-has-this' })))).$metadata?.httpStatusCode).toBe(404);
     expect((await rejection(s3.send(new GetBucketEncryptionCommand({ Bucket: 'nobody-has-this' })))).name).toBe('NoSuchBucket');
     const control = new IpTolerantS3Control(cfg());
     expect((await control.send(new GetAccountBlock({ AccountId: ACCOUNT }))).PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true });
     expect(sb.requests.find((r) => r.action === 'GetAccountPublicAccessBlock')?.params['AccountId']).toBe(ACCOUNT);
+  });
+
+  it('sends a request signed for another region on as S3 does: 301 PermanentRedirect naming the bucket’s region (HEAD: header only)', async () => {
+    const s3 = new S3Client(cfg());
+    const get = await rejection(s3.send(new GetBucketEncryptionCommand({ Bucket: 'llm-output' })));
+    expect([get.name, get.$metadata?.httpStatusCode, get.$response?.headers?.['x-amz-bucket-region']]).toEqual(['PermanentRedirect', 301, 'eu-west-1']);
+    expect((get as { Endpoint?: string }).Endpoint).toBe('s3.eu-west-1.amazonaws.com');
+    const head = await rejection(s3.send(new HeadBucketCommand({ Bucket: 'llm-output' })));
+    expect([head.$metadata?.httpStatusCode, head.$response?.headers?.['x-amz-bucket-region']]).toEqual([301, 'eu-west-1']);
+    // another account's bucket: denied, its region still named
+    expect((await rejection(s3.send(new HeadBucketCommand({ Bucket: 'partner-share' })))).$response?.headers?.['x-amz-bucket-region']).toBe('us-east-1');
+    // the SDK's followRegionRedirects re-sends it, signed for the bucket's region: two calls
+    sb.reset();
+    const following = new S3Client({ ...cfg(), followRegionRedirects: true });
+    expect((await following.send(new HeadBucketCommand({ Bucket: 'llm-output' }))).BucketRegion).toBe('eu-west-1');
+    expect(sb.requests.map((r) => `${r.action} ${r.region} ${r.error ?? 200}`)).toEqual(['HeadBucket us-east-1 PermanentRedirect', 'HeadBucket eu-west-1 200']);
   });
 
   it('answers KMS by key id, ARN and alias; another account’s key is denied', async () => {
@@ -131,6 +148,8 @@ describe('the AWS sandbox serves Bedrock, S3, S3 Control and KMS', () => {
     const failing = b.findings.filter((f) => f.status === 'fail').map((f) => f.check);
     // llm-output: SSE-S3 only, no public access block of its own, no TLS-only policy
     expect(failing.sort()).toEqual(['aws-data-stores.encryption-at-rest', 'aws-data-stores.encryption-in-transit']);
+    // llm-output is read in its own region (ListBuckets named it): six calls, no redirect
+    expect(sb.requests.filter((r) => r.params['Bucket'] === 'llm-output').map((r) => r.region)).toEqual(Array(6).fill('eu-west-1'));
     const perms = [...dataStores.meta.permissions, ...bedrock.meta.permissions];
     for (const r of sb.requests.filter((q) => ['s3', 's3control', 'kms', 'bedrock'].includes(q.service))) {
       // the only errors: settings that are absent, which the collector records as none
@@ -138,5 +157,12 @@ describe('the AWS sandbox serves Bedrock, S3, S3 Control and KMS', () => {
       const action = r.service === 's3control' ? 's3:GetAccountPublicAccessBlock' : r.action === 'ListBuckets' ? 's3:ListAllMyBuckets' : r.action === 'HeadBucket' ? 's3:ListBucket' : r.action === 'GetBucketEncryption' ? 's3:GetEncryptionConfiguration' : r.action === 'GetPublicAccessBlock' ? 's3:GetBucketPublicAccessBlock' : r.action === 'GetObjectLockConfiguration' ? 's3:GetBucketObjectLockConfiguration' : `${r.service}:${r.action}`;
       expect(perms, action).toContain(action);
     }
+    // without the account's list (ListBuckets denied) a bucket's region comes from HeadBucket, which follows S3's 301 once
+    sb.reset();
+    sb.faults.add({ service: 's3', action: 'ListBuckets', kind: 'deny' });
+    const blind = await collectBundle(config, awsEnv(sb.url), 'main');
+    expect(blind.ndjson('aws-data-stores/buckets.ndjson').find((x) => x.Bucket === 'llm-output')).toMatchObject({ region: 'eu-west-1', owner: 'unknown', encryption: { rules: [{ SSEAlgorithm: 'AES256' }] } });
+    expect(sb.requests.filter((r) => r.params['Bucket'] === 'llm-output').map((r) => `${r.action} ${r.region}`)).toEqual(['HeadBucket us-east-1', 'HeadBucket eu-west-1', ...Array(6).fill('eu-west-1').map((r, i) => `${['GetBucketEncryption', 'GetPublicAccessBlock', 'GetBucketPolicy', 'GetBucketVersioning', 'GetObjectLockConfiguration', 'GetBucketLogging'][i]} ${r}`)]);
+    sb.faults.clear();
   });
 });

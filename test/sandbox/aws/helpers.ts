@@ -6,6 +6,7 @@ import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { STSClient } from '@aws-sdk/client-sts';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
+import type { AwsAccountSeed } from '../../../src/sandbox/aws/index.js';
 
 export interface Creds {
   accessKeyId: string;
@@ -48,4 +49,9 @@ export async function rejection(p: Promise<unknown>): Promise<Error & { $metadat
     return err as Error;
   }
   throw new Error('expected a rejection');
+}
+
+/** An account of the sandbox with nothing but what a test adds (SageMaker, S3 …). */
+export function bareAccount(id: string): AwsAccountSeed {
+  return { id, callerArn: `arn:aws:sts::${id}:assumed-role/auditor/ci`, iam: { users: [], groups: [], roles: [], managedPolicies: [], passwordPolicy: null, root: { mfa: true, accessKeys: [] }, samlProviders: [], oidcProviders: [] }, secrets: {} };
 }
