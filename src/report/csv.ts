@@ -49,23 +49,29 @@ export function renderCsv(m: ReportModel): CsvFile[] {
     ...samplingCsv(m),
     {
       path: 'exceptions.csv',
-      text: csv(
-        ['id', 'check', 'severity', 'source', 'scope', 'resource', 'reason', 'criteria', 'first_seen', 'first_seen_bundle', 'last_seen', 'last_seen_bundle', 'resolved', 'resolved_bundle', 'status', 'occurrences', 'periods', 'evidence', 'evidence_sha256', 'type', 'incomplete_evidence_occurrences', 'age_days', 'response', 'owner', 'root_cause', 'remediation', 'ticket', 'responded_at', 'response_entry', 'response_overdue', 'period_intervals'],
-        m.exceptions.map((e) => [
-          ...[e.id, e.check, e.severity, e.source, scopeLabel(e.scope), e.resource, e.reason, e.criteria.join(' '), e.firstSeen.date, e.firstSeen.bundle, e.lastSeen.date, e.lastSeen.bundle, e.resolved?.date, e.resolved?.bundle, e.status, e.occurrences, e.periods.length, e.evidence.href, e.evidence.sha256],
-          ...[e.type, e.incompleteEvidence, e.ageDays, e.response?.response, e.response?.owner, e.response?.rootCause, e.response?.remediation, e.response?.ticket, e.response?.respondedAt, e.response?.entry, e.responseOverdue],
-          // every open/close interval: first seen..resolved (or ..open / ..event)
-          e.periods.map((p) => `${p.firstSeen.date}..${e.type === 'event' ? 'event' : (p.resolved?.date ?? 'open')}`).join(' '),
-        ]),
-      ),
+      // built when written, so that only one large file's text is held at a time
+      get text() {
+        return csv(
+          ['id', 'check', 'severity', 'source', 'scope', 'resource', 'reason', 'criteria', 'first_seen', 'first_seen_bundle', 'last_seen', 'last_seen_bundle', 'resolved', 'resolved_bundle', 'status', 'occurrences', 'periods', 'evidence', 'evidence_sha256', 'type', 'incomplete_evidence_occurrences', 'age_days', 'response', 'owner', 'root_cause', 'remediation', 'ticket', 'responded_at', 'response_entry', 'response_overdue', 'period_intervals'],
+          m.exceptions.map((e) => [
+            ...[e.id, e.check, e.severity, e.source, scopeLabel(e.scope), e.resource, e.reason, e.criteria.join(' '), e.firstSeen.date, e.firstSeen.bundle, e.lastSeen.date, e.lastSeen.bundle, e.resolved?.date, e.resolved?.bundle, e.status, e.occurrences, e.periods.length, e.evidence.href, e.evidence.sha256],
+            ...[e.type, e.incompleteEvidence, e.ageDays, e.response?.response, e.response?.owner, e.response?.rootCause, e.response?.remediation, e.response?.ticket, e.response?.respondedAt, e.response?.entry, e.responseOverdue],
+            // every open/close interval: first seen..resolved (or ..open / ..event)
+            e.periods.map((p) => `${p.firstSeen.date}..${e.type === 'event' ? 'event' : (p.resolved?.date ?? 'open')}`).join(' '),
+          ]),
+        );
+      },
     },
     {
       path: 'artifacts.csv',
-      text: csv(
-        // IPE columns follow the original ones (src/report/ipe.ts)
-        ['bundle', 'date', 'path', 'href', 'sha256', 'bytes', 'kind', 'source', 'collector', 'scope', 'records', 'complete', 'collected_at', 'criteria', 'system', 'identity', 'operations', 'pages', 'period_from', 'period_to', 'source_time', 'source_time_field', 'source_age_hours', 'tool_version', 'tool_build', 'ci_provider', 'ci_run_id', 'ci_run_url'],
-        m.artifacts.map((a) => [a.bundle, a.date, a.path, a.href, a.sha256, a.bytes, a.kind, a.source, a.collector, scopeLabel(a.scope), a.records, a.complete, a.collectedAt, a.criteria.join(' '), a.system, a.identity, operationsLabel(a.operations), a.operations.reduce((n, x) => n + x.pages, 0), a.periodCovered?.from, a.periodCovered?.to, a.sourceTime, a.sourceTimeField, a.sourceAgeHours, a.toolVersion, a.toolBuild, a.ci?.provider, a.ci?.runId, a.ci?.url]),
-      ),
+      // built when written, so that only one large file's text is held at a time
+      get text() {
+        return csv(
+          // IPE columns follow the original ones (src/report/ipe.ts)
+          ['bundle', 'date', 'path', 'href', 'sha256', 'bytes', 'kind', 'source', 'collector', 'scope', 'records', 'complete', 'collected_at', 'criteria', 'system', 'identity', 'operations', 'pages', 'period_from', 'period_to', 'source_time', 'source_time_field', 'source_age_hours', 'tool_version', 'tool_build', 'ci_provider', 'ci_run_id', 'ci_run_url'],
+          m.artifacts.map((a) => [a.bundle, a.date, a.path, a.href, a.sha256, a.bytes, a.kind, a.source, a.collector, scopeLabel(a.scope), a.records, a.complete, a.collectedAt, a.criteria.join(' '), a.system, a.identity, operationsLabel(a.operations), a.operations.reduce((n, x) => n + x.pages, 0), a.periodCovered?.from, a.periodCovered?.to, a.sourceTime, a.sourceTimeField, a.sourceAgeHours, a.toolVersion, a.toolBuild, a.ci?.provider, a.ci?.runId, a.ci?.url]),
+        );
+      },
     },
     {
       path: 'continuity.csv',

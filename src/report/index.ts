@@ -6,6 +6,7 @@ import { BUNDLE_ID, MANIFEST, PARTIAL_SUFFIX } from '../bundle/manifest.js';
 import { UsageError } from '../core/errors.js';
 import { renderCsv } from './csv.js';
 import { renderHtml } from './html.js';
+import { writeJsonFile } from './json-file.js';
 import { renderMarkdown } from './markdown.js';
 import type { ReportModel } from './model.js';
 import { catalogRef, renderOscal } from './oscal.js';
@@ -75,18 +76,21 @@ export async function writeReport(m: ReportModel, outDir: string, formats: reado
   await mkdir(out, { recursive: true });
   const evidenceParent = path.dirname(m.evidence.dir);
   const written: string[] = [];
-  const put = async (rel: string, text: string) => {
+  const place = async (rel: string, write: (abs: string) => Promise<void>) => {
     const abs = path.join(out, ...rel.split('/'));
     refuseSymlinkedDirs(out, abs);
     await mkdir(path.dirname(abs), { recursive: true });
     // a symlink left where a report file goes is replaced, never written through
     if (lstatSync(abs, { throwIfNoEntry: false })?.isSymbolicLink()) await rm(abs);
-    await writeFile(abs, text);
+    await write(abs);
     written.push(rel);
   };
+  const put = (rel: string, text: string) => place(rel, (abs) => writeFile(abs, text));
+  // the large JSON files are streamed: the same bytes as JSON.stringify(v, null, 2) + '\n'
+  const putJson = (rel: string, value: unknown) => place(rel, (abs) => writeJsonFile(abs, value));
   // earlier runs' populations (e.g. a sample no longer drawn) must not linger next to new ones
   await rm(path.join(out, 'populations'), { recursive: true, force: true });
-  if (formats.includes('json')) await put('report.json', JSON.stringify(m, null, 2) + '\n');
+  if (formats.includes('json')) await putJson('report.json', m);
   if (formats.includes('html')) await put('index.html', renderHtml(m, { linkBase: relativeBase(out, evidenceParent) }));
   if (formats.includes('md')) await put('report.md', renderMarkdown(m));
   if (formats.includes('csv')) for (const f of renderCsv(m)) await put(f.path, f.text);
@@ -94,8 +98,8 @@ export async function writeReport(m: ReportModel, outDir: string, formats: reado
     // the catalog ships as data (mappings/); the report carries a copy so its OSCAL files resolve offline
     const ref = catalogRef();
     await put(`oscal/${CATALOG_HREF}`, readOscalCatalog().text);
-    await put(`oscal/${PLAN_HREF}`, JSON.stringify(renderAssessmentPlan(m, ref), null, 2) + '\n');
-    await put('oscal/assessment-results.json', JSON.stringify(renderOscal(m, { linkBase: relativeBase(path.join(out, 'oscal'), evidenceParent), ...ref }), null, 2) + '\n');
+    await putJson(`oscal/${PLAN_HREF}`, renderAssessmentPlan(m, ref));
+    await putJson('oscal/assessment-results.json', renderOscal(m, { linkBase: relativeBase(path.join(out, 'oscal'), evidenceParent), ...ref }));
   }
   return written;
 }
