@@ -36,5 +36,9 @@ export function csvCell(v: unknown): string {
 }
 
 export function csv(header: string[], rows: unknown[][]): string {
-  return [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+  // appended row by row: no second array of every row's line beside the rows (artifacts.csv of a year
+  // is ~20,000 lines)
+  let out = header.map(csvCell).join(',') + '\r\n';
+  for (const r of rows) out += r.map(csvCell).join(',') + '\r\n';
+  return out;
 }
