@@ -6,7 +6,6 @@ import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { printable } from '../core/log.js';
-import { mapPool } from '../core/pool.js';
 import {
   BUNDLE_FORMAT,
   BUNDLE_ID,
@@ -90,39 +89,14 @@ function walk(root: string, rel: string, out: string[], problems: Problem[], bun
   }
 }
 
-// ── hashing, several files at a time ──
-// Hashing one file after another leaves the disk and libuv's threadpool idle while the main thread
-// hashes, and the main thread idle while a file is opened, read and closed (four round trips through
-// the threadpool for a typical bundle file of tens of KB). With a few files in flight both stay busy.
-// HASH_SLOTS = 2 × libuv's default threadpool (4 threads): every thread has a request queued behind
-// the one it runs, and more would only lengthen the queue. Memory stays bounded: each slot owns one
-// HASH_CHUNK buffer that its files are read into, chunk by chunk, whatever their size.
-const HASH_SLOTS = 8;
+// ── hashing ──
+// One file after another, with synchronous reads into one HASH_CHUNK buffer: memory stays bounded
+// whatever a file's size, and for the small files of a bundle (tens of KB) four async round trips
+// through libuv's threadpool per file cost more than the reads (a year's first report: 11.2 → 9.8 s
+// over 25,185 files, docs/performance.md).
 const HASH_CHUNK = 256 * 1024;
-/**
- * Bundles checked at once. A bundle is a manifest, a walk and ~25 files: two or three keep the hash
- * slots fed across bundle boundaries (the next bundle's manifest and walk run while the last files of
- * the previous one hash); the results are collected per bundle and reported in bundle order.
- */
-const BUNDLES_IN_FLIGHT = 4;
 
 type Hashed = { sha256: string; bytes: number; stamp: FileStamp } | { refused: 'symlink' | 'not-regular' | 'missing' } | { refused: 'unreadable'; detail: string };
-
-/** Runs `fn` with one of `n` read buffers; waits while all are in use. */
-function hashSlots(n: number): <T>(fn: (buf: Buffer) => Promise<T>) => Promise<T> {
-  const free: Buffer[] = Array.from({ length: n }, () => Buffer.allocUnsafe(HASH_CHUNK));
-  const waiting: ((buf: Buffer) => void)[] = [];
-  return async (fn) => {
-    const buf = free.pop() ?? (await new Promise<Buffer>((r) => waiting.push(r)));
-    try {
-      return await fn(buf);
-    } finally {
-      const next = waiting.shift();
-      if (next) next(buf);
-      else free.push(buf);
-    }
-  };
-}
 
 /**
  * SHA-256 and size of a file the walk found to be regular, read through `buf`. Opened without
@@ -208,14 +182,15 @@ export function checkManifestBytes(bytes: Buffer, name: string, p: (message: str
 
 interface BundleContext {
   trusted: TrustedKey[];
-  slot: ReturnType<typeof hashSlots>;
+  /** the read buffer every file is hashed through */
+  buf: Buffer;
   cache: VerifiedCache | null;
   now: () => Date;
 }
 
-/** Checks one bundle; its problems are pushed to `problems` in a fixed order, whatever order its files hash in. */
-async function verifyBundle(dir: string, name: string, problems: Problem[], ctx: BundleContext): Promise<Checked> {
-  const { trusted, slot } = ctx;
+/** Checks one bundle; its problems are pushed to `problems` in the manifest's order. */
+function verifyBundle(dir: string, name: string, problems: Problem[], ctx: BundleContext): Checked {
+  const { trusted, buf } = ctx;
   const before = problems.length;
   const p = (message: string, file?: string) => problems.push({ bundle: name, ...(file ? { file } : {}), message });
   const result: Checked = { id: name, manifest: null, manifestSha256: null, signer: null, files: null };
@@ -256,11 +231,10 @@ async function verifyBundle(dir: string, name: string, problems: Problem[], ctx:
     walk(dir, '', present, problems, name, dirs);
   }
   const presentSet = new Set(present);
-  // every listed file hashes at once (bounded by the shared slots); the problems follow the manifest's order
   const cached = entry && unchangedSinceVerified(entry, dir, rels, presentSet);
   const hashed: (Hashed | null)[] = cached
     ? rels.map((rel) => ({ ...listed.get(rel)!, stamp: cached.files[rel]! }))
-    : await Promise.all(rels.map((rel) => (presentSet.has(rel) ? slot(async (buf) => hashRegularFile(path.join(dir, ...rel.split('/')), buf)) : null)));
+    : rels.map((rel) => (presentSet.has(rel) ? hashRegularFile(path.join(dir, ...rel.split('/')), buf) : null));
   rels.forEach((rel, i) => {
     const exp = listed.get(rel)!;
     const got = hashed[i];
@@ -414,23 +388,13 @@ export async function verifyPath(target: string, opts: VerifyOptions = {}): Prom
   const trusted = opts.trustedKeys ?? [];
   const abs = path.resolve(target);
   const checked: Checked[] = [];
-  // one set of hash slots for the whole run: at most HASH_SLOTS files open at once, across bundles
-  const ctx: BundleContext = { trusted, slot: hashSlots(HASH_SLOTS), cache: opts.cache ?? null, now: opts.now ?? (() => new Date()) };
+  const ctx: BundleContext = { trusted, buf: Buffer.allocUnsafe(HASH_CHUNK), cache: opts.cache ?? null, now: opts.now ?? (() => new Date()) };
   const layout = layoutOf(abs);
   problems.push(...layout.problems);
   if (layout.kind === 'bundle') {
-    checked.push(await verifyBundle(abs, path.basename(abs), problems, ctx));
+    checked.push(verifyBundle(abs, path.basename(abs), problems, ctx));
   } else if (layout.kind === 'evidence') {
-    // bundles are checked a few at a time, each into its own list; the lists are joined in bundle order,
-    // so the problems (and their order) are the same as checking one bundle after another
-    const results = await mapPool(layout.complete, BUNDLES_IN_FLIGHT, async (id) => {
-      const own: Problem[] = [];
-      return { own, checked: await verifyBundle(path.join(abs, id), id, own, ctx) };
-    });
-    for (const r of results) {
-      problems.push(...r.own);
-      checked.push(r.checked);
-    }
+    for (const id of layout.complete) checked.push(verifyBundle(path.join(abs, id), id, problems, ctx));
     checkChain(checked, problems);
   }
   return verifyResultOf(target, checked, problems, trusted, ctx.cache ? { dir: ctx.cache.dir, read: ctx.cache.read } : null);
