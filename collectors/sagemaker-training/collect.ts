@@ -55,16 +55,6 @@ interface Calls {
   gaps: ReturnType<typeof itemGaps>;
 }
 
-/** A per-item call other than inv.describe failed: its gap names that call. */
-class ItemCallError extends Error {
-  constructor(
-    readonly api: string,
-    override readonly cause: unknown,
-  ) {
-    super(`${api} failed`);
-  }
-}
-
 /** One listing to its last page, one describe per item with a bounded pool, one ndjson artifact. */
 async function inventory<S, D, R>(ctx: AwsContext, c: Calls, inv: Inventory<S, D, R>): Promise<boolean> {
   const out = await ctx.artifacts.ndjson(inv.kind);
@@ -74,7 +64,7 @@ async function inventory<S, D, R>(ctx: AwsContext, c: Calls, inv: Inventory<S, D
     try {
       return inv.build(s, await c.call(inv.describe, () => inv.send(s)));
     } catch (e) {
-      return inv.build(s, null, c.gaps.add(e instanceof ItemCallError ? e.api : inv.describe.api, inv.name(s), e instanceof ItemCallError ? e.cause : e).code);
+      return inv.build(s, null, c.gaps.add(inv.describe.api, inv.name(s), e).code);
     }
   };
   let complete = true;
@@ -99,21 +89,22 @@ async function inventory<S, D, R>(ctx: AwsContext, c: Calls, inv: Inventory<S, D
 function pipelines(ctx: AwsContext, c: Calls, sm: SageMakerClient, opts: { abortSignal: AbortSignal | undefined }): Promise<boolean> {
   const executions = op('sagemaker:ListPipelineExecutions', { PipelineName: '<each pipeline>', SortOrder: 'Descending', MaxResults: 1 });
   const steps = op('sagemaker:ListPipelineExecutionSteps', { PipelineExecutionArn: '<the newest execution of each pipeline>', MaxResults: PAGE_SIZE });
+  // inventory() counts and paces this call (describe: executions); the steps are counted here
   const latest = async (p: PipelineSummary) => {
-    const e = (await c.call(executions, () => sm.send(new ListPipelineExecutionsCommand({ PipelineName: p.PipelineName, SortOrder: 'Descending', MaxResults: 1 }), opts))).PipelineExecutionSummaries?.[0];
+    const e = (await sm.send(new ListPipelineExecutionsCommand({ PipelineName: p.PipelineName, SortOrder: 'Descending', MaxResults: 1 }), opts)).PipelineExecutionSummaries?.[0];
     const all: PipelineExecutionStep[] = [];
     const seen = new Set<string>();
-    for (let token: string | undefined, first = true; e?.PipelineExecutionArn && (first || token); first = false) {
-      let page;
-      try {
-        page = await c.call(steps, () => sm.send(new ListPipelineExecutionStepsCommand({ PipelineExecutionArn: e.PipelineExecutionArn, MaxResults: PAGE_SIZE, NextToken: token }), opts));
-      } catch (err) {
-        throw new ItemCallError(steps.api, err);
+    try {
+      for (let token: string | undefined, first = true; e?.PipelineExecutionArn && (first || token); first = false) {
+        const page = await c.call(steps, () => sm.send(new ListPipelineExecutionStepsCommand({ PipelineExecutionArn: e.PipelineExecutionArn, MaxResults: PAGE_SIZE, NextToken: token }), opts));
+        all.push(...(page.PipelineExecutionSteps ?? []));
+        token = page.NextToken || undefined;
+        if (token && seen.has(token)) throw new Error(`NextToken ${token} repeated: the listing loops`);
+        if (token) seen.add(token);
       }
-      all.push(...(page.PipelineExecutionSteps ?? []));
-      token = page.NextToken || undefined;
-      if (token && seen.has(token)) throw new ItemCallError(steps.api, new Error(`NextToken ${token} repeated: the listing loops`));
-      if (token) seen.add(token);
+    } catch (err) {
+      // the newest execution was read: it stays in the record, its steps unknown (null), the gap names the steps call
+      return { e, steps: null, error: c.gaps.add(steps.api, p.PipelineName ?? '?', err).code };
     }
     return { e, steps: all };
   };

@@ -147,8 +147,8 @@ export interface PipelineRecord {
   RoleArn: string | null;
   CreationTime: string | null;
   LastExecutionTime: string | null;
-  /** the newest execution (null: never run), with every step */
-  latestExecution: { PipelineExecutionArn: string | null; PipelineExecutionStatus: string | null; StartTime: string | null; steps: PipelineStepRecord[] } | null;
+  /** the newest execution (null: never run, or ListPipelineExecutions failed), with every step (null: ListPipelineExecutionSteps failed) */
+  latestExecution: { PipelineExecutionArn: string | null; PipelineExecutionStatus: string | null; StartTime: string | null; steps: PipelineStepRecord[] | null } | null;
   /** set when ListPipelineExecutions or ListPipelineExecutionSteps failed */
   error?: string;
 }
@@ -167,15 +167,16 @@ export function stepRecord(s: PipelineExecutionStep): PipelineStepRecord {
   };
 }
 
-export function pipelineRecord(p: PipelineSummary, latest: { e: PipelineExecutionSummary | undefined; steps: PipelineExecutionStep[] } | null, error?: string): PipelineRecord {
+export function pipelineRecord(p: PipelineSummary, latest: { e: PipelineExecutionSummary | undefined; steps: PipelineExecutionStep[] | null; error?: string } | null, failed?: string): PipelineRecord {
   const e = latest?.e;
+  const error = failed ?? latest?.error;
   return {
     PipelineName: p.PipelineName ?? '',
     PipelineArn: p.PipelineArn ?? null,
     RoleArn: p.RoleArn ?? null,
     CreationTime: iso(p.CreationTime),
     LastExecutionTime: iso(p.LastExecutionTime),
-    latestExecution: e ? { PipelineExecutionArn: e.PipelineExecutionArn ?? null, PipelineExecutionStatus: e.PipelineExecutionStatus ?? null, StartTime: iso(e.StartTime), steps: latest.steps.map(stepRecord) } : null,
+    latestExecution: e ? { PipelineExecutionArn: e.PipelineExecutionArn ?? null, PipelineExecutionStatus: e.PipelineExecutionStatus ?? null, StartTime: iso(e.StartTime), steps: latest.steps?.map(stepRecord) ?? null } : null,
     ...(error !== undefined ? { error } : {}),
   };
 }

@@ -81,13 +81,17 @@ describe('sagemaker-training against the AWS sandbox', () => {
     const q = sb.requests.find((r) => r.action === 'ListPipelineExecutions')!.params;
     expect([q.SortOrder, q.MaxResults]).toEqual(['Descending', 1]);
     expect(b.provenance(`${DIR}/pipelines.ndjson`)).toMatchObject({ complete: true, operations: expect.arrayContaining([expect.objectContaining({ api: 'sagemaker:ListPipelineExecutionSteps', pages: 2 })]) });
+    // the provenance counts each request once: one ListPipelineExecutions per pipeline, as the server saw
+    const ops = b.provenance(`${DIR}/pipelines.ndjson`).operations as { api: string; calls: number }[];
+    expect(ops.find((o) => o.api === 'sagemaker:ListPipelineExecutions')!.calls).toBe(sb.requests.filter((r) => r.action === 'ListPipelineExecutions').length);
+    expect(ops.find((o) => o.api === 'sagemaker:ListPipelineExecutions')!.calls).toBe(2);
   });
 
-  it('denied pipeline steps are a gap naming the call, and the pipeline is marked', async () => {
+  it('denied pipeline steps are a gap naming the call, and the pipeline is marked with its newest execution kept, steps unknown', async () => {
     sb.faults.add({ service: 'sagemaker', action: 'ListPipelineExecutionSteps', kind: 'deny' });
     const b = await collect();
     expect(b.code).toBe(3);
-    expect(b.ndjson(`${DIR}/pipelines.ndjson`).find((p) => p.PipelineName === 'fraud-training')).toMatchObject({ error: 'AccessDeniedException', latestExecution: null });
+    expect(b.ndjson(`${DIR}/pipelines.ndjson`).find((p) => p.PipelineName === 'fraud-training')).toMatchObject({ error: 'AccessDeniedException', latestExecution: { PipelineExecutionArn: expect.stringMatching(/execution\/new1$/), steps: null } });
     expect(b.manifest.collectors.flatMap((c: any) => c.gaps).map((g: any) => g.api)).toContain('sagemaker:ListPipelineExecutionSteps fraud-training');
   });
 
