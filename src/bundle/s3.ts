@@ -1027,15 +1027,18 @@ async function verifyS3ByChecksums(location: string, o: MaterializeOptions & { t
     const attrs = new Map<string, ObjectAttrs | { error: string }>();
     await mapPool(jobs, o.concurrency ?? 16, async (j) => {
       const at = `${j.id}/${j.rel}`;
+      const whole = j.rel === MANIFEST || j.rel === SIGNATURE;
       try {
-        attrs.set(at, await objectAttrs(client, loc.bucket, j.key, withRetention));
-        if (j.rel === MANIFEST || j.rel === SIGNATURE) {
+        // the manifest and its signature are downloaded (their bytes are checked, and the download checks
+        // S3's checksum): their attributes are asked for only when retention must be seen
+        if (!whole || withRetention) attrs.set(at, await objectAttrs(client, loc.bucket, j.key, withRetention));
+        if (whole) {
           const b = await getObjectBytes(client, loc.bucket, j.key);
           bytesRead += b.length;
           small.set(at, b);
         }
       } catch (e) {
-        (attrs.has(at) ? small : attrs).set(at, { error: e instanceof ChecksumMismatch ? e.message : `cannot read ${j.key} (${describe(e)})` });
+        (whole ? small : attrs).set(at, { error: e instanceof ChecksumMismatch ? e.message : `cannot read ${j.key} (${describe(e)})` });
       }
     });
 
