@@ -69,7 +69,7 @@ export function parseSystems(v: string | undefined): ReviewSystem[] {
   return SYSTEMS.filter((s) => list.includes(s));
 }
 
-type Reader = { bundleDir: string; manifest: Manifest; findings: { check: string; source?: string; scope?: Record<string, string>; exceptions?: { resource?: string; reason?: string }[] }[] };
+type Reader = { bundleDir: string; manifest: Manifest; findings: { check: string; status?: string; source?: string; scope?: Record<string, string>; exceptions?: { resource?: string; reason?: string }[] }[] };
 
 const fileOf = (a: ArtifactEntry) => path.posix.basename(a.path);
 const accountOf = (a: ArtifactEntry) => String((a.provenance?.scope as Record<string, unknown> | undefined)?.account ?? '');
@@ -149,14 +149,19 @@ async function awsPrincipals(r: Reader, ownerTag: string, drafts: Map<string, Dr
     const account = accountOf(ad);
     const dir = path.posix.dirname(ad.path);
     const sibling = (kind: string) => r.manifest.artifacts.find((a) => a.kind === kind && a.source === source && path.posix.dirname(a.path) === dir);
+    const findingsOf = (check: string) => r.findings.filter((f) => f.check === check && f.source === source && (!account || f.scope?.account === account));
     const exceptionsOf = (check: string) => {
       const m = new Map<string, string>();
-      for (const f of r.findings) if (f.check === check && f.source === source && (!account || f.scope?.account === account)) for (const e of f.exceptions ?? []) if (e.resource) m.set(e.resource, String(e.reason ?? ''));
+      for (const f of findingsOf(check)) for (const e of f.exceptions ?? []) if (e.resource) m.set(e.resource, String(e.reason ?? ''));
       return m;
     };
+    // privileged and external-trust access are these checks' exceptions: a check that did not run, or
+    // ended in error, cannot say who has them
+    const unjudged = ['aws-iam.admin-principals', 'aws-iam.external-trust'].filter((check) => !findingsOf(check).some((f) => f.status !== 'error'));
     const admin = exceptionsOf('aws-iam.admin-principals');
     const trust = exceptionsOf('aws-iam.external-trust');
-    if (isComplete(ad) && isComplete(sibling('aws.iam.credential-report')) && isComplete(sibling('aws.iam.ml-privileges'))) complete.add(`aws\n${source}`);
+    if (unjudged.length) notes.push(`${source} ${account}: ${unjudged.join(' and ')} did not judge this bundle (missing or error): privileged or external-trust access may be missing from the list`);
+    if (isComplete(ad) && isComplete(sibling('aws.iam.credential-report')) && isComplete(sibling('aws.iam.ml-privileges')) && !unjudged.length) complete.add(`aws\n${source}`);
     else notes.push(`${source} ${account}: the IAM evidence of this bundle is incomplete (a collection gap): principals or their access may be missing from the list`);
     const cred = await json<{ rows: CredRow[] }>(r, sibling('aws.iam.credential-report'));
     if (!cred) notes.push(`${source} ${account}: no credential report: console and key access cannot be told`);

@@ -54,7 +54,8 @@ export async function remediationExceptions(o: Input): Promise<{ exceptions: Exc
   const opened = new Map<string, Promise<ReviewedBundle | null>>();
   const open = (id: string) => {
     let p = opened.get(id);
-    if (!p) opened.set(id, (p = openBundle(o.evidenceDir, id).then((b) => (b.manifest.purpose === 'manual-evidence' ? null : b), () => null)));
+    // a verified bundle that cannot be read fails the report (like any other read of evidence), never skipped quietly
+    if (!p) opened.set(id, (p = openBundle(o.evidenceDir, id).then((b) => (b.manifest.purpose === 'manual-evidence' ? null : b))));
     return p;
   };
   const principals = new Map<string, Promise<{ rows: Map<string, PrincipalRow>; complete: Set<string> }>>();

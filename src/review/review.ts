@@ -46,8 +46,11 @@ export async function openBundle(evidenceDir: string, id: string): Promise<Revie
   const dir = path.join(evidenceDir, id);
   const { manifest, bytes } = readManifest(dir);
   const entry = manifest.files.find((f) => f.path === (manifest.findings?.path ?? 'findings.json'));
-  const findings = entry ? (JSON.parse((await readChecked(dir, entry.path, entry.sha256)).text) as ReviewedBundle['findings']) : [];
-  return { id, dir, date: manifest.startedAt.slice(0, 10), manifest, manifestSha256: createHash('sha256').update(bytes).digest('hex'), findings: Array.isArray(findings) ? findings : [] };
+  // privileged and external-trust access come from the findings: without them the rows would understate access
+  if (!entry) throw new VerificationError(`bundle ${id}: findings.json is not listed in its manifest`);
+  const findings = JSON.parse((await readChecked(dir, entry.path, entry.sha256)).text) as ReviewedBundle['findings'];
+  if (!Array.isArray(findings)) throw new VerificationError(`bundle ${id}: findings.json is not a list of findings`);
+  return { id, dir, date: manifest.startedAt.slice(0, 10), manifest, manifestSha256: createHash('sha256').update(bytes).digest('hex'), findings };
 }
 
 /**

@@ -21,7 +21,7 @@ export interface Principals {
 
 export const day = (d: number) => new Date(Date.UTC(2026, 2, d, 2, 0, 0));
 
-export async function writeIamDay(evidenceDir: string, at: Date, p: Principals, key: SigningKey, o: { iamIncomplete?: boolean } = {}): Promise<string> {
+export async function writeIamDay(evidenceDir: string, at: Date, p: Principals, key: SigningKey, o: { iamIncomplete?: boolean; adminCheckError?: boolean } = {}): Promise<string> {
   return writeDay(
     evidenceDir,
     {
@@ -39,7 +39,7 @@ export async function writeIamDay(evidenceDir: string, at: Date, p: Principals, 
         const ml = Object.entries(p.ml ?? {}).map(([principal, assets]) => ({ principal, type: principal.includes(':user/') ? 'user' : 'role', assets: assets.map((asset) => ({ asset, decision: 'allowed', actions: [{ action: asset.startsWith('sagemaker') ? 'sagemaker:UpdateModelPackage' : 's3:PutObject', decision: 'allowed' }], via: ['attached policy X [1]'] })) }));
         await b.json(IAM, 'aws.iam.ml-privileges', 'ml-privileges.json', { principals: ml, rows: [], assets: [] });
         const admins = p.roles.filter((r) => r.admin).map((r) => ({ resource: arn('role', r.name), reason: 'Allow * on * via attached policy arn:aws:iam::aws:policy/AdministratorAccess' }));
-        b.finding(IAM, 'aws-iam.admin-principals', admins.length ? 'fail' : 'pass', admins);
+        b.finding(IAM, 'aws-iam.admin-principals', o.adminCheckError ? 'error' : admins.length ? 'fail' : 'pass', o.adminCheckError ? [] : admins);
         b.finding(IAM, 'aws-iam.external-trust', 'pass');
         if (p.mlflowUsers) await b.ndjson(MLF, 'mlflow.registry.versions', 'versions.ndjson', p.mlflowUsers.map((u, i) => ({ name: 'churn', version: String(i + 1), user_id: u })));
       },

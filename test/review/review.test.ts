@@ -12,7 +12,9 @@ import { REMEDIATION_CHECK } from '../../src/review/remediation.js';
 import { startReview } from '../../src/review/start.js';
 import { submitReview } from '../../src/review/submit.js';
 import { readWorksheet, renderWorksheetCsv, type WorksheetRow } from '../../src/review/worksheet.js';
-import { SYSTEMS } from '../../src/review/principals.js';
+import { bundlePrincipals, SYSTEMS } from '../../src/review/principals.js';
+import { NO_OWNERS } from '../../src/review/owners.js';
+import { openBundle } from '../../src/review/review.js';
 import { arn, BASE, day, reviewWorkspace, writeIamDay } from './fixtures.js';
 
 type W = Awaited<ReturnType<typeof reviewWorkspace>>;
@@ -139,6 +141,20 @@ describe('soc2 review submit', () => {
 });
 
 describe('remediation in the report', () => {
+  it('a bundle whose admin-principals check ended in error does not hold the AWS rows complete: privileged access could be missing', async () => {
+    const w = await reviewWorkspace();
+    const id = await writeIamDay(w.evidence, day(2), BASE, w.key, { adminCheckError: true });
+    const rowsOf = async (bundle: string) => {
+      const b = await openBundle(w.evidence, bundle);
+      return bundlePrincipals(b.dir, b.manifest, b.findings, [...SYSTEMS], NO_OWNERS, 'owner');
+    };
+    const good = await rowsOf(path.basename(w.first));
+    const errored = await rowsOf(path.basename(id));
+    expect([...good.complete].some((k) => k.startsWith('aws\n'))).toBe(true);
+    expect([...errored.complete].some((k) => k.startsWith('aws\n'))).toBe(false);
+    expect(errored.notes.join('\n')).toMatch(/aws-iam\.admin-principals did not judge this bundle \(missing or error\)/);
+  });
+
   it('a revocation still present in the first complete bundle after the deadline is an exception on the access-review control; one carried out is verified', async () => {
     const w = await reviewWorkspace({ review: '  remediationDays: 2\n' });
     const s = await start(w);
