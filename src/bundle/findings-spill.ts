@@ -59,7 +59,8 @@ export class FindingSpill {
     yield '[\n';
     for (const [i, e] of sorted.entries()) {
       const buf = Buffer.alloc(e.bytes);
-      readSync(this.fd, buf, 0, e.bytes, e.at);
+      // a short read would put zeros into findings.json, which is then hashed and signed
+      for (let got = 0, n; got < e.bytes; got += n) if ((n = readSync(this.fd, buf, got, e.bytes - got, e.at + got)) === 0) throw new Error(`${this.file}: ends before the finding spilled at byte ${e.at} (${got} of ${e.bytes} bytes read)`);
       yield `  ${buf.toString('utf8')}${i < sorted.length - 1 ? ',\n' : '\n'}`;
     }
     yield ']\n';
