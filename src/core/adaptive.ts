@@ -24,9 +24,10 @@ const THROTTLING = new Set([
 ]);
 
 export function isThrottling(e: unknown): boolean {
-  const err = e as { name?: unknown; code?: unknown; Code?: unknown; $metadata?: { httpStatusCode?: number } } | null;
+  const err = e as { name?: unknown; code?: unknown; Code?: unknown; $metadata?: { httpStatusCode?: number }; $retryable?: { throttling?: boolean } } | null;
   if (!err || typeof err !== 'object') return false;
-  if (err.$metadata?.httpStatusCode === 429) return true;
+  // the SDK's own three tests: the status, the error code, and a service model's retryable-throttling trait
+  if (err.$metadata?.httpStatusCode === 429 || err.$retryable?.throttling === true) return true;
   return [err.name, err.code, err.Code].some((c) => typeof c === 'string' && THROTTLING.has(c));
 }
 

@@ -61,11 +61,13 @@ describe('AdaptiveLimits', () => {
   });
 });
 
-test('isThrottling knows the services\' throttling codes and HTTP 429', () => {
+test('isThrottling knows the services\' throttling codes, HTTP 429 and the SDK\'s retryable-throttling trait', () => {
   expect(isThrottling({ name: 'Throttling' })).toBe(true);
   expect(isThrottling({ name: 'ThrottlingException' })).toBe(true);
   expect(isThrottling({ name: 'TooManyRequestsException' })).toBe(true);
   expect(isThrottling({ name: 'X', $metadata: { httpStatusCode: 429 } })).toBe(true);
+  expect(isThrottling({ name: 'SomeServiceBusy', $retryable: { throttling: true } })).toBe(true);
+  expect(isThrottling({ name: 'InternalFailure', $retryable: { throttling: false } })).toBe(false);
   expect(isThrottling({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } })).toBe(false);
   expect(isThrottling(null)).toBe(false);
 });
