@@ -128,7 +128,7 @@ export function manualText(tests: ManualTestReport[]): string {
   for (const t of tests) {
     const r = t.remediation;
     if (!r?.decisions) continue;
-    parts.push(`${t.id}: ${r.decisions} revoke/modify decision${r.decisions === 1 ? '' : 's'}, ${r.verified} carried out on time${r.exceptions ? `, ${r.exceptions} not carried out by the deadline (exceptions)` : ''}${r.pending ? `, ${r.pending} not yet verifiable (deadline not passed or no later bundle)` : ''}`);
+    parts.push(`${t.id}: ${r.decisions} revoke/modify decision${r.decisions === 1 ? '' : 's'}, ${r.verified} carried out on time${r.exceptions ? `, ${r.exceptions} not carried out by the deadline (exceptions)` : ''}${r.pending ? `, ${r.pending} not yet due (deadline after the window)` : ''}${r.unverified ? `, ${r.unverified} not verified: deadline passed with no later bundle whose evidence can show it (incomplete collections, or MLflow authorship, which stays)` : ''}`);
   }
   return parts.join('; ');
 }

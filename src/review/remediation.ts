@@ -27,8 +27,13 @@ export interface RemediationSummary {
   verified: number;
   /** still present after the deadline: exceptions */
   exceptions: number;
-  /** deadline not passed, or no collected bundle after it yet that holds the principal's evidence complete */
+  /** deadline not passed by the window's last day */
   pending: number;
+  /**
+   * deadline passed, but no collected bundle after it holds the principal's evidence complete, or the
+   * evidence cannot show the access removed (MLflow rows are authorship: a user_id on models stays)
+   */
+  unverified: number;
 }
 
 export const remediationKey = (control: string, test: string) => `${control}/${test}`;
@@ -45,8 +50,16 @@ interface Input {
 }
 
 const dayOf = (id: string) => id.slice(0, 10);
-/** revoke: gone or without access; modify: access or its reasons changed */
-const carriedOut = (decision: string, was: WorksheetRow, now: PrincipalRow | undefined) => (decision === 'revoke' ? !now || !now.hasAccess : !now || now.access !== was.access || now.reasons !== was.reasons);
+/** The entries of an access (", ") or reasons ("; ") cell. */
+const entries = (cell: string, sep: string) => new Set(cell.split(sep).map((x) => x.trim()).filter(Boolean));
+/** Some entry of `was` is no longer in `now`: access taken away, not merely added to. */
+const lost = (was: string, now: string, sep: string) => {
+  const after = entries(now, sep);
+  return [...entries(was, sep)].some((x) => !after.has(x));
+};
+/** revoke: gone or without access; modify: gone, without access, or some of its access or reasons removed */
+const carriedOut = (decision: string, was: WorksheetRow, now: PrincipalRow | undefined) =>
+  !now || !now.hasAccess || (decision === 'modify' && (lost(was.access, now.access, ',') || lost(was.reasons, now.reasons, ';')));
 
 export async function remediationExceptions(o: Input): Promise<{ exceptions: ExceptionRow[]; summaries: Map<string, RemediationSummary> }> {
   const exceptions: ExceptionRow[] = [];
@@ -85,7 +98,7 @@ export async function remediationExceptions(o: Input): Promise<{ exceptions: Exc
     if (!review || !item.bundle || !item.file) continue;
     const control = o.controls.find((c) => c.id === item.control);
     const key = remediationKey(item.control, item.test);
-    const sum = summaries.get(key) ?? { decisions: 0, verified: 0, exceptions: 0, pending: 0 };
+    const sum = summaries.get(key) ?? { decisions: 0, verified: 0, exceptions: 0, pending: 0, unverified: 0 };
     summaries.set(key, sum);
     const text = (await readChecked(path.join(o.evidenceDir, item.bundle), item.file.path, item.sha256)).text;
     const decided = readWorksheet(text, item.file.path).filter((r) => r.decision === 'revoke' || r.decision === 'modify');
@@ -94,9 +107,14 @@ export async function remediationExceptions(o: Input): Promise<{ exceptions: Exc
     const reviewDay = item.addedAt.slice(0, 10);
     const deadline = addDays(reviewDay, review.remediationDays);
     for (const row of decided) {
+      if (familyOf(row.system) === 'mlflow') {
+        sum.unverified++;
+        continue;
+      }
       const at = await seenAfter(deadline, row, false);
       if (!at) {
-        sum.pending++;
+        if (deadline < o.through) sum.unverified++;
+        else sum.pending++;
         continue;
       }
       if (carriedOut(row.decision, row, at.now)) {

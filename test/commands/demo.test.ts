@@ -92,7 +92,7 @@ describe('soc2 demo', () => {
     expect(remediation.map((e: { resource: string; reason: string }) => `${e.resource}: ${e.reason.split('; ')[0]}`)).toEqual(['arn:aws:iam::111122223333:user/dave: revoke decided in the access review of 2026-12-03 submitted 2026-12-04 by Sam (CTO) (row 067100da1333: console, ml-change)']);
     const iam07 = report.controls.find((c: { id: string }) => c.id === 'IAM-07');
     expect(iam07.period.conclusion).toBe('deviations');
-    expect(iam07.manualEvidence[0].remediation).toEqual({ decisions: 2, verified: 1, exceptions: 1, pending: 0 });
+    expect(iam07.manualEvidence[0].remediation).toEqual({ decisions: 2, verified: 1, exceptions: 1, pending: 0, unverified: 0 });
     expect(report.controls.find((c: { id: string }) => c.id === 'MON-10').period.conclusion).toBe('deviations');
     expect(readFileSync(path.join(out, 'report', 'manual-evidence.csv'), 'utf8')).toMatch(/^MON-10,trail-alert-review,monthly,,2026-11-01,2026-11-30,deviation,/m);
     // the story's events reach the populations

@@ -172,7 +172,7 @@ describe('remediation in the report', () => {
     expect(ex[0]).toMatchObject({ type: 'event', status: 'open', severity: 'high', criteria: ['CC6.2', 'CC6.3'], firstSeen: { date: '2026-03-05' }, lastSeen: { date: '2026-03-05' } });
     expect(ex[0]!.reason).toMatch(/^revoke decided in the access review of 2026-03-01 submitted 2026-03-01 by Sam .*deadline 2026-03-03 \(2 days\); still present in bundle 2026-03-05\S+ \(2026-03-05\)$/);
     const iam07 = r.model.controls.find((c) => c.id === 'IAM-07')!;
-    expect(iam07.manualEvidence[0]!.remediation).toEqual({ decisions: 2, verified: 1, exceptions: 1, pending: 0 });
+    expect(iam07.manualEvidence[0]!.remediation).toEqual({ decisions: 2, verified: 1, exceptions: 1, pending: 0, unverified: 0 });
     expect(iam07.period.conclusion).toBe('deviations');
     expect(iam07.period.text).toContain('access-review: 2 revoke/modify decisions, 1 carried out on time, 1 not carried out by the deadline (exceptions)');
     // dave removed on day 6: the exception stays (an event) and says the revocation came late
@@ -182,5 +182,22 @@ describe('remediation in the report', () => {
     const late = r6.model.exceptions.filter((e) => e.check === REMEDIATION_CHECK);
     expect(late.map((e) => [e.resource, e.status, e.lastSeen.date])).toEqual([[dave, 'open', '2026-03-05']]);
     expect(late[0]!.reason).toMatch(/; carried out late: gone by the window's last bundle 2026-03-06\S+ \(2026-03-06\)$/);
+  });
+
+  it('modify is carried out only when some access or reason was taken away (added access is not); an MLflow revoke cannot be verified from authorship and says so', async () => {
+    const w = await reviewWorkspace({ review: '  remediationDays: 2\n' });
+    const s = await start(w);
+    const alice = arn('user', 'alice');
+    const dave = arn('user', 'dave');
+    await submit(w, s, decide({ [alice]: 'modify', [dave]: 'modify', 'erin@acme.example': 'revoke' }), { now: true, at: new Date(day(1).getTime() + 3_600_000) });
+    // alice keeps her console and gains an access key (access added, none removed); dave loses his ML-change access
+    const later = { ...BASE, users: BASE.users.map((u) => (u.name === 'alice' ? { ...u, key: true } : u)), ml: {} };
+    for (const d of [2, 3, 4, 5]) await writeIamDay(w.evidence, day(d), later, w.key);
+    const r = await buildReport({ evidenceDir: w.evidence, window: { from: '2026-03-01', to: '2026-03-05' }, scope: ['security'], organization: null, mappings: loadMappings(), allowUnverified: false, trustedKeys: s.trustedKeys, now: new Date('2026-03-06T00:00:00Z') });
+    if (!r.ok) throw new Error(JSON.stringify(r.integrity.problems));
+    expect(r.model.exceptions.filter((e) => e.check === REMEDIATION_CHECK).map((e) => e.resource)).toEqual([alice]);
+    const iam07 = r.model.controls.find((c) => c.id === 'IAM-07')!;
+    expect(iam07.manualEvidence[0]!.remediation).toEqual({ decisions: 3, verified: 1, exceptions: 1, pending: 0, unverified: 1 });
+    expect(iam07.period.text).toContain('1 not verified: deadline passed with no later bundle whose evidence can show it');
   });
 });
