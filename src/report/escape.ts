@@ -29,9 +29,11 @@ export function md(v: unknown): string {
  * One CSV cell (RFC 4180: quoted when it holds a comma, quote, CR or LF; quotes doubled). A cell
  * starting with = + - @ (or a tab/CR) would run as a formula in a spreadsheet: it gets a leading `'`.
  */
+/** A text a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading "'". */
+export const formulaGuard = (s: string): string => (/^[=+\-@\t\r]/.test(s) ? "'" + s : s);
+
 export function csvCell(v: unknown): string {
-  let s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
-  if (/^[=+\-@\t\r]/.test(s)) s = "'" + s;
+  const s = formulaGuard(v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -1,9 +1,9 @@
 // The review worksheet: a CSV the reviewer fills in (decision and justification only) and a
 // self-contained HTML page to read it, grouped by owner. Every row names the bundle it came from and
 // that bundle's manifest SHA-256, so `review submit` can rebuild the rows and refuse any other edit.
+import { parse } from 'csv-parse/sync';
 import { UsageError } from '../core/errors.js';
-import { csv } from '../report/escape.js';
-import { h } from '../report/escape.js';
+import { csv, formulaGuard, h } from '../report/escape.js';
 import type { PrincipalRow } from './principals.js';
 
 export const DECISIONS = ['keep', 'revoke', 'modify'] as const;
@@ -48,36 +48,15 @@ export function worksheetRows(head: WorksheetHead, rows: PrincipalRow[]): Worksh
 export const renderWorksheetCsv = (rows: WorksheetRow[]): string => csv([...COLUMNS], rows.map((r) => COLUMNS.map((c) => r[c])));
 
 /** A cell as csvCell writes it before quoting: a formula-like start gets a leading "'" (what a reader of the file sees). */
-export const shownCell = (s: string): string => (/^[=+\-@\t\r]/.test(s) ? "'" + s : s);
+export const shownCell = formulaGuard;
 
-/** RFC 4180 CSV (quotes, doubled quotes, CRLF or LF, an optional BOM); a malformed file is a one-line error. */
+/** RFC 4180 CSV (csv-parse: quotes, doubled quotes, CRLF or LF, an optional BOM); a malformed file is a one-line error. */
 export function parseCsv(text: string, file: string): string[][] {
-  const out: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  let line = 1;
-  for (; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (cell += '"'), i++;
-      else if (ch === '"') quoted = false;
-      else {
-        if (ch === '\n') line++;
-        cell += ch;
-      }
-    } else if (ch === '"' && cell === '') quoted = true;
-    else if (ch === ',') row.push(cell), (cell = '');
-    else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(cell), out.push(row), (row = []), (cell = ''), line++;
-    } else if (ch === '"') throw new UsageError(`${file}: line ${line}: a quote inside an unquoted cell; expected CSV as review start wrote it`);
-    else cell += ch;
+  try {
+    return (parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true }) as string[][]).filter((r) => !(r.length === 1 && r[0] === ''));
+  } catch (e) {
+    throw new UsageError(`${file}: ${(e as Error).message.split('\n')[0]}; expected CSV as review start wrote it`);
   }
-  if (quoted) throw new UsageError(`${file}: line ${line}: a quoted cell is never closed; expected CSV as review start wrote it`);
-  if (cell !== '' || row.length) row.push(cell), out.push(row);
-  return out.filter((r) => !(r.length === 1 && r[0] === ''));
 }
 
 /** The worksheet's rows by column; the header must be the worksheet's own. */

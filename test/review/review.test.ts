@@ -200,4 +200,12 @@ describe('remediation in the report', () => {
     expect(iam07.manualEvidence[0]!.remediation).toEqual({ decisions: 3, verified: 1, exceptions: 1, pending: 0, unverified: 1 });
     expect(iam07.period.text).toContain('1 not verified: deadline passed with no later bundle whose evidence can show it');
   });
+
+  it('refuses a worksheet that is not well-formed CSV with one line naming the file', async () => {
+    const w = await reviewWorkspace();
+    const s = await start(w);
+    const broken = s.original.replace(/\r?\n$/, '') + ',"never closed\n';
+    expect(() => readWorksheet(broken, 'ws.csv')).toThrow(/^ws\.csv: .*; expected CSV as review start wrote it$/);
+    expect(() => readWorksheet(broken, 'ws.csv')).toThrow(expect.objectContaining({ exitCode: 2 }));
+  });
 });
