@@ -61,9 +61,9 @@ export const reviewDue = (p: Pick<Policy, 'approvalDate' | 'reviewIntervalMonths
 
 /** Reads the index and every policy file it declares; a missing or non-regular file is a config error naming its entry. */
 export function loadPolicies(file: string, flag = ''): PolicyIndex {
-  const r = { data: readYamlFile(file, indexFile, { what: 'policy index', flag }) };
+  const data = readYamlFile(file, indexFile, { what: 'policy index', flag });
   const seen = new Set<string>();
-  const policies = r.data.policies.map((p, i) => {
+  const policies = data.policies.map((p, i) => {
     if (seen.has(p.id)) throw new UsageError(`${flag}${file}: policies[${i}].id: "${p.id}" is used by an earlier policy`);
     seen.add(p.id);
     const abs = path.resolve(path.dirname(file), p.file);

@@ -2,10 +2,8 @@
 // --responses): per exception — by its id from exceptions.csv, or by check and resource — the
 // response, owner, root cause, remediation and ticket. Joined to the register; an exception with no
 // response older than report.responseDueDays is listed as overdue.
-import { readFileSync } from 'node:fs';
-import YAML from 'yaml';
 import * as z from 'zod';
-import { UsageError } from '../core/errors.js';
+import { readYamlFile } from '../config/yaml-file.js';
 import type { ExceptionResponse, ExceptionRow, ResponsesSummary } from './model.js';
 
 export const DEFAULT_RESPONSE_DUE_DAYS = 30;
@@ -32,25 +30,9 @@ const responsesFile = z.strictObject({ responses: z.array(entry) });
 
 export type ResponseEntry = z.infer<typeof entry> & { where: string };
 
-const pathOf = (p: PropertyKey[]) => p.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('').replace(/^\./, '') || '(top level)';
-
 /** Reads and validates a responses file; any problem is one UsageError naming the file and the path in it. */
 export function loadResponses(file: string): ResponseEntry[] {
-  let raw: unknown;
-  try {
-    raw = YAML.parse(readFileSync(file, 'utf8'), { maxAliasCount: 100, uniqueKeys: true });
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT') throw new UsageError(`${file}: responses file not found`);
-    if (err.syscall) throw new UsageError(`${file}: cannot be read (${err.code})`);
-    throw new UsageError(`${file}: not valid YAML: ${err.message.split('\n')[0]}`);
-  }
-  const r = responsesFile.safeParse(raw);
-  if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new UsageError(`${file}: ${pathOf(i.path)}: ${i.message}`);
-  }
-  return r.data.responses.map((e, i) => ({ ...e, where: `responses[${i}]` }));
+  return readYamlFile(file, responsesFile, { what: 'responses file' }).responses.map((e, i) => ({ ...e, where: `responses[${i}]` }));
 }
 
 const responseOf = (e: ResponseEntry): ExceptionResponse => ({

@@ -54,13 +54,13 @@ export interface VendorRegister {
 
 /** Reads and validates vendors.yaml; any problem is one UsageError naming the file and the path in it. */
 export function loadVendorRegister(file: string, flag = ''): VendorRegister {
-  const r = { data: readYamlFile(file, registerFile, { what: 'vendor register', flag, empty: {} }) };
+  const data = readYamlFile(file, registerFile, { what: 'vendor register', flag, empty: {} });
   const seen = new Map<string, number>();
-  r.data.vendors.forEach((v, i) => {
+  data.vendors.forEach((v, i) => {
     const k = v.name.toLowerCase();
     if (seen.has(k)) throw new UsageError(`${flag}${file}: vendors[${i}].name: "${v.name}" is already the name of vendors[${seen.get(k)}]`);
     seen.set(k, i);
     if (v.dpa?.expires && v.dpa.expires < v.dpa.signed) throw new UsageError(`${flag}${file}: vendors[${i}].dpa.expires: ${v.dpa.expires} is before dpa.signed ${v.dpa.signed}`);
   });
-  return { file, vendors: r.data.vendors, own: r.data.own };
+  return { file, vendors: data.vendors, own: data.own };
 }
