@@ -14,6 +14,7 @@ import { BundleWriter } from '../bundle/writer.js';
 import { FindingSpill } from '../bundle/findings-spill.js';
 import { clearPending, listPending, pendingContent, PENDING, type PendingEntry } from '../bundle/manual.js';
 import type { Mappings } from '../mapping/index.js';
+import type { WindowStats } from './adaptive.js';
 import { ChainError, describeError } from './errors.js';
 import { EvidenceHistory } from './history.js';
 import { dependencyDepth, dependencyOrder, producersOf } from './order.js';
@@ -235,7 +236,7 @@ async function collectWith(
 
   async function runTask(c: Collector, src: PreparedSource, t: PreparedTarget): Promise<void> {
     const started = Date.now();
-    const timing = src.accountStats && t.scope.account ? accountTiming(perAccount, src.name, t.scope.account, o.now()) : null;
+    const timing = src.accountStats && t.scope.account ? accountTiming(perAccount, src.name, t.scope.account, src.accountStats, o.now()) : null;
     const counter = { calls: 0, retries: 0 };
     const gaps: Gap[] = [];
     const scopeLabel = Object.entries(t.scope).map(([k, v]) => `${k}=${v}`).join(' ');
@@ -326,7 +327,7 @@ async function collectWith(
       }
     }
   }
-  const accounts = accountEntries(perAccount, prepared);
+  const accounts = accountEntries(perAccount);
   for (const p of prepared) await p.close();
   // a full disk is not a gap of the source: the run stops, with one line naming the path
   if (writer.diskFull) throw writer.diskFull;
@@ -368,20 +369,22 @@ interface AccountTiming {
   endMs: number;
   calls: number;
   retries: number;
+  /** the source's adaptive windows of this account: its throttled answers and narrowest window */
+  stats: (account: string) => WindowStats;
 }
 
-function accountTiming(all: Map<string, AccountTiming>, source: string, account: string, now: Date): AccountTiming {
+function accountTiming(all: Map<string, AccountTiming>, source: string, account: string, stats: AccountTiming['stats'], now: Date): AccountTiming {
   const key = `${source}\0${account}`;
   let t = all.get(key);
-  if (!t) all.set(key, (t = { source, account, start: now, end: now, startMs: Date.now(), endMs: Date.now(), calls: 0, retries: 0 }));
+  if (!t) all.set(key, (t = { source, account, start: now, end: now, startMs: Date.now(), endMs: Date.now(), calls: 0, retries: 0, stats }));
   return t;
 }
 
 /** The manifest's `accounts[]`: each organization account's timing, calls and throttled answers. */
-function accountEntries(all: Map<string, AccountTiming>, prepared: PreparedSource[]): AccountEntry[] {
+function accountEntries(all: Map<string, AccountTiming>): AccountEntry[] {
   return [...all.values()]
     .map((t) => {
-      const stats = prepared.find((p) => p.name === t.source && p.kind === 'aws')?.accountStats?.(t.account);
+      const stats = t.stats(t.account);
       return {
         source: t.source,
         account: t.account,
@@ -390,8 +393,8 @@ function accountEntries(all: Map<string, AccountTiming>, prepared: PreparedSourc
         durationMs: t.endMs - t.startMs,
         apiCalls: t.calls,
         retries: t.retries,
-        throttled: stats?.throttled ?? 0,
-        lowestConcurrency: stats?.lowest ?? 0,
+        throttled: stats.throttled,
+        lowestConcurrency: stats.lowest,
       };
     })
     .sort((a, b) => a.source.localeCompare(b.source) || a.account.localeCompare(b.account));
