@@ -121,11 +121,11 @@ function ioProbe(dir: string): string {
   return file;
 }
 
-async function reportOnce(o: { evidence: string; keyFile: string; work: string; cacheDir: string; noCache: boolean; timeoutMs: number }): Promise<OrgReportRun> {
+async function reportOnce(o: { evidence: string; keyFile: string; work: string; cacheDir: string; timeoutMs: number }): Promise<OrgReportRun> {
   const ioOut = path.join(o.work, `io-${Date.now()}.txt`);
   const out = path.join(o.work, 'report-out');
   rmSync(out, { recursive: true, force: true });
-  const m = await runMeasured(process.execPath, ['--require', ioProbe(o.work), path.join(root, 'bin', 'soc2.js'), 'report', '--evidence', o.evidence, '--public-key', o.keyFile, '--out', out, '--format', 'json', '--json', ...(o.noCache ? ['--no-cache'] : [])], {
+  const m = await runMeasured(process.execPath, ['--require', ioProbe(o.work), path.join(root, 'bin', 'soc2.js'), 'report', '--evidence', o.evidence, '--public-key', o.keyFile, '--out', out, '--format', 'json', '--json'], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true', SOC2_CACHE_DIR: o.cacheDir, SOC2_BENCH_IO_OUT: ioOut },
     cwd: o.work,
     timeoutMs: o.timeoutMs,
@@ -169,11 +169,11 @@ export async function benchOrgReport(o: { accounts: number; days: number; cacheD
   const size = treeSize(evidence);
   const verifiedCache = path.join(o.work, 'verified-cache');
   rmSync(verifiedCache, { recursive: true, force: true });
-  const run = (noCache: boolean) => reportOnce({ evidence, keyFile: path.join(dir, 'owner.pub.pem'), work: o.work, cacheDir: verifiedCache, noCache, timeoutMs: o.timeoutMs });
+  const run = () => reportOnce({ evidence, keyFile: path.join(dir, 'owner.pub.pem'), work: o.work, cacheDir: verifiedCache, timeoutMs: o.timeoutMs });
   o.log(`org-report: first report (${(size.bytes / 1048576).toFixed(0)} MB, ${size.files} files)…`);
-  const first = await run(false);
+  const first = await run();
   o.log('org-report: second report (verified-bundle cache)…');
-  const cached = await run(false);
+  const cached = await run();
   return { accounts: o.accounts, days: o.days, bundles: o.days, evidenceBytes: size.bytes, evidenceFiles: size.files, generation, first, cached, loadavg: readFileSync('/proc/loadavg', 'utf8').trim(), cpus: os.cpus().length };
 }
 

@@ -3,10 +3,10 @@
 // collector row: calls vs the minimum, wall vs the bound the per-account quotas and `concurrency` allow,
 // peak RSS and the bundle's size. Then the same organization split in two CI jobs (organization.include
 // and evidence.stream), and `soc2 report` over both streams' bundles.
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Manifest } from '../bundle/manifest.js';
+import { latestBundle, listBundleDirs, readManifest } from '../bundle/store.js';
 import { scaledOrganization, startAwsSandbox, type AwsSandbox, type ScaledOrganization } from '../sandbox/aws/index.js';
 import { AWS_RATE_LIMITS, iamCost, secretsCost, type CostParams } from './company.js';
 import { runMeasured, treeSize } from './measure.js';
@@ -101,14 +101,6 @@ collectors: [${ORG_COLLECTORS.join(', ')}]
 `;
 }
 
-function readManifest(evidence: string): { manifest: Manifest; bytes: number; dir: string } | null {
-  const dirs = readdirSync(evidence).filter((d) => /^\d{4}-/.test(d) && !d.endsWith('.partial')).sort();
-  const last = dirs.at(-1);
-  if (!last) return null;
-  const text = readFileSync(path.join(evidence, last, 'manifest.json'), 'utf8');
-  return { manifest: JSON.parse(text) as Manifest, bytes: Buffer.byteLength(text), dir: path.join(evidence, last) };
-}
-
 const load1 = () => Math.round(os.loadavg()[0]! * 100) / 100;
 
 export interface OrgBenchOptions {
@@ -136,7 +128,7 @@ export async function benchOrganization(o: OrgBenchOptions): Promise<OrgRow> {
   try {
     const loadBefore = load1();
     const m = await runMeasured(process.execPath, [...(o.nodeArgs ?? []), path.join(o.root, 'bin', 'soc2.js'), 'collect', '--config', configFile, '--json'], { env: awsChildEnv(sb.url, regions[0]!), cwd: dir, timeoutMs: o.timeoutMs });
-    const got = readManifest(path.join(dir, 'evidence'));
+    const got = latestBundle(path.join(dir, 'evidence'), null);
     const size = got ? treeSize(got.dir) : { bytes: 0, files: 0 };
     const setupRecorded = sb.requests.filter((r) => r.service === 'sts' || r.action === 'ListAccounts').length;
     const recorded = sb.requests.length - setupRecorded;
@@ -158,7 +150,7 @@ export async function benchOrganization(o: OrgBenchOptions): Promise<OrgRow> {
       peakRssBytes: m.peakRssBytes,
       bundleBytes: size.bytes,
       files: size.files,
-      manifestBytes: got?.bytes ?? 0,
+      manifestBytes: got ? statSync(path.join(got.dir, 'manifest.json')).size : 0,
       slowestAccountMs: Math.max(0, ...accounts.map((a) => a.durationMs)),
       generations: org.members.generations - generatedBefore,
       load: [loadBefore, load1()],
@@ -197,9 +189,7 @@ export async function benchStreams(o: OrgBenchOptions & { jobs: number }): Promi
   const evidence = path.join(dir, 'evidence');
   const out = path.join(dir, 'report');
   const m = await runMeasured(process.execPath, [path.join(o.root, 'bin', 'soc2.js'), 'report', '--evidence', evidence, '--out', out, '--json'], { env: awsChildEnv('http://127.0.0.1:9', regions[0]!), cwd: dir, timeoutMs: o.timeoutMs });
-  const manifests = readdirSync(evidence)
-    .filter((d) => /^\d{4}-/.test(d) && !d.endsWith('.partial'))
-    .map((d) => JSON.parse(readFileSync(path.join(evidence, d, 'manifest.json'), 'utf8')) as Manifest);
+  const manifests = listBundleDirs(evidence).complete.map((d) => readManifest(path.join(evidence, d)).manifest);
   // what the report itself says: its coverage units (source × collector × account), each expected and covered
   const units = readReportUnits(path.join(out, 'report.json'));
   const covered = new Set(units.filter((u) => u.covered > 0 && u.missing === 0 && u.error === 0).map((u) => u.scope.account ?? ''));
