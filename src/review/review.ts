@@ -10,6 +10,7 @@ import { listBundleDirs, readManifest } from '../bundle/store.js';
 import type { TrustedKey } from '../bundle/trust.js';
 import { verifyPath } from '../bundle/verify.js';
 import type { LoadedConfig } from '../config/load.js';
+import { openVerifiedCache } from '../bundle/verified-cache.js';
 import { UsageError, VerificationError } from '../core/errors.js';
 import { readChecked } from '../report/read.js';
 import { NO_OWNERS, loadOwners, type Owners } from './owners.js';
@@ -61,7 +62,8 @@ export async function openBundle(evidenceDir: string, id: string): Promise<Revie
 export async function verifiedBundle(evidenceDir: string, trustedKeys: TrustedKey[], want?: string): Promise<{ bundle: ReviewedBundle; skipped: string[] }> {
   const ids = listBundleDirs(evidenceDir).complete;
   if (!ids.length) throw new UsageError(`${evidenceDir}: no evidence bundles found; run "soc2 collect" first`);
-  const v = await verifyPath(evidenceDir, { trustedKeys });
+  // the verified-bundle cache the report uses: bundles hashed before and unchanged are not re-hashed
+  const v = await verifyPath(evidenceDir, { trustedKeys, cache: openVerifiedCache({ trustedKeyIds: trustedKeys.map((k) => k.keyId), read: true }) });
   if (v.trust.mode === 'self-consistent' && v.trust.signed > 0) throw new VerificationError(`${evidenceDir}: the bundles are signed but no trusted key was given (--public-key or signing.trustedKeys): nothing shows who wrote them`);
   const bad = new Set(v.problems.map((p) => p.bundle));
   if (want) {
