@@ -28,6 +28,12 @@ export interface WorldOptions {
   latencyMs: number;
   /** off for the report's evidence, where only the bundles matter */
   rateLimits: boolean;
+  /**
+   * with rateLimits off: the one quota the AWS sandbox keeps by default (CloudTrail LookupEvents,
+   * 2/s per region) runs this many times faster, on the time scale the collectors' pacing is set to
+   * (setPacingScale in src/core/rate-limit.ts), so the paced calls are never throttled. Default 1.
+   */
+  quotaScale?: number;
   /** injected clock for the MLflow and Vertex mutators */
   now?: () => number;
   /** start the real Prometheus (when installed) for the company's services */
@@ -36,7 +42,7 @@ export interface WorldOptions {
 
 export async function startWorld(company: Company, o: WorldOptions): Promise<World> {
   const [aws, mlflow, vertex] = await Promise.all([
-    startAwsFront({ seed: company.aws, regions: company.spec.aws.regions, latencyMs: o.latencyMs, rateLimits: o.rateLimits ? AWS_RATE_LIMITS : {} }),
+    startAwsFront({ seed: company.aws, regions: company.spec.aws.regions, latencyMs: o.latencyMs, rateLimits: o.rateLimits ? AWS_RATE_LIMITS : { 'cloudtrail:LookupEvents': AWS_RATE_LIMITS['cloudtrail:LookupEvents']! * (o.quotaScale ?? 1) } }),
     startMlflowSandbox({ seed: company.mlflow, latencyMs: o.latencyMs, ...(o.rateLimits ? { rateLimitPerSecond: MLFLOW_RATE_LIMIT } : {}), ...(o.now ? { now: o.now } : {}) }),
     startVertexSandbox({ seed: company.vertex, latencyMs: o.latencyMs, ...(o.now ? { now: o.now } : {}) }),
   ]);
