@@ -111,6 +111,7 @@ export function generateCompany(spec: CompanySpec): Company {
   if (spec.sagemaker) addSageMaker(aws, spec.sagemaker, regions[0]!, spec.mlData);
   if (spec.sagemaker && spec.ops) addOperations(aws, spec.ops, regions);
   const mlflow = generateMlflowCompany({ models: spec.mlflow.models, versionsPerModel: spec.mlflow.versionsPerModel, productionShare: spec.mlflow.productionShare, seed: 7 });
+  addMlflowBuckets(aws, mlflow, regions[0]!);
   const vertex = generateVertexCompany({ models: spec.vertex.models, versionsPerModel: spec.vertex.versionsPerModel, endpoints: spec.vertex.endpoints, locations: 1, seed: 7 });
   return { spec, aws, mlflow, vertex };
 }
@@ -128,6 +129,40 @@ function addSageMaker(aws: AwsSeed, sm: NonNullable<CompanySpec['sagemaker']>, h
   if (g.bedrock) a.bedrock = g.bedrock;
   if (g.s3) a.s3 = g.s3;
   if (g.kms) a.kms = g.kms;
+}
+
+/** The S3 bucket names in a seed's `s3://` URIs (MLflow dataset sources, model version sources), sorted. */
+export function s3BucketsNamed(seed: unknown): string[] {
+  const names = new Set<string>();
+  for (const m of JSON.stringify(seed).matchAll(/s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?=[/"])/g)) names.add(m[1]!);
+  return [...names].sort();
+}
+
+/**
+ * The buckets the company's MLflow names that its AWS account lacks, in the home region: without
+ * them aws-data-stores records NoSuchBucket (correctly) and every bundle is partial. Encrypted with
+ * a rotating key of their own, TLS-only, versioned: a healthy data store. Vertex's URIs are gs://
+ * (Google's), SageMaker's and Bedrock's buckets come with their own generator (addSageMaker).
+ */
+function addMlflowBuckets(aws: AwsSeed, mlflow: MlflowSeed, home: string): void {
+  const a = aws.accounts[0]!;
+  const owned = new Set((a.s3?.buckets ?? []).map((b) => b.name));
+  const missing = s3BucketsNamed(mlflow).filter((n) => !owned.has(n));
+  if (!missing.length) return;
+  a.s3 ??= { publicAccessBlock: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true }, buckets: [] };
+  a.kms ??= {};
+  const keys = (a.kms[home] ??= []);
+  for (const name of missing) {
+    keys.push({ id: `lineage-${name}`, rotation: true });
+    a.s3.buckets.push({
+      name,
+      region: home,
+      created: '2025-01-01T00:00:00Z',
+      encryption: { algorithm: 'aws:kms', kmsKeyId: `arn:aws:kms:${home}:${a.id}:key/lineage-${name}`, bucketKey: true },
+      policy: { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [`arn:aws:s3:::${name}`, `arn:aws:s3:::${name}/*`], Condition: { Bool: { 'aws:SecureTransport': 'false' } } }] },
+      versioning: 'Enabled',
+    });
+  }
 }
 
 /** The account's trails, a day of its CloudTrail history, and its monitoring: derived from its SageMaker and buckets, dated by the real clock (the audit trail's window ends at it). */
