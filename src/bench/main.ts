@@ -199,7 +199,7 @@ async function main(): Promise<number> {
         }
         log(`collector ${id}: running (minimum ${cost[id]!.minimumTotal} calls, lower bound ${secs(cost[id]!.lowerBoundMs)})…`);
         const producers = RUN_WITH[id];
-        const row = await benchCollector(world, { id, source: c.meta.source, ...(producers ? { producers, permissions: c.meta.permissions ?? [] } : {}) }, cost[id]!, { root, configFile, workDir, timeoutMs, nodeArgs: o.nodeArgs });
+        const row = await benchCollector(world, { id, source: c.meta.source, ...(producers ? { producers } : {}) }, cost[id]!, { root, configFile, workDir, timeoutMs, nodeArgs: o.nodeArgs });
         rows.push(row);
         log(`collector ${id}: ${row.calls.recorded} calls (${row.callsRatio}× minimum, ${row.calls.throttled} throttled), ${secs(row.wallMs)} (${row.wallRatio}× bound), ${mb(row.peakRssBytes)}, ${row.status}${row.gapCount ? `, ${row.gapCount} gaps` : ''}`);
         if (row.exitCode !== 0 && row.status === 'no bundle') log(`collector ${id}: exit ${row.exitCode}: ${row.stderrTail}`);
@@ -235,7 +235,8 @@ async function main(): Promise<number> {
   if (!o.skipReport && !o.only) {
     const collectorsSignature = registry.map((c) => `${c.meta.id}:${c.meta.artifacts.map((a) => a.kind).join(',')}`).join(';');
     report = await benchReport({ root, workDir, cacheDir: o.cache ? path.join(benchDir, '.cache') : null, company: o.quick ? 'small' : 'mid', days: o.days, timeoutMs, log, collectorsSignature, commit: git(['rev-parse', 'HEAD']), anyCached: o.reportOnly });
-    log(`report: ${report.bundles} bundles in ${secs(report.wallMs)}, ${mb(report.peakRssBytes)}, exit ${report.exitCode}`);
+    log(`report: ${report.bundles} bundles (${report.generation.partialBundles} partial) in ${secs(report.wallMs)}, ${mb(report.peakRssBytes)}, exit ${report.exitCode}`);
+    if (report.generation.partialBundles > 0) log(`report: WARNING: ${report.generation.partialBundles} of the ${o.days} generated bundles are partial: the generator or a collector broke`);
   }
 
   // ── goals (reported) and gross regressions (fail --quick) ──
@@ -255,6 +256,7 @@ async function main(): Promise<number> {
   }
   // an RSS that was not measured is not a goal met
   goals.push({ goal: `peak RSS of the report over ${o.days} daily bundles ≤ 500 MB`, target: '≤ 500 MB', result: report ? mb(report.peakRssBytes) : 'not run', met: report && report.peakRssBytes !== null ? report.peakRssBytes <= 500 * MB : null });
+  goals.push({ goal: `every generated bundle of the report's ${o.days} days complete`, target: '0 partial', result: report ? `${report.generation.partialBundles} partial` : 'not run', met: report ? report.generation.partialBundles === 0 : null });
   goals.push({ goal: `report over ${o.days} daily bundles ≤ 10 s`, target: '≤ 10 s', result: report ? secs(report.wallMs) : 'not run', met: report ? report.wallMs <= 10_000 : null });
   if (startup) goals.push(...startupGoals(startup));
   if (organization?.rows.length) {
@@ -284,6 +286,8 @@ async function main(): Promise<number> {
   // the baseline is of the quick company: a full run's collects are larger
   if (startup && o.quick) regressions.push(...startupRegressions(startup));
   if (organization) regressions.push(...organizationRegressions(organization));
+  // a synthetic company collects cleanly: a partial bundle means the generator or a collector broke
+  if (report && report.generation.partialBundles > 0) regressions.push(`${report.generation.partialBundles} of the report's ${o.days} generated bundles are partial (key ${report.generation.key})`);
   if (report && report.exitCode !== 0) regressions.push(`soc2 report exited ${report.exitCode}: ${report.stderrTail}`);
 
   const results: Results = {

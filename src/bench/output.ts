@@ -75,11 +75,12 @@ export function markdown(r: Results): string {
   if (r.report) {
     const rep = r.report;
     out.push('');
-    out.push('| soc2 report | bundles | evidence | wall | peak RSS | CPU | output |');
-    out.push('|---|---:|---:|---:|---:|---:|---:|');
-    out.push(`| ${rep.days} daily bundles, ${rep.company} company | ${rep.bundles} | ${size(rep.evidenceBytes)} in ${int(rep.evidenceFiles)} files | ${secs(rep.wallMs)}${rep.wallMs <= 10_000 ? '' : ' ⚠'} | ${mb(rep.peakRssBytes)}${(rep.peakRssBytes ?? 0) <= 500 * MB ? '' : ' ⚠'} | ${secs(rep.cpuMs)} | ${size(rep.outputBytes)} in ${rep.outputFiles} files |`);
+    const partial = rep.generation.partialBundles;
+    out.push('| soc2 report | bundles | partial | evidence | wall | peak RSS | CPU | output |');
+    out.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+    out.push(`| ${rep.days} daily bundles, ${rep.company} company | ${rep.bundles} | ${partial}${partial ? ' ⚠' : ''} | ${size(rep.evidenceBytes)} in ${int(rep.evidenceFiles)} files | ${secs(rep.wallMs)}${rep.wallMs <= 10_000 ? '' : ' ⚠'} | ${mb(rep.peakRssBytes)}${(rep.peakRssBytes ?? 0) <= 500 * MB ? '' : ' ⚠'} | ${secs(rep.cpuMs)} | ${size(rep.outputBytes)} in ${rep.outputFiles} files |`);
     out.push('');
-    out.push(`The bundles were ${rep.generation.cached ? 'reused from bench/.cache (generated' : 'generated'} in ${secs(rep.generation.ms)}${rep.generation.cached ? ')' : ''}, ${rep.generation.partialBundles} partial.`);
+    out.push(`The bundles were ${rep.generation.cached ? 'reused from bench/.cache (generated' : 'generated'} in ${secs(rep.generation.ms)}${rep.generation.cached ? ')' : ''}, ${partial} partial${partial ? ` ⚠ (a synthetic company collects cleanly: a partial bundle means the generator or a collector broke; \`node dist/src/bench/evidence.js\` prints the first ones' gaps)` : ''}.`);
   }
   if (r.peer?.available && r.comparison) {
     const peer = r.peer;

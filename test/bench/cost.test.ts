@@ -1,7 +1,8 @@
 // The benchmark's cost model and bookkeeping (fast: no servers, no child processes). The benchmark
 // itself runs with `npm run bench` (CI: `npm run bench -- --quick`), never in the test suite.
 import { describe, expect, test, vi } from 'vitest';
-import { costs, describeCompany, generateCompany, LARGE, prometheusCost, QUICK } from '../../src/bench/company.js';
+import { ownOperations } from '../../src/bench/collectors.js';
+import { costs, describeCompany, generateCompany, LARGE, MID, prometheusCost, QUICK, s3BucketsNamed, TINY } from '../../src/bench/company.js';
 import { markdown, type Results } from '../../src/bench/output.js';
 import { inFlightMs } from '../../src/bench/proxy.js';
 
@@ -106,7 +107,33 @@ describe('the real Prometheus', () => {
   });
 });
 
+describe('the companies collect cleanly', () => {
+  // a bucket lineage names that the account lacks is NoSuchBucket in aws-data-stores: every bundle partial
+  test.each([['mid (the report year)', MID], ['small (the quick report)', TINY], ['quick', QUICK]])('%s: the AWS account owns every S3 bucket its MLflow and SageMaker/Bedrock name', (_, spec) => {
+    const c = generateCompany(spec);
+    const a = c.aws.accounts[0]!;
+    const owned = new Set((a.s3?.buckets ?? []).map((b) => b.name));
+    const named = [...s3BucketsNamed(c.mlflow), ...s3BucketsNamed({ sagemaker: a.sagemaker, bedrock: a.bedrock })];
+    expect(s3BucketsNamed(c.mlflow)).toEqual(['acme-data']);
+    expect(named.filter((n) => !owned.has(n))).toEqual([]);
+    // and their KMS keys exist in the bucket's region
+    const keys = new Set(Object.entries(a.kms ?? {}).flatMap(([r, ks]) => ks.map((k) => `arn:aws:kms:${r}:${a.id}:key/${k.id}`)));
+    for (const b of a.s3?.buckets ?? []) if (b.encryption?.kmsKeyId) expect(keys.has(b.encryption.kmsKeyId), b.name).toBe(true);
+  });
+
+  test('s3BucketsNamed reads bucket names from s3:// URIs only', () => {
+    expect(s3BucketsNamed({ a: 's3://one/x.parquet', b: ['gs://two/y', 's3://three'], c: 's3://one/z' })).toEqual(['one', 'three']);
+  });
+});
+
 describe('bookkeeping', () => {
+  test('a collector run with its producers counts the operations its own artifacts record', () => {
+    const art = (collector: string, apis: string[]) => ({ collector, provenance: { operations: apis.map((api) => ({ api, params: {}, pages: 1 })) } });
+    const manifest = { artifacts: [art('aws-monitoring', ['cloudwatch:DescribeAlarms', 'ecr:DescribeImageScanFindings']), art('aws-data-stores', ['s3:ListBuckets']), art('aws-monitoring', ['backup:ListBackupPlans'])] } as unknown as Parameters<typeof ownOperations>[0];
+    expect([...ownOperations(manifest, 'aws-monitoring')].sort()).toEqual(['backup:ListBackupPlans', 'cloudwatch:DescribeAlarms', 'ecr:DescribeImageScanFindings']);
+    expect(ownOperations(null, 'aws-monitoring').size).toBe(0);
+  });
+
   test('time in flight is the union of the call intervals', () => {
     expect(inFlightMs([])).toBe(0);
     expect(inFlightMs([{ at: 0, end: 10 }, { at: 5, end: 20 }, { at: 30, end: 40 }, { at: 31, end: 35 }])).toBe(30);
@@ -131,6 +158,10 @@ describe('bookkeeping', () => {
     expect(md).toContain('1.70 ⚠');
     expect(md).toContain('**no**');
     expect(md).toContain('aws-iam: 40 calls');
+    // the report's generated bundles: a partial one is flagged in the table and the sentence below it
+    const report = { company: 'mid', days: 365, bundles: 365, evidenceBytes: 1, evidenceFiles: 1, generation: { ms: 1000, cached: true, partialBundles: 3, key: 'k' }, exitCode: 0, wallMs: 9000, peakRssBytes: 1, cpuMs: 1, outputBytes: 1, outputFiles: 1, summary: null, stderrTail: '' };
+    expect(markdown({ ...r, report })).toMatch(/\| 365 \| 3 ⚠ \|[^\n]*\n\nThe bundles were reused from bench\/\.cache \(generated in [^)]*\), 3 partial ⚠ \(a synthetic company collects cleanly/);
+    expect(markdown({ ...r, report: { ...report, generation: { ...report.generation, partialBundles: 0 } } })).toContain('| 365 | 0 |');
   });
 });
 
@@ -142,11 +173,11 @@ describe('issue 17 cost models: Bedrock and the data stores of the large company
     // 801 Gets at the collector's own 10/s: the wall bound is its pace
     expect(c['bedrock']!.lowerBoundMs).toBe(Math.round((800 / 10) * 1000 + 20));
   });
-  test('aws-data-stores: 200 buckets, six Gets each, three calls per distinct key', () => {
+  test('aws-data-stores: 200 buckets and the one MLflow names, six Gets each, three calls per distinct key', () => {
     const keys = new Set(large.aws.accounts[0]!.s3!.buckets.flatMap((b) => (b.encryption?.kmsKeyId ? [b.encryption.kmsKeyId] : []))).size;
-    expect(large.aws.accounts[0]!.s3!.buckets).toHaveLength(200);
-    expect(c['aws-data-stores']!.minimum['s3:GetBucketPolicy']).toBe(200);
-    expect(c['aws-data-stores']!.minimumTotal).toBe(1 + 1 + 6 * 200 + 3 * keys);
+    expect(large.aws.accounts[0]!.s3!.buckets).toHaveLength(201);
+    expect(c['aws-data-stores']!.minimum['s3:GetBucketPolicy']).toBe(201);
+    expect(c['aws-data-stores']!.minimumTotal).toBe(1 + 1 + 6 * 201 + 3 * keys);
   });
 });
 
