@@ -17,7 +17,7 @@ export interface CollectorRow {
   /**
    * collectors run in the same process first because this one reads their artifacts of the run
    * (meta.reads); then calls, throttling, the API phase and wall / bound are this collector's own
-   * (its declared permissions; its manifest durationMs), peak RSS and CPU the whole process's
+   * (the API operations its artifacts record; its manifest durationMs), peak RSS and CPU the whole process's
    */
   producers?: string[];
   exitCode: number | null;
@@ -122,10 +122,19 @@ export function recorded(w: World, source: string, apis?: ReadonlySet<string>): 
   return { calls, throttled, setup, byApi, spanMs: calls ? Math.round(last - first + w.latencyMs) : 0, waitMs, firstAt, lastEnd };
 }
 
+/**
+ * The API operations (`service:Action`, as the sandbox records them) a collector's artifacts in the
+ * bundle say they were read with: its own calls in a run shared with its producers (IAM permission
+ * names are not operation names: s3:ListAllMyBuckets is ListBuckets). No bundle: none.
+ */
+export function ownOperations(manifest: Pick<Manifest, 'artifacts'> | null, id: string): Set<string> {
+  return new Set((manifest?.artifacts ?? []).filter((a) => a.collector === id).flatMap((a) => a.provenance.operations.map((o) => o.api)));
+}
+
 export async function benchCollector(
   w: World,
-  /** with producers: they run first in the same `soc2 collect`, and only the collector's own `permissions` are counted */
-  c: { id: string; source: string; producers?: string[]; permissions?: string[] },
+  /** with producers: they run first in the same `soc2 collect`, and only the API operations the collector's own artifacts record are counted */
+  c: { id: string; source: string; producers?: string[] },
   cost: CollectorCost,
   /** entry: the CLI file to run (default bin/soc2.js; the start-up bench runs each build's own) */
   o: { root: string; configFile: string; workDir: string; timeoutMs: number; nodeArgs?: string[]; entry?: string },
@@ -139,8 +148,6 @@ export async function benchCollector(
     cwd: o.workDir,
     timeoutMs: o.timeoutMs,
   });
-  const own = c.producers?.length ? new Set(c.permissions ?? []) : undefined;
-  const rec = recorded(w, c.source, own);
   let manifest: Manifest | null = null;
   let bundle = '';
   try {
@@ -150,6 +157,8 @@ export async function benchCollector(
   } catch {
     /* the run failed before writing a bundle: reported through exitCode and stderr */
   }
+  const own = c.producers?.length ? ownOperations(manifest, c.id) : undefined;
+  const rec = recorded(w, c.source, own);
   const entries = manifest?.collectors.filter((e) => e.id === c.id) ?? [];
   const gaps = entries.flatMap((e) => e.gaps.map((g) => ({ api: g.api, code: g.code, message: g.message.slice(0, 300) })));
   const size = bundle ? treeSize(bundle) : { bytes: 0, files: 0 };
