@@ -20,6 +20,8 @@ export interface CollectorRow {
    * (the API operations its artifacts record; its manifest durationMs), peak RSS and CPU the whole process's
    */
   producers?: string[];
+  /** measured in another collector's run (it was a producer there), with these collectors; counted as with producers */
+  sharedRun?: string[];
   exitCode: number | null;
   /** bundle status (complete / partial / failed) */
   status: string;
@@ -139,6 +141,20 @@ export async function benchCollector(
   /** entry: the CLI file to run (default bin/soc2.js; the start-up bench runs each build's own) */
   o: { root: string; configFile: string; workDir: string; timeoutMs: number; nodeArgs?: string[]; entry?: string },
 ): Promise<CollectorRow> {
+  return (await benchCollectorRun(w, c, cost, o))[0]!;
+}
+
+/**
+ * One `soc2 collect` of the collector after its producers; its row first, then a row for each
+ * producer named in `c.alsoRows` (sagemaker-training: its standalone run would repeat the bench's
+ * longest collector), each counting only the API operations its own artifacts record.
+ */
+export async function benchCollectorRun(
+  w: World,
+  c: { id: string; source: string; producers?: string[]; alsoRows?: Record<string, CollectorCost> },
+  cost: CollectorCost,
+  o: { root: string; configFile: string; workDir: string; timeoutMs: number; nodeArgs?: string[]; entry?: string },
+): Promise<CollectorRow[]> {
   const out = path.join(o.workDir, `evidence-${c.id}`);
   mkdirSync(out, { recursive: true });
   resetRecordings(w);
@@ -157,19 +173,36 @@ export async function benchCollector(
   } catch {
     /* the run failed before writing a bundle: reported through exitCode and stderr */
   }
-  const own = c.producers?.length ? ownOperations(manifest, c.id) : undefined;
+  const size = bundle ? treeSize(bundle) : { bytes: 0, files: 0 };
+  const load: [number, number] = [Math.round(load0 * 100) / 100, Math.round(os.loadavg()[0]! * 100) / 100];
+  const run = { m, manifest, size, load };
+  const others = Object.entries(c.alsoRows ?? {});
+  return [
+    rowOf(w, run, { id: c.id, source: c.source, shared: c.producers ?? [], after: true }, cost),
+    ...others.map(([id, k]) => rowOf(w, run, { id, source: c.source, shared: [...(c.producers ?? []).filter((p) => p !== id), c.id], after: false }, k)),
+  ];
+}
+
+/** A collector's row from a run; with others in the run (`shared`): only its own operations, its manifest duration. */
+function rowOf(
+  w: World,
+  run: { m: Awaited<ReturnType<typeof runMeasured>>; manifest: Manifest | null; size: { bytes: number; files: number }; load: [number, number] },
+  c: { id: string; source: string; shared: string[]; after: boolean },
+  cost: CollectorCost,
+): CollectorRow {
+  const { m, manifest, size } = run;
+  const own = c.shared.length ? ownOperations(manifest, c.id) : undefined;
   const rec = recorded(w, c.source, own);
   const entries = manifest?.collectors.filter((e) => e.id === c.id) ?? [];
   const gaps = entries.flatMap((e) => e.gaps.map((g) => ({ api: g.api, code: g.code, message: g.message.slice(0, 300) })));
-  const size = bundle ? treeSize(bundle) : { bytes: 0, files: 0 };
   const collectorMs = Math.max(0, ...entries.map((e) => e.durationMs));
   const round = (x: number) => Math.round(x * 100) / 100;
-  // with producers in the process, the collector's own time is its manifest duration
+  // with others in the process, the collector's own time is its manifest duration
   const ownMs = own ? collectorMs : m.wallMs;
   return {
     id: c.id,
     source: c.source,
-    ...(own ? { producers: c.producers } : {}),
+    ...(own ? (c.after ? { producers: c.shared } : { sharedRun: c.shared }) : {}),
     exitCode: m.code,
     status: manifest?.status ?? 'no bundle',
     collectorStatus: entries.map((e) => e.status),
@@ -185,7 +218,7 @@ export async function benchCollector(
     },
     apiSpanMs: rec.spanMs,
     apiWaitMs: rec.waitMs,
-    // (with producers, start → first call would be theirs too)
+    // (with others in the run, start → first call would be theirs too)
     phases: !own && Number.isFinite(rec.firstAt) && Number.isFinite(rec.lastEnd)
       ? { beforeFirstCallMs: Math.max(0, rec.firstAt - m.startedAt), apiPhaseMs: Math.max(0, rec.lastEnd - rec.firstAt), afterLastAnswerMs: Math.max(0, m.endedAt - rec.lastEnd) }
       : null,
@@ -199,9 +232,10 @@ export async function benchCollector(
     collectorRatio: round(collectorMs / Math.max(1, cost.lowerBoundMs)),
     peakRssBytes: m.peakRssBytes,
     cpuMs: m.userMs !== null && m.sysMs !== null ? m.userMs + m.sysMs : null,
+    // the bundle holds every collector of the run
     bytesWritten: size.bytes,
     files: size.files,
     stderrTail: m.stderr.split('\n').filter(Boolean).slice(-8).join('\n'),
-    load: [Math.round(load0 * 100) / 100, Math.round(os.loadavg()[0]! * 100) / 100],
+    load: run.load,
   };
 }

@@ -58,8 +58,10 @@ export function markdown(r: Results): string {
     const flag = (ok: boolean) => (ok ? '' : ' ⚠');
     const ph = c.phases;
     const bad = c.status !== 'complete' ? ` (bundle ${c.status}${c.gapCount ? `, ${c.gapCount} gaps` : ''})` : '';
-    const after = c.producers?.length ? ` (after ${c.producers.join(', ')} in the same run: its own calls; wall its own, process ${secs(c.wallMs)}; CPU and RSS the process's)` : '';
-    const wall = c.producers?.length ? c.collectorMs : c.wallMs;
+    const after = c.producers?.length ? ` (after ${c.producers.join(', ')} in the same run: its own calls; wall its own, process ${secs(c.wallMs)}; CPU and RSS the process's)`
+      : c.sharedRun?.length ? ` (in one run with ${c.sharedRun.join(', ')}: its own calls; wall its own, process ${secs(c.wallMs)}; CPU and RSS the process's)`
+      : '';
+    const wall = c.producers?.length || c.sharedRun?.length ? c.collectorMs : c.wallMs;
     out.push(
       `| ${c.id}${after}${bad} | ${int(c.calls.recorded)}${c.calls.manifest !== c.calls.recorded ? ` (manifest ${int(c.calls.manifest)})` : ''} | ${int(c.minimum)} | ${ratio(c.callsRatio)}${flag(c.callsRatio <= 1.05)} | ${int(c.calls.throttled)} | ${secs(wall)} | ${secs(ph?.beforeFirstCallMs)} | ${secs(ph?.apiPhaseMs)} | ${secs(ph?.afterLastAnswerMs)} | ${secs(c.cpuMs)} | ${secs(c.lowerBoundMs)} | ${ratio(c.wallRatio)}${flag(c.wallRatio <= 1.5)} | ${mb(c.peakRssBytes)}${flag((c.peakRssBytes ?? 0) <= 300 * MB)} | ${size(c.bytesWritten)} |`,
     );

@@ -162,6 +162,9 @@ describe('bookkeeping', () => {
     const report = { company: 'mid', days: 365, bundles: 365, evidenceBytes: 1, evidenceFiles: 1, generation: { ms: 1000, cached: true, partialBundles: 3, key: 'k' }, exitCode: 0, wallMs: 9000, peakRssBytes: 1, cpuMs: 1, outputBytes: 1, outputFiles: 1, summary: null, stderrTail: '' };
     expect(markdown({ ...r, report })).toMatch(/\| 365 \| 3 ⚠ \|[^\n]*\n\nThe bundles were reused from bench\/\.cache \(generated in [^)]*\), 3 partial ⚠ \(a synthetic company collects cleanly/);
     expect(markdown({ ...r, report: { ...report, generation: { ...report.generation, partialBundles: 0 } } })).toContain('| 365 | 0 |');
+    // a producer measured in its consumer's run: its own wall (manifest duration), the run named
+    const shared = { ...row, id: 'sagemaker-training', sharedRun: ['aws-monitoring'], wallMs: 15_500, collectorMs: 14_300 };
+    expect(markdown({ ...r, collectors: [shared] })).toContain('| sagemaker-training (in one run with aws-monitoring: its own calls; wall its own, process 15.5 s; CPU and RSS the process\'s) | 40 | 36 | 1.11 ⚠ | 0 | 14.3 s |');
   });
 });
 
