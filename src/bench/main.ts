@@ -10,7 +10,7 @@
 // start-up probes: no collector rows, peer or report), --org-report-accounts N (the
 // organization whose year `soc2 report` reads, first and with the verified-bundle cache: 100, quick 5;
 // src/bench/org-report.ts), --skip-org-report, --report-only (only `soc2 report` over the cached bundles: no sandboxes, collectors
-// or peer), --no-cache (regenerate the report's bundles), --keep (keep the work dir), --no-docs;
+// or peer), --no-cache (regenerate the report's bundles and the organization's year, in the work dir), --keep (keep the work dir), --no-docs;
 // --org-accounts N[,N…] (the organization case's sizes; default 25, full run 25,100,500), --skip-org;
 // --node-arg=FLAG passes a node flag to every measured soc2 process (--node-arg=--cpu-prof
 // --node-arg=--cpu-prof-dir=/tmp/prof profiles them); --render [FILE] prints the tables of a results
@@ -264,7 +264,8 @@ async function main(): Promise<number> {
   goals.push({ goal: 'peak RSS of a collect ≤ 300 MB', target: '≤ 300 MB', result: wr ? `largest ${wr.id} ${mb(wr.peakRssBytes)}` : 'n/a', met: wr && rows.every((r) => r.peakRssBytes !== null) ? rows.every((r) => r.peakRssBytes! <= 300 * MB) : null });
   let orgReport: OrgReportResult | null = null;
   if (o.orgReportAccounts > 0 && !o.only && !o.startupOnly) {
-    orgReport = await benchOrgReport({ accounts: o.orgReportAccounts, days: o.days, cacheDir: path.join(benchDir, '.cache'), work: workDir, timeoutMs, log });
+    // --no-cache: the organization's year is generated again into the work dir (a cold cache is an empty cache dir), bench/.cache untouched
+    orgReport = await benchOrgReport({ accounts: o.orgReportAccounts, days: o.days, cacheDir: o.cache ? path.join(benchDir, '.cache') : path.join(workDir, 'org-cache'), work: workDir, timeoutMs, log });
     log(`org report: ${o.orgReportAccounts} accounts × ${o.days} days, first ${secs(orgReport.first.wallMs)} ${mb(orgReport.first.peakRssBytes)}, cached ${secs(orgReport.cached.wallMs)}`);
     goals.push(...orgReportGoals(orgReport));
   }
