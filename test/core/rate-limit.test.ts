@@ -15,8 +15,9 @@ describe('rateLimiter', () => {
   });
 
   test('spaces call starts 1000/perSecond ms apart at real time', async () => {
-    // 4 gaps of 25 ms: never less, however loaded the machine
-    expect(await timeCalls(rateLimiter(40), 5)).toBeGreaterThanOrEqual(99);
+    // 4 gaps of 25 ms: never less however loaded the machine (but a timer may fire a millisecond or two
+    // early by performance.now(): libuv times it from its cached loop time)
+    expect(await timeCalls(rateLimiter(40), 5)).toBeGreaterThanOrEqual(95);
   });
 
   test('a pacing scale shrinks the waiting of limiters created after it, not of earlier ones', async () => {
@@ -24,7 +25,7 @@ describe('rateLimiter', () => {
     expect(setPacingScale(1000)).toBe(1);
     // 49 gaps: 1.2 s at real time, 1.2 ms at 1000×
     expect(await timeCalls(rateLimiter(40), 50)).toBeLessThan(600);
-    expect(await timeCalls(before, 3)).toBeGreaterThanOrEqual(49);
+    expect(await timeCalls(before, 3)).toBeGreaterThanOrEqual(45);
     expect(setPacingScale(1)).toBe(1000);
   });
 
