@@ -11,6 +11,7 @@
 //   is answered with the lean protos of scripts/vertex-protos.mjs (the five services we call);
 // - @grpc/proto-loader's index.js is patched so that descriptors only gRPC reflection reads are lazy
 //   (PROTO_LOADER_PATCHES below);
+// - packages' `module` builds are preferred to `main` (ESM, tree-shaken: the AWS SDK's dist-es);
 // - a banner gives inlined CommonJS code `require`, `__filename` and `__dirname` in ESM chunks.
 // Paths relative to the module (src/core/paths.ts: package root, build-info) walk up to package.json,
 // which works from dist/bundle/ as from dist/src/.
@@ -101,6 +102,9 @@ export async function bundle({ outDir = OUT_DIR, external = EXTERNAL } = {}) {
     platform: 'node',
     target: 'node20',
     splitting: true,
+    // the packages' ESM builds (the AWS SDK's dist-es) before their CommonJS ones, which esbuild cannot
+    // tree-shake: 7.5 → 5.8 MB, and an AWS collect compiles 1.2 MB before its first call instead of 1.6
+    mainFields: ['module', 'main'],
     chunkNames: 'chunks/[name]-[hash]',
     external,
     banner: { js: BANNER },

@@ -2,7 +2,6 @@
 // (env, profiles, SSO, web identity, instance roles; AWS_ENDPOINT_URL*), never from the config.
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import type { AwsSourceConfig } from '../config/schema.js';
 import { CircuitOpenError, type Circuit, type Circuits } from '../core/circuit.js';
@@ -213,23 +212,7 @@ export async function callerIdentity(creds: Credentials, region: string, counter
   }
 }
 
+/** The organization's accounts (ListAccounts, every page). Organizations' client loads on first use: only organization sources need it. */
 export async function listOrganizationAccounts(creds: Credentials, region: string, counter: CallCounter, circuits?: Circuits): Promise<{ id: string; name?: string; status?: string }[]> {
-  const org = makeClient(OrganizationsClient, { region, credentials: creds, counter, circuits });
-  const out: { id: string; name?: string; status?: string }[] = [];
-  const seen = new Set<string>();
-  let token: string | undefined;
-  try {
-    do {
-      const page = await org.send(new ListAccountsCommand({ NextToken: token }));
-      for (const a of page.Accounts ?? []) if (a.Id) out.push({ id: a.Id, ...(a.Name ? { name: a.Name } : {}), ...(a.Status ? { status: a.Status } : {}) });
-      token = page.NextToken || undefined;
-      if (token) {
-        if (seen.has(token)) throw Object.assign(new Error('ListAccounts: pagination token repeated'), { name: 'RepeatedPaginationToken' });
-        seen.add(token);
-      }
-    } while (token);
-  } finally {
-    org.destroy();
-  }
-  return out;
+  return (await import('./organizations.js')).listAccounts(creds, region, counter, circuits);
 }

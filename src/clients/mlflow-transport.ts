@@ -1,9 +1,10 @@
 // The one HTTP exchange the MLflow client needs: send a request, read the whole body as text.
-// Plain http (and https with the default trust store) goes through Node's global fetch. A custom
-// CA bundle or disabled verification needs a TLS agent, and fetch only takes one through an undici
-// dispatcher — undici is not a dependency of this project — so those https requests go through
-// node:https instead. Both transports behave the same towards the client: redirects are NOT
-// followed (the caller decides), a body cut short rejects, the signal aborts the whole exchange.
+// Through node:http / node:https, not the global fetch: fetch's first request loads and compiles
+// undici (~25 ms of CPU and 6 MB more before the first MLflow call on Node 20, docs/performance.md),
+// and a custom CA bundle or disabled verification needs a TLS agent, which fetch only takes through an
+// undici dispatcher (undici is not a dependency of this project). Redirects are NOT followed (the
+// caller decides), a body cut short rejects, the signal aborts the whole exchange.
+import http from 'node:http';
 import https from 'node:https';
 
 export interface RawRequest {
@@ -25,24 +26,6 @@ export interface Transport {
   close(): void;
 }
 
-export function fetchTransport(): Transport {
-  return {
-    async send(req) {
-      const res = await fetch(req.url, {
-        method: req.method,
-        headers: req.headers,
-        ...(req.body !== undefined ? { body: req.body } : {}),
-        signal: req.signal,
-        redirect: 'manual',
-      });
-      // Reading the body is under the same signal: a stalled body times out like a stalled header.
-      const body = await res.text();
-      return { status: res.status, header: (n) => res.headers.get(n), body };
-    },
-    close() {},
-  };
-}
-
 export interface TlsOptions {
   /** PEM CA bundle that replaces the default trust store (as MLFLOW_TRACKING_SERVER_CERT_PATH does in MLflow) */
   ca?: string | Buffer;
@@ -50,12 +33,14 @@ export interface TlsOptions {
   insecure?: boolean;
 }
 
-export function httpsTransport(tls: TlsOptions): Transport {
-  const agent = new https.Agent({
-    keepAlive: true,
-    ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
-    rejectUnauthorized: !tls.insecure,
-  });
+/** Keep-alive connections, as fetch keeps them; `tls` applies to https URLs. */
+export function nodeTransport(tls: TlsOptions = {}): Transport {
+  let httpAgent: http.Agent | undefined;
+  let httpsAgent: https.Agent | undefined;
+  const agentFor = (secure: boolean) =>
+    secure
+      ? (httpsAgent ??= new https.Agent({ keepAlive: true, ...(tls.ca !== undefined ? { ca: tls.ca } : {}), rejectUnauthorized: !tls.insecure }))
+      : (httpAgent ??= new http.Agent({ keepAlive: true }));
   return {
     send(req) {
       return new Promise<RawResponse>((resolve, reject) => {
@@ -67,7 +52,8 @@ export function httpsTransport(tls: TlsOptions): Transport {
         };
         const headers: Record<string, string> = { ...req.headers };
         if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
-        const r = https.request(req.url, { method: req.method, headers, agent, signal: req.signal }, (res) => {
+        const secure = req.url.protocol === 'https:';
+        const r = (secure ? https : http).request(req.url, { method: req.method, headers, agent: agentFor(secure), signal: req.signal }, (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('error', fail);
@@ -95,7 +81,8 @@ export function httpsTransport(tls: TlsOptions): Transport {
       });
     },
     close() {
-      agent.destroy();
+      httpAgent?.destroy();
+      httpsAgent?.destroy();
     },
   };
 }

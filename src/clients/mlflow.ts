@@ -1,4 +1,4 @@
-// A small typed MLflow REST client on Node's fetch (see shared reference mlflow-api.md).
+// A small typed MLflow REST client on node:http / node:https (see shared reference mlflow-api.md).
 //
 // Why our own client: the npm `mlflow` package is abandoned (no model registry, removed endpoints,
 // logs request bodies). This one is read-only, paginates every list to the end (a repeated page
@@ -11,7 +11,7 @@ import { CircuitOpenError, isUnreachable, type Circuit } from '../core/circuit.j
 import { UsageError } from '../core/errors.js';
 import { maskUserinfo } from '../core/redact.js';
 import { abortableSleep, backoffDelay, classifyNetworkError, isRetriableStatus, parseRetryAfter } from './http-retry.js';
-import { fetchTransport, httpsTransport, type RawResponse, type Transport } from './mlflow-transport.js';
+import { nodeTransport, type RawResponse, type Transport } from './mlflow-transport.js';
 import type {
   DatabricksRegistryWebhook,
   Experiment,
@@ -541,9 +541,9 @@ class RestClient implements MlflowClient {
           throw new UsageError(`MLflow CA bundle ${o.caCertPath} (MLFLOW_TRACKING_SERVER_CERT_PATH) cannot be read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
         }
       }
-      this.transport = httpsTransport({ ...(ca ? { ca } : {}), insecure: o.insecureTls === true });
+      this.transport = nodeTransport({ ...(ca ? { ca } : {}), insecure: o.insecureTls === true });
     } else {
-      this.transport = fetchTransport();
+      this.transport = nodeTransport();
     }
 
     const num = (v: number | undefined, dflt: number, min: number) => (v === undefined || !Number.isFinite(v) ? dflt : Math.max(min, v));

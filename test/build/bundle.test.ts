@@ -3,7 +3,7 @@
 // build-info.json and the lean Vertex protos; the package ships it. The CLI suites exercise it whole
 // (they spawn bin/soc2.js); this file checks what they cannot see.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadVertexFixture, startVertexSandbox, type VertexSandbox } from '../../src/sandbox/vertex/index.js';
@@ -59,6 +59,26 @@ describe('the bundled CLI', () => {
     const entry = readFileSync(BUNDLE, 'utf8');
     expect(entry).not.toMatch(/@aws-sdk|aiplatform|google\.cloud|class IAMClient/);
     expect(entry).toMatch(/import\("\.\/chunks\/collect-[A-Z0-9]+\.js"\)/);
+  });
+
+  it('loads the Organizations client only on first use, not before every AWS collect\'s first call', () => {
+    const dir = path.join(repoRoot, 'dist', 'bundle', 'chunks');
+    const text = (f: string) => readFileSync(path.join(dir, f), 'utf8');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.js'));
+    // the chunk holding src/clients/aws.ts (identifiers are kept), and every chunk it imports statically
+    const aws = files.filter((f) => text(f).includes('function callerIdentity('));
+    expect(aws).toHaveLength(1);
+    const closure = new Set<string>();
+    const walk = (f: string) => {
+      if (closure.has(f)) return;
+      closure.add(f);
+      for (const m of text(f).matchAll(/(?:^|[;}\s])import\s*(?:[\w$*{}\s,]+from\s*)?"\.\/([^"]+)"/g)) walk(m[1]!);
+    };
+    walk(aws[0]!);
+    expect([...closure].filter((f) => text(f).includes('ListAccountsCommand'))).toEqual([]);
+    const lazy = files.filter((f) => text(f).includes('ListAccountsCommand'));
+    expect(lazy.length).toBeGreaterThan(0);
+    expect([...closure].some((f) => lazy.some((l) => text(f).includes(`import("./${l}")`)))).toBe(true);
   });
 
   it('answers --version, --help and controls exactly as the tsc build does, from another directory', () => {

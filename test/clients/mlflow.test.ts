@@ -457,6 +457,19 @@ describe('timeouts and aborts', () => {
     expect(requests).toHaveLength(2);
   });
 
+  it('a body that stalls after the headers is a TIMEOUT too, retried', async () => {
+    let n = 0;
+    handler = (_q, res) => {
+      if (n++ > 0) return json(res, 200, canned('experiments-get.json'));
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+      res.write('{"experiment": {'); // and nothing more
+    };
+    const { c } = client({ timeoutMs: 150 });
+    const e = await c.getExperiment('1');
+    expect(e.name).toBe('soc2-evidence-demo');
+    expect(c.stats.retries).toBe(1);
+  });
+
   it("the caller's signal aborts at once and is not retried", async () => {
     handler = () => undefined;
     const ac = new AbortController();
@@ -465,6 +478,22 @@ describe('timeouts and aborts', () => {
     const e = await caught(c.getExperiment('1'));
     expect(e.errorCode).toBe('ABORTED');
     expect(requests).toHaveLength(1);
+  });
+});
+
+describe('transport', () => {
+  // fetch's first request loads and compiles undici: tens of ms before the first MLflow call
+  it('sends plain http through node:http, never the global fetch', async () => {
+    handler = (_q, res) => json(res, 200, canned('experiments-get.json'));
+    const real = globalThis.fetch;
+    globalThis.fetch = () => Promise.reject(new Error('global fetch used'));
+    try {
+      const { c } = client();
+      expect((await c.getExperiment('1')).name).toBe('soc2-evidence-demo');
+      expect(requests).toHaveLength(1);
+    } finally {
+      globalThis.fetch = real;
+    }
   });
 });
 
