@@ -70,6 +70,12 @@ export const describe = (e: unknown) => {
   return d.message && d.message !== d.code ? `${d.code}: ${d.message}` : d.code;
 };
 
+/** A failure reading `location`: an error with a documented exit code passes through, any other is a one-line UsageError (exit 2) naming it. */
+export function readFailure(location: string, e: unknown): never {
+  if (typeof (e as { exitCode?: unknown })?.exitCode === 'number') throw e;
+  throw new UsageError(`${location}: cannot read the evidence (${describe(e)})`);
+}
+
 export function bucketError(loc: S3Location, e: unknown): never {
   if (errCode(e) === 'NoSuchBucket') throw new UsageError(`${formatS3Location(loc)}: no such bucket`);
   throw e;

@@ -3,12 +3,12 @@ import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { mapPool } from '../../core/pool.js';
-import { UsageError, VerificationError } from '../../core/errors.js';
+import { VerificationError } from '../../core/errors.js';
 import type { Logger } from '../../core/types.js';
 import { MANIFEST, type Manifest } from '../manifest.js';
 import { writeOnceSummary, type WriteOnceSummary } from '../trust.js';
 import type { Problem } from '../verify.js';
-import { b64, bucketError, createS3Client, describe } from './client.js';
+import { b64, bucketError, createS3Client, describe, readFailure } from './client.js';
 import { finishedBundles, listKeys, type Unfinished } from './listing.js';
 import { DEFAULT_STREAM_FOLDER, parseS3Location, type TransferStats } from './location.js';
 import { ChecksumMismatch, getObjectToFile, type ObjectMeta } from './objects.js';
@@ -123,8 +123,7 @@ export async function materializeEvidence(location: string, o: MaterializeOption
     return { dir, cleanup, source: 's3', problems, unfinished, stats, writeOnce };
   } catch (e) {
     await cleanup();
-    if (typeof (e as { exitCode?: unknown })?.exitCode === 'number') throw e;
-    throw new UsageError(`${location}: cannot read the evidence (${describe(e)})`);
+    readFailure(location, e);
   } finally {
     client.destroy();
   }

@@ -11,12 +11,11 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { mapPool } from '../../core/pool.js';
-import { UsageError } from '../../core/errors.js';
 import { MANIFEST, SIGNATURE, type Manifest } from '../manifest.js';
 import type { TrustedKey, WriteOnceSummary } from '../trust.js';
 import { writeOnceSummary } from '../trust.js';
 import type { Problem, VerifyResult } from '../verify.js';
-import { bucketError, countRequests, createS3Client, describe } from './client.js';
+import { bucketError, countRequests, createS3Client, describe, readFailure } from './client.js';
 import { finishedBundles, listKeys, type ListedBundle, type Unfinished } from './listing.js';
 import { parseS3Location } from './location.js';
 import type { MaterializeOptions } from './materialize.js';
@@ -85,8 +84,7 @@ export async function readReportEvidence(location: string, o: MaterializeOptions
     return { dir, cleanup, verification: result, writeOnce: withRetention ? writeOnceSummary(seen) : null, unfinished, stats: { ...stats, calls: counter.calls, ms: Date.now() - started } };
   } catch (e) {
     await cleanup();
-    if (typeof (e as { exitCode?: unknown })?.exitCode === 'number') throw e;
-    throw new UsageError(`${location}: cannot read the evidence (${describe(e)})`);
+    readFailure(location, e);
   } finally {
     client.destroy();
   }

@@ -1,11 +1,10 @@
 // `soc2 verify s3://…`: by S3's stored checksums (no artifact body downloaded), or with --download.
 import { createHash } from 'node:crypto';
 import { mapPool } from '../../core/pool.js';
-import { UsageError } from '../../core/errors.js';
 import { MANIFEST, SIGNATURE } from '../manifest.js';
 import { checkSignature, writeOnceSummary, type TrustedKey, type WriteOnceSummary } from '../trust.js';
 import { checkChain, checkManifestBytes, verifyPath, verifyResultOf, type Checked, type Problem, type VerifyResult } from '../verify.js';
-import { b64, bucketError, countRequests, createS3Client, describe } from './client.js';
+import { b64, bucketError, countRequests, createS3Client, describe, readFailure } from './client.js';
 import { finishedBundles, listKeys, type ListedBundle, type Unfinished } from './listing.js';
 import { DEFAULT_STREAM_FOLDER, parseS3Location, type TransferStats } from './location.js';
 import { materializeEvidence, type MaterializeOptions } from './materialize.js';
@@ -78,8 +77,7 @@ async function verifyS3ByChecksums(location: string, o: MaterializeOptions & { t
       notes: unfinished.map((u) => ({ bundle: u.bundle, message: u.message })),
     };
   } catch (e) {
-    if (typeof (e as { exitCode?: unknown })?.exitCode === 'number') throw e;
-    throw new UsageError(`${location}: cannot read the evidence (${describe(e)})`);
+    readFailure(location, e);
   } finally {
     client.destroy();
   }
