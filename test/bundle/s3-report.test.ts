@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createS3Client, uploadBundle } from '../../src/bundle/s3.js';
+import { createS3Client, filesTheReportReads, reportReads, uploadBundle } from '../../src/bundle/s3.js';
+import { firstReviewDay } from '../../src/bundle/s3/report-files.js';
 import { generateSigningKeyPair } from '../../src/bundle/sign.js';
 import { reportCommand, type ReportOptions } from '../../src/commands/report.js';
 import { tmpDir } from '../helpers/cli.js';
@@ -195,5 +196,27 @@ describe.skipIf(!moto.ok)('report from s3:// reads only the files it needs (moto
     expect(comparable(path.join(root, 'org-remote', 'report.json'), name)).toEqual(comparable(path.join(root, 'org-local', 'report.json'), 'evidence'));
     const s = JSON.parse(remote.stdout).s3;
     console.log(`[s3] org week: ${bundles.length} bundles, ${s.downloaded} downloaded (${s.bytesDownloaded} bytes), ${s.linked} same-content, ${s.byChecksum} by checksum; ${s.calls} requests, ${s.ms} ms`);
+  });
+});
+
+describe('the files the report reads of a bundle (report-files.ts)', () => {
+  const reads = reportReads([{ kind: 'aws.secretsmanager.rotations', actorEvents: { kind: 'aws.cloudtrail.events', eventNames: [], resource: '' } as never }], { from: '2026-03-02', to: '2026-03-31' });
+  const art = (kind: string, p: string, extra: object = {}) => ({ kind, path: p, sha256: 'a'.repeat(64), bytes: 1, ...extra });
+  const manifest = (artifacts: object[]) =>
+    ({ files: [{ path: 'findings.json' }, { path: 'config.json' }, ...artifacts], findings: { path: 'findings.json' }, config: { path: 'config.json' }, artifacts }) as never;
+  const arts = [art('aws.secretsmanager.rotations', 'a/rotations.json'), art('aws.cloudtrail.events', 'a/events.ndjson'), art('aws.iam.authorization-details', 'a/ad.ndjson'), art('aws.iam.credential-report', 'a/cred.json'), art('aws.iam.account-summary', 'a/summary.json')];
+  const review = art('manual.evidence', 'manual/review.csv', { manual: { control: 'access-review', review: { remediationDays: 7 }, addedAt: '2026-03-10T09:00:00Z' } });
+
+  it('in the window: findings, the config copy, population logs, their audit logs and vendor kinds; never the others', () => {
+    expect([...filesTheReportReads('2026-03-05T02-00-00.000Z-aaaa', manifest(arts), reads, null)].sort()).toEqual(['a/ad.ndjson', 'a/events.ndjson', 'a/rotations.json', 'config.json', 'findings.json']);
+  });
+
+  it('outside the window only access-review worksheets; after a review, what its remediation check reads', () => {
+    expect([...filesTheReportReads('2026-03-01T02-00-00.000Z-aaaa', manifest([...arts, review]), reads, null)]).toEqual(['manual/review.csv']);
+    const from = firstReviewDay([manifest([review])]);
+    expect(from).toBe('2026-03-10');
+    expect(filesTheReportReads('2026-03-10T02-00-00.000Z-aaaa', manifest(arts), reads, from).has('a/cred.json')).toBe(false);
+    expect(filesTheReportReads('2026-03-11T02-00-00.000Z-aaaa', manifest(arts), reads, from).has('a/cred.json')).toBe(true);
+    expect(filesTheReportReads('2026-03-11T02-00-00.000Z-aaaa', manifest(arts), reads, from).has('a/summary.json')).toBe(false);
   });
 });

@@ -62,6 +62,11 @@ export async function getObjectToFile(client: S3Client, bucket: string, key: str
 }
 
 export async function getObjectBytes(client: S3Client, bucket: string, key: string): Promise<Buffer> {
+  return (await getObjectWithLock(client, bucket, key)).bytes;
+}
+
+/** One object whole (its stored checksum checked) and the Object Lock headers its GET carries. */
+export async function getObjectWithLock(client: S3Client, bucket: string, key: string): Promise<{ bytes: Buffer; stored: string | null; lock: { mode: string | null; until: Date | null } }> {
   const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }));
   let buf: Buffer;
   try {
@@ -72,9 +77,8 @@ export async function getObjectBytes(client: S3Client, bucket: string, key: stri
   }
   const stored = out.ChecksumSHA256;
   if (stored && !stored.includes('-') && stored !== createHash('sha256').update(buf).digest('base64')) throw new ChecksumMismatch(`s3://${bucket}/${key}: bytes do not match the SHA-256 checksum S3 stored for this object`);
-  return buf;
+  return { bytes: buf, stored: stored ?? null, lock: { mode: out.ObjectLockMode ?? null, until: out.ObjectLockRetainUntilDate ?? null } };
 }
-
 
 /** What S3 says of an object without sending its body: size, stored SHA-256 and, when asked, its retention. */
 export interface ObjectAttrs {

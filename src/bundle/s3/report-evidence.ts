@@ -6,6 +6,7 @@
 // other object is checked by the size and SHA-256 S3 stored for it (GetObjectAttributes), as
 // `verify s3://…` does. The result is the verification of the whole store (for the report's integrity
 // section) and a directory the local report reads like an evidence dir.
+import { createHash } from 'node:crypto';
 import { linkSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -19,7 +20,7 @@ import { bucketError, countRequests, createS3Client, describe, readFailure } fro
 import { finishedBundles, listKeys, type ListedBundle, type Unfinished } from './listing.js';
 import { parseS3Location } from './location.js';
 import type { MaterializeOptions } from './materialize.js';
-import { ChecksumMismatch, getObjectBytes, getObjectToFile, objectAttrs } from './objects.js';
+import { ChecksumMismatch, getObjectToFile, getObjectWithLock, objectAttrs } from './objects.js';
 import { filesTheReportReads, firstReviewDay, type ReportReads } from './report-files.js';
 import { checkListedBundles, type RemoteFile } from './verify.js';
 
@@ -109,8 +110,9 @@ async function readSmallFiles(jobs: Job[], f: Fetch): Promise<Map<string, Buffer
     async (j) => {
       const at = `${j.id}/${j.rel}`;
       try {
-        if (f.withRetention) f.attrs.set(at, await objectAttrs(f.client, f.bucket, j.key, true));
-        const b = await getObjectBytes(f.client, f.bucket, j.key);
+        // the GET carries the retention headers: no HeadObject for these
+        const { bytes: b, stored, lock } = await getObjectWithLock(f.client, f.bucket, j.key);
+        if (f.withRetention) f.attrs.set(at, { downloaded: true, sha256: createHash('sha256').update(b).digest('hex'), bytes: b.length, stored, lock });
         f.stats.downloaded++;
         f.stats.bytesDownloaded += b.length;
         small.set(at, b);
