@@ -114,6 +114,7 @@ export async function reportCommand(o: ReportOptions, now: () => Date = () => ne
   try {
     return await reportFrom(s3 ? s3.dir : path.resolve(o.evidence ?? path.resolve(loaded!.baseDir, loaded!.config.evidence.dir)), o, {
       remote: s3?.remote ?? null,
+      s3Summary: s3?.summary ?? null,
       loaded,
       configFile,
       formats,
@@ -148,6 +149,8 @@ async function reportFrom(
     writeOnce: Integrity['writeOnce'];
     s3Problems: { bundle: string; file?: string; message: string }[];
     remote: S3ReportRead | null;
+    /** `--json`'s s3 member (s3Json) */
+    s3Summary: Record<string, unknown> | null;
     eventChecks: Set<string>;
     responses: { file: string; entries: ResponseEntry[] } | undefined;
     vendors: VendorInputs;
@@ -201,7 +204,7 @@ async function reportFrom(
   if (failed || !outcome.ok) {
     const window = outcome.ok ? outcome.model.window : outcome.window;
     if (o.json)
-      process.stdout.write(JSON.stringify({ out: null, bundles: outcome.ok ? outcome.model.bundles.length : outcome.bundles, window, integrity: { ...integritySummary(integrity), ok: false, allowUnverified: false }, criteria: null, ...s3Json(c.remote) }) + '\n');
+      process.stdout.write(JSON.stringify({ out: null, bundles: outcome.ok ? outcome.model.bundles.length : outcome.bundles, window, integrity: { ...integritySummary(integrity), ok: false, allowUnverified: false }, criteria: null, ...s3Json(c.s3Summary) }) + '\n');
     if (integrity.untrusted && !integrity.problems.length)
       process.stderr.write(
         `soc2: verification failed: ${integrity.trust.signed} signed bundle(s) in ${window.from} to ${window.to}, but no trusted key to check who signed them; give --public-key FILE (or signing.trustedKeys in the config), or --allow-unverified to produce a report stamped as unverified\n`,
@@ -221,7 +224,7 @@ async function reportFrom(
         window: m.window,
         integrity: integritySummary(m.integrity),
         criteria: { inScope: s.criteria.inScope, covered: s.criteria.covered },
-        ...s3Json(c.remote),
+        ...s3Json(c.s3Summary),
       }) + '\n',
     );
   } else {
@@ -249,7 +252,9 @@ async function s3Evidence(o: ReportOptions, loaded: LoadedConfig | null, from: s
   const region = loaded?.config.evidence.s3?.region;
   if (o.download) {
     const m = await s3.materializeEvidence(o.evidence!, { region, strict: !o.allowUnverified, ...(o.requireObjectLock ? { requireObjectLock: true } : {}) });
-    return { dir: m.dir, cleanup: m.cleanup, writeOnce: m.writeOnce, problems: m.problems, remote: null };
+    const st = m.stats!;
+    process.stderr.write(`S3: ${o.evidence}: every object downloaded and hashed (--download): ${st.objects} object(s), ${st.bytes} bytes; ${st.calls} request(s)\n`);
+    return { dir: m.dir, cleanup: m.cleanup, writeOnce: m.writeOnce, problems: m.problems, remote: null, summary: { method: 'download', downloaded: st.objects, bytesDownloaded: st.bytes, linked: 0, byChecksum: 0, calls: st.calls, ms: st.ms } };
   }
   const { collectors } = await import('../../collectors/registry.js');
   const period = loaded?.config.observationPeriod;
@@ -258,7 +263,9 @@ async function s3Evidence(o: ReportOptions, loaded: LoadedConfig | null, from: s
   const r = await s3.readReportEvidence(o.evidence!, { region, trustedKeys, reads, readRetention: true, ...(o.requireObjectLock ? { requireObjectLock: true } : {}) });
   for (const u of r.unfinished) process.stderr.write(`note: ${u.bundle}: ${u.message}\n`);
   process.stderr.write(`S3: ${s3.reportS3Line(r.stats)}\n`);
-  return { dir: r.dir, cleanup: r.cleanup, writeOnce: r.writeOnce ?? undefined, problems: [], remote: r };
+  const s = r.stats;
+  const summary = { method: 'files-read', downloaded: s.downloaded, bytesDownloaded: s.bytesDownloaded, linked: s.linked, byChecksum: s.byChecksum, calls: s.calls, requests: s.requests, ms: s.ms };
+  return { dir: r.dir, cleanup: r.cleanup, writeOnce: r.writeOnce ?? undefined, problems: [], remote: r, summary };
 }
 
 /** The integrity section of a report read from s3:// without --download: what was downloaded, what was checked by S3's checksums. */
@@ -267,8 +274,8 @@ function describeRemoteCheck(integrity: Integrity, s: ReportEvidence['stats']): 
   integrity.method = integrity.method.replace('soc2 verify over the evidence directory', `soc2 verify over ${s.location}, each object either downloaded and hashed or checked by the SHA-256 checksum and size S3 stored for it (see Files checked),`);
 }
 
-/** `report --json`'s s3 part: objects downloaded and checked by checksum, bytes, requests. */
-const s3Json = (r: S3ReportRead | null) => (r ? { s3: { downloaded: r.stats.downloaded, bytesDownloaded: r.stats.bytesDownloaded, linked: r.stats.linked, byChecksum: r.stats.byChecksum, calls: r.stats.calls, requests: r.stats.requests, ms: r.stats.ms } } : {});
+/** `report --json`'s s3 part: how the objects were read (method), objects downloaded and checked by checksum, bytes, requests. */
+const s3Json = (summary: Record<string, unknown> | null) => (summary ? { s3: summary } : {});
 
 /** The integrity part of `report --json`: the verdict, the keys and how many bundles each signed, write-once storage. */
 function integritySummary(ig: Integrity) {

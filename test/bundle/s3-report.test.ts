@@ -127,6 +127,7 @@ describe.skipIf(!moto.ok)('report from s3:// reads only the files it needs (moto
     for (const rel of ['account-summary.json', 'credential-report.json', 'versions.ndjson']) expect(kinds(rel), rel).toEqual(new Set());
 
     const s = JSON.parse(remote.stdout).s3;
+    expect(s.method).toBe('files-read');
     expect(s.downloaded).toBe(fetched.length);
     expect(s.downloaded + s.linked + s.byChecksum).toBe(all.length + 2 * dirs.length);
     expect(s.bytesDownloaded).toBe(fetchedFiles.reduce((t, f) => t + f.bytes, 0) + dirs.reduce((t, d) => t + readFileSync(path.join(d, 'manifest.json')).length + readFileSync(path.join(d, 'manifest.sig')).length, 0));
@@ -176,10 +177,12 @@ describe.skipIf(!moto.ok)('report from s3:// reads only the files it needs (moto
 
   it('--download reads every object, as before; --download without s3:// is a usage error', async () => {
     const prefix = await upload(dirs);
-    const r = await report({ evidence: `s3://${BUCKET}/${prefix}`, out: path.join(root, 'full'), publicKey: [keyFile], download: true });
+    const r = await report({ evidence: `s3://${BUCKET}/${prefix}`, out: path.join(root, 'full'), publicKey: [keyFile], download: true, json: true });
     expect(r.code, r.stderr).toBe(0);
     const objects = dirs.reduce((t, d) => t + manifestOf(d).files.length + 2, 0);
     expect(bodiesFetched(front.seen, prefix)).toHaveLength(objects);
+    expect(JSON.parse(r.stdout).s3).toMatchObject({ method: 'download', downloaded: objects, linked: 0, byChecksum: 0 });
+    expect(r.stderr).toContain(`S3: s3://${BUCKET}/${prefix}: every object downloaded and hashed (--download): ${objects} object(s)`);
     await expect(reportCommand({ evidence, out: path.join(root, 'x'), download: true })).rejects.toThrow(/^--download: only with --evidence s3:\/\/…/);
   });
 
