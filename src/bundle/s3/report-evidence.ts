@@ -74,9 +74,10 @@ export async function readReportEvidence(location: string, o: MaterializeOptions
     const attrs = new Map<string, RemoteFile>();
     const fetch: Fetch = { client, bucket: loc.bucket, dir, attrs, withRetention, stats, concurrency: o.concurrency };
     const small = await readSmallFiles(jobs, fetch);
-    const wanted = wantedFiles(bundles, small, o.reads);
+    const manifests = parsedManifests(bundles, small);
+    const wanted = wantedFiles(manifests, o.reads);
     const rest = jobs.filter((j) => j.rel !== MANIFEST && j.rel !== SIGNATURE);
-    await downloadByContent(rest.filter((j) => wanted.get(j.id)?.has(j.rel)), small, fetch);
+    await downloadByContent(rest.filter((j) => wanted.get(j.id)?.has(j.rel)), manifests, fetch);
     await mapPool(rest.filter((j) => !wanted.get(j.id)?.has(j.rel)), o.concurrency ?? 16, async (j) => {
       attrs.set(`${j.id}/${j.rel}`, await objectAttrs(client, loc.bucket, j.key, withRetention).catch((e) => ({ error: `cannot read ${j.key} (${describe(e)})` })));
       stats.byChecksum++;
@@ -126,33 +127,26 @@ async function readSmallFiles(jobs: Job[], f: Fetch): Promise<Map<string, Buffer
   return small;
 }
 
-/** Per bundle, the files the report reads (an unreadable manifest: none; the checks name it). */
-function wantedFiles(bundles: Map<string, ListedBundle>, small: Map<string, Buffer | { error: string }>, reads: ReportReads): Map<string, Set<string>> {
+/** The manifests read whole, parsed (an unreadable one is left out: checkRemoteBundle names it). */
+function parsedManifests(bundles: Map<string, ListedBundle>, small: Map<string, Buffer | { error: string }>): Map<string, Manifest> {
   const manifests = new Map<string, Manifest>();
   for (const id of bundles.keys()) {
     const b = small.get(`${id}/${MANIFEST}`);
     if (!Buffer.isBuffer(b)) continue;
     try {
       const m = JSON.parse(b.toString('utf8')) as Manifest;
-      if (m && typeof m === 'object') manifests.set(id, m);
+      if (m && typeof m === 'object' && Array.isArray(m.files)) manifests.set(id, m);
     } catch {
-      // checkRemoteBundle names an unreadable manifest
+      // not JSON: no file of it is downloaded
     }
   }
-  const reviewFrom = firstReviewDay(manifests.values());
-  return new Map([...manifests].map(([id, m]) => [id, filesTheReportReads(id, m, reads, reviewFrom)]));
+  return manifests;
 }
 
-/** The manifest's SHA-256 for a file of a bundle, when it lists one. */
-function expectedSha(small: Map<string, Buffer | { error: string }>, id: string): Map<string, string> {
-  const b = small.get(`${id}/${MANIFEST}`);
-  const out = new Map<string, string>();
-  try {
-    for (const f of (JSON.parse((b as Buffer).toString('utf8')) as Manifest).files ?? []) if (f && typeof f.path === 'string') out.set(f.path, String(f.sha256));
-  } catch {
-    // no manifest: nothing to group by
-  }
-  return out;
+/** Per bundle, the files the report reads. */
+function wantedFiles(manifests: Map<string, Manifest>, reads: ReportReads): Map<string, Set<string>> {
+  const reviewFrom = firstReviewDay(manifests.values());
+  return new Map([...manifests].map(([id, m]) => [id, filesTheReportReads(id, m, reads, reviewFrom)]));
 }
 
 /**
@@ -160,12 +154,12 @@ function expectedSha(small: Map<string, Buffer | { error: string }>, id: string)
  * are grouped; the first is downloaded and hashed, each other one is checked by its stored checksum
  * and gets a hard link to the downloaded file once that file's hash is the manifest's.
  */
-async function downloadByContent(jobs: Job[], small: Map<string, Buffer | { error: string }>, f: Fetch): Promise<void> {
+async function downloadByContent(jobs: Job[], manifests: Map<string, Manifest>, f: Fetch): Promise<void> {
   const shaOf = new Map<string, Map<string, string>>();
   const groups = new Map<string, Job[]>();
   for (const j of jobs) {
     let m = shaOf.get(j.id);
-    if (!m) shaOf.set(j.id, (m = expectedSha(small, j.id)));
+    if (!m) shaOf.set(j.id, (m = new Map((manifests.get(j.id)?.files ?? []).filter((x) => x && typeof x.path === 'string').map((x) => [x.path, String(x.sha256)]))));
     const sha = m.get(j.rel) ?? `unlisted:${j.id}/${j.rel}`;
     (groups.get(sha) ?? groups.set(sha, []).get(sha)!).push(j);
   }
