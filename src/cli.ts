@@ -75,10 +75,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--sample <n>', 'with --seed: one sample size for every event population instead of the frequency rule')
     .option('--public-key <file>', TRUSTED_KEY_HELP, collect, [])
     .option('--require-object-lock', 'with s3:// evidence: fail unless every object carries S3 Object Lock retention')
+    .option('--download', "with s3:// evidence: download and hash every object, instead of only the files the report reads (the others checked by the SHA-256 checksums S3 stored)")
     .option('--allow-unverified', 'write the report even when verification fails or no trusted key is given for signed evidence, stamped as unverified on every output')
     .option('--no-cache', 'hash every file of every bundle, even those the verified-bundle cache holds as unchanged since verified (the cache is refreshed)')
     .option('--responses <file>', "management responses to exceptions (YAML; default: the config's report.responses)")
-    .option('--json', 'print {out, bundles, window, integrity, criteria} as JSON')
+    .option('--json', 'print {out, bundles, window, integrity, criteria} as JSON (and, from s3:// evidence, s3: objects downloaded, checked by checksum, bytes, requests)')
     .action((o) => run(commands.report().then((f) => f(o))));
 
   program

@@ -22,6 +22,8 @@ import { loadPolicies } from '../report/policies.js';
 import { loadVendorRegister } from '../report/vendor-register.js';
 import type { SamplingRequest } from '../report/sampling.js';
 import { trustedKeysFor } from './verify.js';
+import { declaredPopulations } from '../report/populations.js';
+import type { ReportEvidence } from '../bundle/s3/report-evidence.js';
 
 export const DEFAULT_CONFIG = './soc2.config.yaml';
 
@@ -39,6 +41,8 @@ export interface ReportOptions {
   /** trusted Ed25519 public key files (--public-key, repeatable); default signing.trustedKeys */
   publicKey?: string[];
   requireObjectLock?: boolean;
+  /** with s3://: download every object and hash it, instead of only the files the report reads */
+  download?: boolean;
   /** commander's --no-cache: false re-hashes every bundle (and refreshes the verified-bundle cache) */
   cache?: boolean;
   /** responses.yaml (default: the config's report.responses) */
@@ -104,14 +108,13 @@ export async function reportCommand(o: ReportOptions, now: () => Date = () => ne
   const remote = !!o.evidence?.startsWith('s3://');
   if (o.requireObjectLock && !remote)
     throw new VerificationError('--require-object-lock: the evidence is read from a local directory, which is not write-once storage; read it from s3://bucket/prefix');
-  // s3://bucket/prefix: every stream's bundles are fetched (each object checked against its stored
-  // SHA-256) into a temp dir that is read like a local evidence dir and removed afterwards
+  if (o.download && !remote) throw new UsageError(`--download: only with --evidence s3://…; ${o.evidence ?? 'the evidence dir'} is a local directory, whose files are always hashed`);
   // the S3 client (AWS SDK) is loaded only for an s3:// evidence store
-  const s3 = remote
-    ? await (await import('../bundle/s3.js')).materializeEvidence(o.evidence!, { region: loaded?.config.evidence.s3?.region, strict: !o.allowUnverified, ...(o.requireObjectLock ? { requireObjectLock: true } : {}) })
-    : null;
+  const s3 = remote ? await s3Evidence(o, loaded, from, to, trustedKeys) : null;
   try {
     return await reportFrom(s3 ? s3.dir : path.resolve(o.evidence ?? path.resolve(loaded!.baseDir, loaded!.config.evidence.dir)), o, {
+      remote: s3?.remote ?? null,
+      s3Summary: s3?.summary ?? null,
       loaded,
       configFile,
       formats,
@@ -145,6 +148,9 @@ async function reportFrom(
     trustedKeys: TrustedKey[];
     writeOnce: Integrity['writeOnce'];
     s3Problems: { bundle: string; file?: string; message: string }[];
+    remote: S3ReportRead | null;
+    /** `--json`'s s3 member (s3Json) */
+    s3Summary: Record<string, unknown> | null;
     eventChecks: Set<string>;
     responses: { file: string; entries: ResponseEntry[] } | undefined;
     vendors: VendorInputs;
@@ -175,6 +181,7 @@ async function reportFrom(
     sampling: sample,
     now: now(),
     trustedKeys: c.trustedKeys,
+    ...(c.remote ? { verifiedRemotely: c.remote.verification } : {}),
     verifiedCache: openVerifiedCache({ trustedKeyIds: c.trustedKeys.map((k) => k.keyId), read: o.cache !== false }),
     writeOnce: c.writeOnce,
     eventChecks: c.eventChecks,
@@ -184,6 +191,7 @@ async function reportFrom(
   });
 
   const integrity = outcome.ok ? outcome.model.integrity : outcome.integrity;
+  if (c.remote) describeRemoteCheck(integrity, c.remote.stats);
   if (c.s3Problems.length) {
     // problems in the S3 copy itself (only reachable with --allow-unverified: otherwise fetching failed already)
     integrity.problems.unshift(...(c.s3Problems as typeof integrity.problems));
@@ -196,7 +204,7 @@ async function reportFrom(
   if (failed || !outcome.ok) {
     const window = outcome.ok ? outcome.model.window : outcome.window;
     if (o.json)
-      process.stdout.write(JSON.stringify({ out: null, bundles: outcome.ok ? outcome.model.bundles.length : outcome.bundles, window, integrity: { ...integritySummary(integrity), ok: false, allowUnverified: false }, criteria: null }) + '\n');
+      process.stdout.write(JSON.stringify({ out: null, bundles: outcome.ok ? outcome.model.bundles.length : outcome.bundles, window, integrity: { ...integritySummary(integrity), ok: false, allowUnverified: false }, criteria: null, ...s3Json(c.s3Summary) }) + '\n');
     if (integrity.untrusted && !integrity.problems.length)
       process.stderr.write(
         `soc2: verification failed: ${integrity.trust.signed} signed bundle(s) in ${window.from} to ${window.to}, but no trusted key to check who signed them; give --public-key FILE (or signing.trustedKeys in the config), or --allow-unverified to produce a report stamped as unverified\n`,
@@ -216,6 +224,7 @@ async function reportFrom(
         window: m.window,
         integrity: integritySummary(m.integrity),
         criteria: { inScope: s.criteria.inScope, covered: s.criteria.covered },
+        ...s3Json(c.s3Summary),
       }) + '\n',
     );
   } else {
@@ -230,6 +239,43 @@ async function reportFrom(
   }
   return ExitCode.ok;
 }
+
+type S3ReportRead = Pick<ReportEvidence, 'verification' | 'stats'>;
+
+/**
+ * s3://bucket/prefix, every stream: by default only the files the report reads are downloaded (the
+ * rest checked by S3's stored checksums, src/bundle/s3/report-evidence.ts); with --download every
+ * object is, as before, into a temp dir read like a local evidence dir. Removed afterwards (cleanup).
+ */
+async function s3Evidence(o: ReportOptions, loaded: LoadedConfig | null, from: string | undefined, to: string | undefined, trustedKeys: TrustedKey[]) {
+  const s3 = await import('../bundle/s3.js');
+  const region = loaded?.config.evidence.s3?.region;
+  if (o.download) {
+    const m = await s3.materializeEvidence(o.evidence!, { region, strict: !o.allowUnverified, ...(o.requireObjectLock ? { requireObjectLock: true } : {}) });
+    const st = m.stats!;
+    process.stderr.write(`S3: ${o.evidence}: every object downloaded and hashed (--download): ${st.objects} object(s), ${st.bytes} bytes; ${st.calls} request(s)\n`);
+    return { dir: m.dir, cleanup: m.cleanup, writeOnce: m.writeOnce, problems: m.problems, remote: null, summary: { method: 'download', downloaded: st.objects, bytesDownloaded: st.bytes, linked: 0, byChecksum: 0, calls: st.calls, ms: st.ms } };
+  }
+  const { collectors } = await import('../../collectors/registry.js');
+  const period = loaded?.config.observationPeriod;
+  const reads = s3.reportReads(declaredPopulations(collectors), { from: from ?? period?.from, to: to ?? period?.to });
+  // retention is read for every object (HeadObject: the same one request that gives the stored checksum and size)
+  const r = await s3.readReportEvidence(o.evidence!, { region, trustedKeys, reads, readRetention: true, ...(o.requireObjectLock ? { requireObjectLock: true } : {}) });
+  for (const u of r.unfinished) process.stderr.write(`note: ${u.bundle}: ${u.message}\n`);
+  process.stderr.write(`S3: ${s3.reportS3Line(r.stats)}\n`);
+  const s = r.stats;
+  const summary = { method: 'files-read', downloaded: s.downloaded, bytesDownloaded: s.bytesDownloaded, linked: s.linked, byChecksum: s.byChecksum, calls: s.calls, requests: s.requests, ms: s.ms };
+  return { dir: r.dir, cleanup: r.cleanup, writeOnce: r.writeOnce ?? undefined, problems: [], remote: r, summary };
+}
+
+/** The integrity section of a report read from s3:// without --download: what was downloaded, what was checked by S3's checksums. */
+function describeRemoteCheck(integrity: Integrity, s: ReportEvidence['stats']): void {
+  integrity.filesChecked.remote = { location: s.location, downloaded: s.downloaded, bytesDownloaded: s.bytesDownloaded, linked: s.linked, byChecksum: s.byChecksum };
+  integrity.method = integrity.method.replace('soc2 verify over the evidence directory', `soc2 verify over ${s.location}, each object either downloaded and hashed or checked by the SHA-256 checksum and size S3 stored for it (see Files checked),`);
+}
+
+/** `report --json`'s s3 part: how the objects were read (method), objects downloaded and checked by checksum, bytes, requests. */
+const s3Json = (summary: Record<string, unknown> | null) => (summary ? { s3: summary } : {});
 
 /** The integrity part of `report --json`: the verdict, the keys and how many bundles each signed, write-once storage. */
 function integritySummary(ig: Integrity) {

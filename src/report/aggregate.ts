@@ -9,7 +9,7 @@ import path from 'node:path';
 import { FINDINGS, MANIFEST, manifestShapeProblem, type Manifest } from '../bundle/manifest.js';
 import { listBundleDirs, readManifest } from '../bundle/store.js';
 import type { TrustedKey } from '../bundle/trust.js';
-import { verifyPath, type Problem } from '../bundle/verify.js';
+import { verifyPath, type Problem, type VerifyResult } from '../bundle/verify.js';
 import type { VerifiedCache } from '../bundle/verified-cache.js';
 import { UsageError } from '../core/errors.js';
 import { printable } from '../core/log.js';
@@ -72,6 +72,12 @@ export interface ReportInput {
   trustedKeys?: TrustedKey[];
   /** the verified-bundle cache (src/bundle/verified-cache.ts); none: every file is hashed and nothing recorded */
   verifiedCache?: VerifiedCache | null;
+  /**
+   * the evidence already verified where it is stored (s3://: src/bundle/s3/report-evidence.ts, by
+   * downloads and S3's stored checksums); used instead of verifyPath over evidenceDir, which holds
+   * only the files the report reads
+   */
+  verifiedRemotely?: VerifyResult;
   /** S3 Object Lock seen per object when the evidence was read from s3:// */
   writeOnce?: Integrity['writeOnce'];
   /** management responses to exceptions (src/report/responses.ts) and after how many days one is due */
@@ -136,7 +142,7 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
   // 1. integrity: `soc2 verify` over the evidence dir (the chain needs the neighbours); problems of
   //    bundles outside the window are reported but do not fail the report.
   const trustedKeys = input.trustedKeys ?? [];
-  const verified = await verifyPath(evidenceDir, { trustedKeys, cache: input.verifiedCache ?? null });
+  const verified = input.verifiedRemotely ?? (await verifyPath(evidenceDir, { trustedKeys, cache: input.verifiedCache ?? null }));
   const integrity = integrityOf(verified, { inWindow: inRequestedWindow(input.window), partial, trustedKeys, allowUnverified: input.allowUnverified, writeOnce: input.writeOnce ?? { source: 'local' } });
   const problems = integrity.problems;
   const badBundles = new Set(problems.map((p) => p.bundle));

@@ -5,7 +5,7 @@ import type { ControlReport, CriterionReport, DayStatus, EvidenceStatus, Excepti
 import path from 'node:path';
 import { scopeLabel } from './aggregate.js';
 import { h, hrefOf } from './escape.js';
-import { filesCheckedLine, integrityLine, keyCounts, writeOnceLine } from './integrity.js';
+import { filesCheckedLine, integrityLine, keyCounts, REMOTE_FILES_CELL, writeOnceLine } from './integrity.js';
 import { vendorsHtml } from './vendors-render.js';
 
 export interface HtmlOptions {
@@ -573,7 +573,7 @@ ${table(
     `${num(b.findings.pass)} / ${num(b.findings.fail)} / ${num(b.findings.error)}`,
     b.signed ? 'yes' : 'no',
     b.verified ? 'yes' : '<b>NO</b>',
-    cachedAt.has(b.id) ? `cache, ${ts(cachedAt.get(b.id)!)}` : 'now',
+    cachedAt.has(b.id) ? `cache, ${ts(cachedAt.get(b.id)!)}` : ig.filesChecked.remote ? REMOTE_FILES_CELL : 'now',
     sha(b.manifest.sha256),
   ]),
   { max: 400, num: [3] },

@@ -58,9 +58,14 @@ function filesCheckedOf(verified: VerifyResult, windowBundles: VerifyResult['bun
   return { cacheDir: verified.cache?.read ? verified.cache.dir : null, hashedNow: windowBundles.length - cached.length, fromCache: cached.length, cached };
 }
 
+/** The appendix's "Files hashed" cell of a bundle read from s3:// without --download. */
+export const REMOTE_FILES_CELL = 'the files read: now; the others: by S3 stored SHA-256';
+
 /** One line on how the files were checked: all hashed now, or some found unchanged since an earlier run. */
 export function filesCheckedLine(ig: Pick<Integrity, 'filesChecked'>): string {
   const f = ig.filesChecked;
+  if (f.remote)
+    return `read from ${f.remote.location}: ${f.remote.downloaded} object(s) downloaded and hashed (${f.remote.bytesDownloaded} bytes: manifests, signatures and the files this report reads, hashed again as read); ${f.remote.linked} with the same SHA-256 as a downloaded one and ${f.remote.byChecksum} others checked by the SHA-256 checksum and size S3 stored for them (S3 validated that checksum against the bytes at upload), not downloaded; manifests, signatures and the chain were checked in this run`;
   if (!f.fromCache) return `every file of the ${f.hashedNow} bundle(s) hashed in this run${f.cacheDir ? '' : ' (verified-bundle cache not used)'}`;
   const at = f.cached.map((c) => c.verifiedAt).sort();
   return `${f.hashedNow} bundle(s) hashed in this run; ${f.fromCache} from the verified-bundle cache (${f.cacheDir}): their files are the same inodes, sizes, mtimes and ctimes as when hashed between ${at[0]} and ${at.at(-1)}; manifests, signatures and the chain were checked in this run`;

@@ -2,7 +2,7 @@
 // goes through md().
 import { scopeLabel } from './aggregate.js';
 import { md } from './escape.js';
-import { filesCheckedLine, integrityLine, writeOnceLine } from './integrity.js';
+import { filesCheckedLine, integrityLine, REMOTE_FILES_CELL, writeOnceLine } from './integrity.js';
 import type { EvidenceStatus, FileRef, Population, ReportModel } from './model.js';
 
 const pct = (r: number | null) => (r === null ? '—' : `${(r * 100).toFixed(r === 1 || r === 0 ? 0 : 1)}%`);
@@ -213,7 +213,7 @@ export function renderMarkdown(m: ReportModel): string {
   if (stamp) L.push(stamp);
   L.push(md(m.integrity.method), '');
   const cachedAt = new Map(m.integrity.filesChecked.cached.map((c) => [c.bundle, c.verifiedAt]));
-  L.push(table(['Bundle', 'Day', 'Status', 'Signed', 'Verified', 'Files hashed', 'manifest.json SHA-256'], m.bundles.map((b) => [code(b.id), b.date, b.status, b.signed ? 'yes' : 'no', b.verified ? 'yes' : '**NO**', cachedAt.has(b.id) ? `cache (${cachedAt.get(b.id)})` : 'now', code(b.manifest.sha256)])));
+  L.push(table(['Bundle', 'Day', 'Status', 'Signed', 'Verified', 'Files hashed', 'manifest.json SHA-256'], m.bundles.map((b) => [code(b.id), b.date, b.status, b.signed ? 'yes' : 'no', b.verified ? 'yes' : '**NO**', cachedAt.has(b.id) ? `cache (${cachedAt.get(b.id)})` : m.integrity.filesChecked.remote ? REMOTE_FILES_CELL : 'now', code(b.manifest.sha256)])));
   L.push('', ...ipeLines(m));
   return L.join('\n') + '\n';
 }

@@ -89,6 +89,8 @@ export interface FilesCheckedSummary {
   fromCache: number;
   /** the window's bundles checked from the cache, and when their files were hashed */
   cached: { bundle: string; verifiedAt: string }[];
+  /** read from s3:// without --download: how many objects were downloaded and hashed, and how many checked by S3's stored SHA-256 */
+  remote?: { location: string; downloaded: number; bytesDownloaded: number; linked: number; byChecksum: number };
 }
 
 export interface GapRow {
