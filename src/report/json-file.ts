@@ -1,15 +1,17 @@
 // Writes a value as JSON to a file, byte for byte what `JSON.stringify(value, null, 2) + '\n'` gives,
 // without holding the whole text: a year's report.json is ~55 MB, and as one string (plus its Buffer)
-// it set the report's peak memory. Objects and arrays are walked down to STREAM_DEPTH levels (long
-// arrays at any depth: OSCAL's observations sit deeper); below that each value is one JSON.stringify,
+// it set the report's peak memory. Objects and arrays are walked down to STREAM_DEPTH levels, and
+// deeper where a long array sits within two levels (OSCAL's observations); below that each value is
+// one JSON.stringify (one call per artifact row is faster than one per field),
 // re-indented (JSON escapes newlines inside strings, so every raw newline of its output is a line
 // break of the layout). The walk is synchronous and writes each ~1 MB chunk with writeSync: an await
 // per emitted piece (hundreds of thousands of them) cost more than the serialization itself.
 import { closeSync, openSync, writeSync } from 'node:fs';
 
-const STREAM_DEPTH = 3;
-/** arrays at least this long are walked at any depth, so no one JSON.stringify makes a huge string */
+const STREAM_DEPTH = 2;
+/** arrays at least this long (or a container holding one within two levels) are walked at any depth, so no one JSON.stringify makes a huge string */
 const LONG_ARRAY = 256;
+const LOOK_DOWN = 2;
 const FLUSH_CHARS = 1 << 20;
 
 /** Text appended piece by piece, written to the file whenever it reaches FLUSH_CHARS. */
@@ -29,12 +31,28 @@ class Sink {
   }
 }
 
+const isContainer = (v: unknown): v is object => v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON !== 'function';
+
+/** A long array, or a container with one `levels` levels down: too large for one JSON.stringify. */
+function holdsLongArray(v: object, levels: number): boolean {
+  if (Array.isArray(v)) {
+    if (v.length >= LONG_ARRAY) return true;
+    if (levels > 0) for (const x of v) if (isContainer(x) && holdsLongArray(x, levels - 1)) return true;
+    return false;
+  }
+  if (levels > 0)
+    for (const k in v) {
+      const x = (v as Record<string, unknown>)[k];
+      if (Object.hasOwn(v, k) && isContainer(x) && holdsLongArray(x, levels - 1)) return true;
+    }
+  return false;
+}
+
 /** What JSON.stringify leaves out of an object (and writes as null in an array). */
 const omitted = (v: unknown) => v === undefined || typeof v === 'function' || typeof v === 'symbol';
 
 function emitValue(v: unknown, indent: string, depth: number, out: Sink): void {
-  const container = v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON !== 'function';
-  if (!container || (depth >= STREAM_DEPTH && !(Array.isArray(v) && v.length >= LONG_ARRAY))) {
+  if (!isContainer(v) || (depth >= STREAM_DEPTH && !holdsLongArray(v, LOOK_DOWN))) {
     const text = JSON.stringify(v, null, 2);
     out.emit(indent ? text.replace(/\n/g, `\n${indent}`) : text);
     return;
