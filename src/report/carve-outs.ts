@@ -55,15 +55,31 @@ export interface CarveOutReport {
   organizations: (SubserviceOrganization & { inUse: boolean; criteriaInScope: string[] })[];
 }
 
+/** Per system, the distinct scope values (lower case) of the window's artifacts: a year has tens of thousands of rows, and few distinct values. */
+function scopeValuesBySystem(m: ReportModel): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const a of m.artifacts) {
+    let values = out.get(a.system);
+    if (!values) out.set(a.system, (values = new Set()));
+    for (const v of Object.values(a.scope)) values.add(v.toLowerCase());
+  }
+  return out;
+}
+
 /** whether a bundle of the window holds an artifact of one of the organization's systems (and host) */
-function inUse(o: SubserviceOrganization, m: ReportModel): boolean {
-  return m.artifacts.some((a) => o.systems.includes(a.system) && (!o.host || Object.values(a.scope).some((v) => v.toLowerCase().includes(o.host!.toLowerCase()))));
+function inUse(o: SubserviceOrganization, seen: Map<string, Set<string>>): boolean {
+  const host = o.host?.toLowerCase();
+  return o.systems.some((s) => {
+    const values = seen.get(s);
+    return !!values && (!host || [...values].some((v) => v.includes(host)));
+  });
 }
 
 /** Adds the carve-outs to the model and labels the criteria normally met at an organization in use. */
 export function applyCarveOuts(m: ReportModel, set: CarveOutSet): void {
   const inScope = new Set(m.criteria.map((c) => c.id));
-  const orgs = set.organizations.map((o) => ({ ...o, inUse: inUse(o, m), criteriaInScope: o.criteria.filter((c) => inScope.has(c)) }));
+  const seen = scopeValuesBySystem(m);
+  const orgs = set.organizations.map((o) => ({ ...o, inUse: inUse(o, seen), criteriaInScope: o.criteria.filter((c) => inScope.has(c)) }));
   m.carveOuts = { method: 'carve-out', from: set.from, organizations: orgs };
   for (const c of m.criteria) {
     const at = orgs.filter((o) => o.inUse && o.criteria.includes(c.id));
