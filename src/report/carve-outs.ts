@@ -55,30 +55,34 @@ export interface CarveOutReport {
   organizations: (SubserviceOrganization & { inUse: boolean; criteriaInScope: string[] })[];
 }
 
-/** Per system, the distinct scope values (lower case) of the window's artifacts: a year has tens of thousands of rows, and few distinct values. */
-function scopeValuesBySystem(m: ReportModel): Map<string, Set<string>> {
-  const out = new Map<string, Set<string>>();
+/**
+ * The systems of the window's artifacts, and for the systems an organization names together with a
+ * host, their distinct scope values: a year has tens of thousands of rows and few distinct values.
+ */
+function systemsSeen(m: ReportModel, orgs: readonly SubserviceOrganization[]): { systems: Set<string>; values: Map<string, Set<string>> } {
+  const hosted = new Set(orgs.filter((o) => o.host).flatMap((o) => o.systems));
+  const systems = new Set<string>();
+  const values = new Map<string, Set<string>>();
   for (const a of m.artifacts) {
-    let values = out.get(a.system);
-    if (!values) out.set(a.system, (values = new Set()));
-    for (const v of Object.values(a.scope)) values.add(v.toLowerCase());
+    systems.add(a.system);
+    if (!hosted.has(a.system)) continue;
+    let seen = values.get(a.system);
+    if (!seen) values.set(a.system, (seen = new Set()));
+    for (const v of Object.values(a.scope)) seen.add(v);
   }
-  return out;
+  return { systems, values };
 }
 
 /** whether a bundle of the window holds an artifact of one of the organization's systems (and host) */
-function inUse(o: SubserviceOrganization, seen: Map<string, Set<string>>): boolean {
+function inUse(o: SubserviceOrganization, seen: ReturnType<typeof systemsSeen>): boolean {
   const host = o.host?.toLowerCase();
-  return o.systems.some((s) => {
-    const values = seen.get(s);
-    return !!values && (!host || [...values].some((v) => v.includes(host)));
-  });
+  return o.systems.some((s) => seen.systems.has(s) && (!host || [...(seen.values.get(s) ?? [])].some((v) => v.toLowerCase().includes(host))));
 }
 
 /** Adds the carve-outs to the model and labels the criteria normally met at an organization in use. */
 export function applyCarveOuts(m: ReportModel, set: CarveOutSet): void {
   const inScope = new Set(m.criteria.map((c) => c.id));
-  const seen = scopeValuesBySystem(m);
+  const seen = systemsSeen(m, set.organizations);
   const orgs = set.organizations.map((o) => ({ ...o, inUse: inUse(o, seen), criteriaInScope: o.criteria.filter((c) => inScope.has(c)) }));
   m.carveOuts = { method: 'carve-out', from: set.from, organizations: orgs };
   for (const c of m.criteria) {
