@@ -51,8 +51,9 @@ function holdsLongArray(v: object, levels: number): boolean {
 /** What JSON.stringify leaves out of an object (and writes as null in an array). */
 const omitted = (v: unknown) => v === undefined || typeof v === 'function' || typeof v === 'symbol';
 
-function emitValue(v: unknown, indent: string, depth: number, out: Sink): void {
-  if (!isContainer(v) || (depth >= STREAM_DEPTH && !holdsLongArray(v, LOOK_DOWN))) {
+/** `row`: an element of a long array (an artifact, an observation): a table's rows are small, and never looked into. */
+function emitValue(v: unknown, indent: string, depth: number, out: Sink, row = false): void {
+  if (!isContainer(v) || (depth >= STREAM_DEPTH && (row || !holdsLongArray(v, LOOK_DOWN)))) {
     const text = JSON.stringify(v, null, 2);
     out.emit(indent ? text.replace(/\n/g, `\n${indent}`) : text);
     return;
@@ -61,9 +62,10 @@ function emitValue(v: unknown, indent: string, depth: number, out: Sink): void {
   if (Array.isArray(v)) {
     if (v.length === 0) return out.emit('[]');
     out.emit('[\n');
+    const rows = v.length >= LONG_ARRAY;
     for (let i = 0; i < v.length; i++) {
       out.emit(i ? `,\n${inner}` : inner);
-      emitValue(omitted(v[i]) ? null : v[i], inner, depth + 1, out);
+      emitValue(omitted(v[i]) ? null : v[i], inner, depth + 1, out, rows);
     }
     return out.emit(`\n${indent}]`);
   }
