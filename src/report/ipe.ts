@@ -61,22 +61,49 @@ export function collectingIdentity(m: Manifest, a: ArtifactEntry): string {
 
 const build = (b: BuildInfo | undefined): string => (b && b.commit !== 'unknown' ? `${b.commit}${b.dirty ? '+modified' : ''}` : 'unknown');
 
+/** What every artifact of a bundle shares: the tool and the CI run (one object per bundle, read-only). */
+interface BundleIpe {
+  toolVersion: string;
+  toolBuild: string;
+  ci: ArtifactIpe['ci'];
+}
+const bundleIpes = new WeakMap<Manifest, BundleIpe>();
+
+function bundleIpe(m: Manifest): BundleIpe {
+  let b = bundleIpes.get(m);
+  if (!b) {
+    const ci = m.identity?.ci ?? null;
+    b = { toolVersion: str(m.tool?.version) ?? 'unknown', toolBuild: build(m.tool?.build), ci: ci ? { provider: ci.provider, runId: ci.runId ?? null, url: ci.url ?? null } : null };
+    bundleIpes.set(m, b);
+  }
+  return b;
+}
+
 /** The IPE attributes of one artifact of one bundle. */
 export function ipeOf(m: Manifest, a: ArtifactEntry): ArtifactIpe {
-  const ci = m.identity?.ci ?? null;
   const collectedAt = String(a.provenance?.collectedAt ?? m.startedAt);
   const source = sourceTimeOf(a, collectedAt);
+  const b = bundleIpe(m);
   return {
     system: str(a.provenance?.system) ?? 'unknown',
     identity: collectingIdentity(m, a),
-    operations: (Array.isArray(a.provenance?.operations) ? a.provenance.operations : []).map((o) => ({ api: String(o.api), params: o.params ?? {}, pages: Number(o.pages ?? 0), ...(o.calls !== undefined ? { calls: Number(o.calls) } : {}) })),
-    toolVersion: str(m.tool?.version) ?? 'unknown',
-    toolBuild: build(m.tool?.build),
-    ci: ci ? { provider: ci.provider, runId: ci.runId ?? null, url: ci.url ?? null } : null,
+    operations: operationsOf(a),
+    toolVersion: b.toolVersion,
+    toolBuild: b.toolBuild,
+    ci: b.ci,
     sourceTime: source.time,
     sourceTimeField: source.field,
     sourceAgeHours: source.ageHours,
   };
+}
+
+function operationsOf(a: ArtifactEntry): ArtifactIpe['operations'] {
+  const ops = Array.isArray(a.provenance?.operations) ? a.provenance.operations : [];
+  return ops.map((o) => {
+    const op: ArtifactIpe['operations'][number] = { api: String(o.api), params: o.params ?? {}, pages: Number(o.pages ?? 0) };
+    if (o.calls !== undefined) op.calls = Number(o.calls);
+    return op;
+  });
 }
 
 /** one line per operation, for CSV cells: `iam:ListUsers {"MaxItems":1000} 3 page(s)` */
