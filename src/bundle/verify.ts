@@ -39,6 +39,13 @@ export interface VerifyResult {
   ok: boolean;
   /** the verified-bundle cache (verified-cache.ts): where it is, and how many bundles' files were hashed now or taken from it */
   cache?: { dir: string; read: boolean; hashedNow: number; fromCache: number };
+  /** with `keepManifests`: each bundle's manifest as verified (parsed once) and its SHA-256, by bundle id */
+  manifests?: Map<string, VerifiedManifest>;
+}
+
+export interface VerifiedManifest {
+  manifest: Manifest;
+  sha256: string;
 }
 
 /**
@@ -57,6 +64,8 @@ export interface VerifyOptions {
   /** the verified-bundle cache: consulted when cache.read, and every bundle that verifies is recorded in it */
   cache?: VerifiedCache | null;
   now?: () => Date;
+  /** hand back the parsed manifests (the report reads each bundle's manifest once, here) */
+  keepManifests?: boolean;
 }
 
 export interface Checked {
@@ -397,7 +406,9 @@ export async function verifyPath(target: string, opts: VerifyOptions = {}): Prom
     for (const id of layout.complete) checked.push(verifyBundle(path.join(abs, id), id, problems, ctx));
     checkChain(checked, problems);
   }
-  return verifyResultOf(target, checked, problems, trusted, ctx.cache ? { dir: ctx.cache.dir, read: ctx.cache.read } : null);
+  const result = verifyResultOf(target, checked, problems, trusted, ctx.cache ? { dir: ctx.cache.dir, read: ctx.cache.read } : null);
+  if (opts.keepManifests) result.manifests = new Map(checked.filter((c) => c.manifest && c.manifestSha256).map((c) => [c.id, { manifest: c.manifest!, sha256: c.manifestSha256! }]));
+  return result;
 }
 
 /** The result of checked bundles and their problems: per bundle ok or not, the trust summary, the cache counts. */

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { FINDINGS, MANIFEST, manifestShapeProblem, type Manifest } from '../bundle/manifest.js';
 import { listBundleDirs, readManifest } from '../bundle/store.js';
 import type { TrustedKey } from '../bundle/trust.js';
-import { verifyPath, type Problem, type VerifyResult } from '../bundle/verify.js';
+import { verifyPath, type Problem, type VerifiedManifest, type VerifyResult } from '../bundle/verify.js';
 import type { VerifiedCache } from '../bundle/verified-cache.js';
 import { UsageError } from '../core/errors.js';
 import { printable } from '../core/log.js';
@@ -22,7 +22,7 @@ import { inRequestedWindow, integrityOf, unverifiedStamp } from './integrity.js'
 import { CONFIG_FORMAT, type ExpectedUnit } from '../config/expected.js';
 import { loadRegister, type Control } from '../mapping/controls.js';
 import { ControlsAggregator } from './controls.js';
-import { manualEvidenceOf } from './manual.js';
+import { manualItemsOf } from './manual.js';
 import { CriteriaAggregator } from './criteria.js';
 import { CoverageAggregator } from './coverage.js';
 import { ContinuityAggregator } from './continuity.js';
@@ -142,7 +142,9 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
   // 1. integrity: `soc2 verify` over the evidence dir (the chain needs the neighbours); problems of
   //    bundles outside the window are reported but do not fail the report.
   const trustedKeys = input.trustedKeys ?? [];
-  const verified = input.verifiedRemotely ?? (await verifyPath(evidenceDir, { trustedKeys, cache: input.verifiedCache ?? null }));
+  // each manifest is read and parsed once, by verify (or by the S3 reader): the report takes the manifests it verified
+  const verified = input.verifiedRemotely ?? (await verifyPath(evidenceDir, { trustedKeys, cache: input.verifiedCache ?? null, keepManifests: true }));
+  const manifests = verified.manifests ?? new Map<string, VerifiedManifest>();
   const integrity = integrityOf(verified, { inWindow: inRequestedWindow(input.window), partial, trustedKeys, allowUnverified: input.allowUnverified, writeOnce: input.writeOnce ?? { source: 'local' } });
   const problems = integrity.problems;
   const badBundles = new Set(problems.map((p) => p.bundle));
@@ -170,9 +172,12 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
     eventChecks: input.eventChecks ?? eventChecksOf(registry!),
     vendors: new VendorsAggregator(input.vendors ?? null, input.own ?? { awsAccounts: [], buckets: [], gcpProjects: [], domains: [] }, input.policies ?? null),
   };
+  // manual evidence of the whole chain (a quarter's review is often added after it), kept from bundles that verify
+  const manualItems = ids.flatMap((id) => manualItemsOf(evidenceName, id, manifests.get(id)?.manifest.artifacts ?? []));
   for (const id of windowIds) {
     const dir = path.join(evidenceDir, id);
-    const read = openManifest(dir, id, addProblem);
+    const read = openManifest(dir, id, addProblem, manifests.get(id));
+    manifests.delete(id); // held no longer than its visit
     if (!read) continue;
     const date = utcDay(read.manifest.startedAt) ?? idDay(id)!;
     if (idDay(id) && date !== idDay(id)) addProblem({ bundle: id, file: MANIFEST, message: `startedAt ${read.manifest.startedAt} is not on the day the bundle id names` });
@@ -188,8 +193,7 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
   exceptions.push(...vendors.exceptions);
   ag.coverage.finish(days);
   const lastBundleDay = ag.continuity.lastDay();
-  // manual evidence of the whole chain (a quarter's review is often added after it), from bundles that verify
-  const manualEvidence = manualEvidenceOf(evidenceDir, [], badBundles);
+  const manualEvidence = manualItems.filter((m) => !badBundles.has(m.bundle!));
   // access reviews' revoke/modify decisions against the first bundle after their deadline (src/review/remediation.ts)
   const remediation = await remediationExceptions({ evidenceDir, evidenceName, windowIds, badBundles, manualEvidence, controls: register.controls, through: window.through });
   exceptions.push(...remediation.exceptions);
@@ -253,8 +257,12 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
   return { ok: true, model };
 }
 
-/** manifest.json of a bundle and its SHA-256; null (and a problem) when it cannot be read or is not a manifest. */
-function openManifest(dir: string, id: string, addProblem: (p: Problem) => void): { manifest: Manifest; sha256: string } | null {
+/**
+ * manifest.json of a bundle and its SHA-256 (as verify parsed it, else read again); null (and a problem)
+ * when it cannot be read or is not a manifest.
+ */
+function openManifest(dir: string, id: string, addProblem: (p: Problem) => void, verified: VerifiedManifest | undefined): { manifest: Manifest; sha256: string } | null {
+  if (verified && !manifestShapeProblem(verified.manifest)) return verified;
   try {
     const r = readManifest(dir);
     // a hand-edited manifest (possible with --allow-unverified) must not crash the readers below

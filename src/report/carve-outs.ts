@@ -55,15 +55,35 @@ export interface CarveOutReport {
   organizations: (SubserviceOrganization & { inUse: boolean; criteriaInScope: string[] })[];
 }
 
+/**
+ * The systems of the window's artifacts, and for the systems an organization names together with a
+ * host, their distinct scope values: a year has tens of thousands of rows and few distinct values.
+ */
+function systemsSeen(m: ReportModel, orgs: readonly SubserviceOrganization[]): { systems: Set<string>; values: Map<string, Set<string>> } {
+  const hosted = new Set(orgs.filter((o) => o.host).flatMap((o) => o.systems));
+  const systems = new Set<string>();
+  const values = new Map<string, Set<string>>();
+  for (const a of m.artifacts) {
+    systems.add(a.system);
+    if (!hosted.has(a.system)) continue;
+    let seen = values.get(a.system);
+    if (!seen) values.set(a.system, (seen = new Set()));
+    for (const v of Object.values(a.scope)) seen.add(v);
+  }
+  return { systems, values };
+}
+
 /** whether a bundle of the window holds an artifact of one of the organization's systems (and host) */
-function inUse(o: SubserviceOrganization, m: ReportModel): boolean {
-  return m.artifacts.some((a) => o.systems.includes(a.system) && (!o.host || Object.values(a.scope).some((v) => v.toLowerCase().includes(o.host!.toLowerCase()))));
+function inUse(o: SubserviceOrganization, seen: ReturnType<typeof systemsSeen>): boolean {
+  const host = o.host?.toLowerCase();
+  return o.systems.some((s) => seen.systems.has(s) && (!host || [...(seen.values.get(s) ?? [])].some((v) => v.toLowerCase().includes(host))));
 }
 
 /** Adds the carve-outs to the model and labels the criteria normally met at an organization in use. */
 export function applyCarveOuts(m: ReportModel, set: CarveOutSet): void {
   const inScope = new Set(m.criteria.map((c) => c.id));
-  const orgs = set.organizations.map((o) => ({ ...o, inUse: inUse(o, m), criteriaInScope: o.criteria.filter((c) => inScope.has(c)) }));
+  const seen = systemsSeen(m, set.organizations);
+  const orgs = set.organizations.map((o) => ({ ...o, inUse: inUse(o, seen), criteriaInScope: o.criteria.filter((c) => inScope.has(c)) }));
   m.carveOuts = { method: 'carve-out', from: set.from, organizations: orgs };
   for (const c of m.criteria) {
     const at = orgs.filter((o) => o.inUse && o.criteria.includes(c.id));

@@ -5,6 +5,7 @@
 // checks and its manual tests (src/report/controls.ts).
 import path from 'node:path';
 import { PENDING, type ManualMeta, type PendingEntry } from '../bundle/manual.js';
+import type { ArtifactEntry } from '../bundle/manifest.js';
 import { listBundleDirs, readManifest } from '../bundle/store.js';
 import type { Control, Every } from '../mapping/controls.js';
 import { addDays } from './dates.js';
@@ -55,13 +56,20 @@ export function manualEvidenceOf(evidenceDir: string, pending: PendingEntry[] = 
     } catch {
       continue;
     }
-    for (const a of artifacts) {
-      const m = a.manual;
-      if (!m || typeof m.control !== 'string' || !m.covers) continue;
-      out.push({ ...itemOf(m), sha256: a.sha256, bytes: a.bytes, bundle: id, file: fileRef(name, id, a.path, a.sha256) });
-    }
+    out.push(...manualItemsOf(name, id, artifacts));
   }
   for (const p of pending) out.push({ ...itemOf(p.meta), sha256: p.sha256, bytes: p.bytes, bundle: null, file: null });
+  return out;
+}
+
+/** The manual evidence files among one bundle's artifacts (the report takes them from the manifests verify parsed). */
+export function manualItemsOf(evidenceName: string, id: string, artifacts: readonly ArtifactEntry[]): ManualEvidenceItem[] {
+  const out: ManualEvidenceItem[] = [];
+  for (const a of artifacts) {
+    const m = a.manual;
+    if (!m || typeof m.control !== 'string' || !m.covers) continue;
+    out.push({ ...itemOf(m), sha256: a.sha256, bytes: a.bytes, bundle: id, file: fileRef(evidenceName, id, a.path, a.sha256) });
+  }
   return out;
 }
 

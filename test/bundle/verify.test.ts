@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, chmodSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
-import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { generateSigningKeyPair, keyIdOf, signManifest, type SigningKey } from '../../src/bundle/sign.js';
@@ -34,6 +34,19 @@ describe('verify', () => {
     expect(await problems({ publicKey: true })).toEqual([]);
     const r = await verifyPath(ev);
     expect(r.bundles.map((b) => b.signed)).toEqual([true, true, true]);
+  });
+
+  it('hands back each manifest it parsed, with its SHA-256, only when asked (the report reads manifests once)', async () => {
+    expect((await verifyPath(ev)).manifests).toBeUndefined();
+    const r = await verifyPath(ev, { keepManifests: true });
+    expect([...r.manifests!.keys()]).toEqual(dirs.map((d) => path.basename(d)));
+    for (const d of dirs) {
+      const bytes = readFileSync(path.join(d, 'manifest.json'));
+      expect(r.manifests!.get(path.basename(d))).toEqual({ manifest: JSON.parse(bytes.toString('utf8')), sha256: createHash('sha256').update(bytes).digest('hex') });
+    }
+    // a manifest that is not JSON is a problem, and nothing is handed back for it
+    writeFileSync(path.join(dirs[1]!, 'manifest.json'), '{ not json');
+    expect((await verifyPath(ev, { keepManifests: true })).manifests!.has(name(1))).toBe(false);
   });
 
   it('finds a changed byte and names the bundle and file', async () => {

@@ -11,6 +11,8 @@ import { ciIdentity } from '../../src/core/runner.js';
 import { loadMappings } from '../../src/mapping/index.js';
 import { buildReport, type ReportInput } from '../../src/report/aggregate.js';
 import { renderHtml } from '../../src/report/html.js';
+import { collectingIdentity } from '../../src/report/ipe.js';
+import type { ArtifactEntry, Manifest } from '../../src/bundle/manifest.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { writeReport } from '../../src/report/index.js';
 import type { ReportModel } from '../../src/report/model.js';
@@ -152,5 +154,36 @@ describe('the build and the CI run recorded at collect time', () => {
     expect(ciIdentity({ GITHUB_ACTIONS: 'true', GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'acme/evidence', GITHUB_RUN_ID: '4242' })).toEqual({ provider: 'github', runId: '4242', url: RUN });
     expect(ciIdentity({ GITLAB_CI: 'true', CI_JOB_ID: '77', CI_JOB_URL: 'https://gitlab.example.com/acme/evidence/-/jobs/77', CI_PIPELINE_ID: '9', CI_PIPELINE_URL: 'https://gitlab.example.com/acme/evidence/-/pipelines/9' })).toEqual({ provider: 'gitlab', runId: '77', url: 'https://gitlab.example.com/acme/evidence/-/jobs/77' });
     expect(ciIdentity({})).toBeNull();
+  });
+});
+
+describe('collectingIdentity', () => {
+  const m = {
+    identity: {
+      aws: [
+        { source: 'org', account: '111', arn: 'arn:aws:iam::111:role/a' },
+        { source: 'org', account: '222', arn: 'arn:aws:iam::222:role/b' },
+        { source: 'org', account: '222', arn: 'arn:aws:iam::222:role/second' },
+        { source: 'single', account: '333', arn: 'arn:aws:iam::333:user/c' },
+      ],
+      gcp: [{ source: 'vertex', project: 'p1', principal: 'sa@p1' }, { source: 'vertex', project: 'p2' }],
+      mlflow: [{ source: 'registry', server: 'http://mlflow', user: 'bot' }, { source: 'anon', server: 'http://m2' }],
+      ci: null,
+    },
+  } as unknown as Manifest;
+  const art = (source: string, scope: Record<string, string>, system = 'aws') => ({ source, provenance: { system, scope } }) as unknown as ArtifactEntry;
+  it("names the source's identity for the artifact's account (the first listed), else the source's first", () => {
+    expect(collectingIdentity(m, art('org', { account: '222' }))).toBe('arn:aws:iam::222:role/b');
+    expect(collectingIdentity(m, art('org', { account: '999' }))).toBe('arn:aws:iam::111:role/a');
+    expect(collectingIdentity(m, art('org', {}))).toBe('arn:aws:iam::111:role/a');
+    expect(collectingIdentity(m, art('single', { account: '333' }))).toBe('arn:aws:iam::333:user/c');
+  });
+  it('names the GCP principal of the project, the MLflow user of the server, and says unknown otherwise', () => {
+    expect(collectingIdentity(m, art('vertex', { project: 'p1' }, 'gcp'))).toBe('sa@p1');
+    expect(collectingIdentity(m, art('vertex', { project: 'p2' }, 'gcp'))).toBe('unknown (GCP principal not recorded)');
+    expect(collectingIdentity(m, art('vertex', { project: 'p3' }, 'gcp'))).toBe('unknown');
+    expect(collectingIdentity(m, art('registry', {}, 'mlflow'))).toBe('bot @ http://mlflow');
+    expect(collectingIdentity(m, art('anon', {}, 'mlflow'))).toBe('anonymous @ http://m2');
+    expect(collectingIdentity(m, art('nobody', {}, 'aws'))).toBe('unknown');
   });
 });

@@ -24,6 +24,7 @@ describe('writeJsonFile', () => {
     'scalars at the top and in arrays': [1, -0, 1.5e300, true, false, null, 'x'],
     'a plain string': 'just text',
     'an empty object': {},
+    'a long array below the streamed levels (walked element by element)': { a: { b: { c: { list: Array.from({ length: 300 }, (_, i) => ({ i, sub: [i, { s: `x\n${i}` }], gone: undefined })) } } } },
   };
   for (const [name, value] of Object.entries(cases)) {
     it(`writes what JSON.stringify(v, null, 2) gives: ${name}`, async () => {

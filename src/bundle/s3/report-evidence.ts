@@ -83,6 +83,8 @@ export async function readReportEvidence(location: string, o: MaterializeOptions
       stats.byChecksum++;
     });
     const { result, seen } = checkListedBundles(location, bundles, small, attrs, { requireObjectLock: o.requireObjectLock, log: o.log, trustedKeys: o.trustedKeys }, problems);
+    // the report takes the manifests parsed here (as a local report takes verify's): its manual evidence index reads them
+    result.manifests = new Map([...manifests].map(([id, manifest]) => [id, { manifest, sha256: createHash('sha256').update(small.get(`${id}/${MANIFEST}`) as Buffer).digest('hex') }]));
     return { dir, cleanup, verification: result, writeOnce: withRetention ? writeOnceSummary(seen) : null, unfinished, stats: { ...stats, calls: counter.calls, ms: Date.now() - started } };
   } catch (e) {
     await cleanup();
