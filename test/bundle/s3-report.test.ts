@@ -12,13 +12,12 @@ import { createS3Client, filesTheReportReads, reportReads, uploadBundle } from '
 import { firstReviewDay } from '../../src/bundle/s3/report-files.js';
 import { generateSigningKeyPair } from '../../src/bundle/sign.js';
 import { reportCommand, type ReportOptions } from '../../src/commands/report.js';
-import { tmpDir } from '../helpers/cli.js';
+import { runCli, tmpDir, writeConfig } from '../helpers/cli.js';
 import { motoAvailable, startMoto, type Moto } from '../helpers/moto.js';
 import { writeScenario } from '../report/fixtures.js';
 
 const moto = motoAvailable();
 const BUCKET = 'soc2-report-reads';
-const ORG_YEAR = '/work/data/org-year-5a-7d';
 
 /** A byte-forwarding front to moto recording "METHOD /path?query" of every request. */
 async function recordingFront(port: number) {
@@ -186,19 +185,26 @@ describe.skipIf(!moto.ok)('report from s3:// reads only the files it needs (moto
     await expect(reportCommand({ evidence, out: path.join(root, 'x'), download: true })).rejects.toThrow(/^--download: only with --evidence s3:\/\/…/);
   });
 
-  // a real collected week of a 5-account organization (the coordinator's data set; absent on a fresh clone)
-  it.skipIf(!existsSync(path.join(ORG_YEAR, 'evidence')))('the org week collected by every collector: the same report as the local one', async () => {
-    const ev = path.join(ORG_YEAR, 'evidence');
+  it('manual evidence (soc2 evidence add --now) is in the report from S3 as in the local one: the S3 reader hands the report the manifests it parsed', async () => {
+    const ev = path.join(root, 'with-manual');
+    const k = generateSigningKeyPair();
+    const scenario = Object.values(await writeScenario(ev, { key: { privateKey: createPrivateKey(k.privatePem), publicKeyPem: k.publicPem, keyId: k.keyId } }));
+    writeFileSync(path.join(root, 'manual.pem'), k.privatePem);
+    writeFileSync(path.join(root, 'manual.pub.pem'), k.publicPem);
+    const cfg = writeConfig(root, 'organization: Test ML\nevidence:\n  dir: with-manual\nsources: {}\n', 'manual.config.yaml');
+    writeFileSync(path.join(root, 'q1-review.csv'), 'principal,decision\nalice,keep\n');
+    const add = await runCli(['evidence', 'add', 'q1-review.csv', '--control', 'access-review', '--covers', '2026-01-01..2026-03-31', '--by', 'Dana Reviewer', '--now', '--sign-key', 'manual.pem', '-c', cfg], { cwd: root });
+    expect(add.code, add.stderr).toBe(0);
     const bundles = readdirSync(ev).filter((x) => /^\d{4}-/.test(x)).map((x) => path.join(ev, x));
+    expect(bundles).toHaveLength(scenario.length + 1);
     const prefix = await upload(bundles);
-    const key = path.join(ORG_YEAR, 'owner.pub.pem');
-    const local = await report({ evidence: ev, out: path.join(root, 'org-local'), publicKey: [key], allowUnverified: true, cache: false });
-    const remote = await report({ evidence: `s3://${BUCKET}/${prefix}`, out: path.join(root, 'org-remote'), publicKey: [key], allowUnverified: true, json: true });
-    expect([local.code, remote.code]).toEqual([0, 0]);
-    const name = JSON.parse(readFileSync(path.join(root, 'org-remote', 'report.json'), 'utf8')).evidence.name;
-    expect(comparable(path.join(root, 'org-remote', 'report.json'), name)).toEqual(comparable(path.join(root, 'org-local', 'report.json'), 'evidence'));
-    const s = JSON.parse(remote.stdout).s3;
-    console.log(`[s3] org week: ${bundles.length} bundles, ${s.downloaded} downloaded (${s.bytesDownloaded} bytes), ${s.linked} same-content, ${s.byChecksum} by checksum; ${s.calls} requests, ${s.ms} ms`);
+    const key = path.join(root, 'manual.pub.pem');
+    const local = await report({ evidence: ev, out: path.join(root, 'manual-local'), publicKey: [key], cache: false });
+    const remote = await report({ evidence: `s3://${BUCKET}/${prefix}`, out: path.join(root, 'manual-remote'), publicKey: [key], json: true });
+    expect([local.code, remote.code], local.stderr + remote.stderr).toEqual([0, 0]);
+    const name = JSON.parse(readFileSync(path.join(root, 'manual-remote', 'report.json'), 'utf8')).evidence.name;
+    expect(readFileSync(path.join(root, 'manual-remote', 'report.json'), 'utf8')).toContain('q1-review.csv');
+    expect(comparable(path.join(root, 'manual-remote', 'report.json'), name)).toEqual(comparable(path.join(root, 'manual-local', 'report.json'), 'with-manual'));
   });
 });
 
