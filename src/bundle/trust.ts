@@ -82,11 +82,11 @@ export function checkSignature(bytes: Buffer, m: Manifest, sig: Buffer | null, s
   if (!/^[A-Za-z0-9+/]{86}==\n$/.test(text) || Buffer.from(b64, 'base64').toString('base64') !== b64)
     p(SIGNATURE, 'signature file changed: expected exactly one base64 Ed25519 signature and a newline, as written at signing');
   if (m.signing.algorithm !== 'ed25519') p(MANIFEST, `manifest signing.algorithm is ${JSON.stringify(m.signing.algorithm)}; only ed25519 is accepted`);
-  const embedded = ed25519PublicKey(String(m.signing.publicKey));
+  const embedded = embeddedKey(String(m.signing.publicKey));
   if (!embedded) p(MANIFEST, 'manifest signing.publicKey is not an Ed25519 public key (only Ed25519 is accepted)');
   else {
-    if (keyIdOf(embedded) !== m.signing.keyId) p(MANIFEST, 'manifest signing.keyId does not match its public key');
-    if (!verifySignature(bytes, text, embedded)) p(SIGNATURE, "signature does not match manifest.json under the manifest's key");
+    if (embedded.keyId !== m.signing.keyId) p(MANIFEST, 'manifest signing.keyId does not match its public key');
+    if (!verifySignature(bytes, text, embedded.key)) p(SIGNATURE, "signature does not match manifest.json under the manifest's key");
   }
   if (!trusted.length) return { signer: problems.length ? null : m.signing.keyId, problems };
   const by = trusted.find((k) => verifySignature(bytes, text, k.key));
@@ -95,6 +95,18 @@ export function checkSignature(bytes: Buffer, m: Manifest, sig: Buffer | null, s
     return { signer: null, problems };
   }
   return { signer: by.keyId, problems };
+}
+
+// a stream's bundles embed the same key: parse it once, not once per bundle (~1 ms each: 0.35 s a year of 365)
+let lastEmbedded: { pem: string; parsed: { key: KeyObject; keyId: string } | null } | null = null;
+
+/** The manifest's embedded Ed25519 key and its id, or null (the last PEM seen is remembered). */
+function embeddedKey(pem: string): { key: KeyObject; keyId: string } | null {
+  if (lastEmbedded?.pem !== pem) {
+    const key = ed25519PublicKey(pem);
+    lastEmbedded = { pem, parsed: key ? { key, keyId: keyIdOf(key) } : null };
+  }
+  return lastEmbedded.parsed;
 }
 
 const printableKeyId = (v: unknown) => (typeof v === 'string' ? v.slice(0, 80) : JSON.stringify(v));
