@@ -2,7 +2,6 @@
 import type { BuildInfo } from '../core/build-info.js';
 import type { FindingStatus, Gap, Provenance } from '../core/types.js';
 import type { ManualMeta } from './manual.js';
-import { reviewMetaProblem } from './review-meta.js';
 
 export const BUNDLE_FORMAT = 'soc2-evidence-bundle/1';
 export const MANIFEST = 'manifest.json';
@@ -139,9 +138,6 @@ export function manifestShapeProblem(m: unknown): string | null {
     if (typeof a.kind !== 'string' || typeof a.source !== 'string' || typeof a.collector !== 'string') return `artifacts[${i}]: kind, source and collector must be strings`;
     if (!optional(a.records, isCount) || !optional(a.criteria, Array.isArray)) return `artifacts[${i}]: records must be a count and criteria a list`;
     if (!optional(a.provenance, (p) => isObject(p) && optional(p.scope, isObject) && optional(p.operations, Array.isArray))) return `artifacts[${i}].provenance is not {system, scope, operations[], …}`;
-    const review = isObject(a.manual) ? a.manual.review : undefined;
-    const reviewProblem = review === undefined ? null : reviewMetaProblem(review, `artifacts[${i}].manual.review`);
-    if (reviewProblem) return reviewProblem;
   }
   if (!optional(m.accounts, Array.isArray)) return 'accounts is not a list';
   for (const [i, a] of ((m.accounts as unknown[] | null | undefined) ?? []).entries()) {

@@ -1,7 +1,8 @@
 // What `soc2 review submit` records in a manifest about the worksheet it validated (artifact
 // `manual.review`), as a schema: the report computes remediation deadlines and exceptions from it, so
 // a manifest whose review metadata has the wrong shape is a malformed manifest (verify names the bundle
-// and the field), never read as if it were right.
+// and the field, and the report reads manual evidence only from bundles that verify), never read as if
+// it were right.
 import * as z from 'zod';
 import { pathOf } from '../config/yaml-file.js';
 import { isDate } from '../report/dates.js';
@@ -34,4 +35,14 @@ export function reviewMetaProblem(v: unknown, at: string): string | null {
   let got: unknown = v;
   for (const k of i.path) got = got && typeof got === 'object' ? (got as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined;
   return `${at}.${pathOf(i.path)}: ${i.message}, got ${got === undefined ? 'nothing' : JSON.stringify(got)?.slice(0, 80)}`;
+}
+
+/** The first artifact of a manifest whose review metadata is malformed ("artifacts[3].manual.review.rows: …"), or null. */
+export function manifestReviewProblem(artifacts: unknown[]): string | null {
+  for (const [i, a] of artifacts.entries()) {
+    const review = a && typeof a === 'object' ? (a as { manual?: { review?: unknown } }).manual?.review : undefined;
+    const problem = review === undefined ? null : reviewMetaProblem(review, `artifacts[${i}].manual.review`);
+    if (problem) return problem;
+  }
+  return null;
 }

@@ -1,8 +1,7 @@
 // The access-review metadata a manifest carries (src/bundle/review-meta.ts): each malformed field is
 // named with what was expected and what was there; what `review submit` writes passes.
 import { describe, expect, it } from 'vitest';
-import { manifestShapeProblem } from '../../src/bundle/manifest.js';
-import { reviewMetaProblem } from '../../src/bundle/review-meta.js';
+import { manifestReviewProblem, reviewMetaProblem } from '../../src/bundle/review-meta.js';
 
 const good = { bundle: '2026-03-01T02-00-00Z-abc123', manifestSha256: 'a'.repeat(64), asOf: '2026-03-01', reviewer: 'Sam', systems: ['aws'], rows: 6, decisions: { keep: 4, revoke: 1, modify: 1 }, remediationDays: 14 };
 
@@ -17,9 +16,9 @@ describe('review metadata in a manifest', () => {
   });
 
   it('makes the manifest malformed at the artifact that carries it; other manual evidence has none to check', () => {
-    const manifest = (review: unknown) => ({ id: 'b', startedAt: '2026-03-01T00:00:00Z', files: [], artifacts: [{ path: 'a', sha256: 'x', bytes: 1, kind: 'manual.IAM-07', source: 'manual', collector: 'manual', manual: { control: 'IAM-07', ...(review === undefined ? {} : { review }) } }] });
-    expect(manifestShapeProblem(manifest(undefined))).toBeNull();
-    expect(manifestShapeProblem(manifest(good))).toBeNull();
-    expect(manifestShapeProblem(manifest({ ...good, systems: 'aws' }))).toBe('artifacts[0].manual.review.systems: expected a list of systems, got "aws"');
+    const artifacts = (review: unknown) => [{ path: 'x', kind: 'aws.iam.users' }, { path: 'a', kind: 'manual.IAM-07', manual: { control: 'IAM-07', ...(review === undefined ? {} : { review }) } }];
+    expect(manifestReviewProblem(artifacts(undefined))).toBeNull();
+    expect(manifestReviewProblem(artifacts(good))).toBeNull();
+    expect(manifestReviewProblem(artifacts({ ...good, systems: 'aws' }))).toBe('artifacts[1].manual.review.systems: expected a list of systems, got "aws"');
   });
 });
