@@ -60,7 +60,7 @@ export const checks: Check[] = [
   },
   {
     id: 'aws-monitoring.image-vulnerabilities',
-    title: 'The container images that training jobs and endpoints run are scanned and have no critical or high findings',
+    title: 'The container images that training jobs, processing jobs and endpoints run are scanned and have no critical or high findings',
     severity: 'high',
     reads: [KIND.imageFindings],
     async run(i) {
@@ -82,7 +82,7 @@ export const checks: Check[] = [
       return verdict(j, {
         pass: `all ${own.length} images of this account's ECR were scanned with no ${severities.join(' or ')} findings`,
         fail: (k) => `${k} of ${own.length} images are unscanned or have ${severities.join(' or ')} findings`,
-        empty: 'no ECR image of this account is run by the training jobs and endpoints collected here',
+        empty: 'no ECR image of this account is run by the training jobs, processing jobs and endpoints collected here',
         tail: outside ? `; ${outside} images from other registries (AWS-managed or other accounts) left out` : '',
         noun: 'images',
       });

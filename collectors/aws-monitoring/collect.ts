@@ -12,7 +12,7 @@ import type { OperationRecord } from '../../src/core/types.js';
 import { itemGaps } from '../_shared/item-gaps.js';
 import { iso, listAll, listingGap, ListingError, op } from '../_shared/sagemaker.js';
 import type { EndpointRecord } from '../sagemaker-endpoints/record.js';
-import type { TrainingJobRecord } from '../sagemaker-training/record.js';
+import type { ProcessingJobRecord, TrainingJobRecord } from '../sagemaker-training/record.js';
 import type { AwsContext } from '../define.js';
 import type { MonitoringSettings } from './index.js';
 import type { BucketRecord } from '../aws-data-stores/record.js';
@@ -20,6 +20,7 @@ import {
   BUCKETS_KIND,
   ENDPOINTS_KIND,
   KIND,
+  PROCESSING_KIND,
   TRAINING_KIND,
   type AlarmRecord,
   type BackupCoverageArtifact,
@@ -44,10 +45,15 @@ export async function collect(ctx: AwsContext): Promise<void> {
   if (endpointsArt) for await (const e of endpointsArt.iterate<EndpointRecord>()) endpoints.push(e);
   const jobs: TrainingJobRecord[] = [];
   if (trainingArt) for await (const j of trainingArt.iterate<TrainingJobRecord>()) jobs.push(j);
+  // only the image of each processing job is needed here
+  const [processingArt] = ctx.run.find(PROCESSING_KIND, where);
+  const processing: ProcessingImage[] = [];
+  if (processingArt) for await (const j of processingArt.iterate<ProcessingJobRecord>()) processing.push({ ProcessingJobName: j.ProcessingJobName, ImageUri: j.ImageUri });
   await alarms(ctx, endpoints, endpointsArt?.path ?? null, endpointsArt?.complete ?? false);
   await backups(ctx, s, jobs, trainingArt?.path ?? null);
-  const sourcesComplete = (endpointsArt?.complete ?? true) && (trainingArt?.complete ?? true);
-  await images(ctx, endpoints, jobs, [endpointsArt?.path, trainingArt?.path].filter((x): x is string => !!x), sourcesComplete);
+  const sources = [endpointsArt, trainingArt, processingArt];
+  const sourcesComplete = sources.every((a) => a?.complete ?? true);
+  await images(ctx, { endpoints, jobs, processing }, sources.map((a) => a?.path).filter((x): x is string => !!x), sourcesComplete);
 }
 
 // ── CloudWatch alarms ───────────────────────────────────────────────────────────────────────
@@ -295,10 +301,20 @@ export function parseImage(image: string): { registryId: string; region: string;
   return { registryId: m[1]!, region: m[2]!, repositoryName: m[3]!, imageTag: m[4] ?? (m[5] ? null : 'latest'), imageDigest: m[5] ?? null };
 }
 
-function imagesOf(endpoints: EndpointRecord[], jobs: TrainingJobRecord[]): Map<string, Set<string>> {
+type ProcessingImage = Pick<ProcessingJobRecord, 'ProcessingJobName' | 'ImageUri'>;
+
+/** What runs images: the endpoints' models, the training jobs and the processing jobs of this collection. */
+interface ImageUsers {
+  endpoints: EndpointRecord[];
+  jobs: TrainingJobRecord[];
+  processing: ProcessingImage[];
+}
+
+function imagesOf({ endpoints, jobs, processing }: ImageUsers): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
   const add = (image: string | null | undefined, who: string) => image && out.set(image, (out.get(image) ?? new Set()).add(who));
   for (const j of jobs) add(j.TrainingImage, `training job ${j.TrainingJobName}`);
+  for (const j of processing) add(j.ImageUri, `processing job ${j.ProcessingJobName}`);
   for (const e of endpoints) for (const v of e.variants) if (v.model && !('error' in v.model)) for (const c of v.model.containers) add(c.Image, `endpoint ${e.EndpointName}/${v.VariantName}`);
   return out;
 }
@@ -306,7 +322,7 @@ function imagesOf(endpoints: EndpointRecord[], jobs: TrainingJobRecord[]): Map<s
 const NOT_SCANNED = new Set(['ScanNotFoundException']);
 const NOT_FOUND = new Set(['ImageNotFoundException', 'RepositoryNotFoundException']);
 
-async function images(ctx: AwsContext, endpoints: EndpointRecord[], jobs: TrainingJobRecord[], from: string[], sourcesComplete: boolean): Promise<void> {
+async function images(ctx: AwsContext, users: ImageUsers, from: string[], sourcesComplete: boolean): Promise<void> {
   const clients = new Map<string, ECRClient>();
   const client = (region: string) => {
     let c = clients.get(region);
@@ -363,7 +379,7 @@ async function images(ctx: AwsContext, endpoints: EndpointRecord[], jobs: Traini
     return rec;
   };
   try {
-    for (const rec of await mapPool([...imagesOf(endpoints, jobs)].sort(([a], [b]) => a.localeCompare(b)), poolOf(ctx), one)) await out.write(rec);
+    for (const rec of await mapPool([...imagesOf(users)].sort(([a], [b]) => a.localeCompare(b)), poolOf(ctx), one)) await out.write(rec);
   } finally {
     for (const c of clients.values()) c.destroy();
   }

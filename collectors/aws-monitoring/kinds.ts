@@ -8,10 +8,11 @@ export const KIND = {
   imageFindings: 'aws.ecr.image-scan-findings',
 } as const;
 
-/** what other collectors of the same run wrote, read here: the endpoints, the training jobs and the buckets aws-data-stores read */
+/** what other collectors of the same run wrote, read here: the endpoints, the training and processing jobs and the buckets aws-data-stores read */
 export const BUCKETS_KIND = 'aws.datastores.buckets';
 export const ENDPOINTS_KIND = 'aws.sagemaker.endpoints';
 export const TRAINING_KIND = 'aws.sagemaker.training-jobs';
+export const PROCESSING_KIND = 'aws.sagemaker.processing-jobs';
 
 export interface AlarmRecord {
   AlarmName: string;

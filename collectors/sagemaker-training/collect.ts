@@ -28,7 +28,7 @@ import { itemGaps } from '../_shared/item-gaps.js';
 import { counted, listAll, listingGap, op, PAGE_SIZE } from '../_shared/sagemaker.js';
 import type { TrainingSettings } from './index.js';
 import { KIND } from './kinds.js';
-import { writeLineage } from './lineage.js';
+import { writeLineage, type ProcessingOutputs } from './lineage.js';
 import { domainRecord, notebookRecord, pipelineRecord, processingJobRecord, trainingJobRecord, type TrainingJobRecord } from './record.js';
 
 const MAX_POOL = 16;
@@ -146,8 +146,8 @@ export async function collect(ctx: AwsContext): Promise<void> {
       build: trainingJobRecord,
       keep: (j) => jobs.push(j),
     });
-    await writeLineage(ctx, jobs, jobsComplete, `${s.lookbackDays} days`);
-    await inventory(ctx, c, {
+    const processing: ProcessingOutputs[] = [];
+    const processingComplete = await inventory(ctx, c, {
       kind: KIND.processingJobs,
       list: op('sagemaker:ListProcessingJobs', { CreationTimeAfter: after.toISOString(), MaxResults: PAGE_SIZE }),
       describe: op('sagemaker:DescribeProcessingJob', { ProcessingJobName: '<each processing job>' }),
@@ -159,7 +159,9 @@ export async function collect(ctx: AwsContext): Promise<void> {
       name: (j) => j.ProcessingJobName ?? '?',
       send: (j) => sm.send(new DescribeProcessingJobCommand({ ProcessingJobName: j.ProcessingJobName }), opts),
       build: processingJobRecord,
+      keep: (j) => processing.push({ ProcessingJobName: j.ProcessingJobName, ProcessingJobArn: j.ProcessingJobArn, CreationTime: j.CreationTime, ProcessingEndTime: j.ProcessingEndTime, outputs: j.outputs, ...(j.error !== undefined ? { error: j.error } : {}) }),
     });
+    await writeLineage(ctx, { jobs, complete: jobsComplete }, { jobs: processing, complete: processingComplete }, `${s.lookbackDays} days`);
     await pipelines(ctx, c, sm, opts);
     await inventory(ctx, c, {
       kind: KIND.notebooks,

@@ -69,7 +69,7 @@ export default defineCollector<AwsContext>({
       {
         kind: KIND.lineage,
         file: 'training-lineage.json',
-        description: 'Lineage of each model package sagemaker-registry found in this collection: its model data, the training job of the window that produced it (by S3ModelArtifacts) and that job’s input data channels, or why none is known.',
+        description: 'Lineage of each model package sagemaker-registry found in this collection: its model data, the training job of the window that produced it (by S3ModelArtifacts), that job’s input data channels and, per channel, the processing jobs of the window that wrote it (an output at, under or above its S3 prefix, created before the training job), or why none is known.',
       },
       {
         kind: KIND.domains,

@@ -706,14 +706,15 @@ export function auditTrailCost(seed: AwsSeed, regions: string[], p: CostParams, 
   );
 }
 
-/** The distinct images of this account's ECR that the training jobs of the window and the endpoints' models of a region run. */
+/** The distinct images of this account's ECR that the training and processing jobs of the window and the endpoints' models of a region run. */
 function ownImages(seed: AwsSeed, region: string, nowMs: number): Set<string> {
   const a = seed.accounts[0]!;
   const sm = smRegion(seed, region);
   const after = nowMs - SAGEMAKER_LOOKBACK_DAYS * 86_400_000;
   const configs = new Map((sm.endpointConfigs ?? []).map((c) => [c.name, c]));
   const served = new Set((sm.endpoints ?? []).flatMap((e) => configs.get(e.config)?.variants.map((v) => v.model) ?? []));
-  const images = [...(sm.trainingJobs ?? []).filter((j) => Date.parse(j.created) > after).map((j) => j.image), ...(sm.models ?? []).filter((m) => served.has(m.name)).flatMap((m) => m.containers.map((c) => c.image))];
+  const inWindow = (j: { created: string }) => Date.parse(j.created) > after;
+  const images = [...(sm.trainingJobs ?? []).filter(inWindow).map((j) => j.image), ...(sm.processingJobs ?? []).filter(inWindow).map((j) => j.image), ...(sm.models ?? []).filter((m) => served.has(m.name)).flatMap((m) => m.containers.map((c) => c.image))];
   return new Set(images.filter((x): x is string => !!x && x.startsWith(`${a.id}.dkr.ecr.`)));
 }
 
@@ -749,7 +750,7 @@ export function monitoringCost(seed: AwsSeed, regions: string[], p: CostParams, 
   return finish(
     'aws-monitoring',
     minimum,
-    `per region ⌈alarms/100⌉ DescribeAlarms + ⌈plans/1000⌉ ListBackupPlans + one ListBackupSelections per plan (≤ 1,000 selections) + one GetBackupSelection per selection (the listing has no resources) + one DescribeImageScanFindings per distinct image of this account's ECR that a training job of the ${SAGEMAKER_LOOKBACK_DAYS}-day window or an endpoint's model runs (per 1,000 findings) (${per.join('; ')}); regions in parallel`,
+    `per region ⌈alarms/100⌉ DescribeAlarms + ⌈plans/1000⌉ ListBackupPlans + one ListBackupSelections per plan (≤ 1,000 selections) + one GetBackupSelection per selection (the listing has no resources) + one DescribeImageScanFindings per distinct image of this account's ECR that a training or processing job of the ${SAGEMAKER_LOOKBACK_DAYS}-day window or an endpoint's model runs (per 1,000 findings) (${per.join('; ')}); regions in parallel`,
     terms,
   );
 }

@@ -9,6 +9,7 @@ import { UsageError } from '../core/errors.js';
 import type { Control, ManualTest } from '../mapping/controls.js';
 import { isDate } from '../report/dates.js';
 import type { ArtifactEntry, Manifest } from './manifest.js';
+import type { ReviewMeta } from './review-meta.js';
 import { listBundleDirs, readManifest } from './store.js';
 
 /** the folder of an evidence dir holding manual evidence not yet in a bundle */
@@ -28,23 +29,8 @@ export interface ManualMeta {
   mediaType: string;
   /** the file's name when it was added (its bytes are the artifact's) */
   fileName: string;
-  /** a submitted access-review worksheet (soc2 review submit): what it reviewed and what it decided */
+  /** a submitted access-review worksheet (soc2 review submit): what it reviewed and what it decided (src/bundle/review-meta.ts) */
   review?: ReviewMeta;
-}
-
-/** What `soc2 review submit` records about the worksheet it validated. */
-export interface ReviewMeta {
-  /** the bundle the worksheet was built from, and its manifest's SHA-256 */
-  bundle: string;
-  manifestSha256: string;
-  /** that bundle's day: the state of access the review looked at */
-  asOf: string;
-  reviewer: string;
-  systems: string[];
-  rows: number;
-  decisions: { keep: number; revoke: number; modify: number };
-  /** days within which each revoke/modify must show in the evidence */
-  remediationDays: number;
 }
 
 /** One manual evidence file waiting in pending/: its metadata and its copy's hash and size. */

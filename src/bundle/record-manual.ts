@@ -10,7 +10,7 @@ import { acquireLock } from './lock.js';
 import { assertNotDuplicate, clearPending, recordedManualEvidence, stagePending, type ManualMeta, type PendingEntry } from './manual.js';
 import type { Manifest } from './manifest.js';
 import type { S3Store, S3UploadReport } from './s3.js';
-import type { loadSigningKey } from './sign.js';
+import { resolveSigningKey, type SigningKey } from './sign.js';
 import { latestBundle } from './store.js';
 import { BundleWriter } from './writer.js';
 
@@ -22,8 +22,17 @@ export interface ManualInput {
 
 export type Recorded = { bundle: { dir: string; manifest: Manifest }; upload: S3UploadReport | null } | { pending: PendingEntry[] };
 
+/**
+ * The key of a manual evidence bundle: only `--now` writes one (pending evidence is signed with the
+ * bundle the next collect writes), so `--sign-key` without `--now` is refused.
+ */
+export function manualSigningKey(o: { now?: boolean; signKey?: string }, loaded: LoadedConfig, env: NodeJS.ProcessEnv): SigningKey | null {
+  if (o.signKey && !o.now) throw new UsageError('--sign-key: only with --now (pending evidence is signed with the bundle the next collect writes)');
+  return o.now ? resolveSigningKey({ flag: o.signKey, loaded, env }) : null;
+}
+
 /** Records checked inputs as manual evidence: all or none (a duplicate or a changed file records nothing). */
-export async function recordManual(o: { evidenceDir: string; loaded: LoadedConfig; inputs: ManualInput[]; criteria: string[]; now: () => Date; at: Date; toBundle: boolean; signKey: ReturnType<typeof loadSigningKey> | null; env: NodeJS.ProcessEnv }): Promise<Recorded> {
+export async function recordManual(o: { evidenceDir: string; loaded: LoadedConfig; inputs: ManualInput[]; criteria: string[]; now: () => Date; at: Date; toBundle: boolean; signKey: SigningKey | null; env: NodeJS.ProcessEnv }): Promise<Recorded> {
   mkdirSync(o.evidenceDir, { recursive: true });
   const lock = await acquireLock(o.evidenceDir);
   try {
@@ -64,7 +73,7 @@ async function writeManualBundle(
   loaded: LoadedConfig,
   inputs: { file: string; h: { sha256: string }; meta: ManualMeta }[],
   criteria: string[],
-  signKey: ReturnType<typeof loadSigningKey>,
+  signKey: SigningKey | null,
   env: NodeJS.ProcessEnv,
   now: () => Date,
   store: S3Store | null,

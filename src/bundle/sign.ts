@@ -1,6 +1,8 @@
 // Ed25519 signatures over manifest.json's exact bytes (node:crypto; no extra package).
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { LoadedConfig } from '../config/load.js';
 import { UsageError } from '../core/errors.js';
 
 export interface SigningKey {
@@ -13,16 +15,31 @@ export function keyIdOf(publicKey: KeyObject): string {
   return 'sha256:' + createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
 }
 
-/** From --sign-key FILE, or SOC2_SIGNING_KEY holding either the PEM itself (a CI secret) or a path. */
-export function loadSigningKey(opts: { file?: string; env?: string }): SigningKey | null {
+/**
+ * The key that signs a bundle: `--sign-key FILE`, else the config's `signing.keyFile` (relative to the
+ * config), else SOC2_SIGNING_KEY; null when none is given. A bad key is one line naming where it came
+ * from (the flag, the config field, or the variable), never the key material.
+ */
+export function resolveSigningKey(o: { flag?: string; loaded: LoadedConfig; env: NodeJS.ProcessEnv }): SigningKey | null {
+  if (o.flag) return loadSigningKey({ file: o.flag, label: `--sign-key ${o.flag}` });
+  const keyFile = o.loaded.config.signing?.keyFile;
+  if (keyFile) {
+    const file = path.resolve(o.loaded.baseDir, keyFile);
+    return loadSigningKey({ file, label: `${path.basename(o.loaded.file)}: signing.keyFile ${file}` });
+  }
+  return loadSigningKey({ env: o.env.SOC2_SIGNING_KEY });
+}
+
+/** From a key file (`label` names it in errors), or SOC2_SIGNING_KEY holding either the PEM itself (a CI secret) or a path. */
+function loadSigningKey(opts: { file?: string; label?: string; env?: string }): SigningKey | null {
   let pem: string | undefined;
   let label: string;
   if (opts.file) {
-    label = opts.file;
+    label = opts.label ?? opts.file;
     try {
       pem = readFileSync(opts.file, 'utf8');
     } catch (e) {
-      throw new UsageError(`--sign-key ${opts.file}: cannot read the key file (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new UsageError(`${label}: cannot read the key file (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   } else if (opts.env) {
     label = 'SOC2_SIGNING_KEY';

@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 /** Bump when verify's checks of a bundle's files change: entries of another version are never used. */
-export const VERIFIER_VERSION = 1;
+export const VERIFIER_VERSION = 2; // 2: manifests' access-review metadata shape-checked
 const ENTRY_FORMAT = 'soc2-verified/1';
 
 /** What identifies a file's content without reading it: the same inode, unchanged since it was hashed. */

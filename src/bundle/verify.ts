@@ -20,6 +20,7 @@ import {
   SIGNATURE,
   type Manifest,
 } from './manifest.js';
+import { manifestReviewProblem } from './review-meta.js';
 import { openRefusal, READ_NO_FOLLOW, readRegularFileBounded, refusalText } from './store.js';
 import { checkChainSigning, checkSignature, trustSummary, type TrustedKey, type TrustSummary } from './trust.js';
 import { sameStamp, stampOf, type CacheEntry, type FileStamp, type VerifiedCache } from './verified-cache.js';
@@ -164,7 +165,7 @@ export function checkManifestBytes(bytes: Buffer, name: string, p: (message: str
     p('manifest lacks files[] or artifacts[]', MANIFEST);
     return null;
   }
-  const shape = manifestShapeProblem(m);
+  const shape = manifestShapeProblem(m) ?? manifestReviewProblem(m.artifacts);
   if (shape) p(`manifest is malformed: ${shape}`, MANIFEST);
 
   const listed = new Map<string, { sha256: string; bytes: number }>();

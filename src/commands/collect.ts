@@ -2,7 +2,7 @@ import path from 'node:path';
 import chalk from 'chalk';
 import { collectors as registry } from '../../collectors/registry.js';
 import { assertSomethingToCollect, loadConfig } from '../config/load.js';
-import { loadSigningKey } from '../bundle/sign.js';
+import { resolveSigningKey } from '../bundle/sign.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { createLogger, redactKnown, secretValues } from '../core/log.js';
 import { runCollection } from '../core/runner.js';
@@ -34,7 +34,7 @@ export async function collectCommand(o: CollectOptions, env: NodeJS.ProcessEnv =
   const mappings = loadMappings(loaded.config.mappings.map((m) => path.resolve(loaded.baseDir, m)));
   const problems = lintMappings(mappings, registry);
   if (problems.length) throw new UsageError(`mappings are inconsistent: ${problems[0]}`);
-  const signKey = loadSigningKey({ file: o.signKey ?? (loaded.config.signing?.keyFile ? path.resolve(loaded.baseDir, loaded.config.signing.keyFile) : undefined), env: env.SOC2_SIGNING_KEY });
+  const signKey = resolveSigningKey({ flag: o.signKey, loaded, env });
   const lockWaitMs = o.lockWait === undefined ? 0 : Number(o.lockWait) * 1000;
   if (!Number.isFinite(lockWaitMs) || lockWaitMs < 0) throw new UsageError(`--lock-wait: expected a number of seconds, got "${o.lockWait}"`);
   const evidenceDir = path.resolve(o.out ?? path.resolve(loaded.baseDir, loaded.config.evidence.dir));

@@ -4,9 +4,8 @@
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { hashInputFile, listPending, mediaTypeOf, parseCovers, resolveManualTest, type ManualMeta } from '../bundle/manual.js';
-import { recordManual } from '../bundle/record-manual.js';
+import { manualSigningKey, recordManual } from '../bundle/record-manual.js';
 import type { S3UploadReport } from '../bundle/s3.js';
-import { loadSigningKey } from '../bundle/sign.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { lintRegister, loadRegister, type Register } from '../mapping/controls.js';
@@ -69,8 +68,7 @@ export async function evidenceAddCommand(files: string[], o: EvidenceAddOptions,
   const { control, test } = resolveManualTest(register.controls, o.control, o.test);
   if (o.title !== undefined && !o.title.trim()) throw new UsageError('--title: expected a title');
   const addedBy = whoAdds(o.by);
-  const signKey = o.now ? loadSigningKey({ file: o.signKey ?? (loaded.config.signing?.keyFile ? path.resolve(loaded.baseDir, loaded.config.signing.keyFile) : undefined), env: env.SOC2_SIGNING_KEY }) : null;
-  if (o.signKey && !o.now) throw new UsageError('--sign-key: only with --now (pending evidence is signed with the bundle the next collect writes)');
+  const signKey = manualSigningKey(o, loaded, env);
   const evidenceDir = evidenceDirOf(o, loaded);
   // every file is checked before anything is recorded: one bad file records none
   const at = now();

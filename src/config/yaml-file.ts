@@ -5,7 +5,8 @@ import YAML from 'yaml';
 import type { z } from 'zod';
 import { UsageError } from '../core/errors.js';
 
-const pathOf = (p: PropertyKey[]) => p.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('').replace(/^\./, '') || '(top level)';
+/** A zod issue's path as the messages print it: `owners[0].principals`. */
+export const pathOf = (p: PropertyKey[]) => p.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('').replace(/^\./, '') || '(top level)';
 
 /** `what` names the file in the not-found message ("vendor register"); `flag` prefixes every message. */
 export function readYamlFile<S extends z.ZodType>(file: string, schema: S, o: { what: string; flag?: string; empty?: unknown }): z.infer<S> {

@@ -136,14 +136,18 @@ export function manualText(tests: ManualTestReport[]): string {
   for (const t of tests) {
     const r = t.remediation;
     if (!r?.decisions) continue;
-    parts.push(`${t.id}: ${r.decisions} revoke/modify decision${r.decisions === 1 ? '' : 's'}, ${r.verified} carried out on time${r.exceptions ? `, ${r.exceptions} not carried out by the deadline (exceptions)` : ''}${r.pending ? `, ${r.pending} not yet due (deadline after the window)` : ''}${r.unverified ? `, ${r.unverified} not verified: deadline passed with no later bundle whose evidence can show it (incomplete collections, or MLflow authorship, which stays)` : ''}`);
+    parts.push(`${t.id}: ${r.decisions} revoke/modify decision${r.decisions === 1 ? '' : 's'}, ${r.verified} carried out on time${r.exceptions ? `, ${r.exceptions} not carried out by the deadline (exceptions)` : ''}${r.pending ? `, ${r.pending} not yet due (deadline after the window)` : ''}${r.unverified ? `, ${r.unverified} not verified by the deadline (exceptions: no later bundle whose evidence can show it carried out — incomplete collections, or MLflow authorship, which stays)` : ''}`);
   }
   return parts.join('; ');
 }
 
-/** Manual-only conclusion: a deviation wins, then effective (every elapsed period covered), else due. */
+/**
+ * Manual-only conclusion: a deviation wins (an elapsed period without evidence, or a review decision
+ * not carried out, or not shown carried out, by its deadline), then effective (every elapsed period
+ * covered), else due.
+ */
 export function manualConclusion(tests: ManualTestReport[]): 'deviations' | 'effective' | 'due' {
-  if (tests.some((t) => t.deviations > 0 || (t.remediation?.exceptions ?? 0) > 0)) return 'deviations';
+  if (tests.some((t) => t.deviations > 0 || (t.remediation?.exceptions ?? 0) > 0 || (t.remediation?.unverified ?? 0) > 0)) return 'deviations';
   if (tests.some((t) => t.covered > 0)) return 'effective';
   return 'due';
 }

@@ -1,9 +1,11 @@
 // Remediation verified by later evidence: every revoke/modify decision of a submitted access review
 // must show in the first collected bundle after the deadline (review day + remediationDays). Access
 // still present there (revoke: the principal still exists with access; modify: its access unchanged)
-// is an exception on the access-review control. It is an event, not a state: the control failed to
-// operate on time, and a later removal does not undo that — the exception says whether the last bundle
-// of the window still shows the access or it was removed late (docs/report.md).
+// is an exception on the access-review control; so is a decision whose deadline passed with no bundle
+// able to show it carried out (unverified: the control cannot be shown to have operated). It is an
+// event, not a state: the control failed to operate on time, and a later removal does not undo that —
+// the exception says whether the last bundle of the window still shows the access or it was removed
+// late (docs/report.md). A decision whose deadline is after the window is pending, not an exception.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Control } from '../mapping/controls.js';
@@ -31,7 +33,8 @@ export interface RemediationSummary {
   pending: number;
   /**
    * deadline passed, but no collected bundle after it holds the principal's evidence complete, or the
-   * evidence cannot show the access removed (MLflow rows are authorship: a user_id on models stays)
+   * evidence cannot show the access removed (MLflow rows are authorship: a user_id on models stays):
+   * exceptions too, counted apart from `exceptions`
    */
   unverified: number;
 }
@@ -106,15 +109,22 @@ export async function remediationExceptions(o: Input): Promise<{ exceptions: Exc
     sum.decisions += decided.length;
     const reviewDay = item.addedAt.slice(0, 10);
     const deadline = addDays(reviewDay, review.remediationDays);
+    const ctx = { review, reviewDay, deadline, control: item.control, test: item.test, criteria: control?.criteria ?? [], sha256: item.sha256, through: o.through };
     for (const row of decided) {
       if (familyOf(row.system) === 'mlflow') {
-        sum.unverified++;
+        if (deadline < o.through) {
+          sum.unverified++;
+          exceptions.push(remediationRow(ctx, row, `not verified: ${MLFLOW_AUTHORSHIP}`, notSeen(deadline, item.bundle), item.file));
+        } else sum.pending++;
         continue;
       }
       const at = await seenAfter(deadline, row, false);
       if (!at) {
-        if (deadline < o.through) sum.unverified++;
-        else sum.pending++;
+        if (deadline < o.through) {
+          sum.unverified++;
+          const why = `not verified: no collected bundle after the deadline holds the ${familyOf(row.system)} evidence of this principal complete (source ${row.source})`;
+          exceptions.push(remediationRow(ctx, row, why, notSeen(deadline, item.bundle), item.file));
+        } else sum.pending++;
         continue;
       }
       if (carriedOut(row.decision, row, at.now)) {
@@ -127,36 +137,59 @@ export async function remediationExceptions(o: Input): Promise<{ exceptions: Exc
       sum.exceptions++;
       const stillAtLast = !carriedOut(row.decision, row, atLast.now);
       const state = row.decision === 'revoke' ? 'still present' : 'unchanged';
-      const lastSeen = stillAtLast ? { date: last.date, bundle: last.id } : { date: first.date, bundle: first.id };
       const seen = { date: first.date, bundle: first.id };
-      const reason =
-        `${row.decision} decided in the access review of ${review.asOf} submitted ${reviewDay} by ${review.reviewer} (row ${row.row_id}: ${row.access}); ` +
-        `deadline ${deadline} (${review.remediationDays} days); ${state} in bundle ${first.id} (${first.date})` +
+      const lastSeen = stillAtLast ? { date: last.date, bundle: last.id } : seen;
+      const why =
+        `${state} in bundle ${first.id} (${first.date})` +
         (last.id === first.id ? '' : stillAtLast ? `; ${state} in the window's last bundle ${last.id} (${last.date})` : `; carried out late: gone by the window's last bundle ${last.id} (${last.date})`);
-      exceptions.push({
-        id: createHash('sha256').update(`${REMEDIATION_CHECK}\n${item.sha256}\n${row.row_id}`).digest('hex').slice(0, 16),
-        check: REMEDIATION_CHECK,
-        title: `${item.control}/${item.test}: revoke and modify decisions carried out within ${review.remediationDays} days of the review`,
-        severity: 'high',
-        source: row.source,
-        scope: { control: item.control, test: item.test },
-        resource: row.principal,
-        reason,
-        criteria: control?.criteria ?? [],
-        firstSeen: seen,
-        lastSeen,
-        resolved: null,
-        status: 'open',
-        occurrences: 1,
-        periods: [{ firstSeen: seen, lastSeen, resolved: null }],
-        evidence: fileRef(o.evidenceName, first.id, 'manifest.json', first.manifestSha256),
-        type: 'event',
-        incompleteEvidence: 0,
-        ageDays: Math.max(0, daysBetween(first.date, o.through)),
-        response: null,
-        responseOverdue: false,
-      });
+      exceptions.push(remediationRow(ctx, row, why, { firstSeen: seen, lastSeen }, fileRef(o.evidenceName, first.id, 'manifest.json', first.manifestSha256)));
     }
   }
   return { exceptions, summaries };
+}
+
+const MLFLOW_AUTHORSHIP = 'MLflow records who created a model, version or prompt (user_id), which stays after access is removed';
+
+/** An unverified decision is first "seen" the day after its deadline, on the evidence of the review itself. */
+const notSeen = (deadline: string, reviewBundle: string) => {
+  const at = { date: addDays(deadline, 1), bundle: reviewBundle };
+  return { firstSeen: at, lastSeen: at };
+};
+
+interface RowContext {
+  review: NonNullable<ManualEvidenceItem['review']>;
+  reviewDay: string;
+  deadline: string;
+  control: string;
+  test: string;
+  criteria: string[];
+  /** the worksheet file's SHA-256: with the row id, the exception's identity */
+  sha256: string;
+  through: string;
+}
+
+/** The register's row for one decision not carried out (or not shown carried out) by its deadline: an event, never resolved. */
+function remediationRow(c: RowContext, row: WorksheetRow, why: string, seen: { firstSeen: { date: string; bundle: string }; lastSeen: { date: string; bundle: string } }, evidence: ExceptionRow['evidence']): ExceptionRow {
+  return {
+    id: createHash('sha256').update(`${REMEDIATION_CHECK}\n${c.sha256}\n${row.row_id}`).digest('hex').slice(0, 16),
+    check: REMEDIATION_CHECK,
+    title: `${c.control}/${c.test}: revoke and modify decisions carried out within ${c.review.remediationDays} days of the review`,
+    severity: 'high',
+    source: row.source,
+    scope: { control: c.control, test: c.test },
+    resource: row.principal,
+    reason: `${row.decision} decided in the access review of ${c.review.asOf} submitted ${c.reviewDay} by ${c.review.reviewer} (row ${row.row_id}: ${row.access}); deadline ${c.deadline} (${c.review.remediationDays} days); ${why}`,
+    criteria: c.criteria,
+    ...seen,
+    resolved: null,
+    status: 'open',
+    occurrences: 1,
+    periods: [{ ...seen, resolved: null }],
+    evidence,
+    type: 'event',
+    incompleteEvidence: 0,
+    ageDays: Math.max(0, daysBetween(seen.firstSeen.date, c.through)),
+    response: null,
+    responseOverdue: false,
+  };
 }

@@ -4,9 +4,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { hashInputFile, parseCovers, resolveManualTest, type ManualMeta } from '../bundle/manual.js';
-import { recordManual } from '../bundle/record-manual.js';
+import { manualSigningKey, recordManual } from '../bundle/record-manual.js';
 import type { S3UploadReport } from '../bundle/s3.js';
-import { loadSigningKey } from '../bundle/sign.js';
 import type { TrustedKey } from '../bundle/trust.js';
 import type { LoadedConfig } from '../config/load.js';
 import { UsageError, VerificationError } from '../core/errors.js';
@@ -38,9 +37,8 @@ export async function submitReview(file: string, o: SubmitInput, env: NodeJS.Pro
   const head = worksheetHead(file, got);
   const { control, test } = resolveManualTest(o.controls, head.control, head.test);
   const settings = reviewSettings(o.loaded);
-  if (o.signKey && !o.now) throw new UsageError('--sign-key: only with --now (pending evidence is signed with the bundle the next collect writes)');
   const { loaded } = o;
-  const signKey = o.now ? loadSigningKey({ file: o.signKey ?? (loaded.config.signing?.keyFile ? path.resolve(loaded.baseDir, loaded.config.signing.keyFile) : undefined), env: env.SOC2_SIGNING_KEY }) : null;
+  const signKey = manualSigningKey(o, loaded, env);
   // a bundle that no longer verifies is a refusal like any other: exit 2, nothing recorded
   const { bundle } = await verifiedBundle(o.evidenceDir, o.trustedKeys, head.bundle).catch((e: Error & { exitCode?: number }) => {
     throw e instanceof VerificationError ? new UsageError(`${file}: ${e.message}; nothing was recorded`) : e;

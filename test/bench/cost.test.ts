@@ -206,8 +206,8 @@ describe('issue 17 cost models: CloudTrail and monitoring of the large company',
     expect(c['aws-audit-trail']!.lowerBoundMs).toBe(Math.round((35 / 2) * 1000 + 20));
   });
   test('aws-monitoring: alarm pages, plans, selections and one scan call per own image the jobs and endpoints run', () => {
-    // 100 endpoint images (one per served package group) + 18 training repositories × 3 tags; the AWS algorithm image is outside
-    expect(c['aws-monitoring']!.minimum).toEqual({ 'cloudwatch:DescribeAlarms': 6 + 1 + 1, 'backup:ListBackupPlans': 3, 'backup:ListBackupSelections': 9, 'backup:GetBackupSelection': 23 + 3 + 3, 'ecr:DescribeImageScanFindings': 154 });
+    // 100 endpoint images (one per served package group) + 18 training repositories × 3 tags + the processing jobs' prep:v1; the AWS algorithm image is outside
+    expect(c['aws-monitoring']!.minimum).toEqual({ 'cloudwatch:DescribeAlarms': 6 + 1 + 1, 'backup:ListBackupPlans': 3, 'backup:ListBackupSelections': 9, 'backup:GetBackupSelection': 23 + 3 + 3, 'ecr:DescribeImageScanFindings': 154 + 1 });
     expect(a.monitoring!['us-east-1']!.alarms!.filter((x) => x.dimensions?.['EndpointName'])).toHaveLength(364);
   });
   test('the quick company: a twentieth of the changes, still one call per watched name and region', () => {

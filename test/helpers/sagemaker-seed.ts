@@ -61,7 +61,7 @@ export const PROCESSING_IN_WINDOW = 3;
 export const PIPELINE_STEPS = 120;
 export const prepArn = (name: string) => `arn:aws:sagemaker:${SM_REGION}:${SM_ACCOUNT}:processing-job/${name}`;
 
-/** Processing jobs: the first of the window isolated and keyed, two open, one older than 30 days (its environment carries the canary). */
+/** Processing jobs: the first of the window isolated and keyed, two open, one older than 30 days (its environment carries the canary); prep-i writes the channel of train-i. */
 function processingJobs(): NonNullable<SageMakerRegionSeed['processingJobs']> {
   const job = (i: number, age: number) => ({
     name: `prep-${i}`,
@@ -75,7 +75,8 @@ function processingJobs(): NonNullable<SageMakerRegionSeed['processingJobs']> {
     environment: { DB_PASSWORD: HYPERPARAMETER_CANARY },
   });
   const recent = Array.from({ length: PROCESSING_IN_WINDOW }, (_, i) => job(i, 10 - i));
-  recent[0] = { ...recent[0]!, networkIsolation: true, outputKmsKeyId: 'k', volumeKmsKeyId: 'k' };
+  // prep-0 prepared train-0000's channel (its output, half a day before that job): the lineage join names it
+  recent[0] = { ...job(0, 20.5), networkIsolation: true, outputKmsKeyId: 'k', volumeKmsKeyId: 'k' };
   return [...recent, job(PROCESSING_IN_WINDOW, 45)];
 }
 

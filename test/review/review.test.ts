@@ -4,6 +4,7 @@ import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listPending } from '../../src/bundle/manual.js';
+import { signManifest } from '../../src/bundle/sign.js';
 import { loadTrustedKey } from '../../src/bundle/trust.js';
 import { evidenceDirOf, loadAll } from '../../src/commands/evidence.js';
 import { loadMappings } from '../../src/mapping/index.js';
@@ -195,10 +196,65 @@ describe('remediation in the report', () => {
     for (const d of [2, 3, 4, 5]) await writeIamDay(w.evidence, day(d), later, w.key);
     const r = await buildReport({ evidenceDir: w.evidence, window: { from: '2026-03-01', to: '2026-03-05' }, scope: ['security'], organization: null, mappings: loadMappings(), allowUnverified: false, trustedKeys: s.trustedKeys, now: new Date('2026-03-06T00:00:00Z') });
     if (!r.ok) throw new Error(JSON.stringify(r.integrity.problems));
-    expect(r.model.exceptions.filter((e) => e.check === REMEDIATION_CHECK).map((e) => e.resource)).toEqual([alice]);
+    const ex = r.model.exceptions.filter((e) => e.check === REMEDIATION_CHECK);
+    expect(ex.map((e) => e.resource)).toEqual([alice, 'erin@acme.example']);
+    expect(ex[1]!.reason).toMatch(/not verified: MLflow records who created a model, version or prompt \(user_id\), which stays after access is removed$/);
     const iam07 = r.model.controls.find((c) => c.id === 'IAM-07')!;
     expect(iam07.manualEvidence[0]!.remediation).toEqual({ decisions: 3, verified: 1, exceptions: 1, pending: 0, unverified: 1 });
-    expect(iam07.period.text).toContain('1 not verified: deadline passed with no later bundle whose evidence can show it');
+    expect(iam07.period.text).toContain('1 not verified by the deadline (exceptions:');
+  });
+
+  it('a revocation not verified past its deadline (no later bundle holds the evidence complete) is a deviation and an event exception; one within its deadline is pending, not a deviation', async () => {
+    const w = await reviewWorkspace({ review: '  remediationDays: 2\n' });
+    const s = await start(w);
+    const bob = arn('user', 'bob');
+    await submit(w, s, decide({ [bob]: 'revoke' }), { now: true, at: new Date(day(1).getTime() + 3_600_000) });
+    // every IAM collection after the review failed half-way: none can show bob gone (or still there)
+    for (const d of [2, 3, 4, 5]) await writeIamDay(w.evidence, day(d), BASE, w.key, { iamIncomplete: true });
+    const report = async (to: string, now: string) => {
+      const r = await buildReport({ evidenceDir: w.evidence, window: { from: '2026-03-01', to }, scope: ['security'], organization: null, mappings: loadMappings(), allowUnverified: false, trustedKeys: s.trustedKeys, now: new Date(now) });
+      if (!r.ok) throw new Error(JSON.stringify(r.integrity.problems));
+      return { ex: r.model.exceptions.filter((e) => e.check === REMEDIATION_CHECK), iam07: r.model.controls.find((c) => c.id === 'IAM-07')! };
+    };
+    // deadline 2026-03-03 not passed by the window's last day: pending
+    const within = await report('2026-03-02', '2026-03-03T00:00:00Z');
+    expect(within.iam07.manualEvidence[0]!.remediation).toEqual({ decisions: 1, verified: 0, exceptions: 0, pending: 1, unverified: 0 });
+    expect(within.ex).toEqual([]);
+    expect(within.iam07.period.conclusion).toBe('effective');
+    // the deadline passed with no bundle able to show it carried out: a deviation, never auto-resolved
+    const past = await report('2026-03-05', '2026-03-06T00:00:00Z');
+    expect(past.iam07.manualEvidence[0]!.remediation).toEqual({ decisions: 1, verified: 0, exceptions: 0, pending: 0, unverified: 1 });
+    expect(past.iam07.period.conclusion).toBe('deviations');
+    expect(past.ex.map((e) => e.resource)).toEqual([bob]);
+    expect(past.ex[0]).toMatchObject({ type: 'event', status: 'open', resolved: null, severity: 'high', criteria: ['CC6.2', 'CC6.3'], firstSeen: { date: '2026-03-04' } });
+    expect(past.ex[0]!.reason).toMatch(/deadline 2026-03-03 \(2 days\); not verified: no collected bundle after the deadline holds the aws evidence of this principal complete/);
+    expect(past.iam07.period.text).toContain('1 not verified by the deadline (exceptions:');
+  });
+
+  it('a review bundle whose manifest carries malformed review metadata is an integrity problem naming the bundle and the field, never a crash', async () => {
+    const w = await reviewWorkspace({ review: '  remediationDays: 2\n' });
+    const s = await start(w);
+    await submit(w, s, decide({ [arn('user', 'bob')]: 'revoke' }), { now: true, at: new Date(day(1).getTime() + 3_600_000) });
+    const id = readdirSync(w.evidence).filter((n) => /^\d{4}-/.test(n)).sort().pop()!;
+    // the review's own bundle, re-signed with the trusted key after remediationDays became a string
+    const dir = path.join(w.evidence, id);
+    const m = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    const i = m.artifacts.findIndex((a: { manual?: { review?: unknown } }) => a.manual?.review);
+    m.artifacts[i].manual.review.remediationDays = '14';
+    const text = JSON.stringify(m, null, 2) + '\n';
+    for (const f of ['manifest.json', 'manifest.sig']) chmodSync(path.join(dir, f), 0o644);
+    writeFileSync(path.join(dir, 'manifest.json'), text);
+    writeFileSync(path.join(dir, 'manifest.sig'), signManifest(Buffer.from(text), w.key) + '\n');
+    const input = { evidenceDir: w.evidence, window: { from: '2026-03-01', to: '2026-03-05' }, scope: ['security'], organization: null, mappings: loadMappings(), allowUnverified: false, trustedKeys: s.trustedKeys, now: new Date('2026-03-06T00:00:00Z') };
+    const r = await buildReport(input);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.integrity.problems).toContainEqual(expect.objectContaining({ bundle: id, file: 'manifest.json', message: `manifest is malformed: artifacts[${i}].manual.review.remediationDays: expected a whole number ≥ 0, got "14"` }));
+    // read anyway (--allow-unverified): the bundle is left out, nothing is judged from its metadata
+    const anyway = await buildReport({ ...input, allowUnverified: true });
+    if (!anyway.ok) throw new Error('report failed');
+    expect(anyway.model.integrity.ok).toBe(false);
+    expect(anyway.model.exceptions.filter((e) => e.check === REMEDIATION_CHECK)).toEqual([]);
   });
 
   it('refuses a worksheet that is not well-formed CSV with one line naming the file', async () => {

@@ -1,7 +1,7 @@
 // Deterministic synthetic operations of a generated AWS account, for benchmarks: its CloudTrail
 // (trails, and a busy day of management events in every region) and its monitoring (CloudWatch
 // alarms on the SageMaker endpoints, AWS Backup plans over the S3 buckets, ECR images with scan
-// findings for the images the training jobs and endpoints run). Derived from the account's own
+// findings for the images the training and processing jobs and endpoints run). Derived from the account's own
 // SageMaker and S3 seeds, with a PRNG of its own: adding it changes nothing else of the account.
 
 import { prng } from './generate.js';
@@ -96,8 +96,8 @@ export function generateCloudTrail(account: string, o: GenerateOpsOptions): Clou
  * Per region: two alarms per SageMaker endpoint (Invocation5XXErrors, ModelLatency; a few without
  * actions, some endpoints without any) among other alarms; AWS Backup plans whose selections name the
  * buckets in groups of ten (some left out, one selection by tag only) beside plans of other
- * resources; and the ECR images the training jobs and endpoints run, scanned with findings (a few
- * never scanned, one deleted).
+ * resources; and the ECR images the training and processing jobs and endpoints run, scanned with
+ * findings (a few never scanned, one deleted).
  */
 export function generateMonitoring(a: AwsAccountSeed, o: GenerateOpsOptions): Record<string, MonitoringRegionSeed> {
   const rnd = prng((o.seed ?? 1) * 6151 + 29);
@@ -125,6 +125,7 @@ export function generateMonitoring(a: AwsAccountSeed, o: GenerateOpsOptions): Re
     const prefix = `${a.id}.dkr.ecr.${region}.amazonaws.com/`;
     const images = new Set<string>();
     for (const j of sm?.trainingJobs ?? []) if (j.image?.startsWith(prefix)) images.add(j.image.slice(prefix.length));
+    for (const j of sm?.processingJobs ?? []) if (j.image?.startsWith(prefix)) images.add(j.image.slice(prefix.length));
     for (const m of sm?.models ?? []) for (const c of m.containers) if (c.image?.startsWith(prefix)) images.add(c.image.slice(prefix.length));
     const ecr: NonNullable<MonitoringRegionSeed['images']> = [];
     let n = 0;

@@ -12,6 +12,8 @@ import { SM_ACCOUNT, SM_REGION, endpointArn, sagemakerSeed } from '../../helpers
 const DIR = `aws-monitoring/${SM_REGION}`;
 const TRAIN = `${SM_ACCOUNT}.dkr.ecr.${SM_REGION}.amazonaws.com/train:latest`;
 const ADHOC = `${SM_ACCOUNT}.dkr.ecr.${SM_REGION}.amazonaws.com/adhoc:1`;
+/** the image the processing jobs of the window run (prep-3, older than the window, is not asked about) */
+const PREP = `${SM_ACCOUNT}.dkr.ecr.${SM_REGION}.amazonaws.com/prep:1`;
 const FILLER = 120;
 
 function seed(): AwsSeed {
@@ -30,6 +32,7 @@ function seed(): AwsSeed {
       images: [
         { repository: 'train', tag: 'latest', scan: { findings: [{ name: 'CVE-2026-0001', severity: 'CRITICAL', package: 'openssl' }, { name: 'CVE-2026-0002', severity: 'LOW' }] } },
         { repository: 'adhoc', tag: '1', scan: { findings: [{ name: 'CVE-2026-0003', severity: 'MEDIUM' }] } },
+        { repository: 'prep', tag: '1', scan: { findings: [{ name: 'CVE-2026-0004', severity: 'HIGH', package: 'pandas' }] } },
       ],
     },
   };
@@ -104,10 +107,14 @@ describe('aws-monitoring against the AWS sandbox', () => {
     expect(finding(moved, 'aws-monitoring.backups').status).toBe('error');
   }, 60_000);
 
-  it('images: one scan per distinct image; a CRITICAL finding fails, a MEDIUM one does not', async () => {
+  it('images: one scan per distinct image of the training jobs, processing jobs and endpoints; a CRITICAL or HIGH finding fails, a MEDIUM one does not', async () => {
     const b = await collect();
-    expect(count('DescribeImageScanFindings')).toBe(2);
-    expect(reasons(b, 'aws-monitoring.image-vulnerabilities')).toEqual({ [TRAIN]: expect.stringMatching(/^1 CRITICAL findings \(CVE-2026-0001\); run by training job train-0000, /) });
+    expect(count('DescribeImageScanFindings')).toBe(3);
+    expect(reasons(b, 'aws-monitoring.image-vulnerabilities')).toEqual({
+      [TRAIN]: expect.stringMatching(/^1 CRITICAL findings \(CVE-2026-0001\); run by training job train-0000, /),
+      [PREP]: '1 HIGH findings (CVE-2026-0004); run by processing job prep-0, processing job prep-1, processing job prep-2',
+    });
+    expect(b.manifest.artifacts.find((a: any) => a.path.endsWith(`${DIR}/image-findings.ndjson`)).provenance.notes.derivedFrom).toContainEqual(expect.stringMatching(/processing-jobs\.ndjson$/));
     const rec = b.ndjson(`${DIR}/image-findings.ndjson`).find((r) => r.image === ADHOC);
     expect(rec).toMatchObject({ state: 'scanned', severityCounts: { MEDIUM: 1 }, findings: [], usedBy: ['endpoint adhoc/serverless'] });
   }, 60_000);
@@ -118,7 +125,7 @@ describe('aws-monitoring against the AWS sandbox', () => {
     const b = await collect();
     expect(b.code).toBe(3);
     const gaps = b.manifest.collectors.find((c: any) => c.id === 'aws-monitoring').gaps.map((g: any) => `${g.api} ${g.code}`);
-    expect(gaps.sort()).toEqual([`backup:GetBackupSelection plan-daily/sel-training AccessDeniedException`, `backup:GetBackupSelection plan-tagged/sel-tags AccessDeniedException`, `ecr:DescribeImageScanFindings ${ADHOC} AccessDeniedException`, `ecr:DescribeImageScanFindings ${TRAIN} AccessDeniedException`].sort());
+    expect(gaps.sort()).toEqual([`backup:GetBackupSelection plan-daily/sel-training AccessDeniedException`, `backup:GetBackupSelection plan-tagged/sel-tags AccessDeniedException`, `ecr:DescribeImageScanFindings ${ADHOC} AccessDeniedException`, `ecr:DescribeImageScanFindings ${PREP} AccessDeniedException`, `ecr:DescribeImageScanFindings ${TRAIN} AccessDeniedException`].sort());
     expect(finding(b, 'aws-monitoring.image-vulnerabilities').status).toBe('error');
     expect(finding(b, 'aws-monitoring.backups').status).toBe('error');
     expect(finding(b, 'aws-monitoring.endpoint-alarms').status).toBe('fail');

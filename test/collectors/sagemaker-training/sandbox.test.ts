@@ -112,22 +112,41 @@ describe('sagemaker-training against the AWS sandbox', () => {
     expect(b.findings.find((x) => x.check === 'sagemaker-training.network-isolation').status).toBe('fail');
   });
 
-  it('links a registered package to the training job that produced it and that job’s datasets', async () => {
+  it('links a registered package to the training job that produced it, that job’s datasets and the processing job that prepared them', async () => {
     const b = await collect(['sagemaker-registry', 'sagemaker-training']);
     expect(b.code, b.stderr).toBe(0);
     const l = b.json(`${DIR}/training-lineage.json`);
     expect(l.registryCollected).toBe(true);
     expect(l.packages).toHaveLength(PACKAGES);
+    const prep0 = b.ndjson(`${DIR}/processing-jobs.ndjson`).find((j) => j.ProcessingJobName === 'prep-0');
     expect(l.packages.find((p: any) => p.ModelPackageArn === pkgArn('fraud', 1))).toEqual({
       ModelPackageArn: pkgArn('fraud', 1),
       ModelApprovalStatus: 'Approved',
       modelData: ['s3://models/train-0000/output/model.tar.gz'],
       TrainingJobName: 'train-0000',
       TrainingJobArn: `arn:aws:sagemaker:${SM_REGION}:111122223333:training-job/train-0000`,
-      datasets: [{ ChannelName: 'train', S3Uri: 's3://training-data/job-0/', FileSystem: null }],
+      datasets: [
+        {
+          ChannelName: 'train',
+          S3Uri: 's3://training-data/job-0/',
+          FileSystem: null,
+          preparedBy: [{ ProcessingJobName: 'prep-0', ProcessingJobArn: prepArn('prep-0'), CreationTime: prep0.CreationTime, ProcessingEndTime: prep0.ProcessingEndTime, OutputName: 'train', S3Uri: 's3://training-data/job-0/' }],
+        },
+      ],
     });
     expect(l.packages.find((p: any) => p.ModelPackageArn === pkgArn('fraud', 2)).reason).toContain('no training job of the window (30 days) produced');
-    expect(b.provenance(`${DIR}/training-lineage.json`)).toMatchObject({ complete: true, notes: { linked: 1 } });
+    expect(b.provenance(`${DIR}/training-lineage.json`)).toMatchObject({ complete: true, notes: { linked: 1, datasetsPrepared: 1, undescribed: { trainingJobs: 0, processingJobs: 0 } } });
+  });
+
+  it('a processing job that could not be described leaves the lineage incomplete: its outputs may be the channel', async () => {
+    sb.faults.add({ service: 'sagemaker', action: 'DescribeProcessingJob', kind: 'deny' });
+    const b = await collect(['sagemaker-registry', 'sagemaker-training']);
+    expect(b.code).toBe(3);
+    const l = b.json(`${DIR}/training-lineage.json`);
+    const [d] = l.packages.find((p: any) => p.ModelPackageArn === pkgArn('fraud', 1)).datasets;
+    expect(d.preparedBy).toEqual([]);
+    expect(d.reason).toMatch(new RegExp(`; ${PROCESSING_IN_WINDOW} processing jobs of the window could not be described: their outputs, which may include this channel, are unknown$`));
+    expect(b.provenance(`${DIR}/training-lineage.json`)).toMatchObject({ complete: false, notes: { undescribed: { trainingJobs: 0, processingJobs: PROCESSING_IN_WINDOW } } });
   });
 
   it('without sagemaker-registry in the collection, the lineage says so and holds nothing', async () => {
