@@ -5,6 +5,7 @@ import { assertSomethingToCollect, loadConfig } from '../config/load.js';
 import { loadSigningKey } from '../bundle/sign.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { createLogger, redactKnown, secretValues } from '../core/log.js';
+import { boundHeapGrowth } from '../core/heap.js';
 import { runCollection } from '../core/runner.js';
 import { lintMappings, loadMappings } from '../mapping/index.js';
 import '../clients/preparers.js';
@@ -21,6 +22,7 @@ export interface CollectOptions {
 }
 
 export async function collectCommand(o: CollectOptions, env: NodeJS.ProcessEnv = process.env, now: () => Date = () => new Date()): Promise<number> {
+  boundHeapGrowth(env);
   const loaded = loadConfig(o.config, registry);
   let only: string[] | undefined;
   if (o.only !== undefined) {
