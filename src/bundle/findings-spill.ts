@@ -52,11 +52,6 @@ export class SpilledArray<K> {
     return this.placed.length;
   }
 
-  /** One element's value, read back (e.g. a note of an incomplete artifact). */
-  read(i: number): unknown {
-    return JSON.parse(this.text(this.placed[i]!));
-  }
-
   /** The array's text in pieces, its elements in `order` of their keys. */
   *chunks(order: (a: K, b: K) => number): Generator<string> {
     const sorted = [...this.placed].sort((a, b) => order(a.key, b.key));

@@ -75,7 +75,12 @@ export class BundleWriter {
 
   /** Spills the entry and keeps its reference (also in its sink's folder list). */
   private keep(entry: ArtifactEntry, folder?: ArtifactRef[]): void {
-    this.entries.add(entry, entry.path);
+    try {
+      this.entries.add(entry, entry.path);
+    } catch (e) {
+      // a full disk here stops the run like any other write of the bundle
+      throw this.full(e, path.join(this.partialDir, ENTRIES_SPILL));
+    }
     const { scope, complete, notes } = entry.provenance;
     const ref: ArtifactRef = { path: entry.path, sha256: entry.sha256, bytes: entry.bytes, kind: entry.kind, source: entry.source, collector: entry.collector, records: entry.records, provenance: { scope, complete, ...(!complete && notes ? { notes } : {}) } };
     this.refs.push(ref);
