@@ -16,7 +16,13 @@ export const ORG_COLLECTORS = ['aws-iam', 'aws-secrets-manager'];
 export const ORG_REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
 
 export interface OrgRow {
+  /** the organization's accounts */
   accounts: number;
+  /** the accounts collected (all, or `include`) */
+  collected: number;
+  /** the collected accounts' tiers, and the largest of them: what sets the memory of the accounts in flight */
+  tiers: Record<'small' | 'medium' | 'large', number>;
+  largest: { account: string; roles: number; secretsPerRegion: number };
   regions: number;
   exitCode: number | null;
   status: string;
@@ -112,19 +118,21 @@ export interface OrgBenchOptions {
   concurrency: number;
   timeoutMs: number;
   nodeArgs?: string[];
+  /** collect only these accounts of the organization (organization.include); default every account */
+  include?: string[];
 }
 
 /** One collect of the whole organization. */
 export async function benchOrganization(o: OrgBenchOptions): Promise<OrgRow> {
   const regions = o.regions ?? ORG_REGIONS;
   const org = scaledOrganization({ accounts: o.accounts, regions, seed: 1 });
-  const cost = orgCost(org, regions, { latencyMs: o.latencyMs, concurrency: o.concurrency });
+  const cost = orgCost(org, regions, { latencyMs: o.latencyMs, concurrency: o.concurrency }, o.include);
   const sb = await startAwsSandbox({ seed: org.seed, members: org.members, latencyMs: o.latencyMs, rateLimits: AWS_RATE_LIMITS, credentialReportPolls: 0 });
   const generatedBefore = org.members.generations;
-  const dir = path.join(o.workDir, `org-${o.accounts}`);
+  const dir = path.join(o.workDir, `org-${o.accounts}${o.include ? `-of-${o.include.length}` : ''}`);
   mkdirSync(dir, { recursive: true });
   const configFile = path.join(dir, 'soc2.config.yaml');
-  writeFileSync(configFile, configYaml(org, { regions, concurrency: o.concurrency }));
+  writeFileSync(configFile, configYaml(org, { regions, concurrency: o.concurrency, ...(o.include ? { include: o.include } : {}) }));
   try {
     const loadBefore = load1();
     const m = await runMeasured(process.execPath, [...(o.nodeArgs ?? []), path.join(o.root, 'bin', 'soc2.js'), 'collect', '--config', configFile, '--json'], { env: awsChildEnv(sb.url, regions[0]!), cwd: dir, timeoutMs: o.timeoutMs });
@@ -134,8 +142,11 @@ export async function benchOrganization(o: OrgBenchOptions): Promise<OrgRow> {
     const recorded = sb.requests.length - setupRecorded;
     const throttled = sb.requests.filter((r) => r.error === 'Throttling' || r.error === 'ThrottlingException' || r.error === 'TooManyRequestsException').length;
     const accounts = got?.manifest.accounts ?? [];
+    const ids = o.include ?? org.ids;
     return {
       accounts: o.accounts,
+      collected: ids.length,
+      ...collectedSizes(org, ids),
       regions: regions.length,
       exitCode: m.code,
       status: got?.manifest.status ?? 'no bundle',
@@ -159,6 +170,17 @@ export async function benchOrganization(o: OrgBenchOptions): Promise<OrgRow> {
   } finally {
     await sb.close();
   }
+}
+
+function collectedSizes(org: ScaledOrganization, ids: string[]): Pick<OrgRow, 'tiers' | 'largest'> {
+  const tiers = { small: 0, medium: 0, large: 0 };
+  let largest: OrgRow['largest'] = { account: '', roles: -1, secretsPerRegion: 0 };
+  for (const id of ids) {
+    const z = org.sizeOf(id);
+    tiers[z.tier]++;
+    if (z.roles > largest.roles) largest = { account: id, roles: z.roles, secretsPerRegion: z.secretsPerRegion };
+  }
+  return { tiers, largest };
 }
 
 /**
@@ -230,11 +252,12 @@ const size = (b: number) => (b < MB ? `${(b / 1024).toFixed(0)} KB` : `${(b / MB
 
 export function organizationMarkdown(r: OrganizationResult): string {
   const out: string[] = [];
-  out.push('| organization (aws-iam + aws-secrets-manager) | calls | minimum | calls / min | throttled | setup calls | wall | CPU | bound | wall / bound | peak RSS | bundle | manifest | load (1 min) |');
-  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  out.push('| organization (aws-iam + aws-secrets-manager) | accounts small / medium / large, largest | calls | minimum | calls / min | throttled | setup calls | wall | CPU | bound | wall / bound | peak RSS | bundle | manifest | load (1 min) |');
+  out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const x of r.rows) {
     const bad = x.status !== 'complete' ? ` (bundle ${x.status}${x.gapCount ? `, ${x.gapCount} gaps` : ''})` : '';
-    out.push(`| ${x.accounts} accounts × ${x.regions} regions${bad} | ${x.calls.recorded.toLocaleString('en-US')} | ${x.calls.minimum.toLocaleString('en-US')} | ${x.calls.ratio} | ${x.calls.throttled} | ${x.calls.setup} (min ${x.calls.setupMinimum}) | ${s(x.wallMs)} | ${s(x.cpuMs)} | ${s(x.boundMs)} | ${x.wallRatio} | ${mbs(x.peakRssBytes)}${(x.peakRssBytes ?? 0) <= 500 * MB ? '' : ' ⚠'} | ${size(x.bundleBytes)} in ${x.files} files | ${size(x.manifestBytes)} | ${x.load[0]} → ${x.load[1]} |`);
+    const which = x.collected === x.accounts ? `${x.accounts} accounts` : `${x.collected} of ${x.accounts} accounts`;
+    out.push(`| ${which} × ${x.regions} regions${bad} | ${x.tiers.small} / ${x.tiers.medium} / ${x.tiers.large}, ${x.largest.roles} roles | ${x.calls.recorded.toLocaleString('en-US')} | ${x.calls.minimum.toLocaleString('en-US')} | ${x.calls.ratio} | ${x.calls.throttled} | ${x.calls.setup} (min ${x.calls.setupMinimum}) | ${s(x.wallMs)} | ${s(x.cpuMs)} | ${s(x.boundMs)} | ${x.wallRatio} | ${mbs(x.peakRssBytes)}${(x.peakRssBytes ?? 0) <= 500 * MB ? '' : ' ⚠'} | ${size(x.bundleBytes)} in ${x.files} files | ${size(x.manifestBytes)} | ${x.load[0]} → ${x.load[1]} |`);
   }
   out.push('');
   out.push(
@@ -253,13 +276,14 @@ export function organizationMarkdown(r: OrganizationResult): string {
   return out.join('\n') + '\n';
 }
 
-/** What fails the quick run: a failed or partial collect, calls over 1.2 × the minimum, a report that does not join the streams. */
+/** What fails the quick run: a failed or partial collect, calls over 1.2 × the minimum, peak RSS over 500 MB, a report that does not join the streams. */
 export function organizationRegressions(r: OrganizationResult): string[] {
   const out: string[] = [];
   for (const x of r.rows) {
     if (x.exitCode !== 0 || x.status !== 'complete') out.push(`organization ${x.accounts} accounts: collect exited ${x.exitCode}, bundle ${x.status}: ${x.stderrTail}`);
+    if ((x.peakRssBytes ?? 0) > 500 * MB) out.push(`organization ${x.accounts} accounts: peak RSS ${mbs(x.peakRssBytes)} (> 500 MB, the issue's bound)`);
     if (x.calls.ratio > 1.2) out.push(`organization ${x.accounts} accounts: ${x.calls.recorded} calls = ${x.calls.ratio} × the minimum ${x.calls.minimum} (> 1.2)`);
-    if (x.accountsRecorded !== x.accounts) out.push(`organization ${x.accounts} accounts: the manifest records ${x.accountsRecorded} accounts`);
+    if (x.accountsRecorded !== x.collected) out.push(`organization ${x.accounts} accounts: ${x.collected} collected, the manifest records ${x.accountsRecorded}`);
   }
   const st = r.streams;
   if (st) {

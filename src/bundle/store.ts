@@ -198,16 +198,19 @@ function checkInside(bundleDir: string, rel: string): string {
 }
 
 /** Artifacts of one collector × target: entries whose path lies directly under `prefix`. */
-export function artifactReader(bundleDir: string, entries: ArtifactEntry[] | (() => ArtifactEntry[]), prefix: string, meta: { collectedAt?: string; bundleId?: string } = {}): ArtifactReader {
+/** what a reader needs of an artifact's entry (the writer's references during a run have just this) */
+type ReadableEntry = Pick<ArtifactEntry, 'kind' | 'path' | 'sha256'> & { provenance: Pick<ArtifactEntry['provenance'], 'complete'> };
+
+export function artifactReader(bundleDir: string, entries: readonly ReadableEntry[] | (() => readonly ReadableEntry[]), prefix: string, meta: { collectedAt?: string; bundleId?: string } = {}): ArtifactReader {
   // entries may grow while a collector writes: look them up on every call
   const find = (kind: string) =>
     (typeof entries === 'function' ? entries() : entries).find((a) => a.kind === kind && a.path.startsWith(prefix + '/') && !a.path.slice(prefix.length + 1).includes('/'));
-  const get = (kind: string): ArtifactEntry => {
+  const get = (kind: string): ReadableEntry => {
     const a = find(kind);
     if (!a) throw new MissingArtifactError(kind);
     return a;
   };
-  const readVerified = (a: ArtifactEntry): string => {
+  const readVerified = (a: ReadableEntry): string => {
     const buf = readBundleFileSync(bundleDir, checkInside(bundleDir, a.path));
     const h = createHash('sha256').update(buf).digest('hex');
     if (h !== a.sha256) throw new Error(`${a.path}: content does not match its recorded SHA-256`);

@@ -1,14 +1,17 @@
 // Writes one bundle into <id>.partial/, streaming and hashing every artifact as it goes, then
 // flushes everything and renames the directory: a crash never leaves a bundle that looks complete.
+// Each artifact's manifest entry goes to a spill file as it is recorded (an organization's bundle has
+// thousands); memory keeps a small reference per artifact, and manifest.json is streamed at the end.
 import { createHash, type Hash } from 'node:crypto';
-import { constants, createWriteStream, rmSync, type WriteStream } from 'node:fs';
-import { copyFile, mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { constants, createWriteStream, readFileSync, rmSync, type WriteStream } from 'node:fs';
+import { copyFile, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { DiskFullError, asDiskFull } from '../core/errors.js';
 import path from 'node:path';
 import type { ArtifactDecl, ArtifactSink, NdjsonArtifact, OperationRecord, Provenance, Target } from '../core/types.js';
 import { CONFIG_FILE, FINDINGS, MANIFEST, PARTIAL_SUFFIX, SIGNATURE, type ArtifactEntry, type FileEntry, type Manifest } from './manifest.js';
 import { signManifest, type SigningKey } from './sign.js';
 import { sha256File } from './hash.js';
+import { SpilledArray } from './findings-spill.js';
 import { manualArtifactEntry, manualArtifactPath, type ManualMeta } from './manual.js';
 
 export interface SinkOptions {
@@ -30,20 +33,59 @@ async function fsyncPath(p: string): Promise<void> {
   }
 }
 
+/**
+ * What the writer keeps in memory of an artifact: enough to find it, read it back and list it in the
+ * manifest's files; the full entry (provenance, criteria) is in the spill file. Notes are kept only for
+ * an incomplete artifact (the reason a check cannot evaluate).
+ */
+export interface ArtifactRef extends FileEntry {
+  kind: string;
+  source: string;
+  collector: string;
+  records: number;
+  provenance: Pick<Provenance, 'scope' | 'complete' | 'notes'>;
+}
+
+/** the spilled manifest entries, in the bundle's .partial dir until the manifest is written */
+const ENTRIES_SPILL = '.artifacts.spill';
+
 export class BundleWriter {
-  readonly artifacts: ArtifactEntry[] = [];
   /** the first write that found the disk full: whatever a collector does with the error, the run stops on it */
   diskFull: DiskFullError | null = null;
+  private readonly refs: ArtifactRef[] = [];
+  private readonly entries: SpilledArray<string>;
   private readonly files: FileEntry[] = [];
   /** the artifacts of each sink's folder: a task's lookups stay cheap when an organization has written thousands */
-  private readonly bySink = new Map<string, ArtifactEntry[]>();
+  private readonly bySink = new Map<string, ArtifactRef[]>();
   private readonly open = new Set<{ abort: () => Promise<void> }>();
 
   private constructor(
     readonly evidenceDir: string,
     readonly id: string,
     readonly partialDir: string,
-  ) {}
+  ) {
+    // the manifest's `artifacts` array, at depth 2 of its indented JSON
+    this.entries = new SpilledArray(path.join(partialDir, ENTRIES_SPILL), 2);
+  }
+
+  /** The artifacts recorded so far (references; the entries are on disk). */
+  get artifacts(): readonly ArtifactRef[] {
+    return this.refs;
+  }
+
+  /** Spills the entry and keeps its reference (also in its sink's folder list). */
+  private keep(entry: ArtifactEntry, folder?: ArtifactRef[]): void {
+    try {
+      this.entries.add(entry, entry.path);
+    } catch (e) {
+      // a full disk here stops the run like any other write of the bundle
+      throw this.full(e, path.join(this.partialDir, ENTRIES_SPILL));
+    }
+    const { scope, complete, notes } = entry.provenance;
+    const ref: ArtifactRef = { path: entry.path, sha256: entry.sha256, bytes: entry.bytes, kind: entry.kind, source: entry.source, collector: entry.collector, records: entry.records, provenance: { scope, complete, ...(!complete && notes ? { notes } : {}) } };
+    this.refs.push(ref);
+    folder?.push(ref);
+  }
 
   static async create(evidenceDir: string, id: string): Promise<BundleWriter> {
     const partialDir = path.join(evidenceDir, id + PARTIAL_SUFFIX);
@@ -61,6 +103,7 @@ export class BundleWriter {
    */
   discard(): void {
     this.discarded = true;
+    this.entries.close();
     rmSync(this.partialDir, { recursive: true, force: true });
   }
 
@@ -97,7 +140,7 @@ export class BundleWriter {
   }
 
   /** The artifacts written so far through the sinks of this folder (`artifacts/<source>/<collector>/<segments>`), live. */
-  artifactsIn(dir: string): ArtifactEntry[] {
+  artifactsIn(dir: string): ArtifactRef[] {
     let list = this.bySink.get(dir);
     if (!list) this.bySink.set(dir, (list = []));
     return list;
@@ -123,9 +166,7 @@ export class BundleWriter {
     const own = this.bySink.get(dir) ?? [];
     this.bySink.set(dir, own);
     const record = (file: FileEntry, kind: string, records: number, prov: Provenance) => {
-      const entry: ArtifactEntry = { ...file, kind, source: o.target.source, collector: o.collector, records, criteria: o.criteriaFor(kind), provenance: prov };
-      this.artifacts.push(entry);
-      own.push(entry);
+      this.keep({ ...file, kind, source: o.target.source, collector: o.collector, records, criteria: o.criteriaFor(kind), provenance: prov }, own);
     };
     const openSet = new Set<{ abort: () => Promise<void> }>();
 
@@ -217,14 +258,21 @@ export class BundleWriter {
       throw new Error(`${src}: content does not match the SHA-256 recorded when it was added`);
     }
     const entry = manualArtifactEntry(meta, { path: rel, ...got }, criteria);
-    this.artifacts.push(entry);
+    this.keep(entry);
     return entry;
   }
 
   /** findings.json from its text in pieces (a FindingSpill's), hashed as it is written. */
   async writeFindingsFrom(chunks: Iterable<string>): Promise<FileEntry> {
-    const abs = path.join(this.partialDir, FINDINGS);
-    this.assertOpen(FINDINGS);
+    const f = await this.writeChunks(FINDINGS, chunks);
+    this.files.push(f);
+    return f;
+  }
+
+  /** A file from its text in pieces, hashed as it is written, flushed. */
+  private async writeChunks(rel: string, chunks: Iterable<string>): Promise<FileEntry> {
+    const abs = path.join(this.partialDir, rel);
+    this.assertOpen(rel);
     const hash = createHash('sha256');
     let bytes = 0;
     try {
@@ -243,9 +291,7 @@ export class BundleWriter {
     } catch (e) {
       throw this.full(e, abs);
     }
-    const f = { path: FINDINGS, sha256: hash.digest('hex'), bytes };
-    this.files.push(f);
-    return f;
+    return { path: rel, sha256: hash.digest('hex'), bytes };
   }
 
   async writeFindings(findings: unknown[]): Promise<FileEntry> {
@@ -261,14 +307,17 @@ export class BundleWriter {
     return f;
   }
 
-  /** Writes manifest (+ signature), flushes, renames <id>.partial → <id>. Returns the manifest's sha256. */
+  /**
+   * Writes manifest (+ signature), flushes, renames <id>.partial → <id>. Returns the manifest's sha256;
+   * `manifest` is read back from the published file when asked (the writer never holds it whole).
+   */
   async finalize(manifest: Omit<Manifest, 'files' | 'artifacts'>, key: SigningKey | null): Promise<{ manifest: Manifest; manifestSha256: string; dir: string }> {
     for (const h of this.open) await h.abort();
-    const files = [...this.artifacts.map(({ path: p, sha256, bytes }) => ({ path: p, sha256, bytes })), ...this.files].sort((a, b) => a.path.localeCompare(b.path));
-    const full: Manifest = { ...manifest, artifacts: [...this.artifacts].sort((a, b) => a.path.localeCompare(b.path)), files } as Manifest;
-    const text = JSON.stringify(full, null, 2) + '\n';
-    const m = await this.writeWhole(MANIFEST, text);
-    if (key) await this.writeWhole(SIGNATURE, signManifest(Buffer.from(text), key) + '\n');
+    const files = [...this.refs.map(({ path: p, sha256, bytes }) => ({ path: p, sha256, bytes })), ...this.files].sort((a, b) => a.path.localeCompare(b.path));
+    const m = await this.writeChunks(MANIFEST, manifestText(manifest, this.entries, files));
+    this.entries.close();
+    // the signature is over the bytes as written
+    if (key) await this.writeWhole(SIGNATURE, signManifest(await readFile(path.join(this.partialDir, MANIFEST)), key) + '\n');
     // flush every directory entry, then publish the bundle with one atomic rename
     const dirs = new Set<string>([this.partialDir]);
     for (const f of files) {
@@ -281,8 +330,27 @@ export class BundleWriter {
     for (const d of dirs) await fsyncPath(d);
     await rename(this.partialDir, this.finalDir);
     await fsyncPath(this.evidenceDir);
-    return { manifest: full, manifestSha256: m.sha256, dir: this.finalDir };
+    const dir = this.finalDir;
+    let read: Manifest | undefined;
+    return {
+      get manifest(): Manifest {
+        return (read ??= JSON.parse(readFileSync(path.join(dir, MANIFEST), 'utf8')) as Manifest);
+      },
+      manifestSha256: m.sha256,
+      dir,
+    };
   }
+}
+
+/**
+ * manifest.json's text in pieces, byte for byte JSON.stringify({ ...head, artifacts, files }, null, 2) + '\n'
+ * with the artifacts sorted by path: the head's own fields, then the spilled entries, then the files.
+ */
+export function* manifestText(head: object, artifacts: SpilledArray<string>, files: FileEntry[]): Generator<string> {
+  // the head without its closing "\n}", so the two arrays follow as its last fields
+  yield JSON.stringify(head, null, 2).slice(0, -2) + ',\n  "artifacts": ';
+  yield* artifacts.chunks((a, b) => a.localeCompare(b));
+  yield ',' + JSON.stringify({ files }, null, 2).slice(1) + '\n';
 }
 
 export async function writeFileAtomic(file: string, data: string): Promise<void> {

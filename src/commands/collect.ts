@@ -5,6 +5,7 @@ import { assertSomethingToCollect, loadConfig } from '../config/load.js';
 import { resolveSigningKey } from '../bundle/sign.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { createLogger, redactKnown, secretValues } from '../core/log.js';
+import { boundHeapGrowth } from '../core/heap.js';
 import { runCollection } from '../core/runner.js';
 import { lintMappings, loadMappings } from '../mapping/index.js';
 import '../clients/preparers.js';
@@ -21,6 +22,7 @@ export interface CollectOptions {
 }
 
 export async function collectCommand(o: CollectOptions, env: NodeJS.ProcessEnv = process.env, now: () => Date = () => new Date()): Promise<number> {
+  boundHeapGrowth(env);
   const loaded = loadConfig(o.config, registry);
   let only: string[] | undefined;
   if (o.only !== undefined) {
@@ -55,33 +57,34 @@ export async function collectCommand(o: CollectOptions, env: NodeJS.ProcessEnv =
   } finally {
     await store?.close();
   }
-  const { dir, manifest, findings } = run;
+  // the run's summary, not its manifest or findings: reading those back would hold an organization's whole bundle
+  const { dir, summary } = run;
   const quarantined = run.quarantined ?? [];
   if (upload && !upload.ok) say(`${chalk.red('error')}: S3 evidence store: ${upload.error}`);
   else if (upload) log.info(`uploaded ${upload.bundles.length} bundle(s), ${upload.objects} objects to ${upload.location} in ${upload.ms} ms (${upload.calls} S3 calls)`);
-  const s = manifest.findings.summary;
+  const s = summary.findings.summary;
   if (o.json) {
     process.stdout.write(
       JSON.stringify({
         bundle: dir,
-        status: manifest.status,
-        collectors: manifest.collectors.map((c) => ({ id: c.id, source: c.source, scope: c.scope, status: c.status, gaps: c.gaps, durationMs: c.durationMs, apiCalls: c.apiCalls })),
+        status: summary.status,
+        collectors: summary.collectors.map((c) => ({ id: c.id, source: c.source, scope: c.scope, status: c.status, gaps: c.gaps, durationMs: c.durationMs, apiCalls: c.apiCalls })),
         findings: { pass: s.pass, fail: s.fail, error: s.error },
         ...(upload ? { s3: upload } : {}),
         ...(quarantined.length ? { quarantined } : {}),
       }) + '\n',
     );
   } else {
-    const colour = manifest.status === 'complete' ? chalk.green : chalk.yellow;
-    say(`${colour(manifest.status)}: ${manifest.artifacts.length} artifacts, ${manifest.collectors.length} collector runs, findings ${s.pass} pass / ${s.fail} fail / ${s.error} error`);
-    for (const c of manifest.collectors) for (const g of c.gaps) say(`${chalk.yellow('gap')}: ${c.id} ${c.source} ${Object.values(c.scope).join('/')}: ${g.api}: ${g.code}: ${g.message}`);
-    for (const f of findings.filter((f) => f.status === 'fail')) say(`${chalk.red('fail')}: ${f.check} (${f.source}): ${f.summary}`);
+    const colour = summary.status === 'complete' ? chalk.green : chalk.yellow;
+    say(`${colour(summary.status)}: ${summary.artifacts} artifacts, ${summary.collectors.length} collector runs, findings ${s.pass} pass / ${s.fail} fail / ${s.error} error`);
+    for (const c of summary.collectors) for (const g of c.gaps) say(`${chalk.yellow('gap')}: ${c.id} ${c.source} ${Object.values(c.scope).join('/')}: ${g.api}: ${g.code}: ${g.message}`);
+    for (const f of s.fail ? run.findings.filter((f) => f.status === 'fail') : []) say(`${chalk.red('fail')}: ${f.check} (${f.source}): ${f.summary}`);
     process.stdout.write(dir + '\n');
   }
   // a .partial dir with a manifest may be a finished bundle taken out of the chain: a gap until a person decides
   for (const q of quarantined) say(`${chalk.yellow('gap')}: evidence dir: quarantine/${q}: a leftover .partial bundle with a manifest, moved aside (never deleted); move it back as <id>/ if it belongs to the chain, or remove it`);
   // a bundle missing from the write-once store is a gap in the evidence, like a failed collector
-  if (manifest.status !== 'complete' || (upload && !upload.ok) || quarantined.length) return ExitCode.gaps;
+  if (summary.status !== 'complete' || (upload && !upload.ok) || quarantined.length) return ExitCode.gaps;
   if (o.failOnFindings && s.fail > 0) return ExitCode.findingsFailed;
   return ExitCode.ok;
 }

@@ -7,10 +7,10 @@ import path from 'node:path';
 import { CONFIG_FORMAT, expectedUnits, redactedConfig, type StoredConfig } from '../config/expected.js';
 import type { LoadedConfig } from '../config/load.js';
 import { acquireLock } from '../bundle/lock.js';
-import { BUNDLE_FORMAT, CONFIG_FILE, PARTIAL_SUFFIX, type AccountEntry, type ArtifactEntry, type BundleStatus, type CollectorEntry, type Identity, type Manifest } from '../bundle/manifest.js';
+import { BUNDLE_FORMAT, CONFIG_FILE, FINDINGS, PARTIAL_SUFFIX, type AccountEntry, type BundleStatus, type CollectorEntry, type Identity, type Manifest } from '../bundle/manifest.js';
 import type { SigningKey } from '../bundle/sign.js';
 import { artifactReader, latestBundle, listQuarantine, sweepPartials } from '../bundle/store.js';
-import { BundleWriter } from '../bundle/writer.js';
+import { BundleWriter, type ArtifactRef } from '../bundle/writer.js';
 import { FindingSpill } from '../bundle/findings-spill.js';
 import { clearPending, listPending, pendingContent, PENDING, type PendingEntry } from '../bundle/manual.js';
 import type { Mappings } from '../mapping/index.js';
@@ -47,6 +47,13 @@ export interface RunOptions {
   remotePrevious?: (stream: string | null, local: { id: string; manifestSha256: string } | null, evidenceDir: string) => Promise<RemoteTip | null>;
 }
 
+export interface RunSummary {
+  status: BundleStatus;
+  collectors: CollectorEntry[];
+  findings: Manifest['findings'];
+  artifacts: number;
+}
+
 /** The bundle the new one links to, as the other store decides it (null: link to the local tip). */
 export interface RemoteTip {
   id: string;
@@ -59,7 +66,10 @@ export interface RemoteTip {
 
 export interface RunResult {
   dir: string;
+  /** read back from the bundle when asked: the run never holds the whole manifest (thousands of entries in an organization) */
   manifest: Manifest;
+  /** what a caller reports of the run without reading the manifest back */
+  summary: RunSummary;
   findings: Finding[];
   /** what quarantine/ of the evidence dir holds: .partial dirs with a manifest that a person must look at */
   quarantined?: string[];
@@ -152,7 +162,10 @@ export async function runCollection(o: RunOptions): Promise<RunResult> {
     assertFollows(prev && { id: prev.id, where: remote?.location ?? o.evidenceDir }, id, startedAt);
     const writer = await BundleWriter.create(o.evidenceDir, id);
     try {
-      return { ...(await collectInto(o, writer, { id, startedAt, stream, prev, previousDirs })), quarantined: listQuarantine(o.evidenceDir) };
+      const result = await collectInto(o, writer, { id, startedAt, stream, prev, previousDirs });
+      // set, not spread: a spread would call the result's getters, reading the whole manifest and findings back
+      result.quarantined = listQuarantine(o.evidenceDir);
+      return result;
     } catch (e) {
       // an error before the manifest (e.g. a source's settings rejected): leave no unfinished bundle behind
       writer.discard();
@@ -344,17 +357,22 @@ async function collectWith(
   const anyGap = entries.some((e) => e.status === 'error');
   const status: BundleStatus = !anyGap ? 'complete' : writer.artifacts.length > 0 ? 'partial' : 'failed';
   const common = manifestFields({ id, stream, loaded: o.loaded, startedAt, finishedAt: o.now(), prev, signKey: o.signKey });
-  const { manifest, dir } = await writer.finalize(
-    { ...common.head, status, config: { ...common.config, path: CONFIG_FILE }, identity, collectors: entries, ...(accounts.length ? { accounts } : {}), findings: { path: 'findings.json', summary }, ...common.tail },
+  const artifactCount = writer.artifacts.length;
+  const published = await writer.finalize(
+    { ...common.head, status, config: { ...common.config, path: CONFIG_FILE }, identity, collectors: entries, ...(accounts.length ? { accounts } : {}), findings: { path: FINDINGS, summary }, ...common.tail },
     o.signKey,
   );
   clearPending(taken);
+  const { dir } = published;
   return {
     dir,
-    manifest,
+    get manifest(): Manifest {
+      return published.manifest;
+    },
+    summary: { status, collectors: entries, findings: { path: FINDINGS, summary }, artifacts: artifactCount },
     // read back when asked (soc2 demo tallies them): the run never holds them all
     get findings(): Finding[] {
-      return JSON.parse(readFileSync(path.join(dir, manifest.findings.path), 'utf8')) as Finding[];
+      return JSON.parse(readFileSync(path.join(dir, FINDINGS), 'utf8')) as Finding[];
     },
   };
 }
@@ -443,7 +461,7 @@ function redactGap(g: Gap): Gap {
 }
 
 /** Why a check's input is not usable: missing, or incomplete with the reason its writer recorded. */
-function whyIncomplete(artifacts: ArtifactEntry[], prefix: string, kind: string): string {
+function whyIncomplete(artifacts: readonly ArtifactRef[], prefix: string, kind: string): string {
   const a = artifacts.find((x) => x.kind === kind && x.path.startsWith(prefix + '/') && !x.path.slice(prefix.length + 1).includes('/'));
   if (!a) return `${kind} was not collected (see the collector's gaps)`;
   const why = a.provenance.notes?.incomplete;
@@ -451,7 +469,7 @@ function whyIncomplete(artifacts: ArtifactEntry[], prefix: string, kind: string)
 }
 
 /** Artifacts written earlier in this run by other collectors, for a collector that declared it reads them. */
-function runArtifacts(bundleDir: string, entries: () => ArtifactEntry[], c: Collector): RunArtifacts {
+function runArtifacts(bundleDir: string, entries: () => readonly ArtifactRef[], c: Collector): RunArtifacts {
   const declared = new Set(c.meta.reads ?? []);
   return {
     find(kind, where = {}) {
