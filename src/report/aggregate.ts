@@ -173,7 +173,11 @@ export async function buildReport(input: ReportInput): Promise<ReportOutcome> {
     vendors: new VendorsAggregator(input.vendors ?? null, input.own ?? { awsAccounts: [], buckets: [], gcpProjects: [], domains: [] }, input.policies ?? null),
   };
   // manual evidence of the whole chain (a quarter's review is often added after it), kept from bundles that verify
-  const manualItems = ids.flatMap((id) => manualItemsOf(evidenceName, id, manifests.get(id)?.manifest.artifacts ?? []));
+  const manualItems = ids.flatMap((id) => {
+    const v = manifests.get(id);
+    // a manifest of the wrong shape (possible with --allow-unverified) is named by verify, never read here
+    return v && !manifestShapeProblem(v.manifest) ? manualItemsOf(evidenceName, id, v.manifest.artifacts) : [];
+  });
   for (const id of windowIds) {
     const dir = path.join(evidenceDir, id);
     const read = openManifest(dir, id, addProblem, manifests.get(id));

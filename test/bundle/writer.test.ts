@@ -3,12 +3,12 @@
 // held, the signature is over those bytes, the spill never reaches the bundle, and what the writer
 // keeps per artifact is a small reference.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createPublicKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { BundleWriter } from '../../src/bundle/writer.js';
-import { generateSigningKeyPair, loadSigningKey, verifySignature } from '../../src/bundle/sign.js';
+import { generateSigningKeyPair, verifySignature } from '../../src/bundle/sign.js';
 import type { Manifest } from '../../src/bundle/manifest.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'soc2-writer-'));
@@ -50,7 +50,7 @@ test('manifest.json streamed from the spill is what JSON.stringify of the whole 
   for (const a of w.artifacts) expect(Object.keys(a.provenance).sort()).toEqual(a.provenance.complete ? ['complete', 'scope'] : ['complete', 'notes', 'scope']);
   await w.writeFindings([]);
   const pair = generateSigningKeyPair();
-  const key = loadSigningKey({ env: pair.privatePem })!;
+  const key = { privateKey: createPrivateKey(pair.privatePem), publicKeyPem: pair.publicPem, keyId: pair.keyId };
   const r = await w.finalize(head, key);
   const bytes = readFileSync(path.join(r.dir, 'manifest.json'));
   const m = JSON.parse(bytes.toString('utf8')) as Manifest;
