@@ -13,6 +13,6 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   // Node ≥ 22.1 keeps the compiled code of the modules on disk between runs (os.tmpdir(), per
   // Node version and file contents); on Node 20 there is no such cache
   module.enableCompileCache?.();
-  const bundled = new URL('../dist/bundle/cli.js', import.meta.url);
+  const bundled = new URL('../dist/bundle/cli.mjs', import.meta.url);
   await import(existsSync(bundled) ? bundled.href : '../dist/src/cli.js');
 }

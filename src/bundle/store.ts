@@ -3,7 +3,6 @@
 import { createHash } from 'node:crypto';
 import { closeSync, constants, createReadStream, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, type ReadStream } from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { VerificationError } from '../core/errors.js';
 import type { ArtifactReader } from '../core/types.js';
 import { BUNDLE_ID, isSafeRelativePath, MANIFEST, MAX_MANIFEST_BYTES, PARTIAL_SUFFIX, QUARANTINE, type ArtifactEntry, type Manifest } from './manifest.js';
@@ -228,6 +227,9 @@ export function artifactReader(bundleDir: string, entries: readonly ReadableEntr
         const h = createHash('sha256');
         const stream = bundleFileStream(bundleDir, checkInside(bundleDir, a.path));
         stream.on('data', (c) => h.update(c as Buffer));
+        // loaded here, not at start-up: node:readline brings four more built-in modules that a
+        // collect does not need before its first call
+        const { createInterface } = await import('node:readline');
         const rl = createInterface({ input: stream, crlfDelay: Infinity });
         for await (const line of rl) if (line) yield JSON.parse(line) as T;
         if (h.digest('hex') !== a.sha256) throw new Error(`${a.path}: content does not match its recorded SHA-256`);

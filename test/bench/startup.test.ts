@@ -62,7 +62,7 @@ describe('the quick run gate', () => {
   });
 
   it('fails when there is no bundle or a bundled probe failed', () => {
-    expect(startupRegressions({ ...result(), version: { tsc: p(90, 80, 50) } })).toEqual(['start-up: no bundled build (dist/bundle/cli.js): run npm run build']);
+    expect(startupRegressions({ ...result(), version: { tsc: p(90, 80, 50) } })).toEqual(['start-up: no bundled build (dist/bundle/cli.mjs): run npm run build']);
     expect(startupRegressions(result({ vertexCodes: [0, 3] }))).toEqual(['start-up: Vertex vertex-registry (bundled) exited 0, 3']);
   });
 });

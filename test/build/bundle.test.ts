@@ -10,7 +10,7 @@ import { loadVertexFixture, startVertexSandbox, type VertexSandbox } from '../..
 import { cleanEnv, repoRoot, tmpDir } from '../helpers/cli.js';
 import { collect, vertexConfig } from '../collectors/vertex-registry/helpers.js';
 
-const BUNDLE = path.join(repoRoot, 'dist', 'bundle', 'cli.js');
+const BUNDLE = path.join(repoRoot, 'dist', 'bundle', 'cli.mjs');
 const TSC = path.join(repoRoot, 'dist', 'src', 'cli.js');
 const run = (entry: string, args: string[], cwd = repoRoot) => spawnSync(process.execPath, [entry, ...args], { cwd, env: cleanEnv(), encoding: 'utf8', timeout: 60_000 });
 
@@ -25,7 +25,7 @@ describe('bin/soc2.js', () => {
     writeFileSync(path.join(dir, 'dist', 'src', 'cli.js'), "process.stdout.write('tsc');");
     if (withBundle) {
       mkdirSync(path.join(dir, 'dist', 'bundle'));
-      writeFileSync(path.join(dir, 'dist', 'bundle', 'cli.js'), "process.stdout.write('bundle');");
+      writeFileSync(path.join(dir, 'dist', 'bundle', 'cli.mjs'), "process.stdout.write('bundle');");
     }
     return path.join(dir, 'bin', 'soc2.js');
   };
@@ -58,13 +58,29 @@ describe('the bundled CLI', () => {
     // --version must not load the commands: the entry holds no AWS SDK, aiplatform or report code
     const entry = readFileSync(BUNDLE, 'utf8');
     expect(entry).not.toMatch(/@aws-sdk|aiplatform|google\.cloud|class IAMClient/);
-    expect(entry).toMatch(/import\("\.\/chunks\/collect-[A-Z0-9]+\.js"\)/);
+    expect(entry).toMatch(/import\("\.\/chunks\/collect-[A-Z0-9]+\.mjs"\)/);
+  });
+
+  it('is all .mjs (Node takes the format from the extension instead of looking up package.json per import), with no banner in every chunk', () => {
+    const dir = path.join(repoRoot, 'dist', 'bundle', 'chunks');
+    const files = readdirSync(dir);
+    expect(files.filter((f) => !f.endsWith('.mjs'))).toEqual([]);
+    const texts = [readFileSync(BUNDLE, 'utf8'), ...files.map((f) => readFileSync(path.join(dir, f), 'utf8'))];
+    // esbuild's __require helper gets `require` (one chunk); everything else imports it from there
+    expect(texts.filter((t) => t.startsWith("import { createRequire as __soc2CreateRequire }"))).toHaveLength(1);
+    expect(texts.filter((t) => t.includes('typeof require<"u"'))).toHaveLength(1);
+  });
+
+  it('does not load node:child_process through commander at start-up', () => {
+    const entry = readFileSync(BUNDLE, 'utf8');
+    expect(entry).toContain('childProcessModule??=__require("node:child_process")');
+    expect(entry).not.toMatch(/childProcess\s*=\s*__require\("node:child_process"\)/);
   });
 
   it('loads the Organizations client only on first use, not before every AWS collect\'s first call', () => {
     const dir = path.join(repoRoot, 'dist', 'bundle', 'chunks');
     const text = (f: string) => readFileSync(path.join(dir, f), 'utf8');
-    const files = readdirSync(dir).filter((f) => f.endsWith('.js'));
+    const files = readdirSync(dir).filter((f) => f.endsWith('.mjs'));
     // the chunk holding src/clients/aws.ts (identifiers are kept), and every chunk it imports statically
     const aws = files.filter((f) => text(f).includes('function callerIdentity('));
     expect(aws).toHaveLength(1);
@@ -96,7 +112,7 @@ describe('the bundled CLI', () => {
   it('is in the package', () => {
     const [pack] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as { files: { path: string }[] }[];
     const files = pack!.files.map((f) => f.path);
-    expect(files).toContain('dist/bundle/cli.js');
+    expect(files).toContain('dist/bundle/cli.mjs');
     expect(files).toContain('dist/bundle/vertex-v1-protos.json');
     expect(files).toContain('dist/data/mappings/soc2-ml.yaml.json');
     expect(files.filter((f) => f.startsWith('dist/bundle/chunks/')).length).toBeGreaterThan(3);
