@@ -4,7 +4,7 @@
 import * as z from 'zod';
 import { defineCollector, type AwsContext } from '../define.js';
 import { checks } from './checks.js';
-import { DEFAULT_BUCKET_ACTIONS, DEFAULT_ML_ACTIONS } from './ml-access.js';
+import { DEFAULT_BUCKET_ACTIONS, DEFAULT_ML_ACTIONS } from './ml-actions.js';
 import { ACCESS_CHANGES_KIND, accessChangesPopulation } from './access-changes.js';
 
 export const settings = z.strictObject({
